@@ -1,0 +1,43 @@
+/*  config: hrwatchd's settings, their defaults, and the INI file that
+    overrides them. Every default works on a developer's machine: state in a
+    local directory, sockets on 127.0.0.1. */
+#ifndef HRW_CONFIG_H
+#define HRW_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "workers/validate.h"
+
+#define HRW_CONFIG_PATH_MAX 1024
+#define HRW_CONFIG_ENDPOINT_MAX 256
+
+typedef enum { HRW_LOG_ERR = 3, HRW_LOG_WARNING = 4, HRW_LOG_NOTICE = 5, HRW_LOG_INFO = 6,
+               HRW_LOG_DEBUG = 7 } hrw_log_level_t;
+
+typedef struct {
+    char store_path[HRW_CONFIG_PATH_MAX];           //  [store] path
+    uint64_t map_size;                              //  [store] map_size_mb
+    uint64_t max_map_size;                          //  [store] max_map_size_mb
+    uint32_t rejected_keep;                         //  [store] rejected_keep
+    uint32_t rejected_payload_max;                  //  [store] rejected_payload_max
+    char ingest_endpoint[HRW_CONFIG_ENDPOINT_MAX];  //  [ingest] endpoint
+    char push_endpoint[HRW_CONFIG_ENDPOINT_MAX];    //  [ingest] push_endpoint
+    hrw_limits_t limits;                            //  [ingest] max_*
+    uint32_t group_max_frames;                      //  [ingest] group_max_frames
+    char control_endpoint[HRW_CONFIG_ENDPOINT_MAX]; //  [control] endpoint
+    char pid_file[HRW_CONFIG_PATH_MAX];             //  [daemon] pid_file
+    hrw_log_level_t log_level;                      //  [daemon] log_level
+} hrw_config_t;
+
+/*  Fills cfg with the defaults. */
+void hrw_config_defaults (hrw_config_t *cfg);
+
+/*  Reads path over cfg. Returns 0, or -1 with the file, line and problem
+    in err: an unknown section or key is an error, not ignored. */
+int hrw_config_load (hrw_config_t *cfg, const char *path, char *err, size_t err_cap);
+
+/*  Writes the effective settings in the file's own format. */
+void hrw_config_print (const hrw_config_t *cfg, FILE *out);
+
+#endif

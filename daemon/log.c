@@ -1,0 +1,93 @@
+/*  log: stderr, journal-aware, or syslog. */
+#include "daemon/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "workers/clock.h"
+
+typedef enum { S_STDERR, S_JOURNAL, S_SYSLOG } s_target_t;
+
+struct hrw_log {
+    hrw_log_level_t level;  //  Most verbose level written
+    s_target_t target;      //  Where records go
+};
+
+static const char *s_names[] = { "emerg", "alert", "crit", "error", "warning", "notice",
+                                 "info", "debug" };
+
+//  systemd sets JOURNAL_STREAM to the device and inode of the stream it
+//  connected stderr to; when they match, the journal parses "<N>" prefixes
+//  as priorities and adds its own timestamps.
+static int
+s_stderr_is_journal (void)
+{
+    const char *js = getenv ("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (!js || sscanf (js, "%llu:%llu", &dev, &ino) != 2 || fstat (STDERR_FILENO, &st))
+        return 0;
+    return (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
+}
+
+hrw_log_t *
+hrw_log_new (hrw_log_level_t level)
+{
+    hrw_log_t *self = calloc (1, sizeof (*self));
+    if (!self)
+        return NULL;
+    self->level = level;
+    self->target = s_stderr_is_journal ()? S_JOURNAL: S_STDERR;
+    return self;
+}
+
+void
+hrw_log_destroy (hrw_log_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    if ((*self_p)->target == S_SYSLOG)
+        closelog ();
+    free (*self_p);
+    *self_p = NULL;
+}
+
+void
+hrw_log_use_syslog (hrw_log_t *self)
+{
+    openlog ("hrwatchd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    self->target = S_SYSLOG;
+}
+
+void
+hrw_log_set_level (hrw_log_t *self, hrw_log_level_t level)
+{
+    self->level = level;
+}
+
+void
+hrw_log (hrw_log_t *self, hrw_log_level_t level, const char *fmt, ...)
+{
+    if (!self || level > self->level)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (msg, sizeof (msg), fmt, ap);
+    va_end (ap);
+    if (self->target == S_SYSLOG)
+        syslog ((int) level, "%s", msg);
+    else if (self->target == S_JOURNAL)
+        fprintf (stderr, "<%d>%s\n", (int) level, msg);
+    else {
+        char when[40];
+        hrw_clock_format (hrw_clock_now_us () / HRW_US_PER_SEC * HRW_US_PER_SEC, when,
+                          sizeof (when));
+        fprintf (stderr, "%s hrwatchd[%d] %s: %s\n", when, (int) getpid (), s_names[level], msg);
+    }
+}

@@ -1,0 +1,27 @@
+/*  log: one-line log records to stderr (with sd-daemon priority prefixes
+    when stderr is the journal) or to syslog once the daemon has detached.
+    Callers never pass names or survey answers: ids and counts only. */
+#ifndef HRW_LOG_H
+#define HRW_LOG_H
+
+#include "daemon/config.h"
+
+typedef struct hrw_log hrw_log_t;
+
+/*  Returns a logger writing records at level or more severe, or NULL. */
+hrw_log_t *hrw_log_new (hrw_log_level_t level);
+
+/*  Closes it; sets *self_p to NULL. */
+void hrw_log_destroy (hrw_log_t **self_p);
+
+/*  From now on, write to syslog (stderr is about to be closed). */
+void hrw_log_use_syslog (hrw_log_t *self);
+
+/*  Changes the threshold. */
+void hrw_log_set_level (hrw_log_t *self, hrw_log_level_t level);
+
+/*  Writes one record. */
+void hrw_log (hrw_log_t *self, hrw_log_level_t level, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+#endif

@@ -1,0 +1,338 @@
+/*  server: sockets, envelopes and the main loop. */
+#include "daemon/server.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "workers/clock.h"
+#include "workers/ingest.h"
+#include "workers/query.h"
+
+#define S_ENVELOPE_MAX 8                        //  Routing parts kept per message
+#define S_GROUP_MAX_BYTES (64u * 1024 * 1024)   //  Frames held for one group
+#define S_LINGER_MS 2000                        //  For acks still queued at exit
+#define S_REPORT_US (60 * HRW_US_PER_SEC)       //  Throughput log interval
+
+typedef struct {
+    zmq_msg_t envelope[S_ENVELOPE_MAX]; //  Routing parts, replayed on reply
+    int n_envelope;                     //  How many
+    zmq_msg_t body;                     //  The frame itself
+    void *reply_to;                     //  Socket to answer on, or NULL
+} s_slot_t;
+
+struct hrw_server {
+    const hrw_config_t *cfg;        //  Settings (owned by main)
+    hrw_log_t *log;                 //  Where records go
+    hrw_store_t *store;             //  The state
+    hrw_ingest_t *ingest;           //  Validation and group commit
+    void *ctx;                      //  ZeroMQ context
+    void *router;                   //  Acknowledged ingest
+    void *pull;                     //  Fire-and-forget ingest, or NULL
+    void *control;                  //  Queries
+    s_slot_t *slots;                //  One per frame of a group
+    hrw_frame_t *frames;            //  Ingest's view of the same frames
+    hrw_buf_t reply;                //  Control responses
+    hrw_ingest_stats_t reported;    //  Totals at the last throughput report
+    int64_t reported_at;            //  When that was
+};
+
+static void *
+s_bind (hrw_server_t *self, int type, const char *endpoint, const char *what)
+{
+    void *sock = zmq_socket (self->ctx, type);
+    int linger = S_LINGER_MS;
+    //  A frame more than 4x the limit is dropped by libzmq before it is
+    //  buffered whole; smaller oversize frames get a TOO_LARGE answer.
+    int64_t maxmsg = (int64_t) self->cfg->limits.max_frame_bytes * 4;
+    if (!sock) {
+        hrw_log (self->log, HRW_LOG_ERR, "%s socket: %s", what, zmq_strerror (errno));
+        return NULL;
+    }
+    zmq_setsockopt (sock, ZMQ_LINGER, &linger, sizeof (linger));
+    zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof (maxmsg));
+    if (zmq_bind (sock, endpoint)) {
+        hrw_log (self->log, HRW_LOG_ERR, "cannot bind %s socket to %s: %s", what, endpoint,
+                 zmq_strerror (errno));
+        zmq_close (sock);
+        return NULL;
+    }
+    hrw_log (self->log, HRW_LOG_INFO, "%s socket bound to %s", what, endpoint);
+    return sock;
+}
+
+int
+hrw_server_new (const hrw_config_t *cfg, hrw_store_t *store, hrw_log_t *log,
+                hrw_server_t **out)
+{
+    hrw_server_t *self = calloc (1, sizeof (*self));
+    if (!self)
+        return -1;
+    self->cfg = cfg;
+    self->log = log;
+    self->store = store;
+    self->ingest = hrw_ingest_new (store, &cfg->limits);
+    self->slots = calloc (cfg->group_max_frames, sizeof (*self->slots));
+    self->frames = calloc (cfg->group_max_frames, sizeof (*self->frames));
+    self->ctx = zmq_ctx_new ();
+    if (!self->ingest || !self->slots || !self->frames || !self->ctx) {
+        hrw_log (log, HRW_LOG_ERR, "out of memory starting the server");
+        goto fail;
+    }
+    if (!(self->router = s_bind (self, ZMQ_ROUTER, cfg->ingest_endpoint, "ingest")))
+        goto fail;
+    if (*cfg->push_endpoint && !(self->pull = s_bind (self, ZMQ_PULL, cfg->push_endpoint, "push")))
+        goto fail;
+    if (!(self->control = s_bind (self, ZMQ_ROUTER, cfg->control_endpoint, "control")))
+        goto fail;
+    self->reported_at = hrw_clock_now_us ();
+    *out = self;
+    return 0;
+fail:
+    hrw_server_destroy (&self);
+    return -1;
+}
+
+void
+hrw_server_destroy (hrw_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    hrw_server_t *self = *self_p;
+    if (self->router)
+        zmq_close (self->router);
+    if (self->pull)
+        zmq_close (self->pull);
+    if (self->control)
+        zmq_close (self->control);
+    if (self->ctx)
+        zmq_ctx_term (self->ctx);
+    hrw_ingest_destroy (&self->ingest);
+    hrw_buf_free (&self->reply);
+    free (self->slots);
+    free (self->frames);
+    free (self);
+    *self_p = NULL;
+}
+
+// ---------------------------------------------------------------------------
+// Messages
+
+//  Receives one whole message without blocking: routing parts into the
+//  envelope, the last part into body. Returns 1 when a message was taken,
+//  0 when none was waiting, -1 when it had too many parts (dropped).
+static int
+s_recv (void *sock, s_slot_t *slot, int routed)
+{
+    int more = 0;
+    size_t more_len = sizeof (more);
+    slot->n_envelope = 0;
+    zmq_msg_init (&slot->body);
+    if (zmq_msg_recv (&slot->body, sock, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&slot->body);
+        return 0;
+    }
+    int overflow = 0;
+    zmq_getsockopt (sock, ZMQ_RCVMORE, &more, &more_len);
+    while (more) {
+        //  The part just read was routing; the next may be the body.
+        if (slot->n_envelope < S_ENVELOPE_MAX) {
+            zmq_msg_init (&slot->envelope[slot->n_envelope]);
+            zmq_msg_move (&slot->envelope[slot->n_envelope++], &slot->body);
+        }
+        else
+            overflow = 1;
+        zmq_msg_close (&slot->body);
+        zmq_msg_init (&slot->body);
+        zmq_msg_recv (&slot->body, sock, 0);
+        zmq_getsockopt (sock, ZMQ_RCVMORE, &more, &more_len);
+    }
+    slot->reply_to = routed? sock: NULL;
+    if (overflow || (routed && slot->n_envelope == 0)) {
+        for (int i = 0; i < slot->n_envelope; i++)
+            zmq_msg_close (&slot->envelope[i]);
+        zmq_msg_close (&slot->body);
+        return -1;
+    }
+    return 1;
+}
+
+static void
+s_reply (s_slot_t *slot, const void *data, size_t len)
+{
+    for (int i = 0; i < slot->n_envelope; i++)
+        zmq_msg_send (&slot->envelope[i], slot->reply_to, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (slot->reply_to, data, len, ZMQ_DONTWAIT);
+    slot->n_envelope = 0;
+}
+
+static void
+s_release (s_slot_t *slot)
+{
+    for (int i = 0; i < slot->n_envelope; i++)
+        zmq_msg_close (&slot->envelope[i]);
+    slot->n_envelope = 0;
+    zmq_msg_close (&slot->body);
+}
+
+// ---------------------------------------------------------------------------
+// Ingest
+
+//  Takes everything waiting on both ingest sockets, alternating so neither
+//  starves, up to the group limits.
+static size_t
+s_collect (hrw_server_t *self)
+{
+    size_t n = 0, bytes = 0;
+    void *socks[2] = { self->router, self->pull };
+    int idle = 0;
+    for (int turn = 0; n < self->cfg->group_max_frames && bytes < S_GROUP_MAX_BYTES && idle < 2;
+         turn ^= 1) {
+        if (!socks[turn]) {
+            idle++;
+            continue;
+        }
+        int rc = s_recv (socks[turn], &self->slots[n], socks[turn] == self->router);
+        if (rc == 0) {
+            idle++;
+            continue;
+        }
+        idle = 0;
+        if (rc < 0) {
+            hrw_log (self->log, HRW_LOG_WARNING, "dropped a message with a malformed envelope");
+            continue;
+        }
+        hrw_frame_t *f = &self->frames[n];
+        memset (f, 0, sizeof (*f));
+        f->data = zmq_msg_data (&self->slots[n].body);
+        f->len = zmq_msg_size (&self->slots[n].body);
+        f->want_ack = self->slots[n].reply_to != NULL;
+        bytes += f->len;
+        n++;
+    }
+    return n;
+}
+
+static void
+s_report (hrw_server_t *self, int64_t now)
+{
+    if (now - self->reported_at < S_REPORT_US)
+        return;
+    hrw_ingest_stats_t s;
+    hrw_ingest_stats (self->ingest, &s);
+    uint64_t events = s.accepted + s.duplicate + s.rejected;
+    uint64_t before = self->reported.accepted + self->reported.duplicate + self->reported.rejected;
+    if (events != before)
+        hrw_log (self->log, HRW_LOG_INFO,
+                 "ingested %" PRIu64 " events in %" PRIu64 " commits: %" PRIu64 " accepted, %"
+                 PRIu64 " duplicate, %" PRIu64 " rejected",
+                 events - before, s.commits - self->reported.commits,
+                 s.accepted - self->reported.accepted, s.duplicate - self->reported.duplicate,
+                 s.rejected - self->reported.rejected);
+    self->reported = s;
+    self->reported_at = now;
+}
+
+static void
+s_ingest_group (hrw_server_t *self)
+{
+    size_t n = s_collect (self);
+    if (n == 0)
+        return;
+    int64_t now = hrw_clock_now_us ();
+    int rc = hrw_ingest_run (self->ingest, self->frames, n, now);
+    if (rc)
+        hrw_log (self->log, HRW_LOG_ERR, "store commit failed, %zu batches answered "
+                 "UNAVAILABLE: %s", n, hrw_store_strerror (rc));
+    for (size_t i = 0; i < n; i++) {
+        hrw_frame_t *f = &self->frames[i];
+        if (f->rejected)
+            hrw_log (self->log, HRW_LOG_DEBUG, "batch of %zu bytes: %u accepted, %u duplicate, "
+                     "%u rejected", f->len, f->accepted, f->duplicate, f->rejected);
+        if (f->want_ack && f->ack)
+            s_reply (&self->slots[i], f->ack, f->ack_len);
+        s_release (&self->slots[i]);
+    }
+    s_report (self, now);
+}
+
+// ---------------------------------------------------------------------------
+// Control
+
+static void
+s_control (hrw_server_t *self)
+{
+    //  A bounded number per turn, so queries cannot starve ingest.
+    for (int i = 0; i < 64; i++) {
+        s_slot_t slot;
+        int rc = s_recv (self->control, &slot, 1);
+        if (rc <= 0)
+            return;
+        hrw_buf_clear (&self->reply);
+        if (hrw_query_handle (self->store, zmq_msg_data (&slot.body), zmq_msg_size (&slot.body),
+                              &self->reply) == 0)
+            s_reply (&slot, self->reply.data, self->reply.len);
+        else
+            hrw_log (self->log, HRW_LOG_WARNING, "out of memory answering a control request");
+        s_release (&slot);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Loop
+
+//  Returns 1 to keep running, 0 to stop.
+static int
+s_signal (hrw_server_t *self, int fd)
+{
+    struct signalfd_siginfo si;
+    if (read (fd, &si, sizeof (si)) != sizeof (si))
+        return 1;
+    if (si.ssi_signo == SIGHUP) {
+        hrw_log (self->log, HRW_LOG_NOTICE, "SIGHUP: configuration reload is not supported yet; "
+                 "restart to apply changes");
+        return 1;
+    }
+    hrw_log (self->log, HRW_LOG_NOTICE, "signal %u: finishing work in hand and stopping",
+             si.ssi_signo);
+    return 0;
+}
+
+int
+hrw_server_run (hrw_server_t *self, int signal_fd)
+{
+    zmq_pollitem_t items[4] = {
+        { self->router, 0, ZMQ_POLLIN, 0 },
+        { self->control, 0, ZMQ_POLLIN, 0 },
+        { NULL, signal_fd, ZMQ_POLLIN, 0 },
+        { self->pull, 0, ZMQ_POLLIN, 0 },
+    };
+    int n_items = self->pull? 4: 3;
+    int running = 1;
+    sd_notify (0, "READY=1\nSTATUS=serving");
+    while (running) {
+        int rc = zmq_poll (items, n_items, S_REPORT_US / 1000);
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue;
+            hrw_log (self->log, HRW_LOG_ERR, "zmq_poll: %s", zmq_strerror (errno));
+            return -1;
+        }
+        if (items[2].revents & ZMQ_POLLIN)
+            running = s_signal (self, signal_fd);
+        if ((items[0].revents | (n_items > 3? items[3].revents: 0)) & ZMQ_POLLIN)
+            s_ingest_group (self);
+        if (items[1].revents & ZMQ_POLLIN)
+            s_control (self);
+        if (rc == 0)
+            s_report (self, hrw_clock_now_us ());
+    }
+    sd_notify (0, "STOPPING=1");
+    return 0;
+}

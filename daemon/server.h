@@ -1,0 +1,27 @@
+/*  server: hrwatchd's sockets and main loop. Receives event batches on the
+    ingest ROUTER (acknowledged) and PULL (fire-and-forget) sockets, hands
+    whatever has arrived to ingest as one group, sends the acks once the
+    group is committed, and answers the control socket in between. */
+#ifndef HRW_SERVER_H
+#define HRW_SERVER_H
+
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "workers/store.h"
+
+typedef struct hrw_server hrw_server_t;
+
+/*  Creates the sockets and binds them. Returns 0 and sets *out, or -1 after
+    logging which endpoint failed and why. */
+int hrw_server_new (const hrw_config_t *cfg, hrw_store_t *store, hrw_log_t *log,
+                    hrw_server_t **out);
+
+/*  Closes the sockets (letting queued acks go out first); sets *self_p to
+    NULL. */
+void hrw_server_destroy (hrw_server_t **self_p);
+
+/*  Serves until SIGTERM or SIGINT arrives on signal_fd (a signalfd), then
+    finishes the group in hand and returns 0; -1 on a fatal error. */
+int hrw_server_run (hrw_server_t *self, int signal_fd);
+
+#endif

@@ -1,0 +1,21 @@
+/*  client: the CLI's side of the control socket, one request and its
+    response at a time, with a deadline. */
+#ifndef HRW_CLIENT_H
+#define HRW_CLIENT_H
+
+#include "hrwatch/v1/control.pb-c.h"
+
+#define HRW_DEFAULT_INGEST "tcp://127.0.0.1:7410"
+#define HRW_DEFAULT_CONTROL "tcp://127.0.0.1:7413"
+
+/*  Sends req to endpoint and waits up to timeout_ms for the answer. Returns
+    the decoded response (free with hrwatch__v1__control_response__free_unpacked),
+    or NULL after printing why to stderr. */
+Hrwatch__V1__ControlResponse *hrw_client_request (const char *endpoint,
+                                                  const Hrwatch__V1__ControlRequest *req,
+                                                  int timeout_ms);
+
+/*  Prints one JSON value as a line on stdout and releases it. */
+void hrw_client_print_json (void *json);
+
+#endif

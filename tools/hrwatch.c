@@ -1,0 +1,225 @@
+/*  hrwatch: the command-line tool. Publishes events, queries and
+    administers a running hrwatchd. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/pbjson.h"
+#include "tools/client.h"
+#include "tools/publish.h"
+#include "workers/clock.h"
+#include "workers/validate.h"
+
+#define EXIT_USAGE 64
+
+typedef struct {
+    const char *endpoint;   //  --endpoint
+    int json;               //  --json
+    int digest;             //  --digest (status)
+    int timeout_ms;         //  --timeout
+    uint32_t limit;         //  --limit (rejected)
+    uint64_t after;         //  --after (rejected)
+} s_opts_t;
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+             "usage: hrwatch COMMAND [OPTIONS]\n"
+             "commands:\n"
+             "  publish [FILE]   send events (JSON lines, hrwatch.v1.Event) and wait for acks\n"
+             "  status           counts of the workforce state and of ingested events\n"
+             "  rejected         rejected events kept for inspection, with their reasons\n"
+             "  version          print the version\n"
+             "Run 'hrwatch COMMAND --help' for a command's options.\n");
+}
+
+static int
+s_parse (int argc, char **argv, s_opts_t *o, const char *usage)
+{
+    static const struct option opts[] = {
+        { "endpoint", required_argument, NULL, 'e' },
+        { "json", no_argument, NULL, 'j' },
+        { "digest", no_argument, NULL, 'd' },
+        { "timeout", required_argument, NULL, 't' },
+        { "limit", required_argument, NULL, 'n' },
+        { "after", required_argument, NULL, 'a' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    o->endpoint = getenv ("HRWATCH_CONTROL");
+    if (!o->endpoint)
+        o->endpoint = HRW_DEFAULT_CONTROL;
+    o->timeout_ms = 5000;
+    int c;
+    optind = 1;
+    while ((c = getopt_long (argc, argv, "e:jdt:n:a:h", opts, NULL)) != -1) {
+        switch (c) {
+            case 'e': o->endpoint = optarg; break;
+            case 'j': o->json = 1; break;
+            case 'd': o->digest = 1; break;
+            case 't': o->timeout_ms = (int) (atof (optarg) * 1000); break;
+            case 'n': o->limit = (uint32_t) strtoul (optarg, NULL, 10); break;
+            case 'a': o->after = strtoull (optarg, NULL, 10); break;
+            case 'h': printf ("%s", usage); exit (0);
+            default: fprintf (stderr, "%s", usage); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf (stderr, "hrwatch: unexpected argument '%s'\n%s", argv[optind], usage);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static void
+s_print_status (const Hrwatch__V1__Status *s)
+{
+    char when[48] = "-";
+    if (s->latest_event_at)
+        hrw_clock_format (hrw_clock_from_parts (s->latest_event_at->seconds,
+                                                s->latest_event_at->nanos), when, sizeof (when));
+    printf ("employees         %" PRIu64 " active, %" PRIu64 " exited\n", s->employees_active,
+            s->employees_exited);
+    printf ("org units         %" PRIu64 "\n", s->units);
+    printf ("positions         %" PRIu64 " (%" PRIu64 " critical)\n", s->positions,
+            s->critical_positions);
+    printf ("nominations       %" PRIu64 " active\n", s->nominations);
+    printf ("mentorships       %" PRIu64 " active\n", s->mentorships);
+    printf ("survey responses  %" PRIu64 "\n", s->survey_responses);
+    printf ("events            %" PRIu64 " accepted, %" PRIu64 " duplicate, %" PRIu64
+            " rejected (%" PRIu64 " kept)\n", s->events_accepted, s->events_duplicate,
+            s->events_rejected, s->rejected_kept);
+    printf ("latest event      %s\n", when);
+    printf ("store             %.1f MiB used of a %.1f MiB map (schema %u)\n",
+            (double) s->map_used_bytes / 1048576.0, (double) s->map_size_bytes / 1048576.0,
+            s->schema_version);
+    if (*s->state_digest)
+        printf ("state digest      %s\n", s->state_digest);
+}
+
+static int
+s_status (int argc, char **argv)
+{
+    s_opts_t o = { 0 };
+    int rc = s_parse (argc, argv, &o,
+                      "usage: hrwatch status [--endpoint E] [--json] [--digest] [--timeout S]\n");
+    if (rc)
+        return rc;
+    Hrwatch__V1__StatusRequest sr = HRWATCH__V1__STATUS_REQUEST__INIT;
+    sr.digest = o.digest;
+    Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
+    req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_STATUS;
+    req.status = &sr;
+    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o.endpoint, &req, o.timeout_ms);
+    if (!resp || !resp->status) {
+        if (resp)
+            hrwatch__v1__control_response__free_unpacked (resp, NULL);
+        return 2;
+    }
+    if (o.json)
+        hrw_client_print_json (hrw_pbjson_decode (&resp->status->base));
+    else
+        s_print_status (resp->status);
+    hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    return 0;
+}
+
+//  The stored payload as the event it was, when it still decodes.
+static json_t *
+s_payload_event (const ProtobufCBinaryData *payload)
+{
+    Hrwatch__V1__Event *ev = hrwatch__v1__event__unpack (NULL, payload->len, payload->data);
+    if (!ev)
+        return NULL;
+    json_t *j = hrw_pbjson_decode (&ev->base);
+    hrwatch__v1__event__free_unpacked (ev, NULL);
+    return j;
+}
+
+static void
+s_print_rejected (const Hrwatch__V1__RejectedEvent *r, int as_json)
+{
+    json_t *event = s_payload_event (&r->payload);
+    if (as_json) {
+        json_t *j = hrw_pbjson_decode (&r->base);
+        if (j && event)
+            json_object_set (j, "event", event);
+        hrw_client_print_json (j);
+    }
+    else {
+        char when[48] = "-";
+        if (r->received_at)
+            hrw_clock_format (hrw_clock_from_parts (r->received_at->seconds, r->received_at->nanos),
+                              when, sizeof (when));
+        printf ("#%" PRIu64 " %s %s event %s: %s\n", r->seq, when, hrw_reason_name (r->reason),
+                *r->event_id? r->event_id: "(unknown)", r->message);
+        char *text = event? json_dumps (event, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
+        if (text)
+            printf ("    %s%s\n", text, r->payload_truncated? " (truncated)": "");
+        else
+            printf ("    (%zu bytes that do not decode as an event%s)\n", r->payload.len,
+                    r->payload_truncated? ", truncated": "");
+        free (text);
+    }
+    json_decref (event);
+}
+
+static int
+s_rejected (int argc, char **argv)
+{
+    s_opts_t o = { 0 };
+    int rc = s_parse (argc, argv, &o,
+                      "usage: hrwatch rejected [--endpoint E] [--json] [--limit N] [--after SEQ]"
+                      " [--timeout S]\n");
+    if (rc)
+        return rc;
+    Hrwatch__V1__RejectedRequest rr = HRWATCH__V1__REJECTED_REQUEST__INIT;
+    rr.limit = o.limit;
+    rr.after_seq = o.after;
+    Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
+    req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_REJECTED;
+    req.rejected = &rr;
+    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o.endpoint, &req, o.timeout_ms);
+    if (!resp || !resp->rejected) {
+        if (resp)
+            hrwatch__v1__control_response__free_unpacked (resp, NULL);
+        return 2;
+    }
+    for (size_t i = 0; i < resp->rejected->n_events; i++)
+        s_print_rejected (resp->rejected->events[i], o.json);
+    if (!o.json && resp->rejected->n_events == 0)
+        printf ("no rejected events kept\n");
+    hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc < 2) {
+        s_usage (stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp (cmd, "publish"))
+        return hrw_publish_main (argc - 1, argv + 1);
+    if (!strcmp (cmd, "status"))
+        return s_status (argc - 1, argv + 1);
+    if (!strcmp (cmd, "rejected"))
+        return s_rejected (argc - 1, argv + 1);
+    if (!strcmp (cmd, "version") || !strcmp (cmd, "--version")) {
+        printf ("hrwatch %s\n", HRW_VERSION);
+        return 0;
+    }
+    if (!strcmp (cmd, "help") || !strcmp (cmd, "--help") || !strcmp (cmd, "-h")) {
+        s_usage (stdout);
+        return 0;
+    }
+    fprintf (stderr, "hrwatch: unknown command '%s'\n", cmd);
+    s_usage (stderr);
+    return EXIT_USAGE;
+}

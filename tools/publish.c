@@ -1,0 +1,420 @@
+/*  publish: reads events as JSON lines, packs them into EventBatch frames,
+    keeps a window of batches in flight on a DEALER socket and re-sends each
+    until its Ack arrives or the timeout passes. Re-sending is safe: the
+    daemon recognises events it has already committed by their ids. */
+#include "tools/publish.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "hrwatch/v1/events.pb-c.h"
+#include "proto/pbjson.h"
+#include "tools/client.h"
+#include "workers/buf.h"
+#include "workers/clock.h"
+#include "workers/validate.h"
+
+#define S_WINDOW_MAX 64
+#define S_SHOW_MAX 20                       //  Rejections printed in full
+#define S_RETRY_FIRST_US (1 * HRW_US_PER_SEC)
+#define S_RETRY_MAX_US (4 * HRW_US_PER_SEC)
+#define S_BATCH_BYTES_MAX (4u * 1024 * 1024)
+#define S_REASONS 16
+
+typedef struct {
+    int in_use;             //  Slot holds an unacknowledged batch
+    char id[32];            //  batch_id, echoed in its Ack
+    hrw_buf_t frame;        //  The packed EventBatch
+    size_t n_events;        //  Events in it
+    size_t *lines;          //  Input line of each event
+    size_t lines_cap;
+    int64_t first_sent;     //  When first sent
+    int64_t next_send;      //  When to re-send if still unacknowledged
+    int64_t backoff;        //  Current re-send interval
+} s_batch_t;
+
+typedef struct {
+    const char *endpoint;   //  --endpoint
+    size_t batch_size;      //  --batch
+    int window;             //  --window
+    int64_t timeout_us;     //  --timeout
+    int quiet;              //  --quiet
+    FILE *in;               //  Input
+    size_t line_no;         //  Lines read so far
+    int eof;                //  Input exhausted
+    uint64_t next_batch;    //  Counter for batch ids
+    void *sock;             //  DEALER
+    s_batch_t slots[S_WINDOW_MAX];
+    uint64_t sent, accepted, duplicate, rejected, invalid;
+    uint64_t by_reason[S_REASONS];
+    int shown;              //  Rejections printed so far
+    char *line;             //  getline buffer
+    size_t line_cap;
+} s_pub_t;
+
+static const char *s_usage_text =
+    "usage: hrwatch publish [FILE] [--endpoint E] [--batch N] [--window N] [--timeout S]"
+    " [--quiet]\n"
+    "  Reads hrwatch.v1.Event objects, one JSON object per line (proto3 JSON mapping),\n"
+    "  from FILE or standard input, and sends them in acknowledged batches.\n"
+    "  --endpoint E  ingest socket (default $HRWATCH_INGEST or " HRW_DEFAULT_INGEST ")\n"
+    "  --batch N     events per batch (default 500)\n"
+    "  --window N    batches in flight at once (default 4, at most 64)\n"
+    "  --timeout S   give up on a batch unacknowledged for S seconds (default 30)\n"
+    "  --quiet       print only the summary\n"
+    "Exit status: 0 all accepted or duplicate, 1 some rejected or invalid,\n"
+    "2 some unacknowledged, 64 usage error.\n";
+
+static void
+s_show (s_pub_t *p, size_t line, const char *event_id, const char *what, const char *msg)
+{
+    if (p->quiet)
+        return;
+    if (p->shown++ < S_SHOW_MAX)
+        fprintf (stderr, "line %zu: event %s: %s: %s\n", line, *event_id? event_id: "(none)",
+                 what, msg);
+    else if (p->shown == S_SHOW_MAX + 1)
+        fprintf (stderr, "(further rejections not shown; 'hrwatch rejected' lists them)\n");
+}
+
+// ---------------------------------------------------------------------------
+// Building batches
+
+static int
+s_add_line (s_batch_t *b, size_t line)
+{
+    if (b->n_events == b->lines_cap) {
+        size_t cap = b->lines_cap? b->lines_cap * 2: 256;
+        size_t *l = realloc (b->lines, cap * sizeof (*l));
+        if (!l)
+            return -1;
+        b->lines = l;
+        b->lines_cap = cap;
+    }
+    b->lines[b->n_events++] = line;
+    return 0;
+}
+
+//  Appends the event in line as field 2 of the batch being built.
+static int
+s_add_event (s_pub_t *p, s_batch_t *b, json_t *obj, hrw_buf_t *scratch)
+{
+    char err[300];
+    hrw_buf_clear (scratch);
+    if (hrw_pbjson_encode (&hrwatch__v1__event__descriptor, obj, scratch, err, sizeof (err))) {
+        json_t *id = json_object_get (obj, "eventId");
+        s_show (p, p->line_no, json_is_string (id)? json_string_value (id): "", "invalid", err);
+        p->invalid++;
+        return 0;
+    }
+    uint8_t head[11];
+    size_t n = 0;
+    head[n++] = 2 << 3 | 2;
+    for (uint64_t len = scratch->len; ; len >>= 7) {
+        head[n++] = (uint8_t) (len & 0x7f) | (len >= 0x80? 0x80: 0);
+        if (len < 0x80)
+            break;
+    }
+    hrw_buf_append (&b->frame, head, n);
+    hrw_buf_append (&b->frame, scratch->data, scratch->len);
+    if (b->frame.oom || s_add_line (b, p->line_no))
+        return -1;
+    return 0;
+}
+
+//  Fills b from the input. Returns 0 (b may hold no event at end of input)
+//  or -1 when out of memory.
+static int
+s_fill (s_pub_t *p, s_batch_t *b, hrw_buf_t *scratch)
+{
+    hrw_buf_clear (&b->frame);
+    b->n_events = 0;
+    snprintf (b->id, sizeof (b->id), "%d-%" PRIu64, (int) getpid (), ++p->next_batch);
+    size_t idlen = strlen (b->id);
+    uint8_t head[2] = { 1 << 3 | 2, (uint8_t) idlen };
+    hrw_buf_append (&b->frame, head, 2);
+    hrw_buf_append (&b->frame, b->id, idlen);
+    while (b->n_events < p->batch_size && b->frame.len < S_BATCH_BYTES_MAX) {
+        ssize_t n = getline (&p->line, &p->line_cap, p->in);
+        if (n < 0) {
+            p->eof = 1;
+            break;
+        }
+        p->line_no++;
+        while (n > 0 && (p->line[n - 1] == '\n' || p->line[n - 1] == '\r'))
+            p->line[--n] = '\0';
+        if (n == 0)
+            continue;
+        json_error_t jerr;
+        json_t *obj = json_loadb (p->line, (size_t) n, 0, &jerr);
+        if (!obj) {
+            s_show (p, p->line_no, "", "invalid", jerr.text);
+            p->invalid++;
+            continue;
+        }
+        int rc = s_add_event (p, b, obj, scratch);
+        json_decref (obj);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Sending and acknowledgements
+
+static void
+s_send (s_pub_t *p, s_batch_t *b, int64_t now)
+{
+    //  An empty delimiter first: the same envelope a REQ socket would send.
+    zmq_send (p->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (p->sock, b->frame.data, b->frame.len, ZMQ_DONTWAIT);
+    b->next_send = now + b->backoff;
+    b->backoff = b->backoff * 2 > S_RETRY_MAX_US? S_RETRY_MAX_US: b->backoff * 2;
+}
+
+static void
+s_count_reason (s_pub_t *p, int reason)
+{
+    p->by_reason[reason >= 0 && reason < S_REASONS? reason: 0]++;
+}
+
+static void
+s_tally (s_pub_t *p, s_batch_t *b, const Hrwatch__V1__Ack *ack)
+{
+    if (ack->status == HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_REJECTED) {
+        p->rejected += b->n_events;
+        s_count_reason (p, ack->reason);
+        char what[64];
+        snprintf (what, sizeof (what), "batch rejected, %s", hrw_reason_name (ack->reason));
+        s_show (p, b->n_events? b->lines[0]: 0, "", what, ack->message);
+        return;
+    }
+    for (size_t i = 0; i < ack->n_results && i < b->n_events; i++) {
+        const Hrwatch__V1__EventResult *r = ack->results[i];
+        if (r->outcome == HRWATCH__V1__OUTCOME__OUTCOME_ACCEPTED)
+            p->accepted++;
+        else if (r->outcome == HRWATCH__V1__OUTCOME__OUTCOME_DUPLICATE)
+            p->duplicate++;
+        else {
+            p->rejected++;
+            s_count_reason (p, r->reason);
+            s_show (p, b->lines[i], r->event_id, hrw_reason_name (r->reason), r->message);
+        }
+    }
+}
+
+static s_batch_t *
+s_find (s_pub_t *p, const char *id)
+{
+    for (int i = 0; i < p->window; i++)
+        if (p->slots[i].in_use && !strcmp (p->slots[i].id, id))
+            return &p->slots[i];
+    return NULL;
+}
+
+//  Takes one reply if one is waiting. Returns 1 when a batch was finished.
+static int
+s_receive (s_pub_t *p, int wait_ms)
+{
+    zmq_pollitem_t item = { p->sock, 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll (&item, 1, wait_ms) <= 0)
+        return 0;
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    int done = 0;
+    while (zmq_msg_recv (&msg, p->sock, ZMQ_DONTWAIT) >= 0) {
+        if (zmq_msg_more (&msg))
+            continue;   //  The delimiter
+        Hrwatch__V1__Ack *ack
+            = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&msg), zmq_msg_data (&msg));
+        s_batch_t *b = ack? s_find (p, ack->batch_id): NULL;
+        //  An Ack for a batch already settled is the answer to a re-send.
+        if (b && ack->status != HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_UNAVAILABLE) {
+            s_tally (p, b, ack);
+            b->in_use = 0;
+            done = 1;
+        }
+        else if (b && !p->quiet)
+            fprintf (stderr, "hrwatch: %s is unavailable (%s); retrying\n", p->endpoint,
+                     ack->message);
+        if (ack)
+            hrwatch__v1__ack__free_unpacked (ack, NULL);
+        break;
+    }
+    zmq_msg_close (&msg);
+    return done;
+}
+
+// ---------------------------------------------------------------------------
+// The run
+
+static int
+s_in_flight (s_pub_t *p)
+{
+    int n = 0;
+    for (int i = 0; i < p->window; i++)
+        n += p->slots[i].in_use;
+    return n;
+}
+
+//  Re-sends what is due; returns -1 when a batch has waited past the
+//  timeout.
+static int
+s_resend (s_pub_t *p, int64_t now)
+{
+    for (int i = 0; i < p->window; i++) {
+        s_batch_t *b = &p->slots[i];
+        if (!b->in_use)
+            continue;
+        if (now - b->first_sent > p->timeout_us)
+            return -1;
+        if (now >= b->next_send)
+            s_send (p, b, now);
+    }
+    return 0;
+}
+
+static int
+s_run (s_pub_t *p)
+{
+    hrw_buf_t scratch = { 0 };
+    int status = 0;
+    for (;;) {
+        int64_t now = hrw_clock_now_us ();
+        for (int i = 0; i < p->window && !p->eof; i++) {
+            s_batch_t *b = &p->slots[i];
+            if (b->in_use)
+                continue;
+            if (s_fill (p, b, &scratch)) {
+                fprintf (stderr, "hrwatch: out of memory\n");
+                status = 2;
+                goto done;
+            }
+            if (b->n_events == 0)
+                continue;
+            b->in_use = 1;
+            b->first_sent = now;
+            b->backoff = S_RETRY_FIRST_US;
+            p->sent += b->n_events;
+            s_send (p, b, now);
+        }
+        if (p->eof && s_in_flight (p) == 0)
+            break;
+        s_receive (p, 50);
+        if (s_resend (p, hrw_clock_now_us ())) {
+            fprintf (stderr, "hrwatch: no acknowledgement from %s after %.0f s; is hrwatchd "
+                     "running there?\n", p->endpoint, (double) p->timeout_us / HRW_US_PER_SEC);
+            status = 2;
+            goto done;
+        }
+    }
+done:
+    hrw_buf_free (&scratch);
+    return status;
+}
+
+static void
+s_summary (s_pub_t *p, int status)
+{
+    uint64_t unacked = p->sent - p->accepted - p->duplicate - p->rejected;
+    printf ("published %" PRIu64 " events to %s: %" PRIu64 " accepted, %" PRIu64 " duplicate, %"
+            PRIu64 " rejected", p->sent, p->endpoint, p->accepted, p->duplicate, p->rejected);
+    if (p->invalid)
+        printf (", %" PRIu64 " invalid lines not sent", p->invalid);
+    if (status == 2)
+        printf (", %" PRIu64 " unacknowledged", unacked);
+    printf ("\n");
+    for (int r = 0; r < S_REASONS; r++)
+        if (p->by_reason[r])
+            printf ("  %-26s %" PRIu64 "\n", hrw_reason_name (r), p->by_reason[r]);
+}
+
+static int
+s_parse (int argc, char **argv, s_pub_t *p)
+{
+    static const struct option opts[] = {
+        { "endpoint", required_argument, NULL, 'e' },
+        { "batch", required_argument, NULL, 'b' },
+        { "window", required_argument, NULL, 'w' },
+        { "timeout", required_argument, NULL, 't' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long (argc, argv, "e:b:w:t:qh", opts, NULL)) != -1) {
+        switch (c) {
+            case 'e': p->endpoint = optarg; break;
+            case 'b': p->batch_size = strtoul (optarg, NULL, 10); break;
+            case 'w': p->window = atoi (optarg); break;
+            case 't': p->timeout_us = (int64_t) (atof (optarg) * HRW_US_PER_SEC); break;
+            case 'q': p->quiet = 1; break;
+            case 'h': printf ("%s", s_usage_text); exit (0);
+            default: fprintf (stderr, "%s", s_usage_text); return 64;
+        }
+    }
+    if (p->batch_size < 1 || p->window < 1 || p->window > S_WINDOW_MAX || p->timeout_us <= 0
+        || argc - optind > 1) {
+        fprintf (stderr, "%s", s_usage_text);
+        return 64;
+    }
+    if (optind < argc && strcmp (argv[optind], "-")) {
+        p->in = fopen (argv[optind], "r");
+        if (!p->in) {
+            fprintf (stderr, "hrwatch: cannot read %s: %s\n", argv[optind], strerror (errno));
+            return 64;
+        }
+    }
+    return 0;
+}
+
+int
+hrw_publish_main (int argc, char **argv)
+{
+    s_pub_t *p = calloc (1, sizeof (*p));
+    if (!p)
+        return 2;
+    p->endpoint = getenv ("HRWATCH_INGEST")? getenv ("HRWATCH_INGEST"): HRW_DEFAULT_INGEST;
+    p->batch_size = 500;
+    p->window = 4;
+    p->timeout_us = 30 * HRW_US_PER_SEC;
+    p->in = stdin;
+    int status = s_parse (argc, argv, p);
+    if (status)
+        goto done;
+    void *ctx = zmq_ctx_new ();
+    p->sock = zmq_socket (ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt (p->sock, ZMQ_LINGER, &linger, sizeof (linger));
+    if (zmq_connect (p->sock, p->endpoint)) {
+        fprintf (stderr, "hrwatch: cannot connect to %s: %s\n", p->endpoint, zmq_strerror (errno));
+        status = 2;
+    }
+    else {
+        status = s_run (p);
+        s_summary (p, status);
+        if (status == 0 && (p->rejected || p->invalid))
+            status = 1;
+    }
+    zmq_close (p->sock);
+    zmq_ctx_term (ctx);
+done:
+    if (p->in && p->in != stdin)
+        fclose (p->in);
+    for (int i = 0; i < S_WINDOW_MAX; i++) {
+        hrw_buf_free (&p->slots[i].frame);
+        free (p->slots[i].lines);
+    }
+    free (p->line);
+    free (p);
+    return status;
+}

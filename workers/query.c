@@ -1,0 +1,161 @@
+/*  query: control requests. */
+#include "workers/query.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hrwatch/v1/control.pb-c.h"
+#include "workers/arena.h"
+#include "workers/clock.h"
+
+typedef struct {
+    hrw_arena_t *arena;                 //  Everything the response points to
+    Hrwatch__V1__RejectedEvent **items; //  Collected entries
+    size_t n;                           //  How many
+    int oom;                            //  Set when an allocation failed
+} s_rejected_ctx_t;
+
+static Google__Protobuf__Timestamp *
+s_timestamp (hrw_arena_t *arena, int64_t us)
+{
+    Google__Protobuf__Timestamp *t = hrw_arena_alloc (arena, sizeof (*t));
+    if (!t)
+        return NULL;
+    google__protobuf__timestamp__init (t);
+    t->seconds = us / HRW_US_PER_SEC;
+    t->nanos = (int32_t) (us % HRW_US_PER_SEC) * 1000;
+    if (t->nanos < 0) {
+        t->seconds--;
+        t->nanos += 1000000000;
+    }
+    return t;
+}
+
+static char *
+s_copy (hrw_arena_t *arena, const char *s)
+{
+    size_t n = strlen (s) + 1;
+    char *p = hrw_arena_alloc (arena, n);
+    if (p)
+        memcpy (p, s, n);
+    return p;
+}
+
+static void
+s_collect_rejected (const hrw_rejected_view_t *v, void *arg)
+{
+    s_rejected_ctx_t *c = arg;
+    Hrwatch__V1__RejectedEvent *e = hrw_arena_alloc (c->arena, sizeof (*e));
+    uint8_t *payload = hrw_arena_alloc (c->arena, v->payload_len + 1);
+    if (!e || !payload) {
+        c->oom = 1;
+        return;
+    }
+    hrwatch__v1__rejected_event__init (e);
+    e->seq = v->seq;
+    e->received_at = s_timestamp (c->arena, v->received_us);
+    e->event_id = s_copy (c->arena, v->event_id);
+    e->reason = v->reason;
+    e->message = s_copy (c->arena, v->message);
+    memcpy (payload, v->payload, v->payload_len);
+    e->payload.data = payload;
+    e->payload.len = v->payload_len;
+    e->payload_truncated = v->payload_truncated;
+    if (!e->received_at || !e->event_id || !e->message) {
+        c->oom = 1;
+        return;
+    }
+    c->items[c->n++] = e;
+}
+
+static int
+s_status (hrw_store_t *store, const Hrwatch__V1__StatusRequest *req, hrw_arena_t *arena,
+          Hrwatch__V1__ControlResponse *resp)
+{
+    char *digest = hrw_arena_alloc (arena, 17);
+    Hrwatch__V1__Status *st = hrw_arena_alloc (arena, sizeof (*st));
+    if (!st || !digest)
+        return -1;
+    hrwatch__v1__status__init (st);
+    hrw_counters_t c;
+    hrw_store_counters (store, &c);
+    st->version = (char *) HRW_VERSION;
+    st->schema_version = HRW_SCHEMA_VERSION;
+    st->employees_active = c.employees_active;
+    st->employees_exited = c.employees_exited;
+    st->units = c.units;
+    st->positions = c.positions;
+    st->critical_positions = c.critical_positions;
+    st->nominations = c.nominations;
+    st->mentorships = c.mentorships;
+    st->survey_responses = c.survey_responses;
+    st->events_accepted = c.events_accepted;
+    st->events_duplicate = c.events_duplicate;
+    st->events_rejected = c.events_rejected;
+    st->rejected_kept = c.rejected_kept;
+    if (c.latest_event_us != HRW_TIME_NONE)
+        st->latest_event_at = s_timestamp (arena, c.latest_event_us);
+    hrw_store_usage (store, &st->map_size_bytes, &st->map_used_bytes);
+    if (req->digest) {
+        int rc = hrw_store_digest (store, digest);
+        if (rc) {
+            resp->error = (char *) hrw_store_strerror (rc);
+            return 0;
+        }
+        st->state_digest = digest;
+    }
+    resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_STATUS;
+    resp->status = st;
+    return 0;
+}
+
+static int
+s_rejected (hrw_store_t *store, const Hrwatch__V1__RejectedRequest *req, hrw_arena_t *arena,
+            Hrwatch__V1__ControlResponse *resp)
+{
+    uint32_t limit = req->limit? req->limit: 100;
+    if (limit > HRW_QUERY_REJECTED_MAX)
+        limit = HRW_QUERY_REJECTED_MAX;
+    s_rejected_ctx_t c = { arena, hrw_arena_alloc (arena, limit * sizeof (void *)), 0, 0 };
+    Hrwatch__V1__RejectedList *list = hrw_arena_alloc (arena, sizeof (*list));
+    if (!c.items || !list)
+        return -1;
+    int rc = hrw_store_rejected_each (store, req->after_seq, limit, s_collect_rejected, &c);
+    if (c.oom)
+        return -1;
+    if (rc) {
+        resp->error = (char *) hrw_store_strerror (rc);
+        return 0;
+    }
+    hrwatch__v1__rejected_list__init (list);
+    list->events = c.items;
+    list->n_events = c.n;
+    resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_REJECTED;
+    resp->rejected = list;
+    return 0;
+}
+
+int
+hrw_query_handle (hrw_store_t *store, const uint8_t *req, size_t len, hrw_buf_t *out)
+{
+    hrw_arena_t *arena = hrw_arena_new (64 * 1024);
+    if (!arena)
+        return -1;
+    Hrwatch__V1__ControlResponse resp;
+    hrwatch__v1__control_response__init (&resp);
+    int rc = 0;
+    Hrwatch__V1__ControlRequest *r
+        = hrwatch__v1__control_request__unpack (hrw_arena_allocator (arena), len, req);
+    if (!r)
+        resp.error = (char *) "request does not decode as hrwatch.v1.ControlRequest";
+    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_STATUS)
+        rc = s_status (store, r->status, arena, &resp);
+    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_REJECTED)
+        rc = s_rejected (store, r->rejected, arena, &resp);
+    else
+        resp.error = (char *) "unknown request";
+    if (rc == 0)
+        rc = hrw_buf_pack (out, &resp.base);
+    hrw_arena_destroy (&arena);
+    return rc;
+}

@@ -1,0 +1,19 @@
+/*  query: answers ControlRequest frames (status, rejected events) from the
+    store. Read-only; runs between ingest groups. */
+#ifndef HRW_QUERY_H
+#define HRW_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "workers/buf.h"
+#include "workers/store.h"
+
+#define HRW_QUERY_REJECTED_MAX 1000  //  Most rejected events in one answer
+
+/*  Decodes the request, answers it, and appends the packed ControlResponse
+    to out. A request that does not decode gets a response with error set.
+    Returns 0, or -1 when out of memory. */
+int hrw_query_handle (hrw_store_t *store, const uint8_t *req, size_t len, hrw_buf_t *out);
+
+#endif

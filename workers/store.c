@@ -1,0 +1,1071 @@
+/*  store: LMDB environment, named databases, and how each event type
+    changes them.
+
+    Out-of-order events: every field an event sets is a register stamped
+    with the event's time (tie broken by a hash of the event id); an event
+    changes a field only when its stamp is newer than the field's. An
+    employee is active when their latest hire is later than their latest
+    exit. So an exit that arrives before its hire, or a backfill of last
+    year, lands where it belongs in event time and nothing is lost. */
+#include "workers/store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "workers/buf.h"
+#include "workers/clock.h"
+#include "workers/rec.h"
+
+#define S_REC_VERSION 1
+
+typedef enum {
+    S_DB_META, S_DB_EVENT_IDS, S_DB_EMPLOYEES, S_DB_UNITS, S_DB_POSITIONS,
+    S_DB_NOMINATIONS, S_DB_MENTORSHIPS, S_DB_SURVEYS, S_DB_REJECTED, S_DB_COUNT
+} s_db_t;
+
+static const char *s_db_names[S_DB_COUNT] = {
+    "meta", "event_ids", "employees", "units", "positions",
+    "nominations", "mentorships", "surveys", "rejected"
+};
+
+struct hrw_store {
+    MDB_env *env;                   //  The environment
+    MDB_dbi dbi[S_DB_COUNT];        //  Named databases, by s_db_t
+    MDB_txn *wtxn;                  //  Open write transaction, or NULL
+    hrw_counters_t counters;        //  Live counters (include wtxn's changes)
+    hrw_counters_t saved;           //  Counters as of the last commit
+    hrw_store_opts_t opts;          //  Limits, as opened
+    size_t map_size;                //  Current map size
+    size_t page_size;               //  LMDB page size
+};
+
+typedef struct {
+    int64_t ts;     //  Event time, µs
+    uint64_t tb;    //  Tie-break: hash of the event id
+} s_stamp_t;
+
+static const s_stamp_t s_no_stamp = { HRW_TIME_NONE, 0 };
+
+static int
+s_newer (s_stamp_t a, s_stamp_t b)
+{
+    return a.ts > b.ts || (a.ts == b.ts && a.tb > b.tb);
+}
+
+static void
+s_put_stamp (hrw_wrec_t *w, s_stamp_t s)
+{
+    hrw_rec_put_i64 (w, s.ts);
+    hrw_rec_put_u64 (w, s.tb);
+}
+
+static s_stamp_t
+s_get_stamp (hrw_rrec_t *r)
+{
+    s_stamp_t s;
+    s.ts = hrw_rec_get_i64 (r);
+    s.tb = hrw_rec_get_u64 (r);
+    return s;
+}
+
+static MDB_val
+s_val (const void *p, size_t n)
+{
+    MDB_val v = { n, (void *) p };
+    return v;
+}
+
+//  Composite key "a\0b" in buf (ids are validated to hold no NUL).
+static MDB_val
+s_pair_key (char *buf, size_t cap, const char *a, const char *b)
+{
+    int n = snprintf (buf, cap, "%s%c%s", a, '\0', b);
+    return s_val (buf, (size_t) n < cap? (size_t) n: cap - 1);
+}
+
+static void
+s_copy_str (char *dst, size_t cap, hrw_str_t s)
+{
+    size_t n = s.n < cap - 1? s.n: cap - 1;
+    memcpy (dst, s.p, n);
+    dst[n] = '\0';
+}
+
+// ---------------------------------------------------------------------------
+// Opening, transactions, growth
+
+const char *
+hrw_store_strerror (int rc)
+{
+    switch (rc) {
+        case HRW_E_SCHEMA: return "store has an unknown schema version";
+        case HRW_E_CORRUPT: return "store record does not decode";
+        default: return mdb_strerror (rc);
+    }
+}
+
+static int
+s_mkdirs (const char *path)
+{
+    char tmp[4096];
+    if (snprintf (tmp, sizeof (tmp), "%s", path) >= (int) sizeof (tmp))
+        return ENAMETOOLONG;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir (tmp, 0750) && errno != EEXIST)
+            return errno;
+        *p = '/';
+    }
+    if (mkdir (tmp, 0750) && errno != EEXIST)
+        return errno;
+    return 0;
+}
+
+static int
+s_load_meta (hrw_store_t *self, MDB_txn *txn)
+{
+    MDB_val key = s_val ("schema", 6), val;
+    int rc = mdb_get (txn, self->dbi[S_DB_META], &key, &val);
+    if (rc == MDB_NOTFOUND) {
+        uint32_t v = HRW_SCHEMA_VERSION;
+        val = s_val (&v, sizeof (v));
+        rc = mdb_put (txn, self->dbi[S_DB_META], &key, &val, 0);
+        memset (&self->counters, 0, sizeof (self->counters));
+        self->counters.latest_event_us = HRW_TIME_NONE;
+        self->counters.rejected_next_seq = 1;
+        return rc;
+    }
+    if (rc)
+        return rc;
+    uint32_t v;
+    if (val.mv_size != sizeof (v))
+        return HRW_E_CORRUPT;
+    memcpy (&v, val.mv_data, sizeof (v));
+    if (v != HRW_SCHEMA_VERSION)
+        return HRW_E_SCHEMA;
+    key = s_val ("counters", 8);
+    rc = mdb_get (txn, self->dbi[S_DB_META], &key, &val);
+    if (rc)
+        return rc == MDB_NOTFOUND? HRW_E_CORRUPT: rc;
+    if (val.mv_size != sizeof (self->counters))
+        return HRW_E_CORRUPT;
+    memcpy (&self->counters, val.mv_data, sizeof (self->counters));
+    return 0;
+}
+
+static int
+s_save_counters (hrw_store_t *self)
+{
+    MDB_val key = s_val ("counters", 8);
+    MDB_val val = s_val (&self->counters, sizeof (self->counters));
+    return mdb_put (self->wtxn, self->dbi[S_DB_META], &key, &val, 0);
+}
+
+int
+hrw_store_open (const hrw_store_opts_t *opts, hrw_store_t **out)
+{
+    hrw_store_t *self = calloc (1, sizeof (*self));
+    if (!self)
+        return ENOMEM;
+    self->opts = *opts;
+    int rc = s_mkdirs (opts->path);
+    if (rc)
+        goto fail;
+    if ((rc = mdb_env_create (&self->env)))
+        goto fail;
+    if ((rc = mdb_env_set_maxdbs (self->env, S_DB_COUNT)))
+        goto fail;
+    if ((rc = mdb_env_set_mapsize (self->env, opts->map_size)))
+        goto fail;
+    if ((rc = mdb_env_open (self->env, opts->path, MDB_NOTLS, 0600)))
+        goto fail;
+    MDB_envinfo info;
+    MDB_stat st;
+    mdb_env_info (self->env, &info);
+    mdb_env_stat (self->env, &st);
+    self->map_size = info.me_mapsize;     //  May be larger: the file's own
+    self->page_size = st.ms_psize;
+    if ((rc = mdb_txn_begin (self->env, NULL, 0, &self->wtxn)))
+        goto fail;
+    for (int i = 0; i < S_DB_COUNT; i++)
+        if ((rc = mdb_dbi_open (self->wtxn, s_db_names[i], MDB_CREATE, &self->dbi[i])))
+            goto fail;
+    if ((rc = s_load_meta (self, self->wtxn)))
+        goto fail;
+    if ((rc = hrw_store_commit (self)))
+        goto fail;
+    *out = self;
+    return 0;
+fail:
+    hrw_store_destroy (&self);
+    return rc;
+}
+
+void
+hrw_store_destroy (hrw_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    hrw_store_t *self = *self_p;
+    if (self->wtxn)
+        mdb_txn_abort (self->wtxn);
+    if (self->env)
+        mdb_env_close (self->env);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+hrw_store_begin (hrw_store_t *self)
+{
+    int rc = mdb_txn_begin (self->env, NULL, 0, &self->wtxn);
+    if (rc)
+        self->wtxn = NULL;
+    self->saved = self->counters;
+    return rc;
+}
+
+int
+hrw_store_commit (hrw_store_t *self)
+{
+    int rc = s_save_counters (self);
+    if (rc) {
+        hrw_store_abort (self);
+        return rc;
+    }
+    rc = mdb_txn_commit (self->wtxn);
+    self->wtxn = NULL;
+    if (rc) {
+        self->counters = self->saved;
+        return rc;
+    }
+    self->saved = self->counters;
+    //  Grow before the map is full, so that a full map is rare and costs a
+    //  retried group only when one group alone outgrows the headroom.
+    uint64_t size, used;
+    hrw_store_usage (self, &size, &used);
+    if (used > size / 4 * 3)
+        hrw_store_grow (self);
+    return 0;
+}
+
+void
+hrw_store_abort (hrw_store_t *self)
+{
+    if (self->wtxn)
+        mdb_txn_abort (self->wtxn);
+    self->wtxn = NULL;
+    self->counters = self->saved;
+}
+
+int
+hrw_store_grow (hrw_store_t *self)
+{
+    size_t want = self->map_size * 2;
+    if (self->opts.max_map_size && want > self->opts.max_map_size)
+        want = self->opts.max_map_size;
+    if (want <= self->map_size)
+        return MDB_MAP_FULL;
+    int rc = mdb_env_set_mapsize (self->env, want);
+    if (rc)
+        return rc;
+    self->map_size = want;
+    return 0;
+}
+
+void
+hrw_store_counters (hrw_store_t *self, hrw_counters_t *out)
+{
+    *out = self->counters;
+}
+
+void
+hrw_store_usage (hrw_store_t *self, uint64_t *map_size, uint64_t *used)
+{
+    MDB_envinfo info;
+    mdb_env_info (self->env, &info);
+    *map_size = info.me_mapsize;
+    *used = (uint64_t) (info.me_last_pgno + 1) * self->page_size;
+}
+
+//  Reads use the open write transaction when there is one (a thread may
+//  hold only one), or a short read-only transaction.
+static int
+s_read_begin (hrw_store_t *self, MDB_txn **txn)
+{
+    if (self->wtxn) {
+        *txn = self->wtxn;
+        return 0;
+    }
+    return mdb_txn_begin (self->env, NULL, MDB_RDONLY, txn);
+}
+
+static void
+s_read_end (hrw_store_t *self, MDB_txn *txn)
+{
+    if (txn != self->wtxn)
+        mdb_txn_abort (txn);
+}
+
+// ---------------------------------------------------------------------------
+// Employees
+
+typedef struct {
+    s_stamp_t hired, exited;            //  Latest hire and exit
+    uint8_t exit_type, regretted, rif;  //  Of the latest exit
+    s_stamp_t unit_at, pos_at, mgr_at, level_at;
+    hrw_str_t unit, pos, mgr;
+    int32_t level;
+} s_employee_t;
+
+static hrw_emp_status_t
+s_emp_status (const s_employee_t *e)
+{
+    if (e->hired.ts == HRW_TIME_NONE)
+        return e->exited.ts == HRW_TIME_NONE? HRW_EMP_UNKNOWN: HRW_EMP_EXITED;
+    //  A hire and an exit at the same instant: the exit wins, whatever order
+    //  they arrived in.
+    if (e->exited.ts == HRW_TIME_NONE || e->hired.ts > e->exited.ts)
+        return HRW_EMP_ACTIVE;
+    return HRW_EMP_EXITED;
+}
+
+static int
+s_emp_decode (const MDB_val *v, s_employee_t *e)
+{
+    hrw_rrec_t r = { v->mv_data, v->mv_size, 0, 0 };
+    if (hrw_rec_get_u8 (&r) != S_REC_VERSION)
+        return HRW_E_CORRUPT;
+    e->hired = s_get_stamp (&r);
+    e->exited = s_get_stamp (&r);
+    e->exit_type = hrw_rec_get_u8 (&r);
+    e->regretted = hrw_rec_get_u8 (&r);
+    e->rif = hrw_rec_get_u8 (&r);
+    e->unit_at = s_get_stamp (&r);
+    e->unit = hrw_rec_get_str (&r);
+    e->pos_at = s_get_stamp (&r);
+    e->pos = hrw_rec_get_str (&r);
+    e->mgr_at = s_get_stamp (&r);
+    e->mgr = hrw_rec_get_str (&r);
+    e->level_at = s_get_stamp (&r);
+    e->level = (int32_t) hrw_rec_get_u32 (&r);
+    return r.err? HRW_E_CORRUPT: 0;
+}
+
+static int
+s_emp_load (MDB_txn *txn, MDB_dbi dbi, const char *id, s_employee_t *e)
+{
+    MDB_val key = s_val (id, strlen (id)), val;
+    int rc = mdb_get (txn, dbi, &key, &val);
+    if (rc == MDB_NOTFOUND) {
+        memset (e, 0, sizeof (*e));
+        e->hired = e->exited = e->unit_at = e->pos_at = e->mgr_at = e->level_at = s_no_stamp;
+        e->unit = e->pos = e->mgr = hrw_str ("");
+        return MDB_NOTFOUND;
+    }
+    return rc? rc: s_emp_decode (&val, e);
+}
+
+static int
+s_emp_save (hrw_store_t *self, const char *id, const s_employee_t *e)
+{
+    hrw_wrec_t w;
+    w.len = 0;
+    w.err = 0;
+    hrw_rec_put_u8 (&w, S_REC_VERSION);
+    s_put_stamp (&w, e->hired);
+    s_put_stamp (&w, e->exited);
+    hrw_rec_put_u8 (&w, e->exit_type);
+    hrw_rec_put_u8 (&w, e->regretted);
+    hrw_rec_put_u8 (&w, e->rif);
+    s_put_stamp (&w, e->unit_at);
+    hrw_rec_put_str (&w, e->unit);
+    s_put_stamp (&w, e->pos_at);
+    hrw_rec_put_str (&w, e->pos);
+    s_put_stamp (&w, e->mgr_at);
+    hrw_rec_put_str (&w, e->mgr);
+    s_put_stamp (&w, e->level_at);
+    hrw_rec_put_u32 (&w, (uint32_t) e->level);
+    if (w.err)
+        return HRW_E_CORRUPT;
+    MDB_val key = s_val (id, strlen (id)), val = s_val (w.data, w.len);
+    return mdb_put (self->wtxn, self->dbi[S_DB_EMPLOYEES], &key, &val, 0);
+}
+
+static void
+s_count_status (hrw_counters_t *c, hrw_emp_status_t st, int delta)
+{
+    if (st == HRW_EMP_ACTIVE)
+        c->employees_active += delta;
+    else if (st == HRW_EMP_EXITED)
+        c->employees_exited += delta;
+}
+
+//  Sets a string register when the stamp is newer; an empty value leaves
+//  the register alone (the field was not given).
+static void
+s_set_str (s_stamp_t at, const char *value, s_stamp_t *reg_at, hrw_str_t *reg)
+{
+    if (value && *value && s_newer (at, *reg_at)) {
+        *reg_at = at;
+        *reg = hrw_str (value);
+    }
+}
+
+static void
+s_set_level (s_stamp_t at, int32_t level, s_employee_t *e)
+{
+    if (level > 0 && s_newer (at, e->level_at)) {
+        e->level_at = at;
+        e->level = level;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Positions and units
+
+typedef struct {
+    s_stamp_t def_at;           //  Last PositionDefined, or none
+    hrw_str_t unit, title;
+    uint8_t critical;
+    s_stamp_t inc_at;           //  Last change of incumbent
+    hrw_str_t incumbent;
+} s_position_t;
+
+static int
+s_pos_load (MDB_txn *txn, MDB_dbi dbi, const char *id, s_position_t *p)
+{
+    MDB_val key = s_val (id, strlen (id)), val;
+    int rc = mdb_get (txn, dbi, &key, &val);
+    if (rc == MDB_NOTFOUND) {
+        memset (p, 0, sizeof (*p));
+        p->def_at = p->inc_at = s_no_stamp;
+        p->unit = p->title = p->incumbent = hrw_str ("");
+        return rc;
+    }
+    if (rc)
+        return rc;
+    hrw_rrec_t r = { val.mv_data, val.mv_size, 0, 0 };
+    if (hrw_rec_get_u8 (&r) != S_REC_VERSION)
+        return HRW_E_CORRUPT;
+    p->def_at = s_get_stamp (&r);
+    p->unit = hrw_rec_get_str (&r);
+    p->title = hrw_rec_get_str (&r);
+    p->critical = hrw_rec_get_u8 (&r);
+    p->inc_at = s_get_stamp (&r);
+    p->incumbent = hrw_rec_get_str (&r);
+    return r.err? HRW_E_CORRUPT: 0;
+}
+
+static int
+s_pos_save (hrw_store_t *self, const char *id, const s_position_t *p)
+{
+    hrw_wrec_t w;
+    w.len = 0;
+    w.err = 0;
+    hrw_rec_put_u8 (&w, S_REC_VERSION);
+    s_put_stamp (&w, p->def_at);
+    hrw_rec_put_str (&w, p->unit);
+    hrw_rec_put_str (&w, p->title);
+    hrw_rec_put_u8 (&w, p->critical);
+    s_put_stamp (&w, p->inc_at);
+    hrw_rec_put_str (&w, p->incumbent);
+    if (w.err)
+        return HRW_E_CORRUPT;
+    MDB_val key = s_val (id, strlen (id)), val = s_val (w.data, w.len);
+    return mdb_put (self->wtxn, self->dbi[S_DB_POSITIONS], &key, &val, 0);
+}
+
+static void
+s_count_position (hrw_counters_t *c, const s_position_t *p, int delta)
+{
+    if (p->def_at.ts == HRW_TIME_NONE)
+        return;
+    c->positions += delta;
+    if (p->critical)
+        c->critical_positions += delta;
+}
+
+//  Hires and promotions name the position a person now holds: that makes
+//  them its incumbent, unless a later event said otherwise.
+static int
+s_set_incumbent (hrw_store_t *self, const char *position, const char *employee, s_stamp_t at)
+{
+    if (!position || !*position)
+        return 0;
+    s_position_t p;
+    int rc = s_pos_load (self->wtxn, self->dbi[S_DB_POSITIONS], position, &p);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    if (!s_newer (at, p.inc_at))
+        return 0;
+    p.inc_at = at;
+    p.incumbent = hrw_str (employee);
+    return s_pos_save (self, position, &p);
+}
+
+static int
+s_apply_position (hrw_store_t *self, const Hrwatch__V1__PositionDefined *m, s_stamp_t at)
+{
+    s_position_t p;
+    int rc = s_pos_load (self->wtxn, self->dbi[S_DB_POSITIONS], m->position_id, &p);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    if (s_newer (at, p.def_at)) {
+        s_count_position (&self->counters, &p, -1);
+        p.def_at = at;
+        p.unit = hrw_str (m->unit_id);
+        p.title = hrw_str (m->title);
+        p.critical = m->critical? 1: 0;
+        s_count_position (&self->counters, &p, +1);
+    }
+    //  The definition states the incumbent (empty: vacant) as of its time.
+    if (s_newer (at, p.inc_at)) {
+        p.inc_at = at;
+        p.incumbent = hrw_str (m->incumbent_id);
+    }
+    return s_pos_save (self, m->position_id, &p);
+}
+
+static int
+s_apply_unit (hrw_store_t *self, const Hrwatch__V1__OrgUnitDefined *m, s_stamp_t at)
+{
+    MDB_val key = s_val (m->unit_id, strlen (m->unit_id)), val;
+    int rc = mdb_get (self->wtxn, self->dbi[S_DB_UNITS], &key, &val);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    if (rc == 0) {
+        hrw_rrec_t r = { val.mv_data, val.mv_size, 1, 0 };
+        if (!s_newer (at, s_get_stamp (&r)))
+            return r.err? HRW_E_CORRUPT: 0;
+    }
+    else
+        self->counters.units++;
+    hrw_wrec_t w;
+    w.len = 0;
+    w.err = 0;
+    hrw_rec_put_u8 (&w, S_REC_VERSION);
+    s_put_stamp (&w, at);
+    hrw_rec_put_str (&w, hrw_str (m->parent_id));
+    hrw_rec_put_str (&w, hrw_str (m->name));
+    if (w.err)
+        return HRW_E_CORRUPT;
+    val = s_val (w.data, w.len);
+    return mdb_put (self->wtxn, self->dbi[S_DB_UNITS], &key, &val, 0);
+}
+
+// ---------------------------------------------------------------------------
+// Person events
+
+typedef struct {
+    hrw_store_t *store;
+    const Hrwatch__V1__Event *ev;
+    s_stamp_t at;
+    s_employee_t emp;
+    hrw_emp_status_t before;
+} s_emp_change_t;
+
+static int
+s_emp_begin (hrw_store_t *self, const char *id, s_emp_change_t *c)
+{
+    c->store = self;
+    int rc = s_emp_load (self->wtxn, self->dbi[S_DB_EMPLOYEES], id, &c->emp);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    c->before = s_emp_status (&c->emp);
+    return 0;
+}
+
+static int
+s_emp_end (s_emp_change_t *c, const char *id)
+{
+    s_count_status (&c->store->counters, c->before, -1);
+    s_count_status (&c->store->counters, s_emp_status (&c->emp), +1);
+    return s_emp_save (c->store, id, &c->emp);
+}
+
+static int
+s_apply_hire (hrw_store_t *self, const Hrwatch__V1__Hire *m, s_stamp_t at)
+{
+    s_emp_change_t c;
+    int rc = s_emp_begin (self, m->employee_id, &c);
+    if (rc)
+        return rc;
+    if (s_newer (at, c.emp.hired))
+        c.emp.hired = at;
+    s_set_str (at, m->unit_id, &c.emp.unit_at, &c.emp.unit);
+    s_set_str (at, m->position_id, &c.emp.pos_at, &c.emp.pos);
+    s_set_str (at, m->manager_id, &c.emp.mgr_at, &c.emp.mgr);
+    s_set_level (at, m->level, &c.emp);
+    if ((rc = s_emp_end (&c, m->employee_id)))
+        return rc;
+    return s_set_incumbent (self, m->position_id, m->employee_id, at);
+}
+
+static int
+s_apply_exit (hrw_store_t *self, const Hrwatch__V1__Exit *m, s_stamp_t at)
+{
+    s_emp_change_t c;
+    int rc = s_emp_begin (self, m->employee_id, &c);
+    if (rc)
+        return rc;
+    if (s_newer (at, c.emp.exited)) {
+        c.emp.exited = at;
+        c.emp.exit_type = (uint8_t) m->type;
+        c.emp.regretted = m->regretted? 1: 0;
+        c.emp.rif = m->reduction_in_force? 1: 0;
+    }
+    return s_emp_end (&c, m->employee_id);
+}
+
+static int
+s_apply_promotion (hrw_store_t *self, const Hrwatch__V1__Promotion *m, s_stamp_t at)
+{
+    s_emp_change_t c;
+    int rc = s_emp_begin (self, m->employee_id, &c);
+    if (rc)
+        return rc;
+    s_set_str (at, m->new_position_id, &c.emp.pos_at, &c.emp.pos);
+    s_set_level (at, m->new_level, &c.emp);
+    if ((rc = s_emp_end (&c, m->employee_id)))
+        return rc;
+    return s_set_incumbent (self, m->new_position_id, m->employee_id, at);
+}
+
+static int
+s_apply_transfer (hrw_store_t *self, const Hrwatch__V1__Transfer *m, s_stamp_t at)
+{
+    s_emp_change_t c;
+    int rc = s_emp_begin (self, m->employee_id, &c);
+    if (rc)
+        return rc;
+    s_set_str (at, m->new_unit_id, &c.emp.unit_at, &c.emp.unit);
+    s_set_str (at, m->new_manager_id, &c.emp.mgr_at, &c.emp.mgr);
+    return s_emp_end (&c, m->employee_id);
+}
+
+// ---------------------------------------------------------------------------
+// Relationships: nominations and mentorships share one shape, a pair key
+// with a stamped (active, detail) register.
+
+static int
+s_apply_pair (hrw_store_t *self, s_db_t db, const char *a, const char *b, s_stamp_t at,
+              int active, int detail, uint64_t *counter)
+{
+    char kbuf[2 * HRW_ID_MAX + 2];
+    MDB_val key = s_pair_key (kbuf, sizeof (kbuf), a, b), val;
+    int was_active = 0;
+    int rc = mdb_get (self->wtxn, self->dbi[db], &key, &val);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    if (rc == 0) {
+        hrw_rrec_t r = { val.mv_data, val.mv_size, 1, 0 };
+        s_stamp_t old = s_get_stamp (&r);
+        was_active = hrw_rec_get_u8 (&r);
+        if (r.err)
+            return HRW_E_CORRUPT;
+        if (!s_newer (at, old))
+            return 0;
+    }
+    hrw_wrec_t w;
+    w.len = 0;
+    w.err = 0;
+    hrw_rec_put_u8 (&w, S_REC_VERSION);
+    s_put_stamp (&w, at);
+    hrw_rec_put_u8 (&w, (uint8_t) active);
+    hrw_rec_put_u8 (&w, (uint8_t) detail);
+    *counter += active - was_active;
+    val = s_val (w.data, w.len);
+    return mdb_put (self->wtxn, self->dbi[db], &key, &val, 0);
+}
+
+static int
+s_read_pair (hrw_store_t *self, s_db_t db, const char *a, const char *b, int *active,
+             int *detail)
+{
+    char kbuf[2 * HRW_ID_MAX + 2];
+    MDB_val key = s_pair_key (kbuf, sizeof (kbuf), a, b), val;
+    MDB_txn *txn;
+    int rc = s_read_begin (self, &txn);
+    if (rc)
+        return rc;
+    rc = mdb_get (txn, self->dbi[db], &key, &val);
+    if (rc == 0) {
+        hrw_rrec_t r = { val.mv_data, val.mv_size, 1, 0 };
+        s_get_stamp (&r);
+        *active = hrw_rec_get_u8 (&r);
+        int d = hrw_rec_get_u8 (&r);
+        if (detail)
+            *detail = d;
+        rc = r.err? HRW_E_CORRUPT: 0;
+    }
+    s_read_end (self, txn);
+    return rc;
+}
+
+// ---------------------------------------------------------------------------
+// Survey aggregates: histograms per (unit, cycle); nothing per respondent.
+
+static int
+s_apply_survey (hrw_store_t *self, const Hrwatch__V1__SurveyResponse *m, int64_t t)
+{
+    char kbuf[2 * HRW_ID_MAX + 2];
+    MDB_val key = s_pair_key (kbuf, sizeof (kbuf), m->unit_id, m->survey_cycle_id), val;
+    hrw_survey_info_t agg;
+    int rc = mdb_get (self->wtxn, self->dbi[S_DB_SURVEYS], &key, &val);
+    if (rc == MDB_NOTFOUND) {
+        memset (&agg, 0, sizeof (agg));
+        agg.first_us = agg.last_us = t;
+    }
+    else if (rc)
+        return rc;
+    else if (val.mv_size != sizeof (agg))
+        return HRW_E_CORRUPT;
+    else
+        memcpy (&agg, val.mv_data, sizeof (agg));
+    agg.responses++;
+    agg.engagement[m->engagement - 1]++;
+    if (m->enps_answer_case == HRWATCH__V1__SURVEY_RESPONSE__ENPS_ANSWER_ENPS) {
+        agg.enps_responses++;
+        agg.enps[m->enps]++;
+    }
+    if (t < agg.first_us)
+        agg.first_us = t;
+    if (t > agg.last_us)
+        agg.last_us = t;
+    self->counters.survey_responses++;
+    val = s_val (&agg, sizeof (agg));
+    return mdb_put (self->wtxn, self->dbi[S_DB_SURVEYS], &key, &val, 0);
+}
+
+// ---------------------------------------------------------------------------
+// Applying an event
+
+static int
+s_apply_body (hrw_store_t *self, const Hrwatch__V1__Event *ev, s_stamp_t at)
+{
+    uint64_t *noms = &self->counters.nominations;
+    uint64_t *ments = &self->counters.mentorships;
+    switch (ev->body_case) {
+        case HRWATCH__V1__EVENT__BODY_HIRE:
+            return s_apply_hire (self, ev->hire, at);
+        case HRWATCH__V1__EVENT__BODY_EXIT:
+            return s_apply_exit (self, ev->exit, at);
+        case HRWATCH__V1__EVENT__BODY_PROMOTION:
+            return s_apply_promotion (self, ev->promotion, at);
+        case HRWATCH__V1__EVENT__BODY_TRANSFER:
+            return s_apply_transfer (self, ev->transfer, at);
+        case HRWATCH__V1__EVENT__BODY_ORG_UNIT_DEFINED:
+            return s_apply_unit (self, ev->org_unit_defined, at);
+        case HRWATCH__V1__EVENT__BODY_POSITION_DEFINED:
+            return s_apply_position (self, ev->position_defined, at);
+        case HRWATCH__V1__EVENT__BODY_SUCCESSOR_NOMINATED:
+            return s_apply_pair (self, S_DB_NOMINATIONS, ev->successor_nominated->position_id,
+                                 ev->successor_nominated->employee_id, at, 1,
+                                 ev->successor_nominated->readiness, noms);
+        case HRWATCH__V1__EVENT__BODY_SUCCESSOR_WITHDRAWN:
+            return s_apply_pair (self, S_DB_NOMINATIONS, ev->successor_withdrawn->position_id,
+                                 ev->successor_withdrawn->employee_id, at, 0, 0, noms);
+        case HRWATCH__V1__EVENT__BODY_MENTOR_ASSIGNED:
+            return s_apply_pair (self, S_DB_MENTORSHIPS, ev->mentor_assigned->mentor_id,
+                                 ev->mentor_assigned->mentee_id, at, 1, 0, ments);
+        case HRWATCH__V1__EVENT__BODY_MENTOR_ENDED:
+            return s_apply_pair (self, S_DB_MENTORSHIPS, ev->mentor_ended->mentor_id,
+                                 ev->mentor_ended->mentee_id, at, 0, 0, ments);
+        case HRWATCH__V1__EVENT__BODY_SURVEY_RESPONSE:
+            return s_apply_survey (self, ev->survey_response, at.ts);
+        default:
+            return HRW_E_CORRUPT;  //  Validation lets no other case through
+    }
+}
+
+int
+hrw_store_apply (hrw_store_t *self, const Hrwatch__V1__Event *ev, uint64_t content_hash,
+                 hrw_apply_t *result)
+{
+    MDB_val key = s_val (ev->event_id, strlen (ev->event_id)), val;
+    int rc = mdb_get (self->wtxn, self->dbi[S_DB_EVENT_IDS], &key, &val);
+    if (rc == 0) {
+        uint64_t seen;
+        if (val.mv_size < sizeof (seen))
+            return HRW_E_CORRUPT;
+        memcpy (&seen, val.mv_data, sizeof (seen));
+        *result = seen == content_hash? HRW_DUPLICATE: HRW_CONFLICT;
+        if (*result == HRW_DUPLICATE)
+            self->counters.events_duplicate++;
+        return 0;
+    }
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    s_stamp_t at;
+    at.ts = hrw_clock_from_parts (ev->occurred_at->seconds, ev->occurred_at->nanos);
+    at.tb = hrw_fnv1a (HRW_FNV_OFFSET, key.mv_data, key.mv_size);
+    if ((rc = s_apply_body (self, ev, at)))
+        return rc;
+    struct { uint64_t hash; int64_t occurred; } rec = { content_hash, at.ts };
+    val = s_val (&rec, sizeof (rec));
+    if ((rc = mdb_put (self->wtxn, self->dbi[S_DB_EVENT_IDS], &key, &val, MDB_NOOVERWRITE)))
+        return rc;
+    self->counters.events_accepted++;
+    if (at.ts > self->counters.latest_event_us)
+        self->counters.latest_event_us = at.ts;
+    *result = HRW_APPLIED;
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Rejected events
+
+static MDB_val
+s_seq_key (uint64_t seq, uint8_t buf[8])
+{
+    //  Big-endian, so LMDB's byte order is numeric order.
+    for (int i = 7; i >= 0; i--) {
+        buf[i] = (uint8_t) seq;
+        seq >>= 8;
+    }
+    return s_val (buf, 8);
+}
+
+static int
+s_trim_rejected (hrw_store_t *self)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (self->wtxn, self->dbi[S_DB_REJECTED], &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    while (self->counters.rejected_kept > self->opts.rejected_keep
+           && (rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST)) == 0) {
+        if ((rc = mdb_cursor_del (cur, 0)))
+            break;
+        self->counters.rejected_kept--;
+    }
+    mdb_cursor_close (cur);
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
+int
+hrw_store_reject (hrw_store_t *self, int64_t now_us, const char *event_id, int reason,
+                  const char *message, const void *payload, size_t payload_len)
+{
+    self->counters.events_rejected++;
+    if (self->opts.rejected_keep == 0)
+        return 0;
+    size_t keep = payload_len;
+    if (keep > self->opts.rejected_payload_max)
+        keep = self->opts.rejected_payload_max;
+    hrw_wrec_t w;
+    w.len = 0;
+    w.err = 0;
+    hrw_rec_put_u8 (&w, S_REC_VERSION);
+    hrw_rec_put_i64 (&w, now_us);
+    hrw_rec_put_u8 (&w, (uint8_t) reason);
+    hrw_str_t id = hrw_str (event_id);
+    if (id.n > HRW_EVENT_ID_MAX)
+        id.n = HRW_EVENT_ID_MAX;
+    hrw_rec_put_str (&w, id);
+    hrw_rec_put_str (&w, hrw_str (message));
+    hrw_rec_put_u8 (&w, keep < payload_len);
+    hrw_rec_put_u32 (&w, (uint32_t) keep);
+    if (w.err)
+        return HRW_E_CORRUPT;
+    uint8_t kbuf[8];
+    MDB_val key = s_seq_key (self->counters.rejected_next_seq, kbuf);
+    MDB_val val = s_val (NULL, w.len + keep);
+    int rc = mdb_put (self->wtxn, self->dbi[S_DB_REJECTED], &key, &val, MDB_RESERVE);
+    if (rc)
+        return rc;
+    memcpy (val.mv_data, w.data, w.len);
+    if (keep)
+        memcpy ((uint8_t *) val.mv_data + w.len, payload, keep);
+    self->counters.rejected_next_seq++;
+    self->counters.rejected_kept++;
+    return s_trim_rejected (self);
+}
+
+int
+hrw_store_rejected_each (hrw_store_t *self, uint64_t after_seq, uint32_t limit,
+                         void (*fn) (const hrw_rejected_view_t *, void *), void *arg)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur = NULL;
+    int rc = s_read_begin (self, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open (txn, self->dbi[S_DB_REJECTED], &cur)))
+        goto done;
+    uint8_t kbuf[8];
+    MDB_val k = s_seq_key (after_seq + 1, kbuf), v;
+    MDB_cursor_op op = MDB_SET_RANGE;
+    for (uint32_t n = 0; n < limit && (rc = mdb_cursor_get (cur, &k, &v, op)) == 0; n++) {
+        op = MDB_NEXT;
+        hrw_rrec_t r = { v.mv_data, v.mv_size, 0, 0 };
+        hrw_rejected_view_t view;
+        char id[HRW_EVENT_ID_MAX + 1], msg[256];
+        view.seq = 0;
+        for (int i = 0; i < 8; i++)
+            view.seq = view.seq << 8 | ((uint8_t *) k.mv_data)[i];
+        hrw_rec_get_u8 (&r);
+        view.received_us = hrw_rec_get_i64 (&r);
+        view.reason = hrw_rec_get_u8 (&r);
+        s_copy_str (id, sizeof (id), hrw_rec_get_str (&r));
+        s_copy_str (msg, sizeof (msg), hrw_rec_get_str (&r));
+        view.payload_truncated = hrw_rec_get_u8 (&r);
+        view.payload_len = hrw_rec_get_u32 (&r);
+        if (r.err || view.payload_len != v.mv_size - r.off) {
+            rc = HRW_E_CORRUPT;
+            goto done;
+        }
+        view.payload = (const uint8_t *) v.mv_data + r.off;
+        view.event_id = id;
+        view.message = msg;
+        fn (&view, arg);
+    }
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+done:
+    if (cur)
+        mdb_cursor_close (cur);
+    s_read_end (self, txn);
+    return rc;
+}
+
+// ---------------------------------------------------------------------------
+// Digest and point reads
+
+int
+hrw_store_digest (hrw_store_t *self, char hex[17])
+{
+    static const s_db_t dbs[] = { S_DB_EVENT_IDS, S_DB_EMPLOYEES, S_DB_UNITS, S_DB_POSITIONS,
+                                  S_DB_NOMINATIONS, S_DB_MENTORSHIPS, S_DB_SURVEYS };
+    MDB_txn *txn;
+    int rc = s_read_begin (self, &txn);
+    if (rc)
+        return rc;
+    uint64_t h = HRW_FNV_OFFSET;
+    for (size_t i = 0; i < sizeof (dbs) / sizeof (dbs[0]) && !rc; i++) {
+        MDB_cursor *cur;
+        if ((rc = mdb_cursor_open (txn, self->dbi[dbs[i]], &cur)))
+            break;
+        MDB_val k, v;
+        h = hrw_fnv1a (h, &i, sizeof (i));
+        while ((rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) == 0) {
+            uint64_t lens[2] = { k.mv_size, v.mv_size };
+            h = hrw_fnv1a (h, lens, sizeof (lens));
+            h = hrw_fnv1a (h, k.mv_data, k.mv_size);
+            h = hrw_fnv1a (h, v.mv_data, v.mv_size);
+        }
+        mdb_cursor_close (cur);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    s_read_end (self, txn);
+    snprintf (hex, 17, "%016llx", (unsigned long long) h);
+    return rc;
+}
+
+int
+hrw_store_employee (hrw_store_t *self, const char *id, hrw_employee_info_t *out)
+{
+    MDB_txn *txn;
+    int rc = s_read_begin (self, &txn);
+    if (rc)
+        return rc;
+    s_employee_t e;
+    rc = s_emp_load (txn, self->dbi[S_DB_EMPLOYEES], id, &e);
+    if (rc == 0) {
+        out->status = s_emp_status (&e);
+        s_copy_str (out->unit, sizeof (out->unit), e.unit);
+        s_copy_str (out->position, sizeof (out->position), e.pos);
+        s_copy_str (out->manager, sizeof (out->manager), e.mgr);
+        out->level = e.level;
+        out->hired_us = e.hired.ts;
+        out->exited_us = e.exited.ts;
+        out->exit_type = e.exit_type;
+        out->regretted = e.regretted;
+        out->reduction_in_force = e.rif;
+    }
+    s_read_end (self, txn);
+    return rc;
+}
+
+int
+hrw_store_unit (hrw_store_t *self, const char *id, hrw_unit_info_t *out)
+{
+    MDB_txn *txn;
+    int rc = s_read_begin (self, &txn);
+    if (rc)
+        return rc;
+    MDB_val key = s_val (id, strlen (id)), val;
+    rc = mdb_get (txn, self->dbi[S_DB_UNITS], &key, &val);
+    if (rc == 0) {
+        hrw_rrec_t r = { val.mv_data, val.mv_size, 1, 0 };
+        out->defined = s_get_stamp (&r).ts != HRW_TIME_NONE;
+        s_copy_str (out->parent, sizeof (out->parent), hrw_rec_get_str (&r));
+        s_copy_str (out->name, sizeof (out->name), hrw_rec_get_str (&r));
+        rc = r.err? HRW_E_CORRUPT: 0;
+    }
+    s_read_end (self, txn);
+    return rc;
+}
+
+int
+hrw_store_position (hrw_store_t *self, const char *id, hrw_position_info_t *out)
+{
+    MDB_txn *txn;
+    int rc = s_read_begin (self, &txn);
+    if (rc)
+        return rc;
+    s_position_t p;
+    rc = s_pos_load (txn, self->dbi[S_DB_POSITIONS], id, &p);
+    if (rc == 0) {
+        out->defined = p.def_at.ts != HRW_TIME_NONE;
+        s_copy_str (out->unit, sizeof (out->unit), p.unit);
+        s_copy_str (out->title, sizeof (out->title), p.title);
+        out->critical = p.critical;
+        s_copy_str (out->incumbent, sizeof (out->incumbent), p.incumbent);
+    }
+    s_read_end (self, txn);
+    return rc;
+}
+
+int
+hrw_store_nomination (hrw_store_t *self, const char *position, const char *employee,
+                      int *active, int *readiness)
+{
+    return s_read_pair (self, S_DB_NOMINATIONS, position, employee, active, readiness);
+}
+
+int
+hrw_store_mentorship (hrw_store_t *self, const char *mentor, const char *mentee, int *active)
+{
+    return s_read_pair (self, S_DB_MENTORSHIPS, mentor, mentee, active, NULL);
+}
+
+int
+hrw_store_survey (hrw_store_t *self, const char *unit, const char *cycle,
+                  hrw_survey_info_t *out)
+{
+    char kbuf[2 * HRW_ID_MAX + 2];
+    MDB_val key = s_pair_key (kbuf, sizeof (kbuf), unit, cycle), val;
+    MDB_txn *txn;
+    int rc = s_read_begin (self, &txn);
+    if (rc)
+        return rc;
+    rc = mdb_get (txn, self->dbi[S_DB_SURVEYS], &key, &val);
+    if (rc == 0) {
+        if (val.mv_size == sizeof (*out))
+            memcpy (out, val.mv_data, sizeof (*out));
+        else
+            rc = HRW_E_CORRUPT;
+    }
+    s_read_end (self, txn);
+    return rc;
+}

@@ -1,0 +1,166 @@
+/*  store: the workforce state in one LMDB environment. Events are applied
+    inside a write transaction that the caller groups (group commit); every
+    entity field is a last-writer-wins register ordered by event time, so
+    the same set of events gives the same state in any arrival order. */
+#ifndef HRW_STORE_H
+#define HRW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hrwatch/v1/events.pb-c.h"
+
+#define HRW_SCHEMA_VERSION 1
+
+/*  Error codes besides LMDB's own (MDB_*) and errno values. */
+#define HRW_E_SCHEMA  (-30100)  //  Store has an unknown schema version
+#define HRW_E_CORRUPT (-30101)  //  A record does not decode
+
+#define HRW_ID_MAX 64           //  Longest entity id, in bytes
+#define HRW_EVENT_ID_MAX 128    //  Longest event id, in bytes
+
+typedef struct hrw_store hrw_store_t;
+
+typedef struct {
+    const char *path;               //  Directory holding data.mdb
+    size_t map_size;                //  Initial map size, bytes
+    size_t max_map_size;            //  Growth stops here; 0 = no limit
+    uint32_t rejected_keep;         //  Rejected events kept (newest)
+    uint32_t rejected_payload_max;  //  Bytes of each rejected payload kept
+} hrw_store_opts_t;
+
+typedef struct {
+    uint64_t employees_active;      //  Hired and not exited since
+    uint64_t employees_exited;      //  Exited and not re-hired since
+    uint64_t units;                 //  Org units defined
+    uint64_t positions;             //  Positions defined
+    uint64_t critical_positions;    //  ... of which critical
+    uint64_t nominations;           //  Active successor nominations
+    uint64_t mentorships;           //  Active mentoring relationships
+    uint64_t survey_responses;      //  Responses aggregated
+    uint64_t events_accepted;       //  Events applied
+    uint64_t events_duplicate;      //  Re-sent events recognised
+    uint64_t events_rejected;       //  Events and frames rejected
+    uint64_t rejected_kept;         //  Rejections kept for inspection
+    uint64_t rejected_next_seq;     //  Sequence number of the next one
+    int64_t latest_event_us;        //  Newest occurred_at applied
+} hrw_counters_t;
+
+typedef enum {
+    HRW_APPLIED = 1,    //  New event, applied
+    HRW_DUPLICATE,      //  Same id and content seen before
+    HRW_CONFLICT        //  Same id, different content: not applied
+} hrw_apply_t;
+
+typedef enum { HRW_EMP_UNKNOWN, HRW_EMP_ACTIVE, HRW_EMP_EXITED } hrw_emp_status_t;
+
+typedef struct {
+    hrw_emp_status_t status;
+    char unit[HRW_ID_MAX + 1];
+    char position[HRW_ID_MAX + 1];
+    char manager[HRW_ID_MAX + 1];
+    int32_t level;
+    int64_t hired_us;           //  Latest hire, or HRW_TIME_NONE
+    int64_t exited_us;          //  Latest exit, or HRW_TIME_NONE
+    int exit_type;              //  Hrwatch__V1__ExitType of the latest exit
+    int regretted;
+    int reduction_in_force;
+} hrw_employee_info_t;
+
+typedef struct {
+    int defined;
+    char parent[HRW_ID_MAX + 1];
+    char name[256];
+} hrw_unit_info_t;
+
+typedef struct {
+    int defined;
+    char unit[HRW_ID_MAX + 1];
+    char title[256];
+    int critical;
+    char incumbent[HRW_ID_MAX + 1];
+} hrw_position_info_t;
+
+typedef struct {
+    uint32_t responses;         //  Respondents in the aggregate
+    uint32_t engagement[5];     //  Count of answers 1..5
+    uint32_t enps_responses;    //  Respondents who answered eNPS
+    uint32_t enps[11];          //  Count of answers 0..10
+    int64_t first_us, last_us;  //  Event-time span of the responses
+} hrw_survey_info_t;
+
+typedef struct {
+    uint64_t seq;
+    int64_t received_us;
+    const char *event_id;       //  NUL-terminated; "" when unknown
+    int reason;                 //  Hrwatch__V1__Reason
+    const char *message;        //  NUL-terminated
+    const uint8_t *payload;
+    size_t payload_len;
+    int payload_truncated;
+} hrw_rejected_view_t;
+
+/*  Opens (creating if needed) the store at opts->path. Returns 0 and sets
+    *out, or an error code for hrw_store_strerror. */
+int hrw_store_open (const hrw_store_opts_t *opts, hrw_store_t **out);
+
+/*  Closes the store; sets *self_p to NULL. An open write txn is aborted. */
+void hrw_store_destroy (hrw_store_t **self_p);
+
+/*  Words for an error code returned by this module. */
+const char *hrw_store_strerror (int rc);
+
+/*  Starts the write transaction that following applies go into. */
+int hrw_store_begin (hrw_store_t *self);
+
+/*  Commits it durably; the counters are written with it. Returns 0 or an
+    error code, in which case nothing of the transaction was kept. */
+int hrw_store_commit (hrw_store_t *self);
+
+/*  Abandons the write transaction and its counter changes. */
+void hrw_store_abort (hrw_store_t *self);
+
+/*  After MDB_MAP_FULL, with no transaction open: doubles the map. Returns 0,
+    or MDB_MAP_FULL when max_map_size is reached. */
+int hrw_store_grow (hrw_store_t *self);
+
+/*  Applies one validated event with its content hash (the idempotency
+    check). Sets *result. Returns 0 or an LMDB error code (the transaction
+    must then be aborted). */
+int hrw_store_apply (hrw_store_t *self, const Hrwatch__V1__Event *ev,
+                     uint64_t content_hash, hrw_apply_t *result);
+
+/*  Records a rejection (kept for inspection, oldest dropped beyond
+    rejected_keep). The payload is cut to rejected_payload_max. */
+int hrw_store_reject (hrw_store_t *self, int64_t now_us, const char *event_id,
+                      int reason, const char *message,
+                      const void *payload, size_t payload_len);
+
+/*  Counters as of the last commit (or the open transaction). */
+void hrw_store_counters (hrw_store_t *self, hrw_counters_t *out);
+
+/*  Current map size and bytes in use. */
+void hrw_store_usage (hrw_store_t *self, uint64_t *map_size, uint64_t *used);
+
+/*  A digest of every entity and event id, independent of arrival order.
+    Writes 16 hex digits and a NUL to hex. */
+int hrw_store_digest (hrw_store_t *self, char hex[17]);
+
+/*  Calls fn for each kept rejection with seq > after_seq, oldest first, at
+    most limit times. The view is valid only during the call. */
+int hrw_store_rejected_each (hrw_store_t *self, uint64_t after_seq, uint32_t limit,
+                             void (*fn) (const hrw_rejected_view_t *, void *),
+                             void *arg);
+
+/*  Point reads; each returns 0, or MDB_NOTFOUND when nothing is known. */
+int hrw_store_employee (hrw_store_t *self, const char *id, hrw_employee_info_t *out);
+int hrw_store_unit (hrw_store_t *self, const char *id, hrw_unit_info_t *out);
+int hrw_store_position (hrw_store_t *self, const char *id, hrw_position_info_t *out);
+int hrw_store_nomination (hrw_store_t *self, const char *position, const char *employee,
+                          int *active, int *readiness);
+int hrw_store_mentorship (hrw_store_t *self, const char *mentor, const char *mentee,
+                          int *active);
+int hrw_store_survey (hrw_store_t *self, const char *unit, const char *cycle,
+                      hrw_survey_info_t *out);
+
+#endif
