@@ -47,9 +47,9 @@ typedef struct {
 } s_team_t;
 
 typedef struct {
-    char id[48];
+    char id[64];
     int parent;         //  -1 for the root
-    char name[48];
+    char name[64];
 } s_unit_t;
 
 typedef struct {

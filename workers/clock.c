@@ -63,7 +63,10 @@ hrw_clock_format (int64_t t, char *out, size_t cap)
     int n = snprintf (out, cap, "%04lld-%02u-%02uT%02d:%02d:%02d", (long long) y, m, d,
                       (int) (rem / 3600), (int) (rem / 60 % 60), (int) (rem % 60));
     if (n > 0 && (size_t) n < cap) {
-        if (frac)
+        //  As protobuf's JSON mapping does: 3 or 6 digits, as needed.
+        if (frac % 1000 == 0 && frac)
+            snprintf (out + n, cap - n, ".%03lldZ", (long long) (frac / 1000));
+        else if (frac)
             snprintf (out + n, cap - n, ".%06lldZ", (long long) frac);
         else
             snprintf (out + n, cap - n, "Z");

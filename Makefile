@@ -1,0 +1,41 @@
+# Convenience entry points. Each target installs the Debian packages listed
+# in packaging/build-deps.txt when any is missing, then builds with CMake.
+BUILD     ?= build
+BUILD_TYPE ?= RelWithDebInfo
+DEPS      := $(shell grep -v '^[[:space:]]*\#' packaging/build-deps.txt | grep -v '^[[:space:]]*$$')
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+JOBS      := $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build test test-asan demo run clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEPS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing build dependencies:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure
+
+test-asan:
+	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_ARGS=-DHRW_SANITIZE=ON
+
+demo: build
+	tools/demo.sh $(BUILD)
+
+# The daemon in the foreground on the built-in defaults; state in build/.
+run: build
+	cd $(BUILD) && ./hrwatchd --foreground
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,51 @@
+/*  harness: what the tests share: temp dirs, building events, and running
+    the real binaries. */
+#ifndef HRW_TEST_HARNESS_H
+#define HRW_TEST_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <cmocka.h>
+
+#include "hrwatch/v1/events.pb-c.h"
+#include "workers/buf.h"
+
+/*  Makes a fresh directory under $TMPDIR; writes its path to dir. */
+void h_tempdir (char *dir, size_t cap);
+
+/*  Removes a directory tree. */
+void h_rmtree (const char *dir);
+
+/*  Packs the event described by one JSON line (proto3 JSON mapping) and
+    appends it to out; fails the test when it does not encode. */
+void h_event_json (hrw_buf_t *out, const char *json);
+
+/*  Decodes one JSON line to an Event (free with
+    hrwatch__v1__event__free_unpacked). */
+Hrwatch__V1__Event *h_event (const char *json);
+
+/*  Wraps packed events (each a hrw_buf_t) as an EventBatch frame. */
+void h_batch (hrw_buf_t *frame, const char *batch_id, hrw_buf_t *events, size_t n);
+
+/*  Runs a command through sh -c, capturing stdout (and stderr when
+    want_stderr) into out. Returns its exit status, or -1. */
+int h_run (char *out, size_t cap, int want_stderr, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+/*  Starts hrwatchd --foreground with the config file; returns its pid once
+    it answers on control_endpoint. */
+pid_t h_daemon_start (const char *config, const char *control_endpoint);
+
+/*  Sends sig and waits for the daemon; returns its exit status (128+sig if
+    killed). */
+int h_daemon_stop (pid_t pid, int sig);
+
+/*  Writes a config for a daemon living in dir with ipc:// endpoints, with
+    extra lines appended. Fills the endpoints' names. */
+void h_config (const char *dir, const char *extra, char *config, char *ingest, char *push,
+               char *control);
+
+#endif
