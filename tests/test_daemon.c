@@ -1,1 +1,431 @@
-int main(void){return 0;}
+/*  Through the real binaries and real sockets: hrwatchd, hrwatch and
+    hrwatch-gen, talking over libzmq, with the store in a temp dir. */
+#include "harness.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define BIN HRW_BIN_DIR
+
+typedef struct {
+    char dir[256];
+    char config[512], ingest[512], push[512], control[512];
+    pid_t daemon;
+} fixture_t;
+
+static char out[1 << 16];
+
+static void
+s_sleep_ms (int ms)
+{
+    struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+    nanosleep (&ts, NULL);
+}
+
+static fixture_t *
+s_fixture (const char *extra)
+{
+    fixture_t *f = calloc (1, sizeof (*f));
+    h_tempdir (f->dir, sizeof (f->dir));
+    h_config (f->dir, extra, f->config, f->ingest, f->push, f->control);
+    f->daemon = h_daemon_start (f->config, f->control);
+    return f;
+}
+
+static int
+setup (void **state)
+{
+    *state = s_fixture (NULL);
+    return 0;
+}
+
+static int
+setup_small_frames (void **state)
+{
+    *state = s_fixture ("[ingest]\nmax_frame_bytes = 4096\n");
+    return 0;
+}
+
+static int
+teardown (void **state)
+{
+    fixture_t *f = *state;
+    if (f->daemon > 0)
+        assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    h_rmtree (f->dir);
+    free (f);
+    return 0;
+}
+
+//  hrwatch status --json as a JSON object (the caller releases it).
+static json_t *
+s_status (fixture_t *f)
+{
+    char buf[4096];
+    assert_int_equal (h_run (buf, sizeof (buf), 0, BIN "/hrwatch status --json --digest "
+                             "--endpoint '%s'", f->control), 0);
+    json_t *j = json_loads (buf, 0, NULL);
+    assert_non_null (j);
+    return j;
+}
+
+//  A uint64 field of the status (proto3 JSON writes them as strings).
+static long
+s_field (json_t *status, const char *name)
+{
+    json_t *v = json_object_get (status, name);
+    return v? atol (json_string_value (v)): 0;
+}
+
+static void
+s_generate (fixture_t *f, int events, int employees)
+{
+    assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatch-gen --employees %d --years 3 --seed 3 "
+                             "--events %d --out %s/events.jsonl --summary %s/truth.json",
+                             employees, events, f->dir, f->dir), 0);
+}
+
+static int
+s_publish (fixture_t *f, const char *file, const char *opts)
+{
+    return h_run (out, sizeof (out), 1, BIN "/hrwatch publish %s --endpoint '%s' %s", file,
+                  f->ingest, opts? opts: "");
+}
+
+static void
+s_expect_out (const char *needle)
+{
+    if (!strstr (out, needle))
+        fail_msg ("expected '%s' in:\n%s", needle, out);
+}
+
+// ---------------------------------------------------------------------------
+
+static void
+test_ten_thousand_events_accepted_then_all_duplicate (void **state)
+{
+    fixture_t *f = *state;
+    char file[600];
+    s_generate (f, 10000, 2000);
+    snprintf (file, sizeof (file), "%s/events.jsonl", f->dir);
+    assert_int_equal (s_publish (f, file, NULL), 0);
+    s_expect_out ("published 10000 events");
+    s_expect_out ("10000 accepted, 0 duplicate, 0 rejected");
+
+    json_t *st = s_status (f);
+    char truth_path[600];
+    snprintf (truth_path, sizeof (truth_path), "%s/truth.json", f->dir);
+    json_t *truth = json_load_file (truth_path, 0, NULL);
+    assert_non_null (truth);
+    static const char *pairs[][2] = {
+        { "employeesActive", "employees_active" }, { "employeesExited", "employees_exited" },
+        { "units", "units" }, { "positions", "positions" },
+        { "criticalPositions", "critical_positions" }, { "nominations", "nominations" },
+        { "mentorships", "mentorships" }, { "surveyResponses", "survey_responses" },
+        { "eventsAccepted", "events" },
+    };
+    for (size_t i = 0; i < sizeof (pairs) / sizeof (pairs[0]); i++) {
+        long want = (long) json_integer_value (json_object_get (truth, pairs[i][1]));
+        if (s_field (st, pairs[i][0]) != want)
+            fail_msg ("%s: daemon says %ld, the generator emitted %ld", pairs[i][0],
+                      s_field (st, pairs[i][0]), want);
+    }
+    assert_true (s_field (st, "employeesActive") > 1000);
+    char digest[32];
+    snprintf (digest, sizeof (digest), "%s",
+              json_string_value (json_object_get (st, "stateDigest")));
+
+    //  The same file again: every event recognised, nothing changed.
+    assert_int_equal (s_publish (f, file, "--batch 333"), 0);
+    s_expect_out ("0 accepted, 10000 duplicate, 0 rejected");
+    json_t *st2 = s_status (f);
+    assert_string_equal (json_string_value (json_object_get (st2, "stateDigest")), digest);
+    assert_int_equal (s_field (st2, "employeesActive"), s_field (st, "employeesActive"));
+    assert_int_equal (s_field (st2, "eventsDuplicate"), 10000);
+    json_decref (st);
+    json_decref (st2);
+    json_decref (truth);
+}
+
+static void
+test_kill9_mid_stream_then_republish_matches_a_clean_run (void **state)
+{
+    fixture_t *clean = *state;
+    char file[600];
+    s_generate (clean, 10000, 2000);
+    snprintf (file, sizeof (file), "%s/events.jsonl", clean->dir);
+    assert_int_equal (s_publish (clean, file, NULL), 0);
+    json_t *want = s_status (clean);
+
+    fixture_t *f = s_fixture (NULL);
+    pid_t pub = fork ();
+    if (pub == 0) {
+        int null = open ("/dev/null", 1);
+        dup2 (null, 1);
+        execl (BIN "/hrwatch", "hrwatch", "publish", file, "--endpoint", f->ingest, "--batch",
+               "10", "--window", "1", "--timeout", "60", (char *) NULL);
+        _exit (127);
+    }
+    long accepted = 0;
+    for (int i = 0; i < 3000 && accepted < 1000; i++) {
+        s_sleep_ms (5);
+        json_t *st = s_status (f);
+        accepted = s_field (st, "eventsAccepted");
+        json_decref (st);
+    }
+    assert_int_equal (h_daemon_stop (f->daemon, SIGKILL), 128 + SIGKILL);
+    if (accepted >= 10000)
+        fail_msg ("the publisher finished before the daemon could be killed");
+    assert_true (accepted >= 1000);
+    f->daemon = h_daemon_start (f->config, f->control);
+    int status;
+    assert_int_equal (waitpid (pub, &status, 0), pub);
+    assert_true (WIFEXITED (status));
+    assert_int_equal (WEXITSTATUS (status), 0);
+
+    assert_int_equal (s_publish (f, file, NULL), 0);
+    s_expect_out ("0 accepted, 10000 duplicate");
+    json_t *got = s_status (f);
+    assert_string_equal (json_string_value (json_object_get (got, "stateDigest")),
+                         json_string_value (json_object_get (want, "stateDigest")));
+    assert_int_equal (s_field (got, "eventsAccepted"), 10000);
+    assert_int_equal (s_field (got, "employeesActive"), s_field (want, "employeesActive"));
+    json_decref (want);
+    json_decref (got);
+    teardown ((void **) &f);
+}
+
+//  Sends one raw frame on a fresh socket of the given type and returns the
+//  decoded Ack.
+static Hrwatch__V1__Ack *
+s_raw (fixture_t *f, int type, const void *data, size_t len)
+{
+    void *ctx = zmq_ctx_new ();
+    void *s = zmq_socket (ctx, type);
+    int timeout = 5000, linger = 0;
+    zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout, sizeof (timeout));
+    zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof (linger));
+    assert_int_equal (zmq_connect (s, f->ingest), 0);
+    if (type == ZMQ_DEALER)
+        zmq_send (s, "", 0, ZMQ_SNDMORE);
+    assert_true (zmq_send (s, data, len, 0) >= 0);
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    do
+        assert_true (zmq_msg_recv (&msg, s, 0) >= 0);
+    while (zmq_msg_more (&msg));
+    Hrwatch__V1__Ack *ack = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&msg),
+                                                      zmq_msg_data (&msg));
+    assert_non_null (ack);
+    zmq_msg_close (&msg);
+    zmq_close (s);
+    zmq_ctx_term (ctx);
+    return ack;
+}
+
+static void
+test_malformed_frames_get_reasons_and_the_daemon_keeps_serving (void **state)
+{
+    fixture_t *f = *state;
+    Hrwatch__V1__Ack *ack = s_raw (f, ZMQ_DEALER, "\x0a\xff\xff\xff\xff", 5);
+    assert_int_equal (ack->status, HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_REJECTED);
+    assert_int_equal (ack->reason, HRWATCH__V1__REASON__REASON_MALFORMED);
+    hrwatch__v1__ack__free_unpacked (ack, NULL);
+
+    char big[8192];
+    memset (big, 0, sizeof (big));
+    big[0] = 0x0a;  //  Field 1, length-delimited, then a long length.
+    big[1] = (char) 0xfc;
+    big[2] = 0x3f;
+    ack = s_raw (f, ZMQ_REQ, big, sizeof (big));
+    assert_int_equal (ack->status, HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_REJECTED);
+    assert_int_equal (ack->reason, HRWATCH__V1__REASON__REASON_TOO_LARGE);
+    hrwatch__v1__ack__free_unpacked (ack, NULL);
+
+    //  An empty batch from a REQ socket is fine: no events, no results.
+    ack = s_raw (f, ZMQ_REQ, "", 0);
+    assert_int_equal (ack->status, HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_OK);
+    assert_int_equal (ack->n_results, 0);
+    hrwatch__v1__ack__free_unpacked (ack, NULL);
+
+    char file[600];
+    snprintf (file, sizeof (file), "%s/bad.jsonl", f->dir);
+    FILE *fp = fopen (file, "w");
+    fprintf (fp,
+             "{\"eventId\":\"ok-1\",\"occurredAt\":\"2025-01-01T00:00:00Z\",\"source\":\"t\","
+             "\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\"}}\n"
+             "{\"eventId\":\"bad-1\",\"occurredAt\":\"2025-01-01T00:00:00Z\",\"source\":\"t\","
+             "\"surveyResponse\":{\"surveyCycleId\":\"c\",\"unitId\":\"ops\",\"engagement\":7}}\n"
+             "{\"eventId\":\"bad-2\",\"occurredAt\":\"2125-01-01T00:00:00Z\",\"source\":\"t\","
+             "\"hire\":{\"employeeId\":\"E-2\",\"unitId\":\"ops\"}}\n"
+             "{\"eventId\":\"bad-3\",\"occurredAt\":\"2025-01-01T00:00:00Z\",\"source\":\"t\"}\n"
+             "{\"eventId\":\"ok-1\",\"occurredAt\":\"2025-01-01T00:00:00Z\",\"source\":\"t\","
+             "\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"eng\"}}\n"
+             "this is not JSON\n");
+    fclose (fp);
+    assert_int_equal (s_publish (f, file, NULL), 1);
+    s_expect_out ("1 accepted, 0 duplicate, 4 rejected, 1 invalid lines not sent");
+    s_expect_out ("line 2: event bad-1: REASON_OUT_OF_RANGE");
+    s_expect_out ("line 3: event bad-2: REASON_FUTURE_TIMESTAMP");
+    s_expect_out ("line 4: event bad-3: REASON_MISSING_FIELD");
+    s_expect_out ("line 5: event ok-1: REASON_CONFLICT");
+    s_expect_out ("line 6: event (none): invalid");
+
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch rejected --endpoint '%s'",
+                             f->control), 0);
+    s_expect_out ("REASON_MALFORMED");
+    s_expect_out ("REASON_TOO_LARGE");
+    s_expect_out ("REASON_OUT_OF_RANGE event bad-1: survey_response.engagement 7");
+    s_expect_out ("\"engagement\":7");   //  The event as it was received
+    s_expect_out ("REASON_CONFLICT event ok-1");
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch rejected --json --after 5 "
+                             "--endpoint '%s'", f->control), 0);
+    s_expect_out ("\"seq\":\"6\"");
+    assert_null (strstr (out, "\"seq\":\"5\""));
+
+    json_t *st = s_status (f);
+    assert_int_equal (s_field (st, "eventsAccepted"), 1);
+    assert_int_equal (s_field (st, "eventsRejected"), 6);
+    json_decref (st);
+}
+
+static void
+test_push_socket_takes_fire_and_forget_batches (void **state)
+{
+    fixture_t *f = *state;
+    hrw_buf_t ev = { 0 }, frame = { 0 };
+    h_event_json (&ev, "{\"eventId\":\"p-1\",\"occurredAt\":\"2025-01-01T00:00:00Z\","
+                       "\"source\":\"t\",\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\"}}");
+    h_batch (&frame, "", &ev, 1);
+    void *ctx = zmq_ctx_new ();
+    void *s = zmq_socket (ctx, ZMQ_PUSH);
+    assert_int_equal (zmq_connect (s, f->push), 0);
+    assert_true (zmq_send (s, frame.data, frame.len, 0) >= 0);
+    long accepted = 0;
+    for (int i = 0; i < 200 && accepted == 0; i++) {
+        s_sleep_ms (10);
+        json_t *st = s_status (f);
+        accepted = s_field (st, "employeesActive");
+        json_decref (st);
+    }
+    assert_int_equal (accepted, 1);
+    zmq_close (s);
+    zmq_ctx_term (ctx);
+    hrw_buf_free (&ev);
+    hrw_buf_free (&frame);
+}
+
+static void
+test_publisher_gives_up_naming_the_endpoint (void **state)
+{
+    fixture_t *f = *state;
+    char file[600];
+    snprintf (file, sizeof (file), "%s/one.jsonl", f->dir);
+    FILE *fp = fopen (file, "w");
+    fprintf (fp, "{\"eventId\":\"x\",\"occurredAt\":\"2025-01-01T00:00:00Z\",\"source\":\"t\","
+                 "\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\"}}\n");
+    fclose (fp);
+    int rc = h_run (out, sizeof (out), 1, BIN "/hrwatch publish %s --timeout 1 --endpoint "
+                    "ipc://%s/nobody.sock", file, f->dir);
+    assert_int_equal (rc, 2);
+    s_expect_out ("no acknowledgement from ipc://");
+    s_expect_out ("nobody.sock after 1 s");
+    s_expect_out ("1 unacknowledged");
+}
+
+static void
+test_config_is_checked (void **state)
+{
+    fixture_t *f = *state;
+    char bad[600];
+    snprintf (bad, sizeof (bad), "%s/bad.conf", f->dir);
+    FILE *fp = fopen (bad, "w");
+    fprintf (fp, "[store]\npath = x\n\n[ingest]\nmax_batch_events = lots\n");
+    fclose (fp);
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --check-config --config %s", bad),
+                      78);
+    s_expect_out ("line 5");
+    s_expect_out ("max_batch_events");
+    fp = fopen (bad, "w");
+    fprintf (fp, "[store]\ncolour = blue\n");
+    fclose (fp);
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --check-config --config %s", bad),
+                      78);
+    s_expect_out ("unknown setting [store] colour");
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --check-config --config %s",
+                             f->config), 0);
+    s_expect_out ("configuration ok");
+    s_expect_out ("max_batch_events = 10000");
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --version"), 0);
+    s_expect_out ("hrwatchd ");
+}
+
+static void
+test_background_mode_returns_when_ready (void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    f->daemon = 0;
+    char conf[600], extra[700];
+    snprintf (extra, sizeof (extra), "[daemon]\npid_file = %s/hrwatchd.pid\n", f->dir);
+    char ingest[512], push[512], control[512];
+    h_config (f->dir, extra, conf, ingest, push, control);
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --config %s", conf), 0);
+    //  It has returned, so it answers at once.
+    assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatch status --timeout 2 --endpoint '%s'",
+                             control), 0);
+    char pidfile[600];
+    snprintf (pidfile, sizeof (pidfile), "%s/hrwatchd.pid", f->dir);
+    FILE *fp = fopen (pidfile, "r");
+    assert_non_null (fp);
+    int pid = 0;
+    assert_int_equal (fscanf (fp, "%d", &pid), 1);
+    fclose (fp);
+    assert_int_equal (kill (pid, SIGTERM), 0);
+    struct stat st;
+    for (int i = 0; i < 200 && stat (pidfile, &st) == 0; i++)
+        s_sleep_ms (10);
+    assert_int_not_equal (stat (pidfile, &st), 0);
+    //  A second daemon on endpoints in use fails and says so, with status 1.
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --config %s", conf), 0);
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --foreground --config %s",
+                             conf), 1);
+    s_expect_out ("store is in use by another process");
+    fp = fopen (pidfile, "r");
+    assert_non_null (fp);
+    assert_int_equal (fscanf (fp, "%d", &pid), 1);
+    fclose (fp);
+    kill (pid, SIGTERM);
+    for (int i = 0; i < 200 && stat (pidfile, &st) == 0; i++)
+        s_sleep_ms (10);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_ten_thousand_events_accepted_then_all_duplicate,
+                                         setup, teardown),
+        cmocka_unit_test_setup_teardown (test_kill9_mid_stream_then_republish_matches_a_clean_run,
+                                         setup, teardown),
+        cmocka_unit_test_setup_teardown (
+            test_malformed_frames_get_reasons_and_the_daemon_keeps_serving, setup_small_frames,
+            teardown),
+        cmocka_unit_test_setup_teardown (test_push_socket_takes_fire_and_forget_batches, setup,
+                                         teardown),
+        cmocka_unit_test_setup_teardown (test_publisher_gives_up_naming_the_endpoint, setup,
+                                         teardown),
+        cmocka_unit_test_setup_teardown (test_config_is_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_background_mode_returns_when_ready, setup, teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

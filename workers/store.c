@@ -10,11 +10,14 @@
 #include "workers/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "workers/buf.h"
 #include "workers/clock.h"
@@ -41,6 +44,7 @@ struct hrw_store {
     hrw_store_opts_t opts;          //  Limits, as opened
     size_t map_size;                //  Current map size
     size_t page_size;               //  LMDB page size
+    int lock_fd;                    //  Holds the store's exclusive lock
 };
 
 typedef struct {
@@ -104,6 +108,7 @@ hrw_store_strerror (int rc)
     switch (rc) {
         case HRW_E_SCHEMA: return "store has an unknown schema version";
         case HRW_E_CORRUPT: return "store record does not decode";
+        case HRW_E_LOCKED: return "store is in use by another process";
         default: return mdb_strerror (rc);
     }
 }
@@ -124,6 +129,23 @@ s_mkdirs (const char *path)
     }
     if (mkdir (tmp, 0750) && errno != EEXIST)
         return errno;
+    return 0;
+}
+
+//  LMDB lets several processes share an environment, but this store keeps
+//  its counters in memory: a second daemon on the same directory would
+//  corrupt them, so one process at a time holds it.
+static int
+s_lock (hrw_store_t *self)
+{
+    char path[4096];
+    if (snprintf (path, sizeof (path), "%s/hrwatchd.lock", self->opts.path) >= (int) sizeof (path))
+        return ENAMETOOLONG;
+    self->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (self->lock_fd < 0)
+        return errno;
+    if (flock (self->lock_fd, LOCK_EX | LOCK_NB))
+        return errno == EWOULDBLOCK? HRW_E_LOCKED: errno;
     return 0;
 }
 
@@ -174,8 +196,11 @@ hrw_store_open (const hrw_store_opts_t *opts, hrw_store_t **out)
     if (!self)
         return ENOMEM;
     self->opts = *opts;
+    self->lock_fd = -1;
     int rc = s_mkdirs (opts->path);
     if (rc)
+        goto fail;
+    if ((rc = s_lock (self)))
         goto fail;
     if ((rc = mdb_env_create (&self->env)))
         goto fail;
@@ -217,6 +242,8 @@ hrw_store_destroy (hrw_store_t **self_p)
         mdb_txn_abort (self->wtxn);
     if (self->env)
         mdb_env_close (self->env);
+    if (self->lock_fd >= 0)
+        close (self->lock_fd);
     free (self);
     *self_p = NULL;
 }

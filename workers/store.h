@@ -15,6 +15,7 @@
 /*  Error codes besides LMDB's own (MDB_*) and errno values. */
 #define HRW_E_SCHEMA  (-30100)  //  Store has an unknown schema version
 #define HRW_E_CORRUPT (-30101)  //  A record does not decode
+#define HRW_E_LOCKED  (-30102)  //  Another process has the store open
 
 #define HRW_ID_MAX 64           //  Longest entity id, in bytes
 #define HRW_EVENT_ID_MAX 128    //  Longest event id, in bytes
