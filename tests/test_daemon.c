@@ -365,6 +365,17 @@ test_config_is_checked (void **state)
                              f->config), 0);
     s_expect_out ("configuration ok");
     s_expect_out ("max_batch_events = 10000");
+    //  The shipped config documents every setting with its real default:
+    //  uncommented, it parses and changes nothing.
+    char defaults[4096];
+    assert_int_equal (h_run (defaults, sizeof (defaults), 0, BIN "/hrwatchd --check-config"), 0);
+    assert_int_equal (h_run (out, sizeof (out), 0, "sed 's/^#\\([a-z_]* =\\)/\\1/' "
+                             HRW_SOURCE_DIR "/packaging/hrwatchd.conf > %s/all.conf && "
+                             "grep -c '^[a-z_]* =' %s/all.conf", f->dir, f->dir), 0);
+    assert_int_equal (atoi (out), 15);
+    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatchd --check-config --config "
+                             "%s/all.conf", f->dir), 0);
+    assert_string_equal (out, defaults);
     assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --version"), 0);
     s_expect_out ("hrwatchd ");
 }
