@@ -1,0 +1,30 @@
+/*  stats: the few distributions the detectors need, computed in double
+    precision from the regularised incomplete gamma and beta functions. */
+#ifndef HRW_STATS_H
+#define HRW_STATS_H
+
+#include <stdint.h>
+
+/*  P(X >= k) for X ~ Poisson(lambda): how surprising k or more events are
+    when lambda are expected. 1 when k <= 0. */
+double hrw_stats_poisson_sf (uint64_t k, double lambda);
+
+/*  P(T > t) for Student's t with df degrees of freedom (df > 0). */
+double hrw_stats_t_sf (double t, double df);
+
+typedef struct {
+    double n;       //  Sample size
+    double mean;    //  Sample mean
+    double var;     //  Sample variance (n - 1 denominator)
+} hrw_sample_t;
+
+/*  Welch's t-test of "b's mean is lower than a's": returns the one-sided
+    p-value, and the statistic and degrees of freedom through t and df (when
+    not NULL). 1 when either sample has fewer than 2 values or both have no
+    variance and equal means. */
+double hrw_stats_welch_drop (hrw_sample_t a, hrw_sample_t b, double *t, double *df);
+
+/*  A sample from a histogram: counts[i] answers of value lo + i. */
+hrw_sample_t hrw_stats_from_histogram (const uint32_t *counts, int n_values, int lo);
+
+#endif
