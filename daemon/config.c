@@ -1,15 +1,79 @@
-/*  config: defaults and the INI reader (libinih). */
+/*  config: defaults and the INI reader (libinih), driven by one table of
+    settings so that reading, checking and printing cannot disagree. */
 #include "daemon/config.h"
 
 #include <errno.h>
 #include <ini.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "workers/clock.h"
 
 #define S_MIB (1024ULL * 1024ULL)
+
+typedef enum {
+    S_STR,      //  char[] of size max
+    S_U32,      //  uint32_t in [min, max]
+    S_MB,       //  uint64_t bytes, written in MiB
+    S_SECONDS,  //  int64_t microseconds, written in seconds
+    S_DOUBLE,   //  double in [min, max]
+    S_LEVEL     //  hrw_log_level_t by name
+} s_type_t;
+
+typedef struct {
+    const char *section;
+    const char *key;
+    s_type_t type;
+    size_t offset;      //  In hrw_config_t
+    double min, max;    //  Range (for S_STR: the buffer size)
+} s_setting_t;
+
+#define O(field) offsetof (hrw_config_t, field)
+#define D(field) offsetof (hrw_config_t, engine.detect.field)
+
+static const s_setting_t s_settings[] = {
+    { "store", "path", S_STR, O (store_path), 0, HRW_CONFIG_PATH_MAX },
+    { "store", "map_size_mb", S_MB, O (map_size), 1, 1 << 30 },
+    { "store", "max_map_size_mb", S_MB, O (max_map_size), 0, 1 << 30 },
+    { "store", "rejected_keep", S_U32, O (rejected_keep), 0, 10000000 },
+    { "store", "rejected_payload_max", S_U32, O (rejected_payload_max), 0, 1 << 20 },
+    { "ingest", "endpoint", S_STR, O (ingest_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
+    { "ingest", "push_endpoint", S_STR, O (push_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
+    { "ingest", "max_frame_bytes", S_U32, O (limits.max_frame_bytes), 1024, 1 << 30 },
+    { "ingest", "max_batch_events", S_U32, O (limits.max_batch_events), 1, 1000000 },
+    { "ingest", "max_event_bytes", S_U32, O (limits.max_event_bytes), 256, 1 << 24 },
+    { "ingest", "max_future_seconds", S_SECONDS, O (limits.max_future_us), 0, 315360000 },
+    { "ingest", "group_max_frames", S_U32, O (group_max_frames), 1, 100000 },
+    { "control", "endpoint", S_STR, O (control_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
+    { "alerts", "endpoint", S_STR, O (alerts_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
+    { "alerts", "allowed_lateness_seconds", S_SECONDS, O (engine.lateness_us), 0, 3153600000.0 },
+    { "alerts", "tick_seconds", S_U32, O (tick_seconds), 1, 86400 },
+    { "alerts", "log_keep", S_U32, O (engine.alert_log_keep), 1, 100000000 },
+    { "alerts", "min_ready_now", S_U32, D (min_ready_now), 1, 100 },
+    { "alerts", "bench_strength_min", S_DOUBLE, D (bench_strength_min), 0, 1 },
+    { "alerts", "bench_min_positions", S_U32, D (bench_min_positions), 1, 100000 },
+    { "alerts", "max_sole_successor", S_U32, D (max_sole_successor), 1, 100000 },
+    { "alerts", "window_days", S_U32, D (window_days), 1, 3650 },
+    { "alerts", "baseline_days", S_U32, D (baseline_days), 1, 36500 },
+    { "alerts", "alpha", S_DOUBLE, D (alpha), 1e-12, 0.5 },
+    { "alerts", "resolve_p", S_DOUBLE, D (resolve_p), 1e-12, 1 },
+    { "alerts", "min_exits", S_U32, D (min_exits), 1, 100000 },
+    { "alerts", "min_headcount", S_U32, D (min_headcount), 1, 10000000 },
+    { "alerts", "prior_person_days", S_DOUBLE, D (prior_person_days), 0, 1e9 },
+    { "alerts", "engagement_drop", S_DOUBLE, D (engagement_drop), 0, 4 },
+    { "alerts", "engagement_p", S_DOUBLE, D (engagement_p), 1e-12, 1 },
+    { "alerts", "enps_drop", S_DOUBLE, D (enps_drop), 0, 200 },
+    //  Below 3 respondents an aggregate tells too much about a person.
+    { "alerts", "min_respondents", S_U32, D (min_respondents), 3, 100000 },
+    { "daemon", "pid_file", S_STR, O (pid_file), 0, HRW_CONFIG_PATH_MAX },
+    { "daemon", "log_level", S_LEVEL, O (log_level), 0, 0 },
+};
+
+#define S_N_SETTINGS (sizeof (s_settings) / sizeof (s_settings[0]))
+
+static const char *s_levels[] = { "", "", "", "error", "warning", "notice", "info", "debug" };
 
 typedef struct {
     hrw_config_t *cfg;  //  Being filled
@@ -29,123 +93,60 @@ hrw_config_defaults (hrw_config_t *cfg)
     cfg->rejected_payload_max = 4096;
     snprintf (cfg->ingest_endpoint, sizeof (cfg->ingest_endpoint), "tcp://127.0.0.1:7410");
     snprintf (cfg->push_endpoint, sizeof (cfg->push_endpoint), "tcp://127.0.0.1:7411");
+    snprintf (cfg->alerts_endpoint, sizeof (cfg->alerts_endpoint), "tcp://127.0.0.1:7412");
     snprintf (cfg->control_endpoint, sizeof (cfg->control_endpoint), "tcp://127.0.0.1:7413");
     hrw_limits_default (&cfg->limits);
     cfg->group_max_frames = 256;
     cfg->log_level = HRW_LOG_INFO;
+    hrw_engine_defaults (&cfg->engine);
+    cfg->tick_seconds = 60;
 }
 
 static int
-s_uint (const char *value, uint64_t lo, uint64_t hi, uint64_t *out)
+s_number (const char *value, double lo, double hi, double *out)
 {
     char *end;
     errno = 0;
-    unsigned long long v = strtoull (value, &end, 10);
-    if (errno || end == value || *end || *value == '-' || v < lo || v > hi)
+    double v = strtod (value, &end);
+    if (errno || end == value || *end || v < lo || v > hi)
         return -1;
     *out = v;
     return 0;
 }
 
+//  Returns 0 when the value is good, -1 when not.
 static int
-s_string (const char *value, char *dst, size_t cap)
+s_set (hrw_config_t *cfg, const s_setting_t *s, const char *value)
 {
-    if (strlen (value) >= cap)
-        return -1;
-    memcpy (dst, value, strlen (value) + 1);
-    return 0;
-}
-
-static int
-s_log_level (const char *value, hrw_log_level_t *out)
-{
-    static const struct { const char *name; hrw_log_level_t level; } names[] = {
-        { "error", HRW_LOG_ERR }, { "warning", HRW_LOG_WARNING }, { "notice", HRW_LOG_NOTICE },
-        { "info", HRW_LOG_INFO }, { "debug", HRW_LOG_DEBUG }
-    };
-    for (size_t i = 0; i < sizeof (names) / sizeof (names[0]); i++)
-        if (!strcmp (value, names[i].name)) {
-            *out = names[i].level;
+    char *field = (char *) cfg + s->offset;
+    double v = 0;
+    switch (s->type) {
+        case S_STR:
+            if (strlen (value) >= (size_t) s->max)
+                return -1;
+            memcpy (field, value, strlen (value) + 1);
             return 0;
-        }
-    return -1;
-}
-
-#define S_IS(s, k) (!strcmp (section, s) && !strcmp (name, k))
-
-//  Returns 0 when the key was known and its value good, -1 when the value
-//  is bad, 1 when the key is unknown.
-static int
-s_set (hrw_config_t *cfg, const char *section, const char *name, const char *value)
-{
-    uint64_t v;
-    if (S_IS ("store", "path"))
-        return s_string (value, cfg->store_path, sizeof (cfg->store_path));
-    if (S_IS ("store", "map_size_mb")) {
-        if (s_uint (value, 1, 1ULL << 30, &v))
+        case S_LEVEL:
+            for (int i = HRW_LOG_ERR; i <= HRW_LOG_DEBUG; i++)
+                if (!strcmp (value, s_levels[i])) {
+                    *(hrw_log_level_t *) field = (hrw_log_level_t) i;
+                    return 0;
+                }
             return -1;
-        cfg->map_size = v * S_MIB;
-        return 0;
+        default:
+            break;
     }
-    if (S_IS ("store", "max_map_size_mb")) {
-        if (s_uint (value, 0, 1ULL << 30, &v))
-            return -1;
-        cfg->max_map_size = v * S_MIB;
-        return 0;
+    if (s_number (value, s->min, s->max, &v))
+        return -1;
+    if (s->type != S_DOUBLE && v != (double) (int64_t) v)
+        return -1;   //  Whole numbers only
+    switch (s->type) {
+        case S_U32: *(uint32_t *) field = (uint32_t) v; break;
+        case S_MB: *(uint64_t *) field = (uint64_t) v * S_MIB; break;
+        case S_SECONDS: *(int64_t *) field = (int64_t) v * HRW_US_PER_SEC; break;
+        default: *(double *) field = v; break;
     }
-    if (S_IS ("store", "rejected_keep")) {
-        if (s_uint (value, 0, 10000000, &v))
-            return -1;
-        cfg->rejected_keep = (uint32_t) v;
-        return 0;
-    }
-    if (S_IS ("store", "rejected_payload_max")) {
-        if (s_uint (value, 0, 1 << 20, &v))
-            return -1;
-        cfg->rejected_payload_max = (uint32_t) v;
-        return 0;
-    }
-    if (S_IS ("ingest", "endpoint"))
-        return s_string (value, cfg->ingest_endpoint, sizeof (cfg->ingest_endpoint));
-    if (S_IS ("ingest", "push_endpoint"))
-        return s_string (value, cfg->push_endpoint, sizeof (cfg->push_endpoint));
-    if (S_IS ("ingest", "max_frame_bytes")) {
-        if (s_uint (value, 1024, 1U << 30, &v))
-            return -1;
-        cfg->limits.max_frame_bytes = (uint32_t) v;
-        return 0;
-    }
-    if (S_IS ("ingest", "max_batch_events")) {
-        if (s_uint (value, 1, 1000000, &v))
-            return -1;
-        cfg->limits.max_batch_events = (uint32_t) v;
-        return 0;
-    }
-    if (S_IS ("ingest", "max_event_bytes")) {
-        if (s_uint (value, 256, 1U << 24, &v))
-            return -1;
-        cfg->limits.max_event_bytes = (uint32_t) v;
-        return 0;
-    }
-    if (S_IS ("ingest", "max_future_seconds")) {
-        if (s_uint (value, 0, 10ULL * 365 * 86400, &v))
-            return -1;
-        cfg->limits.max_future_us = (int64_t) v * HRW_US_PER_SEC;
-        return 0;
-    }
-    if (S_IS ("ingest", "group_max_frames")) {
-        if (s_uint (value, 1, 100000, &v))
-            return -1;
-        cfg->group_max_frames = (uint32_t) v;
-        return 0;
-    }
-    if (S_IS ("control", "endpoint"))
-        return s_string (value, cfg->control_endpoint, sizeof (cfg->control_endpoint));
-    if (S_IS ("daemon", "pid_file"))
-        return s_string (value, cfg->pid_file, sizeof (cfg->pid_file));
-    if (S_IS ("daemon", "log_level"))
-        return s_log_level (value, &cfg->log_level);
-    return 1;
+    return 0;
 }
 
 static int
@@ -154,12 +155,16 @@ s_handler (void *user, const char *section, const char *name, const char *value)
     s_ctx_t *c = user;
     if (c->failed)
         return 0;
-    int rc = s_set (c->cfg, section, name, value);
-    if (rc == 0)
-        return 1;
-    snprintf (c->err, c->err_cap, "%s [%s] %s%s%s",
-              rc > 0? "unknown setting": "bad value for", section, name, rc > 0? "": " = ",
-              rc > 0? "": value);
+    for (size_t i = 0; i < S_N_SETTINGS; i++) {
+        if (strcmp (s_settings[i].section, section) || strcmp (s_settings[i].key, name))
+            continue;
+        if (s_set (c->cfg, &s_settings[i], value) == 0)
+            return 1;
+        snprintf (c->err, c->err_cap, "bad value for [%s] %s = %s", section, name, value);
+        c->failed = 1;
+        return 0;
+    }
+    snprintf (c->err, c->err_cap, "unknown setting [%s] %s", section, name);
     c->failed = 1;
     return 0;
 }
@@ -184,18 +189,22 @@ hrw_config_load (hrw_config_t *cfg, const char *path, char *err, size_t err_cap)
 void
 hrw_config_print (const hrw_config_t *cfg, FILE *out)
 {
-    static const char *levels[] = { "", "", "", "error", "warning", "notice", "info", "debug" };
-    fprintf (out, "[store]\npath = %s\nmap_size_mb = %" PRIu64 "\nmax_map_size_mb = %" PRIu64
-             "\nrejected_keep = %u\nrejected_payload_max = %u\n\n",
-             cfg->store_path, (uint64_t) (cfg->map_size / S_MIB), (uint64_t) (cfg->max_map_size / S_MIB),
-             cfg->rejected_keep, cfg->rejected_payload_max);
-    fprintf (out, "[ingest]\nendpoint = %s\npush_endpoint = %s\nmax_frame_bytes = %u\n"
-             "max_batch_events = %u\nmax_event_bytes = %u\nmax_future_seconds = %lld\n"
-             "group_max_frames = %u\n\n",
-             cfg->ingest_endpoint, cfg->push_endpoint, cfg->limits.max_frame_bytes,
-             cfg->limits.max_batch_events, cfg->limits.max_event_bytes,
-             (long long) (cfg->limits.max_future_us / HRW_US_PER_SEC), cfg->group_max_frames);
-    fprintf (out, "[control]\nendpoint = %s\n\n", cfg->control_endpoint);
-    fprintf (out, "[daemon]\npid_file = %s\nlog_level = %s\n", cfg->pid_file,
-             levels[cfg->log_level]);
+    const char *section = "";
+    for (size_t i = 0; i < S_N_SETTINGS; i++) {
+        const s_setting_t *s = &s_settings[i];
+        const char *field = (const char *) cfg + s->offset;
+        if (strcmp (section, s->section))
+            fprintf (out, "%s[%s]\n", i? "\n": "", section = s->section);
+        fprintf (out, "%s = ", s->key);
+        switch (s->type) {
+            case S_STR: fprintf (out, "%s\n", field); break;
+            case S_LEVEL: fprintf (out, "%s\n", s_levels[*(const hrw_log_level_t *) field]); break;
+            case S_U32: fprintf (out, "%u\n", *(const uint32_t *) field); break;
+            case S_MB: fprintf (out, "%" PRIu64 "\n", (uint64_t) (*(const uint64_t *) field / S_MIB)); break;
+            case S_SECONDS:
+                fprintf (out, "%" PRId64 "\n", (int64_t) (*(const int64_t *) field / HRW_US_PER_SEC));
+                break;
+            case S_DOUBLE: fprintf (out, "%g\n", *(const double *) field); break;
+        }
+    }
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "workers/engine.h"
 #include "workers/validate.h"
 
 #define HRW_CONFIG_PATH_MAX 1024
@@ -28,6 +29,9 @@ typedef struct {
     char control_endpoint[HRW_CONFIG_ENDPOINT_MAX]; //  [control] endpoint
     char pid_file[HRW_CONFIG_PATH_MAX];             //  [daemon] pid_file
     hrw_log_level_t log_level;                      //  [daemon] log_level
+    char alerts_endpoint[HRW_CONFIG_ENDPOINT_MAX];  //  [alerts] endpoint
+    hrw_engine_opts_t engine;                       //  [alerts] thresholds and clock
+    uint32_t tick_seconds;                          //  [alerts] tick_seconds
 } hrw_config_t;
 
 /*  Fills cfg with the defaults. */

@@ -22,15 +22,18 @@ typedef struct {
     const char *config_path;    //  --config, or NULL for the defaults
     int check_only;             //  --check-config
     int foreground;             //  --foreground
+    int replay;                 //  --replay
 } s_args_t;
 
 static void
 s_usage (FILE *out)
 {
     fprintf (out,
-             "usage: hrwatchd [--config FILE] [--foreground] [--check-config] [--version]\n"
+             "usage: hrwatchd [--config FILE] [--foreground] [--replay] [--check-config]"
+             " [--version]\n"
              "  -c, --config FILE   read settings from FILE (INI; see hrwatchd.conf(5))\n"
              "  -f, --foreground    stay attached to the terminal (as under systemd)\n"
+             "  -r, --replay        event time alone: the clock does not follow the wall clock\n"
              "  -t, --check-config  validate the settings, print them, and exit\n"
              "  -V, --version       print the version and exit\n");
 }
@@ -43,16 +46,18 @@ s_parse_args (int argc, char **argv, s_args_t *args)
         { "config", required_argument, NULL, 'c' },
         { "foreground", no_argument, NULL, 'f' },
         { "check-config", no_argument, NULL, 't' },
+        { "replay", no_argument, NULL, 'r' },
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     int c;
-    while ((c = getopt_long (argc, argv, "c:ftVh", opts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "c:frtVh", opts, NULL)) != -1) {
         switch (c) {
             case 'c': args->config_path = optarg; break;
             case 'f': args->foreground = 1; break;
             case 't': args->check_only = 1; break;
+            case 'r': args->replay = 1; break;
             case 'V': printf ("hrwatchd %s\n", HRW_VERSION); return 0;
             case 'h': s_usage (stdout); return 0;
             default: s_usage (stderr); return EXIT_USAGE;
@@ -182,7 +187,7 @@ done:
 int
 main (int argc, char **argv)
 {
-    s_args_t args = { NULL, 0, 0 };
+    s_args_t args = { NULL, 0, 0, 0 };
     int rc = s_parse_args (argc, argv, &args);
     if (rc >= 0)
         return rc;
@@ -193,6 +198,7 @@ main (int argc, char **argv)
         fprintf (stderr, "hrwatchd: %s\n", err);
         return EXIT_CONFIG;
     }
+    cfg.engine.replay = args.replay;
     if (args.check_only) {
         hrw_config_print (&cfg, stdout);
         fprintf (stderr, "hrwatchd: configuration ok\n");

@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "workers/clock.h"
+#include "workers/engine.h"
 #include "workers/ingest.h"
 #include "workers/query.h"
 
@@ -31,11 +32,14 @@ struct hrw_server {
     const hrw_config_t *cfg;        //  Settings (owned by main)
     hrw_log_t *log;                 //  Where records go
     hrw_store_t *store;             //  The state
+    hrw_engine_t *engine;           //  Event-time clock, detectors, alerts
     hrw_ingest_t *ingest;           //  Validation and group commit
     void *ctx;                      //  ZeroMQ context
     void *router;                   //  Acknowledged ingest
     void *pull;                     //  Fire-and-forget ingest, or NULL
     void *control;                  //  Queries
+    void *alerts;                   //  PUB: alert changes
+    int64_t next_tick;              //  When the clock next follows the wall clock
     s_slot_t *slots;                //  One per frame of a group
     hrw_frame_t *frames;            //  Ingest's view of the same frames
     hrw_buf_t reply;                //  Control responses
@@ -77,7 +81,8 @@ hrw_server_new (const hrw_config_t *cfg, hrw_store_t *store, hrw_log_t *log,
     self->cfg = cfg;
     self->log = log;
     self->store = store;
-    self->ingest = hrw_ingest_new (store, &cfg->limits);
+    self->engine = hrw_engine_new (store, &cfg->engine);
+    self->ingest = self->engine? hrw_ingest_new (self->engine, store, &cfg->limits): NULL;
     self->slots = calloc (cfg->group_max_frames, sizeof (*self->slots));
     self->frames = calloc (cfg->group_max_frames, sizeof (*self->frames));
     self->ctx = zmq_ctx_new ();
@@ -90,6 +95,8 @@ hrw_server_new (const hrw_config_t *cfg, hrw_store_t *store, hrw_log_t *log,
     if (*cfg->push_endpoint && !(self->pull = s_bind (self, ZMQ_PULL, cfg->push_endpoint, "push")))
         goto fail;
     if (!(self->control = s_bind (self, ZMQ_ROUTER, cfg->control_endpoint, "control")))
+        goto fail;
+    if (!(self->alerts = s_bind (self, ZMQ_PUB, cfg->alerts_endpoint, "alerts")))
         goto fail;
     self->reported_at = hrw_clock_now_us ();
     *out = self;
@@ -111,9 +118,12 @@ hrw_server_destroy (hrw_server_t **self_p)
         zmq_close (self->pull);
     if (self->control)
         zmq_close (self->control);
+    if (self->alerts)
+        zmq_close (self->alerts);
     if (self->ctx)
         zmq_ctx_term (self->ctx);
     hrw_ingest_destroy (&self->ingest);
+    hrw_engine_destroy (&self->engine);
     hrw_buf_free (&self->reply);
     free (self->slots);
     free (self->frames);
@@ -179,6 +189,46 @@ s_release (s_slot_t *slot)
         zmq_msg_close (&slot->envelope[i]);
     slot->n_envelope = 0;
     zmq_msg_close (&slot->body);
+}
+
+// ---------------------------------------------------------------------------
+// Alerts
+
+//  Sends the alert changes of the transaction just committed: a topic frame
+//  for prefix subscriptions, then the Alert. A slow subscriber loses
+//  messages at the high-water mark (and catches up from the log) rather
+//  than slowing ingest.
+static void
+s_publish (hrw_server_t *self)
+{
+    hrw_alerts_t *alerts = hrw_engine_alerts (self->engine);
+    size_t n = hrw_alerts_queued (alerts);
+    for (size_t i = 0; i < n; i++) {
+        hrw_alert_pub_t p = hrw_alerts_queued_at (alerts, i);
+        zmq_send (self->alerts, p.topic, strlen (p.topic), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send (self->alerts, p.data, p.len, ZMQ_DONTWAIT);
+    }
+    if (n)
+        hrw_log (self->log, HRW_LOG_INFO, "published %zu alert change%s", n, n == 1? "": "s");
+    hrw_alerts_clear_queue (alerts);
+}
+
+//  Live, the clock follows the wall clock between events.
+static void
+s_tick (hrw_server_t *self, int64_t now)
+{
+    if (self->cfg->engine.replay || now < self->next_tick)
+        return;
+    self->next_tick = now + (int64_t) self->cfg->tick_seconds * HRW_US_PER_SEC;
+    int rc = hrw_engine_begin (self->engine);
+    if (!rc && (rc = hrw_engine_settle (self->engine, now)))
+        hrw_engine_abort (self->engine);
+    else if (!rc)
+        rc = hrw_engine_commit (self->engine);
+    if (rc)
+        hrw_log (self->log, HRW_LOG_ERR, "clock tick failed: %s", hrw_store_strerror (rc));
+    else
+        s_publish (self);
 }
 
 // ---------------------------------------------------------------------------
@@ -250,6 +300,8 @@ s_ingest_group (hrw_server_t *self)
     if (rc)
         hrw_log (self->log, HRW_LOG_ERR, "store commit failed, %zu batches answered "
                  "UNAVAILABLE: %s", n, hrw_store_strerror (rc));
+    else
+        s_publish (self);
     for (size_t i = 0; i < n; i++) {
         hrw_frame_t *f = &self->frames[i];
         if (f->rejected)
@@ -275,12 +327,13 @@ s_control (hrw_server_t *self)
         if (rc <= 0)
             return;
         hrw_buf_clear (&self->reply);
-        if (hrw_query_handle (self->store, zmq_msg_data (&slot.body), zmq_msg_size (&slot.body),
-                              &self->reply) == 0)
+        if (hrw_query_handle (self->store, self->engine, zmq_msg_data (&slot.body),
+                              zmq_msg_size (&slot.body), &self->reply) == 0)
             s_reply (&slot, self->reply.data, self->reply.len);
         else
             hrw_log (self->log, HRW_LOG_WARNING, "out of memory answering a control request");
         s_release (&slot);
+        s_publish (self);   //  An advance of the clock may have changed alerts
     }
 }
 
@@ -317,7 +370,12 @@ hrw_server_run (hrw_server_t *self, int signal_fd)
     int running = 1;
     sd_notify (0, "READY=1\nSTATUS=serving");
     while (running) {
-        int rc = zmq_poll (items, n_items, S_REPORT_US / 1000);
+        int64_t now = hrw_clock_now_us ();
+        s_tick (self, now);
+        long wait = (long) ((self->next_tick - now) / 1000);
+        if (self->cfg->engine.replay || wait > S_REPORT_US / 1000)
+            wait = S_REPORT_US / 1000;
+        int rc = zmq_poll (items, n_items, wait < 1? 1: wait);
         if (rc < 0) {
             if (errno == EINTR)
                 continue;

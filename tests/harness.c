@@ -147,7 +147,7 @@ h_config (const char *dir, const char *extra, char *config, char *ingest, char *
     FILE *f = fopen (config, "w");
     assert_non_null (f);
     fprintf (f, "[store]\npath = %s/state\n\n[ingest]\nendpoint = %s\npush_endpoint = %s\n\n"
-                "[control]\nendpoint = %s\n\n%s\n", dir, ingest, push, control,
-             extra? extra: "");
+                "[control]\nendpoint = %s\n\n[alerts]\nendpoint = ipc://%s/alerts.sock\n\n%s\n",
+             dir, ingest, push, control, dir, extra? extra: "");
     fclose (f);
 }

@@ -15,6 +15,7 @@
 typedef struct {
     char dir[256];
     hrw_store_t *store;
+    hrw_engine_t *engine;
     hrw_ingest_t *ingest;
     hrw_limits_t limits;
 } fixture_t;
@@ -24,8 +25,14 @@ s_open (fixture_t *f, size_t map_size, size_t max_map_size)
 {
     hrw_store_opts_t o = { f->dir, map_size, max_map_size, 100, 4096 };
     int rc = hrw_store_open (&o, &f->store);
-    if (rc == 0)
-        f->ingest = hrw_ingest_new (f->store, &f->limits);
+    if (rc == 0) {
+        hrw_engine_opts_t eo;
+        hrw_engine_defaults (&eo);
+        eo.replay = 1;
+        f->engine = hrw_engine_new (f->store, &eo);
+        assert_non_null (f->engine);
+        f->ingest = hrw_ingest_new (f->engine, f->store, &f->limits);
+    }
     return rc;
 }
 
@@ -45,6 +52,7 @@ teardown (void **state)
 {
     fixture_t *f = *state;
     hrw_ingest_destroy (&f->ingest);
+    hrw_engine_destroy (&f->engine);
     hrw_store_destroy (&f->store);
     h_rmtree (f->dir);
     free (f);
@@ -219,6 +227,7 @@ test_full_map_grows_and_the_group_is_redone (void **state)
 {
     fixture_t *f = *state;
     hrw_ingest_destroy (&f->ingest);
+    hrw_engine_destroy (&f->engine);
     hrw_store_destroy (&f->store);
     h_rmtree (f->dir);
     h_tempdir (f->dir, sizeof (f->dir));
@@ -243,6 +252,7 @@ test_map_at_its_limit_answers_unavailable_and_applies_nothing (void **state)
 {
     fixture_t *f = *state;
     hrw_ingest_destroy (&f->ingest);
+    hrw_engine_destroy (&f->engine);
     hrw_store_destroy (&f->store);
     h_rmtree (f->dir);
     h_tempdir (f->dir, sizeof (f->dir));

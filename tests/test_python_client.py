@@ -24,7 +24,7 @@ ARGS = None
 def generate_python(proto_dir, out_dir):
     subprocess.run(
         ["protoc", f"-I{proto_dir}", "-I/usr/include", f"--python_out={out_dir}",
-         "hrwatch/v1/events.proto", "hrwatch/v1/control.proto"],
+         "hrwatch/v1/events.proto", "hrwatch/v1/alerts.proto", "hrwatch/v1/control.proto"],
         check=True)
     sys.path.insert(0, out_dir)
 
@@ -43,7 +43,8 @@ class PythonClient(unittest.TestCase):
         conf = os.path.join(cls.tmp, "hrwatchd.conf")
         with open(conf, "w") as f:
             f.write(f"[store]\npath = {cls.tmp}/state\n\n[ingest]\nendpoint = {cls.ingest}\n"
-                    f"push_endpoint =\n\n[control]\nendpoint = {cls.control}\n")
+                    f"push_endpoint =\n\n[control]\nendpoint = {cls.control}\n\n"
+                    f"[alerts]\nendpoint = ipc://{cls.tmp}/alerts.sock\n")
         cls.daemon = subprocess.Popen([os.path.join(ARGS.bin, "hrwatchd"), "--foreground",
                                        "--config", conf], stderr=subprocess.DEVNULL)
         cls.ctx = zmq.Context()

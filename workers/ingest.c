@@ -13,7 +13,8 @@
 #define S_BATCH_ID_MAX 64
 
 struct hrw_ingest {
-    hrw_store_t *store;         //  Where events go
+    hrw_engine_t *engine;       //  Where events go
+    hrw_store_t *store;         //  Where rejections go
     hrw_limits_t limits;        //  Frame, batch and event limits
     hrw_arena_t *arena;         //  Decoded events and acks of one group
     hrw_buf_t acks;             //  Packed acks of one group
@@ -34,11 +35,12 @@ typedef struct {
 #define S_REASON(name) HRWATCH__V1__REASON__REASON_##name
 
 hrw_ingest_t *
-hrw_ingest_new (hrw_store_t *store, const hrw_limits_t *limits)
+hrw_ingest_new (hrw_engine_t *engine, hrw_store_t *store, const hrw_limits_t *limits)
 {
     hrw_ingest_t *self = calloc (1, sizeof (*self));
     if (!self)
         return NULL;
+    self->engine = engine;
     self->store = store;
     self->limits = *limits;
     self->arena = hrw_arena_new (1024 * 1024);
@@ -199,7 +201,8 @@ s_event (hrw_ingest_t *self, s_slice_t raw, size_t index, Hrwatch__V1__EventResu
     if (reason != S_REASON (NONE))
         return s_reject (self, res, reason, msg, raw, now_us);
     hrw_apply_t result;
-    int rc = hrw_store_apply (self->store, ev, hrw_hash_message (&ev->base), &result);
+    int rc = hrw_engine_accept (self->engine, ev, raw.p, raw.n, hrw_hash_message (&ev->base),
+                                &result);
     if (rc)
         return rc;
     switch (result) {
@@ -315,18 +318,20 @@ static int
 s_group (hrw_ingest_t *self, hrw_frame_t *frames, size_t n, Hrwatch__V1__Ack *acks,
          int64_t now_us)
 {
-    int rc = hrw_store_begin (self->store);
+    int rc = hrw_engine_begin (self->engine);
     if (rc)
         return rc;
     for (size_t i = 0; i < n && !rc; i++) {
         hrwatch__v1__ack__init (&acks[i]);
         rc = s_frame (self, &frames[i], &acks[i], now_us);
     }
+    if (!rc)
+        rc = hrw_engine_settle (self->engine, now_us);
     if (rc) {
-        hrw_store_abort (self->store);
+        hrw_engine_abort (self->engine);
         return rc;
     }
-    return hrw_store_commit (self->store);
+    return hrw_engine_commit (self->engine);
 }
 
 static void

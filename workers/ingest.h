@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "workers/engine.h"
 #include "workers/store.h"
 #include "workers/validate.h"
 
@@ -33,8 +34,10 @@ typedef struct {
     uint64_t failures;      //  Groups answered UNAVAILABLE
 } hrw_ingest_stats_t;
 
-/*  Returns a new ingest over store with the given limits, or NULL. */
-hrw_ingest_t *hrw_ingest_new (hrw_store_t *store, const hrw_limits_t *limits);
+/*  Returns a new ingest feeding engine (over store) with the given limits,
+    or NULL. */
+hrw_ingest_t *hrw_ingest_new (hrw_engine_t *engine, hrw_store_t *store,
+                              const hrw_limits_t *limits);
 
 /*  Destroys it; sets *self_p to NULL. */
 void hrw_ingest_destroy (hrw_ingest_t **self_p);
@@ -42,8 +45,9 @@ void hrw_ingest_destroy (hrw_ingest_t **self_p);
 /*  Replaces the limits (for a config reload between groups). */
 void hrw_ingest_set_limits (hrw_ingest_t *self, const hrw_limits_t *limits);
 
-/*  Validates and applies every frame in one transaction, grows the map and
-    redoes the group when it fills, and commits. Fills each frame's out
+/*  Validates and accepts every frame in one transaction, lets the clock
+    move (applying and detecting), grows the map and redoes the group when
+    it fills, and commits. Fills each frame's out
     fields. Returns 0 when committed; otherwise the store's error code, and
     every frame's Ack says BATCH_STATUS_UNAVAILABLE (nothing was applied). */
 int hrw_ingest_run (hrw_ingest_t *self, hrw_frame_t *frames, size_t n, int64_t now_us);

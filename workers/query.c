@@ -69,8 +69,8 @@ s_collect_rejected (const hrw_rejected_view_t *v, void *arg)
 }
 
 static int
-s_status (hrw_store_t *store, const Hrwatch__V1__StatusRequest *req, hrw_arena_t *arena,
-          Hrwatch__V1__ControlResponse *resp)
+s_status (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__StatusRequest *req,
+          hrw_arena_t *arena, Hrwatch__V1__ControlResponse *resp)
 {
     char *digest = hrw_arena_alloc (arena, 17);
     Hrwatch__V1__Status *st = hrw_arena_alloc (arena, sizeof (*st));
@@ -96,6 +96,10 @@ s_status (hrw_store_t *store, const Hrwatch__V1__StatusRequest *req, hrw_arena_t
     if (c.latest_event_us != HRW_TIME_NONE)
         st->latest_event_at = s_timestamp (arena, c.latest_event_us);
     hrw_store_usage (store, &st->map_size_bytes, &st->map_used_bytes);
+    if (c.clock_us != HRW_TIME_NONE)
+        st->clock = s_timestamp (arena, c.clock_us);
+    st->events_pending = c.events_pending;
+    hrw_alerts_totals (hrw_engine_alerts (engine), &st->alert_seq, &st->alerts_firing);
     if (req->digest) {
         int rc = hrw_store_digest (store, digest);
         if (rc) {
@@ -135,8 +139,73 @@ s_rejected (hrw_store_t *store, const Hrwatch__V1__RejectedRequest *req, hrw_are
     return 0;
 }
 
+typedef struct {
+    hrw_arena_t *arena;
+    Hrwatch__V1__Alert **items;     //  Collected alerts
+    size_t n;
+    int oom;
+} s_alerts_ctx_t;
+
+static void
+s_collect_alert (const uint8_t *data, size_t len, void *arg)
+{
+    s_alerts_ctx_t *c = arg;
+    Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (hrw_arena_allocator (c->arena), len, data);
+    if (!a)
+        c->oom = 1;
+    else
+        c->items[c->n++] = a;
+}
+
+static int
+s_alerts (hrw_engine_t *engine, const Hrwatch__V1__AlertsRequest *req, hrw_arena_t *arena,
+          Hrwatch__V1__ControlResponse *resp)
+{
+    uint32_t limit = req->limit? req->limit: 1000;
+    if (limit > HRW_QUERY_ALERTS_MAX)
+        limit = HRW_QUERY_ALERTS_MAX;
+    s_alerts_ctx_t c = { arena, hrw_arena_alloc (arena, limit * sizeof (void *)), 0, 0 };
+    Hrwatch__V1__AlertList *list = hrw_arena_alloc (arena, sizeof (*list));
+    if (!c.items || !list)
+        return -1;
+    hrw_alerts_t *alerts = hrw_engine_alerts (engine);
+    int rc = hrw_alerts_each (alerts, req->active, req->after_seq, limit, req->prefix,
+                              s_collect_alert, &c);
+    if (c.oom)
+        return -1;
+    if (rc) {
+        resp->error = (char *) hrw_store_strerror (rc);
+        return 0;
+    }
+    hrwatch__v1__alert_list__init (list);
+    list->alerts = c.items;
+    list->n_alerts = c.n;
+    uint64_t firing;
+    hrw_alerts_totals (alerts, &list->last_seq, &firing);
+    resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_ALERTS;
+    resp->alerts = list;
+    return 0;
+}
+
+static void
+s_advance (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__AdvanceRequest *req,
+           Hrwatch__V1__ControlResponse *resp)
+{
+    int64_t to = req->to? hrw_clock_from_parts (req->to->seconds, req->to->nanos)
+                        : HRW_TIME_NONE;
+    int rc = hrw_engine_begin (engine);
+    if (!rc && (rc = hrw_engine_advance (engine, to)))
+        hrw_engine_abort (engine);
+    else if (!rc)
+        rc = hrw_engine_commit (engine);
+    if (rc)
+        resp->error = (char *) hrw_store_strerror (rc);
+    (void) store;
+}
+
 int
-hrw_query_handle (hrw_store_t *store, const uint8_t *req, size_t len, hrw_buf_t *out)
+hrw_query_handle (hrw_store_t *store, hrw_engine_t *engine, const uint8_t *req, size_t len,
+                  hrw_buf_t *out)
 {
     hrw_arena_t *arena = hrw_arena_new (64 * 1024);
     if (!arena)
@@ -149,9 +218,17 @@ hrw_query_handle (hrw_store_t *store, const uint8_t *req, size_t len, hrw_buf_t 
     if (!r)
         resp.error = (char *) "request does not decode as hrwatch.v1.ControlRequest";
     else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_STATUS)
-        rc = s_status (store, r->status, arena, &resp);
+        rc = s_status (store, engine, r->status, arena, &resp);
     else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_REJECTED)
         rc = s_rejected (store, r->rejected, arena, &resp);
+    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_ALERTS)
+        rc = s_alerts (engine, r->alerts, arena, &resp);
+    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_ADVANCE) {
+        s_advance (store, engine, r->advance, &resp);
+        Hrwatch__V1__StatusRequest plain = HRWATCH__V1__STATUS_REQUEST__INIT;
+        if (!resp.error || !*resp.error)
+            rc = s_status (store, engine, &plain, arena, &resp);
+    }
     else
         resp.error = (char *) "unknown request";
     if (rc == 0)

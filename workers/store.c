@@ -27,13 +27,15 @@
 
 typedef enum {
     S_DB_META, S_DB_EVENT_IDS, S_DB_EMPLOYEES, S_DB_UNITS, S_DB_POSITIONS,
-    S_DB_NOMINATIONS, S_DB_MENTORSHIPS, S_DB_SURVEYS, S_DB_REJECTED, S_DB_COUNT
+    S_DB_NOMINATIONS, S_DB_MENTORSHIPS, S_DB_SURVEYS, S_DB_REJECTED, S_DB_PENDING, S_DB_COUNT
 } s_db_t;
 
 static const char *s_db_names[S_DB_COUNT] = {
     "meta", "event_ids", "employees", "units", "positions",
-    "nominations", "mentorships", "surveys", "rejected"
+    "nominations", "mentorships", "surveys", "rejected", "pending"
 };
+
+#define S_MAX_DBS 32    //  Ours, and room for sibling modules' own
 
 struct hrw_store {
     MDB_env *env;                   //  The environment
@@ -160,6 +162,7 @@ s_load_meta (hrw_store_t *self, MDB_txn *txn)
         rc = mdb_put (txn, self->dbi[S_DB_META], &key, &val, 0);
         memset (&self->counters, 0, sizeof (self->counters));
         self->counters.latest_event_us = HRW_TIME_NONE;
+        self->counters.clock_us = HRW_TIME_NONE;
         self->counters.rejected_next_seq = 1;
         return rc;
     }
@@ -204,7 +207,7 @@ hrw_store_open (const hrw_store_opts_t *opts, hrw_store_t **out)
         goto fail;
     if ((rc = mdb_env_create (&self->env)))
         goto fail;
-    if ((rc = mdb_env_set_maxdbs (self->env, S_DB_COUNT)))
+    if ((rc = mdb_env_set_maxdbs (self->env, S_MAX_DBS)))
         goto fail;
     if ((rc = mdb_env_set_mapsize (self->env, opts->map_size)))
         goto fail;
@@ -812,9 +815,16 @@ s_apply_body (hrw_store_t *self, const Hrwatch__V1__Event *ev, s_stamp_t at)
     }
 }
 
+void
+hrw_store_event_stamp (const Hrwatch__V1__Event *ev, int64_t *time_us, uint64_t *tb)
+{
+    *time_us = hrw_clock_from_parts (ev->occurred_at->seconds, ev->occurred_at->nanos);
+    *tb = hrw_fnv1a (HRW_FNV_OFFSET, ev->event_id, strlen (ev->event_id));
+}
+
 int
-hrw_store_apply (hrw_store_t *self, const Hrwatch__V1__Event *ev, uint64_t content_hash,
-                 hrw_apply_t *result)
+hrw_store_accept (hrw_store_t *self, const Hrwatch__V1__Event *ev, uint64_t content_hash,
+                  hrw_apply_t *result)
 {
     MDB_val key = s_val (ev->event_id, strlen (ev->event_id)), val;
     int rc = mdb_get (self->wtxn, self->dbi[S_DB_EVENT_IDS], &key, &val);
@@ -831,10 +841,7 @@ hrw_store_apply (hrw_store_t *self, const Hrwatch__V1__Event *ev, uint64_t conte
     if (rc != MDB_NOTFOUND)
         return rc;
     s_stamp_t at;
-    at.ts = hrw_clock_from_parts (ev->occurred_at->seconds, ev->occurred_at->nanos);
-    at.tb = hrw_fnv1a (HRW_FNV_OFFSET, key.mv_data, key.mv_size);
-    if ((rc = s_apply_body (self, ev, at)))
-        return rc;
+    hrw_store_event_stamp (ev, &at.ts, &at.tb);
     struct { uint64_t hash; int64_t occurred; } rec = { content_hash, at.ts };
     val = s_val (&rec, sizeof (rec));
     if ((rc = mdb_put (self->wtxn, self->dbi[S_DB_EVENT_IDS], &key, &val, MDB_NOOVERWRITE)))
@@ -844,6 +851,104 @@ hrw_store_apply (hrw_store_t *self, const Hrwatch__V1__Event *ev, uint64_t conte
         self->counters.latest_event_us = at.ts;
     *result = HRW_APPLIED;
     return 0;
+}
+
+int
+hrw_store_apply (hrw_store_t *self, const Hrwatch__V1__Event *ev)
+{
+    s_stamp_t at;
+    hrw_store_event_stamp (ev, &at.ts, &at.tb);
+    return s_apply_body (self, ev, at);
+}
+
+// ---------------------------------------------------------------------------
+// Events held for the clock, in event-time order
+
+static MDB_val
+s_time_key (int64_t t, uint64_t tb, uint8_t buf[16])
+{
+    //  Flipping the sign bit makes big-endian byte order numeric order.
+    uint64_t u = (uint64_t) t ^ (1ULL << 63);
+    for (int i = 7; i >= 0; i--, u >>= 8)
+        buf[i] = (uint8_t) u;
+    for (int i = 15; i >= 8; i--, tb >>= 8)
+        buf[i] = (uint8_t) tb;
+    return s_val (buf, 16);
+}
+
+int
+hrw_store_defer (hrw_store_t *self, int64_t time_us, uint64_t tb, const void *data, size_t len)
+{
+    uint8_t kbuf[16];
+    MDB_val key = s_time_key (time_us, tb, kbuf), val = s_val (data, len);
+    int rc = mdb_put (self->wtxn, self->dbi[S_DB_PENDING], &key, &val, 0);
+    if (rc == 0)
+        self->counters.events_pending++;
+    return rc;
+}
+
+int
+hrw_store_take_due (hrw_store_t *self, int64_t upto, hrw_buf_t *buf)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (self->wtxn, self->dbi[S_DB_PENDING], &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+    if (rc == 0) {
+        uint8_t limit[16];
+        s_time_key (upto, UINT64_MAX, limit);
+        if (k.mv_size != 16 || memcmp (k.mv_data, limit, 16) > 0)
+            rc = MDB_NOTFOUND;
+    }
+    if (rc == 0) {
+        hrw_buf_clear (buf);
+        if (hrw_buf_append (buf, v.mv_data, v.mv_size))
+            rc = ENOMEM;
+        else if ((rc = mdb_cursor_del (cur, 0)) == 0)
+            self->counters.events_pending--;
+    }
+    mdb_cursor_close (cur);
+    return rc;
+}
+
+void
+hrw_store_set_clock (hrw_store_t *self, int64_t clock_us)
+{
+    self->counters.clock_us = clock_us;
+}
+
+int
+hrw_store_db (hrw_store_t *self, const char *name, unsigned int *dbi)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_dbi_open (txn, name, MDB_CREATE, dbi))) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    return mdb_txn_commit (txn);
+}
+
+void *
+hrw_store_txn (hrw_store_t *self)
+{
+    return self->wtxn;
+}
+
+int
+hrw_store_read_begin (hrw_store_t *self, void **txn)
+{
+    return s_read_begin (self, (MDB_txn **) txn);
+}
+
+void
+hrw_store_read_end (hrw_store_t *self, void *txn)
+{
+    s_read_end (self, txn);
 }
 
 // ---------------------------------------------------------------------------
@@ -1011,6 +1116,7 @@ hrw_store_employee (hrw_store_t *self, const char *id, hrw_employee_info_t *out)
         out->status = s_emp_status (&e);
         s_copy_str (out->unit, sizeof (out->unit), e.unit);
         s_copy_str (out->position, sizeof (out->position), e.pos);
+        out->position_at_us = e.pos_at.ts;
         s_copy_str (out->manager, sizeof (out->manager), e.mgr);
         out->level = e.level;
         out->hired_us = e.hired.ts;
@@ -1095,4 +1201,88 @@ hrw_store_survey (hrw_store_t *self, const char *unit, const char *cycle,
     }
     s_read_end (self, txn);
     return rc;
+}
+
+//  Walks the keys "prefix\0..." of a pair-keyed database, handing fn the
+//  part after the NUL and the value.
+static int
+s_pair_each (hrw_store_t *self, s_db_t db, const char *prefix,
+             void (*fn) (const char *second, const MDB_val *v, void *), void *arg)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = s_read_begin (self, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open (txn, self->dbi[db], &cur))) {
+        s_read_end (self, txn);
+        return rc;
+    }
+    size_t plen = strlen (prefix) + 1;   //  With its NUL
+    MDB_val k = s_val (prefix, plen), v;
+    MDB_cursor_op op = MDB_SET_RANGE;
+    while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
+        op = MDB_NEXT;
+        if (k.mv_size <= plen || memcmp (k.mv_data, prefix, plen))
+            break;
+        char second[HRW_ID_MAX + 1];
+        size_t n = k.mv_size - plen < HRW_ID_MAX? k.mv_size - plen: HRW_ID_MAX;
+        memcpy (second, (const char *) k.mv_data + plen, n);
+        second[n] = '\0';
+        fn (second, &v, arg);
+    }
+    mdb_cursor_close (cur);
+    s_read_end (self, txn);
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
+typedef struct {
+    void (*fn) (const hrw_nomination_view_t *, void *);
+    void *arg;
+} s_nom_ctx_t;
+
+static void
+s_nom_each (const char *employee, const MDB_val *v, void *arg)
+{
+    s_nom_ctx_t *c = arg;
+    hrw_rrec_t r = { v->mv_data, v->mv_size, 1, 0 };
+    hrw_nomination_view_t view;
+    view.employee = employee;
+    view.at_us = s_get_stamp (&r).ts;
+    view.active = hrw_rec_get_u8 (&r);
+    view.readiness = hrw_rec_get_u8 (&r);
+    if (!r.err)
+        c->fn (&view, c->arg);
+}
+
+int
+hrw_store_nominations_each (hrw_store_t *self, const char *position,
+                            void (*fn) (const hrw_nomination_view_t *, void *), void *arg)
+{
+    s_nom_ctx_t c = { fn, arg };
+    return s_pair_each (self, S_DB_NOMINATIONS, position, s_nom_each, &c);
+}
+
+typedef struct {
+    void (*fn) (const char *, const hrw_survey_info_t *, void *);
+    void *arg;
+} s_survey_ctx_t;
+
+static void
+s_survey_each (const char *cycle, const MDB_val *v, void *arg)
+{
+    s_survey_ctx_t *c = arg;
+    hrw_survey_info_t info;
+    if (v->mv_size != sizeof (info))
+        return;
+    memcpy (&info, v->mv_data, sizeof (info));
+    c->fn (cycle, &info, c->arg);
+}
+
+int
+hrw_store_surveys_each (hrw_store_t *self, const char *unit,
+                        void (*fn) (const char *, const hrw_survey_info_t *, void *), void *arg)
+{
+    s_survey_ctx_t c = { fn, arg };
+    return s_pair_each (self, S_DB_SURVEYS, unit, s_survey_each, &c);
 }

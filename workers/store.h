@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "hrwatch/v1/events.pb-c.h"
+#include "workers/buf.h"
 
 #define HRW_SCHEMA_VERSION 1
 
@@ -44,7 +45,9 @@ typedef struct {
     uint64_t events_rejected;       //  Events and frames rejected
     uint64_t rejected_kept;         //  Rejections kept for inspection
     uint64_t rejected_next_seq;     //  Sequence number of the next one
-    int64_t latest_event_us;        //  Newest occurred_at applied
+    int64_t latest_event_us;        //  Newest occurred_at accepted
+    int64_t clock_us;               //  Event-time clock (see engine.h)
+    uint64_t events_pending;        //  Accepted, held for the clock
 } hrw_counters_t;
 
 typedef enum {
@@ -59,6 +62,7 @@ typedef struct {
     hrw_emp_status_t status;
     char unit[HRW_ID_MAX + 1];
     char position[HRW_ID_MAX + 1];
+    int64_t position_at_us;     //  When the position was last set
     char manager[HRW_ID_MAX + 1];
     int32_t level;
     int64_t hired_us;           //  Latest hire, or HRW_TIME_NONE
@@ -125,11 +129,42 @@ void hrw_store_abort (hrw_store_t *self);
     or MDB_MAP_FULL when max_map_size is reached. */
 int hrw_store_grow (hrw_store_t *self);
 
-/*  Applies one validated event with its content hash (the idempotency
-    check). Sets *result. Returns 0 or an LMDB error code (the transaction
-    must then be aborted). */
-int hrw_store_apply (hrw_store_t *self, const Hrwatch__V1__Event *ev,
-                     uint64_t content_hash, hrw_apply_t *result);
+/*  Records a validated event's id with its content hash (the idempotency
+    check), counting it, without applying it. Sets *result: only an
+    HRW_APPLIED event is to be applied, now or later. Returns 0 or an LMDB
+    error code (the transaction must then be aborted). */
+int hrw_store_accept (hrw_store_t *self, const Hrwatch__V1__Event *ev,
+                      uint64_t content_hash, hrw_apply_t *result);
+
+/*  Applies an accepted event's body to the state. Returns 0 or an error. */
+int hrw_store_apply (hrw_store_t *self, const Hrwatch__V1__Event *ev);
+
+/*  The event time and tie-break of an event, as the store orders them. */
+void hrw_store_event_stamp (const Hrwatch__V1__Event *ev, int64_t *time_us, uint64_t *tb);
+
+/*  Holds an accepted event's encoding until the clock reaches its time. */
+int hrw_store_defer (hrw_store_t *self, int64_t time_us, uint64_t tb, const void *data,
+                     size_t len);
+
+/*  The earliest held event at or before upto: copies its encoding into buf
+    (growing it) and removes it from the queue. Returns 0, or MDB_NOTFOUND
+    when none is due. */
+int hrw_store_take_due (hrw_store_t *self, int64_t upto, hrw_buf_t *buf);
+
+/*  Sets the event-time clock (kept with the counters). */
+void hrw_store_set_clock (hrw_store_t *self, int64_t clock_us);
+
+/*  For modules that keep their own databases in this environment and its
+    transactions: opens (creating) a named database; returns 0 or an error. */
+int hrw_store_db (hrw_store_t *self, const char *name, unsigned int *dbi);
+
+/*  The open write transaction (an MDB_txn *), or NULL. */
+void *hrw_store_txn (hrw_store_t *self);
+
+/*  Starts a read transaction for a sibling module's reads outside a write
+    transaction; end it with hrw_store_read_end. */
+int hrw_store_read_begin (hrw_store_t *self, void **txn);
+void hrw_store_read_end (hrw_store_t *self, void *txn);
 
 /*  Records a rejection (kept for inspection, oldest dropped beyond
     rejected_keep). The payload is cut to rejected_payload_max. */
@@ -152,6 +187,22 @@ int hrw_store_digest (hrw_store_t *self, char hex[17]);
 int hrw_store_rejected_each (hrw_store_t *self, uint64_t after_seq, uint32_t limit,
                              void (*fn) (const hrw_rejected_view_t *, void *),
                              void *arg);
+
+typedef struct {
+    const char *employee;       //  NUL-terminated
+    int active;                 //  Nominated (1) or withdrawn (0)
+    int readiness;              //  Hrwatch__V1__Readiness
+    int64_t at_us;              //  Event time of the last change
+} hrw_nomination_view_t;
+
+/*  Calls fn for each nomination (active or not) for a position. */
+int hrw_store_nominations_each (hrw_store_t *self, const char *position,
+                                void (*fn) (const hrw_nomination_view_t *, void *), void *arg);
+
+/*  Calls fn for each survey cycle with responses from a unit. */
+int hrw_store_surveys_each (hrw_store_t *self, const char *unit,
+                            void (*fn) (const char *cycle, const hrw_survey_info_t *, void *),
+                            void *arg);
 
 /*  Point reads; each returns 0, or MDB_NOTFOUND when nothing is known. */
 int hrw_store_employee (hrw_store_t *self, const char *id, hrw_employee_info_t *out);

@@ -1,0 +1,489 @@
+/*  alerts: lifecycle, log and publication queue. */
+#include "workers/alerts.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workers/arena.h"
+#include "workers/buf.h"
+#include "workers/clock.h"
+
+#define S_PATH_MAX 16           //  Deepest org tree walked for a path
+#define S_KEY_MAX 256
+
+typedef struct {
+    uint64_t seq;               //  Last sequence number given
+    uint64_t log_first;         //  Oldest sequence number still logged
+    uint64_t firing;            //  Alerts firing now
+} s_meta_t;
+
+typedef struct {
+    size_t topic;               //  Offset of the topic in pubs
+    size_t data;                //  Offset of the packed Alert in pubs
+    size_t len;                 //  Its length
+} s_queued_t;
+
+struct hrw_alerts {
+    hrw_store_t *store;         //  Environment and transaction
+    unsigned int db_current;    //  fingerprint -> packed Alert (latest)
+    unsigned int db_log;        //  seq (big-endian) -> packed Alert
+    unsigned int db_meta;       //  "meta" -> s_meta_t
+    uint32_t log_keep;          //  Log entries kept
+    s_meta_t meta;              //  As of the current transaction
+    hrw_buf_t pubs;             //  Topics and packed alerts queued
+    s_queued_t *queued;         //  Index into pubs
+    size_t n_queued, cap_queued;
+    hrw_arena_t *arena;         //  Scratch for one update
+};
+
+static const char *s_kind_names[] = {
+    "unspecified", "succession_gap", "bench_strength", "successor_overlap",
+    "turnover_spike", "reduction_in_force", "engagement_drop"
+};
+
+const char *
+hrw_alerts_kind_name (Hrwatch__V1__AlertKind kind)
+{
+    if ((int) kind < 0 || (size_t) kind >= sizeof (s_kind_names) / sizeof (s_kind_names[0]))
+        return "unknown";
+    return s_kind_names[kind];
+}
+
+hrw_alerts_t *
+hrw_alerts_new (hrw_store_t *store, uint32_t log_keep)
+{
+    hrw_alerts_t *self = calloc (1, sizeof (*self));
+    if (!self)
+        return NULL;
+    self->store = store;
+    self->log_keep = log_keep? log_keep: 1;
+    self->arena = hrw_arena_new (64 * 1024);
+    if (!self->arena || hrw_store_db (store, "alerts", &self->db_current)
+        || hrw_store_db (store, "alert_log", &self->db_log)
+        || hrw_store_db (store, "alert_meta", &self->db_meta)) {
+        hrw_alerts_destroy (&self);
+        return NULL;
+    }
+    void *txn;
+    if (hrw_store_read_begin (store, &txn) == 0) {
+        MDB_val k = { 4, "meta" }, v;
+        if (mdb_get (txn, self->db_meta, &k, &v) == 0 && v.mv_size == sizeof (self->meta))
+            memcpy (&self->meta, v.mv_data, sizeof (self->meta));
+        hrw_store_read_end (store, txn);
+    }
+    return self;
+}
+
+void
+hrw_alerts_destroy (hrw_alerts_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    hrw_alerts_t *self = *self_p;
+    hrw_arena_destroy (&self->arena);
+    hrw_buf_free (&self->pubs);
+    free (self->queued);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+hrw_alerts_begin (hrw_alerts_t *self)
+{
+    hrw_alerts_clear_queue (self);
+    MDB_val k = { 4, "meta" }, v;
+    int rc = mdb_get (hrw_store_txn (self->store), self->db_meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        memset (&self->meta, 0, sizeof (self->meta));
+        return 0;
+    }
+    if (rc == 0 && v.mv_size == sizeof (self->meta))
+        memcpy (&self->meta, v.mv_data, sizeof (self->meta));
+    return rc;
+}
+
+// ---------------------------------------------------------------------------
+// Building an Alert
+
+static void
+s_fingerprint (const hrw_alert_eval_t *e, char *out, size_t cap)
+{
+    snprintf (out, cap, "%s/%s%s%s", hrw_alerts_kind_name (e->kind), e->subject,
+              e->cycle? "/": "", e->cycle? e->cycle: "");
+}
+
+//  The unit ids from the root down to unit_id, following parents.
+static size_t
+s_unit_path (hrw_alerts_t *self, const char *unit_id, char path[][HRW_ID_MAX + 1])
+{
+    char chain[S_PATH_MAX][HRW_ID_MAX + 1];
+    size_t n = 0;
+    if (unit_id && *unit_id)
+        snprintf (chain[n++], sizeof (chain[0]), "%s", unit_id);
+    while (n > 0 && n < S_PATH_MAX) {
+        hrw_unit_info_t u;
+        if (hrw_store_unit (self->store, chain[n - 1], &u) || !*u.parent)
+            break;
+        //  A parent loop (units redefined into a cycle) ends the walk.
+        int seen = 0;
+        for (size_t i = 0; i < n; i++)
+            seen |= !strcmp (chain[i], u.parent);
+        if (seen)
+            break;
+        snprintf (chain[n++], sizeof (chain[0]), "%s", u.parent);
+    }
+    for (size_t i = 0; i < n; i++)
+        memcpy (path[i], chain[n - 1 - i], sizeof (chain[0]));
+    return n;
+}
+
+static Google__Protobuf__Timestamp *
+s_ts (hrw_arena_t *arena, int64_t us)
+{
+    if (us == HRW_TIME_NONE)
+        return NULL;
+    Google__Protobuf__Timestamp *t = hrw_arena_alloc (arena, sizeof (*t));
+    if (!t)
+        return NULL;
+    google__protobuf__timestamp__init (t);
+    t->seconds = us / HRW_US_PER_SEC;
+    t->nanos = (int32_t) (us % HRW_US_PER_SEC) * 1000;
+    if (t->nanos < 0) {
+        t->seconds--;
+        t->nanos += 1000000000;
+    }
+    return t;
+}
+
+static char *
+s_topic (hrw_alerts_t *self, const hrw_alert_eval_t *e, char **path, size_t n_path)
+{
+    char topic[1024];
+    size_t len = (size_t) snprintf (topic, sizeof (topic), "%s", hrw_alerts_kind_name (e->kind));
+    for (size_t i = 0; i < n_path && len < sizeof (topic); i++)
+        len += (size_t) snprintf (topic + len, sizeof (topic) - len, "/%s", path[i]);
+    //  A subject that is not the unit itself goes last: a position, a
+    //  person, a survey cycle.
+    if (strcmp (e->subject, e->unit_id) && len < sizeof (topic))
+        len += (size_t) snprintf (topic + len, sizeof (topic) - len, "/%s", e->subject);
+    if (e->cycle && len < sizeof (topic))
+        snprintf (topic + len, sizeof (topic) - len, "/%s", e->cycle);
+    char *out = hrw_arena_alloc (self->arena, strlen (topic) + 1);
+    if (out)
+        strcpy (out, topic);
+    return out;
+}
+
+static int
+s_fill (hrw_alerts_t *self, Hrwatch__V1__Alert *a, const hrw_alert_eval_t *e,
+        const char *fingerprint)
+{
+    hrw_arena_t *ar = self->arena;
+    char path[S_PATH_MAX][HRW_ID_MAX + 1];
+    size_t n_path = s_unit_path (self, e->unit_id, path);
+    a->unit_path = hrw_arena_alloc (ar, (n_path + 1) * sizeof (char *));
+    a->details = hrw_arena_alloc (ar, (e->n_details + 1) * sizeof (*a->details));
+    Hrwatch__V1__AlertDetail *d = hrw_arena_alloc (ar, (e->n_details + 1) * sizeof (*d));
+    if (!a->unit_path || !a->details || !d)
+        return ENOMEM;
+    for (size_t i = 0; i < n_path; i++) {
+        a->unit_path[i] = hrw_arena_alloc (ar, strlen (path[i]) + 1);
+        if (!a->unit_path[i])
+            return ENOMEM;
+        strcpy (a->unit_path[i], path[i]);
+    }
+    a->n_unit_path = n_path;
+    for (size_t i = 0; i < e->n_details; i++) {
+        hrwatch__v1__alert_detail__init (&d[i]);
+        d[i].name = (char *) e->details[i].name;
+        d[i].value = e->details[i].value;
+        a->details[i] = &d[i];
+    }
+    a->n_details = e->n_details;
+    a->fingerprint = (char *) fingerprint;
+    a->kind = e->kind;
+    a->subject = (char *) e->subject;
+    a->unit_id = (char *) e->unit_id;
+    a->survey_cycle_id = (char *) (e->cycle? e->cycle: "");
+    a->observed = e->observed;
+    a->expected = e->expected;
+    a->p_value = e->p_value;
+    a->trigger_event_id = (char *) e->trigger_event_id;
+    a->summary = (char *) e->summary;
+    a->topic = s_topic (self, e, a->unit_path, n_path);
+    return a->topic? 0: ENOMEM;
+}
+
+// ---------------------------------------------------------------------------
+// Recording and queueing
+
+static MDB_val
+s_seq_key (uint64_t seq, uint8_t buf[8])
+{
+    for (int i = 7; i >= 0; i--, seq >>= 8)
+        buf[i] = (uint8_t) seq;
+    MDB_val v = { 8, buf };
+    return v;
+}
+
+static int
+s_queue (hrw_alerts_t *self, const char *topic, const hrw_buf_t *packed)
+{
+    if (self->n_queued == self->cap_queued) {
+        size_t cap = self->cap_queued? self->cap_queued * 2: 64;
+        s_queued_t *q = realloc (self->queued, cap * sizeof (*q));
+        if (!q)
+            return ENOMEM;
+        self->queued = q;
+        self->cap_queued = cap;
+    }
+    s_queued_t *q = &self->queued[self->n_queued];
+    q->topic = self->pubs.len;
+    hrw_buf_append (&self->pubs, topic, strlen (topic) + 1);
+    q->data = self->pubs.len;
+    q->len = packed->len;
+    hrw_buf_append (&self->pubs, packed->data, packed->len);
+    if (self->pubs.oom)
+        return ENOMEM;
+    self->n_queued++;
+    return 0;
+}
+
+static int
+s_save_meta (hrw_alerts_t *self, MDB_txn *txn)
+{
+    MDB_val k = { 4, "meta" }, v = { sizeof (self->meta), &self->meta };
+    return mdb_put (txn, self->db_meta, &k, &v, 0);
+}
+
+static int
+s_trim_log (hrw_alerts_t *self, MDB_txn *txn)
+{
+    while (self->meta.seq - self->meta.log_first + 1 > self->log_keep) {
+        uint8_t kb[8];
+        MDB_val k = s_seq_key (self->meta.log_first, kb);
+        int rc = mdb_del (txn, self->db_log, &k, NULL);
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+        self->meta.log_first++;
+    }
+    return 0;
+}
+
+//  Numbers the change, stores it as current, logs and queues it.
+static int
+s_record (hrw_alerts_t *self, Hrwatch__V1__Alert *a, MDB_txn *txn)
+{
+    a->seq = ++self->meta.seq;
+    if (self->meta.log_first == 0)
+        self->meta.log_first = a->seq;
+    hrw_buf_t packed = { 0 };
+    int rc = hrw_buf_pack (&packed, &a->base)? ENOMEM: 0;
+    MDB_val fk = { strlen (a->fingerprint), a->fingerprint };
+    MDB_val v = { packed.len, packed.data };
+    uint8_t kb[8];
+    MDB_val sk = s_seq_key (a->seq, kb);
+    if (!rc)
+        rc = mdb_put (txn, self->db_current, &fk, &v, 0);
+    if (!rc)
+        rc = mdb_put (txn, self->db_log, &sk, &v, MDB_APPEND);
+    if (!rc)
+        rc = s_trim_log (self, txn);
+    if (!rc)
+        rc = s_save_meta (self, txn);
+    if (!rc && !a->silenced)
+        rc = s_queue (self, a->topic, &packed);
+    hrw_buf_free (&packed);
+    return rc;
+}
+
+//  The stored state of an alert, or NULL (allocated from the arena).
+static Hrwatch__V1__Alert *
+s_current (hrw_alerts_t *self, MDB_txn *txn, const char *fingerprint)
+{
+    MDB_val k = { strlen (fingerprint), (void *) fingerprint }, v;
+    if (mdb_get (txn, self->db_current, &k, &v))
+        return NULL;
+    return hrwatch__v1__alert__unpack (hrw_arena_allocator (self->arena), v.mv_size, v.mv_data);
+}
+
+int
+hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_us, int *changed)
+{
+    MDB_txn *txn = hrw_store_txn (self->store);
+    char fingerprint[S_KEY_MAX];
+    *changed = 0;
+    hrw_arena_reset (self->arena);
+    s_fingerprint (e, fingerprint, sizeof (fingerprint));
+    Hrwatch__V1__Alert *old = s_current (self, txn, fingerprint);
+    int was_firing = old && old->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
+    if (!e->firing && !was_firing)
+        return 0;
+    if (e->firing && was_firing && old->severity == e->severity)
+        return 0;   //  Nothing a subscriber needs to hear
+    Hrwatch__V1__Alert a = HRWATCH__V1__ALERT__INIT;
+    int rc = s_fill (self, &a, e, fingerprint);
+    if (rc)
+        return rc;
+    a.changed_at = s_ts (self->arena, clock_us);
+    if (e->firing) {
+        a.state = HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
+        a.severity = e->severity;
+        a.started_at = was_firing? old->started_at: a.changed_at;
+        if (!was_firing)
+            self->meta.firing++;
+    }
+    else {
+        //  A resolution keeps the severity it had and says what cleared it.
+        a.state = HRWATCH__V1__ALERT_STATE__ALERT_STATE_RESOLVED;
+        a.severity = old->severity;
+        a.started_at = old->started_at;
+        a.resolved_at = a.changed_at;
+        self->meta.firing--;
+    }
+    rc = s_record (self, &a, txn);
+    *changed = rc == 0;
+    return rc;
+}
+
+int
+hrw_alerts_is_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *subject,
+                      const char *cycle)
+{
+    hrw_alert_eval_t e;
+    char fingerprint[S_KEY_MAX];
+    e.kind = kind;
+    e.subject = subject;
+    e.cycle = cycle;
+    s_fingerprint (&e, fingerprint, sizeof (fingerprint));
+    void *txn;
+    if (hrw_store_read_begin (self->store, &txn))
+        return 0;
+    hrw_arena_reset (self->arena);
+    Hrwatch__V1__Alert *a = s_current (self, txn, fingerprint);
+    int firing = a && a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
+    hrw_store_read_end (self->store, txn);
+    return firing;
+}
+
+void
+hrw_alerts_clear_queue (hrw_alerts_t *self)
+{
+    hrw_buf_clear (&self->pubs);
+    self->n_queued = 0;
+}
+
+size_t
+hrw_alerts_queued (hrw_alerts_t *self)
+{
+    return self->n_queued;
+}
+
+hrw_alert_pub_t
+hrw_alerts_queued_at (hrw_alerts_t *self, size_t i)
+{
+    hrw_alert_pub_t p = { (const char *) self->pubs.data + self->queued[i].topic,
+                          self->pubs.data + self->queued[i].data, self->queued[i].len };
+    return p;
+}
+
+void
+hrw_alerts_totals (hrw_alerts_t *self, uint64_t *seq, uint64_t *firing)
+{
+    *seq = self->meta.seq;
+    *firing = self->meta.firing;
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+
+//  The topic of a packed alert, read without unpacking all of it.
+static int
+s_topic_matches (hrw_alerts_t *self, const MDB_val *v, const char *prefix, int active)
+{
+    if ((!prefix || !*prefix) && !active)
+        return 1;
+    hrw_arena_reset (self->arena);
+    Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (hrw_arena_allocator (self->arena),
+                                                         v->mv_size, v->mv_data);
+    if (!a)
+        return 0;
+    if (active && a->state != HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING)
+        return 0;
+    return !prefix || !strncmp (a->topic, prefix, strlen (prefix));
+}
+
+int
+hrw_alerts_each (hrw_alerts_t *self, int active, uint64_t after_seq, uint32_t limit,
+                 const char *prefix, void (*fn) (const uint8_t *, size_t, void *), void *arg)
+{
+    void *txn;
+    MDB_cursor *cur;
+    int rc = hrw_store_read_begin (self->store, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open (txn, active? self->db_current: self->db_log, &cur))) {
+        hrw_store_read_end (self->store, txn);
+        return rc;
+    }
+    uint8_t kb[8];
+    MDB_val k = s_seq_key (after_seq + 1, kb), v;
+    MDB_cursor_op op = active? MDB_FIRST: MDB_SET_RANGE;
+    uint32_t n = 0;
+    while (n < limit && (rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
+        op = MDB_NEXT;
+        if (!s_topic_matches (self, &v, prefix, active))
+            continue;
+        fn (v.mv_data, v.mv_size, arg);
+        n++;
+    }
+    mdb_cursor_close (cur);
+    hrw_store_read_end (self->store, txn);
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
+int
+hrw_alerts_each_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind,
+                        void (*fn) (const char *subject, const char *cycle, void *), void *arg)
+{
+    //  Collected first: fn may update alerts, and so this database.
+    hrw_buf_t found = { 0 };
+    char prefix[64];
+    snprintf (prefix, sizeof (prefix), "%s/", hrw_alerts_kind_name (kind));
+    MDB_txn *txn = hrw_store_txn (self->store);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->db_current, &cur);
+    if (rc)
+        return rc;
+    MDB_val k = { strlen (prefix), prefix }, v;
+    MDB_cursor_op op = MDB_SET_RANGE;
+    while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
+        op = MDB_NEXT;
+        if (k.mv_size < strlen (prefix) || memcmp (k.mv_data, prefix, strlen (prefix)))
+            break;
+        hrw_arena_reset (self->arena);
+        Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (hrw_arena_allocator (self->arena),
+                                                             v.mv_size, v.mv_data);
+        if (!a || a->state != HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING)
+            continue;
+        hrw_buf_append (&found, a->subject, strlen (a->subject) + 1);
+        hrw_buf_append (&found, a->survey_cycle_id, strlen (a->survey_cycle_id) + 1);
+    }
+    mdb_cursor_close (cur);
+    if (found.oom)
+        rc = ENOMEM;
+    else if (rc == MDB_NOTFOUND)
+        rc = 0;
+    for (size_t off = 0; rc == 0 && off < found.len;) {
+        const char *subject = (const char *) found.data + off;
+        off += strlen (subject) + 1;
+        const char *cycle = (const char *) found.data + off;
+        off += strlen (cycle) + 1;
+        fn (subject, *cycle? cycle: NULL, arg);
+    }
+    hrw_buf_free (&found);
+    return rc;
+}

@@ -1,0 +1,91 @@
+/*  alerts: the alert lifecycle. Detectors say, for a subject, whether its
+    condition holds now; this module turns that into changes (fired,
+    severity changed, resolved), numbers them, keeps the current state and
+    a bounded log in the store's transaction, and queues the changes to be
+    published once that transaction commits. */
+#ifndef HRW_ALERTS_H
+#define HRW_ALERTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hrwatch/v1/alerts.pb-c.h"
+#include "workers/store.h"
+
+#define HRW_ALERT_DETAILS_MAX 8
+
+typedef struct hrw_alerts hrw_alerts_t;
+
+typedef struct {
+    const char *name;   //  e.g. "regretted_exits"
+    double value;
+} hrw_alert_detail_t;
+
+/*  A detector's verdict on one subject. */
+typedef struct {
+    Hrwatch__V1__AlertKind kind;
+    const char *subject;            //  Position, unit or employee id
+    const char *unit_id;            //  The unit it concerns ("" if none)
+    const char *cycle;              //  Survey cycle, or NULL
+    int firing;                     //  The condition holds now
+    Hrwatch__V1__Severity severity; //  When firing
+    double observed, expected, p_value;
+    hrw_alert_detail_t details[HRW_ALERT_DETAILS_MAX];
+    size_t n_details;
+    const char *trigger_event_id;   //  What caused this evaluation, or ""
+    char summary[320];              //  One line for people
+} hrw_alert_eval_t;
+
+/*  A change waiting for the commit, then for the PUB socket. */
+typedef struct {
+    const char *topic;              //  NUL-terminated
+    const uint8_t *data;            //  Packed Alert
+    size_t len;
+} hrw_alert_pub_t;
+
+/*  Opens the alert databases in store. log_keep bounds the log. Returns
+    NULL on failure. */
+hrw_alerts_t *hrw_alerts_new (hrw_store_t *store, uint32_t log_keep);
+
+/*  Destroys it; sets *self_p to NULL. */
+void hrw_alerts_destroy (hrw_alerts_t **self_p);
+
+/*  Call at the start of each write transaction: forgets queued changes of
+    an earlier, abandoned transaction and reloads the sequence number. */
+int hrw_alerts_begin (hrw_alerts_t *self);
+
+/*  Records the verdict at event time clock_us. Sets *changed when it made
+    a change (which is logged and queued). Returns 0 or an LMDB error. */
+int hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *eval, int64_t clock_us,
+                       int *changed);
+
+/*  1 when the alert with this kind and subject is firing now. */
+int hrw_alerts_is_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *subject,
+                          const char *cycle);
+
+/*  Forgets the queued changes (once published). */
+void hrw_alerts_clear_queue (hrw_alerts_t *self);
+
+/*  Changes queued in the current (just committed) transaction. */
+size_t hrw_alerts_queued (hrw_alerts_t *self);
+hrw_alert_pub_t hrw_alerts_queued_at (hrw_alerts_t *self, size_t i);
+
+/*  Calls fn with each packed Alert: the firing ones (active), or the log
+    after after_seq, oldest first; only topics starting with prefix; at
+    most limit. Returns 0 or an LMDB error. */
+int hrw_alerts_each (hrw_alerts_t *self, int active, uint64_t after_seq, uint32_t limit,
+                     const char *prefix, void (*fn) (const uint8_t *, size_t, void *), void *arg);
+
+/*  Calls fn with the subject (and cycle) of each firing alert of a kind, so
+    a detector can re-evaluate them as the clock moves. */
+int hrw_alerts_each_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind,
+                            void (*fn) (const char *subject, const char *cycle, void *),
+                            void *arg);
+
+/*  The last sequence number and the number of firing alerts. */
+void hrw_alerts_totals (hrw_alerts_t *self, uint64_t *seq, uint64_t *firing);
+
+/*  The short name of a kind, as in topics and fingerprints. */
+const char *hrw_alerts_kind_name (Hrwatch__V1__AlertKind kind);
+
+#endif

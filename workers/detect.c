@@ -1,0 +1,868 @@
+/*  detect: succession gaps, bench strength, successor overlap, turnover
+    spikes, reductions in force and engagement drops. */
+#include "workers/detect.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workers/clock.h"
+#include "workers/stats.h"
+
+#define S_DAY_US (86400LL * HRW_US_PER_SEC)
+#define S_CHAIN_MAX 16      //  Deepest org tree followed
+#define S_COMPANY ""        //  Series key for the whole company
+
+#define K(name) HRWATCH__V1__ALERT_KIND__ALERT_KIND_##name
+#define SEV(name) HRWATCH__V1__SEVERITY__SEVERITY_##name
+
+struct hrw_detect {
+    hrw_store_t *store;         //  State, environment, transaction
+    hrw_alerts_t *alerts;       //  Where verdicts go
+    hrw_detect_opts_t opts;     //  Thresholds
+    unsigned int db_nominee;    //  employee\0position -> "" (who is nominated where)
+    unsigned int db_series;     //  unit\0time -> s_point_t (cumulative, per unit)
+    unsigned int db_covered;    //  position -> s_cover_t (as last counted)
+    unsigned int db_bench;      //  unit -> s_bench_t (subtree totals)
+    unsigned int db_sole;       //  employee -> uint32 (roles they alone cover)
+};
+
+//  A unit's cumulative history at one instant: headcount from then on, and
+//  totals since the beginning.
+typedef struct {
+    int64_t headcount;
+    double person_days;
+    uint64_t voluntary;         //  Voluntary exits, reductions in force excluded
+    uint64_t regretted;         //  ... of which regretted
+    uint64_t rif;               //  Exits in a reduction in force
+} s_point_t;
+
+typedef struct {
+    uint8_t critical;                   //  Counted as critical
+    uint8_t covered;                    //  Had a ready-now successor
+    char unit[HRW_ID_MAX + 1];          //  Counted in this unit's subtree
+    char sole[HRW_ID_MAX + 1];          //  Its only ready-now successor, or ""
+} s_cover_t;
+
+typedef struct {
+    uint32_t critical;          //  Critical positions in the subtree
+    uint32_t covered;           //  ... with a ready-now successor
+} s_bench_t;
+
+void
+hrw_detect_defaults (hrw_detect_opts_t *o)
+{
+    o->min_ready_now = 1;
+    o->bench_strength_min = 0.7;
+    o->bench_min_positions = 3;
+    o->max_sole_successor = 2;
+    o->window_days = 30;
+    o->baseline_days = 365;
+    o->alpha = 0.001;
+    o->resolve_p = 0.05;
+    o->min_exits = 3;
+    o->min_headcount = 10;
+    o->prior_person_days = 3650;
+    o->engagement_drop = 0.3;
+    o->engagement_p = 0.05;
+    o->enps_drop = 15;
+    o->min_respondents = 5;
+}
+
+hrw_detect_t *
+hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_t *opts)
+{
+    hrw_detect_t *self = calloc (1, sizeof (*self));
+    if (!self)
+        return NULL;
+    self->store = store;
+    self->alerts = alerts;
+    self->opts = *opts;
+    if (hrw_store_db (store, "det_nominee", &self->db_nominee)
+        || hrw_store_db (store, "det_series", &self->db_series)
+        || hrw_store_db (store, "det_covered", &self->db_covered)
+        || hrw_store_db (store, "det_bench", &self->db_bench)
+        || hrw_store_db (store, "det_sole", &self->db_sole)) {
+        free (self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+hrw_detect_destroy (hrw_detect_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free (*self_p);
+    *self_p = NULL;
+}
+
+void
+hrw_detect_set_opts (hrw_detect_t *self, const hrw_detect_opts_t *opts)
+{
+    self->opts = *opts;
+}
+
+static MDB_txn *
+s_txn (hrw_detect_t *self)
+{
+    return hrw_store_txn (self->store);
+}
+
+//  The unit and its ancestors, nearest first; n at most S_CHAIN_MAX.
+static size_t
+s_chain (hrw_detect_t *self, const char *unit, char chain[][HRW_ID_MAX + 1])
+{
+    size_t n = 0;
+    if (!unit || !*unit)
+        return 0;
+    snprintf (chain[n++], HRW_ID_MAX + 1, "%s", unit);
+    while (n < S_CHAIN_MAX) {
+        hrw_unit_info_t u;
+        if (hrw_store_unit (self->store, chain[n - 1], &u) || !*u.parent)
+            break;
+        int seen = 0;
+        for (size_t i = 0; i < n; i++)
+            seen |= !strcmp (chain[i], u.parent);
+        if (seen)
+            break;
+        snprintf (chain[n++], HRW_ID_MAX + 1, "%s", u.parent);
+    }
+    return n;
+}
+
+static void
+s_detail (hrw_alert_eval_t *e, const char *name, double value)
+{
+    if (e->n_details < HRW_ALERT_DETAILS_MAX) {
+        e->details[e->n_details].name = name;
+        e->details[e->n_details].value = value;
+        e->n_details++;
+    }
+}
+
+static void
+s_eval_init (hrw_alert_eval_t *e, Hrwatch__V1__AlertKind kind, const char *subject,
+             const char *unit, const char *trigger)
+{
+    memset (e, 0, sizeof (*e));
+    e->kind = kind;
+    e->subject = subject;
+    e->unit_id = unit? unit: "";
+    e->trigger_event_id = trigger? trigger: "";
+    e->severity = SEV (WARNING);
+}
+
+static int
+s_update (hrw_detect_t *self, const hrw_alert_eval_t *e, int64_t clock)
+{
+    int changed;
+    return hrw_alerts_update (self->alerts, e, clock, &changed);
+}
+
+// ---------------------------------------------------------------------------
+// Bench strength and successor overlap: counters kept as positions change
+
+static int
+s_bench_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
+{
+    s_bench_t b = { 0, 0 };
+    MDB_val k = { strlen (unit), (void *) unit }, v;
+    int rc = mdb_get (s_txn (self), self->db_bench, &k, &v);
+    if (rc == 0 && v.mv_size == sizeof (b))
+        memcpy (&b, v.mv_data, sizeof (b));
+    else if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    hrw_alert_eval_t e;
+    s_eval_init (&e, K (BENCH_STRENGTH), unit, unit, trigger);
+    double share = b.critical? (double) b.covered / b.critical: 1.0;
+    e.firing = b.critical >= self->opts.bench_min_positions
+            && share < self->opts.bench_strength_min;
+    e.observed = share;
+    e.expected = self->opts.bench_strength_min;
+    s_detail (&e, "critical_positions", b.critical);
+    s_detail (&e, "covered_positions", b.covered);
+    snprintf (e.summary, sizeof (e.summary),
+              "%s and below: %u of %u critical positions (%.0f%%) have a ready-now successor; "
+              "the minimum is %.0f%%", unit, b.covered, b.critical, share * 100,
+              self->opts.bench_strength_min * 100);
+    return s_update (self, &e, clock);
+}
+
+static int
+s_bench_add (hrw_detect_t *self, const char *unit, int critical, int covered, int64_t clock,
+             const char *trigger)
+{
+    char chain[S_CHAIN_MAX][HRW_ID_MAX + 1];
+    size_t n = s_chain (self, unit, chain);
+    for (size_t i = 0; i < n; i++) {
+        s_bench_t b = { 0, 0 };
+        MDB_val k = { strlen (chain[i]), chain[i] }, v;
+        int rc = mdb_get (s_txn (self), self->db_bench, &k, &v);
+        if (rc == 0 && v.mv_size == sizeof (b))
+            memcpy (&b, v.mv_data, sizeof (b));
+        else if (rc && rc != MDB_NOTFOUND)
+            return rc;
+        b.critical += (uint32_t) critical;
+        b.covered += (uint32_t) covered;
+        v.mv_data = &b;
+        v.mv_size = sizeof (b);
+        if ((rc = mdb_put (s_txn (self), self->db_bench, &k, &v, 0)))
+            return rc;
+        if ((rc = s_bench_eval (self, chain[i], clock, trigger)))
+            return rc;
+    }
+    return 0;
+}
+
+static int
+s_overlap (hrw_detect_t *self, const char *employee, int delta, int64_t clock,
+           const char *trigger)
+{
+    uint32_t count = 0;
+    MDB_val k = { strlen (employee), (void *) employee }, v;
+    int rc = mdb_get (s_txn (self), self->db_sole, &k, &v);
+    if (rc == 0 && v.mv_size == sizeof (count))
+        memcpy (&count, v.mv_data, sizeof (count));
+    else if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    count = (uint32_t) ((int64_t) count + delta);
+    v.mv_data = &count;
+    v.mv_size = sizeof (count);
+    if ((rc = mdb_put (s_txn (self), self->db_sole, &k, &v, 0)))
+        return rc;
+    hrw_employee_info_t info;
+    int known = hrw_store_employee (self->store, employee, &info) == 0;
+    hrw_alert_eval_t e;
+    s_eval_init (&e, K (SUCCESSOR_OVERLAP), employee, known? info.unit: "", trigger);
+    e.firing = count > self->opts.max_sole_successor;
+    e.observed = count;
+    e.expected = self->opts.max_sole_successor;
+    snprintf (e.summary, sizeof (e.summary),
+              "%s is the only ready-now successor for %u critical positions (at most %u "
+              "advised)", employee, count, self->opts.max_sole_successor);
+    return s_update (self, &e, clock);
+}
+
+//  Moves the position's contribution to bench and overlap counters from
+//  what was counted last to what holds now.
+static int
+s_recount (hrw_detect_t *self, const char *position, const s_cover_t *now, int64_t clock,
+           const char *trigger)
+{
+    s_cover_t was;
+    memset (&was, 0, sizeof (was));
+    MDB_val k = { strlen (position), (void *) position }, v;
+    int rc = mdb_get (s_txn (self), self->db_covered, &k, &v);
+    if (rc == 0 && v.mv_size == sizeof (was))
+        memcpy (&was, v.mv_data, sizeof (was));
+    else if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    if (!memcmp (&was, now, sizeof (was)))
+        return 0;
+    v.mv_data = (void *) now;
+    v.mv_size = sizeof (*now);
+    if ((rc = mdb_put (s_txn (self), self->db_covered, &k, &v, 0)))
+        return rc;
+    if (was.critical != now->critical || was.covered != now->covered
+        || strcmp (was.unit, now->unit)) {
+        if (was.critical && (rc = s_bench_add (self, was.unit, -1, -was.covered, clock, trigger)))
+            return rc;
+        if (now->critical && (rc = s_bench_add (self, now->unit, 1, now->covered, clock, trigger)))
+            return rc;
+    }
+    if (strcmp (was.sole, now->sole)) {
+        if (*was.sole && (rc = s_overlap (self, was.sole, -1, clock, trigger)))
+            return rc;
+        if (*now->sole && (rc = s_overlap (self, now->sole, 1, clock, trigger)))
+            return rc;
+    }
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Succession gap
+
+typedef struct {
+    hrw_detect_t *self;
+    const char *position;
+    const char *incumbent;
+    uint32_t by_readiness[4];       //  Eligible successors by readiness
+    char sole[HRW_ID_MAX + 1];      //  The ready-now one, when only one
+} s_gap_ctx_t;
+
+static void
+s_gap_nominee (const hrw_nomination_view_t *n, void *arg)
+{
+    s_gap_ctx_t *c = arg;
+    hrw_employee_info_t e;
+    if (!n->active || n->readiness < 1 || n->readiness > 3)
+        return;
+    if (hrw_store_employee (c->self->store, n->employee, &e) || e.status != HRW_EMP_ACTIVE)
+        return;
+    if (!strcmp (n->employee, c->incumbent))
+        return;
+    //  Promoted into another role since the nomination: no longer counted.
+    if (*e.position && strcmp (e.position, c->position) && e.position_at_us > n->at_us)
+        return;
+    c->by_readiness[n->readiness]++;
+    if (n->readiness == HRWATCH__V1__READINESS__READINESS_READY_NOW)
+        snprintf (c->sole, sizeof (c->sole), "%s", n->employee);
+}
+
+static int
+s_gap_eval (hrw_detect_t *self, const char *position, int64_t clock, const char *trigger,
+            const char *cause)
+{
+    hrw_position_info_t p;
+    int defined = hrw_store_position (self->store, position, &p) == 0 && p.defined;
+    int critical = defined && p.critical;
+    hrw_employee_info_t inc;
+    int vacant = !defined || !*p.incumbent
+              || hrw_store_employee (self->store, p.incumbent, &inc)
+              || inc.status != HRW_EMP_ACTIVE || strcmp (inc.position, position);
+    s_gap_ctx_t c = { self, position, defined? p.incumbent: "", { 0 }, "" };
+    int rc = critical? hrw_store_nominations_each (self->store, position, s_gap_nominee, &c): 0;
+    if (rc)
+        return rc;
+    uint32_t ready = c.by_readiness[HRWATCH__V1__READINESS__READINESS_READY_NOW];
+
+    hrw_alert_eval_t e;
+    s_eval_init (&e, K (SUCCESSION_GAP), position, defined? p.unit: "", trigger);
+    e.firing = critical && ready < self->opts.min_ready_now;
+    e.severity = vacant && ready == 0? SEV (CRITICAL): SEV (WARNING);
+    e.observed = ready;
+    e.expected = self->opts.min_ready_now;
+    s_detail (&e, "ready_now", ready);
+    s_detail (&e, "ready_1_2_years", c.by_readiness[2]);
+    s_detail (&e, "ready_3_plus_years", c.by_readiness[3]);
+    s_detail (&e, "vacant", vacant);
+    if (!critical)
+        snprintf (e.summary, sizeof (e.summary), "%s is not a critical position%s%.100s", position,
+                  cause? ": ": "", cause? cause: "");
+    else
+        snprintf (e.summary, sizeof (e.summary),
+                  "%s (%.40s in %s) has %u ready-now successor%s (needs %u)%s%s%.100s", position,
+                  *p.title? p.title: "critical position", p.unit, ready, ready == 1? "": "s",
+                  self->opts.min_ready_now, vacant? " and is vacant": "", cause? ": ": "",
+                  cause? cause: "");
+    if ((rc = s_update (self, &e, clock)))
+        return rc;
+    s_cover_t now;
+    memset (&now, 0, sizeof (now));
+    now.critical = (uint8_t) critical;
+    now.covered = critical && ready >= 1;
+    snprintf (now.unit, sizeof (now.unit), "%s", critical? p.unit: "");
+    if (critical && ready == 1)
+        snprintf (now.sole, sizeof (now.sole), "%s", c.sole);
+    return s_recount (self, position, &now, clock, trigger);
+}
+
+typedef struct {
+    hrw_detect_t *self;
+    char (*positions)[HRW_ID_MAX + 1];
+    size_t n, cap;
+} s_list_t;
+
+//  The positions an employee is (or was) nominated for.
+static int
+s_nominated_for (hrw_detect_t *self, const char *employee, s_list_t *out)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (s_txn (self), self->db_nominee, &cur);
+    if (rc)
+        return rc;
+    char prefix[HRW_ID_MAX + 2];
+    size_t plen = (size_t) snprintf (prefix, sizeof (prefix), "%s", employee) + 1;
+    MDB_val k = { plen, prefix }, v;
+    MDB_cursor_op op = MDB_SET_RANGE;
+    while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
+        op = MDB_NEXT;
+        if (k.mv_size <= plen || memcmp (k.mv_data, prefix, plen))
+            break;
+        if (out->n == out->cap) {
+            size_t cap = out->cap? out->cap * 2: 8;
+            void *p = realloc (out->positions, cap * sizeof (*out->positions));
+            if (!p) {
+                rc = ENOMEM;
+                break;
+            }
+            out->positions = p;
+            out->cap = cap;
+        }
+        size_t n = k.mv_size - plen < HRW_ID_MAX? k.mv_size - plen: HRW_ID_MAX;
+        memcpy (out->positions[out->n], (const char *) k.mv_data + plen, n);
+        out->positions[out->n++][n] = '\0';
+    }
+    mdb_cursor_close (cur);
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
+//  A person event: re-evaluate the roles they hold or held and those they
+//  are nominated for, naming the cause.
+static int
+s_gap_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const char *employee,
+              const hrw_detect_before_t *b, int64_t clock)
+{
+    hrw_employee_info_t now;
+    if (hrw_store_employee (self->store, employee, &now))
+        return 0;
+    const char *was_pos = b->had_employee? b->employee.position: "";
+    int exited = b->had_employee && b->employee.status == HRW_EMP_ACTIVE
+              && now.status != HRW_EMP_ACTIVE;
+    int moved = strcmp (was_pos, now.position) != 0;
+    char cause[160] = "";
+    if (exited)
+        snprintf (cause, sizeof (cause), "%s exited", employee);
+    else if (moved && ev->body_case == HRWATCH__V1__EVENT__BODY_PROMOTION)
+        snprintf (cause, sizeof (cause), "%s promoted to %s", employee, now.position);
+    else if (ev->body_case == HRWATCH__V1__EVENT__BODY_HIRE)
+        snprintf (cause, sizeof (cause), "%s hired", employee);
+    else if (moved)
+        snprintf (cause, sizeof (cause), "%s moved to %s", employee, now.position);
+    char text[200];
+    int rc = 0;
+    if (*was_pos) {
+        snprintf (text, sizeof (text), "incumbent %s", cause);
+        rc = s_gap_eval (self, was_pos, clock, ev->event_id, *cause? text: NULL);
+    }
+    if (!rc && *now.position && moved) {
+        snprintf (text, sizeof (text), "%s", cause);
+        rc = s_gap_eval (self, now.position, clock, ev->event_id, *cause? text: NULL);
+    }
+    s_list_t list = { self, NULL, 0, 0 };
+    if (!rc)
+        rc = s_nominated_for (self, employee, &list);
+    for (size_t i = 0; !rc && i < list.n; i++) {
+        if (!strcmp (list.positions[i], was_pos) || !strcmp (list.positions[i], now.position))
+            continue;
+        snprintf (text, sizeof (text), "successor %s", cause);
+        rc = s_gap_eval (self, list.positions[i], clock, ev->event_id, *cause? text: NULL);
+    }
+    free (list.positions);
+    return rc;
+}
+
+static int
+s_gap_nomination (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int64_t clock)
+{
+    const char *pos, *emp;
+    char cause[160];
+    if (ev->body_case == HRWATCH__V1__EVENT__BODY_SUCCESSOR_NOMINATED) {
+        static const char *r[] = { "", "ready now", "ready in 1-2 years", "ready in 3+ years" };
+        pos = ev->successor_nominated->position_id;
+        emp = ev->successor_nominated->employee_id;
+        snprintf (cause, sizeof (cause), "%s nominated, %s", emp,
+                  r[ev->successor_nominated->readiness]);
+    }
+    else {
+        pos = ev->successor_withdrawn->position_id;
+        emp = ev->successor_withdrawn->employee_id;
+        snprintf (cause, sizeof (cause), "nomination of %s withdrawn", emp);
+    }
+    char key[2 * HRW_ID_MAX + 2];
+    size_t klen = (size_t) snprintf (key, sizeof (key), "%s%c%s", emp, '\0', pos);
+    MDB_val k = { klen, key }, v = { 0, "" };
+    int rc = mdb_put (s_txn (self), self->db_nominee, &k, &v, 0);
+    return rc? rc: s_gap_eval (self, pos, clock, ev->event_id, cause);
+}
+
+// ---------------------------------------------------------------------------
+// Turnover: per-unit cumulative series
+
+static MDB_val
+s_series_key (const char *unit, int64_t t, uint8_t *buf)
+{
+    size_t n = strlen (unit);
+    memcpy (buf, unit, n);
+    buf[n] = '\0';
+    uint64_t u = (uint64_t) t ^ (1ULL << 63);
+    for (int i = 7; i >= 0; i--, u >>= 8)
+        buf[n + 1 + (size_t) i] = (uint8_t) u;
+    MDB_val k = { n + 9, buf };
+    return k;
+}
+
+//  The unit's series at time t: its last point at or before t, carried
+//  forward to t. Zero when it has none.
+static int
+s_point_at (hrw_detect_t *self, const char *unit, int64_t t, s_point_t *out, int64_t *at)
+{
+    memset (out, 0, sizeof (*out));
+    *at = HRW_TIME_NONE;
+    uint8_t kb[HRW_ID_MAX + 9], want[HRW_ID_MAX + 9];
+    MDB_val k = s_series_key (unit, t == INT64_MAX? t: t + 1, kb), v;
+    MDB_val w = s_series_key (unit, t, want);
+    size_t plen = strlen (unit) + 1;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (s_txn (self), self->db_series, &cur);
+    if (rc)
+        return rc;
+    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    rc = mdb_cursor_get (cur, &k, &v, rc == 0? MDB_PREV: MDB_LAST);
+    if (rc == 0 && k.mv_size == w.mv_size && !memcmp (k.mv_data, w.mv_data, plen)
+        && v.mv_size == sizeof (*out)) {
+        memcpy (out, v.mv_data, sizeof (*out));
+        uint64_t u = 0;
+        for (int i = 0; i < 8; i++)
+            u = u << 8 | ((const uint8_t *) k.mv_data)[plen + (size_t) i];
+        *at = (int64_t) (u ^ (1ULL << 63));
+        out->person_days += (double) out->headcount * (double) (t - *at) / (double) S_DAY_US;
+    }
+    mdb_cursor_close (cur);
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
+static int
+s_series_add (hrw_detect_t *self, const char *unit, int64_t clock, const s_point_t *delta)
+{
+    s_point_t p;
+    int64_t at;
+    int rc = s_point_at (self, unit, clock, &p, &at);
+    if (rc)
+        return rc;
+    p.headcount += delta->headcount;
+    p.voluntary += delta->voluntary;
+    p.regretted += delta->regretted;
+    p.rif += delta->rif;
+    uint8_t kb[HRW_ID_MAX + 9];
+    MDB_val k = s_series_key (unit, clock, kb), v = { sizeof (p), &p };
+    return mdb_put (s_txn (self), self->db_series, &k, &v, 0);
+}
+
+//  Adds delta to the unit, its ancestors and the company.
+static int
+s_series_chain (hrw_detect_t *self, const char *unit, int64_t clock, const s_point_t *delta)
+{
+    char chain[S_CHAIN_MAX][HRW_ID_MAX + 1];
+    size_t n = s_chain (self, unit, chain);
+    int rc = s_series_add (self, S_COMPANY, clock, delta);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = s_series_add (self, chain[i], clock, delta);
+    return rc;
+}
+
+static int
+s_turnover_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
+{
+    const hrw_detect_opts_t *o = &self->opts;
+    int64_t w0 = clock - (int64_t) o->window_days * S_DAY_US;
+    int64_t b0 = w0 - (int64_t) o->baseline_days * S_DAY_US;
+    s_point_t now, start, base, cnow, cstart, cbase;
+    int64_t at;
+    int rc = s_point_at (self, unit, clock, &now, &at);
+    if (!rc) rc = s_point_at (self, unit, w0, &start, &at);
+    if (!rc) rc = s_point_at (self, unit, b0, &base, &at);
+    if (!rc) rc = s_point_at (self, S_COMPANY, w0, &cstart, &at);
+    if (!rc) rc = s_point_at (self, S_COMPANY, b0, &cbase, &at);
+    if (!rc) rc = s_point_at (self, S_COMPANY, clock, &cnow, &at);
+    if (rc)
+        return rc;
+    uint64_t observed = now.voluntary - start.voluntary;
+    uint64_t regretted = now.regretted - start.regretted;
+    double window_pd = now.person_days - start.person_days;
+    double base_exits = (double) (start.voluntary - base.voluntary);
+    double base_pd = start.person_days - base.person_days;
+    double company_pd = cstart.person_days - cbase.person_days;
+    //  With no company history there is no baseline to compare with.
+    double company_rate = company_pd > 0
+        ? (double) (cstart.voluntary - cbase.voluntary) / company_pd: 0;
+    //  Shrinkage: a unit's own rate, weighted by its person-days against
+    //  prior_person_days of the company's rate.
+    double rate = (base_exits + company_rate * o->prior_person_days)
+                / (base_pd + o->prior_person_days);
+    double expected = rate * window_pd;
+    double p = company_pd > 0? hrw_stats_poisson_sf (observed, expected): 1.0;
+    int64_t headcount = start.headcount > now.headcount? start.headcount: now.headcount;
+    int was = hrw_alerts_is_firing (self->alerts, K (TURNOVER_SPIKE), unit, NULL);
+
+    hrw_alert_eval_t e;
+    s_eval_init (&e, K (TURNOVER_SPIKE), unit, unit, trigger);
+    e.firing = was? p <= o->resolve_p
+                  : p < o->alpha && observed >= o->min_exits
+                        && headcount >= (int64_t) o->min_headcount;
+    e.observed = (double) observed;
+    e.expected = expected;
+    e.p_value = p;
+    s_detail (&e, "regretted_exits", (double) regretted);
+    s_detail (&e, "headcount", (double) now.headcount);
+    s_detail (&e, "annualised_rate", window_pd > 0? observed / window_pd * 365: 0);
+    s_detail (&e, "baseline_annualised_rate", rate * 365);
+    snprintf (e.summary, sizeof (e.summary),
+              "%s: %llu voluntary exits in %u days (%llu regretted) against %.1f expected, "
+              "p=%.2g; headcount %lld", unit, (unsigned long long) observed, o->window_days,
+              (unsigned long long) regretted, expected, p, (long long) now.headcount);
+    (void) cnow;
+    return s_update (self, &e, clock);
+}
+
+static int
+s_rif_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
+{
+    s_point_t now, start;
+    int64_t at;
+    int64_t w0 = clock - (int64_t) self->opts.window_days * S_DAY_US;
+    int rc = s_point_at (self, unit, clock, &now, &at);
+    if (!rc)
+        rc = s_point_at (self, unit, w0, &start, &at);
+    if (rc)
+        return rc;
+    uint64_t n = now.rif - start.rif;
+    hrw_alert_eval_t e;
+    s_eval_init (&e, K (REDUCTION_IN_FORCE), unit, unit, trigger);
+    e.severity = SEV (INFO);
+    e.firing = n > 0;
+    e.observed = (double) n;
+    snprintf (e.summary, sizeof (e.summary),
+              "%s: %llu exits in a reduction in force in the last %u days; they are not "
+              "counted as voluntary turnover", unit, (unsigned long long) n,
+              self->opts.window_days);
+    return s_update (self, &e, clock);
+}
+
+//  Headcount and exits as a person event changes them.
+static int
+s_turnover_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const char *employee,
+                   const hrw_detect_before_t *b, int64_t clock)
+{
+    hrw_employee_info_t now;
+    if (hrw_store_employee (self->store, employee, &now))
+        return 0;
+    int was_active = b->had_employee && b->employee.status == HRW_EMP_ACTIVE;
+    int is_active = now.status == HRW_EMP_ACTIVE;
+    const char *was_unit = was_active? b->employee.unit: "";
+    if (was_active && is_active && !strcmp (was_unit, now.unit))
+        return 0;
+    s_point_t d;
+    int rc = 0;
+    if (was_active) {
+        memset (&d, 0, sizeof (d));
+        d.headcount = -1;
+        if (!is_active && ev->body_case == HRWATCH__V1__EVENT__BODY_EXIT) {
+            const Hrwatch__V1__Exit *x = ev->exit;
+            int voluntary = x->type == HRWATCH__V1__EXIT_TYPE__EXIT_TYPE_VOLUNTARY;
+            d.rif = x->reduction_in_force? 1: 0;
+            d.voluntary = voluntary && !x->reduction_in_force;
+            d.regretted = d.voluntary && x->regretted;
+        }
+        if ((rc = s_series_chain (self, was_unit, clock, &d)))
+            return rc;
+        char chain[S_CHAIN_MAX][HRW_ID_MAX + 1];
+        size_t n = s_chain (self, was_unit, chain);
+        for (size_t i = 0; !rc && d.voluntary && i < n; i++)
+            rc = s_turnover_eval (self, chain[i], clock, ev->event_id);
+        if (!rc && d.rif && *was_unit)
+            rc = s_rif_eval (self, was_unit, clock, ev->event_id);
+    }
+    if (!rc && is_active) {
+        memset (&d, 0, sizeof (d));
+        d.headcount = 1;
+        rc = s_series_chain (self, now.unit, clock, &d);
+    }
+    return rc;
+}
+
+// ---------------------------------------------------------------------------
+// Engagement
+
+typedef struct {
+    const char *cycle;              //  The cycle evaluated
+    hrw_survey_info_t this_;        //  Its aggregate
+    int have_prev, have_next;
+    char prev[HRW_ID_MAX + 1];      //  The cycle before it
+    hrw_survey_info_t prev_info;
+    char next[HRW_ID_MAX + 1];      //  The first cycle after it
+    hrw_survey_info_t next_info;
+} s_cycles_t;
+
+//  Cycles are ordered by their first response, then by id.
+static int
+s_before (const hrw_survey_info_t *a, const char *an, const hrw_survey_info_t *b,
+          const char *bn)
+{
+    return a->first_us < b->first_us || (a->first_us == b->first_us && strcmp (an, bn) < 0);
+}
+
+static void
+s_cycle_seen (const char *cycle, const hrw_survey_info_t *info, void *arg)
+{
+    s_cycles_t *c = arg;
+    if (!strcmp (cycle, c->cycle))
+        return;
+    if (s_before (info, cycle, &c->this_, c->cycle)) {
+        if (!c->have_prev || s_before (&c->prev_info, c->prev, info, cycle)) {
+            c->have_prev = 1;
+            snprintf (c->prev, sizeof (c->prev), "%s", cycle);
+            c->prev_info = *info;
+        }
+    }
+    else if (!c->have_next || s_before (info, cycle, &c->next_info, c->next)) {
+        c->have_next = 1;
+        snprintf (c->next, sizeof (c->next), "%s", cycle);
+        c->next_info = *info;
+    }
+}
+
+static double
+s_enps (const hrw_survey_info_t *s)
+{
+    if (!s->enps_responses)
+        return 0;
+    double promoters = s->enps[9] + s->enps[10], detractors = 0;
+    for (int i = 0; i <= 6; i++)
+        detractors += s->enps[i];
+    return 100.0 * (promoters - detractors) / s->enps_responses;
+}
+
+static int
+s_engagement_eval (hrw_detect_t *self, const char *unit, const char *cycle, int64_t clock,
+                   const char *trigger, int neighbours)
+{
+    const hrw_detect_opts_t *o = &self->opts;
+    s_cycles_t c;
+    memset (&c, 0, sizeof (c));
+    c.cycle = cycle;
+    int rc = hrw_store_survey (self->store, unit, cycle, &c.this_);
+    if (rc)
+        return rc == MDB_NOTFOUND? 0: rc;
+    if ((rc = hrw_store_surveys_each (self->store, unit, s_cycle_seen, &c)))
+        return rc;
+    uint32_t min = o->min_respondents;
+    hrw_alert_eval_t e;
+    s_eval_init (&e, K (ENGAGEMENT_DROP), unit, unit, trigger);
+    e.cycle = cycle;
+    //  Nothing is said of a group smaller than the anonymity threshold.
+    int reportable = c.have_prev && c.this_.responses >= min && c.prev_info.responses >= min;
+    int superseded = c.have_next && c.next_info.responses >= min;
+    hrw_sample_t a = hrw_stats_from_histogram (c.prev_info.engagement, 5, 1);
+    hrw_sample_t b = hrw_stats_from_histogram (c.this_.engagement, 5, 1);
+    double p = reportable? hrw_stats_welch_drop (a, b, NULL, NULL): 1.0;
+    int enps_ok = reportable && c.this_.enps_responses >= min && c.prev_info.enps_responses >= min;
+    double enps_drop = enps_ok? s_enps (&c.prev_info) - s_enps (&c.this_): 0;
+    int mean_drop = reportable && a.mean - b.mean >= o->engagement_drop && p < o->engagement_p;
+    e.firing = !superseded && (mean_drop || (enps_ok && enps_drop >= o->enps_drop));
+    e.observed = b.mean;
+    e.expected = a.mean;
+    e.p_value = p;
+    if (reportable) {
+        s_detail (&e, "respondents", c.this_.responses);
+        s_detail (&e, "previous_respondents", c.prev_info.responses);
+        if (enps_ok) {
+            s_detail (&e, "enps", s_enps (&c.this_));
+            s_detail (&e, "previous_enps", s_enps (&c.prev_info));
+        }
+    }
+    if (superseded)
+        snprintf (e.summary, sizeof (e.summary), "%s, cycle %s: superseded by cycle %s", unit,
+                  cycle, c.next);
+    else if (reportable)
+        snprintf (e.summary, sizeof (e.summary),
+                  "%s, cycle %s: engagement %.2f against %.2f in %s (p=%.2g); eNPS %+.0f "
+                  "against %+.0f", unit, cycle, b.mean, a.mean, c.prev, p,
+                  enps_ok? s_enps (&c.this_): 0, enps_ok? s_enps (&c.prev_info): 0);
+    else
+        snprintf (e.summary, sizeof (e.summary), "%s, cycle %s: too few responses to report",
+                  unit, cycle);
+    if ((rc = s_update (self, &e, clock)))
+        return rc;
+    //  This cycle's responses may supersede the previous cycle's alert.
+    if (neighbours && c.have_prev)
+        rc = s_engagement_eval (self, unit, c.prev, clock, trigger, 0);
+    return rc;
+}
+
+// ---------------------------------------------------------------------------
+// Entry points
+
+int
+hrw_detect_before (hrw_detect_t *self, const Hrwatch__V1__Event *ev, hrw_detect_before_t *b)
+{
+    const char *employee = NULL, *position = NULL;
+    memset (b, 0, sizeof (*b));
+    switch (ev->body_case) {
+        case HRWATCH__V1__EVENT__BODY_HIRE: employee = ev->hire->employee_id; break;
+        case HRWATCH__V1__EVENT__BODY_EXIT: employee = ev->exit->employee_id; break;
+        case HRWATCH__V1__EVENT__BODY_PROMOTION: employee = ev->promotion->employee_id; break;
+        case HRWATCH__V1__EVENT__BODY_TRANSFER: employee = ev->transfer->employee_id; break;
+        case HRWATCH__V1__EVENT__BODY_POSITION_DEFINED:
+            position = ev->position_defined->position_id;
+            break;
+        default: break;
+    }
+    if (employee)
+        b->had_employee = hrw_store_employee (self->store, employee, &b->employee) == 0;
+    if (position)
+        b->had_position = hrw_store_position (self->store, position, &b->position) == 0;
+    return 0;
+}
+
+int
+hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
+                  const hrw_detect_before_t *b, int64_t clock)
+{
+    int rc = 0;
+    const char *employee = NULL;
+    switch (ev->body_case) {
+        case HRWATCH__V1__EVENT__BODY_HIRE: employee = ev->hire->employee_id; break;
+        case HRWATCH__V1__EVENT__BODY_EXIT: employee = ev->exit->employee_id; break;
+        case HRWATCH__V1__EVENT__BODY_PROMOTION: employee = ev->promotion->employee_id; break;
+        case HRWATCH__V1__EVENT__BODY_TRANSFER: employee = ev->transfer->employee_id; break;
+        case HRWATCH__V1__EVENT__BODY_POSITION_DEFINED: {
+            const char *pos = ev->position_defined->position_id;
+            rc = s_gap_eval (self, pos, clock, ev->event_id, ev->position_defined->critical
+                             ? "position defined as critical": "position defined");
+            //  An incumbent replaced by the definition may be nominated
+            //  elsewhere; their own events re-evaluate those roles.
+            break;
+        }
+        case HRWATCH__V1__EVENT__BODY_SUCCESSOR_NOMINATED:
+        case HRWATCH__V1__EVENT__BODY_SUCCESSOR_WITHDRAWN:
+            rc = s_gap_nomination (self, ev, clock);
+            break;
+        case HRWATCH__V1__EVENT__BODY_SURVEY_RESPONSE:
+            rc = s_engagement_eval (self, ev->survey_response->unit_id,
+                                    ev->survey_response->survey_cycle_id, clock, ev->event_id, 1);
+            break;
+        default:
+            break;
+    }
+    if (!rc && employee)
+        rc = s_turnover_person (self, ev, employee, b, clock);
+    if (!rc && employee)
+        rc = s_gap_person (self, ev, employee, b, clock);
+    return rc;
+}
+
+typedef struct {
+    hrw_detect_t *self;
+    int64_t clock;
+    int rc;
+    int rif;            //  Which kind is being swept
+} s_sweep_t;
+
+static void
+s_sweep_one (const char *subject, const char *cycle, void *arg)
+{
+    s_sweep_t *s = arg;
+    (void) cycle;
+    if (s->rc)
+        return;
+    s->rc = s->rif? s_rif_eval (s->self, subject, s->clock, "")
+                  : s_turnover_eval (s->self, subject, s->clock, "");
+}
+
+int
+hrw_detect_sweep (hrw_detect_t *self, int64_t clock)
+{
+    s_sweep_t s = { self, clock, 0, 0 };
+    int rc = hrw_alerts_each_firing (self->alerts, K (TURNOVER_SPIKE), s_sweep_one, &s);
+    if (!rc && !s.rc) {
+        s.rif = 1;
+        rc = hrw_alerts_each_firing (self->alerts, K (REDUCTION_IN_FORCE), s_sweep_one, &s);
+    }
+    return rc? rc: s.rc;
+}

@@ -1,0 +1,201 @@
+/*  engine: clock, held events, and the apply-then-detect step. */
+#include "workers/engine.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+
+#include "workers/arena.h"
+#include "workers/clock.h"
+
+#define S_DAY_US (86400LL * HRW_US_PER_SEC)
+
+struct hrw_engine {
+    hrw_store_t *store;         //  State
+    hrw_alerts_t *alerts;       //  Alert lifecycle
+    hrw_detect_t *detect;       //  Detectors
+    hrw_engine_opts_t opts;     //  Clock settings
+    hrw_buf_t held;             //  A held event's encoding, being applied
+    hrw_arena_t *arena;         //  Its decoded form
+};
+
+void
+hrw_engine_defaults (hrw_engine_opts_t *o)
+{
+    hrw_detect_defaults (&o->detect);
+    o->replay = 0;
+    o->lateness_us = 0;
+    o->alert_log_keep = 100000;
+}
+
+hrw_engine_t *
+hrw_engine_new (hrw_store_t *store, const hrw_engine_opts_t *opts)
+{
+    hrw_engine_t *self = calloc (1, sizeof (*self));
+    if (!self)
+        return NULL;
+    self->store = store;
+    self->opts = *opts;
+    self->arena = hrw_arena_new (64 * 1024);
+    self->alerts = hrw_alerts_new (store, opts->alert_log_keep);
+    self->detect = self->alerts? hrw_detect_new (store, self->alerts, &opts->detect): NULL;
+    if (!self->arena || !self->detect) {
+        hrw_engine_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+hrw_engine_destroy (hrw_engine_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    hrw_engine_t *self = *self_p;
+    hrw_detect_destroy (&self->detect);
+    hrw_alerts_destroy (&self->alerts);
+    hrw_arena_destroy (&self->arena);
+    hrw_buf_free (&self->held);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+hrw_engine_set_opts (hrw_engine_t *self, const hrw_engine_opts_t *opts)
+{
+    self->opts = *opts;
+    hrw_detect_set_opts (self->detect, &opts->detect);
+}
+
+hrw_alerts_t *
+hrw_engine_alerts (hrw_engine_t *self)
+{
+    return self->alerts;
+}
+
+int
+hrw_engine_begin (hrw_engine_t *self)
+{
+    int rc = hrw_store_begin (self->store);
+    if (!rc && (rc = hrw_alerts_begin (self->alerts)))
+        hrw_store_abort (self->store);
+    return rc;
+}
+
+int
+hrw_engine_commit (hrw_engine_t *self)
+{
+    return hrw_store_commit (self->store);
+}
+
+void
+hrw_engine_abort (hrw_engine_t *self)
+{
+    hrw_store_abort (self->store);
+}
+
+static int64_t
+s_clock (hrw_engine_t *self)
+{
+    hrw_counters_t c;
+    hrw_store_counters (self->store, &c);
+    return c.clock_us;
+}
+
+//  Applies an event and shows it to the detectors at clock.
+static int
+s_apply (hrw_engine_t *self, const Hrwatch__V1__Event *ev, int64_t clock)
+{
+    hrw_detect_before_t before;
+    int rc = hrw_detect_before (self->detect, ev, &before);
+    if (!rc)
+        rc = hrw_store_apply (self->store, ev);
+    if (!rc)
+        rc = hrw_detect_after (self->detect, ev, &before, clock);
+    return rc;
+}
+
+int
+hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
+                   size_t raw_len, uint64_t content_hash, hrw_apply_t *result)
+{
+    int rc = hrw_store_accept (self->store, ev, content_hash, result);
+    if (rc || *result != HRW_APPLIED)
+        return rc;
+    int64_t t;
+    uint64_t tb;
+    hrw_store_event_stamp (ev, &t, &tb);
+    int64_t clock = s_clock (self);
+    if (clock != HRW_TIME_NONE && t <= clock)
+        return s_apply (self, ev, clock);
+    return hrw_store_defer (self->store, t, tb, raw, raw_len);
+}
+
+//  Sweeps at every day boundary from the clock up to and including upto,
+//  so time-window alerts resolve on the day they should.
+static int
+s_days (hrw_engine_t *self, int64_t from, int64_t upto)
+{
+    if (from == HRW_TIME_NONE)
+        return 0;
+    int64_t day = (from / S_DAY_US + 1) * S_DAY_US;
+    for (; day <= upto; day += S_DAY_US) {
+        int rc = hrw_detect_sweep (self->detect, day);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int
+s_run_to (hrw_engine_t *self, int64_t target)
+{
+    int64_t clock = s_clock (self);
+    if (target == HRW_TIME_NONE || (clock != HRW_TIME_NONE && target <= clock))
+        return 0;
+    int rc;
+    while ((rc = hrw_store_take_due (self->store, target, &self->held)) == 0) {
+        hrw_arena_reset (self->arena);
+        Hrwatch__V1__Event *ev = hrwatch__v1__event__unpack (hrw_arena_allocator (self->arena),
+                                                              self->held.len, self->held.data);
+        if (!ev)
+            return HRW_E_CORRUPT;
+        int64_t t;
+        uint64_t tb;
+        hrw_store_event_stamp (ev, &t, &tb);
+        if ((rc = s_days (self, clock, t)))
+            return rc;
+        if (clock == HRW_TIME_NONE || t > clock)
+            clock = t;
+        hrw_store_set_clock (self->store, clock);
+        if ((rc = s_apply (self, ev, clock)))
+            return rc;
+    }
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    if ((rc = s_days (self, clock, target)))
+        return rc;
+    hrw_store_set_clock (self->store, target);
+    return 0;
+}
+
+int
+hrw_engine_settle (hrw_engine_t *self, int64_t now_us)
+{
+    hrw_counters_t c;
+    hrw_store_counters (self->store, &c);
+    int64_t target = HRW_TIME_NONE;
+    if (c.latest_event_us != HRW_TIME_NONE)
+        target = c.latest_event_us - self->opts.lateness_us;
+    if (!self->opts.replay && now_us - self->opts.lateness_us > target)
+        target = now_us - self->opts.lateness_us;
+    return s_run_to (self, target);
+}
+
+int
+hrw_engine_advance (hrw_engine_t *self, int64_t to_us)
+{
+    hrw_counters_t c;
+    hrw_store_counters (self->store, &c);
+    return s_run_to (self, to_us == HRW_TIME_NONE? c.latest_event_us: to_us);
+}

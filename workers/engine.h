@@ -1,0 +1,58 @@
+/*  engine: the event-time clock. Accepted events are applied to the store
+    and shown to the detectors in event-time order as the clock reaches
+    them; the clock follows the newest event, less the allowed lateness,
+    and (live, not in a replay) also the wall clock less the lateness, so
+    windows slide when nothing arrives. An event older than the clock is
+    late: it is applied at once and evaluated at the clock's time. */
+#ifndef HRW_ENGINE_H
+#define HRW_ENGINE_H
+
+#include <stdint.h>
+
+#include "workers/alerts.h"
+#include "workers/detect.h"
+#include "workers/store.h"
+
+typedef struct {
+    hrw_detect_opts_t detect;   //  Thresholds
+    int replay;                 //  Event time alone: no wall-clock ticks
+    int64_t lateness_us;        //  How far the clock trails the newest event
+    uint32_t alert_log_keep;    //  Alert changes kept for catching up
+} hrw_engine_opts_t;
+
+typedef struct hrw_engine hrw_engine_t;
+
+/*  Fills opts with the defaults. */
+void hrw_engine_defaults (hrw_engine_opts_t *opts);
+
+/*  Returns an engine over store, or NULL. */
+hrw_engine_t *hrw_engine_new (hrw_store_t *store, const hrw_engine_opts_t *opts);
+
+void hrw_engine_destroy (hrw_engine_t **self_p);
+
+/*  Replaces the thresholds and clock settings (between transactions). */
+void hrw_engine_set_opts (hrw_engine_t *self, const hrw_engine_opts_t *opts);
+
+/*  Starts a write transaction. */
+int hrw_engine_begin (hrw_engine_t *self);
+
+/*  Accepts one validated event (raw is its encoding): records its id and
+    applies it now if it is late, or holds it for the clock. */
+int hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
+                       size_t raw_len, uint64_t content_hash, hrw_apply_t *result);
+
+/*  Moves the clock as far as the rules allow at wall-clock time now_us,
+    applying what it reaches. Call before committing. */
+int hrw_engine_settle (hrw_engine_t *self, int64_t now_us);
+
+/*  Moves the clock to to_us (HRW_TIME_NONE: the newest event) whatever the
+    lateness, applying what it reaches. */
+int hrw_engine_advance (hrw_engine_t *self, int64_t to_us);
+
+int hrw_engine_commit (hrw_engine_t *self);
+void hrw_engine_abort (hrw_engine_t *self);
+
+/*  The alerts, for publishing and queries. */
+hrw_alerts_t *hrw_engine_alerts (hrw_engine_t *self);
+
+#endif
