@@ -194,8 +194,7 @@ s_bench_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *t
 }
 
 static int
-s_bench_add (hrw_detect_t *self, const char *unit, int critical, int covered, int64_t clock,
-             const char *trigger)
+s_bench_add (hrw_detect_t *self, const char *unit, int critical, int covered)
 {
     char chain[S_CHAIN_MAX][HRW_ID_MAX + 1];
     size_t n = s_chain (self, unit, chain);
@@ -213,10 +212,29 @@ s_bench_add (hrw_detect_t *self, const char *unit, int critical, int covered, in
         v.mv_size = sizeof (b);
         if ((rc = mdb_put (s_txn (self), self->db_bench, &k, &v, 0)))
             return rc;
-        if ((rc = s_bench_eval (self, chain[i], clock, trigger)))
-            return rc;
     }
     return 0;
+}
+
+//  Evaluates bench strength for both chains once both deltas are in, so a
+//  position moving between counts never shows a half-moved state.
+static int
+s_bench_eval_chains (hrw_detect_t *self, const char *a, const char *b, int64_t clock,
+                     const char *trigger)
+{
+    char ca[S_CHAIN_MAX][HRW_ID_MAX + 1], cb[S_CHAIN_MAX][HRW_ID_MAX + 1];
+    size_t na = s_chain (self, a, ca), nb = s_chain (self, b, cb);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < na; i++)
+        rc = s_bench_eval (self, ca[i], clock, trigger);
+    for (size_t i = 0; !rc && i < nb; i++) {
+        int dup = 0;
+        for (size_t j = 0; j < na; j++)
+            dup |= !strcmp (cb[i], ca[j]);
+        if (!dup)
+            rc = s_bench_eval (self, cb[i], clock, trigger);
+    }
+    return rc;
 }
 
 static int
@@ -270,9 +288,11 @@ s_recount (hrw_detect_t *self, const char *position, const s_cover_t *now, int64
         return rc;
     if (was.critical != now->critical || was.covered != now->covered
         || strcmp (was.unit, now->unit)) {
-        if (was.critical && (rc = s_bench_add (self, was.unit, -1, -was.covered, clock, trigger)))
+        if (was.critical && (rc = s_bench_add (self, was.unit, -1, -was.covered)))
             return rc;
-        if (now->critical && (rc = s_bench_add (self, now->unit, 1, now->covered, clock, trigger)))
+        if (now->critical && (rc = s_bench_add (self, now->unit, 1, now->covered)))
+            return rc;
+        if ((rc = s_bench_eval_chains (self, was.unit, now->unit, clock, trigger)))
             return rc;
     }
     if (strcmp (was.sole, now->sole)) {

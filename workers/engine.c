@@ -136,7 +136,9 @@ hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void 
 static int
 s_days (hrw_engine_t *self, int64_t from, int64_t upto)
 {
-    if (from == HRW_TIME_NONE)
+    uint64_t seq, firing;
+    hrw_alerts_totals (self->alerts, &seq, &firing);
+    if (from == HRW_TIME_NONE || firing == 0)
         return 0;
     int64_t day = (from / S_DAY_US + 1) * S_DAY_US;
     for (; day <= upto; day += S_DAY_US) {
