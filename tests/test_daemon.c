@@ -420,6 +420,85 @@ test_background_mode_returns_when_ready (void **state)
         s_sleep_ms (10);
 }
 
+static void
+s_publish_lines (fixture_t *f, const char *lines)
+{
+    char file[600];
+    snprintf (file, sizeof (file), "%s/step.jsonl", f->dir);
+    FILE *fp = fopen (file, "w");
+    fputs (lines, fp);
+    fclose (fp);
+    assert_int_equal (s_publish (f, file, NULL), 0);
+}
+
+static const char *
+s_position (int p, int critical)
+{
+    static char line[400];
+    snprintf (line, sizeof (line), "{\"eventId\":\"pos-%d-%d\",\"occurredAt\":"
+              "\"2025-01-%02dT00:00:00Z\",\"source\":\"t\",\"positionDefined\":{\"positionId\":"
+              "\"P-%d\",\"unitId\":\"ops\",\"critical\":%s}}\n", p, critical,
+              p + (critical? 0: 10), p,
+              critical? "true": "false");
+    return line;
+}
+
+//  The sequence numbers in a subscriber's JSON lines, as "1,2,3".
+static void
+s_seqs (FILE *p, char *list, size_t cap)
+{
+    char line[4096];
+    list[0] = '\0';
+    while (fgets (line, sizeof (line), p)) {
+        json_t *j = json_loads (line, 0, NULL);
+        assert_non_null (j);
+        size_t n = strlen (list);
+        snprintf (list + n, cap - n, "%s%s", n? ",": "",
+                  json_string_value (json_object_get (j, "seq")));
+        json_decref (j);
+    }
+}
+
+static void
+test_subscriber_away_catches_up_and_sees_each_change_once (void **state)
+{
+    fixture_t *f = *state;
+    char cmd[2048], seqs[256];
+    char opts[1200];
+    snprintf (opts, sizeof (opts), "--endpoint '%s' --alerts-endpoint ipc://%s/alerts.sock --for 20",
+              f->control, f->dir);
+
+    snprintf (cmd, sizeof (cmd), BIN "/hrwatch subscribe --count 2 %s", opts);
+    FILE *first = popen (cmd, "r");
+    s_sleep_ms (300);
+    s_publish_lines (f, s_position (1, 1));     //  #1 gap on P-1
+    s_publish_lines (f, s_position (2, 1));     //  #2 gap on P-2
+    s_seqs (first, seqs, sizeof (seqs));
+    assert_int_equal (pclose (first), 0);
+    assert_string_equal (seqs, "1,2");
+
+    //  While nobody listens: P-1 stops being critical (#3), P-3 opens (#4).
+    s_publish_lines (f, s_position (1, 0));
+    s_publish_lines (f, s_position (3, 1));
+
+    snprintf (cmd, sizeof (cmd), BIN "/hrwatch subscribe --after 2 --count 3 %s", opts);
+    FILE *second = popen (cmd, "r");
+    s_sleep_ms (500);
+    s_publish_lines (f, s_position (4, 1));     //  #5, live
+    s_seqs (second, seqs, sizeof (seqs));
+    assert_int_equal (pclose (second), 0);
+    assert_string_equal (seqs, "3,4,5");
+
+    //  A prefix sees only its own topics; the active list is what fires.
+    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch subscribe "
+                             "succession_gap/ops/P-3 --count 1 %s", opts), 0);
+    s_expect_out ("\"fingerprint\":\"succession_gap/P-3\"");
+    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch alerts --endpoint '%s'",
+                             f->control), 0);
+    s_expect_out ("succession_gap/ops/P-2");
+    assert_null (strstr (out, "P-1"));
+}
+
 int
 main (void)
 {
@@ -437,6 +516,8 @@ main (void)
                                          teardown),
         cmocka_unit_test_setup_teardown (test_config_is_checked, setup, teardown),
         cmocka_unit_test_setup_teardown (test_background_mode_returns_when_ready, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_subscriber_away_catches_up_and_sees_each_change_once,
+                                         setup, teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

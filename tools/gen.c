@@ -197,10 +197,13 @@ s_emit_position (s_gen_t *g, int p)
         return;
     char pid[16];
     s_pos_id (p, pid, sizeof (pid));
+    char inc[16] = "";
+    if (g->positions[p].incumbent >= 0)
+        s_emp_id (g->positions[p].incumbent, inc, sizeof (inc));
     fprintf (g->out, "\"positionDefined\":{\"positionId\":\"%s\",\"unitId\":\"%s\",\"title\":"
-             "\"%s\",\"critical\":%s}}\n", pid, g->units[g->positions[p].unit].id,
-             g->positions[p].critical? "Head": "Team lead",
-             g->positions[p].critical? "true": "false");
+             "\"%s\",\"critical\":%s,\"incumbentId\":\"%s\"}}\n", pid,
+             g->units[g->positions[p].unit].id, g->positions[p].critical? "Head": "Team lead",
+             g->positions[p].critical? "true": "false", inc);
     g->t_positions++;
     g->t_critical += g->positions[p].critical;
 }
@@ -594,8 +597,6 @@ s_initial (s_gen_t *g)
     g->now = g->start_us - 30 * S_DAY_US;
     for (int u = 0; u < g->n_units; u++)
         s_emit_unit (g, u);
-    for (int p = 0; p < g->n_positions; p++)
-        s_emit_position (g, p);
     //  The workforce at the start was hired over the five years before it;
     //  hires are emitted in date order.
     int total = 0;
@@ -607,8 +608,12 @@ s_initial (s_gen_t *g)
         g->now -= g->now % S_DAY_US;
         s_hire (g, i % g->n_teams, -1);
     }
+    //  Role holders are hired, then the HRIS exports its positions with
+    //  their incumbents, then the succession plan.
     for (int p = 0; p < g->n_positions; p++)
         s_hire (g, s_team_for (g, g->positions[p].unit), p);
+    for (int p = 0; p < g->n_positions; p++)
+        s_emit_position (g, p);
     for (int p = 0; p < g->n_positions; p++)
         if (g->positions[p].critical)
             s_nominate (g, p);

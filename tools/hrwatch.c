@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "proto/pbjson.h"
+#include "tools/alerts.h"
 #include "tools/client.h"
 #include "tools/publish.h"
 #include "workers/clock.h"
@@ -33,6 +34,9 @@ s_usage (FILE *out)
              "  publish [FILE]   send events (JSON lines, hrwatch.v1.Event) and wait for acks\n"
              "  status           counts of the workforce state and of ingested events\n"
              "  rejected         rejected events kept for inspection, with their reasons\n"
+             "  alerts [PREFIX]  the firing alerts\n"
+             "  subscribe [PREFIX]  alert changes as JSON lines, caught up from --after SEQ\n"
+             "  advance [TIME]   move the event-time clock (after a held-back replay)\n"
              "  version          print the version\n"
              "Run 'hrwatch COMMAND --help' for a command's options.\n");
 }
@@ -94,6 +98,13 @@ s_print_status (const Hrwatch__V1__Status *s)
             " rejected (%" PRIu64 " kept)\n", s->events_accepted, s->events_duplicate,
             s->events_rejected, s->rejected_kept);
     printf ("latest event      %s\n", when);
+    char clock[48] = "-";
+    if (s->clock)
+        hrw_clock_format (hrw_clock_from_parts (s->clock->seconds, s->clock->nanos), clock,
+                          sizeof (clock));
+    printf ("event-time clock  %s (%" PRIu64 " events held for it)\n", clock, s->events_pending);
+    printf ("alerts            %" PRIu64 " firing, last change #%" PRIu64 "\n", s->alerts_firing,
+            s->alert_seq);
     printf ("store             %.1f MiB used of a %.1f MiB map (schema %u)\n",
             (double) s->map_used_bytes / 1048576.0, (double) s->map_size_bytes / 1048576.0,
             s->schema_version);
@@ -211,6 +222,12 @@ main (int argc, char **argv)
         return s_status (argc - 1, argv + 1);
     if (!strcmp (cmd, "rejected"))
         return s_rejected (argc - 1, argv + 1);
+    if (!strcmp (cmd, "alerts"))
+        return hrw_alerts_main (argc - 1, argv + 1);
+    if (!strcmp (cmd, "subscribe"))
+        return hrw_subscribe_main (argc - 1, argv + 1);
+    if (!strcmp (cmd, "advance"))
+        return hrw_advance_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "version") || !strcmp (cmd, "--version")) {
         printf ("hrwatch %s\n", HRW_VERSION);
         return 0;

@@ -566,6 +566,26 @@ s_series_chain (hrw_detect_t *self, const char *unit, int64_t clock, const s_poi
     return rc;
 }
 
+//  When the first voluntary exit was seen (the start of exit history).
+static int64_t
+s_first_exit (hrw_detect_t *self)
+{
+    MDB_val k = { 10, "first_exit" }, v;
+    int64_t t = HRW_TIME_NONE;
+    if (mdb_get (s_txn (self), self->db_series, &k, &v) == 0 && v.mv_size == sizeof (t))
+        memcpy (&t, v.mv_data, sizeof (t));
+    return t;
+}
+
+static int
+s_note_exit (hrw_detect_t *self, int64_t clock)
+{
+    if (s_first_exit (self) != HRW_TIME_NONE)
+        return 0;
+    MDB_val k = { 10, "first_exit" }, v = { sizeof (clock), &clock };
+    return mdb_put (s_txn (self), self->db_series, &k, &v, 0);
+}
+
 static int
 s_turnover_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
 {
@@ -596,7 +616,12 @@ s_turnover_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char
     double rate = (base_exits + company_rate * o->prior_person_days)
                 / (base_pd + o->prior_person_days);
     double expected = rate * window_pd;
-    double p = company_pd > 0? hrw_stats_poisson_sf (observed, expected): 1.0;
+    //  Exits are judged only once a whole baseline period of them has been
+    //  seen: before that, a rate would be measured over people but not over
+    //  their exits, and every unit would look like a spike.
+    int64_t first_exit = s_first_exit (self);
+    int judged = company_pd > 0 && first_exit != HRW_TIME_NONE && first_exit <= b0;
+    double p = judged? hrw_stats_poisson_sf (observed, expected): 1.0;
     int64_t headcount = start.headcount > now.headcount? start.headcount: now.headcount;
     int was = hrw_alerts_is_firing (self->alerts, K (TURNOVER_SPIKE), unit, NULL);
 
@@ -671,6 +696,8 @@ s_turnover_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const char 
         }
         if ((rc = s_series_chain (self, was_unit, clock, &d)))
             return rc;
+        if (d.voluntary && (rc = s_note_exit (self, clock)))
+            return rc;
         char chain[S_CHAIN_MAX][HRW_ID_MAX + 1];
         size_t n = s_chain (self, was_unit, chain);
         for (size_t i = 0; !rc && d.voluntary && i < n; i++)
@@ -727,6 +754,21 @@ s_cycle_seen (const char *cycle, const hrw_survey_info_t *info, void *arg)
     }
 }
 
+//  eNPS as the mean of a per-respondent score: +100 for a promoter (9-10),
+//  0 for a passive (7-8), -100 for a detractor (0-6); so the same Welch
+//  test applies to it.
+static hrw_sample_t
+s_enps_sample (const hrw_survey_info_t *s)
+{
+    uint32_t h[3] = { 0, 0, 0 };    //  Detractors, passives, promoters
+    for (int i = 0; i <= 10; i++)
+        h[i <= 6? 0: i <= 8? 1: 2] += s->enps[i];
+    hrw_sample_t x = hrw_stats_from_histogram (h, 3, -1);
+    x.mean *= 100;
+    x.var *= 100 * 100;
+    return x;
+}
+
 static double
 s_enps (const hrw_survey_info_t *s)
 {
@@ -763,8 +805,18 @@ s_engagement_eval (hrw_detect_t *self, const char *unit, const char *cycle, int6
     double p = reportable? hrw_stats_welch_drop (a, b, NULL, NULL): 1.0;
     int enps_ok = reportable && c.this_.enps_responses >= min && c.prev_info.enps_responses >= min;
     double enps_drop = enps_ok? s_enps (&c.prev_info) - s_enps (&c.this_): 0;
+    double enps_p = enps_ok? hrw_stats_welch_drop (s_enps_sample (&c.prev_info),
+                                                   s_enps_sample (&c.this_), NULL, NULL): 1.0;
     int mean_drop = reportable && a.mean - b.mean >= o->engagement_drop && p < o->engagement_p;
-    e.firing = !superseded && (mean_drop || (enps_ok && enps_drop >= o->enps_drop));
+    //  A handful of answers moves eNPS by tens of points: its drop must be
+    //  significant too, or small teams would alert every quarter.
+    int nps_drop = enps_ok && enps_drop >= o->enps_drop && enps_p < o->engagement_p;
+    //  Once firing, a cycle's alert stays until the drop itself is gone (or
+    //  a later cycle supersedes it), not when one more answer nudges p.
+    int was = hrw_alerts_is_firing (self->alerts, K (ENGAGEMENT_DROP), unit, cycle);
+    int still = reportable && (a.mean - b.mean >= o->engagement_drop
+                               || (enps_ok && enps_drop >= o->enps_drop));
+    e.firing = !superseded && (was? still: mean_drop || nps_drop);
     e.observed = b.mean;
     e.expected = a.mean;
     e.p_value = p;
@@ -774,6 +826,7 @@ s_engagement_eval (hrw_detect_t *self, const char *unit, const char *cycle, int6
         if (enps_ok) {
             s_detail (&e, "enps", s_enps (&c.this_));
             s_detail (&e, "previous_enps", s_enps (&c.prev_info));
+            s_detail (&e, "enps_p_value", enps_p);
         }
     }
     if (superseded)

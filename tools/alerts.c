@@ -1,0 +1,274 @@
+/*  alerts: listing, following and the clock, from the command line.
+
+    subscribe follows the zguide's Clone pattern: subscribe first, then ask
+    the control socket for the log after the last sequence number seen;
+    live messages at or below it are duplicates and dropped, and a jump in
+    sequence numbers (or a quiet spell) sends it back to the log, so each
+    change is printed exactly once, in order. */
+#include "tools/alerts.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "proto/pbjson.h"
+#include "tools/client.h"
+#include "workers/clock.h"
+
+#define S_PAGE 1000
+#define S_IDLE_CATCHUP_MS 2000
+
+typedef struct {
+    const char *control;        //  --endpoint
+    const char *alerts;         //  --alerts-endpoint
+    const char *prefix;         //  Topic prefix
+    int json;                   //  --json
+    uint64_t after;             //  --after
+    long count;                 //  --count: stop after this many (0: never)
+    double seconds;             //  --for: stop after this long (0: never)
+    int timeout_ms;             //  Control requests
+    uint64_t printed;           //  Alerts printed
+    uint64_t last;              //  Highest sequence number printed
+} s_opts_t;
+
+static int
+s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int positional)
+{
+    static const struct option opts[] = {
+        { "endpoint", required_argument, NULL, 'e' },
+        { "alerts-endpoint", required_argument, NULL, 'A' },
+        { "json", no_argument, NULL, 'j' },
+        { "text", no_argument, NULL, 'T' },
+        { "after", required_argument, NULL, 'a' },
+        { "count", required_argument, NULL, 'n' },
+        { "for", required_argument, NULL, 'f' },
+        { "prefix", required_argument, NULL, 'p' },
+        { "timeout", required_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    o->control = getenv ("HRWATCH_CONTROL")? getenv ("HRWATCH_CONTROL"): HRW_DEFAULT_CONTROL;
+    o->alerts = getenv ("HRWATCH_ALERTS")? getenv ("HRWATCH_ALERTS"): HRW_DEFAULT_ALERTS;
+    o->prefix = "";
+    o->timeout_ms = 5000;
+    optind = 1;
+    int c;
+    while ((c = getopt_long (argc, argv, "e:A:jTa:n:f:p:t:h", opts, NULL)) != -1) {
+        switch (c) {
+            case 'e': o->control = optarg; break;
+            case 'A': o->alerts = optarg; break;
+            case 'j': o->json = 1; break;
+            case 'T': o->json = 0; break;
+            case 'a': o->after = strtoull (optarg, NULL, 10); break;
+            case 'n': o->count = atol (optarg); break;
+            case 'f': o->seconds = atof (optarg); break;
+            case 'p': o->prefix = optarg; break;
+            case 't': o->timeout_ms = (int) (atof (optarg) * 1000); break;
+            case 'h': printf ("%s", usage); exit (0);
+            default: fprintf (stderr, "%s", usage); return 64;
+        }
+    }
+    if (positional && optind < argc)
+        o->prefix = argv[optind++];
+    if (optind < argc) {
+        fprintf (stderr, "hrwatch: unexpected argument '%s'\n%s", argv[optind], usage);
+        return 64;
+    }
+    return 0;
+}
+
+static void
+s_print (s_opts_t *o, const Hrwatch__V1__Alert *a)
+{
+    if (o->json) {
+        hrw_client_print_json (hrw_pbjson_decode (&a->base));
+    }
+    else {
+        static const char *sev[] = { "-", "info", "warning", "critical" };
+        char when[48] = "-";
+        const Google__Protobuf__Timestamp *t = a->changed_at;
+        if (t)
+            hrw_clock_format (hrw_clock_from_parts (t->seconds, t->nanos), when, sizeof (when));
+        printf ("#%-6" PRIu64 " %s %-8s %-8s %s\n        %s\n", a->seq, when,
+                a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING? "FIRING": "resolved",
+                sev[a->severity >= 0 && a->severity <= 3? a->severity: 0], a->topic, a->summary);
+    }
+    fflush (stdout);
+    o->printed++;
+    if (a->seq > o->last)
+        o->last = a->seq;
+}
+
+static Hrwatch__V1__ControlResponse *
+s_request (s_opts_t *o, int active, uint64_t after)
+{
+    Hrwatch__V1__AlertsRequest ar = HRWATCH__V1__ALERTS_REQUEST__INIT;
+    ar.active = active;
+    ar.after_seq = after;
+    ar.limit = S_PAGE;
+    ar.prefix = (char *) o->prefix;
+    Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
+    req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_ALERTS;
+    req.alerts = &ar;
+    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o->control, &req, o->timeout_ms);
+    if (resp && !resp->alerts) {
+        hrwatch__v1__control_response__free_unpacked (resp, NULL);
+        resp = NULL;
+    }
+    return resp;
+}
+
+int
+hrw_alerts_main (int argc, char **argv)
+{
+    s_opts_t o;
+    memset (&o, 0, sizeof (o));
+    int rc = s_parse (argc, argv, &o, "usage: hrwatch alerts [PREFIX] [--json] [--endpoint E]\n"
+                      "  The firing alerts, optionally only those whose topic starts with PREFIX.\n",
+                      1);
+    if (rc)
+        return rc;
+    Hrwatch__V1__ControlResponse *resp = s_request (&o, 1, 0);
+    if (!resp)
+        return 2;
+    for (size_t i = 0; i < resp->alerts->n_alerts; i++)
+        s_print (&o, resp->alerts->alerts[i]);
+    if (!o.json && resp->alerts->n_alerts == 0)
+        printf ("no alerts firing\n");
+    hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    return 0;
+}
+
+//  Prints the log after o->last. Returns 0, or -1 when the daemon does not
+//  answer.
+static int
+s_catch_up (s_opts_t *o)
+{
+    for (;;) {
+        Hrwatch__V1__ControlResponse *resp = s_request (o, 0, o->last);
+        if (!resp)
+            return -1;
+        size_t n = resp->alerts->n_alerts;
+        for (size_t i = 0; i < n && (!o->count || (long) o->printed < o->count); i++)
+            s_print (o, resp->alerts->alerts[i]);
+        //  Entries for other prefixes still move us past their numbers.
+        if (resp->alerts->last_seq > o->last && n < S_PAGE)
+            o->last = resp->alerts->last_seq;
+        hrwatch__v1__control_response__free_unpacked (resp, NULL);
+        if (n < S_PAGE || (o->count && (long) o->printed >= o->count))
+            return 0;
+    }
+}
+
+int
+hrw_subscribe_main (int argc, char **argv)
+{
+    s_opts_t o;
+    memset (&o, 0, sizeof (o));
+    o.json = 1;
+    int rc = s_parse (argc, argv, &o,
+                      "usage: hrwatch subscribe [PREFIX] [--after SEQ] [--count N] [--for S] [--text]\n"
+                      "                         [--alerts-endpoint E] [--endpoint E]\n"
+                      "  Alert changes as JSON lines: first those logged after SEQ, then live.\n", 1);
+    if (rc)
+        return rc;
+    o.last = o.after;
+    void *ctx = zmq_ctx_new ();
+    void *sub = zmq_socket (ctx, ZMQ_SUB);
+    int linger = 0;
+    zmq_setsockopt (sub, ZMQ_LINGER, &linger, sizeof (linger));
+    zmq_setsockopt (sub, ZMQ_SUBSCRIBE, o.prefix, strlen (o.prefix));
+    if (zmq_connect (sub, o.alerts)) {
+        fprintf (stderr, "hrwatch: cannot connect to %s: %s\n", o.alerts, zmq_strerror (errno));
+        rc = 2;
+        goto done;
+    }
+    int64_t deadline = o.seconds > 0? hrw_clock_now_us () + (int64_t) (o.seconds * 1e6): 0;
+    int need_catch_up = 1;
+    while (!o.count || (long) o.printed < o.count) {
+        if (need_catch_up && s_catch_up (&o)) {
+            rc = 2;
+            break;
+        }
+        need_catch_up = 0;
+        if (o.count && (long) o.printed >= o.count)
+            break;
+        int64_t now = hrw_clock_now_us ();
+        if (deadline && now >= deadline)
+            break;
+        long wait = S_IDLE_CATCHUP_MS;
+        if (deadline && (deadline - now) / 1000 < wait)
+            wait = (long) ((deadline - now) / 1000) + 1;
+        zmq_pollitem_t item = { sub, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, wait) <= 0) {
+            need_catch_up = 1;   //  Quiet: make sure nothing slipped past
+            continue;
+        }
+        zmq_msg_t topic, body;
+        zmq_msg_init (&topic);
+        zmq_msg_init (&body);
+        if (zmq_msg_recv (&topic, sub, 0) >= 0 && zmq_msg_more (&topic)
+            && zmq_msg_recv (&body, sub, 0) >= 0) {
+            Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (NULL, zmq_msg_size (&body),
+                                                                 zmq_msg_data (&body));
+            if (a && a->seq == o.last + 1)
+                s_print (&o, a);
+            else if (a && a->seq > o.last)
+                need_catch_up = 1;   //  Something between; the log has it
+            if (a)
+                hrwatch__v1__alert__free_unpacked (a, NULL);
+        }
+        zmq_msg_close (&topic);
+        zmq_msg_close (&body);
+    }
+done:
+    zmq_close (sub);
+    zmq_ctx_term (ctx);
+    return rc;
+}
+
+int
+hrw_advance_main (int argc, char **argv)
+{
+    s_opts_t o;
+    memset (&o, 0, sizeof (o));
+    int rc = s_parse (argc, argv, &o, "usage: hrwatch advance [TIME] [--endpoint E]\n"
+                      "  Moves the event-time clock to TIME (RFC 3339), or to the newest event,\n"
+                      "  applying the events held until then (after a replay with a large\n"
+                      "  allowed lateness).\n", 1);
+    if (rc)
+        return rc;
+    Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+    Hrwatch__V1__AdvanceRequest ar = HRWATCH__V1__ADVANCE_REQUEST__INIT;
+    if (*o.prefix) {
+        int32_t nanos;
+        if (hrw_clock_parse (o.prefix, &ts.seconds, &nanos)) {
+            fprintf (stderr, "hrwatch: '%s' is not an RFC 3339 time\n", o.prefix);
+            return 64;
+        }
+        ts.nanos = nanos;
+        ar.to = &ts;
+    }
+    Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
+    req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_ADVANCE;
+    req.advance = &ar;
+    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o.control, &req, 60000);
+    if (!resp || !resp->status) {
+        if (resp)
+            hrwatch__v1__control_response__free_unpacked (resp, NULL);
+        return 2;
+    }
+    char when[48] = "-";
+    const Google__Protobuf__Timestamp *t = resp->status->clock;
+    if (t)
+        hrw_clock_format (hrw_clock_from_parts (t->seconds, t->nanos), when, sizeof (when));
+    printf ("clock at %s; %" PRIu64 " events still held; %" PRIu64 " alerts firing\n", when,
+            resp->status->events_pending, resp->status->alerts_firing);
+    hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    return 0;
+}
