@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo: start hrwatchd on its default settings, generate a synthetic
-# company history, publish it, show the resulting state, stop the daemon.
+# The demo: start hrwatchd, replay a synthetic company history into it and
+# watch alerts fire and resolve as the history unfolds, then show the state
+# and the alerts still firing, and stop the daemon.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 work="$build/demo"
@@ -8,8 +9,9 @@ rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
 
-echo "== starting hrwatchd (default settings, state in $work/hrwatch-state)"
-"$build/hrwatchd" --foreground 2>"$work/hrwatchd.log" &
+echo "== starting hrwatchd --replay (default settings; state in $work/hrwatch-state)"
+echo "   --replay: the clock follows event time alone, as for any backfill of history"
+"$build/hrwatchd" --foreground --replay 2>"$work/hrwatchd.log" &
 daemon=$!
 trap 'kill "$daemon" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do
@@ -24,17 +26,39 @@ echo "== generating 3 years of history for a company of 3,000 people"
 echo "   $(wc -l <"$work/history.jsonl") events; first one:"
 head -n 1 "$work/history.jsonl" | sed 's/^/   /'
 
-echo "== publishing"
+echo "== subscribing to turnover spikes and succession gaps at division level, then publishing"
+"$build/hrwatch" subscribe --text --for 600 turnover_spike/ >"$work/turnover.txt" &
+sub1=$!
+"$build/hrwatch" subscribe --text --for 600 succession_gap/acme/eng/ >"$work/gaps.txt" &
+sub2=$!
+sleep 0.3
 "$build/hrwatch" publish "$work/history.jsonl"
 
 echo "== publishing the same history again (every event is recognised)"
 "$build/hrwatch" publish --quiet "$work/history.jsonl"
+sleep 2
+kill "$sub1" "$sub2" 2>/dev/null || true
+wait "$sub1" "$sub2" 2>/dev/null || true
+
+echo "== turnover spikes as they fired and resolved during the replay (first 10 changes)"
+head -n 20 "$work/turnover.txt"
+echo "== succession gaps in engineering (first 6 changes of $(( $(wc -l <"$work/gaps.txt") / 2 )))"
+head -n 12 "$work/gaps.txt"
 
 echo "== status"
 "$build/hrwatch" status
+
+echo "== alerts firing now, by kind"
+"$build/hrwatch" alerts --json >"$work/active.jsonl"
+sed -n 's/.*"kind":"ALERT_KIND_\([A-Z_]*\)".*/\1/p' "$work/active.jsonl" | sort | uniq -c
+echo "== a few of them"
+for kind in succession_gap bench_strength engagement_drop; do
+  "$build/hrwatch" alerts "$kind/" >"$work/active-$kind.txt"
+  head -n 4 "$work/active-$kind.txt"
+done
 
 echo "== stopping hrwatchd"
 kill -TERM "$daemon"
 wait "$daemon"
 trap - EXIT
-tail -n 3 "$work/hrwatchd.log"
+tail -n 2 "$work/hrwatchd.log"

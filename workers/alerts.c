@@ -310,6 +310,27 @@ s_current (hrw_alerts_t *self, MDB_txn *txn, const char *fingerprint)
     return hrwatch__v1__alert__unpack (hrw_arena_allocator (self->arena), v.mv_size, v.mv_data);
 }
 
+//  A firing alert whose numbers moved keeps its place in the log, but what
+//  `hrwatch alerts` shows is brought up to date.
+static int
+s_refresh (hrw_alerts_t *self, MDB_txn *txn, Hrwatch__V1__Alert *old, const hrw_alert_eval_t *e)
+{
+    if (!strcmp (old->summary, e->summary))
+        return 0;
+    Hrwatch__V1__Alert a = *old;
+    int rc = s_fill (self, &a, e, old->fingerprint);
+    if (rc)
+        return rc;
+    a.trigger_event_id = old->trigger_event_id;
+    hrw_buf_t packed = { 0 };
+    if (hrw_buf_pack (&packed, &a.base))
+        return ENOMEM;
+    MDB_val k = { strlen (a.fingerprint), a.fingerprint }, v = { packed.len, packed.data };
+    rc = mdb_put (txn, self->db_current, &k, &v, 0);
+    hrw_buf_free (&packed);
+    return rc;
+}
+
 int
 hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_us, int *changed)
 {
@@ -323,7 +344,7 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
     if (!e->firing && !was_firing)
         return 0;
     if (e->firing && was_firing && old->severity == e->severity)
-        return 0;   //  Nothing a subscriber needs to hear
+        return s_refresh (self, txn, old, e);   //  Nothing a subscriber needs to hear
     Hrwatch__V1__Alert a = HRWATCH__V1__ALERT__INIT;
     int rc = s_fill (self, &a, e, fingerprint);
     if (rc)

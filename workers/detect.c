@@ -638,8 +638,9 @@ s_turnover_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char
     s_detail (&e, "annualised_rate", window_pd > 0? observed / window_pd * 365: 0);
     s_detail (&e, "baseline_annualised_rate", rate * 365);
     snprintf (e.summary, sizeof (e.summary),
-              "%s: %llu voluntary exits in %u days (%llu regretted) against %.1f expected, "
-              "p=%.2g; headcount %lld", unit, (unsigned long long) observed, o->window_days,
+              "%s: %llu voluntary exit%s in %u days (%llu regretted) against %.1f expected, "
+              "p=%.2g; headcount %lld", unit, (unsigned long long) observed, observed == 1? "": "s",
+              o->window_days,
               (unsigned long long) regretted, expected, p, (long long) now.headcount);
     (void) cnow;
     return s_update (self, &e, clock);
