@@ -365,6 +365,12 @@ test_config_is_checked (void **state)
                              f->config), 0);
     s_expect_out ("configuration ok");
     s_expect_out ("max_batch_events = 10000");
+    fp = fopen (bad, "w");
+    fprintf (fp, "[alerts]\nmin_respondents = 2\n");
+    fclose (fp);
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --check-config --config %s", bad),
+                      78);
+    s_expect_out ("bad value for [alerts] min_respondents = 2");
     //  The shipped config documents every setting with its real default:
     //  uncommented, it parses and changes nothing.
     char defaults[4096];
@@ -372,7 +378,7 @@ test_config_is_checked (void **state)
     assert_int_equal (h_run (out, sizeof (out), 0, "sed 's/^#\\([a-z_]* =\\)/\\1/' "
                              HRW_SOURCE_DIR "/packaging/hrwatchd.conf > %s/all.conf && "
                              "grep -c '^[a-z_]* =' %s/all.conf", f->dir, f->dir), 0);
-    assert_int_equal (atoi (out), 15);
+    assert_int_equal (atoi (out), 34);
     assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatchd --check-config --config "
                              "%s/all.conf", f->dir), 0);
     assert_string_equal (out, defaults);
