@@ -220,7 +220,7 @@ s_tick (hrw_server_t *self, int64_t now)
     if (self->cfg->engine.replay || now < self->next_tick)
         return;
     self->next_tick = now + (int64_t) self->cfg->tick_seconds * HRW_US_PER_SEC;
-    int rc = hrw_engine_begin (self->engine);
+    int rc = hrw_engine_begin (self->engine, now);
     if (!rc && (rc = hrw_engine_settle (self->engine, now)))
         hrw_engine_abort (self->engine);
     else if (!rc)

@@ -505,6 +505,39 @@ test_subscriber_away_catches_up_and_sees_each_change_once (void **state)
     assert_null (strstr (out, "P-1"));
 }
 
+static void
+test_silences_mute_publication_but_not_the_record (void **state)
+{
+    fixture_t *f = *state;
+    char opts[1200], line[400];
+    snprintf (opts, sizeof (opts), "--endpoint '%s'", f->control);
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch silence add --for 1h %s", opts),
+                      64);
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch silence add --unit ops --for "
+                             "soon %s", opts), 64);
+    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch silence add --unit ops --for 1h "
+                             "--comment 'reorg under way' %s", opts), 0);
+    s_expect_out ("unit ops  # reorg under way");
+    s_publish_lines (f, s_position (1, 1));                 //  #1, muted
+    snprintf (line, sizeof (line), "%s", s_position (9, 1));
+    char *ops = strstr (line, "\"ops\"");
+    memcpy (ops, "\"eng\"", 5);
+    s_publish_lines (f, line);                              //  #2, in eng
+    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch subscribe --count 1 --for 10 "
+                             "--alerts-endpoint ipc://%s/alerts.sock %s", f->dir, opts), 0);
+    s_expect_out ("\"seq\":\"2\"");
+    s_expect_out ("succession_gap/P-9");
+    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch alerts %s", opts), 0);
+    s_expect_out ("succession_gap/ops/P-1 (silenced)");
+    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch silence remove 1 %s", opts), 0);
+    s_expect_out ("no silences in force");
+    s_publish_lines (f, s_position (2, 1));                 //  #3, heard again
+    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch subscribe --after 2 --count 1 "
+                             "--for 10 --alerts-endpoint ipc://%s/alerts.sock %s", f->dir, opts), 0);
+    s_expect_out ("\"seq\":\"3\"");
+    assert_null (strstr (out, "\"silenced\":true"));
+}
+
 int
 main (void)
 {
@@ -524,6 +557,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_background_mode_returns_when_ready, setup, teardown),
         cmocka_unit_test_setup_teardown (test_subscriber_away_catches_up_and_sees_each_change_once,
                                          setup, teardown),
+        cmocka_unit_test_setup_teardown (test_silences_mute_publication_but_not_the_record, setup,
+                                         teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

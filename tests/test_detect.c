@@ -99,7 +99,7 @@ s_event (fixture_t *f, const char *id, const char *when, const char *body)
     Hrwatch__V1__Event *ev = hrwatch__v1__event__unpack (NULL, raw.len, raw.data);
     assert_non_null (ev);
     hrw_apply_t result;
-    assert_int_equal (hrw_engine_begin (f->engine), 0);
+    assert_int_equal (hrw_engine_begin (f->engine, 0), 0);
     assert_int_equal (hrw_engine_accept (f->engine, ev, raw.data, raw.len,
                                          hrw_hash_message (&ev->base), &result), 0);
     assert_int_equal (result, HRW_APPLIED);
@@ -116,7 +116,7 @@ s_advance (fixture_t *f, const char *to)
     int64_t s;
     int32_t ns;
     assert_int_equal (hrw_clock_parse (to, &s, &ns), 0);
-    assert_int_equal (hrw_engine_begin (f->engine), 0);
+    assert_int_equal (hrw_engine_begin (f->engine, 0), 0);
     assert_int_equal (hrw_engine_advance (f->engine, hrw_clock_from_parts (s, ns)), 0);
     assert_int_equal (hrw_engine_commit (f->engine), 0);
     s_collect (f);

@@ -90,13 +90,15 @@ s_print (s_opts_t *o, const Hrwatch__V1__Alert *a)
     }
     else {
         static const char *sev[] = { "-", "info", "warning", "critical" };
+        const char *muted = a->silenced? " (silenced)": "";
         char when[48] = "-";
         const Google__Protobuf__Timestamp *t = a->changed_at;
         if (t)
             hrw_clock_format (hrw_clock_from_parts (t->seconds, t->nanos), when, sizeof (when));
-        printf ("#%-6" PRIu64 " %s %-8s %-8s %s\n        %s\n", a->seq, when,
+        printf ("#%-6" PRIu64 " %s %-8s %-8s %s%s\n        %s\n", a->seq, when,
                 a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING? "FIRING": "resolved",
-                sev[a->severity >= 0 && a->severity <= 3? a->severity: 0], a->topic, a->summary);
+                sev[a->severity >= 0 && a->severity <= 3? a->severity: 0], a->topic, muted,
+                a->summary);
     }
     fflush (stdout);
     o->printed++;
@@ -269,6 +271,113 @@ hrw_advance_main (int argc, char **argv)
         hrw_clock_format (hrw_clock_from_parts (t->seconds, t->nanos), when, sizeof (when));
     printf ("clock at %s; %" PRIu64 " events still held; %" PRIu64 " alerts firing\n", when,
             resp->status->events_pending, resp->status->alerts_firing);
+    hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Silences
+
+static const char *s_silence_usage =
+    "usage: hrwatch silence add (--fingerprint F | --unit U) --for DURATION [--comment TEXT]\n"
+    "       hrwatch silence list\n"
+    "       hrwatch silence remove ID\n"
+    "  Mutes alert changes (recorded, not published) for DURATION: 90s, 30m, 2h, 7d.\n"
+    "  --unit mutes the unit and everything below it.\n";
+
+//  "90", "90s", "30m", "2h", "7d" as seconds; -1 when not a duration.
+static double
+s_duration (const char *text)
+{
+    char *end;
+    double v = strtod (text, &end);
+    if (end == text || v <= 0)
+        return -1;
+    switch (*end) {
+        case '\0': case 's': break;
+        case 'm': v *= 60; break;
+        case 'h': v *= 3600; break;
+        case 'd': v *= 86400; break;
+        default: return -1;
+    }
+    return end[0] && end[1]? -1: v;
+}
+
+static void
+s_print_silence (const Hrwatch__V1__Silence *s)
+{
+    char until[48] = "-";
+    if (s->until)
+        hrw_clock_format (hrw_clock_from_parts (s->until->seconds, 0), until, sizeof (until));
+    printf ("%-4" PRIu64 " until %s  %s %s%s%s\n", s->id, until,
+            *s->fingerprint? "fingerprint": "unit", *s->fingerprint? s->fingerprint: s->unit_id,
+            *s->comment? "  # ": "", s->comment);
+}
+
+int
+hrw_silence_main (int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "fingerprint", required_argument, NULL, 'F' }, { "unit", required_argument, NULL, 'u' },
+        { "for", required_argument, NULL, 'f' }, { "comment", required_argument, NULL, 'c' },
+        { "endpoint", required_argument, NULL, 'e' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *endpoint = getenv ("HRWATCH_CONTROL")? getenv ("HRWATCH_CONTROL")
+                                                     : HRW_DEFAULT_CONTROL;
+    Hrwatch__V1__Silence add = HRWATCH__V1__SILENCE__INIT;
+    Google__Protobuf__Timestamp until = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+    double seconds = 0;
+    optind = 1;
+    int c;
+    //  The action comes first: "silence add --unit ops --for 2h".
+    const char *action = argc > 1? argv[1]: "";
+    argc--;
+    argv++;
+    while ((c = getopt_long (argc, argv, "F:u:f:c:e:h", opts, NULL)) != -1) {
+        switch (c) {
+            case 'F': add.fingerprint = optarg; break;
+            case 'u': add.unit_id = optarg; break;
+            case 'f': seconds = s_duration (optarg); break;
+            case 'c': add.comment = optarg; break;
+            case 'e': endpoint = optarg; break;
+            case 'h': printf ("%s", s_silence_usage); return 0;
+            default: fprintf (stderr, "%s", s_silence_usage); return 64;
+        }
+    }
+    Hrwatch__V1__SilenceRequest sr = HRWATCH__V1__SILENCE_REQUEST__INIT;
+    if (!strcmp (action, "add") && optind == argc && seconds > 0
+        && (*add.fingerprint != '\0') != (*add.unit_id != '\0')) {
+        until.seconds = (int64_t) (hrw_clock_now_us () / HRW_US_PER_SEC + seconds);
+        add.until = &until;
+        sr.action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_ADD;
+        sr.add = &add;
+    }
+    else if (!strcmp (action, "remove") && optind + 1 == argc) {
+        sr.action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_REMOVE_ID;
+        sr.remove_id = strtoull (argv[optind], NULL, 10);
+    }
+    else if (!strcmp (action, "list") && optind == argc) {
+        sr.action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST;
+        sr.list = 1;
+    }
+    else {
+        fprintf (stderr, "%s", s_silence_usage);
+        return 64;
+    }
+    Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
+    req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_SILENCE;
+    req.silence = &sr;
+    Hrwatch__V1__ControlResponse *resp = hrw_client_request (endpoint, &req, 5000);
+    if (!resp || !resp->silences) {
+        if (resp)
+            hrwatch__v1__control_response__free_unpacked (resp, NULL);
+        return 2;
+    }
+    for (size_t i = 0; i < resp->silences->n_silences; i++)
+        s_print_silence (resp->silences->silences[i]);
+    if (resp->silences->n_silences == 0)
+        printf ("no silences in force\n");
     hrwatch__v1__control_response__free_unpacked (resp, NULL);
     return 0;
 }

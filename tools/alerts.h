@@ -9,5 +9,6 @@
 int hrw_alerts_main (int argc, char **argv);
 int hrw_subscribe_main (int argc, char **argv);
 int hrw_advance_main (int argc, char **argv);
+int hrw_silence_main (int argc, char **argv);
 
 #endif

@@ -37,6 +37,7 @@ s_usage (FILE *out)
              "  alerts [PREFIX]  the firing alerts\n"
              "  subscribe [PREFIX]  alert changes as JSON lines, caught up from --after SEQ\n"
              "  advance [TIME]   move the event-time clock (after a held-back replay)\n"
+             "  silence add|list|remove  mute alerts for a fingerprint or a unit subtree\n"
              "  version          print the version\n"
              "Run 'hrwatch COMMAND --help' for a command's options.\n");
 }
@@ -228,6 +229,8 @@ main (int argc, char **argv)
         return hrw_subscribe_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "advance"))
         return hrw_advance_main (argc - 1, argv + 1);
+    if (!strcmp (cmd, "silence"))
+        return hrw_silence_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "version") || !strcmp (cmd, "--version")) {
         printf ("hrwatch %s\n", HRW_VERSION);
         return 0;

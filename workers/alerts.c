@@ -18,6 +18,7 @@ typedef struct {
     uint64_t seq;               //  Last sequence number given
     uint64_t log_first;         //  Oldest sequence number still logged
     uint64_t firing;            //  Alerts firing now
+    uint64_t silence_seq;       //  Last silence id given
 } s_meta_t;
 
 typedef struct {
@@ -31,6 +32,8 @@ struct hrw_alerts {
     unsigned int db_current;    //  fingerprint -> packed Alert (latest)
     unsigned int db_log;        //  seq (big-endian) -> packed Alert
     unsigned int db_meta;       //  "meta" -> s_meta_t
+    unsigned int db_silences;   //  id (big-endian) -> packed Silence
+    int64_t now_us;             //  Wall clock of the current transaction
     uint32_t log_keep;          //  Log entries kept
     s_meta_t meta;              //  As of the current transaction
     hrw_buf_t pubs;             //  Topics and packed alerts queued
@@ -63,7 +66,8 @@ hrw_alerts_new (hrw_store_t *store, uint32_t log_keep)
     self->arena = hrw_arena_new (64 * 1024);
     if (!self->arena || hrw_store_db (store, "alerts", &self->db_current)
         || hrw_store_db (store, "alert_log", &self->db_log)
-        || hrw_store_db (store, "alert_meta", &self->db_meta)) {
+        || hrw_store_db (store, "alert_meta", &self->db_meta)
+        || hrw_store_db (store, "silences", &self->db_silences)) {
         hrw_alerts_destroy (&self);
         return NULL;
     }
@@ -91,9 +95,10 @@ hrw_alerts_destroy (hrw_alerts_t **self_p)
 }
 
 int
-hrw_alerts_begin (hrw_alerts_t *self)
+hrw_alerts_begin (hrw_alerts_t *self, int64_t now_us)
 {
     hrw_alerts_clear_queue (self);
+    self->now_us = now_us;
     MDB_val k = { 4, "meta" }, v;
     int rc = mdb_get (hrw_store_txn (self->store), self->db_meta, &k, &v);
     if (rc == MDB_NOTFOUND) {
@@ -273,10 +278,48 @@ s_trim_log (hrw_alerts_t *self, MDB_txn *txn)
     return 0;
 }
 
+static int64_t
+s_us (const Google__Protobuf__Timestamp *t)
+{
+    return t? hrw_clock_from_parts (t->seconds, t->nanos): HRW_TIME_NONE;
+}
+
+static int
+s_silence_matches (const Hrwatch__V1__Silence *s, const Hrwatch__V1__Alert *a)
+{
+    if (*s->fingerprint)
+        return !strcmp (s->fingerprint, a->fingerprint);
+    for (size_t i = 0; i < a->n_unit_path; i++)
+        if (!strcmp (a->unit_path[i], s->unit_id))
+            return 1;
+    return 0;
+}
+
+//  1 when a silence in force matches the alert.
+static int
+s_silenced (hrw_alerts_t *self, MDB_txn *txn, const Hrwatch__V1__Alert *a)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open (txn, self->db_silences, &cur))
+        return 0;
+    MDB_val k, v;
+    int found = 0;
+    MDB_cursor_op op = MDB_FIRST;
+    while (!found && mdb_cursor_get (cur, &k, &v, op) == 0) {
+        op = MDB_NEXT;
+        Hrwatch__V1__Silence *s = hrwatch__v1__silence__unpack (hrw_arena_allocator (self->arena),
+                                                                 v.mv_size, v.mv_data);
+        found = s && s_us (s->until) > self->now_us && s_silence_matches (s, a);
+    }
+    mdb_cursor_close (cur);
+    return found;
+}
+
 //  Numbers the change, stores it as current, logs and queues it.
 static int
 s_record (hrw_alerts_t *self, Hrwatch__V1__Alert *a, MDB_txn *txn)
 {
+    a->silenced = s_silenced (self, txn, a);
     a->seq = ++self->meta.seq;
     if (self->meta.log_first == 0)
         self->meta.log_first = a->seq;
@@ -425,14 +468,15 @@ hrw_alerts_totals (hrw_alerts_t *self, uint64_t *seq, uint64_t *firing)
 static int
 s_topic_matches (hrw_alerts_t *self, const MDB_val *v, const char *prefix, int active)
 {
-    if ((!prefix || !*prefix) && !active)
-        return 1;
     hrw_arena_reset (self->arena);
     Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (hrw_arena_allocator (self->arena),
                                                          v->mv_size, v->mv_data);
     if (!a)
         return 0;
     if (active && a->state != HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING)
+        return 0;
+    //  What was not published is not replayed to subscribers either.
+    if (!active && a->silenced)
         return 0;
     return !prefix || !strncmp (a->topic, prefix, strlen (prefix));
 }
@@ -507,4 +551,61 @@ hrw_alerts_each_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind,
     }
     hrw_buf_free (&found);
     return rc;
+}
+
+// ---------------------------------------------------------------------------
+// Silences
+
+int
+hrw_alerts_silence_add (hrw_alerts_t *self, const Hrwatch__V1__Silence *in, uint64_t *id)
+{
+    if ((!*in->fingerprint && !*in->unit_id) || !in->until)
+        return EINVAL;
+    MDB_txn *txn = hrw_store_txn (self->store);
+    Hrwatch__V1__Silence s = *in;
+    Google__Protobuf__Timestamp *created = s_ts (self->arena, self->now_us);
+    s.id = *id = ++self->meta.silence_seq;
+    s.created_at = created;
+    hrw_buf_t packed = { 0 };
+    if (!created || hrw_buf_pack (&packed, &s.base))
+        return ENOMEM;
+    uint8_t kb[8];
+    MDB_val k = s_seq_key (s.id, kb), v = { packed.len, packed.data };
+    int rc = mdb_put (txn, self->db_silences, &k, &v, 0);
+    hrw_buf_free (&packed);
+    return rc? rc: s_save_meta (self, txn);
+}
+
+int
+hrw_alerts_silence_remove (hrw_alerts_t *self, uint64_t id)
+{
+    uint8_t kb[8];
+    MDB_val k = s_seq_key (id, kb);
+    return mdb_del (hrw_store_txn (self->store), self->db_silences, &k, NULL);
+}
+
+int
+hrw_alerts_silences_each (hrw_alerts_t *self, int64_t now_us,
+                          void (*fn) (const uint8_t *, size_t, void *), void *arg)
+{
+    void *txn;
+    MDB_cursor *cur;
+    int rc = hrw_store_read_begin (self->store, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open (txn, self->db_silences, &cur)) == 0) {
+        MDB_val k, v;
+        MDB_cursor_op op = MDB_FIRST;
+        while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
+            op = MDB_NEXT;
+            hrw_arena_reset (self->arena);
+            Hrwatch__V1__Silence *s = hrwatch__v1__silence__unpack (
+                hrw_arena_allocator (self->arena), v.mv_size, v.mv_data);
+            if (s && s_us (s->until) > now_us)
+                fn (v.mv_data, v.mv_size, arg);
+        }
+        mdb_cursor_close (cur);
+    }
+    hrw_store_read_end (self->store, txn);
+    return rc == MDB_NOTFOUND? 0: rc;
 }

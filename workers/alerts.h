@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "hrwatch/v1/alerts.pb-c.h"
+#include "hrwatch/v1/control.pb-c.h"
 #include "workers/store.h"
 
 #define HRW_ALERT_DETAILS_MAX 8
@@ -51,8 +52,21 @@ hrw_alerts_t *hrw_alerts_new (hrw_store_t *store, uint32_t log_keep);
 void hrw_alerts_destroy (hrw_alerts_t **self_p);
 
 /*  Call at the start of each write transaction: forgets queued changes of
-    an earlier, abandoned transaction and reloads the sequence number. */
-int hrw_alerts_begin (hrw_alerts_t *self);
+    an earlier, abandoned transaction and reloads the sequence number.
+    now_us is the wall clock, against which silences expire. */
+int hrw_alerts_begin (hrw_alerts_t *self, int64_t now_us);
+
+/*  Adds a silence (inside a write transaction); sets *id. Returns 0, an
+    LMDB error, or EINVAL when it matches nothing or has no expiry. */
+int hrw_alerts_silence_add (hrw_alerts_t *self, const Hrwatch__V1__Silence *silence,
+                            uint64_t *id);
+
+/*  Removes one (inside a write transaction). 0, or MDB_NOTFOUND. */
+int hrw_alerts_silence_remove (hrw_alerts_t *self, uint64_t id);
+
+/*  Calls fn with each silence in force at now_us (a packed Silence). */
+int hrw_alerts_silences_each (hrw_alerts_t *self, int64_t now_us,
+                              void (*fn) (const uint8_t *, size_t, void *), void *arg);
 
 /*  Records the verdict at event time clock_us. Sets *changed when it made
     a change (which is logged and queued). Returns 0 or an LMDB error. */

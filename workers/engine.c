@@ -74,10 +74,10 @@ hrw_engine_alerts (hrw_engine_t *self)
 }
 
 int
-hrw_engine_begin (hrw_engine_t *self)
+hrw_engine_begin (hrw_engine_t *self, int64_t now_us)
 {
     int rc = hrw_store_begin (self->store);
-    if (!rc && (rc = hrw_alerts_begin (self->alerts)))
+    if (!rc && (rc = hrw_alerts_begin (self->alerts, now_us)))
         hrw_store_abort (self->store);
     return rc;
 }

@@ -33,8 +33,8 @@ void hrw_engine_destroy (hrw_engine_t **self_p);
 /*  Replaces the thresholds and clock settings (between transactions). */
 void hrw_engine_set_opts (hrw_engine_t *self, const hrw_engine_opts_t *opts);
 
-/*  Starts a write transaction. */
-int hrw_engine_begin (hrw_engine_t *self);
+/*  Starts a write transaction; now_us is the wall clock (for silences). */
+int hrw_engine_begin (hrw_engine_t *self, int64_t now_us);
 
 /*  Accepts one validated event (raw is its encoding): records its id and
     applies it now if it is late, or holds it for the clock. */

@@ -318,7 +318,7 @@ static int
 s_group (hrw_ingest_t *self, hrw_frame_t *frames, size_t n, Hrwatch__V1__Ack *acks,
          int64_t now_us)
 {
-    int rc = hrw_engine_begin (self->engine);
+    int rc = hrw_engine_begin (self->engine, now_us);
     if (rc)
         return rc;
     for (size_t i = 0; i < n && !rc; i++) {

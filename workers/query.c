@@ -1,6 +1,8 @@
 /*  query: control requests. */
 #include "workers/query.h"
 
+#include <errno.h>
+#include <lmdb.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -193,7 +195,7 @@ s_advance (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__AdvanceR
 {
     int64_t to = req->to? hrw_clock_from_parts (req->to->seconds, req->to->nanos)
                         : HRW_TIME_NONE;
-    int rc = hrw_engine_begin (engine);
+    int rc = hrw_engine_begin (engine, hrw_clock_now_us ());
     if (!rc && (rc = hrw_engine_advance (engine, to)))
         hrw_engine_abort (engine);
     else if (!rc)
@@ -201,6 +203,83 @@ s_advance (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__AdvanceR
     if (rc)
         resp->error = (char *) hrw_store_strerror (rc);
     (void) store;
+}
+
+typedef struct {
+    hrw_arena_t *arena;
+    Hrwatch__V1__Silence **items;
+    size_t n, cap;
+    int oom;
+} s_silences_ctx_t;
+
+static void
+s_collect_silence (const uint8_t *data, size_t len, void *arg)
+{
+    s_silences_ctx_t *c = arg;
+    if (c->n == c->cap) {
+        size_t cap = c->cap? c->cap * 2: 16;
+        Hrwatch__V1__Silence **items = hrw_arena_alloc (c->arena, cap * sizeof (*items));
+        if (!items) {
+            c->oom = 1;
+            return;
+        }
+        if (c->n)
+            memcpy (items, c->items, c->n * sizeof (*items));
+        c->items = items;
+        c->cap = cap;
+    }
+    Hrwatch__V1__Silence *s = hrwatch__v1__silence__unpack (hrw_arena_allocator (c->arena), len,
+                                                             data);
+    if (!s)
+        c->oom = 1;
+    else
+        c->items[c->n++] = s;
+}
+
+//  Adds or removes a silence in its own transaction, then lists them.
+static int
+s_silence (hrw_engine_t *engine, const Hrwatch__V1__SilenceRequest *req, hrw_arena_t *arena,
+           Hrwatch__V1__ControlResponse *resp)
+{
+    hrw_alerts_t *alerts = hrw_engine_alerts (engine);
+    int64_t now = hrw_clock_now_us ();
+    int rc = 0;
+    if (req->action_case != HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST) {
+        uint64_t id;
+        if ((rc = hrw_engine_begin (engine, now)))
+            goto done;
+        if (req->action_case == HRWATCH__V1__SILENCE_REQUEST__ACTION_ADD)
+            rc = hrw_alerts_silence_add (alerts, req->add, &id);
+        else if (req->action_case == HRWATCH__V1__SILENCE_REQUEST__ACTION_REMOVE_ID)
+            rc = hrw_alerts_silence_remove (alerts, req->remove_id);
+        else
+            rc = EINVAL;
+        if (rc)
+            hrw_engine_abort (engine);
+        else
+            rc = hrw_engine_commit (engine);
+    }
+    s_silences_ctx_t c = { arena, NULL, 0, 0, 0 };
+    if (!rc)
+        rc = hrw_alerts_silences_each (alerts, now, s_collect_silence, &c);
+    if (c.oom)
+        return -1;
+    Hrwatch__V1__SilenceList *list = hrw_arena_alloc (arena, sizeof (*list));
+    if (!list)
+        return -1;
+    hrwatch__v1__silence_list__init (list);
+    list->silences = c.items;
+    list->n_silences = c.n;
+    resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_SILENCES;
+    resp->silences = list;
+done:
+    if (rc == EINVAL)
+        resp->error = (char *) "a silence needs a fingerprint or a unit, and an expiry";
+    else if (rc == MDB_NOTFOUND)
+        resp->error = (char *) "no such silence";
+    else if (rc)
+        resp->error = (char *) hrw_store_strerror (rc);
+    return 0;
 }
 
 int
@@ -223,6 +302,8 @@ hrw_query_handle (hrw_store_t *store, hrw_engine_t *engine, const uint8_t *req, 
         rc = s_rejected (store, r->rejected, arena, &resp);
     else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_ALERTS)
         rc = s_alerts (engine, r->alerts, arena, &resp);
+    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_SILENCE)
+        rc = s_silence (engine, r->silence, arena, &resp);
     else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_ADVANCE) {
         s_advance (store, engine, r->advance, &resp);
         Hrwatch__V1__StatusRequest plain = HRWATCH__V1__STATUS_REQUEST__INIT;
