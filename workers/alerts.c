@@ -11,7 +11,6 @@
 #include "workers/buf.h"
 #include "workers/clock.h"
 
-#define S_PATH_MAX 16           //  Deepest org tree walked for a path
 #define S_KEY_MAX 256
 
 typedef struct {
@@ -120,26 +119,12 @@ s_fingerprint (const hrw_alert_eval_t *e, char *out, size_t cap)
               e->cycle? "/": "", e->cycle? e->cycle: "");
 }
 
-//  The unit ids from the root down to unit_id, following parents.
+//  The unit ids from the root down to unit_id.
 static size_t
 s_unit_path (hrw_alerts_t *self, const char *unit_id, char path[][HRW_ID_MAX + 1])
 {
-    char chain[S_PATH_MAX][HRW_ID_MAX + 1];
-    size_t n = 0;
-    if (unit_id && *unit_id)
-        snprintf (chain[n++], sizeof (chain[0]), "%s", unit_id);
-    while (n > 0 && n < S_PATH_MAX) {
-        hrw_unit_info_t u;
-        if (hrw_store_unit (self->store, chain[n - 1], &u) || !*u.parent)
-            break;
-        //  A parent loop (units redefined into a cycle) ends the walk.
-        int seen = 0;
-        for (size_t i = 0; i < n; i++)
-            seen |= !strcmp (chain[i], u.parent);
-        if (seen)
-            break;
-        snprintf (chain[n++], sizeof (chain[0]), "%s", u.parent);
-    }
+    char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+    size_t n = hrw_store_unit_chain (self->store, unit_id, chain);
     for (size_t i = 0; i < n; i++)
         memcpy (path[i], chain[n - 1 - i], sizeof (chain[0]));
     return n;
@@ -187,7 +172,7 @@ s_fill (hrw_alerts_t *self, Hrwatch__V1__Alert *a, const hrw_alert_eval_t *e,
         const char *fingerprint)
 {
     hrw_arena_t *ar = self->arena;
-    char path[S_PATH_MAX][HRW_ID_MAX + 1];
+    char path[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
     size_t n_path = s_unit_path (self, e->unit_id, path);
     a->unit_path = hrw_arena_alloc (ar, (n_path + 1) * sizeof (char *));
     a->details = hrw_arena_alloc (ar, (e->n_details + 1) * sizeof (*a->details));

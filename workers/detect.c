@@ -13,7 +13,6 @@
 #include "workers/stats.h"
 
 #define S_DAY_US (86400LL * HRW_US_PER_SEC)
-#define S_CHAIN_MAX 16      //  Deepest org tree followed
 #define S_COMPANY ""        //  Series key for the whole company
 
 #define K(name) HRWATCH__V1__ALERT_KIND__ALERT_KIND_##name
@@ -28,6 +27,7 @@ struct hrw_detect {
     unsigned int db_covered;    //  position -> s_cover_t (as last counted)
     unsigned int db_bench;      //  unit -> s_bench_t (subtree totals)
     unsigned int db_sole;       //  employee -> uint32 (roles they alone cover)
+    MDB_txn *rtxn;              //  Read transaction of a report in progress
 };
 
 //  A unit's cumulative history at one instant: headcount from then on, and
@@ -107,32 +107,18 @@ hrw_detect_set_opts (hrw_detect_t *self, const hrw_detect_opts_t *opts)
     self->opts = *opts;
 }
 
+//  The write transaction, or the read one a report runs in.
 static MDB_txn *
 s_txn (hrw_detect_t *self)
 {
-    return hrw_store_txn (self->store);
+    MDB_txn *txn = hrw_store_txn (self->store);
+    return txn? txn: self->rtxn;
 }
 
-//  The unit and its ancestors, nearest first; n at most S_CHAIN_MAX.
 static size_t
 s_chain (hrw_detect_t *self, const char *unit, char chain[][HRW_ID_MAX + 1])
 {
-    size_t n = 0;
-    if (!unit || !*unit)
-        return 0;
-    snprintf (chain[n++], HRW_ID_MAX + 1, "%s", unit);
-    while (n < S_CHAIN_MAX) {
-        hrw_unit_info_t u;
-        if (hrw_store_unit (self->store, chain[n - 1], &u) || !*u.parent)
-            break;
-        int seen = 0;
-        for (size_t i = 0; i < n; i++)
-            seen |= !strcmp (chain[i], u.parent);
-        if (seen)
-            break;
-        snprintf (chain[n++], HRW_ID_MAX + 1, "%s", u.parent);
-    }
-    return n;
+    return hrw_store_unit_chain (self->store, unit, chain);
 }
 
 static void
@@ -196,7 +182,7 @@ s_bench_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *t
 static int
 s_bench_add (hrw_detect_t *self, const char *unit, int critical, int covered)
 {
-    char chain[S_CHAIN_MAX][HRW_ID_MAX + 1];
+    char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
     size_t n = s_chain (self, unit, chain);
     for (size_t i = 0; i < n; i++) {
         s_bench_t b = { 0, 0 };
@@ -222,7 +208,7 @@ static int
 s_bench_eval_chains (hrw_detect_t *self, const char *a, const char *b, int64_t clock,
                      const char *trigger)
 {
-    char ca[S_CHAIN_MAX][HRW_ID_MAX + 1], cb[S_CHAIN_MAX][HRW_ID_MAX + 1];
+    char ca[HRW_CHAIN_MAX][HRW_ID_MAX + 1], cb[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
     size_t na = s_chain (self, a, ca), nb = s_chain (self, b, cb);
     int rc = 0;
     for (size_t i = 0; !rc && i < na; i++)
@@ -313,21 +299,41 @@ typedef struct {
     const char *incumbent;
     uint32_t by_readiness[4];       //  Eligible successors by readiness
     char sole[HRW_ID_MAX + 1];      //  The ready-now one, when only one
+    hrw_position_report_t *report;  //  Every nominee, when asked for
 } s_gap_ctx_t;
+
+//  Why a nominee does not count, or NULL when they do.
+static const char *
+s_ineligible (s_gap_ctx_t *c, const hrw_nomination_view_t *n)
+{
+    hrw_employee_info_t e;
+    if (hrw_store_employee (c->self->store, n->employee, &e) || e.status == HRW_EMP_UNKNOWN)
+        return "not known as an employee";
+    if (e.status != HRW_EMP_ACTIVE)
+        return "exited";
+    if (!strcmp (n->employee, c->incumbent))
+        return "holds the position";
+    //  Promoted into another role since the nomination: no longer counted.
+    if (*e.position && strcmp (e.position, c->position) && e.position_at_us > n->at_us)
+        return "moved to another position since the nomination";
+    return NULL;
+}
 
 static void
 s_gap_nominee (const hrw_nomination_view_t *n, void *arg)
 {
     s_gap_ctx_t *c = arg;
-    hrw_employee_info_t e;
     if (!n->active || n->readiness < 1 || n->readiness > 3)
         return;
-    if (hrw_store_employee (c->self->store, n->employee, &e) || e.status != HRW_EMP_ACTIVE)
-        return;
-    if (!strcmp (n->employee, c->incumbent))
-        return;
-    //  Promoted into another role since the nomination: no longer counted.
-    if (*e.position && strcmp (e.position, c->position) && e.position_at_us > n->at_us)
+    const char *why = s_ineligible (c, n);
+    hrw_position_report_t *r = c->report;
+    if (r && r->n_successors < HRW_SUCCESSORS_MAX) {
+        hrw_successor_t *s = &r->successors[r->n_successors++];
+        snprintf (s->employee, sizeof (s->employee), "%s", n->employee);
+        s->readiness = n->readiness;
+        s->why_not = why;
+    }
+    if (why)
         return;
     c->by_readiness[n->readiness]++;
     if (n->readiness == HRWATCH__V1__READINESS__READINESS_READY_NOW)
@@ -345,7 +351,7 @@ s_gap_eval (hrw_detect_t *self, const char *position, int64_t clock, const char 
     int vacant = !defined || !*p.incumbent
               || hrw_store_employee (self->store, p.incumbent, &inc)
               || inc.status != HRW_EMP_ACTIVE || strcmp (inc.position, position);
-    s_gap_ctx_t c = { self, position, defined? p.incumbent: "", { 0 }, "" };
+    s_gap_ctx_t c = { self, position, defined? p.incumbent: "", { 0 }, "", NULL };
     int rc = critical? hrw_store_nominations_each (self->store, position, s_gap_nominee, &c): 0;
     if (rc)
         return rc;
@@ -558,7 +564,7 @@ s_series_add (hrw_detect_t *self, const char *unit, int64_t clock, const s_point
 static int
 s_series_chain (hrw_detect_t *self, const char *unit, int64_t clock, const s_point_t *delta)
 {
-    char chain[S_CHAIN_MAX][HRW_ID_MAX + 1];
+    char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
     size_t n = s_chain (self, unit, chain);
     int rc = s_series_add (self, S_COMPANY, clock, delta);
     for (size_t i = 0; !rc && i < n; i++)
@@ -586,63 +592,77 @@ s_note_exit (hrw_detect_t *self, int64_t clock)
     return mdb_put (s_txn (self), self->db_series, &k, &v, 0);
 }
 
-static int
-s_turnover_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
+int
+hrw_detect_unit_turnover (hrw_detect_t *self, const char *unit, int64_t clock,
+                          hrw_unit_turnover_t *t)
 {
     const hrw_detect_opts_t *o = &self->opts;
     int64_t w0 = clock - (int64_t) o->window_days * S_DAY_US;
     int64_t b0 = w0 - (int64_t) o->baseline_days * S_DAY_US;
-    s_point_t now, start, base, cnow, cstart, cbase;
+    s_point_t now, start, base, cstart, cbase;
     int64_t at;
     int rc = s_point_at (self, unit, clock, &now, &at);
     if (!rc) rc = s_point_at (self, unit, w0, &start, &at);
     if (!rc) rc = s_point_at (self, unit, b0, &base, &at);
     if (!rc) rc = s_point_at (self, S_COMPANY, w0, &cstart, &at);
     if (!rc) rc = s_point_at (self, S_COMPANY, b0, &cbase, &at);
-    if (!rc) rc = s_point_at (self, S_COMPANY, clock, &cnow, &at);
     if (rc)
         return rc;
-    uint64_t observed = now.voluntary - start.voluntary;
-    uint64_t regretted = now.regretted - start.regretted;
+    memset (t, 0, sizeof (*t));
+    t->headcount = now.headcount;
+    t->headcount_at_start = start.headcount;
+    t->observed = now.voluntary - start.voluntary;
+    t->regretted = now.regretted - start.regretted;
+    t->rif = now.rif - start.rif;
     double window_pd = now.person_days - start.person_days;
     double base_exits = (double) (start.voluntary - base.voluntary);
     double base_pd = start.person_days - base.person_days;
     double company_pd = cstart.person_days - cbase.person_days;
-    //  With no company history there is no baseline to compare with.
     double company_rate = company_pd > 0
         ? (double) (cstart.voluntary - cbase.voluntary) / company_pd: 0;
     //  Shrinkage: a unit's own rate, weighted by its person-days against
     //  prior_person_days of the company's rate.
     double rate = (base_exits + company_rate * o->prior_person_days)
                 / (base_pd + o->prior_person_days);
-    double expected = rate * window_pd;
+    t->expected = rate * window_pd;
+    t->annualised = window_pd > 0? (double) t->observed / window_pd * 365: 0;
+    t->baseline_annualised = rate * 365;
     //  Exits are judged only once a whole baseline period of them has been
     //  seen: before that, a rate would be measured over people but not over
     //  their exits, and every unit would look like a spike.
     int64_t first_exit = s_first_exit (self);
-    int judged = company_pd > 0 && first_exit != HRW_TIME_NONE && first_exit <= b0;
-    double p = judged? hrw_stats_poisson_sf (observed, expected): 1.0;
-    int64_t headcount = start.headcount > now.headcount? start.headcount: now.headcount;
-    int was = hrw_alerts_is_firing (self->alerts, K (TURNOVER_SPIKE), unit, NULL);
+    t->judged = company_pd > 0 && first_exit != HRW_TIME_NONE && first_exit <= b0;
+    t->p_value = t->judged? hrw_stats_poisson_sf (t->observed, t->expected): 1.0;
+    return 0;
+}
 
+static int
+s_turnover_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
+{
+    const hrw_detect_opts_t *o = &self->opts;
+    hrw_unit_turnover_t t;
+    int rc = hrw_detect_unit_turnover (self, unit, clock, &t);
+    if (rc)
+        return rc;
+    int64_t headcount = t.headcount_at_start > t.headcount? t.headcount_at_start: t.headcount;
+    int was = hrw_alerts_is_firing (self->alerts, K (TURNOVER_SPIKE), unit, NULL);
     hrw_alert_eval_t e;
     s_eval_init (&e, K (TURNOVER_SPIKE), unit, unit, trigger);
-    e.firing = was? p <= o->resolve_p
-                  : p < o->alpha && observed >= o->min_exits
+    e.firing = was? t.p_value <= o->resolve_p
+                  : t.p_value < o->alpha && t.observed >= o->min_exits
                         && headcount >= (int64_t) o->min_headcount;
-    e.observed = (double) observed;
-    e.expected = expected;
-    e.p_value = p;
-    s_detail (&e, "regretted_exits", (double) regretted);
-    s_detail (&e, "headcount", (double) now.headcount);
-    s_detail (&e, "annualised_rate", window_pd > 0? observed / window_pd * 365: 0);
-    s_detail (&e, "baseline_annualised_rate", rate * 365);
+    e.observed = (double) t.observed;
+    e.expected = t.expected;
+    e.p_value = t.p_value;
+    s_detail (&e, "regretted_exits", (double) t.regretted);
+    s_detail (&e, "headcount", (double) t.headcount);
+    s_detail (&e, "annualised_rate", t.annualised);
+    s_detail (&e, "baseline_annualised_rate", t.baseline_annualised);
     snprintf (e.summary, sizeof (e.summary),
               "%s: %llu voluntary exit%s in %u days (%llu regretted) against %.1f expected, "
-              "p=%.2g; headcount %lld", unit, (unsigned long long) observed, observed == 1? "": "s",
-              o->window_days,
-              (unsigned long long) regretted, expected, p, (long long) now.headcount);
-    (void) cnow;
+              "p=%.2g; headcount %lld", unit, (unsigned long long) t.observed,
+              t.observed == 1? "": "s", o->window_days, (unsigned long long) t.regretted,
+              t.expected, t.p_value, (long long) t.headcount);
     return s_update (self, &e, clock);
 }
 
@@ -699,7 +719,7 @@ s_turnover_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const char 
             return rc;
         if (d.voluntary && (rc = s_note_exit (self, clock)))
             return rc;
-        char chain[S_CHAIN_MAX][HRW_ID_MAX + 1];
+        char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
         size_t n = s_chain (self, was_unit, chain);
         for (size_t i = 0; !rc && d.voluntary && i < n; i++)
             rc = s_turnover_eval (self, chain[i], clock, ev->event_id);
@@ -939,4 +959,52 @@ hrw_detect_sweep (hrw_detect_t *self, int64_t clock)
         rc = hrw_alerts_each_firing (self->alerts, K (REDUCTION_IN_FORCE), s_sweep_one, &s);
     }
     return rc? rc: s.rc;
+}
+
+// ---------------------------------------------------------------------------
+// Reports for queries, outside write transactions
+
+int
+hrw_detect_unit_report (hrw_detect_t *self, const char *unit, int64_t clock,
+                        hrw_unit_turnover_t *t, uint32_t *critical, uint32_t *covered)
+{
+    void *txn;
+    int rc = hrw_store_read_begin (self->store, &txn);
+    if (rc)
+        return rc;
+    self->rtxn = hrw_store_txn (self->store)? NULL: txn;
+    rc = hrw_detect_unit_turnover (self, unit, clock, t);
+    s_bench_t b = { 0, 0 };
+    MDB_val k = { strlen (unit), (void *) unit }, v;
+    if (!rc && mdb_get (s_txn (self), self->db_bench, &k, &v) == 0 && v.mv_size == sizeof (b))
+        memcpy (&b, v.mv_data, sizeof (b));
+    *critical = b.critical;
+    *covered = b.covered;
+    self->rtxn = NULL;
+    hrw_store_read_end (self->store, txn);
+    return rc;
+}
+
+int
+hrw_detect_position_report (hrw_detect_t *self, const char *position, hrw_position_report_t *r)
+{
+    hrw_position_info_t p;
+    memset (r, 0, sizeof (*r));
+    int rc = hrw_store_position (self->store, position, &p);
+    if (rc)
+        return rc;
+    hrw_employee_info_t inc;
+    r->defined = p.defined;
+    r->critical = p.defined && p.critical;
+    snprintf (r->unit, sizeof (r->unit), "%s", p.unit);
+    snprintf (r->title, sizeof (r->title), "%s", p.title);
+    snprintf (r->incumbent, sizeof (r->incumbent), "%s", p.incumbent);
+    r->vacant = !*p.incumbent || hrw_store_employee (self->store, p.incumbent, &inc)
+             || inc.status != HRW_EMP_ACTIVE || strcmp (inc.position, position);
+    s_gap_ctx_t c = { self, position, p.incumbent, { 0 }, "", r };
+    if ((rc = hrw_store_nominations_each (self->store, position, s_gap_nominee, &c)))
+        return rc;
+    r->ready_now = c.by_readiness[HRWATCH__V1__READINESS__READINESS_READY_NOW];
+    r->gap = r->critical && r->ready_now < self->opts.min_ready_now;
+    return 0;
 }

@@ -62,4 +62,48 @@ int hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
 /*  Re-evaluates firing time-window alerts at clock_us. */
 int hrw_detect_sweep (hrw_detect_t *self, int64_t clock_us);
 
+typedef struct {
+    int64_t headcount;              //  At the clock
+    int64_t headcount_at_start;     //  At the start of the window
+    uint64_t observed;              //  Voluntary exits in the window
+    uint64_t regretted;             //  ... of which regretted
+    uint64_t rif;                   //  Exits in a reduction in force, in the window
+    double expected;                //  Voluntary exits expected in the window
+    double p_value;                 //  P(at least observed | expected)
+    double annualised;              //  Voluntary turnover in the window, per year
+    double baseline_annualised;     //  The (shrunk) baseline, per year
+    int judged;                     //  A full baseline period of exits exists
+} hrw_unit_turnover_t;
+
+/*  Turnover figures for a unit (and its subtree) at clock_us, inside a
+    transaction. */
+int hrw_detect_unit_turnover (hrw_detect_t *self, const char *unit, int64_t clock_us,
+                              hrw_unit_turnover_t *out);
+
+/*  The same from outside a transaction, with bench strength counts. */
+int hrw_detect_unit_report (hrw_detect_t *self, const char *unit, int64_t clock_us,
+                            hrw_unit_turnover_t *out, uint32_t *critical, uint32_t *covered);
+
+#define HRW_SUCCESSORS_MAX 32
+
+typedef struct {
+    char employee[HRW_ID_MAX + 1];
+    int readiness;                  //  Hrwatch__V1__Readiness
+    const char *why_not;            //  Why they do not count, or NULL
+} hrw_successor_t;
+
+typedef struct {
+    int defined, critical, vacant, gap;
+    char unit[HRW_ID_MAX + 1];
+    char title[256];
+    char incumbent[HRW_ID_MAX + 1];
+    uint32_t ready_now;             //  Eligible ready-now successors
+    hrw_successor_t successors[HRW_SUCCESSORS_MAX];   //  Active nominations
+    size_t n_successors;
+} hrw_position_report_t;
+
+/*  A position's incumbent, successors and gap state. 0 or MDB_NOTFOUND. */
+int hrw_detect_position_report (hrw_detect_t *self, const char *position,
+                                hrw_position_report_t *out);
+
 #endif

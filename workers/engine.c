@@ -73,6 +73,18 @@ hrw_engine_alerts (hrw_engine_t *self)
     return self->alerts;
 }
 
+hrw_detect_t *
+hrw_engine_detect (hrw_engine_t *self)
+{
+    return self->detect;
+}
+
+const hrw_engine_opts_t *
+hrw_engine_opts (hrw_engine_t *self)
+{
+    return &self->opts;
+}
+
 int
 hrw_engine_begin (hrw_engine_t *self, int64_t now_us)
 {

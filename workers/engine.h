@@ -55,4 +55,10 @@ void hrw_engine_abort (hrw_engine_t *self);
 /*  The alerts, for publishing and queries. */
 hrw_alerts_t *hrw_engine_alerts (hrw_engine_t *self);
 
+/*  The detectors, for queries. */
+hrw_detect_t *hrw_engine_detect (hrw_engine_t *self);
+
+/*  Thresholds in force. */
+const hrw_engine_opts_t *hrw_engine_opts (hrw_engine_t *self);
+
 #endif

@@ -1286,3 +1286,25 @@ hrw_store_surveys_each (hrw_store_t *self, const char *unit,
     s_survey_ctx_t c = { fn, arg };
     return s_pair_each (self, S_DB_SURVEYS, unit, s_survey_each, &c);
 }
+
+size_t
+hrw_store_unit_chain (hrw_store_t *self, const char *unit, char chain[][HRW_ID_MAX + 1])
+{
+    size_t n = 0;
+    if (!unit || !*unit)
+        return 0;
+    snprintf (chain[n++], HRW_ID_MAX + 1, "%s", unit);
+    while (n < HRW_CHAIN_MAX) {
+        hrw_unit_info_t u;
+        if (hrw_store_unit (self, chain[n - 1], &u) || !*u.parent)
+            break;
+        //  A parent loop (units redefined into a cycle) ends the walk.
+        int seen = 0;
+        for (size_t i = 0; i < n; i++)
+            seen |= !strcmp (chain[i], u.parent);
+        if (seen)
+            break;
+        snprintf (chain[n++], HRW_ID_MAX + 1, "%s", u.parent);
+    }
+    return n;
+}

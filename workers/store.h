@@ -204,6 +204,13 @@ int hrw_store_surveys_each (hrw_store_t *self, const char *unit,
                             void (*fn) (const char *cycle, const hrw_survey_info_t *, void *),
                             void *arg);
 
+#define HRW_CHAIN_MAX 16    //  Deepest org tree followed
+
+/*  The unit and its ancestors, nearest first, following parents (stopping
+    at a loop or HRW_CHAIN_MAX). Returns how many; 0 for "". */
+size_t hrw_store_unit_chain (hrw_store_t *self, const char *unit,
+                             char chain[][HRW_ID_MAX + 1]);
+
 /*  Point reads; each returns 0, or MDB_NOTFOUND when nothing is known. */
 int hrw_store_employee (hrw_store_t *self, const char *id, hrw_employee_info_t *out);
 int hrw_store_unit (hrw_store_t *self, const char *id, hrw_unit_info_t *out);
