@@ -538,6 +538,56 @@ test_silences_mute_publication_but_not_the_record (void **state)
     assert_null (strstr (out, "\"silenced\":true"));
 }
 
+static void
+test_unit_and_position_reports (void **state)
+{
+    fixture_t *f = *state;
+    char lines[8192] = "", line[400];
+    const char *events[] = {
+        "\"orgUnitDefined\":{\"unitId\":\"acme\"}",
+        "\"orgUnitDefined\":{\"unitId\":\"ops\",\"parentId\":\"acme\",\"name\":\"Operations\"}",
+        "\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\",\"positionId\":\"P-1\"}",
+        "\"hire\":{\"employeeId\":\"E-2\",\"unitId\":\"ops\"}",
+        "\"positionDefined\":{\"positionId\":\"P-1\",\"unitId\":\"ops\",\"title\":\"Head\","
+        "\"critical\":true,\"incumbentId\":\"E-1\"}",
+        "\"successorNominated\":{\"positionId\":\"P-1\",\"employeeId\":\"E-2\","
+        "\"readiness\":\"READINESS_READY_NOW\"}",
+        "\"successorNominated\":{\"positionId\":\"P-1\",\"employeeId\":\"E-3\","
+        "\"readiness\":\"READINESS_READY_1_2_YEARS\"}",
+    };
+    for (size_t i = 0; i < sizeof (events) / sizeof (events[0]); i++) {
+        snprintf (line, sizeof (line), "{\"eventId\":\"r-%zu\",\"occurredAt\":"
+                  "\"2025-02-%02zuT00:00:00Z\",\"source\":\"t\",%s}\n", i, i + 1, events[i]);
+        strcat (lines, line);
+    }
+    for (int i = 0; i < 8; i++) {
+        snprintf (line, sizeof (line), "{\"eventId\":\"sv-%d\",\"occurredAt\":"
+                  "\"2025-03-01T00:00:00Z\",\"source\":\"t\",\"surveyResponse\":{"
+                  "\"surveyCycleId\":\"Q1\",\"unitId\":\"%s\",\"engagement\":4,\"enps\":9}}\n",
+                  i, i < 6? "ops": "tiny");
+        strcat (lines, line);
+    }
+    s_publish_lines (f, lines);
+    char opts[600];
+    snprintf (opts, sizeof (opts), "--json --endpoint '%s'", f->control);
+    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch position P-1 %s", opts), 0);
+    s_expect_out ("\"critical\":true,\"incumbentId\":\"E-1\",\"readyNow\":1,");
+    assert_null (strstr (out, "\"gap\":true"));
+    s_expect_out ("{\"employeeId\":\"E-3\",\"readiness\":\"READINESS_READY_1_2_YEARS\","
+                  "\"notCountedBecause\":\"not known as an employee\"}");
+    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch unit ops %s", opts), 0);
+    s_expect_out ("\"unitPath\":[\"acme\",\"ops\"]");
+    s_expect_out ("\"headcount\":\"2\"");
+    s_expect_out ("\"criticalPositions\":1,\"coveredPositions\":1,\"benchStrength\":1.0");
+    s_expect_out ("\"reported\":true,\"respondents\":6,\"meanEngagement\":4.0,\"enps\":100.0");
+    //  Two respondents: the cycle is named, nothing else, not even the count.
+    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch unit tiny %s", opts), 0);
+    s_expect_out ("\"engagement\":[{\"surveyCycleId\":\"Q1\",\"firstResponseAt\":"
+                  "\"2025-03-01T00:00:00Z\"}]");
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch position P-404 %s", opts), 2);
+    s_expect_out ("no such position");
+}
+
 int
 main (void)
 {
@@ -559,6 +609,7 @@ main (void)
                                          setup, teardown),
         cmocka_unit_test_setup_teardown (test_silences_mute_publication_but_not_the_record, setup,
                                          teardown),
+        cmocka_unit_test_setup_teardown (test_unit_and_position_reports, setup, teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -38,6 +38,8 @@ s_usage (FILE *out)
              "  subscribe [PREFIX]  alert changes as JSON lines, caught up from --after SEQ\n"
              "  advance [TIME]   move the event-time clock (after a held-back replay)\n"
              "  silence add|list|remove  mute alerts for a fingerprint or a unit subtree\n"
+             "  unit UNIT        headcount, turnover against baseline, engagement, bench\n"
+             "  position POS     incumbent, successors by readiness, succession gap\n"
              "  version          print the version\n"
              "Run 'hrwatch COMMAND --help' for a command's options.\n");
 }
@@ -209,6 +211,109 @@ s_rejected (int argc, char **argv)
     return 0;
 }
 
+static void
+s_print_unit (const Hrwatch__V1__UnitReport *u)
+{
+    char when[48] = "-";
+    if (u->clock)
+        hrw_clock_format (hrw_clock_from_parts (u->clock->seconds, u->clock->nanos), when,
+                          sizeof (when));
+    printf ("unit              %s%s%s%s\n", u->unit_id, *u->name? " (": "", u->name,
+            *u->name? ")": "");
+    printf ("path              ");
+    for (size_t i = 0; i < u->n_unit_path; i++)
+        printf ("%s%s", i? " / ": "", u->unit_path[i]);
+    printf ("\nas of             %s (event time)\n", when);
+    printf ("headcount         %" PRId64 " (with the units below)\n", u->headcount);
+    printf ("voluntary exits   %" PRIu64 " in %u days (%" PRIu64 " regretted), %.1f expected",
+            u->voluntary_exits, u->window_days, u->regretted_exits, u->expected_exits);
+    if (u->turnover_judged)
+        printf (", p=%.2g\n", u->p_value);
+    else
+        printf (" (not judged: less than a baseline period of exit history)\n");
+    printf ("turnover          %.1f%% a year in the window, baseline %.1f%%\n",
+            u->turnover_annualised * 100, u->baseline_annualised * 100);
+    if (u->rif_exits)
+        printf ("reduction in force %" PRIu64 " exits in the window\n", u->rif_exits);
+    if (u->critical_positions)
+        printf ("bench strength    %u of %u critical positions have a ready-now successor "
+                "(%.0f%%)\n", u->covered_positions, u->critical_positions,
+                u->bench_strength * 100);
+    else
+        printf ("bench strength    no critical positions\n");
+    for (size_t i = 0; i < u->n_engagement; i++) {
+        const Hrwatch__V1__CycleEngagement *e = u->engagement[i];
+        if (e->reported)
+            printf ("engagement        %-10s %.2f of 5, eNPS %+.0f, %u respondents\n",
+                    e->survey_cycle_id, e->mean_engagement, e->enps, e->respondents);
+        else
+            printf ("engagement        %-10s not reported: too few respondents\n",
+                    e->survey_cycle_id);
+    }
+}
+
+static void
+s_print_position (const Hrwatch__V1__PositionReport *p)
+{
+    static const char *ready[] = { "-", "ready now", "ready in 1-2 years", "ready in 3+ years" };
+    printf ("position          %s%s%s%s\n", p->position_id, *p->title? " (": "", p->title,
+            *p->title? ")": "");
+    printf ("unit              %s\n", *p->unit_id? p->unit_id: "-");
+    printf ("critical          %s\n", p->critical? "yes": p->defined? "no": "not defined");
+    printf ("incumbent         %s%s\n", *p->incumbent_id? p->incumbent_id: "-",
+            p->vacant? " (vacant)": "");
+    for (int r = 1; r <= 3; r++)
+        for (size_t i = 0; i < p->n_successors; i++) {
+            const Hrwatch__V1__SuccessorEntry *e = p->successors[i];
+            if ((int) e->readiness == r)
+                printf ("successor         %-12s %s%s%s\n", e->employee_id, ready[r],
+                        e->counted? "": ", not counted: ", e->not_counted_because);
+        }
+    printf ("succession        %u ready now; %s\n", p->ready_now,
+            !p->critical? "not a critical position": p->gap? "GAP": "covered");
+}
+
+static int
+s_report (int argc, char **argv, int position)
+{
+    s_opts_t o = { 0 };
+    const char *usage = position? "usage: hrwatch position POSITION [--json] [--endpoint E]\n"
+                                : "usage: hrwatch unit UNIT [--json] [--endpoint E]\n";
+    if (argc < 2 || argv[1][0] == '-') {
+        fprintf (stderr, "%s", usage);
+        return EXIT_USAGE;
+    }
+    const char *id = argv[1];
+    int rc = s_parse (argc - 1, argv + 1, &o, usage);
+    if (rc)
+        return rc;
+    Hrwatch__V1__UnitRequest ur = HRWATCH__V1__UNIT_REQUEST__INIT;
+    Hrwatch__V1__PositionRequest pr = HRWATCH__V1__POSITION_REQUEST__INIT;
+    Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
+    if (position) {
+        pr.position_id = (char *) id;
+        req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_POSITION;
+        req.position = &pr;
+    }
+    else {
+        ur.unit_id = (char *) id;
+        req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_UNIT;
+        req.unit = &ur;
+    }
+    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o.endpoint, &req, o.timeout_ms);
+    const ProtobufCMessage *m = !resp? NULL: position? (ProtobufCMessage *) resp->position
+                                                      : (ProtobufCMessage *) resp->unit;
+    if (m && o.json)
+        hrw_client_print_json (hrw_pbjson_decode (m));
+    else if (m && position)
+        s_print_position (resp->position);
+    else if (m)
+        s_print_unit (resp->unit);
+    if (resp)
+        hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    return m? 0: 2;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -231,6 +336,10 @@ main (int argc, char **argv)
         return hrw_advance_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "silence"))
         return hrw_silence_main (argc - 1, argv + 1);
+    if (!strcmp (cmd, "unit"))
+        return s_report (argc - 1, argv + 1, 0);
+    if (!strcmp (cmd, "position"))
+        return s_report (argc - 1, argv + 1, 1);
     if (!strcmp (cmd, "version") || !strcmp (cmd, "--version")) {
         printf ("hrwatch %s\n", HRW_VERSION);
         return 0;

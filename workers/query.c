@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <lmdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hrwatch/v1/control.pb-c.h"
@@ -282,6 +283,173 @@ done:
     return 0;
 }
 
+typedef struct {
+    hrw_arena_t *arena;
+    const hrw_detect_opts_t *opts;
+    Hrwatch__V1__CycleEngagement **items;
+    size_t n, cap;
+    int oom;
+} s_cycles_ctx_t;
+
+static void
+s_collect_cycle (const char *cycle, const hrw_survey_info_t *info, void *arg)
+{
+    s_cycles_ctx_t *c = arg;
+    if (c->n == c->cap) {
+        size_t cap = c->cap? c->cap * 2: 16;
+        Hrwatch__V1__CycleEngagement **items = hrw_arena_alloc (c->arena, cap * sizeof (*items));
+        if (!items) {
+            c->oom = 1;
+            return;
+        }
+        if (c->n)
+            memcpy (items, c->items, c->n * sizeof (*items));
+        c->items = items;
+        c->cap = cap;
+    }
+    Hrwatch__V1__CycleEngagement *e = hrw_arena_alloc (c->arena, sizeof (*e));
+    char *id = s_copy (c->arena, cycle);
+    if (!e || !id) {
+        c->oom = 1;
+        return;
+    }
+    hrwatch__v1__cycle_engagement__init (e);
+    e->survey_cycle_id = id;
+    e->first_response_at = s_timestamp (c->arena, info->first_us);
+    //  Nothing about a group below the anonymity threshold, not its size.
+    e->reported = info->responses >= c->opts->min_respondents;
+    if (e->reported) {
+        double sum = 0, promoters = info->enps[9] + info->enps[10], detractors = 0;
+        for (int i = 0; i < 5; i++)
+            sum += (double) info->engagement[i] * (i + 1);
+        for (int i = 0; i <= 6; i++)
+            detractors += info->enps[i];
+        e->respondents = info->responses;
+        e->mean_engagement = sum / info->responses;
+        if (info->enps_responses >= c->opts->min_respondents)
+            e->enps = 100.0 * (promoters - detractors) / info->enps_responses;
+    }
+    c->items[c->n++] = e;
+}
+
+static int
+s_cmp_cycles (const void *a, const void *b)
+{
+    const Hrwatch__V1__CycleEngagement *x = *(Hrwatch__V1__CycleEngagement *const *) a;
+    const Hrwatch__V1__CycleEngagement *y = *(Hrwatch__V1__CycleEngagement *const *) b;
+    int64_t tx = x->first_response_at? x->first_response_at->seconds: 0;
+    int64_t ty = y->first_response_at? y->first_response_at->seconds: 0;
+    return tx < ty? -1: tx > ty? 1: strcmp (x->survey_cycle_id, y->survey_cycle_id);
+}
+
+static int
+s_unit (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__UnitRequest *req,
+        hrw_arena_t *arena, Hrwatch__V1__ControlResponse *resp)
+{
+    Hrwatch__V1__UnitReport *u = hrw_arena_alloc (arena, sizeof (*u));
+    char (*chain)[HRW_ID_MAX + 1] = hrw_arena_alloc (arena, HRW_CHAIN_MAX * (HRW_ID_MAX + 1));
+    if (!u || !chain)
+        return -1;
+    hrwatch__v1__unit_report__init (u);
+    hrw_unit_info_t info;
+    int known = hrw_store_unit (store, req->unit_id, &info) == 0;
+    hrw_counters_t c;
+    hrw_store_counters (store, &c);
+    if (c.clock_us == HRW_TIME_NONE) {
+        resp->error = (char *) "the event-time clock has not started: no events yet";
+        return 0;
+    }
+    hrw_unit_turnover_t t;
+    uint32_t critical, covered;
+    const hrw_engine_opts_t *o = hrw_engine_opts (engine);
+    int rc = hrw_detect_unit_report (hrw_engine_detect (engine), req->unit_id, c.clock_us, &t,
+                                     &critical, &covered);
+    if (rc) {
+        resp->error = (char *) hrw_store_strerror (rc);
+        return 0;
+    }
+    u->unit_id = req->unit_id;
+    u->name = known? s_copy (arena, info.name): (char *) "";
+    size_t n = hrw_store_unit_chain (store, req->unit_id, chain);
+    u->unit_path = hrw_arena_alloc (arena, (n + 1) * sizeof (char *));
+    if (!u->unit_path || !u->name)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        u->unit_path[i] = chain[n - 1 - i];
+    u->n_unit_path = n;
+    u->clock = s_timestamp (arena, c.clock_us);
+    u->headcount = t.headcount;
+    u->window_days = o->detect.window_days;
+    u->voluntary_exits = t.observed;
+    u->expected_exits = t.expected;
+    u->p_value = t.p_value;
+    u->regretted_exits = t.regretted;
+    u->rif_exits = t.rif;
+    u->turnover_annualised = t.annualised;
+    u->baseline_annualised = t.baseline_annualised;
+    u->turnover_judged = t.judged;
+    u->critical_positions = critical;
+    u->covered_positions = covered;
+    u->bench_strength = critical? (double) covered / critical: 0;
+    s_cycles_ctx_t cc = { arena, &o->detect, NULL, 0, 0, 0 };
+    if ((rc = hrw_store_surveys_each (store, req->unit_id, s_collect_cycle, &cc))) {
+        resp->error = (char *) hrw_store_strerror (rc);
+        return 0;
+    }
+    if (cc.oom)
+        return -1;
+    if (cc.n)
+        qsort (cc.items, cc.n, sizeof (*cc.items), s_cmp_cycles);
+    u->engagement = cc.items;
+    u->n_engagement = cc.n;
+    resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_UNIT;
+    resp->unit = u;
+    return 0;
+}
+
+static int
+s_position (hrw_engine_t *engine, const Hrwatch__V1__PositionRequest *req, hrw_arena_t *arena,
+            Hrwatch__V1__ControlResponse *resp)
+{
+    hrw_position_report_t *r = hrw_arena_alloc (arena, sizeof (*r));
+    Hrwatch__V1__PositionReport *p = hrw_arena_alloc (arena, sizeof (*p));
+    if (!r || !p)
+        return -1;
+    int rc = hrw_detect_position_report (hrw_engine_detect (engine), req->position_id, r);
+    if (rc) {
+        resp->error = rc == MDB_NOTFOUND? (char *) "no such position"
+                                         : (char *) hrw_store_strerror (rc);
+        return 0;
+    }
+    hrwatch__v1__position_report__init (p);
+    p->position_id = req->position_id;
+    p->defined = r->defined;
+    p->unit_id = r->unit;
+    p->title = r->title;
+    p->critical = r->critical;
+    p->incumbent_id = r->incumbent;
+    p->vacant = r->vacant;
+    p->ready_now = r->ready_now;
+    p->gap = r->gap;
+    p->successors = hrw_arena_alloc (arena, (r->n_successors + 1) * sizeof (void *));
+    Hrwatch__V1__SuccessorEntry *e = hrw_arena_alloc (arena, (r->n_successors + 1) * sizeof (*e));
+    if (!p->successors || !e)
+        return -1;
+    for (size_t i = 0; i < r->n_successors; i++) {
+        hrwatch__v1__successor_entry__init (&e[i]);
+        e[i].employee_id = r->successors[i].employee;
+        e[i].readiness = r->successors[i].readiness;
+        e[i].counted = r->successors[i].why_not == NULL;
+        e[i].not_counted_because = (char *) (r->successors[i].why_not? r->successors[i].why_not
+                                                                     : "");
+        p->successors[i] = &e[i];
+    }
+    p->n_successors = r->n_successors;
+    resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_POSITION;
+    resp->position = p;
+    return 0;
+}
+
 int
 hrw_query_handle (hrw_store_t *store, hrw_engine_t *engine, const uint8_t *req, size_t len,
                   hrw_buf_t *out)
@@ -304,6 +472,10 @@ hrw_query_handle (hrw_store_t *store, hrw_engine_t *engine, const uint8_t *req, 
         rc = s_alerts (engine, r->alerts, arena, &resp);
     else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_SILENCE)
         rc = s_silence (engine, r->silence, arena, &resp);
+    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_UNIT)
+        rc = s_unit (store, engine, r->unit, arena, &resp);
+    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_POSITION)
+        rc = s_position (engine, r->position, arena, &resp);
     else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_ADVANCE) {
         s_advance (store, engine, r->advance, &resp);
         Hrwatch__V1__StatusRequest plain = HRWATCH__V1__STATUS_REQUEST__INIT;
