@@ -102,10 +102,16 @@ h_run (char *out, size_t cap, int want_stderr, const char *fmt, ...)
 pid_t
 h_daemon_start (const char *config, const char *control_endpoint)
 {
+    return h_daemon_start_with (config, control_endpoint, NULL);
+}
+
+pid_t
+h_daemon_start_with (const char *config, const char *control_endpoint, const char *flag)
+{
     pid_t pid = fork ();
     assert_true (pid >= 0);
     if (pid == 0) {
-        execl (HRW_BIN_DIR "/hrwatchd", "hrwatchd", "--foreground", "--config", config,
+        execl (HRW_BIN_DIR "/hrwatchd", "hrwatchd", "--foreground", "--config", config, flag,
                (char *) NULL);
         _exit (127);
     }

@@ -35,9 +35,10 @@ void h_batch (hrw_buf_t *frame, const char *batch_id, hrw_buf_t *events, size_t 
 int h_run (char *out, size_t cap, int want_stderr, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
 
-/*  Starts hrwatchd --foreground with the config file; returns its pid once
-    it answers on control_endpoint. */
+/*  Starts hrwatchd --foreground with the config file (and one more flag,
+    or NULL); returns its pid once it answers on control_endpoint. */
 pid_t h_daemon_start (const char *config, const char *control_endpoint);
+pid_t h_daemon_start_with (const char *config, const char *control_endpoint, const char *flag);
 
 /*  Sends sig and waits for the daemon; returns its exit status (128+sig if
     killed). */

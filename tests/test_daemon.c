@@ -55,6 +55,18 @@ setup_small_frames (void **state)
     return 0;
 }
 
+//  A daemon replaying history: its clock never follows the wall clock.
+static int
+setup_replay (void **state)
+{
+    fixture_t *f = calloc (1, sizeof (*f));
+    h_tempdir (f->dir, sizeof (f->dir));
+    h_config (f->dir, NULL, f->config, f->ingest, f->push, f->control);
+    f->daemon = h_daemon_start_with (f->config, f->control, "--replay");
+    *state = f;
+    return 0;
+}
+
 static int
 teardown (void **state)
 {
@@ -588,6 +600,86 @@ test_unit_and_position_reports (void **state)
     s_expect_out ("no such position");
 }
 
+static int
+s_in (json_t *list, const char *id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach (list, i, v)
+        if (!strcmp (json_string_value (v), id))
+            return 1;
+    return 0;
+}
+
+//  The generator injects known scenarios into a quiet history and writes
+//  what they should cause; a replay must raise exactly that: each expected
+//  alert, fired and resolved by the events the truth names, and no alert
+//  the truth does not allow.
+static void
+test_injected_scenarios_are_detected_and_nothing_else (void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatch-gen --employees 600 --years 3 --seed 11 "
+                             "--scenarios %s/truth.jsonl --out %s/events.jsonl", f->dir, f->dir), 0);
+    char file[600], log[600];
+    snprintf (file, sizeof (file), "%s/events.jsonl", f->dir);
+    assert_int_equal (s_publish (f, file, "--quiet"), 0);
+    snprintf (log, sizeof (log), "%s/alerts.jsonl", f->dir);
+    assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatch subscribe --for 1 --endpoint '%s' "
+                             "--alerts-endpoint ipc://%s/alerts.sock > %s", f->control, f->dir,
+                             log), 0);
+    char truth_path[600], line[8192];
+    snprintf (truth_path, sizeof (truth_path), "%s/truth.jsonl", f->dir);
+    FILE *tf = fopen (truth_path, "r");
+    assert_non_null (tf);
+    json_t *truth = json_array ();
+    while (fgets (line, sizeof (line), tf))
+        json_array_append_new (truth, json_loads (line, 0, NULL));
+    fclose (tf);
+    assert_int_equal (json_array_size (truth), 9);
+    FILE *lf = fopen (log, "r");
+    assert_non_null (lf);
+    int fired_expected = 0, resolved_expected = 0, changes = 0;
+    while (fgets (line, sizeof (line), lf)) {
+        json_t *a = json_loads (line, 0, NULL);
+        assert_non_null (a);
+        changes++;
+        const char *fp = json_string_value (json_object_get (a, "fingerprint"));
+        const char *state_ = json_string_value (json_object_get (a, "state"));
+        json_t *trig = json_object_get (a, "triggerEventId");
+        const char *trigger = trig? json_string_value (trig): "";
+        int firing = !strcmp (state_, "ALERT_STATE_FIRING");
+        json_t *match = NULL, *t;
+        size_t i;
+        json_array_foreach (truth, i, t)
+            if (!strcmp (json_string_value (json_object_get (t, "fingerprint")), fp))
+                match = t;
+        if (!match || !strcmp (json_string_value (json_object_get (match, "expect")), "none"))
+            fail_msg ("alert not caused by any scenario: %s", line);
+        if (strcmp (json_string_value (json_object_get (match, "expect")), "fire"))
+            continue;
+        json_t *ids = json_object_get (match, firing? "fire_triggers": "resolve_triggers");
+        if (firing) {
+            if (!s_in (ids, trigger))
+                fail_msg ("%s fired on %s, not on a scenario event", fp, trigger);
+            fired_expected++;
+        }
+        else if (ids) {
+            if (!s_in (ids, trigger))
+                fail_msg ("%s resolved on %s, not on the scenario event", fp, trigger);
+            resolved_expected++;
+        }
+        else
+            resolved_expected++;   //  Resolved as its window slid past
+        json_decref (a);
+    }
+    fclose (lf);
+    assert_int_equal (fired_expected, 3);      //  Spike, gap, engagement drop
+    assert_int_equal (resolved_expected, 3);
+    assert_true (changes >= 6);
+    json_decref (truth);
+}
+
 int
 main (void)
 {
@@ -610,6 +702,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_silences_mute_publication_but_not_the_record, setup,
                                          teardown),
         cmocka_unit_test_setup_teardown (test_unit_and_position_reports, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_injected_scenarios_are_detected_and_nothing_else,
+                                         setup_replay, teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -34,6 +34,7 @@ typedef struct {
     int position;       //  Held position, or -1
     int mentor;         //  Current mentor, or -1
     int64_t mentor_end; //  When the mentoring ends
+    int keep;           //  Quiet background: never leaves on its own
 } s_emp_t;
 
 typedef struct {
@@ -82,6 +83,7 @@ typedef struct {
     int64_t last_t;         //  Time of the last event emitted
     long seq;               //  Events emitted
     int stopped;            //  max_events reached
+    FILE *truth;            //  --scenarios: quiet background, ground truth here
     //  Ground truth of what was emitted
     long t_active, t_exited, t_units, t_positions, t_critical, t_nominations, t_mentorships,
         t_responses;
@@ -423,6 +425,7 @@ s_hire (s_gen_t *g, int team, int position)
     int e = s_new_emp (g, team, position >= 0? 5 + s_below (g, 3): 1 + s_below (g, 4));
     g->emps[e].active = 1;
     g->emps[e].position = position;
+    g->emps[e].keep = position >= 0;
     s_join_team (g, e, team);
     if (position >= 0)
         g->positions[position].incumbent = e;
@@ -454,9 +457,14 @@ s_nominate (s_gen_t *g, int p)
             if (dup)
                 continue;
             pos->nominees[k] = e;
-            s_emit_nomination (g, p, e, 1, 1 + s_below (g, 3));
+            //  A quiet background has one ready-now successor per role,
+            //  who stays.
+            g->emps[e].keep = g->truth != NULL;
+            s_emit_nomination (g, p, e, 1, g->truth? 1: 1 + s_below (g, 3));
             break;
         }
+        if (g->truth)
+            break;
     }
 }
 
@@ -591,6 +599,183 @@ s_survey (s_gen_t *g, const char *cycle)
     }
 }
 
+// ---------------------------------------------------------------------------
+// Scenarios: a quiet, deterministic background with known events injected,
+// and the alerts they should (and should not) cause written down.
+
+#define S_ID_LIST 64
+
+typedef struct {
+    long ids[S_ID_LIST];    //  Event sequence numbers
+    int n;
+} s_ids_t;
+
+static void
+s_note_id (s_gen_t *g, s_ids_t *ids)
+{
+    if (ids->n < S_ID_LIST && !g->stopped)
+        ids->ids[ids->n++] = g->seq;
+}
+
+static void
+s_truth_ids (s_gen_t *g, const char *name, const s_ids_t *ids)
+{
+    fprintf (g->truth, ",\"%s\":[", name);
+    for (int i = 0; i < ids->n; i++)
+        fprintf (g->truth, "%s\"gen%" PRIu64 "-%ld\"", i? ",": "", g->seed, ids->ids[i]);
+    fprintf (g->truth, "]");
+}
+
+static void
+s_truth (s_gen_t *g, const char *scenario, const char *expect, const char *kind,
+         const char *subject, const s_ids_t *fire, const s_ids_t *resolve)
+{
+    fprintf (g->truth, "{\"scenario\":\"%s\",\"expect\":\"%s\",\"fingerprint\":\"%s/%s\"",
+             scenario, expect, kind, subject);
+    if (fire)
+        s_truth_ids (g, "fire_triggers", fire);
+    if (resolve)
+        s_truth_ids (g, "resolve_triggers", resolve);
+    fprintf (g->truth, "}\n");
+}
+
+//  Alerts a scenario may also raise higher up: its unit's ancestors.
+static void
+s_truth_ancestors (s_gen_t *g, const char *scenario, const char *kind, int unit)
+{
+    for (int u = g->units[unit].parent; u >= 0; u = g->units[u].parent)
+        s_truth (g, scenario, "allow", kind, g->units[u].id, NULL, NULL);
+}
+
+//  The first member of a team the background may let go, or -1.
+static int
+s_leaver (s_gen_t *g, int team)
+{
+    s_team_t *t = &g->teams[team];
+    for (int i = 0; i < t->n; i++)
+        if (!g->emps[t->members[i]].keep)
+            return t->members[i];
+    return -1;
+}
+
+//  Each team loses one person every 300 days, teams 37 days apart, and
+//  hires back within two weeks: turnover of about 10% a year, never three
+//  exits in a month anywhere.
+static void
+s_day_team_quiet (s_gen_t *g, int t, int d)
+{
+    s_team_t *tm = &g->teams[t];
+    int e;
+    if ((d + 37 * t) % 300 == 0 && (e = s_leaver (g, t)) >= 0)
+        s_exit (g, e, 1);
+    if (tm->n < tm->target && d % 14 == t % 14)
+        s_hire (g, t, -1);
+}
+
+//  Everyone answers; engagement averages 4.0 and eNPS +25 in every team,
+//  except the team and cycle given, which drop to 3.0 and -100.
+static void
+s_survey_quiet (s_gen_t *g, const char *cycle, int low_team, int note_team, s_ids_t *ids)
+{
+    static const int score[4] = { 4, 4, 5, 3 }, nps[4] = { 8, 9, 7, 8 };
+    for (int t = 0; t < g->n_teams; t++)
+        for (int i = 0; i < g->teams[t].n; i++) {
+            int low = t == low_team;
+            s_emit_survey (g, cycle, t, score[i % 4] - low, nps[i % 4] - 3 * low);
+            if (t == note_team)
+                s_note_id (g, ids);
+        }
+}
+
+typedef struct {
+    int spike_team, rise_team, drop_team, gap_position;
+    s_ids_t spike, gap_open, gap_close, drop, drop_next;
+} s_scenarios_t;
+
+static void
+s_scenario_day (s_gen_t *g, s_scenarios_t *sc, int d)
+{
+    int e;
+    //  A spike: five voluntary exits in nine days.
+    if (d >= 500 && d <= 508 && d % 2 == 0 && (e = s_leaver (g, sc->spike_team)) >= 0) {
+        s_exit (g, e, 1);
+        s_note_id (g, &sc->spike);
+    }
+    //  A slow rise: exits coming closer together, never three in a month.
+    static const int rise[] = { 420, 510, 585, 645, 695, 735 };
+    for (size_t i = 0; i < sizeof (rise) / sizeof (rise[0]); i++)
+        if (d == rise[i] && (e = s_leaver (g, sc->rise_team)) >= 0)
+            s_exit (g, e, 1);
+    //  A gap opened (the only ready-now successor leaves) and closed (a new
+    //  one is nominated) forty days later.
+    s_pos_t *pos = &g->positions[sc->gap_position];
+    if (d == 600 && pos->nominees[0] >= 0) {
+        s_exit (g, pos->nominees[0], 1);
+        s_note_id (g, &sc->gap_open);
+        pos->nominees[0] = -1;
+    }
+    if (d == 640) {
+        s_nominate (g, sc->gap_position);
+        s_note_id (g, &sc->gap_close);
+    }
+}
+
+static void
+s_write_truth (s_gen_t *g, s_scenarios_t *sc)
+{
+    const char *spike = g->units[g->teams[sc->spike_team].unit].id;
+    s_truth (g, "turnover spike", "fire", "turnover_spike", spike, &sc->spike, NULL);
+    s_truth_ancestors (g, "turnover spike", "turnover_spike", g->teams[sc->spike_team].unit);
+    s_truth (g, "slow rise", "none", "turnover_spike",
+             g->units[g->teams[sc->rise_team].unit].id, NULL, NULL);
+    char pid[16];
+    s_pos_id (sc->gap_position, pid, sizeof (pid));
+    s_truth (g, "gap opened and closed", "fire", "succession_gap", pid, &sc->gap_open,
+             &sc->gap_close);
+    s_truth (g, "gap opened and closed", "allow", "bench_strength",
+             g->units[g->positions[sc->gap_position].unit].id, NULL, NULL);
+    s_truth_ancestors (g, "gap opened and closed", "bench_strength",
+                       g->positions[sc->gap_position].unit);
+    char subject[128];
+    snprintf (subject, sizeof (subject), "%s/cycle-07",
+              g->units[g->teams[sc->drop_team].unit].id);
+    s_truth (g, "engagement drop", "fire", "engagement_drop", subject, &sc->drop,
+             &sc->drop_next);
+}
+
+static void s_initial (s_gen_t *g);
+
+static void
+s_simulate_scenarios (s_gen_t *g)
+{
+    s_scenarios_t sc;
+    memset (&sc, 0, sizeof (sc));
+    sc.spike_team = 3 % g->n_teams;
+    sc.rise_team = 7 % g->n_teams;
+    sc.drop_team = 11 % g->n_teams;
+    s_initial (g);
+    for (int p = 0; p < g->n_positions; p++)
+        if (g->positions[p].critical && g->positions[p].nominees[0] >= 0) {
+            sc.gap_position = p;
+            break;
+        }
+    for (int d = 0; d < g->years * 365 && !g->stopped; d++) {
+        g->now = g->start_us + d * S_DAY_US;
+        for (int t = 0; t < g->n_teams; t++)
+            s_day_team_quiet (g, t, d);
+        s_scenario_day (g, &sc, d);
+        if (d % 91 == 45) {
+            char cycle[16];
+            int n = d / 91 + 1;
+            snprintf (cycle, sizeof (cycle), "cycle-%02d", n);
+            //  Cycle 7 drops in one team; cycle 8's answers supersede it.
+            s_survey_quiet (g, cycle, n == 7? sc.drop_team: -1,
+                            n == 7 || n == 8? sc.drop_team: -1, n == 7? &sc.drop: &sc.drop_next);
+        }
+    }
+    s_write_truth (g, &sc);
+}
+
 static void
 s_initial (s_gen_t *g)
 {
@@ -608,15 +793,15 @@ s_initial (s_gen_t *g)
         g->now -= g->now % S_DAY_US;
         s_hire (g, i % g->n_teams, -1);
     }
-    //  Role holders are hired, then the HRIS exports its positions with
-    //  their incumbents, then the succession plan.
+    //  Role holders are hired, then the HRIS exports its succession plan and
+    //  its positions with their incumbents, a role's nominees first.
     for (int p = 0; p < g->n_positions; p++)
         s_hire (g, s_team_for (g, g->positions[p].unit), p);
-    for (int p = 0; p < g->n_positions; p++)
-        s_emit_position (g, p);
-    for (int p = 0; p < g->n_positions; p++)
+    for (int p = 0; p < g->n_positions; p++) {
         if (g->positions[p].critical)
             s_nominate (g, p);
+        s_emit_position (g, p);
+    }
 }
 
 static void
@@ -666,7 +851,11 @@ s_usage (FILE *out)
 {
     fprintf (out, "usage: hrwatch-gen [--employees N] [--years Y] [--seed S] [--start DATE]\n"
                   "                   [--events N] [--out FILE] [--summary FILE]\n"
-                  "  Writes a synthetic company history as hrwatch.v1.Event JSON lines.\n");
+                  "                   [--scenarios TRUTH]\n"
+                  "  Writes a synthetic company history as hrwatch.v1.Event JSON lines.\n"
+                  "  --scenarios: a quiet, deterministic background with a turnover spike, a\n"
+                  "  slow rise, a succession gap opened and closed and an engagement drop\n"
+                  "  injected; TRUTH gets the alerts they should cause, as JSON lines.\n");
 }
 
 int
@@ -677,6 +866,7 @@ main (int argc, char **argv)
         { "seed", required_argument, NULL, 's' }, { "start", required_argument, NULL, 'd' },
         { "events", required_argument, NULL, 'e' }, { "out", required_argument, NULL, 'o' },
         { "summary", required_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' },
+        { "scenarios", required_argument, NULL, 'T' },
         { NULL, 0, NULL, 0 }
     };
     s_gen_t g;
@@ -687,7 +877,7 @@ main (int argc, char **argv)
     g.out = stdout;
     const char *start = "2023-01-02", *summary = NULL;
     int c;
-    while ((c = getopt_long (argc, argv, "n:y:s:d:e:o:S:h", opts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "n:y:s:d:e:o:S:T:h", opts, NULL)) != -1) {
         switch (c) {
             case 'n': g.employees = atoi (optarg); break;
             case 'y': g.years = atoi (optarg); break;
@@ -701,6 +891,12 @@ main (int argc, char **argv)
                 }
                 break;
             case 'S': summary = optarg; break;
+            case 'T':
+                if (!(g.truth = fopen (optarg, "w"))) {
+                    perror (optarg);
+                    return 2;
+                }
+                break;
             case 'h': s_usage (stdout); return 0;
             default: s_usage (stderr); return 64;
         }
@@ -714,11 +910,16 @@ main (int argc, char **argv)
     g.start_us = hrw_clock_from_parts (secs, 0);
     g.rng = g.seed * 0x2545f4914f6cdd1dULL + 1;
     s_build_org (&g);
-    s_simulate (&g);
+    if (g.truth)
+        s_simulate_scenarios (&g);
+    else
+        s_simulate (&g);
     if (summary)
         s_write_summary (&g, summary);
     if (g.out != stdout)
         fclose (g.out);
+    if (g.truth)
+        fclose (g.truth);
     for (int t = 0; t < g.n_teams; t++)
         free (g.teams[t].members);
     free (g.teams);
