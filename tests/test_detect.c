@@ -27,20 +27,26 @@ typedef struct {
     hrw_engine_t *engine;
     seen_t seen[MAX_SEEN];      //  Every change published, in order
     size_t n_seen;
-    int next_id;                //  For event ids
+    int64_t wall_us;            //  The wall clock the engine is shown (live tests)
 } fixture_t;
 
 static void
-s_open (fixture_t *f, int64_t lateness_us)
+s_open_mode (fixture_t *f, int64_t lateness_us, int replay)
 {
     hrw_store_opts_t o = { f->dir, 1 << 20, 0, 100, 1024 };
     assert_int_equal (hrw_store_open (&o, &f->store), 0);
     hrw_engine_opts_t eo;
     hrw_engine_defaults (&eo);
-    eo.replay = 1;
+    eo.replay = replay;
     eo.lateness_us = lateness_us;
     f->engine = hrw_engine_new (f->store, &eo);
     assert_non_null (f->engine);
+}
+
+static void
+s_open (fixture_t *f, int64_t lateness_us)
+{
+    s_open_mode (f, lateness_us, 1);
 }
 
 static int
@@ -103,7 +109,7 @@ s_event (fixture_t *f, const char *id, const char *when, const char *body)
     assert_int_equal (hrw_engine_accept (f->engine, ev, raw.data, raw.len,
                                          hrw_hash_message (&ev->base), &result), 0);
     assert_int_equal (result, HRW_APPLIED);
-    assert_int_equal (hrw_engine_settle (f->engine, 0), 0);
+    assert_int_equal (hrw_engine_settle (f->engine, f->wall_us), 0);
     assert_int_equal (hrw_engine_commit (f->engine), 0);
     s_collect (f);
     hrwatch__v1__event__free_unpacked (ev, NULL);
@@ -463,6 +469,44 @@ test_shuffled_replay_gives_the_same_alerts (void **state)
     teardown ((void **) &g);
 }
 
+static void
+s_tick (fixture_t *f, const char *wall)
+{
+    int64_t sec;
+    int32_t ns;
+    assert_int_equal (hrw_clock_parse (wall, &sec, &ns), 0);
+    f->wall_us = hrw_clock_from_parts (sec, ns);
+    assert_int_equal (hrw_engine_begin (f->engine, f->wall_us), 0);
+    assert_int_equal (hrw_engine_settle (f->engine, f->wall_us), 0);
+    assert_int_equal (hrw_engine_commit (f->engine), 0);
+    s_collect (f);
+}
+
+//  Live, the clock follows the wall clock: a time-window alert resolves
+//  when nothing more happens, on the day its window empties.
+static void
+test_live_clock_resolves_without_events (void **state)
+{
+    fixture_t *f = *state;
+    hrw_engine_destroy (&f->engine);
+    hrw_store_destroy (&f->store);
+    s_open_mode (f, 3600 * HRW_US_PER_SEC, 0);
+    size_t at = 0;
+    s_hire_many (f, "wh", 1, 3, "2024-09-01T00:00:00Z");
+    s_tick (f, "2024-10-01T12:00:00Z");
+    s_exit (f, 1, "2024-10-01T09:00:00Z", "\"type\":\"EXIT_TYPE_INVOLUNTARY\",\"reductionInForce\":true");
+    s_expect (f, &at, "reduction_in_force/wh", "firing", "x-1", NULL);
+    s_tick (f, "2024-10-20T00:00:00Z");
+    s_expect_nothing_more (f, at);
+    s_tick (f, "2024-11-15T00:00:00Z");
+    s_expect (f, &at, "reduction_in_force/wh", "resolved", "", NULL);
+    //  The exit at 09:00 arrived after the clock had reached 11:00 (the
+    //  wall clock less an hour's lateness): a late event counts from the
+    //  clock, so it leaves the 30-day window at the first midnight after
+    //  31 October 11:00.
+    assert_string_equal (f->seen[at - 1].changed, "2024-11-01T00:00:00Z");
+}
+
 int
 main (void)
 {
@@ -476,6 +520,7 @@ main (void)
                                          teardown),
         cmocka_unit_test_setup_teardown (test_shuffled_replay_gives_the_same_alerts, setup,
                                          teardown),
+        cmocka_unit_test_setup_teardown (test_live_clock_resolves_without_events, setup, teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
