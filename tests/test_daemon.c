@@ -656,8 +656,10 @@ test_injected_scenarios_are_detected_and_nothing_else (void **state)
                 match = t;
         if (!match || !strcmp (json_string_value (json_object_get (match, "expect")), "none"))
             fail_msg ("alert not caused by any scenario: %s", line);
-        if (strcmp (json_string_value (json_object_get (match, "expect")), "fire"))
+        if (strcmp (json_string_value (json_object_get (match, "expect")), "fire")) {
+            json_decref (a);
             continue;
+        }
         json_t *ids = json_object_get (match, firing? "fire_triggers": "resolve_triggers");
         if (firing) {
             if (!s_in (ids, trigger))
