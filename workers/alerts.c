@@ -130,24 +130,6 @@ s_unit_path (hrw_alerts_t *self, const char *unit_id, char path[][HRW_ID_MAX + 1
     return n;
 }
 
-static Google__Protobuf__Timestamp *
-s_ts (hrw_arena_t *arena, int64_t us)
-{
-    if (us == HRW_TIME_NONE)
-        return NULL;
-    Google__Protobuf__Timestamp *t = hrw_arena_alloc (arena, sizeof (*t));
-    if (!t)
-        return NULL;
-    google__protobuf__timestamp__init (t);
-    t->seconds = us / HRW_US_PER_SEC;
-    t->nanos = (int32_t) (us % HRW_US_PER_SEC) * 1000;
-    if (t->nanos < 0) {
-        t->seconds--;
-        t->nanos += 1000000000;
-    }
-    return t;
-}
-
 static char *
 s_topic (hrw_alerts_t *self, const hrw_alert_eval_t *e, char **path, size_t n_path)
 {
@@ -377,7 +359,7 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
     int rc = s_fill (self, &a, e, fingerprint);
     if (rc)
         return rc;
-    a.changed_at = s_ts (self->arena, clock_us);
+    a.changed_at = hrw_arena_timestamp (self->arena, clock_us);
     if (e->firing) {
         a.state = HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
         a.severity = e->severity;
@@ -548,7 +530,7 @@ hrw_alerts_silence_add (hrw_alerts_t *self, const Hrwatch__V1__Silence *in, uint
         return EINVAL;
     MDB_txn *txn = hrw_store_txn (self->store);
     Hrwatch__V1__Silence s = *in;
-    Google__Protobuf__Timestamp *created = s_ts (self->arena, self->now_us);
+    Google__Protobuf__Timestamp *created = hrw_arena_timestamp (self->arena, self->now_us);
     s.id = *id = ++self->meta.silence_seq;
     s.created_at = created;
     hrw_buf_t packed = { 0 };

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct s_block {
     struct s_block *next;   //  Older block, or NULL
@@ -127,4 +128,49 @@ ProtobufCAllocator *
 hrw_arena_allocator (hrw_arena_t *self)
 {
     return &self->allocator;
+}
+
+char *
+hrw_arena_strdup (hrw_arena_t *self, const char *s)
+{
+    size_t n = strlen (s) + 1;
+    char *p = hrw_arena_alloc (self, n);
+    if (p)
+        memcpy (p, s, n);
+    return p;
+}
+
+Google__Protobuf__Timestamp *
+hrw_arena_timestamp (hrw_arena_t *self, int64_t us)
+{
+    if (us == INT64_MIN)
+        return NULL;
+    Google__Protobuf__Timestamp *t = hrw_arena_alloc (self, sizeof (*t));
+    if (!t)
+        return NULL;
+    google__protobuf__timestamp__init (t);
+    t->seconds = us / 1000000;
+    t->nanos = (int32_t) (us % 1000000) * 1000;
+    if (t->nanos < 0) {
+        t->seconds--;
+        t->nanos += 1000000000;
+    }
+    return t;
+}
+
+int
+hrw_arena_push (hrw_arena_t *self, void ***items, size_t *n, size_t *cap, void *item)
+{
+    if (*n == *cap) {
+        size_t grown = *cap? *cap * 2: 16;
+        void **p = hrw_arena_alloc (self, grown * sizeof (void *));
+        if (!p)
+            return -1;
+        if (*n)
+            memcpy (p, *items, *n * sizeof (void *));
+        *items = p;
+        *cap = grown;
+    }
+    (*items)[(*n)++] = item;
+    return 0;
 }

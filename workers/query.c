@@ -18,32 +18,6 @@ typedef struct {
     int oom;                            //  Set when an allocation failed
 } s_rejected_ctx_t;
 
-static Google__Protobuf__Timestamp *
-s_timestamp (hrw_arena_t *arena, int64_t us)
-{
-    Google__Protobuf__Timestamp *t = hrw_arena_alloc (arena, sizeof (*t));
-    if (!t)
-        return NULL;
-    google__protobuf__timestamp__init (t);
-    t->seconds = us / HRW_US_PER_SEC;
-    t->nanos = (int32_t) (us % HRW_US_PER_SEC) * 1000;
-    if (t->nanos < 0) {
-        t->seconds--;
-        t->nanos += 1000000000;
-    }
-    return t;
-}
-
-static char *
-s_copy (hrw_arena_t *arena, const char *s)
-{
-    size_t n = strlen (s) + 1;
-    char *p = hrw_arena_alloc (arena, n);
-    if (p)
-        memcpy (p, s, n);
-    return p;
-}
-
 static void
 s_collect_rejected (const hrw_rejected_view_t *v, void *arg)
 {
@@ -56,10 +30,10 @@ s_collect_rejected (const hrw_rejected_view_t *v, void *arg)
     }
     hrwatch__v1__rejected_event__init (e);
     e->seq = v->seq;
-    e->received_at = s_timestamp (c->arena, v->received_us);
-    e->event_id = s_copy (c->arena, v->event_id);
+    e->received_at = hrw_arena_timestamp (c->arena, v->received_us);
+    e->event_id = hrw_arena_strdup (c->arena, v->event_id);
     e->reason = v->reason;
-    e->message = s_copy (c->arena, v->message);
+    e->message = hrw_arena_strdup (c->arena, v->message);
     memcpy (payload, v->payload, v->payload_len);
     e->payload.data = payload;
     e->payload.len = v->payload_len;
@@ -97,10 +71,10 @@ s_status (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__StatusReq
     st->events_rejected = c.events_rejected;
     st->rejected_kept = c.rejected_kept;
     if (c.latest_event_us != HRW_TIME_NONE)
-        st->latest_event_at = s_timestamp (arena, c.latest_event_us);
+        st->latest_event_at = hrw_arena_timestamp (arena, c.latest_event_us);
     hrw_store_usage (store, &st->map_size_bytes, &st->map_used_bytes);
     if (c.clock_us != HRW_TIME_NONE)
-        st->clock = s_timestamp (arena, c.clock_us);
+        st->clock = hrw_arena_timestamp (arena, c.clock_us);
     st->events_pending = c.events_pending;
     hrw_alerts_totals (hrw_engine_alerts (engine), &st->alert_seq, &st->alerts_firing);
     if (req->digest) {
@@ -208,7 +182,7 @@ s_advance (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__AdvanceR
 
 typedef struct {
     hrw_arena_t *arena;
-    Hrwatch__V1__Silence **items;
+    void **items;
     size_t n, cap;
     int oom;
 } s_silences_ctx_t;
@@ -217,24 +191,10 @@ static void
 s_collect_silence (const uint8_t *data, size_t len, void *arg)
 {
     s_silences_ctx_t *c = arg;
-    if (c->n == c->cap) {
-        size_t cap = c->cap? c->cap * 2: 16;
-        Hrwatch__V1__Silence **items = hrw_arena_alloc (c->arena, cap * sizeof (*items));
-        if (!items) {
-            c->oom = 1;
-            return;
-        }
-        if (c->n)
-            memcpy (items, c->items, c->n * sizeof (*items));
-        c->items = items;
-        c->cap = cap;
-    }
     Hrwatch__V1__Silence *s = hrwatch__v1__silence__unpack (hrw_arena_allocator (c->arena), len,
                                                              data);
-    if (!s)
+    if (!s || hrw_arena_push (c->arena, &c->items, &c->n, &c->cap, s))
         c->oom = 1;
-    else
-        c->items[c->n++] = s;
 }
 
 //  Adds or removes a silence in its own transaction, then lists them.
@@ -269,7 +229,7 @@ s_silence (hrw_engine_t *engine, const Hrwatch__V1__SilenceRequest *req, hrw_are
     if (!list)
         return -1;
     hrwatch__v1__silence_list__init (list);
-    list->silences = c.items;
+    list->silences = (Hrwatch__V1__Silence **) c.items;
     list->n_silences = c.n;
     resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_SILENCES;
     resp->silences = list;
@@ -286,7 +246,7 @@ done:
 typedef struct {
     hrw_arena_t *arena;
     const hrw_detect_opts_t *opts;
-    Hrwatch__V1__CycleEngagement **items;
+    void **items;
     size_t n, cap;
     int oom;
 } s_cycles_ctx_t;
@@ -295,27 +255,15 @@ static void
 s_collect_cycle (const char *cycle, const hrw_survey_info_t *info, void *arg)
 {
     s_cycles_ctx_t *c = arg;
-    if (c->n == c->cap) {
-        size_t cap = c->cap? c->cap * 2: 16;
-        Hrwatch__V1__CycleEngagement **items = hrw_arena_alloc (c->arena, cap * sizeof (*items));
-        if (!items) {
-            c->oom = 1;
-            return;
-        }
-        if (c->n)
-            memcpy (items, c->items, c->n * sizeof (*items));
-        c->items = items;
-        c->cap = cap;
-    }
     Hrwatch__V1__CycleEngagement *e = hrw_arena_alloc (c->arena, sizeof (*e));
-    char *id = s_copy (c->arena, cycle);
+    char *id = hrw_arena_strdup (c->arena, cycle);
     if (!e || !id) {
         c->oom = 1;
         return;
     }
     hrwatch__v1__cycle_engagement__init (e);
     e->survey_cycle_id = id;
-    e->first_response_at = s_timestamp (c->arena, info->first_us);
+    e->first_response_at = hrw_arena_timestamp (c->arena, info->first_us);
     //  Nothing about a group below the anonymity threshold, not its size.
     e->reported = info->responses >= c->opts->min_respondents;
     if (e->reported) {
@@ -329,7 +277,8 @@ s_collect_cycle (const char *cycle, const hrw_survey_info_t *info, void *arg)
         if (info->enps_responses >= c->opts->min_respondents)
             e->enps = 100.0 * (promoters - detractors) / info->enps_responses;
     }
-    c->items[c->n++] = e;
+    if (hrw_arena_push (c->arena, &c->items, &c->n, &c->cap, e))
+        c->oom = 1;
 }
 
 static int
@@ -369,7 +318,7 @@ s_unit (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__UnitRequest
         return 0;
     }
     u->unit_id = req->unit_id;
-    u->name = known? s_copy (arena, info.name): (char *) "";
+    u->name = known? hrw_arena_strdup (arena, info.name): (char *) "";
     size_t n = hrw_store_unit_chain (store, req->unit_id, chain);
     u->unit_path = hrw_arena_alloc (arena, (n + 1) * sizeof (char *));
     if (!u->unit_path || !u->name)
@@ -377,7 +326,7 @@ s_unit (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__UnitRequest
     for (size_t i = 0; i < n; i++)
         u->unit_path[i] = chain[n - 1 - i];
     u->n_unit_path = n;
-    u->clock = s_timestamp (arena, c.clock_us);
+    u->clock = hrw_arena_timestamp (arena, c.clock_us);
     u->headcount = t.headcount;
     u->window_days = o->detect.window_days;
     u->voluntary_exits = t.observed;
@@ -400,7 +349,7 @@ s_unit (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__UnitRequest
         return -1;
     if (cc.n)
         qsort (cc.items, cc.n, sizeof (*cc.items), s_cmp_cycles);
-    u->engagement = cc.items;
+    u->engagement = (Hrwatch__V1__CycleEngagement **) cc.items;
     u->n_engagement = cc.n;
     resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_UNIT;
     resp->unit = u;
