@@ -139,7 +139,7 @@ s_write_pid_file (const char *path)
 }
 
 static int
-s_serve (const hrw_config_t *cfg, hrw_log_t *log, int ready_fd)
+s_serve (const hrw_config_t *cfg, const char *config_path, hrw_log_t *log, int ready_fd)
 {
     int status = EXIT_FAILURE;
     hrw_store_t *store = NULL;
@@ -157,7 +157,7 @@ s_serve (const hrw_config_t *cfg, hrw_log_t *log, int ready_fd)
                  hrw_store_strerror (rc));
         goto done;
     }
-    if (hrw_server_new (cfg, store, log, &server))
+    if (hrw_server_new (cfg, config_path, store, log, &server))
         goto done;
     if (*cfg->pid_file && s_write_pid_file (cfg->pid_file)) {
         hrw_log (log, HRW_LOG_ERR, "cannot write pid file %s: %s", cfg->pid_file,
@@ -212,7 +212,7 @@ main (int argc, char **argv)
     hrw_log_t *log = hrw_log_new (cfg.log_level);
     if (!log)
         return EXIT_FAILURE;
-    int status = s_serve (&cfg, log, ready_fd);
+    int status = s_serve (&cfg, args.config_path, log, ready_fd);
     hrw_log_destroy (&log);
     return status;
 }

@@ -29,7 +29,8 @@ typedef struct {
 } s_slot_t;
 
 struct hrw_server {
-    const hrw_config_t *cfg;        //  Settings (owned by main)
+    hrw_config_t cfg;               //  Settings in force
+    char config_path[HRW_CONFIG_PATH_MAX];  //  Where they came from ("" = defaults)
     hrw_log_t *log;                 //  Where records go
     hrw_store_t *store;             //  The state
     hrw_engine_t *engine;           //  Event-time clock, detectors, alerts
@@ -45,6 +46,10 @@ struct hrw_server {
     hrw_buf_t reply;                //  Control responses
     hrw_ingest_stats_t reported;    //  Totals at the last throughput report
     int64_t reported_at;            //  When that was
+    uint64_t watchdog_us;           //  systemd's WatchdogSec, or 0
+    int64_t next_watchdog;          //  When to ping it next
+    hrw_ingest_stats_t status_seen; //  Totals at the last STATUS= line
+    int64_t status_at;              //  When that was
 };
 
 static void *
@@ -54,7 +59,7 @@ s_bind (hrw_server_t *self, int type, const char *endpoint, const char *what)
     int linger = S_LINGER_MS;
     //  A frame more than 4x the limit is dropped by libzmq before it is
     //  buffered whole; smaller oversize frames get a TOO_LARGE answer.
-    int64_t maxmsg = (int64_t) self->cfg->limits.max_frame_bytes * 4;
+    int64_t maxmsg = (int64_t) self->cfg.limits.max_frame_bytes * 4;
     if (!sock) {
         hrw_log (self->log, HRW_LOG_ERR, "%s socket: %s", what, zmq_strerror (errno));
         return NULL;
@@ -72,13 +77,15 @@ s_bind (hrw_server_t *self, int type, const char *endpoint, const char *what)
 }
 
 int
-hrw_server_new (const hrw_config_t *cfg, hrw_store_t *store, hrw_log_t *log,
-                hrw_server_t **out)
+hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *store,
+                hrw_log_t *log, hrw_server_t **out)
 {
     hrw_server_t *self = calloc (1, sizeof (*self));
     if (!self)
         return -1;
-    self->cfg = cfg;
+    self->cfg = *cfg;
+    snprintf (self->config_path, sizeof (self->config_path), "%s", config_path? config_path: "");
+    cfg = &self->cfg;
     self->log = log;
     self->store = store;
     self->engine = hrw_engine_new (store, &cfg->engine);
@@ -217,9 +224,9 @@ s_publish (hrw_server_t *self)
 static void
 s_tick (hrw_server_t *self, int64_t now)
 {
-    if (self->cfg->engine.replay || now < self->next_tick)
+    if (self->cfg.engine.replay || now < self->next_tick)
         return;
-    self->next_tick = now + (int64_t) self->cfg->tick_seconds * HRW_US_PER_SEC;
+    self->next_tick = now + (int64_t) self->cfg.tick_seconds * HRW_US_PER_SEC;
     int rc = hrw_engine_begin (self->engine, now);
     if (!rc && (rc = hrw_engine_settle (self->engine, now)))
         hrw_engine_abort (self->engine);
@@ -242,7 +249,7 @@ s_collect (hrw_server_t *self)
     size_t n = 0, bytes = 0;
     void *socks[2] = { self->router, self->pull };
     int idle = 0;
-    for (int turn = 0; n < self->cfg->group_max_frames && bytes < S_GROUP_MAX_BYTES && idle < 2;
+    for (int turn = 0; n < self->cfg.group_max_frames && bytes < S_GROUP_MAX_BYTES && idle < 2;
          turn ^= 1) {
         if (!socks[turn]) {
             idle++;
@@ -338,6 +345,71 @@ s_control (hrw_server_t *self)
 }
 
 // ---------------------------------------------------------------------------
+// Reload
+
+//  Settings that are read once, at start: a reload reports a change to
+//  them and keeps the running value.
+static void
+s_keep_fixed (hrw_server_t *self, hrw_config_t *next)
+{
+    struct { const char *name; const char *now, *want; } strs[] = {
+        { "[store] path", self->cfg.store_path, next->store_path },
+        { "[ingest] endpoint", self->cfg.ingest_endpoint, next->ingest_endpoint },
+        { "[ingest] push_endpoint", self->cfg.push_endpoint, next->push_endpoint },
+        { "[control] endpoint", self->cfg.control_endpoint, next->control_endpoint },
+        { "[alerts] endpoint", self->cfg.alerts_endpoint, next->alerts_endpoint },
+        { "[daemon] pid_file", self->cfg.pid_file, next->pid_file },
+    };
+    for (size_t i = 0; i < sizeof (strs) / sizeof (strs[0]); i++)
+        if (strcmp (strs[i].now, strs[i].want))
+            hrw_log (self->log, HRW_LOG_WARNING, "reload: %s changes only on restart; still %s",
+                     strs[i].name, strs[i].now);
+    if (next->map_size != self->cfg.map_size || next->max_map_size != self->cfg.max_map_size
+        || next->group_max_frames != self->cfg.group_max_frames
+        || next->engine.alert_log_keep != self->cfg.engine.alert_log_keep)
+        hrw_log (self->log, HRW_LOG_WARNING, "reload: map sizes, group_max_frames and log_keep "
+                 "change only on restart");
+    hrw_config_t kept = self->cfg;
+    kept.limits = next->limits;
+    kept.log_level = next->log_level;
+    kept.engine.detect = next->engine.detect;
+    kept.engine.lateness_us = next->engine.lateness_us;
+    kept.tick_seconds = next->tick_seconds;
+    kept.rejected_keep = next->rejected_keep;
+    kept.rejected_payload_max = next->rejected_payload_max;
+    *next = kept;
+}
+
+//  SIGHUP: read the file again; a file that does not load is refused whole
+//  and the running settings stay. Connections and work in hand are kept:
+//  this runs between groups.
+static void
+s_reload (hrw_server_t *self)
+{
+    sd_notify (0, "RELOADING=1");
+    hrw_config_t next;
+    char err[600];
+    hrw_config_defaults (&next);
+    next.engine.replay = self->cfg.engine.replay;
+    if (!*self->config_path)
+        hrw_log (self->log, HRW_LOG_NOTICE, "reload: running on built-in defaults, no file to read");
+    else if (hrw_config_load (&next, self->config_path, err, sizeof (err)))
+        hrw_log (self->log, HRW_LOG_ERR, "reload refused, the running configuration stays: %s",
+                 err);
+    else {
+        s_keep_fixed (self, &next);
+        self->cfg = next;
+        hrw_log_set_level (self->log, next.log_level);
+        hrw_ingest_set_limits (self->ingest, &next.limits);
+        hrw_engine_set_opts (self->engine, &next.engine);
+        hrw_store_set_rejected (self->store, next.rejected_keep, next.rejected_payload_max);
+        self->next_tick = 0;
+        hrw_log (self->log, HRW_LOG_NOTICE, "configuration reloaded from %s", self->config_path);
+    }
+    sd_notify (0, "READY=1");
+}
+
+// ---------------------------------------------------------------------------
 // Loop
 
 //  Returns 1 to keep running, 0 to stop.
@@ -348,13 +420,37 @@ s_signal (hrw_server_t *self, int fd)
     if (read (fd, &si, sizeof (si)) != sizeof (si))
         return 1;
     if (si.ssi_signo == SIGHUP) {
-        hrw_log (self->log, HRW_LOG_NOTICE, "SIGHUP: configuration reload is not supported yet; "
-                 "restart to apply changes");
+        s_reload (self);
         return 1;
     }
     hrw_log (self->log, HRW_LOG_NOTICE, "signal %u: finishing work in hand and stopping",
              si.ssi_signo);
     return 0;
+}
+
+//  Tells systemd how it is going (STATUS=) and that the loop is alive
+//  (WATCHDOG=1, when WatchdogSec= is set).
+static void
+s_notify (hrw_server_t *self, int64_t now)
+{
+    if (self->watchdog_us && now >= self->next_watchdog) {
+        sd_notify (0, "WATCHDOG=1");
+        self->next_watchdog = now + (int64_t) self->watchdog_us / 2;
+    }
+    if (now - self->status_at < 10 * HRW_US_PER_SEC)
+        return;
+    hrw_ingest_stats_t st;
+    hrw_ingest_stats (self->ingest, &st);
+    uint64_t seq, firing;
+    hrw_alerts_totals (hrw_engine_alerts (self->engine), &seq, &firing);
+    uint64_t events = st.accepted + st.duplicate + st.rejected;
+    uint64_t before = self->status_seen.accepted + self->status_seen.duplicate
+                    + self->status_seen.rejected;
+    double secs = self->status_at? (double) (now - self->status_at) / HRW_US_PER_SEC: 1;
+    sd_notifyf (0, "STATUS=%.0f events/s, %" PRIu64 " events accepted, %" PRIu64 " alerts firing",
+                (double) (events - before) / secs, st.accepted, firing);
+    self->status_seen = st;
+    self->status_at = now;
 }
 
 int
@@ -368,13 +464,16 @@ hrw_server_run (hrw_server_t *self, int signal_fd)
     };
     int n_items = self->pull? 4: 3;
     int running = 1;
+    if (sd_watchdog_enabled (0, &self->watchdog_us) <= 0)
+        self->watchdog_us = 0;
     sd_notify (0, "READY=1\nSTATUS=serving");
     while (running) {
         int64_t now = hrw_clock_now_us ();
         s_tick (self, now);
+        s_notify (self, now);
         long wait = (long) ((self->next_tick - now) / 1000);
-        if (self->cfg->engine.replay || wait > S_REPORT_US / 1000)
-            wait = S_REPORT_US / 1000;
+        if (self->cfg.engine.replay || wait > 1000)
+            wait = 1000;
         int rc = zmq_poll (items, n_items, wait < 1? 1: wait);
         if (rc < 0) {
             if (errno == EINTR)

@@ -11,17 +11,19 @@
 
 typedef struct hrw_server hrw_server_t;
 
-/*  Creates the sockets and binds them. Returns 0 and sets *out, or -1 after
-    logging which endpoint failed and why. */
-int hrw_server_new (const hrw_config_t *cfg, hrw_store_t *store, hrw_log_t *log,
-                    hrw_server_t **out);
+/*  Creates the sockets and binds them, with a copy of cfg (read from
+    config_path, or NULL for the defaults; SIGHUP reads it again). Returns 0
+    and sets *out, or -1 after logging which endpoint failed and why. */
+int hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *store,
+                    hrw_log_t *log, hrw_server_t **out);
 
 /*  Closes the sockets (letting queued acks go out first); sets *self_p to
     NULL. */
 void hrw_server_destroy (hrw_server_t **self_p);
 
 /*  Serves until SIGTERM or SIGINT arrives on signal_fd (a signalfd), then
-    finishes the group in hand and returns 0; -1 on a fatal error. */
+    finishes the group in hand and returns 0; -1 on a fatal error. SIGHUP
+    reloads the configuration file between groups. */
 int hrw_server_run (hrw_server_t *self, int signal_fd);
 
 #endif

@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -111,6 +112,12 @@ h_daemon_start_with (const char *config, const char *control_endpoint, const cha
     pid_t pid = fork ();
     assert_true (pid >= 0);
     if (pid == 0) {
+        //  The daemon's log goes next to its config, for tests to read.
+        char log[1100];
+        snprintf (log, sizeof (log), "%s.log", config);
+        int fd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0)
+            dup2 (fd, 2);
         execl (HRW_BIN_DIR "/hrwatchd", "hrwatchd", "--foreground", "--config", config, flag,
                (char *) NULL);
         _exit (127);

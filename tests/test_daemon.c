@@ -682,6 +682,98 @@ test_injected_scenarios_are_detected_and_nothing_else (void **state)
     json_decref (truth);
 }
 
+//  A batch of n hires, as a JSON-lines file; returns its path.
+static const char *
+s_batch_file (fixture_t *f, int n, int first)
+{
+    static char file[600];
+    snprintf (file, sizeof (file), "%s/batch-%d.jsonl", f->dir, first);
+    FILE *fp = fopen (file, "w");
+    for (int i = first; i < first + n; i++)
+        fprintf (fp, "{\"eventId\":\"b-%d\",\"occurredAt\":\"2025-01-01T00:00:00Z\","
+                 "\"source\":\"t\",\"hire\":{\"employeeId\":\"E-%d\",\"unitId\":\"ops\"}}\n",
+                 i, i);
+    fclose (fp);
+    return file;
+}
+
+static void
+s_write_config (fixture_t *f, const char *extra)
+{
+    char ingest[512], push[512], control[512], config[512];
+    h_config (f->dir, extra, config, ingest, push, control);
+}
+
+static int
+s_log_has (fixture_t *f, const char *needle)
+{
+    char path[600], buf[1 << 16];
+    snprintf (path, sizeof (path), "%s.log", f->config);
+    FILE *fp = fopen (path, "r");
+    size_t n = fp? fread (buf, 1, sizeof (buf) - 1, fp): 0;
+    if (fp)
+        fclose (fp);
+    buf[n] = '\0';
+    return strstr (buf, needle) != NULL;
+}
+
+static void
+s_wait_log (fixture_t *f, const char *needle)
+{
+    for (int i = 0; i < 300 && !s_log_has (f, needle); i++)
+        s_sleep_ms (10);
+    if (!s_log_has (f, needle))
+        fail_msg ("hrwatchd never logged '%s'", needle);
+}
+
+static void
+test_sighup_reloads_settings_and_refuses_a_bad_file (void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal (s_publish (f, s_batch_file (f, 3, 1), NULL), 0);
+    s_write_config (f, "[ingest]\nmax_batch_events = 2\n");
+    kill (f->daemon, SIGHUP);
+    s_wait_log (f, "configuration reloaded from");
+    assert_int_equal (s_publish (f, s_batch_file (f, 3, 10), NULL), 1);
+    s_expect_out ("REASON_TOO_LARGE");
+    assert_int_equal (s_publish (f, s_batch_file (f, 2, 20), NULL), 0);
+    //  A broken file is refused whole; the settings in force stay.
+    s_write_config (f, "[ingest]\nmax_batch_events = 1000\nthis is not a setting\n");
+    kill (f->daemon, SIGHUP);
+    s_wait_log (f, "reload refused, the running configuration stays");
+    assert_int_equal (s_publish (f, s_batch_file (f, 3, 30), NULL), 1);
+    s_expect_out ("REASON_TOO_LARGE");
+    //  Endpoints are fixed until a restart, and the daemon says so.
+    s_write_config (f, "[control]\nendpoint = tcp://127.0.0.1:1\n");
+    kill (f->daemon, SIGHUP);
+    s_wait_log (f, "reload: [control] endpoint changes only on restart");
+    assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatch status --endpoint '%s'", f->control), 0);
+}
+
+static void
+test_reloads_do_not_drop_connections_or_events (void **state)
+{
+    fixture_t *f = *state;
+    char file[600];
+    s_generate (f, 5000, 1000);
+    snprintf (file, sizeof (file), "%s/events.jsonl", f->dir);
+    char cmd[1400];
+    snprintf (cmd, sizeof (cmd), BIN "/hrwatch publish %s --batch 20 --window 2 --endpoint '%s'",
+              file, f->ingest);
+    FILE *pub = popen (cmd, "r");
+    for (int i = 0; i < 10; i++) {
+        s_sleep_ms (30);
+        kill (f->daemon, SIGHUP);
+    }
+    size_t n = fread (out, 1, sizeof (out) - 1, pub);
+    out[n] = '\0';
+    assert_int_equal (pclose (pub), 0);
+    s_expect_out ("5000 accepted, 0 duplicate, 0 rejected");
+    json_t *st = s_status (f);
+    assert_int_equal (s_field (st, "eventsAccepted"), 5000);
+    json_decref (st);
+}
+
 int
 main (void)
 {
@@ -706,6 +798,10 @@ main (void)
         cmocka_unit_test_setup_teardown (test_unit_and_position_reports, setup, teardown),
         cmocka_unit_test_setup_teardown (test_injected_scenarios_are_detected_and_nothing_else,
                                          setup_replay, teardown),
+        cmocka_unit_test_setup_teardown (test_sighup_reloads_settings_and_refuses_a_bad_file,
+                                         setup, teardown),
+        cmocka_unit_test_setup_teardown (test_reloads_do_not_drop_connections_or_events, setup,
+                                         teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -310,6 +310,13 @@ hrw_store_grow (hrw_store_t *self)
 }
 
 void
+hrw_store_set_rejected (hrw_store_t *self, uint32_t keep, uint32_t payload_max)
+{
+    self->opts.rejected_keep = keep;
+    self->opts.rejected_payload_max = payload_max;
+}
+
+void
 hrw_store_counters (hrw_store_t *self, hrw_counters_t *out)
 {
     *out = self->counters;

@@ -172,6 +172,9 @@ int hrw_store_reject (hrw_store_t *self, int64_t now_us, const char *event_id,
                       int reason, const char *message,
                       const void *payload, size_t payload_len);
 
+/*  Changes how many rejected events are kept, and how much of each. */
+void hrw_store_set_rejected (hrw_store_t *self, uint32_t keep, uint32_t payload_max);
+
 /*  Counters as of the last commit (or the open transaction). */
 void hrw_store_counters (hrw_store_t *self, hrw_counters_t *out);
 
