@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <syslog.h>
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include "workers/clock.h"
@@ -70,24 +72,68 @@ hrw_log_set_level (hrw_log_t *self, hrw_log_level_t level)
     self->level = level;
 }
 
-void
-hrw_log (hrw_log_t *self, hrw_log_level_t level, const char *fmt, ...)
+#define S_FIELDS_MAX 16
+
+static void
+s_journal (hrw_log_level_t level, const char *msg, const char *const *fields)
 {
-    if (!self || level > self->level)
-        return;
+    char message[1100], priority[16];
+    struct iovec iov[S_FIELDS_MAX + 3];
+    size_t n = 0;
+    snprintf (message, sizeof (message), "MESSAGE=%s", msg);
+    snprintf (priority, sizeof (priority), "PRIORITY=%d", (int) level);
+    iov[n].iov_base = message;
+    iov[n++].iov_len = strlen (message);
+    iov[n].iov_base = priority;
+    iov[n++].iov_len = strlen (priority);
+    iov[n].iov_base = (void *) "SYSLOG_IDENTIFIER=hrwatchd";
+    iov[n++].iov_len = strlen ("SYSLOG_IDENTIFIER=hrwatchd");
+    for (size_t i = 0; fields && fields[i] && i < S_FIELDS_MAX; i++) {
+        iov[n].iov_base = (void *) fields[i];
+        iov[n++].iov_len = strlen (fields[i]);
+    }
+    //  If the journal socket is gone, stderr still goes to it as a stream.
+    if (sd_journal_sendv (iov, (int) n) < 0)
+        fprintf (stderr, "<%d>%s\n", (int) level, msg);
+}
+
+static void
+s_write (hrw_log_t *self, hrw_log_level_t level, const char *const *fields, const char *fmt,
+         va_list ap)
+{
     char msg[1024];
-    va_list ap;
-    va_start (ap, fmt);
     vsnprintf (msg, sizeof (msg), fmt, ap);
-    va_end (ap);
     if (self->target == S_SYSLOG)
         syslog ((int) level, "%s", msg);
     else if (self->target == S_JOURNAL)
-        fprintf (stderr, "<%d>%s\n", (int) level, msg);
+        s_journal (level, msg, fields);
     else {
         char when[40];
         hrw_clock_format (hrw_clock_now_us () / HRW_US_PER_SEC * HRW_US_PER_SEC, when,
                           sizeof (when));
         fprintf (stderr, "%s hrwatchd[%d] %s: %s\n", when, (int) getpid (), s_names[level], msg);
     }
+}
+
+void
+hrw_log (hrw_log_t *self, hrw_log_level_t level, const char *fmt, ...)
+{
+    if (!self || level > self->level)
+        return;
+    va_list ap;
+    va_start (ap, fmt);
+    s_write (self, level, NULL, fmt, ap);
+    va_end (ap);
+}
+
+void
+hrw_log_fields (hrw_log_t *self, hrw_log_level_t level, const char *const *fields,
+                const char *fmt, ...)
+{
+    if (!self || level > self->level)
+        return;
+    va_list ap;
+    va_start (ap, fmt);
+    s_write (self, level, fields, fmt, ap);
+    va_end (ap);
 }

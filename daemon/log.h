@@ -1,6 +1,7 @@
-/*  log: one-line log records to stderr (with sd-daemon priority prefixes
-    when stderr is the journal) or to syslog once the daemon has detached.
-    Callers never pass names or survey answers: ids and counts only. */
+/*  log: one-line log records: to the journal with structured fields when
+    running under systemd, to stderr otherwise, or to syslog once the daemon
+    has detached. Callers never pass names or survey answers: ids and counts
+    only. */
 #ifndef HRW_LOG_H
 #define HRW_LOG_H
 
@@ -23,5 +24,10 @@ void hrw_log_set_level (hrw_log_t *self, hrw_log_level_t level);
 /*  Writes one record. */
 void hrw_log (hrw_log_t *self, hrw_log_level_t level, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
+
+/*  Writes one record with structured fields for the journal ("HRW_KEY=value"
+    strings, NULL-terminated); elsewhere the fields are left out. */
+void hrw_log_fields (hrw_log_t *self, hrw_log_level_t level, const char *const *fields,
+                     const char *fmt, ...) __attribute__ ((format (printf, 4, 5)));
 
 #endif

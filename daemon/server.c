@@ -201,6 +201,25 @@ s_release (s_slot_t *slot)
 // ---------------------------------------------------------------------------
 // Alerts
 
+//  One log record per alert change, with its fingerprint as a journal
+//  field. The summary holds ids and counts only, never names.
+static void
+s_log_alert (hrw_server_t *self, const hrw_alert_pub_t *p)
+{
+    Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (NULL, p->len, p->data);
+    if (!a)
+        return;
+    char fingerprint[300], seq[48], state[48];
+    const char *fields[] = { fingerprint, seq, state, NULL };
+    int firing = a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
+    snprintf (fingerprint, sizeof (fingerprint), "HRW_FINGERPRINT=%s", a->fingerprint);
+    snprintf (seq, sizeof (seq), "HRW_ALERT_SEQ=%" PRIu64, a->seq);
+    snprintf (state, sizeof (state), "HRW_ALERT_STATE=%s", firing? "firing": "resolved");
+    hrw_log_fields (self->log, HRW_LOG_INFO, fields, "alert #%" PRIu64 " %s %s: %s", a->seq,
+                    firing? "firing": "resolved", a->fingerprint, a->summary);
+    hrwatch__v1__alert__free_unpacked (a, NULL);
+}
+
 //  Sends the alert changes of the transaction just committed: a topic frame
 //  for prefix subscriptions, then the Alert. A slow subscriber loses
 //  messages at the high-water mark (and catches up from the log) rather
@@ -214,9 +233,8 @@ s_publish (hrw_server_t *self)
         hrw_alert_pub_t p = hrw_alerts_queued_at (alerts, i);
         zmq_send (self->alerts, p.topic, strlen (p.topic), ZMQ_SNDMORE | ZMQ_DONTWAIT);
         zmq_send (self->alerts, p.data, p.len, ZMQ_DONTWAIT);
+        s_log_alert (self, &p);
     }
-    if (n)
-        hrw_log (self->log, HRW_LOG_INFO, "published %zu alert change%s", n, n == 1? "": "s");
     hrw_alerts_clear_queue (alerts);
 }
 
@@ -285,13 +303,23 @@ s_report (hrw_server_t *self, int64_t now)
     hrw_ingest_stats (self->ingest, &s);
     uint64_t events = s.accepted + s.duplicate + s.rejected;
     uint64_t before = self->reported.accepted + self->reported.duplicate + self->reported.rejected;
-    if (events != before)
-        hrw_log (self->log, HRW_LOG_INFO,
-                 "ingested %" PRIu64 " events in %" PRIu64 " commits: %" PRIu64 " accepted, %"
-                 PRIu64 " duplicate, %" PRIu64 " rejected",
-                 events - before, s.commits - self->reported.commits,
-                 s.accepted - self->reported.accepted, s.duplicate - self->reported.duplicate,
-                 s.rejected - self->reported.rejected);
+    if (events != before) {
+        char accepted[48], duplicate[48], rejected[48];
+        const char *fields[] = { accepted, duplicate, rejected, NULL };
+        snprintf (accepted, sizeof (accepted), "HRW_EVENTS_ACCEPTED=%" PRIu64,
+                  s.accepted - self->reported.accepted);
+        snprintf (duplicate, sizeof (duplicate), "HRW_EVENTS_DUPLICATE=%" PRIu64,
+                  s.duplicate - self->reported.duplicate);
+        snprintf (rejected, sizeof (rejected), "HRW_EVENTS_REJECTED=%" PRIu64,
+                  s.rejected - self->reported.rejected);
+        hrw_log_fields (self->log, HRW_LOG_INFO, fields,
+                        "ingested %" PRIu64 " events in %" PRIu64 " commits: %" PRIu64
+                        " accepted, %" PRIu64 " duplicate, %" PRIu64 " rejected",
+                        events - before, s.commits - self->reported.commits,
+                        s.accepted - self->reported.accepted,
+                        s.duplicate - self->reported.duplicate,
+                        s.rejected - self->reported.rejected);
+    }
     self->reported = s;
     self->reported_at = now;
 }
