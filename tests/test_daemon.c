@@ -774,6 +774,73 @@ test_reloads_do_not_drop_connections_or_events (void **state)
     json_decref (st);
 }
 
+static char *
+s_digest (fixture_t *f, char *buf, size_t cap)
+{
+    json_t *st = s_status (f);
+    snprintf (buf, cap, "%s", json_string_value (json_object_get (st, "stateDigest")));
+    json_decref (st);
+    return buf;
+}
+
+//  Restores a backup the documented way: the daemon stopped, the copy's
+//  data.mdb as the store's, then started again.
+static fixture_t *
+s_restore (const char *backup)
+{
+    fixture_t *g = calloc (1, sizeof (*g));
+    h_tempdir (g->dir, sizeof (g->dir));
+    h_config (g->dir, NULL, g->config, g->ingest, g->push, g->control);
+    char cmd[2000];
+    snprintf (cmd, sizeof (cmd), "mkdir -p %s/state && cp %s/data.mdb %s/state/data.mdb",
+              g->dir, backup, g->dir);
+    assert_int_equal (system (cmd), 0);
+    g->daemon = h_daemon_start (g->config, g->control);
+    return g;
+}
+
+static void
+test_backup_while_running_and_restore (void **state)
+{
+    fixture_t *f = *state;
+    char file[600], backup[600], d1[40], d2[40], cmd[1400];
+    s_generate (f, 10000, 2000);
+    snprintf (file, sizeof (file), "%s/events.jsonl", f->dir);
+    assert_int_equal (h_run (NULL, 0, 0, "head -n 5000 %s > %s/first.jsonl", file, f->dir), 0);
+    snprintf (cmd, sizeof (cmd), "%s/first.jsonl", f->dir);
+    assert_int_equal (s_publish (f, cmd, NULL), 0);
+    snprintf (backup, sizeof (backup), "%s/backup-1", f->dir);
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch backup %s --endpoint '%s'",
+                             backup, f->control), 0);
+    s_expect_out ("backup written to");
+    s_digest (f, d1, sizeof (d1));
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch backup %s --endpoint '%s'",
+                             backup, f->control), 2);
+    s_expect_out ("already holds a store");
+
+    //  A second copy taken while a publisher streams the rest.
+    snprintf (cmd, sizeof (cmd), BIN "/hrwatch publish %s --batch 10 --window 1 --quiet "
+              "--endpoint '%s'", file, f->ingest);
+    FILE *pub = popen (cmd, "r");
+    s_sleep_ms (100);
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch backup %s/backup-2 "
+                             "--endpoint '%s'", f->dir, f->control), 0);
+    while (fread (out, 1, sizeof (out), pub) > 0) {
+    }
+    assert_int_equal (pclose (pub), 0);
+    s_digest (f, d2, sizeof (d2));
+
+    fixture_t *g = s_restore (backup);
+    char got[40];
+    assert_string_equal (s_digest (g, got, sizeof (got)), d1);
+    teardown ((void **) &g);
+    snprintf (cmd, sizeof (cmd), "%s/backup-2", f->dir);
+    g = s_restore (cmd);
+    assert_int_equal (s_publish (g, file, NULL), 0);
+    assert_string_equal (s_digest (g, got, sizeof (got)), d2);
+    teardown ((void **) &g);
+}
+
 int
 main (void)
 {
@@ -802,6 +869,7 @@ main (void)
                                          setup, teardown),
         cmocka_unit_test_setup_teardown (test_reloads_do_not_drop_connections_or_events, setup,
                                          teardown),
+        cmocka_unit_test_setup_teardown (test_backup_while_running_and_restore, setup, teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

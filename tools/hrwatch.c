@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "proto/pbjson.h"
 #include "tools/alerts.h"
@@ -40,6 +41,7 @@ s_usage (FILE *out)
              "  silence add|list|remove  mute alerts for a fingerprint or a unit subtree\n"
              "  unit UNIT        headcount, turnover against baseline, engagement, bench\n"
              "  position POS     incumbent, successors by readiness, succession gap\n"
+             "  backup DIR       a consistent copy of the running store\n"
              "  version          print the version\n"
              "Run 'hrwatch COMMAND --help' for a command's options.\n");
 }
@@ -314,6 +316,46 @@ s_report (int argc, char **argv, int position)
     return m? 0: 2;
 }
 
+static int
+s_backup (int argc, char **argv)
+{
+    s_opts_t o = { 0 };
+    const char *usage = "usage: hrwatch backup DIR [--endpoint E]\n"
+                        "  A consistent, compacted copy of the running store, written by hrwatchd\n"
+                        "  into DIR (so DIR must be writable by the daemon).\n";
+    if (argc < 2 || argv[1][0] == '-') {
+        fprintf (stderr, "%s", usage);
+        return EXIT_USAGE;
+    }
+    char dir[4096];
+    if (argv[1][0] == '/')
+        snprintf (dir, sizeof (dir), "%s", argv[1]);
+    else {
+        char cwd[2048];
+        if (!getcwd (cwd, sizeof (cwd)))
+            return 2;
+        snprintf (dir, sizeof (dir), "%s/%s", cwd, argv[1]);
+    }
+    int rc = s_parse (argc - 1, argv + 1, &o, usage);
+    if (rc)
+        return rc;
+    Hrwatch__V1__BackupRequest br = HRWATCH__V1__BACKUP_REQUEST__INIT;
+    br.directory = dir;
+    Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
+    req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_BACKUP;
+    req.backup = &br;
+    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o.endpoint, &req, 600000);
+    if (!resp || !resp->backup) {
+        if (resp)
+            hrwatch__v1__control_response__free_unpacked (resp, NULL);
+        return 2;
+    }
+    printf ("backup written to %s (%.1f MiB)\n", resp->backup->directory,
+            (double) resp->backup->bytes / 1048576.0);
+    hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -338,6 +380,8 @@ main (int argc, char **argv)
         return hrw_silence_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "unit"))
         return s_report (argc - 1, argv + 1, 0);
+    if (!strcmp (cmd, "backup"))
+        return s_backup (argc - 1, argv + 1);
     if (!strcmp (cmd, "position"))
         return s_report (argc - 1, argv + 1, 1);
     if (!strcmp (cmd, "version") || !strcmp (cmd, "--version")) {

@@ -399,6 +399,31 @@ s_position (hrw_engine_t *engine, const Hrwatch__V1__PositionRequest *req, hrw_a
     return 0;
 }
 
+static int
+s_backup (hrw_store_t *store, const Hrwatch__V1__BackupRequest *req, hrw_arena_t *arena,
+          Hrwatch__V1__ControlResponse *resp)
+{
+    if (req->directory[0] != '/') {
+        resp->error = (char *) "the backup directory must be an absolute path";
+        return 0;
+    }
+    Hrwatch__V1__BackupDone *done = hrw_arena_alloc (arena, sizeof (*done));
+    if (!done)
+        return -1;
+    hrwatch__v1__backup_done__init (done);
+    int rc = hrw_store_backup (store, req->directory, &done->bytes);
+    if (rc == EEXIST)
+        resp->error = (char *) "the backup directory already holds a store";
+    else if (rc)
+        resp->error = hrw_arena_strdup (arena, rc > 0? strerror (rc): hrw_store_strerror (rc));
+    else {
+        done->directory = req->directory;
+        resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_BACKUP;
+        resp->backup = done;
+    }
+    return 0;
+}
+
 int
 hrw_query_handle (hrw_store_t *store, hrw_engine_t *engine, const uint8_t *req, size_t len,
                   hrw_buf_t *out)
@@ -425,6 +450,8 @@ hrw_query_handle (hrw_store_t *store, hrw_engine_t *engine, const uint8_t *req, 
         rc = s_unit (store, engine, r->unit, arena, &resp);
     else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_POSITION)
         rc = s_position (engine, r->position, arena, &resp);
+    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_BACKUP)
+        rc = s_backup (store, r->backup, arena, &resp);
     else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_ADVANCE) {
         s_advance (store, engine, r->advance, &resp);
         Hrwatch__V1__StatusRequest plain = HRWATCH__V1__STATUS_REQUEST__INIT;

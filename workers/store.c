@@ -309,6 +309,26 @@ hrw_store_grow (hrw_store_t *self)
     return 0;
 }
 
+int
+hrw_store_backup (hrw_store_t *self, const char *directory, uint64_t *bytes)
+{
+    char path[4096];
+    struct stat st;
+    int rc = s_mkdirs (directory);
+    if (rc)
+        return rc;
+    if (snprintf (path, sizeof (path), "%s/data.mdb", directory) >= (int) sizeof (path))
+        return ENAMETOOLONG;
+    if (stat (path, &st) == 0)
+        return EEXIST;
+    //  A read transaction of its own: the copy is as of the last commit,
+    //  and writers carry on meanwhile.
+    if ((rc = mdb_env_copy2 (self->env, directory, MDB_CP_COMPACT)))
+        return rc;
+    *bytes = stat (path, &st) == 0? (uint64_t) st.st_size: 0;
+    return 0;
+}
+
 void
 hrw_store_set_rejected (hrw_store_t *self, uint32_t keep, uint32_t payload_max)
 {

@@ -175,6 +175,11 @@ int hrw_store_reject (hrw_store_t *self, int64_t now_us, const char *event_id,
 /*  Changes how many rejected events are kept, and how much of each. */
 void hrw_store_set_rejected (hrw_store_t *self, uint32_t keep, uint32_t payload_max);
 
+/*  Writes a consistent, compacted copy of the store (as of the last commit)
+    into directory, which is made if missing and must not hold a store.
+    Sets *bytes to the copy's size. Returns 0 or an error code. */
+int hrw_store_backup (hrw_store_t *self, const char *directory, uint64_t *bytes);
+
 /*  Counters as of the last commit (or the open transaction). */
 void hrw_store_counters (hrw_store_t *self, hrw_counters_t *out);
 
