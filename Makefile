@@ -6,7 +6,7 @@ DEPS      := $(shell grep -v '^[[:space:]]*\#' packaging/build-deps.txt | grep -
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS      := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build test test-asan demo run clean
+.PHONY: all deps build test test-asan demo run package clean
 
 all: build
 
@@ -32,6 +32,10 @@ test-asan:
 
 demo: build
 	tools/demo.sh $(BUILD)
+
+# The Debian package, in build/.
+package: build
+	cd $(BUILD) && cpack
 
 # The daemon in the foreground on the built-in defaults; state in build/.
 run: build

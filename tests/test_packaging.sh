@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The Debian package and the systemd unit: builds the .deb, checks it with
+# lintian (no errors), installs it with dpkg into a fresh root, checks the
+# files, verifies the unit with systemd-analyze and rates its exposure.
+set -euo pipefail
+build=$1
+work=$(mktemp -d "${TMPDIR:-/tmp}/hrwatch-pkg-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+(cd "$build" && cpack -B "$work/out" >/dev/null)
+deb=$(ls "$work"/out/hrwatch_*.deb)
+echo "built $(basename "$deb")"
+
+lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reports errors"
+echo "lintian: no errors"
+
+root="$work/root"
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/triggers"
+touch "$root/var/lib/dpkg/status"
+# Chrootless: the maintainer scripts run here with DPKG_ROOT set, and act on
+# the new root only.
+dpkg --root="$root" --force-depends --force-script-chrootless -i "$deb" >"$work/dpkg.log" 2>&1 \
+  || { cat "$work/dpkg.log"; fail "dpkg -i into a fresh root"; }
+dpkg --root="$root" -s hrwatch | grep -q '^Status: install ok installed' \
+  || fail "the package is not installed in the new root"
+grep -q '^hrwatch:' "$root/etc/passwd" || fail "postinst made no hrwatch user in the new root"
+[ -d "$root/var/lib/hrwatch" ] || fail "postinst made no state directory"
+for f in usr/sbin/hrwatchd usr/bin/hrwatch usr/bin/hrwatch-gen \
+         usr/lib/systemd/system/hrwatchd.service usr/lib/sysusers.d/hrwatch.conf \
+         usr/lib/tmpfiles.d/hrwatch.conf etc/hrwatch/hrwatchd.conf \
+         usr/share/man/man8/hrwatchd.8.gz usr/share/man/man1/hrwatch.1.gz \
+         usr/share/man/man5/hrwatchd.conf.5.gz usr/share/doc/hrwatch/copyright \
+         usr/share/hrwatch/proto/hrwatch/v1/events.proto; do
+  [ -e "$root/$f" ] || fail "$f is not installed"
+done
+[ -x "$root/usr/sbin/hrwatchd" ] || fail "hrwatchd is not executable"
+"$root/usr/sbin/hrwatchd" --version | grep -q '^hrwatchd ' || fail "installed hrwatchd does not run"
+"$root/usr/sbin/hrwatchd" --check-config --config "$root/etc/hrwatch/hrwatchd.conf" >/dev/null 2>&1 \
+  || fail "the installed config does not pass --check-config"
+grep -q '/etc/hrwatch/hrwatchd.conf' "$root/var/lib/dpkg/info/hrwatch.conffiles" \
+  || fail "the config is not a conffile"
+echo "installed into a fresh root: files in place"
+
+unit="$work/hrwatchd.service"
+sed "s#/usr/sbin/hrwatchd#$root/usr/sbin/hrwatchd#" \
+  "$root/usr/lib/systemd/system/hrwatchd.service" >"$unit"
+MANPATH="$root/usr/share/man" systemd-analyze verify "$unit" || fail "systemd-analyze verify"
+echo "systemd-analyze verify: ok"
+score=$(systemd-analyze security --offline=true "$unit" 2>/dev/null \
+        | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+[ -n "$score" ] || fail "no exposure score"
+awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' || fail "exposure $score is above 2.0"
+echo "systemd-analyze security: exposure $score (at most 2.0)"
+echo "1 passed, 0 failed"
