@@ -67,6 +67,7 @@ static const s_setting_t s_settings[] = {
     { "alerts", "enps_drop", S_DOUBLE, D (enps_drop), 0, 200 },
     //  Below 3 respondents an aggregate tells too much about a person.
     { "alerts", "min_respondents", S_U32, D (min_respondents), 3, 100000 },
+    { "metrics", "listen", S_STR, O (metrics_listen), 0, HRW_CONFIG_ENDPOINT_MAX },
     { "daemon", "pid_file", S_STR, O (pid_file), 0, HRW_CONFIG_PATH_MAX },
     { "daemon", "log_level", S_LEVEL, O (log_level), 0, 0 },
 };
@@ -100,6 +101,7 @@ hrw_config_defaults (hrw_config_t *cfg)
     cfg->log_level = HRW_LOG_INFO;
     hrw_engine_defaults (&cfg->engine);
     cfg->tick_seconds = 60;
+    snprintf (cfg->metrics_listen, sizeof (cfg->metrics_listen), "127.0.0.1:9464");
 }
 
 static int

@@ -32,6 +32,7 @@ typedef struct {
     char alerts_endpoint[HRW_CONFIG_ENDPOINT_MAX];  //  [alerts] endpoint
     hrw_engine_opts_t engine;                       //  [alerts] thresholds and clock
     uint32_t tick_seconds;                          //  [alerts] tick_seconds
+    char metrics_listen[HRW_CONFIG_ENDPOINT_MAX];   //  [metrics] listen
 } hrw_config_t;
 
 /*  Fills cfg with the defaults. */

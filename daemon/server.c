@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "daemon/metrics.h"
 #include "workers/clock.h"
 #include "workers/engine.h"
 #include "workers/ingest.h"
@@ -40,6 +41,9 @@ struct hrw_server {
     void *pull;                     //  Fire-and-forget ingest, or NULL
     void *control;                  //  Queries
     void *alerts;                   //  PUB: alert changes
+    void *monitor;                  //  PAIR: connection events of the PUB socket
+    int64_t subscribers;            //  Connections to the PUB socket
+    hrw_metrics_t *metrics;         //  /metrics, or NULL
     int64_t next_tick;              //  When the clock next follows the wall clock
     s_slot_t *slots;                //  One per frame of a group
     hrw_frame_t *frames;            //  Ingest's view of the same frames
@@ -105,6 +109,16 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
         goto fail;
     if (!(self->alerts = s_bind (self, ZMQ_PUB, cfg->alerts_endpoint, "alerts")))
         goto fail;
+    //  Subscribers are counted from the PUB socket's connection events.
+    if (zmq_socket_monitor (self->alerts, "inproc://hrwatch-alerts-monitor",
+                            ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) == 0
+        && (self->monitor = zmq_socket (self->ctx, ZMQ_PAIR))) {
+        int linger = 0;
+        zmq_setsockopt (self->monitor, ZMQ_LINGER, &linger, sizeof (linger));
+        zmq_connect (self->monitor, "inproc://hrwatch-alerts-monitor");
+    }
+    if (*cfg->metrics_listen && hrw_metrics_new (cfg->metrics_listen, log, &self->metrics))
+        goto fail;
     self->reported_at = hrw_clock_now_us ();
     *out = self;
     return 0;
@@ -126,7 +140,12 @@ hrw_server_destroy (hrw_server_t **self_p)
     if (self->control)
         zmq_close (self->control);
     if (self->alerts)
+        zmq_socket_monitor (self->alerts, NULL, 0);
+    if (self->monitor)
+        zmq_close (self->monitor);
+    if (self->alerts)
         zmq_close (self->alerts);
+    hrw_metrics_destroy (&self->metrics);
     if (self->ctx)
         zmq_ctx_term (self->ctx);
     hrw_ingest_destroy (&self->ingest);
@@ -198,6 +217,8 @@ s_release (s_slot_t *slot)
     zmq_msg_close (&slot->body);
 }
 
+static void s_metrics (hrw_server_t *self);
+
 // ---------------------------------------------------------------------------
 // Alerts
 
@@ -254,6 +275,7 @@ s_tick (hrw_server_t *self, int64_t now)
         hrw_log (self->log, HRW_LOG_ERR, "clock tick failed: %s", hrw_store_strerror (rc));
     else
         s_publish (self);
+    s_metrics (self);
 }
 
 // ---------------------------------------------------------------------------
@@ -332,6 +354,13 @@ s_ingest_group (hrw_server_t *self)
         return;
     int64_t now = hrw_clock_now_us ();
     int rc = hrw_ingest_run (self->ingest, self->frames, n, now);
+    if (self->metrics) {
+        hrw_metrics_observe_commit (self->metrics,
+                                    (double) (hrw_clock_now_us () - now) / HRW_US_PER_SEC);
+        for (size_t i = 0; i < n; i++)
+            hrw_metrics_observe_batch (self->metrics, self->frames[i].accepted
+                                       + self->frames[i].duplicate + self->frames[i].rejected);
+    }
     if (rc)
         hrw_log (self->log, HRW_LOG_ERR, "store commit failed, %zu batches answered "
                  "UNAVAILABLE: %s", n, hrw_store_strerror (rc));
@@ -347,6 +376,7 @@ s_ingest_group (hrw_server_t *self)
         s_release (&self->slots[i]);
     }
     s_report (self, now);
+    s_metrics (self);
 }
 
 // ---------------------------------------------------------------------------
@@ -370,6 +400,60 @@ s_control (hrw_server_t *self)
         s_release (&slot);
         s_publish (self);   //  An advance of the clock may have changed alerts
     }
+}
+
+// ---------------------------------------------------------------------------
+// Metrics
+
+static void
+s_metrics (hrw_server_t *self)
+{
+    if (!self->metrics)
+        return;
+    hrw_metrics_snapshot_t m;
+    memset (&m, 0, sizeof (m));
+    hrw_counters_t c;
+    hrw_store_counters (self->store, &c);
+    hrw_ingest_stats (self->ingest, &m.ingest);
+    hrw_alerts_t *alerts = hrw_engine_alerts (self->engine);
+    uint64_t firing;
+    hrw_alerts_totals (alerts, &m.alert_seq, &firing);
+    hrw_alerts_firing_by_kind (alerts, m.firing_by_kind);
+    hrw_store_usage (self->store, &m.map_size, &m.map_used);
+    m.subscribers = self->subscribers;
+    m.latest_event_us = c.latest_event_us;
+    m.clock_us = c.clock_us;
+    m.events_pending = c.events_pending;
+    m.employees_active = c.employees_active;
+    m.employees_exited = c.employees_exited;
+    m.units = c.units;
+    m.positions = c.positions;
+    m.critical_positions = c.critical_positions;
+    hrw_metrics_update (self->metrics, &m);
+}
+
+//  A connection event of the PUB socket: two frames, the event and its
+//  endpoint.
+static void
+s_monitor (hrw_server_t *self)
+{
+    zmq_msg_t ev, addr;
+    zmq_msg_init (&ev);
+    zmq_msg_init (&addr);
+    while (zmq_msg_recv (&ev, self->monitor, ZMQ_DONTWAIT) >= 0) {
+        uint16_t event = 0;
+        if (zmq_msg_size (&ev) >= 2)
+            memcpy (&event, zmq_msg_data (&ev), 2);
+        if (zmq_msg_more (&ev))
+            zmq_msg_recv (&addr, self->monitor, 0);
+        if (event == ZMQ_EVENT_ACCEPTED)
+            self->subscribers++;
+        else if (event == ZMQ_EVENT_DISCONNECTED && self->subscribers > 0)
+            self->subscribers--;
+    }
+    zmq_msg_close (&ev);
+    zmq_msg_close (&addr);
+    s_metrics (self);
 }
 
 // ---------------------------------------------------------------------------
@@ -484,16 +568,18 @@ s_notify (hrw_server_t *self, int64_t now)
 int
 hrw_server_run (hrw_server_t *self, int signal_fd)
 {
-    zmq_pollitem_t items[4] = {
+    zmq_pollitem_t items[5] = {
         { self->router, 0, ZMQ_POLLIN, 0 },
         { self->control, 0, ZMQ_POLLIN, 0 },
         { NULL, signal_fd, ZMQ_POLLIN, 0 },
+        { self->monitor, 0, ZMQ_POLLIN, 0 },
         { self->pull, 0, ZMQ_POLLIN, 0 },
     };
-    int n_items = self->pull? 4: 3;
+    int n_items = self->pull? 5: 4;
     int running = 1;
     if (sd_watchdog_enabled (0, &self->watchdog_us) <= 0)
         self->watchdog_us = 0;
+    s_metrics (self);
     sd_notify (0, "READY=1\nSTATUS=serving");
     while (running) {
         int64_t now = hrw_clock_now_us ();
@@ -511,8 +597,10 @@ hrw_server_run (hrw_server_t *self, int signal_fd)
         }
         if (items[2].revents & ZMQ_POLLIN)
             running = s_signal (self, signal_fd);
-        if ((items[0].revents | (n_items > 3? items[3].revents: 0)) & ZMQ_POLLIN)
+        if ((items[0].revents | (n_items > 4? items[4].revents: 0)) & ZMQ_POLLIN)
             s_ingest_group (self);
+        if (items[3].revents & ZMQ_POLLIN)
+            s_monitor (self);
         if (items[1].revents & ZMQ_POLLIN)
             s_control (self);
         if (rc == 0)

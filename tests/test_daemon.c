@@ -12,6 +12,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <zmq.h>
 
 #define BIN HRW_BIN_DIR
@@ -390,7 +393,7 @@ test_config_is_checked (void **state)
     assert_int_equal (h_run (out, sizeof (out), 0, "sed 's/^#\\([a-z_]* =\\)/\\1/' "
                              HRW_SOURCE_DIR "/packaging/hrwatchd.conf > %s/all.conf && "
                              "grep -c '^[a-z_]* =' %s/all.conf", f->dir, f->dir), 0);
-    assert_int_equal (atoi (out), 34);
+    assert_int_equal (atoi (out), 35);
     assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatchd --check-config --config "
                              "%s/all.conf", f->dir), 0);
     assert_string_equal (out, defaults);
@@ -841,6 +844,64 @@ test_backup_while_running_and_restore (void **state)
     teardown ((void **) &g);
 }
 
+//  A TCP port on 127.0.0.1 that was free a moment ago.
+static int
+s_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    socklen_t len = sizeof (a);
+    memset (&a, 0, sizeof (a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    assert_int_equal (bind (fd, (struct sockaddr *) &a, sizeof (a)), 0);
+    assert_int_equal (getsockname (fd, (struct sockaddr *) &a, &len), 0);
+    close (fd);
+    return ntohs (a.sin_port);
+}
+
+static void
+test_metrics_pass_promtool_and_count_what_happened (void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    int port = s_free_port ();
+    char extra[200];
+    snprintf (extra, sizeof (extra), "[metrics]\nlisten = 127.0.0.1:%d\n", port);
+    s_write_config (f, extra);
+    f->daemon = h_daemon_start (f->config, f->control);
+    assert_int_equal (s_publish (f, s_batch_file (f, 7, 1), NULL), 0);
+    s_publish_lines (f, s_position (1, 1));
+    char bad[300];
+    snprintf (bad, sizeof (bad), "%s/bad.jsonl", f->dir);
+    FILE *fp = fopen (bad, "w");
+    fprintf (fp, "{\"eventId\":\"bad\",\"occurredAt\":\"2025-01-01T00:00:00Z\",\"source\":\"t\","
+                 "\"hire\":{\"employeeId\":\"E-1\"}}\n");
+    fclose (fp);
+    assert_int_equal (s_publish (f, bad, NULL), 1);
+    char cmd[1200];
+    snprintf (cmd, sizeof (cmd), BIN "/hrwatch subscribe --for 3 --endpoint '%s' "
+              "--alerts-endpoint ipc://%s/alerts.sock", f->control, f->dir);
+    FILE *sub = popen (cmd, "r");
+    s_sleep_ms (500);
+    assert_int_equal (h_run (out, sizeof (out), 0, "curl -sf http://127.0.0.1:%d/metrics > "
+                             "%s/metrics.txt && promtool check metrics < %s/metrics.txt && "
+                             "cat %s/metrics.txt", port, f->dir, f->dir, f->dir), 0);
+    s_expect_out ("hrwatch_events_total{outcome=\"accepted\"} 8\n");
+    s_expect_out ("hrwatch_rejections_total{reason=\"REASON_MISSING_FIELD\"} 1\n");
+    s_expect_out ("hrwatch_alerts_firing{kind=\"succession_gap\"} 1\n");
+    s_expect_out ("hrwatch_alert_subscribers 1\n");
+    s_expect_out ("hrwatch_employees{status=\"active\"} 7\n");
+    s_expect_out ("hrwatch_batch_events_count 3\n");
+    s_expect_out ("hrwatch_commit_seconds_count");
+    while (fread (bad, 1, sizeof (bad), sub) > 0) {
+    }
+    pclose (sub);
+    assert_int_equal (h_run (out, sizeof (out), 0, "curl -s -o /dev/null -w '%%{http_code}' "
+                             "http://127.0.0.1:%d/other", port), 0);
+    assert_string_equal (out, "404");
+}
+
 int
 main (void)
 {
@@ -870,6 +931,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_reloads_do_not_drop_connections_or_events, setup,
                                          teardown),
         cmocka_unit_test_setup_teardown (test_backup_while_running_and_restore, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_metrics_pass_promtool_and_count_what_happened, setup,
+                                         teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -44,7 +44,8 @@ class PythonClient(unittest.TestCase):
         with open(conf, "w") as f:
             f.write(f"[store]\npath = {cls.tmp}/state\n\n[ingest]\nendpoint = {cls.ingest}\n"
                     f"push_endpoint =\n\n[control]\nendpoint = {cls.control}\n\n"
-                    f"[alerts]\nendpoint = ipc://{cls.tmp}/alerts.sock\n")
+                    f"[alerts]\nendpoint = ipc://{cls.tmp}/alerts.sock\n\n"
+                    f"[metrics]\nlisten =\n")
         cls.daemon = subprocess.Popen([os.path.join(ARGS.bin, "hrwatchd"), "--foreground",
                                        "--config", conf], stderr=subprocess.DEVNULL)
         cls.ctx = zmq.Context()

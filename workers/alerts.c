@@ -18,6 +18,7 @@ typedef struct {
     uint64_t log_first;         //  Oldest sequence number still logged
     uint64_t firing;            //  Alerts firing now
     uint64_t silence_seq;       //  Last silence id given
+    uint64_t firing_by_kind[HRW_ALERT_KINDS];   //  Firing now, by kind
 } s_meta_t;
 
 typedef struct {
@@ -364,8 +365,10 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
         a.state = HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
         a.severity = e->severity;
         a.started_at = was_firing? old->started_at: a.changed_at;
-        if (!was_firing)
+        if (!was_firing) {
             self->meta.firing++;
+            self->meta.firing_by_kind[e->kind % HRW_ALERT_KINDS]++;
+        }
     }
     else {
         //  A resolution keeps the severity it had and says what cleared it.
@@ -374,6 +377,7 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
         a.started_at = old->started_at;
         a.resolved_at = a.changed_at;
         self->meta.firing--;
+        self->meta.firing_by_kind[e->kind % HRW_ALERT_KINDS]--;
     }
     rc = s_record (self, &a, txn);
     *changed = rc == 0;
@@ -426,6 +430,12 @@ hrw_alerts_totals (hrw_alerts_t *self, uint64_t *seq, uint64_t *firing)
 {
     *seq = self->meta.seq;
     *firing = self->meta.firing;
+}
+
+void
+hrw_alerts_firing_by_kind (hrw_alerts_t *self, uint64_t out[HRW_ALERT_KINDS])
+{
+    memcpy (out, self->meta.firing_by_kind, sizeof (self->meta.firing_by_kind));
 }
 
 // ---------------------------------------------------------------------------

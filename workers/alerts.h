@@ -14,6 +14,7 @@
 #include "workers/store.h"
 
 #define HRW_ALERT_DETAILS_MAX 8
+#define HRW_ALERT_KINDS 8       //  Room for Hrwatch__V1__AlertKind values
 
 typedef struct hrw_alerts hrw_alerts_t;
 
@@ -98,6 +99,9 @@ int hrw_alerts_each_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind,
 
 /*  The last sequence number and the number of firing alerts. */
 void hrw_alerts_totals (hrw_alerts_t *self, uint64_t *seq, uint64_t *firing);
+
+/*  Firing alerts by kind (indexed by Hrwatch__V1__AlertKind). */
+void hrw_alerts_firing_by_kind (hrw_alerts_t *self, uint64_t out[HRW_ALERT_KINDS]);
 
 /*  The short name of a kind, as in topics and fingerprints. */
 const char *hrw_alerts_kind_name (Hrwatch__V1__AlertKind kind);

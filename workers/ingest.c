@@ -19,6 +19,7 @@ struct hrw_ingest {
     hrw_arena_t *arena;         //  Decoded events and acks of one group
     hrw_buf_t acks;             //  Packed acks of one group
     hrw_ingest_stats_t stats;   //  Totals
+    uint64_t group_reasons[HRW_REASONS];    //  Rejections in the group in hand
 };
 
 typedef struct {
@@ -180,6 +181,7 @@ s_reject (hrw_ingest_t *self, Hrwatch__V1__EventResult *res, int reason, const c
 {
     res->outcome = HRWATCH__V1__OUTCOME__OUTCOME_REJECTED;
     res->reason = reason;
+    self->group_reasons[reason % HRW_REASONS]++;
     res->message = s_strdup (self->arena, msg);
     return hrw_store_reject (self->store, now_us, res->event_id, reason, msg, raw.p, raw.n);
 }
@@ -229,6 +231,7 @@ s_frame_reject (hrw_ingest_t *self, Hrwatch__V1__Ack *ack, hrw_frame_t *f, int r
     ack->reason = reason;
     ack->message = s_strdup (self->arena, msg);
     f->rejected = 1;
+    self->group_reasons[reason % HRW_REASONS]++;
     return hrw_store_reject (self->store, now_us, "", reason, msg, f->data, f->len);
 }
 
@@ -318,6 +321,7 @@ static int
 s_group (hrw_ingest_t *self, hrw_frame_t *frames, size_t n, Hrwatch__V1__Ack *acks,
          int64_t now_us)
 {
+    memset (self->group_reasons, 0, sizeof (self->group_reasons));
     int rc = hrw_engine_begin (self->engine, now_us);
     if (rc)
         return rc;
@@ -363,8 +367,11 @@ hrw_ingest_run (hrw_ingest_t *self, hrw_frame_t *frames, size_t n, int64_t now_u
     }
     if (rc)
         self->stats.failures++;
-    else
+    else {
         self->stats.commits++;
+        for (int r = 0; r < HRW_REASONS; r++)
+            self->stats.by_reason[r] += self->group_reasons[r];
+    }
     hrw_buf_clear (&self->acks);
     size_t *offsets = hrw_arena_alloc (self->arena, (n + 1) * sizeof (size_t));
     for (size_t i = 0; i < n; i++) {

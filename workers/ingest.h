@@ -11,6 +11,8 @@
 #include "workers/store.h"
 #include "workers/validate.h"
 
+#define HRW_REASONS 16      //  Room for Hrwatch__V1__Reason values
+
 typedef struct hrw_ingest hrw_ingest_t;
 
 typedef struct {
@@ -32,6 +34,7 @@ typedef struct {
     uint64_t commits;       //  Write transactions committed
     uint64_t map_grows;     //  Times a full map was grown and a group redone
     uint64_t failures;      //  Groups answered UNAVAILABLE
+    uint64_t by_reason[HRW_REASONS];    //  Rejections by Hrwatch__V1__Reason
 } hrw_ingest_stats_t;
 
 /*  Returns a new ingest feeding engine (over store) with the given limits,
