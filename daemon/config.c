@@ -68,6 +68,8 @@ static const s_setting_t s_settings[] = {
     //  Below 3 respondents an aggregate tells too much about a person.
     { "alerts", "min_respondents", S_U32, D (min_respondents), 3, 100000 },
     { "metrics", "listen", S_STR, O (metrics_listen), 0, HRW_CONFIG_ENDPOINT_MAX },
+    { "alertmanager", "url", S_STR, O (alertmanager_url), 0, HRW_CONFIG_ENDPOINT_MAX },
+    { "alertmanager", "resend_seconds", S_U32, O (alertmanager_resend), 1, 86400 },
     { "daemon", "pid_file", S_STR, O (pid_file), 0, HRW_CONFIG_PATH_MAX },
     { "daemon", "log_level", S_LEVEL, O (log_level), 0, 0 },
 };
@@ -102,6 +104,7 @@ hrw_config_defaults (hrw_config_t *cfg)
     hrw_engine_defaults (&cfg->engine);
     cfg->tick_seconds = 60;
     snprintf (cfg->metrics_listen, sizeof (cfg->metrics_listen), "127.0.0.1:9464");
+    cfg->alertmanager_resend = 60;
 }
 
 static int

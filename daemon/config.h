@@ -33,6 +33,8 @@ typedef struct {
     hrw_engine_opts_t engine;                       //  [alerts] thresholds and clock
     uint32_t tick_seconds;                          //  [alerts] tick_seconds
     char metrics_listen[HRW_CONFIG_ENDPOINT_MAX];   //  [metrics] listen
+    char alertmanager_url[HRW_CONFIG_ENDPOINT_MAX]; //  [alertmanager] url
+    uint32_t alertmanager_resend;                   //  [alertmanager] resend_seconds
 } hrw_config_t;
 
 /*  Fills cfg with the defaults. */

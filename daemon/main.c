@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <curl/curl.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
@@ -212,7 +213,11 @@ main (int argc, char **argv)
     hrw_log_t *log = hrw_log_new (cfg.log_level);
     if (!log)
         return EXIT_FAILURE;
+    //  libcurl's global set-up is not thread-safe: once, here, before any
+    //  thread starts.
+    curl_global_init (CURL_GLOBAL_DEFAULT);
     int status = s_serve (&cfg, args.config_path, log, ready_fd);
+    curl_global_cleanup ();
     hrw_log_destroy (&log);
     return status;
 }

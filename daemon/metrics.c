@@ -142,6 +142,14 @@ s_render (hrw_metrics_t *self, hrw_buf_t *b)
     s_gauge (b, "hrwatch_units", "Org units defined.", (double) s->units);
     s_gauge (b, "hrwatch_positions", "Positions defined.", (double) s->positions);
     s_gauge (b, "hrwatch_critical_positions", "Critical positions.", (double) s->critical_positions);
+    if (s->alertmanager) {
+        s_family (b, "hrwatch_alertmanager_sent_total", "counter",
+                  "Alert states delivered to Alertmanager.");
+        s_printf (b, "hrwatch_alertmanager_sent_total %" PRIu64 "\n", s->am_sent);
+        s_family (b, "hrwatch_alertmanager_failures_total", "counter",
+                  "Failed attempts to reach Alertmanager.");
+        s_printf (b, "hrwatch_alertmanager_failures_total %" PRIu64 "\n", s->am_failures);
+    }
 }
 
 static enum MHD_Result

@@ -23,6 +23,8 @@ typedef struct {
     uint64_t events_pending;
     uint64_t employees_active, employees_exited;
     uint64_t units, positions, critical_positions;
+    int alertmanager;                       //  Forwarding is on
+    uint64_t am_sent, am_failures;          //  Alerts delivered, failed attempts
 } hrw_metrics_snapshot_t;
 
 /*  Serves /metrics on address:port ("127.0.0.1:9464"). Returns 0 and sets

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "daemon/alertmanager.h"
 #include "daemon/metrics.h"
 #include "workers/clock.h"
 #include "workers/engine.h"
@@ -44,6 +45,7 @@ struct hrw_server {
     void *monitor;                  //  PAIR: connection events of the PUB socket
     int64_t subscribers;            //  Connections to the PUB socket
     hrw_metrics_t *metrics;         //  /metrics, or NULL
+    hrw_am_t *am;                   //  Alertmanager forwarding, or NULL
     int64_t next_tick;              //  When the clock next follows the wall clock
     s_slot_t *slots;                //  One per frame of a group
     hrw_frame_t *frames;            //  Ingest's view of the same frames
@@ -55,6 +57,8 @@ struct hrw_server {
     hrw_ingest_stats_t status_seen; //  Totals at the last STATUS= line
     int64_t status_at;              //  When that was
 };
+
+static void s_am_firing (const uint8_t *data, size_t len, void *arg);
 
 static void *
 s_bind (hrw_server_t *self, int type, const char *endpoint, const char *what)
@@ -119,6 +123,13 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
     }
     if (*cfg->metrics_listen && hrw_metrics_new (cfg->metrics_listen, log, &self->metrics))
         goto fail;
+    if (*cfg->alertmanager_url) {
+        if (hrw_am_new (cfg->alertmanager_url, cfg->alertmanager_resend, log, &self->am))
+            goto fail;
+        //  What is firing now is Alertmanager's to know from the start.
+        hrw_alerts_each (hrw_engine_alerts (self->engine), 1, 0, UINT32_MAX, NULL,
+                         s_am_firing, self->am);
+    }
     self->reported_at = hrw_clock_now_us ();
     *out = self;
     return 0;
@@ -146,6 +157,7 @@ hrw_server_destroy (hrw_server_t **self_p)
     if (self->alerts)
         zmq_close (self->alerts);
     hrw_metrics_destroy (&self->metrics);
+    hrw_am_destroy (&self->am);
     if (self->ctx)
         zmq_ctx_term (self->ctx);
     hrw_ingest_destroy (&self->ingest);
@@ -225,11 +237,24 @@ static void s_metrics (hrw_server_t *self);
 //  One log record per alert change, with its fingerprint as a journal
 //  field. The summary holds ids and counts only, never names.
 static void
-s_log_alert (hrw_server_t *self, const hrw_alert_pub_t *p)
+s_am_firing (const uint8_t *data, size_t len, void *arg)
+{
+    Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (NULL, len, data);
+    if (a && !a->silenced)
+        hrw_am_push (arg, a);
+    if (a)
+        hrwatch__v1__alert__free_unpacked (a, NULL);
+}
+
+//  Logs an alert change, and hands it to Alertmanager forwarding.
+static void
+s_alert_out (hrw_server_t *self, const hrw_alert_pub_t *p)
 {
     Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (NULL, p->len, p->data);
     if (!a)
         return;
+    if (self->am)
+        hrw_am_push (self->am, a);
     char fingerprint[300], seq[48], state[48];
     const char *fields[] = { fingerprint, seq, state, NULL };
     int firing = a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
@@ -254,7 +279,7 @@ s_publish (hrw_server_t *self)
         hrw_alert_pub_t p = hrw_alerts_queued_at (alerts, i);
         zmq_send (self->alerts, p.topic, strlen (p.topic), ZMQ_SNDMORE | ZMQ_DONTWAIT);
         zmq_send (self->alerts, p.data, p.len, ZMQ_DONTWAIT);
-        s_log_alert (self, &p);
+        s_alert_out (self, &p);
     }
     hrw_alerts_clear_queue (alerts);
 }
@@ -429,6 +454,9 @@ s_metrics (hrw_server_t *self)
     m.units = c.units;
     m.positions = c.positions;
     m.critical_positions = c.critical_positions;
+    m.alertmanager = self->am != NULL;
+    if (self->am)
+        hrw_am_counts (self->am, &m.am_sent, &m.am_failures);
     hrw_metrics_update (self->metrics, &m);
 }
 

@@ -393,7 +393,7 @@ test_config_is_checked (void **state)
     assert_int_equal (h_run (out, sizeof (out), 0, "sed 's/^#\\([a-z_]* =\\)/\\1/' "
                              HRW_SOURCE_DIR "/packaging/hrwatchd.conf > %s/all.conf && "
                              "grep -c '^[a-z_]* =' %s/all.conf", f->dir, f->dir), 0);
-    assert_int_equal (atoi (out), 35);
+    assert_int_equal (atoi (out), 37);
     assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatchd --check-config --config "
                              "%s/all.conf", f->dir), 0);
     assert_string_equal (out, defaults);
@@ -902,6 +902,82 @@ test_metrics_pass_promtool_and_count_what_happened (void **state)
     assert_string_equal (out, "404");
 }
 
+static pid_t
+s_start_alertmanager (fixture_t *f, int port)
+{
+    char conf[600], data[600], listen[64], cfg[620];
+    snprintf (conf, sizeof (conf), "%s/am.yml", f->dir);
+    snprintf (data, sizeof (data), "%s/am-data", f->dir);
+    snprintf (listen, sizeof (listen), "127.0.0.1:%d", port);
+    FILE *fp = fopen (conf, "w");
+    fprintf (fp, "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n");
+    fclose (fp);
+    snprintf (cfg, sizeof (cfg), "--config.file=%s", conf);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        char storage[620], web[100];
+        snprintf (storage, sizeof (storage), "--storage.path=%s", data);
+        snprintf (web, sizeof (web), "--web.listen-address=%s", listen);
+        int null = open ("/dev/null", O_WRONLY);
+        dup2 (null, 1);
+        dup2 (null, 2);
+        execlp ("prometheus-alertmanager", "prometheus-alertmanager", cfg, storage, web,
+                "--cluster.listen-address=", (char *) NULL);
+        _exit (127);
+    }
+    return pid;
+}
+
+//  Polls Alertmanager until its active alerts do (want) or do not contain
+//  needle; returns 1 when they did as wanted within 30 s.
+static int
+s_alertmanager_shows (int port, const char *needle, int want)
+{
+    for (int i = 0; i < 300; i++) {
+        h_run (out, sizeof (out), 0, "curl -s http://127.0.0.1:%d/api/v2/alerts", port);
+        if ((strstr (out, needle) != NULL) == want)
+            return 1;
+        s_sleep_ms (100);
+    }
+    return 0;
+}
+
+static void
+test_alerts_reach_a_real_alertmanager_even_if_it_starts_late (void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    int port = s_free_port ();
+    char extra[300];
+    snprintf (extra, sizeof (extra), "[alertmanager]\nurl = http://127.0.0.1:%d\n"
+              "resend_seconds = 1\n", port);
+    s_write_config (f, extra);
+    f->daemon = h_daemon_start (f->config, f->control);
+    //  Alertmanager is not there yet: ingest goes on regardless.
+    s_publish_lines (f, s_position (1, 1));
+    assert_int_equal (s_publish (f, s_batch_file (f, 2, 1), NULL), 0);
+    s_wait_log (f, "alertmanager: http://127.0.0.1");
+    pid_t am = s_start_alertmanager (f, port);
+    int fired = s_alertmanager_shows (port, "\"fingerprint\":\"succession_gap/P-1\"", 1);
+    if (fired) {
+        s_expect_out ("\"alertname\":\"succession_gap\"");
+        s_expect_out ("\"severity\":\"critical\"");
+        s_expect_out ("has 0 ready-now successors");
+    }
+    //  Resolved: a ready-now successor is nominated; Alertmanager drops it.
+    char line[400];
+    snprintf (line, sizeof (line), "{\"eventId\":\"n-1\",\"occurredAt\":\"2025-03-01T00:00:00Z\","
+              "\"source\":\"t\",\"successorNominated\":{\"positionId\":\"P-1\",\"employeeId\":"
+              "\"E-1\",\"readiness\":\"READINESS_READY_NOW\"}}\n");
+    s_publish_lines (f, line);
+    int resolved = fired && s_alertmanager_shows (port, "succession_gap/P-1", 0);
+    kill (am, SIGTERM);
+    waitpid (am, NULL, 0);
+    assert_true (fired);
+    assert_true (resolved);
+    s_wait_log (f, "alertmanager: delivering again");
+}
+
 int
 main (void)
 {
@@ -933,6 +1009,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_backup_while_running_and_restore, setup, teardown),
         cmocka_unit_test_setup_teardown (test_metrics_pass_promtool_and_count_what_happened, setup,
                                          teardown),
+        cmocka_unit_test_setup_teardown (
+            test_alerts_reach_a_real_alertmanager_even_if_it_starts_late, setup, teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
