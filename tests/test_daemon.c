@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <zmq.h>
 
 #define BIN HRW_BIN_DIR
@@ -978,6 +979,66 @@ test_alerts_reach_a_real_alertmanager_even_if_it_starts_late (void **state)
     s_wait_log (f, "alertmanager: delivering again");
 }
 
+//  Reads sd_notify datagrams until one contains needle (or 5 s pass).
+static int
+s_notified (int fd, const char *needle, char *all, size_t cap)
+{
+    for (int i = 0; i < 500; i++) {
+        char msg[1024];
+        ssize_t n = recv (fd, msg, sizeof (msg) - 1, MSG_DONTWAIT);
+        if (n > 0) {
+            msg[n] = '\0';
+            strncat (all, msg, cap - strlen (all) - 1);
+            strncat (all, "|", cap - strlen (all) - 1);
+            if (strstr (msg, needle))
+                return 1;
+            continue;
+        }
+        s_sleep_ms (10);
+    }
+    return 0;
+}
+
+//  What systemd would see: READY=1 once serving, STATUS=, WATCHDOG=1 pings
+//  at half of WatchdogSec, RELOADING=1 and READY=1 around SIGHUP, and
+//  STOPPING=1 on SIGTERM.
+static void
+test_systemd_notifications (void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    f->daemon = 0;
+    struct sockaddr_un addr;
+    memset (&addr, 0, sizeof (addr));
+    addr.sun_family = AF_UNIX;
+    snprintf (addr.sun_path, sizeof (addr.sun_path), "%.80s/notify.sock", f->dir);
+    int fd = socket (AF_UNIX, SOCK_DGRAM, 0);
+    assert_int_equal (bind (fd, (struct sockaddr *) &addr, sizeof (addr)), 0);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        char wpid[32];
+        snprintf (wpid, sizeof (wpid), "%d", (int) getpid ());
+        setenv ("NOTIFY_SOCKET", addr.sun_path, 1);
+        setenv ("WATCHDOG_USEC", "200000", 1);
+        setenv ("WATCHDOG_PID", wpid, 1);
+        int null = open ("/dev/null", O_WRONLY);
+        dup2 (null, 2);
+        execl (BIN "/hrwatchd", "hrwatchd", "--foreground", "--config", f->config, (char *) NULL);
+        _exit (127);
+    }
+    char seen[8192] = "";
+    assert_true (s_notified (fd, "READY=1", seen, sizeof (seen)));
+    assert_true (s_notified (fd, "STATUS=", seen, sizeof (seen)));
+    assert_true (s_notified (fd, "WATCHDOG=1", seen, sizeof (seen)));
+    assert_true (s_notified (fd, "WATCHDOG=1", seen, sizeof (seen)));
+    kill (pid, SIGHUP);
+    assert_true (s_notified (fd, "RELOADING=1", seen, sizeof (seen)));
+    assert_true (s_notified (fd, "READY=1", seen, sizeof (seen)));
+    assert_int_equal (h_daemon_stop (pid, SIGTERM), 0);
+    assert_true (s_notified (fd, "STOPPING=1", seen, sizeof (seen)));
+    close (fd);
+}
+
 int
 main (void)
 {
@@ -1011,6 +1072,7 @@ main (void)
                                          teardown),
         cmocka_unit_test_setup_teardown (
             test_alerts_reach_a_real_alertmanager_even_if_it_starts_late, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_systemd_notifications, setup, teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
