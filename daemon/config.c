@@ -70,6 +70,9 @@ static const s_setting_t s_settings[] = {
     { "metrics", "listen", S_STR, O (metrics_listen), 0, HRW_CONFIG_ENDPOINT_MAX },
     { "alertmanager", "url", S_STR, O (alertmanager_url), 0, HRW_CONFIG_ENDPOINT_MAX },
     { "alertmanager", "resend_seconds", S_U32, O (alertmanager_resend), 1, 86400 },
+    { "security", "server_key", S_STR, O (server_key), 0, HRW_CONFIG_PATH_MAX },
+    { "security", "publishers", S_STR, O (publishers), 0, HRW_CONFIG_PATH_MAX },
+    { "security", "subscribers", S_STR, O (subscribers), 0, HRW_CONFIG_PATH_MAX },
     { "daemon", "pid_file", S_STR, O (pid_file), 0, HRW_CONFIG_PATH_MAX },
     { "daemon", "log_level", S_LEVEL, O (log_level), 0, 0 },
 };
@@ -180,6 +183,11 @@ hrw_config_load (hrw_config_t *cfg, const char *path, char *err, size_t err_cap)
     char what[512] = "";
     s_ctx_t c = { cfg, what, sizeof (what), 0 };
     int rc = ini_parse (path, s_handler, &c);
+    if (rc == 0 && *cfg->server_key && (!*cfg->publishers || !*cfg->subscribers)) {
+        snprintf (err, err_cap, "%s: [security] server_key needs both the publishers and the "
+                  "subscribers allowlists", path);
+        return -1;
+    }
     if (rc == 0)
         return 0;
     if (rc < 0)

@@ -35,6 +35,9 @@ typedef struct {
     char metrics_listen[HRW_CONFIG_ENDPOINT_MAX];   //  [metrics] listen
     char alertmanager_url[HRW_CONFIG_ENDPOINT_MAX]; //  [alertmanager] url
     uint32_t alertmanager_resend;                   //  [alertmanager] resend_seconds
+    char server_key[HRW_CONFIG_PATH_MAX];           //  [security] server_key
+    char publishers[HRW_CONFIG_PATH_MAX];           //  [security] publishers
+    char subscribers[HRW_CONFIG_PATH_MAX];          //  [security] subscribers
 } hrw_config_t;
 
 /*  Fills cfg with the defaults. */

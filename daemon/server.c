@@ -13,6 +13,8 @@
 
 #include "daemon/alertmanager.h"
 #include "daemon/metrics.h"
+#include "daemon/zap.h"
+#include "workers/curve.h"
 #include "workers/clock.h"
 #include "workers/engine.h"
 #include "workers/ingest.h"
@@ -46,6 +48,8 @@ struct hrw_server {
     int64_t subscribers;            //  Connections to the PUB socket
     hrw_metrics_t *metrics;         //  /metrics, or NULL
     hrw_am_t *am;                   //  Alertmanager forwarding, or NULL
+    hrw_zap_t *zap;                 //  CURVE authentication, or NULL
+    hrw_curve_keys_t keys;          //  The server's key pair, when CURVE is on
     int64_t next_tick;              //  When the clock next follows the wall clock
     s_slot_t *slots;                //  One per frame of a group
     hrw_frame_t *frames;            //  Ingest's view of the same frames
@@ -59,6 +63,18 @@ struct hrw_server {
 };
 
 static void s_am_firing (const uint8_t *data, size_t len, void *arg);
+
+//  On tcp:// with a server key, CURVE with the allowlist of the domain.
+static void
+s_secure (hrw_server_t *self, void *sock, const char *endpoint, const char *domain)
+{
+    if (!self->zap || strncmp (endpoint, "tcp://", 6))
+        return;
+    int server = 1;
+    zmq_setsockopt (sock, ZMQ_CURVE_SERVER, &server, sizeof (server));
+    zmq_setsockopt (sock, ZMQ_CURVE_SECRETKEY, self->keys.secret_key, 41);
+    zmq_setsockopt (sock, ZMQ_ZAP_DOMAIN, domain, strlen (domain));
+}
 
 static void *
 s_bind (hrw_server_t *self, int type, const char *endpoint, const char *what)
@@ -74,6 +90,8 @@ s_bind (hrw_server_t *self, int type, const char *endpoint, const char *what)
     }
     zmq_setsockopt (sock, ZMQ_LINGER, &linger, sizeof (linger));
     zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof (maxmsg));
+    int publishing = !strcmp (what, "ingest") || !strcmp (what, "push");
+    s_secure (self, sock, endpoint, publishing? HRW_ZAP_PUBLISHERS: HRW_ZAP_SUBSCRIBERS);
     if (zmq_bind (sock, endpoint)) {
         hrw_log (self->log, HRW_LOG_ERR, "cannot bind %s socket to %s: %s", what, endpoint,
                  zmq_strerror (errno));
@@ -104,6 +122,18 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
     if (!self->ingest || !self->slots || !self->frames || !self->ctx) {
         hrw_log (log, HRW_LOG_ERR, "out of memory starting the server");
         goto fail;
+    }
+    if (*cfg->server_key) {
+        int krc = hrw_curve_load (cfg->server_key, &self->keys);
+        if (krc || !*self->keys.secret_key) {
+            hrw_log (log, HRW_LOG_ERR, "server key %s: %s", cfg->server_key,
+                     krc? strerror (krc): "holds no secret key");
+            goto fail;
+        }
+        if (hrw_zap_new (self->ctx, cfg->publishers, cfg->subscribers, log, &self->zap))
+            goto fail;
+        hrw_log (log, HRW_LOG_INFO, "CURVE on tcp:// sockets, server key %s",
+                 self->keys.public_key);
     }
     if (!(self->router = s_bind (self, ZMQ_ROUTER, cfg->ingest_endpoint, "ingest")))
         goto fail;
@@ -158,6 +188,7 @@ hrw_server_destroy (hrw_server_t **self_p)
         zmq_close (self->alerts);
     hrw_metrics_destroy (&self->metrics);
     hrw_am_destroy (&self->am);
+    hrw_zap_destroy (&self->zap);
     if (self->ctx)
         zmq_ctx_term (self->ctx);
     hrw_ingest_destroy (&self->ingest);
@@ -499,6 +530,9 @@ s_keep_fixed (hrw_server_t *self, hrw_config_t *next)
         { "[control] endpoint", self->cfg.control_endpoint, next->control_endpoint },
         { "[alerts] endpoint", self->cfg.alerts_endpoint, next->alerts_endpoint },
         { "[daemon] pid_file", self->cfg.pid_file, next->pid_file },
+        { "[security] server_key", self->cfg.server_key, next->server_key },
+        { "[security] publishers", self->cfg.publishers, next->publishers },
+        { "[security] subscribers", self->cfg.subscribers, next->subscribers },
     };
     for (size_t i = 0; i < sizeof (strs) / sizeof (strs[0]); i++)
         if (strcmp (strs[i].now, strs[i].want))
@@ -539,6 +573,8 @@ s_reload (hrw_server_t *self)
     else {
         s_keep_fixed (self, &next);
         self->cfg = next;
+        if (self->zap)
+            hrw_zap_reload (self->zap);
         hrw_log_set_level (self->log, next.log_level);
         hrw_ingest_set_limits (self->ingest, &next.limits);
         hrw_engine_set_opts (self->engine, &next.engine);
@@ -596,14 +632,15 @@ s_notify (hrw_server_t *self, int64_t now)
 int
 hrw_server_run (hrw_server_t *self, int signal_fd)
 {
-    zmq_pollitem_t items[5] = {
+    zmq_pollitem_t items[6] = {
         { self->router, 0, ZMQ_POLLIN, 0 },
         { self->control, 0, ZMQ_POLLIN, 0 },
         { NULL, signal_fd, ZMQ_POLLIN, 0 },
         { self->monitor, 0, ZMQ_POLLIN, 0 },
+        { self->zap? hrw_zap_socket (self->zap): NULL, 0, self->zap? ZMQ_POLLIN: 0, 0 },
         { self->pull, 0, ZMQ_POLLIN, 0 },
     };
-    int n_items = self->pull? 5: 4;
+    int n_items = self->pull? 6: 5;
     int running = 1;
     if (sd_watchdog_enabled (0, &self->watchdog_us) <= 0)
         self->watchdog_us = 0;
@@ -625,7 +662,10 @@ hrw_server_run (hrw_server_t *self, int signal_fd)
         }
         if (items[2].revents & ZMQ_POLLIN)
             running = s_signal (self, signal_fd);
-        if ((items[0].revents | (n_items > 4? items[4].revents: 0)) & ZMQ_POLLIN)
+        //  Handshakes first: a client waiting on one cannot send.
+        if (items[4].revents & ZMQ_POLLIN)
+            hrw_zap_handle (self->zap);
+        if ((items[0].revents | (n_items > 5? items[5].revents: 0)) & ZMQ_POLLIN)
             s_ingest_group (self);
         if (items[3].revents & ZMQ_POLLIN)
             s_monitor (self);

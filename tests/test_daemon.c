@@ -394,7 +394,7 @@ test_config_is_checked (void **state)
     assert_int_equal (h_run (out, sizeof (out), 0, "sed 's/^#\\([a-z_]* =\\)/\\1/' "
                              HRW_SOURCE_DIR "/packaging/hrwatchd.conf > %s/all.conf && "
                              "grep -c '^[a-z_]* =' %s/all.conf", f->dir, f->dir), 0);
-    assert_int_equal (atoi (out), 37);
+    assert_int_equal (atoi (out), 40);
     assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatchd --check-config --config "
                              "%s/all.conf", f->dir), 0);
     assert_string_equal (out, defaults);
@@ -1039,6 +1039,94 @@ test_systemd_notifications (void **state)
     close (fd);
 }
 
+static void
+s_pubkey (fixture_t *f, const char *name, char *key)
+{
+    char path[600];
+    snprintf (path, sizeof (path), "%s/%s.pub", f->dir, name);
+    FILE *fp = fopen (path, "r");
+    char line[200];
+    key[0] = '\0';
+    while (fp && fgets (line, sizeof (line), fp))
+        if (sscanf (line, " public-key = \"%40[^\"]\"", key) == 1)
+            break;
+    if (fp)
+        fclose (fp);
+    assert_int_equal (strlen (key), 40);
+}
+
+static void
+test_curve_admits_only_allowlisted_keys (void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    const char *names[] = { "server", "pub1", "sub1", "rogue" };
+    for (int i = 0; i < 4; i++)
+        assert_int_equal (h_run (NULL, 0, 0, "cd %s && " BIN "/hrwatch keygen %s", f->dir,
+                                 names[i]), 0);
+    struct stat st;
+    char path[600];
+    snprintf (path, sizeof (path), "%s/server.key", f->dir);
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600);
+    char pub1[41], sub1[41], rogue[41], extra[2000];
+    s_pubkey (f, "pub1", pub1);
+    s_pubkey (f, "sub1", sub1);
+    s_pubkey (f, "rogue", rogue);
+    snprintf (path, sizeof (path), "%s/publishers", f->dir);
+    FILE *fp = fopen (path, "w");
+    fprintf (fp, "# the HRIS\n%s  # pub1\n", pub1);
+    fclose (fp);
+    snprintf (path, sizeof (path), "%s/subscribers", f->dir);
+    fp = fopen (path, "w");
+    fprintf (fp, "%s\n", sub1);
+    fclose (fp);
+    int p1 = s_free_port (), p2 = s_free_port (), p3 = s_free_port (), p4 = s_free_port ();
+    snprintf (f->ingest, sizeof (f->ingest), "tcp://127.0.0.1:%d", p1);
+    snprintf (f->control, sizeof (f->control), "tcp://127.0.0.1:%d", p3);
+    snprintf (extra, sizeof (extra), "[ingest]\nendpoint = tcp://127.0.0.1:%d\npush_endpoint = "
+              "tcp://127.0.0.1:%d\n[control]\nendpoint = tcp://127.0.0.1:%d\n[alerts]\n"
+              "endpoint = tcp://127.0.0.1:%d\n[security]\nserver_key = %s/server.key\n"
+              "publishers = %s/publishers\nsubscribers = %s/subscribers\n", p1, p2, p3, p4,
+              f->dir, f->dir, f->dir);
+    s_write_config (f, extra);
+    //  The harness's own status calls speak as the subscriber.
+    char server_pub[600], sub_key[600];
+    snprintf (server_pub, sizeof (server_pub), "%s/server.pub", f->dir);
+    snprintf (sub_key, sizeof (sub_key), "%s/sub1.key", f->dir);
+    setenv ("HRWATCH_SERVER_KEY", server_pub, 1);
+    setenv ("HRWATCH_KEY", sub_key, 1);
+    f->daemon = h_daemon_start (f->config, f->control);
+    const char *batch = s_batch_file (f, 3, 1);
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch --key %s/pub1.key publish %s "
+                             "--endpoint %s", f->dir, batch, f->ingest), 0);
+    s_expect_out ("3 accepted");
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch --key %s/rogue.key publish %s "
+                             "--timeout 2 --endpoint %s", f->dir, batch, f->ingest), 2);
+    s_wait_log (f, "refused CURVE key");
+    assert_true (s_log_has (f, rogue));
+    assert_int_equal (h_run (out, sizeof (out), 1, "env -u HRWATCH_SERVER_KEY -u HRWATCH_KEY "
+                             BIN "/hrwatch publish %s --timeout 2 --endpoint %s", batch,
+                             f->ingest), 2);
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch --key %s/pub1.key status "
+                             "--timeout 2 --endpoint %s", f->dir, f->control), 2);
+    //  The allowlists are read again on SIGHUP.
+    snprintf (path, sizeof (path), "%s/publishers", f->dir);
+    fp = fopen (path, "a");
+    fprintf (fp, "%s\n", rogue);
+    fclose (fp);
+    kill (f->daemon, SIGHUP);
+    s_wait_log (f, "2 publisher keys");
+    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch --key %s/rogue.key publish %s "
+                             "--timeout 5 --endpoint %s", f->dir, s_batch_file (f, 2, 10),
+                             f->ingest), 0);
+    s_expect_out ("2 accepted");
+    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    f->daemon = 0;
+    unsetenv ("HRWATCH_SERVER_KEY");
+    unsetenv ("HRWATCH_KEY");
+}
+
 int
 main (void)
 {
@@ -1073,6 +1161,7 @@ main (void)
         cmocka_unit_test_setup_teardown (
             test_alerts_reach_a_real_alertmanager_even_if_it_starts_late, setup, teardown),
         cmocka_unit_test_setup_teardown (test_systemd_notifications, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_curve_admits_only_allowlisted_keys, setup, teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -181,15 +181,12 @@ hrw_subscribe_main (int argc, char **argv)
         return rc;
     o.last = o.after;
     void *ctx = zmq_ctx_new ();
-    void *sub = zmq_socket (ctx, ZMQ_SUB);
-    int linger = 0;
-    zmq_setsockopt (sub, ZMQ_LINGER, &linger, sizeof (linger));
-    zmq_setsockopt (sub, ZMQ_SUBSCRIBE, o.prefix, strlen (o.prefix));
-    if (zmq_connect (sub, o.alerts)) {
-        fprintf (stderr, "hrwatch: cannot connect to %s: %s\n", o.alerts, zmq_strerror (errno));
+    void *sub = hrw_client_socket (ctx, ZMQ_SUB, o.alerts);
+    if (!sub) {
         rc = 2;
         goto done;
     }
+    zmq_setsockopt (sub, ZMQ_SUBSCRIBE, o.prefix, strlen (o.prefix));
     int64_t deadline = o.seconds > 0? hrw_clock_now_us () + (int64_t) (o.seconds * 1e6): 0;
     int need_catch_up = 1;
     while (!o.count || (long) o.printed < o.count) {
@@ -229,7 +226,8 @@ hrw_subscribe_main (int argc, char **argv)
         zmq_msg_close (&body);
     }
 done:
-    zmq_close (sub);
+    if (sub)
+        zmq_close (sub);
     zmq_ctx_term (ctx);
     return rc;
 }

@@ -5,9 +5,48 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zmq.h>
 
 #include "workers/buf.h"
+#include "workers/curve.h"
+
+void *
+hrw_client_socket (void *ctx, int type, const char *endpoint)
+{
+    void *sock = zmq_socket (ctx, type);
+    if (!sock) {
+        fprintf (stderr, "hrwatch: cannot create a socket: %s\n", zmq_strerror (errno));
+        return NULL;
+    }
+    int linger = 0;
+    zmq_setsockopt (sock, ZMQ_LINGER, &linger, sizeof (linger));
+    const char *server = getenv ("HRWATCH_SERVER_KEY"), *mine = getenv ("HRWATCH_KEY");
+    if (server && *server && !strncmp (endpoint, "tcp://", 6)) {
+        hrw_curve_keys_t s, c;
+        int rc = hrw_curve_load (server, &s);
+        if (!rc && (!mine || !*mine))
+            rc = -1;
+        else if (!rc)
+            rc = hrw_curve_load (mine, &c);
+        if (rc || !*c.secret_key) {
+            fprintf (stderr, "hrwatch: CURVE needs the server's public key (--server-key) and "
+                     "this client's key pair (--key): %s\n",
+                     rc > 0? strerror (rc): "key file missing or without a secret key");
+            zmq_close (sock);
+            return NULL;
+        }
+        zmq_setsockopt (sock, ZMQ_CURVE_SERVERKEY, s.public_key, 41);
+        zmq_setsockopt (sock, ZMQ_CURVE_PUBLICKEY, c.public_key, 41);
+        zmq_setsockopt (sock, ZMQ_CURVE_SECRETKEY, c.secret_key, 41);
+    }
+    if (zmq_connect (sock, endpoint)) {
+        fprintf (stderr, "hrwatch: cannot connect to %s: %s\n", endpoint, zmq_strerror (errno));
+        zmq_close (sock);
+        return NULL;
+    }
+    return sock;
+}
 
 Hrwatch__V1__ControlResponse *
 hrw_client_request (const char *endpoint, const Hrwatch__V1__ControlRequest *req, int timeout_ms)
@@ -15,18 +54,10 @@ hrw_client_request (const char *endpoint, const Hrwatch__V1__ControlRequest *req
     Hrwatch__V1__ControlResponse *resp = NULL;
     hrw_buf_t frame = { 0 };
     void *ctx = zmq_ctx_new ();
-    void *sock = ctx? zmq_socket (ctx, ZMQ_DEALER): NULL;
-    int linger = 0;
-    if (!sock || hrw_buf_pack (&frame, &req->base)) {
-        fprintf (stderr, "hrwatch: cannot create a socket: %s\n", zmq_strerror (errno));
+    void *sock = ctx? hrw_client_socket (ctx, ZMQ_DEALER, endpoint): NULL;
+    if (!sock || hrw_buf_pack (&frame, &req->base))
         goto done;
-    }
-    zmq_setsockopt (sock, ZMQ_LINGER, &linger, sizeof (linger));
     zmq_setsockopt (sock, ZMQ_RCVTIMEO, &timeout_ms, sizeof (timeout_ms));
-    if (zmq_connect (sock, endpoint)) {
-        fprintf (stderr, "hrwatch: cannot connect to %s: %s\n", endpoint, zmq_strerror (errno));
-        goto done;
-    }
     zmq_send (sock, "", 0, ZMQ_SNDMORE);
     zmq_send (sock, frame.data, frame.len, 0);
     zmq_msg_t msg;

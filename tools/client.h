@@ -15,6 +15,12 @@ Hrwatch__V1__ControlResponse *hrw_client_request (const char *endpoint,
                                                   const Hrwatch__V1__ControlRequest *req,
                                                   int timeout_ms);
 
+/*  A socket of the given type connected to endpoint. On tcp://, with
+    CURVE when HRWATCH_SERVER_KEY names the server's public key file and
+    HRWATCH_KEY this client's key pair file (hrwatch --server-key/--key).
+    Returns NULL after printing why. */
+void *hrw_client_socket (void *ctx, int type, const char *endpoint);
+
 /*  Prints one JSON value as a line on stdout and releases it. */
 void hrw_client_print_json (void *json);
 

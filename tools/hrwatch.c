@@ -12,6 +12,7 @@
 #include "tools/alerts.h"
 #include "tools/client.h"
 #include "tools/publish.h"
+#include "workers/curve.h"
 #include "workers/clock.h"
 #include "workers/validate.h"
 
@@ -30,7 +31,9 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-             "usage: hrwatch COMMAND [OPTIONS]\n"
+             "usage: hrwatch [--server-key FILE --key FILE] COMMAND [OPTIONS]\n"
+             "  --server-key, --key: CURVE on tcp:// (the server's public key file and this\n"
+             "  client's key pair; or HRWATCH_SERVER_KEY and HRWATCH_KEY)\n"
              "commands:\n"
              "  publish [FILE]   send events (JSON lines, hrwatch.v1.Event) and wait for acks\n"
              "  status           counts of the workforce state and of ingested events\n"
@@ -42,6 +45,7 @@ s_usage (FILE *out)
              "  unit UNIT        headcount, turnover against baseline, engagement, bench\n"
              "  position POS     incumbent, successors by readiness, succession gap\n"
              "  backup DIR       a consistent copy of the running store\n"
+             "  keygen NAME      a CURVE key pair: NAME.key (secret) and NAME.pub\n"
              "  version          print the version\n"
              "Run 'hrwatch COMMAND --help' for a command's options.\n");
 }
@@ -356,9 +360,36 @@ s_backup (int argc, char **argv)
     return 0;
 }
 
+static int
+s_keygen (int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        fprintf (stderr, "usage: hrwatch keygen NAME\n"
+                         "  Writes a CURVE key pair: NAME.key (both keys, mode 0600) and NAME.pub\n"
+                         "  (the public key, for allowlists and --server-key).\n");
+        return EXIT_USAGE;
+    }
+    hrw_curve_keys_t keys;
+    int rc = hrw_curve_keygen (argv[1], &keys);
+    if (rc) {
+        fprintf (stderr, "hrwatch: keygen %s: %s\n", argv[1], strerror (rc));
+        return 2;
+    }
+    printf ("%s.key (secret) and %s.pub written; public key %s\n", argv[1], argv[1],
+            keys.public_key);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
+    //  Options for every command come first: they set the environment the
+    //  socket helper reads.
+    while (argc > 2 && (!strcmp (argv[1], "--server-key") || !strcmp (argv[1], "--key"))) {
+        setenv (!strcmp (argv[1], "--key")? "HRWATCH_KEY": "HRWATCH_SERVER_KEY", argv[2], 1);
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 2) {
         s_usage (stderr);
         return EXIT_USAGE;
@@ -382,6 +413,8 @@ main (int argc, char **argv)
         return s_report (argc - 1, argv + 1, 0);
     if (!strcmp (cmd, "backup"))
         return s_backup (argc - 1, argv + 1);
+    if (!strcmp (cmd, "keygen"))
+        return s_keygen (argc - 1, argv + 1);
     if (!strcmp (cmd, "position"))
         return s_report (argc - 1, argv + 1, 1);
     if (!strcmp (cmd, "version") || !strcmp (cmd, "--version")) {

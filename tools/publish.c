@@ -392,20 +392,17 @@ hrw_publish_main (int argc, char **argv)
     if (status)
         goto done;
     void *ctx = zmq_ctx_new ();
-    p->sock = zmq_socket (ctx, ZMQ_DEALER);
-    int linger = 0;
-    zmq_setsockopt (p->sock, ZMQ_LINGER, &linger, sizeof (linger));
-    if (zmq_connect (p->sock, p->endpoint)) {
-        fprintf (stderr, "hrwatch: cannot connect to %s: %s\n", p->endpoint, zmq_strerror (errno));
+    p->sock = hrw_client_socket (ctx, ZMQ_DEALER, p->endpoint);
+    if (!p->sock)
         status = 2;
-    }
     else {
         status = s_run (p);
         s_summary (p, status);
         if (status == 0 && (p->rejected || p->invalid))
             status = 1;
     }
-    zmq_close (p->sock);
+    if (p->sock)
+        zmq_close (p->sock);
     zmq_ctx_term (ctx);
 done:
     if (p->in && p->in != stdin)

@@ -1,0 +1,169 @@
+/*  zap: the ZAP handler over allowlists. */
+#include "daemon/zap.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "workers/curve.h"
+
+#define S_FRAMES 7      //  version, id, domain, address, identity, mechanism, key
+
+struct hrw_zap {
+    void *handler;                  //  REP on inproc://zeromq.zap.01
+    hrw_log_t *log;
+    char publishers_path[1024];
+    char subscribers_path[1024];
+    hrw_allowlist_t *publishers;
+    hrw_allowlist_t *subscribers;
+};
+
+static int
+s_load (hrw_zap_t *self, const char *path, hrw_allowlist_t **out)
+{
+    int line = 0;
+    int rc = hrw_allowlist_load (path, out, &line);
+    if (rc && line)
+        hrw_log (self->log, HRW_LOG_ERR, "allowlist %s: line %d is not a Z85 public key", path,
+                 line);
+    else if (rc)
+        hrw_log (self->log, HRW_LOG_ERR, "allowlist %s: %s", path, strerror (rc));
+    return rc? -1: 0;
+}
+
+int
+hrw_zap_reload (hrw_zap_t *self)
+{
+    hrw_allowlist_t *pubs = NULL, *subs = NULL;
+    if (s_load (self, self->publishers_path, &pubs) || s_load (self, self->subscribers_path, &subs)) {
+        hrw_allowlist_destroy (&pubs);
+        return -1;
+    }
+    hrw_allowlist_destroy (&self->publishers);
+    hrw_allowlist_destroy (&self->subscribers);
+    self->publishers = pubs;
+    self->subscribers = subs;
+    hrw_log (self->log, HRW_LOG_INFO, "CURVE allowlists: %zu publisher keys, %zu subscriber keys",
+             hrw_allowlist_size (pubs), hrw_allowlist_size (subs));
+    return 0;
+}
+
+int
+hrw_zap_new (void *ctx, const char *publishers, const char *subscribers, hrw_log_t *log,
+             hrw_zap_t **out)
+{
+    hrw_zap_t *self = calloc (1, sizeof (*self));
+    if (!self)
+        return -1;
+    self->log = log;
+    snprintf (self->publishers_path, sizeof (self->publishers_path), "%s", publishers);
+    snprintf (self->subscribers_path, sizeof (self->subscribers_path), "%s", subscribers);
+    self->handler = zmq_socket (ctx, ZMQ_REP);
+    int linger = 0;
+    if (self->handler)
+        zmq_setsockopt (self->handler, ZMQ_LINGER, &linger, sizeof (linger));
+    if (!self->handler || zmq_bind (self->handler, "inproc://zeromq.zap.01")) {
+        hrw_log (log, HRW_LOG_ERR, "ZAP handler: %s", zmq_strerror (errno));
+        hrw_zap_destroy (&self);
+        return -1;
+    }
+    if (hrw_zap_reload (self)) {
+        hrw_zap_destroy (&self);
+        return -1;
+    }
+    *out = self;
+    return 0;
+}
+
+void
+hrw_zap_destroy (hrw_zap_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    hrw_zap_t *self = *self_p;
+    if (self->handler)
+        zmq_close (self->handler);
+    hrw_allowlist_destroy (&self->publishers);
+    hrw_allowlist_destroy (&self->subscribers);
+    free (self);
+    *self_p = NULL;
+}
+
+void *
+hrw_zap_socket (hrw_zap_t *self)
+{
+    return self->handler;
+}
+
+static void
+s_reply (hrw_zap_t *self, zmq_msg_t *id, const char *status, const char *text)
+{
+    zmq_send (self->handler, "1.0", 3, ZMQ_SNDMORE);
+    zmq_msg_send (id, self->handler, ZMQ_SNDMORE);
+    zmq_send (self->handler, status, strlen (status), ZMQ_SNDMORE);
+    zmq_send (self->handler, text, strlen (text), ZMQ_SNDMORE);
+    zmq_send (self->handler, "", 0, ZMQ_SNDMORE);   //  User id
+    zmq_send (self->handler, "", 0, 0);             //  Metadata
+}
+
+static void
+s_one (hrw_zap_t *self)
+{
+    zmq_msg_t frames[S_FRAMES];
+    int n = 0, more = 1;
+    for (int i = 0; i < S_FRAMES; i++)
+        zmq_msg_init (&frames[i]);
+    while (more && n < S_FRAMES) {
+        if (zmq_msg_recv (&frames[n], self->handler, 0) < 0)
+            break;
+        more = zmq_msg_more (&frames[n++]);
+    }
+    while (more) {      //  Frames beyond the protocol's are dropped
+        zmq_msg_t extra;
+        zmq_msg_init (&extra);
+        more = zmq_msg_recv (&extra, self->handler, 0) >= 0 && zmq_msg_more (&extra);
+        zmq_msg_close (&extra);
+    }
+    if (n < 2)
+        goto done;
+    //  Only CURVE is expected here: anything else is refused.
+    char domain[64] = "", address[64] = "", key[HRW_Z85_KEY] = "-";
+    size_t dlen = n > 2? zmq_msg_size (&frames[2]): 0;
+    size_t alen = n > 3? zmq_msg_size (&frames[3]): 0;
+    memcpy (domain, n > 2? zmq_msg_data (&frames[2]): "", dlen < 63? dlen: 63);
+    memcpy (address, n > 3? zmq_msg_data (&frames[3]): "", alen < 63? alen: 63);
+    int curve = n == S_FRAMES && zmq_msg_size (&frames[5]) == 5
+             && !memcmp (zmq_msg_data (&frames[5]), "CURVE", 5)
+             && zmq_msg_size (&frames[6]) == 32;
+    int allowed = 0;
+    if (curve) {
+        const unsigned char *pub = zmq_msg_data (&frames[6]);
+        zmq_z85_encode (key, pub, 32);
+        const hrw_allowlist_t *list = !strcmp (domain, HRW_ZAP_PUBLISHERS)? self->publishers
+                                    : !strcmp (domain, HRW_ZAP_SUBSCRIBERS)? self->subscribers
+                                    : NULL;
+        allowed = hrw_allowlist_has (list, pub);
+    }
+    if (allowed)
+        s_reply (self, &frames[1], "200", "OK");
+    else {
+        hrw_log (self->log, HRW_LOG_WARNING, "refused %s key %s from %s on %s",
+                 curve? "CURVE": "non-CURVE", key, address, domain);
+        s_reply (self, &frames[1], "400", "key not allowed");
+    }
+done:
+    for (int i = 0; i < S_FRAMES; i++)
+        zmq_msg_close (&frames[i]);
+}
+
+void
+hrw_zap_handle (hrw_zap_t *self)
+{
+    int events = 0;
+    size_t len = sizeof (events);
+    while (zmq_getsockopt (self->handler, ZMQ_EVENTS, &events, &len) == 0
+           && (events & ZMQ_POLLIN))
+        s_one (self);
+}

@@ -1,0 +1,32 @@
+/*  zap: ZeroMQ's authentication protocol (ZAP, RFC 27) for CURVE sockets.
+    The handler answers each handshake from the allowlist of its domain:
+    publishers for the ingest sockets, subscribers for the alert and control
+    sockets. A refused key is logged (the key, never a payload). */
+#ifndef HRW_ZAP_H
+#define HRW_ZAP_H
+
+#include <stddef.h>
+
+#include "daemon/log.h"
+
+#define HRW_ZAP_PUBLISHERS "hrwatch-publishers"
+#define HRW_ZAP_SUBSCRIBERS "hrwatch-subscribers"
+
+typedef struct hrw_zap hrw_zap_t;
+
+/*  Binds the handler in ctx and loads both allowlists. Returns 0 and sets
+    *out, or -1 after logging why. */
+int hrw_zap_new (void *ctx, const char *publishers, const char *subscribers, hrw_log_t *log,
+                 hrw_zap_t **out);
+
+void hrw_zap_destroy (hrw_zap_t **self_p);
+
+/*  Reads both allowlists again; on any error keeps the old ones and
+    returns -1 (logged). */
+int hrw_zap_reload (hrw_zap_t *self);
+
+/*  The socket to poll, and the call that answers what is waiting. */
+void *hrw_zap_socket (hrw_zap_t *self);
+void hrw_zap_handle (hrw_zap_t *self);
+
+#endif

@@ -1,0 +1,43 @@
+/*  curve: CURVE key files and allowlists. A key pair is kept in the ZPL
+    format czmq's zcert uses ("curve" section, public-key and secret-key,
+    Z85), so keys made with other ZeroMQ tools work too; an allowlist is one
+    Z85 public key per line, anything after it ignored, and lines starting
+    with '#' comments. */
+#ifndef HRW_CURVE_H
+#define HRW_CURVE_H
+
+#include <stddef.h>
+
+#define HRW_Z85_KEY 41      //  40 Z85 characters and a NUL
+
+typedef struct {
+    char public_key[HRW_Z85_KEY];
+    char secret_key[HRW_Z85_KEY];   //  "" when the file holds only the public key
+} hrw_curve_keys_t;
+
+/*  Makes a new key pair and writes NAME.key (both keys, mode 0600) and
+    NAME.pub (the public key only, 0644). Returns 0, or an errno value. */
+int hrw_curve_keygen (const char *name, hrw_curve_keys_t *out);
+
+/*  Reads a key file. Returns 0, or an errno value (EINVAL: no public key in
+    it; a missing secret key is not an error). */
+int hrw_curve_load (const char *path, hrw_curve_keys_t *out);
+
+/*  1 when s is a 40-character Z85 key. */
+int hrw_curve_valid (const char *s);
+
+typedef struct hrw_allowlist hrw_allowlist_t;
+
+/*  Reads an allowlist. Returns 0 and sets *out, or an errno value with the
+    line at fault in *line. */
+int hrw_allowlist_load (const char *path, hrw_allowlist_t **out, int *line);
+
+void hrw_allowlist_destroy (hrw_allowlist_t **self_p);
+
+/*  1 when the 32-byte public key is on the list. */
+int hrw_allowlist_has (const hrw_allowlist_t *self, const unsigned char key[32]);
+
+/*  How many keys it holds. */
+size_t hrw_allowlist_size (const hrw_allowlist_t *self);
+
+#endif
