@@ -6,7 +6,7 @@ DEPS      := $(shell grep -v '^[[:space:]]*\#' packaging/build-deps.txt | grep -
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS      := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build test test-asan demo run package clean
+.PHONY: all deps build test test-asan fuzz demo run package clean
 
 all: build
 
@@ -33,6 +33,18 @@ test-asan:
 demo: build
 	tools/demo.sh $(BUILD)
 
+# libFuzzer on decode -> validate -> apply, for FUZZ_SECONDS (default 60),
+# from the seed corpus and the regression inputs; new crashes land in
+# build-fuzz/ (artifact_prefix) to become regression inputs.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CC=clang cmake -S . -B build-fuzz -DHRW_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_ingest fuzz_corpus -- --no-print-directory
+	mkdir -p build-fuzz/corpus-work
+	build-fuzz/tests/fuzz_ingest -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  -artifact_prefix=build-fuzz/ build-fuzz/corpus-work build-fuzz/fuzz-corpus \
+	  tests/fuzz/regressions
+
 # The Debian package, in build/.
 package: build
 	cd $(BUILD) && cpack
@@ -42,4 +54,4 @@ run: build
 	cd $(BUILD) && ./hrwatchd --foreground
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -97,6 +97,9 @@ s_journal (hrw_log_level_t level, const char *msg, const char *const *fields)
         fprintf (stderr, "<%d>%s\n", (int) level, msg);
 }
 
+static void s_write (hrw_log_t *self, hrw_log_level_t level, const char *const *fields,
+                     const char *fmt, va_list ap) __attribute__ ((format (printf, 4, 0)));
+
 static void
 s_write (hrw_log_t *self, hrw_log_level_t level, const char *const *fields, const char *fmt,
          va_list ap)

@@ -22,6 +22,8 @@ typedef struct {
     int depth;          //  Nesting, bounded against hostile input
 } s_enc_t;
 
+static int s_fail (s_enc_t *e, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
 static int
 s_fail (s_enc_t *e, const char *fmt, ...)
 {

@@ -21,7 +21,7 @@ setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof (*f));
     h_tempdir (f->dir, sizeof (f->dir));
-    hrw_store_opts_t o = { f->dir, 1 << 20, 0, 5, 64 };
+    hrw_store_opts_t o = { f->dir, 1 << 20, 0, 5, 64, 0 };
     assert_int_equal (hrw_store_open (&o, &f->store), 0);
     *state = f;
     return 0;
@@ -360,7 +360,7 @@ test_counters_survive_reopen (void **state)
     fixture_t *f = *state;
     apply (f->store, "1", "2024-01-01T00:00:00Z", "\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"a\"}");
     hrw_store_destroy (&f->store);
-    hrw_store_opts_t o = { f->dir, 1 << 20, 0, 5, 64 };
+    hrw_store_opts_t o = { f->dir, 1 << 20, 0, 5, 64, 0 };
     assert_int_equal (hrw_store_open (&o, &f->store), 0);
     hrw_counters_t c = counters (f->store);
     assert_int_equal (c.events_accepted, 1);

@@ -211,7 +211,8 @@ hrw_store_open (const hrw_store_opts_t *opts, hrw_store_t **out)
         goto fail;
     if ((rc = mdb_env_set_mapsize (self->env, opts->map_size)))
         goto fail;
-    if ((rc = mdb_env_open (self->env, opts->path, MDB_NOTLS, 0600)))
+    unsigned flags = MDB_NOTLS | (opts->no_sync? MDB_NOSYNC: 0);
+    if ((rc = mdb_env_open (self->env, opts->path, flags, 0600)))
         goto fail;
     MDB_envinfo info;
     MDB_stat st;

@@ -29,6 +29,8 @@ typedef struct {
     size_t max_map_size;            //  Growth stops here; 0 = no limit
     uint32_t rejected_keep;         //  Rejected events kept (newest)
     uint32_t rejected_payload_max;  //  Bytes of each rejected payload kept
+    int no_sync;                    //  Skip fsync on commit: fuzzing only,
+                                    //  never the daemon (acks need durability)
 } hrw_store_opts_t;
 
 typedef struct {

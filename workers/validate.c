@@ -28,6 +28,9 @@ typedef struct {
     size_t cap;     //  Its size
 } s_ctx_t;
 
+static s_reason_t s_fail (s_ctx_t *c, s_reason_t reason, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
 static s_reason_t
 s_fail (s_ctx_t *c, s_reason_t reason, const char *fmt, ...)
 {
