@@ -1127,6 +1127,48 @@ test_curve_admits_only_allowlisted_keys (void **state)
     unsetenv ("HRWATCH_KEY");
 }
 
+//  100,000 events streamed with retries while the daemon is killed with
+//  SIGKILL at random moments: every event ends applied exactly once, and
+//  the state is the clean run's, byte for byte.
+static void
+test_sigkill_loop_loses_and_doubles_nothing (void **state)
+{
+    fixture_t *clean = *state;
+    char file[600], want[40], got[40], cmd[1400];
+    s_generate (clean, 100000, 10000);
+    snprintf (file, sizeof (file), "%s/events.jsonl", clean->dir);
+    assert_int_equal (s_publish (clean, file, "--quiet --batch 1000"), 0);
+    s_expect_out ("100000 accepted, 0 duplicate, 0 rejected");
+    s_digest (clean, want, sizeof (want));
+
+    fixture_t *f = s_fixture (NULL);
+    snprintf (cmd, sizeof (cmd), BIN "/hrwatch publish %s --quiet --batch 200 --window 4 "
+              "--timeout 120 --endpoint '%s'", file, f->ingest);
+    FILE *pub = popen (cmd, "r");
+    unsigned seed = 20261123;
+    int kills = 0;
+    for (; kills < 5; kills++) {
+        s_sleep_ms (150 + (int) (rand_r (&seed) % 600));
+        json_t *st = s_status (f);
+        long accepted = s_field (st, "eventsAccepted");
+        json_decref (st);
+        if (accepted >= 100000)
+            break;
+        assert_int_equal (h_daemon_stop (f->daemon, SIGKILL), 128 + SIGKILL);
+        f->daemon = h_daemon_start (f->config, f->control);
+    }
+    size_t n = fread (out, 1, sizeof (out) - 1, pub);
+    out[n] = '\0';
+    assert_int_equal (pclose (pub), 0);
+    assert_true (kills >= 3);
+    json_t *st = s_status (f);
+    assert_int_equal (s_field (st, "eventsAccepted"), 100000);
+    assert_int_equal (s_field (st, "eventsRejected"), 0);
+    json_decref (st);
+    assert_string_equal (s_digest (f, got, sizeof (got)), want);
+    teardown ((void **) &f);
+}
+
 int
 main (void)
 {
@@ -1162,6 +1204,8 @@ main (void)
             test_alerts_reach_a_real_alertmanager_even_if_it_starts_late, setup, teardown),
         cmocka_unit_test_setup_teardown (test_systemd_notifications, setup, teardown),
         cmocka_unit_test_setup_teardown (test_curve_admits_only_allowlisted_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_sigkill_loop_loses_and_doubles_nothing, setup,
+                                         teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
