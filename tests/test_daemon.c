@@ -711,14 +711,7 @@ s_write_config (fixture_t *f, const char *extra)
 static int
 s_log_has (fixture_t *f, const char *needle)
 {
-    char path[600], buf[1 << 16];
-    snprintf (path, sizeof (path), "%s.log", f->config);
-    FILE *fp = fopen (path, "r");
-    size_t n = fp? fread (buf, 1, sizeof (buf) - 1, fp): 0;
-    if (fp)
-        fclose (fp);
-    buf[n] = '\0';
-    return strstr (buf, needle) != NULL;
+    return h_run (NULL, 0, 0, "grep -qF -- '%s' '%s.log'", needle, f->config) == 0;
 }
 
 static void
@@ -1169,6 +1162,51 @@ test_sigkill_loop_loses_and_doubles_nothing (void **state)
     teardown ((void **) &f);
 }
 
+//  A store on a tmpfs that fills up: batches are answered UNAVAILABLE, not
+//  acknowledged; the daemon stays up; with space again, re-sending ends in
+//  the clean run's state.
+static void
+test_disk_full_withholds_acks_and_recovers (void **state)
+{
+    fixture_t *f = *state;
+    if (geteuid () != 0) {
+        skip ();
+        return;
+    }
+    char file[600], mnt[600], want[40], got[40];
+    s_generate (f, 20000, 3000);
+    snprintf (file, sizeof (file), "%s/events.jsonl", f->dir);
+    assert_int_equal (s_publish (f, file, "--quiet"), 0);
+    s_digest (f, want, sizeof (want));
+    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+
+    snprintf (mnt, sizeof (mnt), "%s/small", f->dir);
+    assert_int_equal (h_run (NULL, 0, 0, "mkdir -p %s && mount -t tmpfs -o size=1m tmpfs %s",
+                             mnt, mnt), 0);
+    char extra[800];
+    snprintf (extra, sizeof (extra), "[store]\npath = %s/state\nmap_size_mb = 1\n", mnt);
+    s_write_config (f, extra);
+    f->daemon = h_daemon_start (f->config, f->control);
+    int rc = s_publish (f, file, "--timeout 4");
+    assert_int_equal (rc, 2);
+    s_expect_out ("is unavailable");
+    s_wait_log (f, "store commit failed");
+    json_t *st = s_status (f);      //  Still serving
+    long partial = s_field (st, "eventsAccepted");
+    json_decref (st);
+    assert_true (partial < 20000);
+
+    assert_int_equal (h_run (NULL, 0, 0, "mount -o remount,size=256m %s", mnt), 0);
+    assert_int_equal (s_publish (f, file, "--quiet"), 0);
+    st = s_status (f);
+    assert_int_equal (s_field (st, "eventsAccepted"), 20000);
+    json_decref (st);
+    assert_string_equal (s_digest (f, got, sizeof (got)), want);
+    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    f->daemon = 0;
+    assert_int_equal (h_run (NULL, 0, 0, "umount %s", mnt), 0);
+}
+
 int
 main (void)
 {
@@ -1205,6 +1243,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_systemd_notifications, setup, teardown),
         cmocka_unit_test_setup_teardown (test_curve_admits_only_allowlisted_keys, setup, teardown),
         cmocka_unit_test_setup_teardown (test_sigkill_loop_loses_and_doubles_nothing, setup,
+                                         teardown),
+        cmocka_unit_test_setup_teardown (test_disk_full_withholds_acks_and_recovers, setup,
                                          teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

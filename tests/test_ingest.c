@@ -264,6 +264,7 @@ test_map_at_its_limit_answers_unavailable_and_applies_nothing (void **state)
     Hrwatch__V1__Ack *ack = s_ack (&fr);
     assert_int_equal (ack->status, HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_UNAVAILABLE);
     assert_int_equal (ack->reason, HRWATCH__V1__REASON__REASON_UNAVAILABLE);
+    assert_string_equal (ack->batch_id, "big");     //  So the client knows what to re-send
     hrwatch__v1__ack__free_unpacked (ack, NULL);
     hrw_counters_t c;
     hrw_store_counters (f->store, &c);

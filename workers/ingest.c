@@ -338,10 +338,21 @@ s_group (hrw_ingest_t *self, hrw_frame_t *frames, size_t n, Hrwatch__V1__Ack *ac
     return hrw_engine_commit (self->engine);
 }
 
+//  The answer for a frame of a group that could not commit; it carries the
+//  batch id (read again from the frame) so the client knows what to re-send.
 static void
-s_unavailable (Hrwatch__V1__Ack *ack, hrw_frame_t *f, int rc)
+s_unavailable (hrw_ingest_t *self, Hrwatch__V1__Ack *ack, hrw_frame_t *f, int rc)
 {
+    s_slice_t id = { NULL, 0 };
     hrwatch__v1__ack__init (ack);
+    if (s_scan (f->data, f->len, &id, NULL) >= 0 && s_batch_id_ok (id)) {
+        char *copy = hrw_arena_alloc (self->arena, id.n + 1);
+        if (copy) {
+            memcpy (copy, id.p, id.n);
+            copy[id.n] = '\0';
+            ack->batch_id = copy;
+        }
+    }
     ack->status = HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_UNAVAILABLE;
     ack->reason = S_REASON (UNAVAILABLE);
     ack->message = (char *) hrw_store_strerror (rc);
@@ -376,7 +387,7 @@ hrw_ingest_run (hrw_ingest_t *self, hrw_frame_t *frames, size_t n, int64_t now_u
     size_t *offsets = hrw_arena_alloc (self->arena, (n + 1) * sizeof (size_t));
     for (size_t i = 0; i < n; i++) {
         if (rc)
-            s_unavailable (&acks[i], &frames[i], rc);
+            s_unavailable (self, &acks[i], &frames[i], rc);
         self->stats.frames++;
         self->stats.accepted += frames[i].accepted;
         self->stats.duplicate += frames[i].duplicate;
