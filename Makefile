@@ -6,7 +6,7 @@ DEPS      := $(shell grep -v '^[[:space:]]*\#' packaging/build-deps.txt | grep -
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS      := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build test test-asan fuzz demo run package clean
+.PHONY: all deps build test test-asan test-valgrind fuzz demo run package clean
 
 all: build
 
@@ -32,6 +32,11 @@ test-asan:
 
 demo: build
 	tools/demo.sh $(BUILD)
+
+# The tests through the real daemon, with the daemon under valgrind's
+# memcheck: any error or definite leak fails them.
+test-valgrind: build
+	cd $(BUILD) && HRW_VALGRIND=1 ctest -R '^daemon$$' --output-on-failure --timeout 3000
 
 # libFuzzer on decode -> validate -> apply, for FUZZ_SECONDS (default 60),
 # from the seed corpus and the regression inputs; new crashes land in

@@ -337,6 +337,40 @@ s_tick (hrw_server_t *self, int64_t now)
 // ---------------------------------------------------------------------------
 // Ingest
 
+//  How many frames of the group so far came from the same client (the same
+//  routing identity) as slot n.
+static uint32_t
+s_same_client (hrw_server_t *self, size_t n)
+{
+    s_slot_t *a = &self->slots[n];
+    uint32_t count = 0;
+    if (!a->reply_to || a->n_envelope == 0)
+        return 0;
+    size_t len = zmq_msg_size (&a->envelope[0]);
+    for (size_t i = 0; i < n; i++) {
+        s_slot_t *b = &self->slots[i];
+        count += b->reply_to && b->n_envelope && zmq_msg_size (&b->envelope[0]) == len
+              && !memcmp (zmq_msg_data (&b->envelope[0]), zmq_msg_data (&a->envelope[0]), len);
+    }
+    return count;
+}
+
+//  Turns a frame away before the group: one client has enough in it.
+static void
+s_busy (hrw_server_t *self, s_slot_t *slot)
+{
+    char msg[160];
+    size_t len = 0;
+    snprintf (msg, sizeof (msg), "more than %u batches from this client at once; re-send after "
+              "the earlier ones are acknowledged", self->cfg.client_batches_max);
+    const uint8_t *ack = hrw_ingest_refuse (self->ingest, zmq_msg_data (&slot->body),
+                                            zmq_msg_size (&slot->body),
+                                            HRWATCH__V1__REASON__REASON_BUSY, msg, &len);
+    if (ack)
+        s_reply (slot, ack, len);
+    s_release (slot);
+}
+
 //  Takes everything waiting on both ingest sockets, alternating so neither
 //  starves, up to the group limits.
 static size_t
@@ -359,6 +393,10 @@ s_collect (hrw_server_t *self)
         idle = 0;
         if (rc < 0) {
             hrw_log (self->log, HRW_LOG_WARNING, "dropped a message with a malformed envelope");
+            continue;
+        }
+        if (s_same_client (self, n) >= self->cfg.client_batches_max) {
+            s_busy (self, &self->slots[n]);
             continue;
         }
         hrw_frame_t *f = &self->frames[n];

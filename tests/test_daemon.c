@@ -166,7 +166,8 @@ test_ten_thousand_events_accepted_then_all_duplicate (void **state)
     json_t *st2 = s_status (f);
     assert_string_equal (json_string_value (json_object_get (st2, "stateDigest")), digest);
     assert_int_equal (s_field (st2, "employeesActive"), s_field (st, "employeesActive"));
-    assert_int_equal (s_field (st2, "eventsDuplicate"), 10000);
+    //  At least: a slow daemon (under valgrind) may see batches re-sent.
+    assert_true (s_field (st2, "eventsDuplicate") >= 10000);
     json_decref (st);
     json_decref (st2);
     json_decref (truth);
@@ -394,7 +395,7 @@ test_config_is_checked (void **state)
     assert_int_equal (h_run (out, sizeof (out), 0, "sed 's/^#\\([a-z_]* =\\)/\\1/' "
                              HRW_SOURCE_DIR "/packaging/hrwatchd.conf > %s/all.conf && "
                              "grep -c '^[a-z_]* =' %s/all.conf", f->dir, f->dir), 0);
-    assert_int_equal (atoi (out), 40);
+    assert_int_equal (atoi (out), 41);
     assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatchd --check-config --config "
                              "%s/all.conf", f->dir), 0);
     assert_string_equal (out, defaults);
@@ -1207,6 +1208,136 @@ test_disk_full_withholds_acks_and_recovers (void **state)
     assert_int_equal (h_run (NULL, 0, 0, "umount %s", mnt), 0);
 }
 
+//  A subscriber that never reads, and publishers that vanish right after
+//  sending: ingest goes on, and a batch is applied whole or not at all.
+static void
+test_slow_subscribers_and_vanishing_publishers (void **state)
+{
+    fixture_t *f = *state;
+    void *ctx = zmq_ctx_new ();
+    void *sub = zmq_socket (ctx, ZMQ_SUB);
+    int hwm = 10;
+    char endpoint[600];
+    snprintf (endpoint, sizeof (endpoint), "ipc://%s/alerts.sock", f->dir);
+    zmq_setsockopt (sub, ZMQ_RCVHWM, &hwm, sizeof (hwm));
+    zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "", 0);
+    assert_int_equal (zmq_connect (sub, endpoint), 0);
+    s_generate (f, 20000, 3000);   //  Hundreds of alert changes on the way
+    char file[600];
+    snprintf (file, sizeof (file), "%s/events.jsonl", f->dir);
+    assert_int_equal (s_publish (f, file, "--quiet --timeout 30"), 0);
+    json_t *st = s_status (f);
+    assert_true (s_field (st, "alertSeq") > 100);
+    json_decref (st);
+
+    //  Twenty batches of 50 events, each sender gone right after sending.
+    hrw_buf_t evs[50], frame = { 0 };
+    memset (evs, 0, sizeof (evs));
+    for (int b = 0; b < 20; b++) {
+        for (int i = 0; i < 50; i++) {
+            char json[300];
+            hrw_buf_clear (&evs[i]);
+            snprintf (json, sizeof (json), "{\"eventId\":\"v-%d-%d\",\"occurredAt\":"
+                      "\"2025-06-01T00:00:00Z\",\"source\":\"t\",\"transfer\":{\"employeeId\":"
+                      "\"V-%d\",\"newUnitId\":\"ops\"}}", b, i, i);
+            h_event_json (&evs[i], json);
+        }
+        h_batch (&frame, "gone", evs, 50);
+        void *d = zmq_socket (ctx, ZMQ_DEALER);
+        int linger = 0;
+        zmq_setsockopt (d, ZMQ_LINGER, &linger, sizeof (linger));
+        zmq_connect (d, f->ingest);
+        zmq_send (d, "", 0, ZMQ_SNDMORE);
+        zmq_send (d, frame.data, frame.len, 0);
+        if (b % 2)
+            s_sleep_ms (2);
+        zmq_close (d);
+    }
+    s_sleep_ms (500);
+    st = s_status (f);
+    long accepted = s_field (st, "eventsAccepted") - 20000;
+    json_decref (st);
+    assert_int_equal (accepted % 50, 0);
+    for (int i = 0; i < 50; i++)
+        hrw_buf_free (&evs[i]);
+    hrw_buf_free (&frame);
+    zmq_close (sub);
+    zmq_ctx_term (ctx);
+}
+
+//  One client sending hundreds of batches at once gets some turned away
+//  with REASON_BUSY; re-sent, everything ends accepted once.
+static void
+test_one_client_cannot_crowd_a_group (void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    s_write_config (f, "[ingest]\nclient_batches_max = 5\n");
+    f->daemon = h_daemon_start (f->config, f->control);
+    void *ctx = zmq_ctx_new ();
+    void *d = zmq_socket (ctx, ZMQ_DEALER);
+    int linger = 0, timeout = 5000, hwm = 0;
+    zmq_setsockopt (d, ZMQ_LINGER, &linger, sizeof (linger));
+    zmq_setsockopt (d, ZMQ_RCVTIMEO, &timeout, sizeof (timeout));
+    zmq_setsockopt (d, ZMQ_SNDHWM, &hwm, sizeof (hwm));
+    zmq_setsockopt (d, ZMQ_RCVHWM, &hwm, sizeof (hwm));
+    assert_int_equal (zmq_connect (d, f->ingest), 0);
+    enum { N = 300 };
+    static hrw_buf_t frames[N];
+    for (int i = 0; i < N; i++) {
+        hrw_buf_t ev = { 0 };
+        char json[300], id[16];
+        snprintf (json, sizeof (json), "{\"eventId\":\"busy-%d\",\"occurredAt\":"
+                  "\"2025-06-01T00:00:00Z\",\"source\":\"t\",\"hire\":{\"employeeId\":"
+                  "\"B-%d\",\"unitId\":\"ops\"}}", i, i);
+        h_event_json (&ev, json);
+        snprintf (id, sizeof (id), "%d", i);
+        h_batch (&frames[i], id, &ev, 1);
+        hrw_buf_free (&ev);
+    }
+    int pending = N, busy = 0, rounds = 0;
+    static int done[N];
+    while (pending > 0 && rounds++ < 1000) {
+        for (int i = 0; i < N; i++)
+            if (!done[i]) {
+                zmq_send (d, "", 0, ZMQ_SNDMORE);
+                zmq_send (d, frames[i].data, frames[i].len, 0);
+            }
+        int expect = pending;
+        for (int k = 0; k < expect; k++) {
+            zmq_msg_t m;
+            zmq_msg_init (&m);
+            do
+                assert_true (zmq_msg_recv (&m, d, 0) >= 0);
+            while (zmq_msg_more (&m));
+            Hrwatch__V1__Ack *ack = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&m),
+                                                              zmq_msg_data (&m));
+            assert_non_null (ack);
+            int i = atoi (ack->batch_id);
+            if (ack->status == HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_UNAVAILABLE) {
+                assert_int_equal (ack->reason, HRWATCH__V1__REASON__REASON_BUSY);
+                busy++;
+            }
+            else if (!done[i]) {
+                assert_int_equal (ack->accepted, 1);
+                done[i] = 1;
+                pending--;
+            }
+            hrwatch__v1__ack__free_unpacked (ack, NULL);
+            zmq_msg_close (&m);
+        }
+    }
+    assert_int_equal (pending, 0);
+    assert_true (busy > 0);
+    json_t *st = s_status (f);
+    assert_int_equal (s_field (st, "eventsAccepted"), N);
+    json_decref (st);
+    for (int i = 0; i < N; i++)
+        hrw_buf_free (&frames[i]);
+    zmq_close (d);
+    zmq_ctx_term (ctx);
+}
+
 int
 main (void)
 {
@@ -1246,6 +1377,9 @@ main (void)
                                          teardown),
         cmocka_unit_test_setup_teardown (test_disk_full_withholds_acks_and_recovers, setup,
                                          teardown),
+        cmocka_unit_test_setup_teardown (test_slow_subscribers_and_vanishing_publishers, setup,
+                                         teardown),
+        cmocka_unit_test_setup_teardown (test_one_client_cannot_crowd_a_group, setup, teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -359,6 +359,24 @@ s_unavailable (hrw_ingest_t *self, Hrwatch__V1__Ack *ack, hrw_frame_t *f, int rc
     f->accepted = f->duplicate = f->rejected = 0;
 }
 
+const uint8_t *
+hrw_ingest_refuse (hrw_ingest_t *self, const uint8_t *data, size_t len, int reason,
+                   const char *message, size_t *ack_len)
+{
+    Hrwatch__V1__Ack ack;
+    hrw_frame_t f = { data, len, 1, NULL, 0, 0, 0, 0 };
+    hrw_arena_reset (self->arena);
+    s_unavailable (self, &ack, &f, 0);
+    ack.reason = reason;
+    ack.message = (char *) message;
+    self->stats.by_reason[reason % HRW_REASONS]++;
+    hrw_buf_clear (&self->acks);
+    if (hrw_buf_pack (&self->acks, &ack.base))
+        return NULL;
+    *ack_len = self->acks.len;
+    return self->acks.data;
+}
+
 int
 hrw_ingest_run (hrw_ingest_t *self, hrw_frame_t *frames, size_t n, int64_t now_us)
 {

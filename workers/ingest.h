@@ -55,6 +55,13 @@ void hrw_ingest_set_limits (hrw_ingest_t *self, const hrw_limits_t *limits);
     every frame's Ack says BATCH_STATUS_UNAVAILABLE (nothing was applied). */
 int hrw_ingest_run (hrw_ingest_t *self, hrw_frame_t *frames, size_t n, int64_t now_us);
 
+/*  Packs the Ack refusing a frame without looking at its events (status
+    UNAVAILABLE, the given reason and message, its batch id when readable),
+    for frames turned away before a group. Valid until the next call or
+    run. Sets *ack_len; returns NULL when out of memory. */
+const uint8_t *hrw_ingest_refuse (hrw_ingest_t *self, const uint8_t *data, size_t len, int reason,
+                                  const char *message, size_t *ack_len);
+
 /*  Totals since hrw_ingest_new. */
 void hrw_ingest_stats (hrw_ingest_t *self, hrw_ingest_stats_t *out);
 
