@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -98,6 +99,12 @@ s_bind (hrw_server_t *self, int type, const char *endpoint, const char *what)
         zmq_close (sock);
         return NULL;
     }
+    //  An ipc:// socket admits the service's group (connecting needs write
+    //  permission); its directory (/run/hrwatch, 0750) keeps others out.
+    if (!strncmp (endpoint, "ipc://", 6) && endpoint[6] != '@'
+        && chmod (endpoint + 6, 0660) != 0)
+        hrw_log (self->log, HRW_LOG_WARNING, "cannot set the mode of %s: %s", endpoint + 6,
+                 strerror (errno));
     hrw_log (self->log, HRW_LOG_INFO, "%s socket bound to %s", what, endpoint);
     return sock;
 }

@@ -319,6 +319,10 @@ static void
 test_push_socket_takes_fire_and_forget_batches (void **state)
 {
     fixture_t *f = *state;
+    //  The ipc sockets admit the service's group, no one else.
+    struct stat sst;
+    assert_int_equal (stat (f->push + 6, &sst), 0);
+    assert_int_equal (sst.st_mode & 0777, 0660);
     hrw_buf_t ev = { 0 }, frame = { 0 };
     h_event_json (&ev, "{\"eventId\":\"p-1\",\"occurredAt\":\"2025-01-01T00:00:00Z\","
                        "\"source\":\"t\",\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\"}}");
