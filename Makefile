@@ -6,7 +6,7 @@ DEPS      := $(shell grep -v '^[[:space:]]*\#' packaging/build-deps.txt | grep -
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS      := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build test test-asan test-valgrind fuzz demo run package clean
+.PHONY: all deps build test test-asan test-valgrind fuzz bench demo run package clean
 
 all: build
 
@@ -49,6 +49,10 @@ fuzz: deps
 	build-fuzz/tests/fuzz_ingest -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  -artifact_prefix=build-fuzz/ build-fuzz/corpus-work build-fuzz/fuzz-corpus \
 	  tests/fuzz/regressions
+
+# hrwatchd against the limit, and the other figures of docs/performance.md.
+bench: build
+	bench/run.sh $(BUILD)
 
 # The Debian package, in build/.
 package: build
