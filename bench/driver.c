@@ -57,9 +57,52 @@ s_varint (hrw_buf_t *b, uint64_t v)
     hrw_buf_append (b, x, n);
 }
 
+//  Pre-encoded frames (-o writes them): per batch, its event count and its
+//  length (uint32 each), then the frame. Loading a big store then costs no
+//  JSON parsing.
+static int
+s_read_frames (const char *path, s_load_t *load)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return -1;
+    uint32_t head[2];
+    while (fread (head, sizeof (head), 1, f) == 1) {
+        load->batches = realloc (load->batches, (load->n_batches + 1) * sizeof (s_batch_t));
+        s_batch_t *b = &load->batches[load->n_batches++];
+        memset (b, 0, sizeof (*b));
+        b->first = load->n_events;
+        b->n = head[0];
+        if (hrw_buf_reserve (&b->frame, head[1]) || fread (b->frame.data, 1, head[1], f) != head[1])
+            return -1;
+        b->frame.len = head[1];
+        load->n_events += head[0];
+    }
+    fclose (f);
+    return 0;
+}
+
+static int
+s_write_frames (const char *path, const s_load_t *load)
+{
+    FILE *f = fopen (path, "wb");
+    if (!f)
+        return -1;
+    for (size_t i = 0; i < load->n_batches; i++) {
+        uint32_t head[2] = { (uint32_t) load->batches[i].n, (uint32_t) load->batches[i].frame.len };
+        fwrite (head, sizeof (head), 1, f);
+        fwrite (load->batches[i].frame.data, 1, load->batches[i].frame.len, f);
+    }
+    return fclose (f);
+}
+
 static int
 s_read (const char *path, size_t per_batch, size_t limit, s_load_t *load)
 {
+    size_t plen = strlen (path);
+    if (plen > 7 && !strcmp (path + plen - 7, ".frames"))
+        return s_read_frames (path, load);
+    {
     FILE *f = fopen (path, "r");
     if (!f)
         return -1;
@@ -102,6 +145,7 @@ s_read (const char *path, size_t per_batch, size_t limit, s_load_t *load)
     hrw_buf_free (&ev);
     fclose (f);
     return 0;
+    }
 }
 
 static void
@@ -237,13 +281,14 @@ s_latency (void *ctx, void *sock, const char *alerts, s_load_t *load, double rat
 int
 main (int argc, char **argv)
 {
-    const char *endpoint = "tcp://127.0.0.1:7410", *alerts = NULL, *file = NULL;
+    const char *endpoint = "tcp://127.0.0.1:7410", *alerts = NULL, *file = NULL, *save = NULL;
     size_t batch = 100, limit = 0;
     int window = 16;
     double rate = 0;
     int c;
-    while ((c = getopt (argc, argv, "e:a:b:w:n:r:")) != -1) {
+    while ((c = getopt (argc, argv, "e:a:b:w:n:r:o:")) != -1) {
         switch (c) {
+            case 'o': save = optarg; break;
             case 'e': endpoint = optarg; break;
             case 'a': alerts = optarg; break;
             case 'b': batch = strtoul (optarg, NULL, 10); break;
@@ -265,6 +310,8 @@ main (int argc, char **argv)
         fprintf (stderr, "driver: cannot read %s\n", file);
         return 2;
     }
+    if (save)
+        return s_write_frames (save, &load)? 2: 0;
     void *ctx = zmq_ctx_new ();
     void *sock = zmq_socket (ctx, ZMQ_DEALER);
     int linger = 0, timeout = 120000, hwm = 0;

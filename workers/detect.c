@@ -143,6 +143,14 @@ s_eval_init (hrw_alert_eval_t *e, Hrwatch__V1__AlertKind kind, const char *subje
     e->severity = SEV (WARNING);
 }
 
+//  Most evaluations find nothing firing that was not firing before: they
+//  are told apart before any summary is written, which is the costly part.
+static int
+s_quiet (hrw_detect_t *self, const hrw_alert_eval_t *e)
+{
+    return !e->firing && !hrw_alerts_is_firing (self->alerts, e->kind, e->subject, e->cycle);
+}
+
 static int
 s_update (hrw_detect_t *self, const hrw_alert_eval_t *e, int64_t clock)
 {
@@ -168,6 +176,8 @@ s_bench_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *t
     double share = b.critical? (double) b.covered / b.critical: 1.0;
     e.firing = b.critical >= self->opts.bench_min_positions
             && share < self->opts.bench_strength_min;
+    if (s_quiet (self, &e))
+        return 0;
     e.observed = share;
     e.expected = self->opts.bench_strength_min;
     s_detail (&e, "critical_positions", b.critical);
@@ -244,6 +254,8 @@ s_overlap (hrw_detect_t *self, const char *employee, int delta, int64_t clock,
     hrw_alert_eval_t e;
     s_eval_init (&e, K (SUCCESSOR_OVERLAP), employee, known? info.unit: "", trigger);
     e.firing = count > self->opts.max_sole_successor;
+    if (s_quiet (self, &e))
+        return 0;
     e.observed = count;
     e.expected = self->opts.max_sole_successor;
     snprintf (e.summary, sizeof (e.summary),
@@ -360,6 +372,7 @@ s_gap_eval (hrw_detect_t *self, const char *position, int64_t clock, const char 
     hrw_alert_eval_t e;
     s_eval_init (&e, K (SUCCESSION_GAP), position, defined? p.unit: "", trigger);
     e.firing = critical && ready < self->opts.min_ready_now;
+    int quiet = s_quiet (self, &e);
     e.severity = vacant && ready == 0? SEV (CRITICAL): SEV (WARNING);
     e.observed = ready;
     e.expected = self->opts.min_ready_now;
@@ -367,7 +380,9 @@ s_gap_eval (hrw_detect_t *self, const char *position, int64_t clock, const char 
     s_detail (&e, "ready_1_2_years", c.by_readiness[2]);
     s_detail (&e, "ready_3_plus_years", c.by_readiness[3]);
     s_detail (&e, "vacant", vacant);
-    if (!critical)
+    if (quiet)
+        e.summary[0] = '\0';
+    else if (!critical)
         snprintf (e.summary, sizeof (e.summary), "%s is not a critical position%s%.100s", position,
                   cause? ": ": "", cause? cause: "");
     else
@@ -376,7 +391,7 @@ s_gap_eval (hrw_detect_t *self, const char *position, int64_t clock, const char 
                   *p.title? p.title: "critical position", p.unit, ready, ready == 1? "": "s",
                   self->opts.min_ready_now, vacant? " and is vacant": "", cause? ": ": "",
                   cause? cause: "");
-    if ((rc = s_update (self, &e, clock)))
+    if (!quiet && (rc = s_update (self, &e, clock)))
         return rc;
     s_cover_t now;
     memset (&now, 0, sizeof (now));
@@ -651,6 +666,8 @@ s_turnover_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char
     e.firing = was? t.p_value <= o->resolve_p
                   : t.p_value < o->alpha && t.observed >= o->min_exits
                         && headcount >= (int64_t) o->min_headcount;
+    if (!e.firing && !was)
+        return 0;
     e.observed = (double) t.observed;
     e.expected = t.expected;
     e.p_value = t.p_value;
@@ -682,6 +699,8 @@ s_rif_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *tri
     s_eval_init (&e, K (REDUCTION_IN_FORCE), unit, unit, trigger);
     e.severity = SEV (INFO);
     e.firing = n > 0;
+    if (s_quiet (self, &e))
+        return 0;
     e.observed = (double) n;
     snprintf (e.summary, sizeof (e.summary),
               "%s: %llu exits in a reduction in force in the last %u days; they are not "
@@ -838,10 +857,11 @@ s_engagement_eval (hrw_detect_t *self, const char *unit, const char *cycle, int6
     int still = reportable && (a.mean - b.mean >= o->engagement_drop
                                || (enps_ok && enps_drop >= o->enps_drop));
     e.firing = !superseded && (was? still: mean_drop || nps_drop);
+    int quiet = !e.firing && !was;
     e.observed = b.mean;
     e.expected = a.mean;
     e.p_value = p;
-    if (reportable) {
+    if (!quiet && reportable) {
         s_detail (&e, "respondents", c.this_.responses);
         s_detail (&e, "previous_respondents", c.prev_info.responses);
         if (enps_ok) {
@@ -850,7 +870,9 @@ s_engagement_eval (hrw_detect_t *self, const char *unit, const char *cycle, int6
             s_detail (&e, "enps_p_value", enps_p);
         }
     }
-    if (superseded)
+    if (quiet)
+        e.summary[0] = '\0';
+    else if (superseded)
         snprintf (e.summary, sizeof (e.summary), "%s, cycle %s: superseded by cycle %s", unit,
                   cycle, c.next);
     else if (reportable)
@@ -861,7 +883,7 @@ s_engagement_eval (hrw_detect_t *self, const char *unit, const char *cycle, int6
     else
         snprintf (e.summary, sizeof (e.summary), "%s, cycle %s: too few responses to report",
                   unit, cycle);
-    if ((rc = s_update (self, &e, clock)))
+    if (!quiet && (rc = s_update (self, &e, clock)))
         return rc;
     //  This cycle's responses may supersede the previous cycle's alert.
     if (neighbours && c.have_prev)

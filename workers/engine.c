@@ -127,22 +127,6 @@ s_apply (hrw_engine_t *self, const Hrwatch__V1__Event *ev, int64_t clock)
     return rc;
 }
 
-int
-hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
-                   size_t raw_len, uint64_t content_hash, hrw_apply_t *result)
-{
-    int rc = hrw_store_accept (self->store, ev, content_hash, result);
-    if (rc || *result != HRW_APPLIED)
-        return rc;
-    int64_t t;
-    uint64_t tb;
-    hrw_store_event_stamp (ev, &t, &tb);
-    int64_t clock = s_clock (self);
-    if (clock != HRW_TIME_NONE && t <= clock)
-        return s_apply (self, ev, clock);
-    return hrw_store_defer (self->store, t, tb, raw, raw_len);
-}
-
 //  Sweeps at every day boundary from the clock up to and including upto,
 //  so time-window alerts resolve on the day they should.
 static int
@@ -159,6 +143,33 @@ s_days (hrw_engine_t *self, int64_t from, int64_t upto)
             return rc;
     }
     return 0;
+}
+
+int
+hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
+                   size_t raw_len, uint64_t content_hash, hrw_apply_t *result)
+{
+    int rc = hrw_store_accept (self->store, ev, content_hash, result);
+    if (rc || *result != HRW_APPLIED)
+        return rc;
+    int64_t t;
+    uint64_t tb;
+    hrw_store_event_stamp (ev, &t, &tb);
+    int64_t clock = s_clock (self);
+    if (clock != HRW_TIME_NONE && t <= clock)
+        return s_apply (self, ev, clock);
+    //  In order, with no lateness allowed and nothing held: the clock moves
+    //  to the event at once, as holding and settling would, without the
+    //  round trip through the queue.
+    hrw_counters_t c;
+    hrw_store_counters (self->store, &c);
+    if (self->opts.lateness_us == 0 && c.events_pending == 0) {
+        if ((rc = s_days (self, clock, t)))
+            return rc;
+        hrw_store_set_clock (self->store, t);
+        return s_apply (self, ev, t);
+    }
+    return hrw_store_defer (self->store, t, tb, raw, raw_len);
 }
 
 static int
