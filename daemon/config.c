@@ -47,6 +47,7 @@ static const s_setting_t s_settings[] = {
     { "ingest", "max_future_seconds", S_SECONDS, O (limits.max_future_us), 0, 315360000 },
     { "ingest", "group_max_frames", S_U32, O (group_max_frames), 1, 100000 },
     { "ingest", "client_batches_max", S_U32, O (client_batches_max), 1, 100000 },
+    { "ingest", "group_max_bytes", S_U32, O (group_max_bytes), 1024, 1 << 30 },
     { "control", "endpoint", S_STR, O (control_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
     { "alerts", "endpoint", S_STR, O (alerts_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
     { "alerts", "allowed_lateness_seconds", S_SECONDS, O (engine.lateness_us), 0, 3153600000.0 },
@@ -105,6 +106,7 @@ hrw_config_defaults (hrw_config_t *cfg)
     hrw_limits_default (&cfg->limits);
     cfg->group_max_frames = 256;
     cfg->client_batches_max = 64;
+    cfg->group_max_bytes = 512 * 1024;
     cfg->log_level = HRW_LOG_INFO;
     hrw_engine_defaults (&cfg->engine);
     cfg->tick_seconds = 60;

@@ -27,6 +27,7 @@ typedef struct {
     hrw_limits_t limits;                            //  [ingest] max_*
     uint32_t group_max_frames;                      //  [ingest] group_max_frames
     uint32_t client_batches_max;                    //  [ingest] client_batches_max
+    uint32_t group_max_bytes;                       //  [ingest] group_max_bytes
     char control_endpoint[HRW_CONFIG_ENDPOINT_MAX]; //  [control] endpoint
     char pid_file[HRW_CONFIG_PATH_MAX];             //  [daemon] pid_file
     hrw_log_level_t log_level;                      //  [daemon] log_level

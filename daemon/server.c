@@ -22,7 +22,6 @@
 #include "workers/query.h"
 
 #define S_ENVELOPE_MAX 8                        //  Routing parts kept per message
-#define S_GROUP_MAX_BYTES (64u * 1024 * 1024)   //  Frames held for one group
 #define S_LINGER_MS 2000                        //  For acks still queued at exit
 #define S_REPORT_US (60 * HRW_US_PER_SEC)       //  Throughput log interval
 
@@ -386,7 +385,8 @@ s_collect (hrw_server_t *self)
     size_t n = 0, bytes = 0;
     void *socks[2] = { self->router, self->pull };
     int idle = 0;
-    for (int turn = 0; n < self->cfg.group_max_frames && bytes < S_GROUP_MAX_BYTES && idle < 2;
+    for (int turn = 0;
+         n < self->cfg.group_max_frames && bytes < self->cfg.group_max_bytes && idle < 2;
          turn ^= 1) {
         if (!socks[turn]) {
             idle++;
@@ -590,6 +590,8 @@ s_keep_fixed (hrw_server_t *self, hrw_config_t *next)
                  "change only on restart");
     hrw_config_t kept = self->cfg;
     kept.limits = next->limits;
+    kept.group_max_bytes = next->group_max_bytes;
+    kept.client_batches_max = next->client_batches_max;
     kept.log_level = next->log_level;
     kept.engine.detect = next->engine.detect;
     kept.engine.lateness_us = next->engine.lateness_us;

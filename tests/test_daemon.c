@@ -399,7 +399,7 @@ test_config_is_checked (void **state)
     assert_int_equal (h_run (out, sizeof (out), 0, "sed 's/^#\\([a-z_]* =\\)/\\1/' "
                              HRW_SOURCE_DIR "/packaging/hrwatchd.conf > %s/all.conf && "
                              "grep -c '^[a-z_]* =' %s/all.conf", f->dir, f->dir), 0);
-    assert_int_equal (atoi (out), 41);
+    assert_int_equal (atoi (out), 42);
     assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatchd --check-config --config "
                              "%s/all.conf", f->dir), 0);
     assert_string_equal (out, defaults);
