@@ -106,7 +106,7 @@ hrw_config_defaults (hrw_config_t *cfg)
     hrw_limits_default (&cfg->limits);
     cfg->group_max_frames = 256;
     cfg->client_batches_max = 64;
-    cfg->group_max_bytes = 512 * 1024;
+    cfg->group_max_bytes = 256 * 1024;
     cfg->log_level = HRW_LOG_INFO;
     hrw_engine_defaults (&cfg->engine);
     cfg->tick_seconds = 60;
