@@ -149,6 +149,17 @@ s_read (const char *path, size_t per_batch, size_t limit, s_load_t *load)
 }
 
 static void
+s_free (s_load_t *load)
+{
+    for (size_t i = 0; i < load->n_batches; i++)
+        hrw_buf_free (&load->batches[i].frame);
+    for (size_t i = 0; load->ids && i < load->n_events; i++)
+        free (load->ids[i]);
+    free (load->batches);
+    free (load->ids);
+}
+
+static void
 s_send (void *sock, const s_batch_t *b)
 {
     zmq_send (sock, "", 0, ZMQ_SNDMORE);
@@ -310,8 +321,11 @@ main (int argc, char **argv)
         fprintf (stderr, "driver: cannot read %s\n", file);
         return 2;
     }
-    if (save)
-        return s_write_frames (save, &load)? 2: 0;
+    if (save) {
+        int wrc = s_write_frames (save, &load)? 2: 0;
+        s_free (&load);
+        return wrc;
+    }
     void *ctx = zmq_ctx_new ();
     void *sock = zmq_socket (ctx, ZMQ_DEALER);
     int linger = 0, timeout = 120000, hwm = 0;
@@ -325,5 +339,6 @@ main (int argc, char **argv)
                                : s_throughput (sock, &load, window);
     zmq_close (sock);
     zmq_ctx_term (ctx);
+    s_free (&load);
     return rc;
 }
