@@ -116,8 +116,19 @@ hrw_alerts_begin (hrw_alerts_t *self, int64_t now_us)
 static void
 s_fingerprint (const hrw_alert_eval_t *e, char *out, size_t cap)
 {
-    snprintf (out, cap, "%s/%s%s%s", hrw_alerts_kind_name (e->kind), e->subject,
-              e->cycle? "/": "", e->cycle? e->cycle: "");
+    //  Built for every evaluation: plain copies, no printf.
+    const char *parts[4] = { hrw_alerts_kind_name (e->kind), e->subject, e->cycle, NULL };
+    size_t n = 0;
+    for (int i = 0; i < 3 && parts[i]; i++) {
+        size_t len = strlen (parts[i]);
+        if (i && n + 1 < cap)
+            out[n++] = '/';
+        if (len > cap - 1 - n)
+            len = cap - 1 - n;
+        memcpy (out + n, parts[i], len);
+        n += len;
+    }
+    out[n] = '\0';
 }
 
 //  The unit ids from the root down to unit_id.

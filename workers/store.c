@@ -89,8 +89,16 @@ s_val (const void *p, size_t n)
 static MDB_val
 s_pair_key (char *buf, size_t cap, const char *a, const char *b)
 {
-    int n = snprintf (buf, cap, "%s%c%s", a, '\0', b);
-    return s_val (buf, (size_t) n < cap? (size_t) n: cap - 1);
+    //  On the path of every survey answer and nomination: no printf here.
+    size_t la = strlen (a), lb = strlen (b);
+    if (la + 1 + lb > cap)
+        lb = la + 1 < cap? cap - la - 1: 0;
+    if (la + 1 > cap)
+        la = cap - 1;
+    memcpy (buf, a, la);
+    buf[la] = '\0';
+    memcpy (buf + la + 1, b, lb);
+    return s_val (buf, la + 1 + lb);
 }
 
 static void
@@ -1321,7 +1329,7 @@ hrw_store_unit_chain (hrw_store_t *self, const char *unit, char chain[][HRW_ID_M
     size_t n = 0;
     if (!unit || !*unit)
         return 0;
-    snprintf (chain[n++], HRW_ID_MAX + 1, "%s", unit);
+    s_copy_str (chain[n++], HRW_ID_MAX + 1, hrw_str (unit));
     while (n < HRW_CHAIN_MAX) {
         hrw_unit_info_t u;
         if (hrw_store_unit (self, chain[n - 1], &u) || !*u.parent)
@@ -1332,7 +1340,7 @@ hrw_store_unit_chain (hrw_store_t *self, const char *unit, char chain[][HRW_ID_M
             seen |= !strcmp (chain[i], u.parent);
         if (seen)
             break;
-        snprintf (chain[n++], HRW_ID_MAX + 1, "%s", u.parent);
+        s_copy_str (chain[n++], HRW_ID_MAX + 1, hrw_str (u.parent));
     }
     return n;
 }
