@@ -713,6 +713,16 @@ s_write_config (fixture_t *f, const char *extra)
     h_config (f->dir, extra, config, ingest, push, control);
 }
 
+//  Stops the daemon cleanly, rewrites its config with extra settings, and
+//  starts it again on the same store.
+static void
+s_restart (fixture_t *f, const char *extra)
+{
+    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    s_write_config (f, extra);
+    f->daemon = h_daemon_start (f->config, f->control);
+}
+
 static int
 s_log_has (fixture_t *f, const char *needle)
 {
@@ -863,12 +873,10 @@ static void
 test_metrics_pass_promtool_and_count_what_happened (void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
     int port = s_free_port ();
     char extra[200];
     snprintf (extra, sizeof (extra), "[metrics]\nlisten = 127.0.0.1:%d\n", port);
-    s_write_config (f, extra);
-    f->daemon = h_daemon_start (f->config, f->control);
+    s_restart (f, extra);
     assert_int_equal (s_publish (f, s_batch_file (f, 7, 1), NULL), 0);
     s_publish_lines (f, s_position (1, 1));
     char bad[300];
@@ -945,13 +953,11 @@ static void
 test_alerts_reach_a_real_alertmanager_even_if_it_starts_late (void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
     int port = s_free_port ();
     char extra[300];
     snprintf (extra, sizeof (extra), "[alertmanager]\nurl = http://127.0.0.1:%d\n"
               "resend_seconds = 1\n", port);
-    s_write_config (f, extra);
-    f->daemon = h_daemon_start (f->config, f->control);
+    s_restart (f, extra);
     //  Alertmanager is not there yet: ingest goes on regardless.
     s_publish_lines (f, s_position (1, 1));
     assert_int_equal (s_publish (f, s_batch_file (f, 2, 1), NULL), 0);
@@ -1275,9 +1281,7 @@ static void
 test_one_client_cannot_crowd_a_group (void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
-    s_write_config (f, "[ingest]\nclient_batches_max = 5\n");
-    f->daemon = h_daemon_start (f->config, f->control);
+    s_restart (f, "[ingest]\nclient_batches_max = 5\n");
     void *ctx = zmq_ctx_new ();
     void *d = zmq_socket (ctx, ZMQ_DEALER);
     int linger = 0, timeout = 5000, hwm = 0;

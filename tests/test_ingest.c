@@ -36,6 +36,17 @@ s_open (fixture_t *f, size_t map_size, size_t max_map_size)
     return rc;
 }
 
+//  Throws the store away, for a test that opens its own.
+static void
+s_reopen (fixture_t *f)
+{
+    hrw_ingest_destroy (&f->ingest);
+    hrw_engine_destroy (&f->engine);
+    hrw_store_destroy (&f->store);
+    h_rmtree (f->dir);
+    h_tempdir (f->dir, sizeof (f->dir));
+}
+
 static int
 setup (void **state)
 {
@@ -226,11 +237,7 @@ static void
 test_full_map_grows_and_the_group_is_redone (void **state)
 {
     fixture_t *f = *state;
-    hrw_ingest_destroy (&f->ingest);
-    hrw_engine_destroy (&f->engine);
-    hrw_store_destroy (&f->store);
-    h_rmtree (f->dir);
-    h_tempdir (f->dir, sizeof (f->dir));
+    s_reopen (f);
     assert_int_equal (s_open (f, 64 * 1024, 0), 0);
     hrw_buf_t frame = { 0 };
     s_big_frame (&frame, 5000);
@@ -251,11 +258,7 @@ static void
 test_map_at_its_limit_answers_unavailable_and_applies_nothing (void **state)
 {
     fixture_t *f = *state;
-    hrw_ingest_destroy (&f->ingest);
-    hrw_engine_destroy (&f->engine);
-    hrw_store_destroy (&f->store);
-    h_rmtree (f->dir);
-    h_tempdir (f->dir, sizeof (f->dir));
+    s_reopen (f);
     assert_int_equal (s_open (f, 64 * 1024, 128 * 1024), 0);
     hrw_buf_t frame = { 0 };
     s_big_frame (&frame, 5000);

@@ -404,7 +404,6 @@ s_gap_eval (hrw_detect_t *self, const char *position, int64_t clock, const char 
 }
 
 typedef struct {
-    hrw_detect_t *self;
     char (*positions)[HRW_ID_MAX + 1];
     size_t n, cap;
 } s_list_t;
@@ -475,7 +474,7 @@ s_gap_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const char *empl
         snprintf (text, sizeof (text), "%s", cause);
         rc = s_gap_eval (self, now.position, clock, ev->event_id, *cause? text: NULL);
     }
-    s_list_t list = { self, NULL, 0, 0 };
+    s_list_t list = { NULL, 0, 0 };
     if (!rc)
         rc = s_nominated_for (self, employee, &list);
     for (size_t i = 0; !rc && i < list.n; i++) {

@@ -23,6 +23,21 @@ s_gamma_series (double a, double x)
     return sum * exp (-x + a * log (x) - lgamma (a));
 }
 
+//  One step of the modified Lentz method for a continued fraction with
+//  terms an / (bn + ...): updates c and d, returns the factor for h.
+static double
+s_lentz (double an, double bn, double *c, double *d)
+{
+    *d = bn + an * *d;
+    if (fabs (*d) < S_TINY)
+        *d = S_TINY;
+    *c = bn + an / *c;
+    if (fabs (*c) < S_TINY)
+        *c = S_TINY;
+    *d = 1.0 / *d;
+    return *d * *c;
+}
+
 //  Regularised upper incomplete gamma Q(a, x) by its continued fraction
 //  (modified Lentz); good for x >= a + 1.
 static double
@@ -32,14 +47,7 @@ s_gamma_fraction (double a, double x)
     for (int i = 1; i < S_ITER; i++) {
         double an = -i * (i - a);
         b += 2.0;
-        d = an * d + b;
-        if (fabs (d) < S_TINY)
-            d = S_TINY;
-        c = b + an / c;
-        if (fabs (c) < S_TINY)
-            c = S_TINY;
-        d = 1.0 / d;
-        double delta = d * c;
+        double delta = s_lentz (an, b, &c, &d);
         h *= delta;
         if (fabs (delta - 1.0) < S_EPS)
             break;
@@ -74,23 +82,9 @@ s_beta_fraction (double a, double b, double x)
     for (int m = 1; m < S_ITER; m++) {
         int m2 = 2 * m;
         double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if (fabs (d) < S_TINY)
-            d = S_TINY;
-        c = 1.0 + aa / c;
-        if (fabs (c) < S_TINY)
-            c = S_TINY;
-        d = 1.0 / d;
-        h *= d * c;
+        h *= s_lentz (aa, 1.0, &c, &d);
         aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if (fabs (d) < S_TINY)
-            d = S_TINY;
-        c = 1.0 + aa / c;
-        if (fabs (c) < S_TINY)
-            c = S_TINY;
-        d = 1.0 / d;
-        double delta = d * c;
+        double delta = s_lentz (aa, 1.0, &c, &d);
         h *= delta;
         if (fabs (delta - 1.0) < S_EPS)
             break;

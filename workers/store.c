@@ -631,8 +631,6 @@ s_apply_unit (hrw_store_t *self, const Hrwatch__V1__OrgUnitDefined *m, s_stamp_t
 
 typedef struct {
     hrw_store_t *store;
-    const Hrwatch__V1__Event *ev;
-    s_stamp_t at;
     s_employee_t emp;
     hrw_emp_status_t before;
 } s_emp_change_t;
