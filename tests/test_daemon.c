@@ -1,6 +1,6 @@
 /*  Through the real binaries and real sockets: hrwatchd, hrwatch and
     hrwatch-gen, talking over libzmq, with the store in a temp dir. */
-#include "harness.h"
+#include "fixture.h"
 
 #include <fcntl.h>
 #include <jansson.h>
@@ -18,44 +18,10 @@
 #include <sys/un.h>
 #include <zmq.h>
 
-#define BIN HRW_BIN_DIR
-
-typedef struct {
-    char dir[256];
-    char config[512], ingest[512], push[512], control[512];
-    pid_t daemon;
-} fixture_t;
-
-static char out[1 << 16];
-
-static void
-s_sleep_ms (int ms)
-{
-    struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
-    nanosleep (&ts, NULL);
-}
-
-static fixture_t *
-s_fixture (const char *extra)
-{
-    fixture_t *f = calloc (1, sizeof (*f));
-    h_tempdir (f->dir, sizeof (f->dir));
-    h_config (f->dir, extra, f->config, f->ingest, f->push, f->control);
-    f->daemon = h_daemon_start (f->config, f->control);
-    return f;
-}
-
-static int
-setup (void **state)
-{
-    *state = s_fixture (NULL);
-    return 0;
-}
-
 static int
 setup_small_frames (void **state)
 {
-    *state = s_fixture ("[ingest]\nmax_frame_bytes = 4096\n");
+    *state = h_fixture ("[ingest]\nmax_frame_bytes = 4096\n");
     return 0;
 }
 
@@ -63,7 +29,7 @@ setup_small_frames (void **state)
 static int
 setup_replay (void **state)
 {
-    fixture_t *f = calloc (1, sizeof (*f));
+    h_fixture_t *f = calloc (1, sizeof (*f));
     h_tempdir (f->dir, sizeof (f->dir));
     h_config (f->dir, NULL, f->config, f->ingest, f->push, f->control);
     f->daemon = h_daemon_start_with (f->config, f->control, "--replay");
@@ -71,57 +37,12 @@ setup_replay (void **state)
     return 0;
 }
 
-static int
-teardown (void **state)
-{
-    fixture_t *f = *state;
-    if (f->daemon > 0)
-        assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
-    h_rmtree (f->dir);
-    free (f);
-    return 0;
-}
-
-//  hrwatch status --json as a JSON object (the caller releases it).
-static json_t *
-s_status (fixture_t *f)
-{
-    char buf[4096];
-    assert_int_equal (h_run (buf, sizeof (buf), 0, BIN "/hrwatch status --json --digest "
-                             "--endpoint '%s'", f->control), 0);
-    json_t *j = json_loads (buf, 0, NULL);
-    assert_non_null (j);
-    return j;
-}
-
-//  A uint64 field of the status (proto3 JSON writes them as strings).
-static long
-s_field (json_t *status, const char *name)
-{
-    json_t *v = json_object_get (status, name);
-    return v? atol (json_string_value (v)): 0;
-}
-
 static void
-s_generate (fixture_t *f, int events, int employees)
+s_generate (h_fixture_t *f, int events, int employees)
 {
     assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatch-gen --employees %d --years 3 --seed 3 "
                              "--events %d --out %s/events.jsonl --summary %s/truth.json",
                              employees, events, f->dir, f->dir), 0);
-}
-
-static int
-s_publish (fixture_t *f, const char *file, const char *opts)
-{
-    return h_run (out, sizeof (out), 1, BIN "/hrwatch publish %s --endpoint '%s' %s", file,
-                  f->ingest, opts? opts: "");
-}
-
-static void
-s_expect_out (const char *needle)
-{
-    if (!strstr (out, needle))
-        fail_msg ("expected '%s' in:\n%s", needle, out);
 }
 
 // ---------------------------------------------------------------------------
@@ -129,15 +50,15 @@ s_expect_out (const char *needle)
 static void
 test_ten_thousand_events_accepted_then_all_duplicate (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     char file[600];
     s_generate (f, 10000, 2000);
     snprintf (file, sizeof (file), "%s/events.jsonl", f->dir);
-    assert_int_equal (s_publish (f, file, NULL), 0);
-    s_expect_out ("published 10000 events");
-    s_expect_out ("10000 accepted, 0 duplicate, 0 rejected");
+    assert_int_equal (h_publish (f, file, NULL), 0);
+    h_expect_out ("published 10000 events");
+    h_expect_out ("10000 accepted, 0 duplicate, 0 rejected");
 
-    json_t *st = s_status (f);
+    json_t *st = h_status (f);
     char truth_path[600];
     snprintf (truth_path, sizeof (truth_path), "%s/truth.json", f->dir);
     json_t *truth = json_load_file (truth_path, 0, NULL);
@@ -151,23 +72,23 @@ test_ten_thousand_events_accepted_then_all_duplicate (void **state)
     };
     for (size_t i = 0; i < sizeof (pairs) / sizeof (pairs[0]); i++) {
         long want = (long) json_integer_value (json_object_get (truth, pairs[i][1]));
-        if (s_field (st, pairs[i][0]) != want)
+        if (h_field (st, pairs[i][0]) != want)
             fail_msg ("%s: daemon says %ld, the generator emitted %ld", pairs[i][0],
-                      s_field (st, pairs[i][0]), want);
+                      h_field (st, pairs[i][0]), want);
     }
-    assert_true (s_field (st, "employeesActive") > 1000);
+    assert_true (h_field (st, "employeesActive") > 1000);
     char digest[32];
     snprintf (digest, sizeof (digest), "%s",
               json_string_value (json_object_get (st, "stateDigest")));
 
     //  The same file again: every event recognised, nothing changed.
-    assert_int_equal (s_publish (f, file, "--batch 333"), 0);
-    s_expect_out ("0 accepted, 10000 duplicate, 0 rejected");
-    json_t *st2 = s_status (f);
+    assert_int_equal (h_publish (f, file, "--batch 333"), 0);
+    h_expect_out ("0 accepted, 10000 duplicate, 0 rejected");
+    json_t *st2 = h_status (f);
     assert_string_equal (json_string_value (json_object_get (st2, "stateDigest")), digest);
-    assert_int_equal (s_field (st2, "employeesActive"), s_field (st, "employeesActive"));
+    assert_int_equal (h_field (st2, "employeesActive"), h_field (st, "employeesActive"));
     //  At least: a slow daemon (under valgrind) may see batches re-sent.
-    assert_true (s_field (st2, "eventsDuplicate") >= 10000);
+    assert_true (h_field (st2, "eventsDuplicate") >= 10000);
     json_decref (st);
     json_decref (st2);
     json_decref (truth);
@@ -176,14 +97,14 @@ test_ten_thousand_events_accepted_then_all_duplicate (void **state)
 static void
 test_kill9_mid_stream_then_republish_matches_a_clean_run (void **state)
 {
-    fixture_t *clean = *state;
+    h_fixture_t *clean = *state;
     char file[600];
     s_generate (clean, 10000, 2000);
     snprintf (file, sizeof (file), "%s/events.jsonl", clean->dir);
-    assert_int_equal (s_publish (clean, file, NULL), 0);
-    json_t *want = s_status (clean);
+    assert_int_equal (h_publish (clean, file, NULL), 0);
+    json_t *want = h_status (clean);
 
-    fixture_t *f = s_fixture (NULL);
+    h_fixture_t *f = h_fixture (NULL);
     pid_t pub = fork ();
     if (pub == 0) {
         int null = open ("/dev/null", 1);
@@ -194,9 +115,9 @@ test_kill9_mid_stream_then_republish_matches_a_clean_run (void **state)
     }
     long accepted = 0;
     for (int i = 0; i < 3000 && accepted < 1000; i++) {
-        s_sleep_ms (5);
-        json_t *st = s_status (f);
-        accepted = s_field (st, "eventsAccepted");
+        h_sleep_ms (5);
+        json_t *st = h_status (f);
+        accepted = h_field (st, "eventsAccepted");
         json_decref (st);
     }
     assert_int_equal (h_daemon_stop (f->daemon, SIGKILL), 128 + SIGKILL);
@@ -209,51 +130,23 @@ test_kill9_mid_stream_then_republish_matches_a_clean_run (void **state)
     assert_true (WIFEXITED (status));
     assert_int_equal (WEXITSTATUS (status), 0);
 
-    assert_int_equal (s_publish (f, file, NULL), 0);
-    s_expect_out ("0 accepted, 10000 duplicate");
-    json_t *got = s_status (f);
+    assert_int_equal (h_publish (f, file, NULL), 0);
+    h_expect_out ("0 accepted, 10000 duplicate");
+    json_t *got = h_status (f);
     assert_string_equal (json_string_value (json_object_get (got, "stateDigest")),
                          json_string_value (json_object_get (want, "stateDigest")));
-    assert_int_equal (s_field (got, "eventsAccepted"), 10000);
-    assert_int_equal (s_field (got, "employeesActive"), s_field (want, "employeesActive"));
+    assert_int_equal (h_field (got, "eventsAccepted"), 10000);
+    assert_int_equal (h_field (got, "employeesActive"), h_field (want, "employeesActive"));
     json_decref (want);
     json_decref (got);
-    teardown ((void **) &f);
-}
-
-//  Sends one raw frame on a fresh socket of the given type and returns the
-//  decoded Ack.
-static Hrwatch__V1__Ack *
-s_raw (fixture_t *f, int type, const void *data, size_t len)
-{
-    void *ctx = zmq_ctx_new ();
-    void *s = zmq_socket (ctx, type);
-    int timeout = 5000, linger = 0;
-    zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout, sizeof (timeout));
-    zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof (linger));
-    assert_int_equal (zmq_connect (s, f->ingest), 0);
-    if (type == ZMQ_DEALER)
-        zmq_send (s, "", 0, ZMQ_SNDMORE);
-    assert_true (zmq_send (s, data, len, 0) >= 0);
-    zmq_msg_t msg;
-    zmq_msg_init (&msg);
-    do
-        assert_true (zmq_msg_recv (&msg, s, 0) >= 0);
-    while (zmq_msg_more (&msg));
-    Hrwatch__V1__Ack *ack = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&msg),
-                                                      zmq_msg_data (&msg));
-    assert_non_null (ack);
-    zmq_msg_close (&msg);
-    zmq_close (s);
-    zmq_ctx_term (ctx);
-    return ack;
+    h_teardown ((void **) &f);
 }
 
 static void
 test_malformed_frames_get_reasons_and_the_daemon_keeps_serving (void **state)
 {
-    fixture_t *f = *state;
-    Hrwatch__V1__Ack *ack = s_raw (f, ZMQ_DEALER, "\x0a\xff\xff\xff\xff", 5);
+    h_fixture_t *f = *state;
+    Hrwatch__V1__Ack *ack = h_raw (f, ZMQ_DEALER, "\x0a\xff\xff\xff\xff", 5);
     assert_int_equal (ack->status, HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_REJECTED);
     assert_int_equal (ack->reason, HRWATCH__V1__REASON__REASON_MALFORMED);
     hrwatch__v1__ack__free_unpacked (ack, NULL);
@@ -263,13 +156,13 @@ test_malformed_frames_get_reasons_and_the_daemon_keeps_serving (void **state)
     big[0] = 0x0a;  //  Field 1, length-delimited, then a long length.
     big[1] = (char) 0xfc;
     big[2] = 0x3f;
-    ack = s_raw (f, ZMQ_REQ, big, sizeof (big));
+    ack = h_raw (f, ZMQ_REQ, big, sizeof (big));
     assert_int_equal (ack->status, HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_REJECTED);
     assert_int_equal (ack->reason, HRWATCH__V1__REASON__REASON_TOO_LARGE);
     hrwatch__v1__ack__free_unpacked (ack, NULL);
 
     //  An empty batch from a REQ socket is fine: no events, no results.
-    ack = s_raw (f, ZMQ_REQ, "", 0);
+    ack = h_raw (f, ZMQ_REQ, "", 0);
     assert_int_equal (ack->status, HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_OK);
     assert_int_equal (ack->n_results, 0);
     hrwatch__v1__ack__free_unpacked (ack, NULL);
@@ -289,36 +182,36 @@ test_malformed_frames_get_reasons_and_the_daemon_keeps_serving (void **state)
              "\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"eng\"}}\n"
              "this is not JSON\n");
     fclose (fp);
-    assert_int_equal (s_publish (f, file, NULL), 1);
-    s_expect_out ("1 accepted, 0 duplicate, 4 rejected, 1 invalid lines not sent");
-    s_expect_out ("line 2: event bad-1: REASON_OUT_OF_RANGE");
-    s_expect_out ("line 3: event bad-2: REASON_FUTURE_TIMESTAMP");
-    s_expect_out ("line 4: event bad-3: REASON_MISSING_FIELD");
-    s_expect_out ("line 5: event ok-1: REASON_CONFLICT");
-    s_expect_out ("line 6: event (none): invalid");
+    assert_int_equal (h_publish (f, file, NULL), 1);
+    h_expect_out ("1 accepted, 0 duplicate, 4 rejected, 1 invalid lines not sent");
+    h_expect_out ("line 2: event bad-1: REASON_OUT_OF_RANGE");
+    h_expect_out ("line 3: event bad-2: REASON_FUTURE_TIMESTAMP");
+    h_expect_out ("line 4: event bad-3: REASON_MISSING_FIELD");
+    h_expect_out ("line 5: event ok-1: REASON_CONFLICT");
+    h_expect_out ("line 6: event (none): invalid");
 
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch rejected --endpoint '%s'",
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch rejected --endpoint '%s'",
                              f->control), 0);
-    s_expect_out ("REASON_MALFORMED");
-    s_expect_out ("REASON_TOO_LARGE");
-    s_expect_out ("REASON_OUT_OF_RANGE event bad-1: survey_response.engagement 7");
-    s_expect_out ("\"engagement\":7");   //  The event as it was received
-    s_expect_out ("REASON_CONFLICT event ok-1");
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch rejected --json --after 5 "
+    h_expect_out ("REASON_MALFORMED");
+    h_expect_out ("REASON_TOO_LARGE");
+    h_expect_out ("REASON_OUT_OF_RANGE event bad-1: survey_response.engagement 7");
+    h_expect_out ("\"engagement\":7");   //  The event as it was received
+    h_expect_out ("REASON_CONFLICT event ok-1");
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch rejected --json --after 5 "
                              "--endpoint '%s'", f->control), 0);
-    s_expect_out ("\"seq\":\"6\"");
-    assert_null (strstr (out, "\"seq\":\"5\""));
+    h_expect_out ("\"seq\":\"6\"");
+    assert_null (strstr (h_out, "\"seq\":\"5\""));
 
-    json_t *st = s_status (f);
-    assert_int_equal (s_field (st, "eventsAccepted"), 1);
-    assert_int_equal (s_field (st, "eventsRejected"), 6);
+    json_t *st = h_status (f);
+    assert_int_equal (h_field (st, "eventsAccepted"), 1);
+    assert_int_equal (h_field (st, "eventsRejected"), 6);
     json_decref (st);
 }
 
 static void
 test_push_socket_takes_fire_and_forget_batches (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     //  The ipc sockets admit the service's group, no one else.
     struct stat sst;
     assert_int_equal (stat (f->push + 6, &sst), 0);
@@ -333,9 +226,9 @@ test_push_socket_takes_fire_and_forget_batches (void **state)
     assert_true (zmq_send (s, frame.data, frame.len, 0) >= 0);
     long accepted = 0;
     for (int i = 0; i < 200 && accepted == 0; i++) {
-        s_sleep_ms (10);
-        json_t *st = s_status (f);
-        accepted = s_field (st, "employeesActive");
+        h_sleep_ms (10);
+        json_t *st = h_status (f);
+        accepted = h_field (st, "employeesActive");
         json_decref (st);
     }
     assert_int_equal (accepted, 1);
@@ -348,76 +241,76 @@ test_push_socket_takes_fire_and_forget_batches (void **state)
 static void
 test_publisher_gives_up_naming_the_endpoint (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     char file[600];
     snprintf (file, sizeof (file), "%s/one.jsonl", f->dir);
     FILE *fp = fopen (file, "w");
     fprintf (fp, "{\"eventId\":\"x\",\"occurredAt\":\"2025-01-01T00:00:00Z\",\"source\":\"t\","
                  "\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\"}}\n");
     fclose (fp);
-    int rc = h_run (out, sizeof (out), 1, BIN "/hrwatch publish %s --timeout 1 --endpoint "
+    int rc = h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch publish %s --timeout 1 --endpoint "
                     "ipc://%s/nobody.sock", file, f->dir);
     assert_int_equal (rc, 2);
-    s_expect_out ("no acknowledgement from ipc://");
-    s_expect_out ("nobody.sock after 1 s");
-    s_expect_out ("1 unacknowledged");
+    h_expect_out ("no acknowledgement from ipc://");
+    h_expect_out ("nobody.sock after 1 s");
+    h_expect_out ("1 unacknowledged");
 }
 
 static void
 test_config_is_checked (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     char bad[600];
     snprintf (bad, sizeof (bad), "%s/bad.conf", f->dir);
     FILE *fp = fopen (bad, "w");
     fprintf (fp, "[store]\npath = x\n\n[ingest]\nmax_batch_events = lots\n");
     fclose (fp);
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --check-config --config %s", bad),
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --check-config --config %s", bad),
                       78);
-    s_expect_out ("line 5");
-    s_expect_out ("max_batch_events");
+    h_expect_out ("line 5");
+    h_expect_out ("max_batch_events");
     fp = fopen (bad, "w");
     fprintf (fp, "[store]\ncolour = blue\n");
     fclose (fp);
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --check-config --config %s", bad),
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --check-config --config %s", bad),
                       78);
-    s_expect_out ("unknown setting [store] colour");
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --check-config --config %s",
+    h_expect_out ("unknown setting [store] colour");
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --check-config --config %s",
                              f->config), 0);
-    s_expect_out ("configuration ok");
-    s_expect_out ("max_batch_events = 10000");
+    h_expect_out ("configuration ok");
+    h_expect_out ("max_batch_events = 10000");
     fp = fopen (bad, "w");
     fprintf (fp, "[alerts]\nmin_respondents = 2\n");
     fclose (fp);
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --check-config --config %s", bad),
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --check-config --config %s", bad),
                       78);
-    s_expect_out ("bad value for [alerts] min_respondents = 2");
+    h_expect_out ("bad value for [alerts] min_respondents = 2");
     //  The shipped config documents every setting with its real default:
     //  uncommented, it parses and changes nothing.
     char defaults[4096];
     assert_int_equal (h_run (defaults, sizeof (defaults), 0, BIN "/hrwatchd --check-config"), 0);
-    assert_int_equal (h_run (out, sizeof (out), 0, "sed 's/^#\\([a-z_]* =\\)/\\1/' "
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, "sed 's/^#\\([a-z_]* =\\)/\\1/' "
                              HRW_SOURCE_DIR "/packaging/hrwatchd.conf > %s/all.conf && "
                              "grep -c '^[a-z_]* =' %s/all.conf", f->dir, f->dir), 0);
-    assert_int_equal (atoi (out), 42);
-    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatchd --check-config --config "
+    assert_int_equal (atoi (h_out), 42);
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatchd --check-config --config "
                              "%s/all.conf", f->dir), 0);
-    assert_string_equal (out, defaults);
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --version"), 0);
-    s_expect_out ("hrwatchd ");
+    assert_string_equal (h_out, defaults);
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --version"), 0);
+    h_expect_out ("hrwatchd ");
 }
 
 static void
 test_background_mode_returns_when_ready (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
     f->daemon = 0;
     char conf[600], extra[700];
     snprintf (extra, sizeof (extra), "[daemon]\npid_file = %s/hrwatchd.pid\n", f->dir);
     char ingest[512], push[512], control[512];
     h_config (f->dir, extra, conf, ingest, push, control);
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --config %s", conf), 0);
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --config %s", conf), 0);
     //  It has returned, so it answers at once.
     assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatch status --timeout 2 --endpoint '%s'",
                              control), 0);
@@ -431,31 +324,20 @@ test_background_mode_returns_when_ready (void **state)
     assert_int_equal (kill (pid, SIGTERM), 0);
     struct stat st;
     for (int i = 0; i < 200 && stat (pidfile, &st) == 0; i++)
-        s_sleep_ms (10);
+        h_sleep_ms (10);
     assert_int_not_equal (stat (pidfile, &st), 0);
     //  A second daemon on endpoints in use fails and says so, with status 1.
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --config %s", conf), 0);
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatchd --foreground --config %s",
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --config %s", conf), 0);
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --foreground --config %s",
                              conf), 1);
-    s_expect_out ("store is in use by another process");
+    h_expect_out ("store is in use by another process");
     fp = fopen (pidfile, "r");
     assert_non_null (fp);
     assert_int_equal (fscanf (fp, "%d", &pid), 1);
     fclose (fp);
     kill (pid, SIGTERM);
     for (int i = 0; i < 200 && stat (pidfile, &st) == 0; i++)
-        s_sleep_ms (10);
-}
-
-static void
-s_publish_lines (fixture_t *f, const char *lines)
-{
-    char file[600];
-    snprintf (file, sizeof (file), "%s/step.jsonl", f->dir);
-    FILE *fp = fopen (file, "w");
-    fputs (lines, fp);
-    fclose (fp);
-    assert_int_equal (s_publish (f, file, NULL), 0);
+        h_sleep_ms (10);
 }
 
 static const char *
@@ -489,7 +371,7 @@ s_seqs (FILE *p, char *list, size_t cap)
 static void
 test_subscriber_away_catches_up_and_sees_each_change_once (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     char cmd[2048], seqs[256];
     char opts[1200];
     snprintf (opts, sizeof (opts), "--endpoint '%s' --alerts-endpoint ipc://%s/alerts.sock --for 20",
@@ -497,72 +379,72 @@ test_subscriber_away_catches_up_and_sees_each_change_once (void **state)
 
     snprintf (cmd, sizeof (cmd), BIN "/hrwatch subscribe --count 2 %s", opts);
     FILE *first = popen (cmd, "r");
-    s_sleep_ms (300);
-    s_publish_lines (f, s_position (1, 1));     //  #1 gap on P-1
-    s_publish_lines (f, s_position (2, 1));     //  #2 gap on P-2
+    h_sleep_ms (300);
+    h_publish_lines (f, s_position (1, 1));     //  #1 gap on P-1
+    h_publish_lines (f, s_position (2, 1));     //  #2 gap on P-2
     s_seqs (first, seqs, sizeof (seqs));
     assert_int_equal (pclose (first), 0);
     assert_string_equal (seqs, "1,2");
 
     //  While nobody listens: P-1 stops being critical (#3), P-3 opens (#4).
-    s_publish_lines (f, s_position (1, 0));
-    s_publish_lines (f, s_position (3, 1));
+    h_publish_lines (f, s_position (1, 0));
+    h_publish_lines (f, s_position (3, 1));
 
     snprintf (cmd, sizeof (cmd), BIN "/hrwatch subscribe --after 2 --count 3 %s", opts);
     FILE *second = popen (cmd, "r");
-    s_sleep_ms (500);
-    s_publish_lines (f, s_position (4, 1));     //  #5, live
+    h_sleep_ms (500);
+    h_publish_lines (f, s_position (4, 1));     //  #5, live
     s_seqs (second, seqs, sizeof (seqs));
     assert_int_equal (pclose (second), 0);
     assert_string_equal (seqs, "3,4,5");
 
     //  A prefix sees only its own topics; the active list is what fires.
-    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch subscribe "
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch subscribe "
                              "succession_gap/ops/P-3 --count 1 %s", opts), 0);
-    s_expect_out ("\"fingerprint\":\"succession_gap/P-3\"");
-    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch alerts --endpoint '%s'",
+    h_expect_out ("\"fingerprint\":\"succession_gap/P-3\"");
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch alerts --endpoint '%s'",
                              f->control), 0);
-    s_expect_out ("succession_gap/ops/P-2");
-    assert_null (strstr (out, "P-1"));
+    h_expect_out ("succession_gap/ops/P-2");
+    assert_null (strstr (h_out, "P-1"));
 }
 
 static void
 test_silences_mute_publication_but_not_the_record (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     char opts[1200], line[400];
     snprintf (opts, sizeof (opts), "--endpoint '%s'", f->control);
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch silence add --for 1h %s", opts),
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch silence add --for 1h %s", opts),
                       64);
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch silence add --unit ops --for "
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch silence add --unit ops --for "
                              "soon %s", opts), 64);
-    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch silence add --unit ops --for 1h "
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch silence add --unit ops --for 1h "
                              "--comment 'reorg under way' %s", opts), 0);
-    s_expect_out ("unit ops  # reorg under way");
-    s_publish_lines (f, s_position (1, 1));                 //  #1, muted
+    h_expect_out ("unit ops  # reorg under way");
+    h_publish_lines (f, s_position (1, 1));                 //  #1, muted
     snprintf (line, sizeof (line), "%s", s_position (9, 1));
     char *ops = strstr (line, "\"ops\"");
     memcpy (ops, "\"eng\"", 5);
-    s_publish_lines (f, line);                              //  #2, in eng
-    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch subscribe --count 1 --for 10 "
+    h_publish_lines (f, line);                              //  #2, in eng
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch subscribe --count 1 --for 10 "
                              "--alerts-endpoint ipc://%s/alerts.sock %s", f->dir, opts), 0);
-    s_expect_out ("\"seq\":\"2\"");
-    s_expect_out ("succession_gap/P-9");
-    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch alerts %s", opts), 0);
-    s_expect_out ("succession_gap/ops/P-1 (silenced)");
-    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch silence remove 1 %s", opts), 0);
-    s_expect_out ("no silences in force");
-    s_publish_lines (f, s_position (2, 1));                 //  #3, heard again
-    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch subscribe --after 2 --count 1 "
+    h_expect_out ("\"seq\":\"2\"");
+    h_expect_out ("succession_gap/P-9");
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch alerts %s", opts), 0);
+    h_expect_out ("succession_gap/ops/P-1 (silenced)");
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch silence remove 1 %s", opts), 0);
+    h_expect_out ("no silences in force");
+    h_publish_lines (f, s_position (2, 1));                 //  #3, heard again
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch subscribe --after 2 --count 1 "
                              "--for 10 --alerts-endpoint ipc://%s/alerts.sock %s", f->dir, opts), 0);
-    s_expect_out ("\"seq\":\"3\"");
-    assert_null (strstr (out, "\"silenced\":true"));
+    h_expect_out ("\"seq\":\"3\"");
+    assert_null (strstr (h_out, "\"silenced\":true"));
 }
 
 static void
 test_unit_and_position_reports (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     char lines[8192] = "", line[400];
     const char *events[] = {
         "\"orgUnitDefined\":{\"unitId\":\"acme\"}",
@@ -588,25 +470,25 @@ test_unit_and_position_reports (void **state)
                   i, i < 6? "ops": "tiny");
         strcat (lines, line);
     }
-    s_publish_lines (f, lines);
+    h_publish_lines (f, lines);
     char opts[600];
     snprintf (opts, sizeof (opts), "--json --endpoint '%s'", f->control);
-    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch position P-1 %s", opts), 0);
-    s_expect_out ("\"critical\":true,\"incumbentId\":\"E-1\",\"readyNow\":1,");
-    assert_null (strstr (out, "\"gap\":true"));
-    s_expect_out ("{\"employeeId\":\"E-3\",\"readiness\":\"READINESS_READY_1_2_YEARS\","
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch position P-1 %s", opts), 0);
+    h_expect_out ("\"critical\":true,\"incumbentId\":\"E-1\",\"readyNow\":1,");
+    assert_null (strstr (h_out, "\"gap\":true"));
+    h_expect_out ("{\"employeeId\":\"E-3\",\"readiness\":\"READINESS_READY_1_2_YEARS\","
                   "\"notCountedBecause\":\"not known as an employee\"}");
-    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch unit ops %s", opts), 0);
-    s_expect_out ("\"unitPath\":[\"acme\",\"ops\"]");
-    s_expect_out ("\"headcount\":\"2\"");
-    s_expect_out ("\"criticalPositions\":1,\"coveredPositions\":1,\"benchStrength\":1.0");
-    s_expect_out ("\"reported\":true,\"respondents\":6,\"meanEngagement\":4.0,\"enps\":100.0");
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch unit ops %s", opts), 0);
+    h_expect_out ("\"unitPath\":[\"acme\",\"ops\"]");
+    h_expect_out ("\"headcount\":\"2\"");
+    h_expect_out ("\"criticalPositions\":1,\"coveredPositions\":1,\"benchStrength\":1.0");
+    h_expect_out ("\"reported\":true,\"respondents\":6,\"meanEngagement\":4.0,\"enps\":100.0");
     //  Two respondents: the cycle is named, nothing else, not even the count.
-    assert_int_equal (h_run (out, sizeof (out), 0, BIN "/hrwatch unit tiny %s", opts), 0);
-    s_expect_out ("\"engagement\":[{\"surveyCycleId\":\"Q1\",\"firstResponseAt\":"
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch unit tiny %s", opts), 0);
+    h_expect_out ("\"engagement\":[{\"surveyCycleId\":\"Q1\",\"firstResponseAt\":"
                   "\"2025-03-01T00:00:00Z\"}]");
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch position P-404 %s", opts), 2);
-    s_expect_out ("no such position");
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch position P-404 %s", opts), 2);
+    h_expect_out ("no such position");
 }
 
 static int
@@ -627,12 +509,12 @@ s_in (json_t *list, const char *id)
 static void
 test_injected_scenarios_are_detected_and_nothing_else (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatch-gen --employees 600 --years 3 --seed 11 "
                              "--scenarios %s/truth.jsonl --out %s/events.jsonl", f->dir, f->dir), 0);
     char file[600], log[600];
     snprintf (file, sizeof (file), "%s/events.jsonl", f->dir);
-    assert_int_equal (s_publish (f, file, "--quiet"), 0);
+    assert_int_equal (h_publish (f, file, "--quiet"), 0);
     snprintf (log, sizeof (log), "%s/alerts.jsonl", f->dir);
     assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatch subscribe --for 1 --endpoint '%s' "
                              "--alerts-endpoint ipc://%s/alerts.sock > %s", f->control, f->dir,
@@ -691,81 +573,34 @@ test_injected_scenarios_are_detected_and_nothing_else (void **state)
     json_decref (truth);
 }
 
-//  A batch of n hires, as a JSON-lines file; returns its path.
-static const char *
-s_batch_file (fixture_t *f, int n, int first)
-{
-    static char file[600];
-    snprintf (file, sizeof (file), "%s/batch-%d.jsonl", f->dir, first);
-    FILE *fp = fopen (file, "w");
-    for (int i = first; i < first + n; i++)
-        fprintf (fp, "{\"eventId\":\"b-%d\",\"occurredAt\":\"2025-01-01T00:00:00Z\","
-                 "\"source\":\"t\",\"hire\":{\"employeeId\":\"E-%d\",\"unitId\":\"ops\"}}\n",
-                 i, i);
-    fclose (fp);
-    return file;
-}
-
-static void
-s_write_config (fixture_t *f, const char *extra)
-{
-    char ingest[512], push[512], control[512], config[512];
-    h_config (f->dir, extra, config, ingest, push, control);
-}
-
-//  Stops the daemon cleanly, rewrites its config with extra settings, and
-//  starts it again on the same store.
-static void
-s_restart (fixture_t *f, const char *extra)
-{
-    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
-    s_write_config (f, extra);
-    f->daemon = h_daemon_start (f->config, f->control);
-}
-
-static int
-s_log_has (fixture_t *f, const char *needle)
-{
-    return h_run (NULL, 0, 0, "grep -qF -- '%s' '%s.log'", needle, f->config) == 0;
-}
-
-static void
-s_wait_log (fixture_t *f, const char *needle)
-{
-    for (int i = 0; i < 300 && !s_log_has (f, needle); i++)
-        s_sleep_ms (10);
-    if (!s_log_has (f, needle))
-        fail_msg ("hrwatchd never logged '%s'", needle);
-}
-
 static void
 test_sighup_reloads_settings_and_refuses_a_bad_file (void **state)
 {
-    fixture_t *f = *state;
-    assert_int_equal (s_publish (f, s_batch_file (f, 3, 1), NULL), 0);
-    s_write_config (f, "[ingest]\nmax_batch_events = 2\n");
+    h_fixture_t *f = *state;
+    assert_int_equal (h_publish (f, h_batch_file (f, 3, 1), NULL), 0);
+    h_write_config (f, "[ingest]\nmax_batch_events = 2\n");
     kill (f->daemon, SIGHUP);
-    s_wait_log (f, "configuration reloaded from");
-    assert_int_equal (s_publish (f, s_batch_file (f, 3, 10), NULL), 1);
-    s_expect_out ("REASON_TOO_LARGE");
-    assert_int_equal (s_publish (f, s_batch_file (f, 2, 20), NULL), 0);
+    h_wait_log (f, "configuration reloaded from");
+    assert_int_equal (h_publish (f, h_batch_file (f, 3, 10), NULL), 1);
+    h_expect_out ("REASON_TOO_LARGE");
+    assert_int_equal (h_publish (f, h_batch_file (f, 2, 20), NULL), 0);
     //  A broken file is refused whole; the settings in force stay.
-    s_write_config (f, "[ingest]\nmax_batch_events = 1000\nthis is not a setting\n");
+    h_write_config (f, "[ingest]\nmax_batch_events = 1000\nthis is not a setting\n");
     kill (f->daemon, SIGHUP);
-    s_wait_log (f, "reload refused, the running configuration stays");
-    assert_int_equal (s_publish (f, s_batch_file (f, 3, 30), NULL), 1);
-    s_expect_out ("REASON_TOO_LARGE");
+    h_wait_log (f, "reload refused, the running configuration stays");
+    assert_int_equal (h_publish (f, h_batch_file (f, 3, 30), NULL), 1);
+    h_expect_out ("REASON_TOO_LARGE");
     //  Endpoints are fixed until a restart, and the daemon says so.
-    s_write_config (f, "[control]\nendpoint = tcp://127.0.0.1:1\n");
+    h_write_config (f, "[control]\nendpoint = tcp://127.0.0.1:1\n");
     kill (f->daemon, SIGHUP);
-    s_wait_log (f, "reload: [control] endpoint changes only on restart");
+    h_wait_log (f, "reload: [control] endpoint changes only on restart");
     assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatch status --endpoint '%s'", f->control), 0);
 }
 
 static void
 test_reloads_do_not_drop_connections_or_events (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     char file[600];
     s_generate (f, 5000, 1000);
     snprintf (file, sizeof (file), "%s/events.jsonl", f->dir);
@@ -774,22 +609,22 @@ test_reloads_do_not_drop_connections_or_events (void **state)
               file, f->ingest);
     FILE *pub = popen (cmd, "r");
     for (int i = 0; i < 10; i++) {
-        s_sleep_ms (30);
+        h_sleep_ms (30);
         kill (f->daemon, SIGHUP);
     }
-    size_t n = fread (out, 1, sizeof (out) - 1, pub);
-    out[n] = '\0';
+    size_t n = fread (h_out, 1, sizeof (h_out) - 1, pub);
+    h_out[n] = '\0';
     assert_int_equal (pclose (pub), 0);
-    s_expect_out ("5000 accepted, 0 duplicate, 0 rejected");
-    json_t *st = s_status (f);
-    assert_int_equal (s_field (st, "eventsAccepted"), 5000);
+    h_expect_out ("5000 accepted, 0 duplicate, 0 rejected");
+    json_t *st = h_status (f);
+    assert_int_equal (h_field (st, "eventsAccepted"), 5000);
     json_decref (st);
 }
 
 static char *
-s_digest (fixture_t *f, char *buf, size_t cap)
+s_digest (h_fixture_t *f, char *buf, size_t cap)
 {
-    json_t *st = s_status (f);
+    json_t *st = h_status (f);
     snprintf (buf, cap, "%s", json_string_value (json_object_get (st, "stateDigest")));
     json_decref (st);
     return buf;
@@ -797,10 +632,10 @@ s_digest (fixture_t *f, char *buf, size_t cap)
 
 //  Restores a backup the documented way: the daemon stopped, the copy's
 //  data.mdb as the store's, then started again.
-static fixture_t *
+static h_fixture_t *
 s_restore (const char *backup)
 {
-    fixture_t *g = calloc (1, sizeof (*g));
+    h_fixture_t *g = calloc (1, sizeof (*g));
     h_tempdir (g->dir, sizeof (g->dir));
     h_config (g->dir, NULL, g->config, g->ingest, g->push, g->control);
     char cmd[2000];
@@ -814,103 +649,87 @@ s_restore (const char *backup)
 static void
 test_backup_while_running_and_restore (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     char file[600], backup[600], d1[40], d2[40], cmd[1400];
     s_generate (f, 10000, 2000);
     snprintf (file, sizeof (file), "%s/events.jsonl", f->dir);
     assert_int_equal (h_run (NULL, 0, 0, "head -n 5000 %s > %s/first.jsonl", file, f->dir), 0);
     snprintf (cmd, sizeof (cmd), "%s/first.jsonl", f->dir);
-    assert_int_equal (s_publish (f, cmd, NULL), 0);
+    assert_int_equal (h_publish (f, cmd, NULL), 0);
     snprintf (backup, sizeof (backup), "%s/backup-1", f->dir);
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch backup %s --endpoint '%s'",
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch backup %s --endpoint '%s'",
                              backup, f->control), 0);
-    s_expect_out ("backup written to");
+    h_expect_out ("backup written to");
     s_digest (f, d1, sizeof (d1));
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch backup %s --endpoint '%s'",
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch backup %s --endpoint '%s'",
                              backup, f->control), 2);
-    s_expect_out ("already holds a store");
+    h_expect_out ("already holds a store");
 
     //  A second copy taken while a publisher streams the rest.
     snprintf (cmd, sizeof (cmd), BIN "/hrwatch publish %s --batch 10 --window 1 --quiet "
               "--endpoint '%s'", file, f->ingest);
     FILE *pub = popen (cmd, "r");
-    s_sleep_ms (100);
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch backup %s/backup-2 "
+    h_sleep_ms (100);
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch backup %s/backup-2 "
                              "--endpoint '%s'", f->dir, f->control), 0);
-    while (fread (out, 1, sizeof (out), pub) > 0) {
+    while (fread (h_out, 1, sizeof (h_out), pub) > 0) {
     }
     assert_int_equal (pclose (pub), 0);
     s_digest (f, d2, sizeof (d2));
 
-    fixture_t *g = s_restore (backup);
+    h_fixture_t *g = s_restore (backup);
     char got[40];
     assert_string_equal (s_digest (g, got, sizeof (got)), d1);
-    teardown ((void **) &g);
+    h_teardown ((void **) &g);
     snprintf (cmd, sizeof (cmd), "%s/backup-2", f->dir);
     g = s_restore (cmd);
-    assert_int_equal (s_publish (g, file, NULL), 0);
+    assert_int_equal (h_publish (g, file, NULL), 0);
     assert_string_equal (s_digest (g, got, sizeof (got)), d2);
-    teardown ((void **) &g);
-}
-
-//  A TCP port on 127.0.0.1 that was free a moment ago.
-static int
-s_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    socklen_t len = sizeof (a);
-    memset (&a, 0, sizeof (a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    assert_int_equal (bind (fd, (struct sockaddr *) &a, sizeof (a)), 0);
-    assert_int_equal (getsockname (fd, (struct sockaddr *) &a, &len), 0);
-    close (fd);
-    return ntohs (a.sin_port);
+    h_teardown ((void **) &g);
 }
 
 static void
 test_metrics_pass_promtool_and_count_what_happened (void **state)
 {
-    fixture_t *f = *state;
-    int port = s_free_port ();
+    h_fixture_t *f = *state;
+    int port = h_free_port ();
     char extra[200];
     snprintf (extra, sizeof (extra), "[metrics]\nlisten = 127.0.0.1:%d\n", port);
-    s_restart (f, extra);
-    assert_int_equal (s_publish (f, s_batch_file (f, 7, 1), NULL), 0);
-    s_publish_lines (f, s_position (1, 1));
+    h_restart (f, extra);
+    assert_int_equal (h_publish (f, h_batch_file (f, 7, 1), NULL), 0);
+    h_publish_lines (f, s_position (1, 1));
     char bad[300];
     snprintf (bad, sizeof (bad), "%s/bad.jsonl", f->dir);
     FILE *fp = fopen (bad, "w");
     fprintf (fp, "{\"eventId\":\"bad\",\"occurredAt\":\"2025-01-01T00:00:00Z\",\"source\":\"t\","
                  "\"hire\":{\"employeeId\":\"E-1\"}}\n");
     fclose (fp);
-    assert_int_equal (s_publish (f, bad, NULL), 1);
+    assert_int_equal (h_publish (f, bad, NULL), 1);
     char cmd[1200];
     snprintf (cmd, sizeof (cmd), BIN "/hrwatch subscribe --for 3 --endpoint '%s' "
               "--alerts-endpoint ipc://%s/alerts.sock", f->control, f->dir);
     FILE *sub = popen (cmd, "r");
-    s_sleep_ms (500);
-    assert_int_equal (h_run (out, sizeof (out), 0, "curl -sf http://127.0.0.1:%d/metrics > "
+    h_sleep_ms (500);
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, "curl -sf http://127.0.0.1:%d/metrics > "
                              "%s/metrics.txt && promtool check metrics < %s/metrics.txt && "
                              "cat %s/metrics.txt", port, f->dir, f->dir, f->dir), 0);
-    s_expect_out ("hrwatch_events_total{outcome=\"accepted\"} 8\n");
-    s_expect_out ("hrwatch_rejections_total{reason=\"REASON_MISSING_FIELD\"} 1\n");
-    s_expect_out ("hrwatch_alerts_firing{kind=\"succession_gap\"} 1\n");
-    s_expect_out ("hrwatch_alert_subscribers 1\n");
-    s_expect_out ("hrwatch_employees{status=\"active\"} 7\n");
-    s_expect_out ("hrwatch_batch_events_count 3\n");
-    s_expect_out ("hrwatch_commit_seconds_count");
+    h_expect_out ("hrwatch_events_total{outcome=\"accepted\"} 8\n");
+    h_expect_out ("hrwatch_rejections_total{reason=\"REASON_MISSING_FIELD\"} 1\n");
+    h_expect_out ("hrwatch_alerts_firing{kind=\"succession_gap\"} 1\n");
+    h_expect_out ("hrwatch_alert_subscribers 1\n");
+    h_expect_out ("hrwatch_employees{status=\"active\"} 7\n");
+    h_expect_out ("hrwatch_batch_events_count 3\n");
+    h_expect_out ("hrwatch_commit_seconds_count");
     while (fread (bad, 1, sizeof (bad), sub) > 0) {
     }
     pclose (sub);
-    assert_int_equal (h_run (out, sizeof (out), 0, "curl -s -o /dev/null -w '%%{http_code}' "
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, "curl -s -o /dev/null -w '%%{http_code}' "
                              "http://127.0.0.1:%d/other", port), 0);
-    assert_string_equal (out, "404");
+    assert_string_equal (h_out, "404");
 }
 
 static pid_t
-s_start_alertmanager (fixture_t *f, int port)
+s_start_alertmanager (h_fixture_t *f, int port)
 {
     char conf[600], data[600], listen[64], cfg[620];
     snprintf (conf, sizeof (conf), "%s/am.yml", f->dir);
@@ -941,10 +760,10 @@ static int
 s_alertmanager_shows (int port, const char *needle, int want)
 {
     for (int i = 0; i < 300; i++) {
-        h_run (out, sizeof (out), 0, "curl -s http://127.0.0.1:%d/api/v2/alerts", port);
-        if ((strstr (out, needle) != NULL) == want)
+        h_run (h_out, sizeof (h_out), 0, "curl -s http://127.0.0.1:%d/api/v2/alerts", port);
+        if ((strstr (h_out, needle) != NULL) == want)
             return 1;
-        s_sleep_ms (100);
+        h_sleep_ms (100);
     }
     return 0;
 }
@@ -952,35 +771,35 @@ s_alertmanager_shows (int port, const char *needle, int want)
 static void
 test_alerts_reach_a_real_alertmanager_even_if_it_starts_late (void **state)
 {
-    fixture_t *f = *state;
-    int port = s_free_port ();
+    h_fixture_t *f = *state;
+    int port = h_free_port ();
     char extra[300];
     snprintf (extra, sizeof (extra), "[alertmanager]\nurl = http://127.0.0.1:%d\n"
               "resend_seconds = 1\n", port);
-    s_restart (f, extra);
+    h_restart (f, extra);
     //  Alertmanager is not there yet: ingest goes on regardless.
-    s_publish_lines (f, s_position (1, 1));
-    assert_int_equal (s_publish (f, s_batch_file (f, 2, 1), NULL), 0);
-    s_wait_log (f, "alertmanager: http://127.0.0.1");
+    h_publish_lines (f, s_position (1, 1));
+    assert_int_equal (h_publish (f, h_batch_file (f, 2, 1), NULL), 0);
+    h_wait_log (f, "alertmanager: http://127.0.0.1");
     pid_t am = s_start_alertmanager (f, port);
     int fired = s_alertmanager_shows (port, "\"fingerprint\":\"succession_gap/P-1\"", 1);
     if (fired) {
-        s_expect_out ("\"alertname\":\"succession_gap\"");
-        s_expect_out ("\"severity\":\"critical\"");
-        s_expect_out ("has 0 ready-now successors");
+        h_expect_out ("\"alertname\":\"succession_gap\"");
+        h_expect_out ("\"severity\":\"critical\"");
+        h_expect_out ("has 0 ready-now successors");
     }
     //  Resolved: a ready-now successor is nominated; Alertmanager drops it.
     char line[400];
     snprintf (line, sizeof (line), "{\"eventId\":\"n-1\",\"occurredAt\":\"2025-03-01T00:00:00Z\","
               "\"source\":\"t\",\"successorNominated\":{\"positionId\":\"P-1\",\"employeeId\":"
               "\"E-1\",\"readiness\":\"READINESS_READY_NOW\"}}\n");
-    s_publish_lines (f, line);
+    h_publish_lines (f, line);
     int resolved = fired && s_alertmanager_shows (port, "succession_gap/P-1", 0);
     kill (am, SIGTERM);
     waitpid (am, NULL, 0);
     assert_true (fired);
     assert_true (resolved);
-    s_wait_log (f, "alertmanager: delivering again");
+    h_wait_log (f, "alertmanager: delivering again");
 }
 
 //  Reads sd_notify datagrams until one contains needle (or 5 s pass).
@@ -998,7 +817,7 @@ s_notified (int fd, const char *needle, char *all, size_t cap)
                 return 1;
             continue;
         }
-        s_sleep_ms (10);
+        h_sleep_ms (10);
     }
     return 0;
 }
@@ -1009,7 +828,7 @@ s_notified (int fd, const char *needle, char *all, size_t cap)
 static void
 test_systemd_notifications (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
     f->daemon = 0;
     struct sockaddr_un addr;
@@ -1044,25 +863,9 @@ test_systemd_notifications (void **state)
 }
 
 static void
-s_pubkey (fixture_t *f, const char *name, char *key)
-{
-    char path[600];
-    snprintf (path, sizeof (path), "%s/%s.pub", f->dir, name);
-    FILE *fp = fopen (path, "r");
-    char line[200];
-    key[0] = '\0';
-    while (fp && fgets (line, sizeof (line), fp))
-        if (sscanf (line, " public-key = \"%40[^\"]\"", key) == 1)
-            break;
-    if (fp)
-        fclose (fp);
-    assert_int_equal (strlen (key), 40);
-}
-
-static void
 test_curve_admits_only_allowlisted_keys (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
     const char *names[] = { "server", "pub1", "sub1", "rogue" };
     for (int i = 0; i < 4; i++)
@@ -1074,9 +877,9 @@ test_curve_admits_only_allowlisted_keys (void **state)
     assert_int_equal (stat (path, &st), 0);
     assert_int_equal (st.st_mode & 0777, 0600);
     char pub1[41], sub1[41], rogue[41], extra[2000];
-    s_pubkey (f, "pub1", pub1);
-    s_pubkey (f, "sub1", sub1);
-    s_pubkey (f, "rogue", rogue);
+    h_pubkey (f, "pub1", pub1);
+    h_pubkey (f, "sub1", sub1);
+    h_pubkey (f, "rogue", rogue);
     snprintf (path, sizeof (path), "%s/publishers", f->dir);
     FILE *fp = fopen (path, "w");
     fprintf (fp, "# the HRIS\n%s  # pub1\n", pub1);
@@ -1085,7 +888,7 @@ test_curve_admits_only_allowlisted_keys (void **state)
     fp = fopen (path, "w");
     fprintf (fp, "%s\n", sub1);
     fclose (fp);
-    int p1 = s_free_port (), p2 = s_free_port (), p3 = s_free_port (), p4 = s_free_port ();
+    int p1 = h_free_port (), p2 = h_free_port (), p3 = h_free_port (), p4 = h_free_port ();
     snprintf (f->ingest, sizeof (f->ingest), "tcp://127.0.0.1:%d", p1);
     snprintf (f->control, sizeof (f->control), "tcp://127.0.0.1:%d", p3);
     snprintf (extra, sizeof (extra), "[ingest]\nendpoint = tcp://127.0.0.1:%d\npush_endpoint = "
@@ -1093,7 +896,7 @@ test_curve_admits_only_allowlisted_keys (void **state)
               "endpoint = tcp://127.0.0.1:%d\n[security]\nserver_key = %s/server.key\n"
               "publishers = %s/publishers\nsubscribers = %s/subscribers\n", p1, p2, p3, p4,
               f->dir, f->dir, f->dir);
-    s_write_config (f, extra);
+    h_write_config (f, extra);
     //  The harness's own status calls speak as the subscriber.
     char server_pub[600], sub_key[600];
     snprintf (server_pub, sizeof (server_pub), "%s/server.pub", f->dir);
@@ -1101,18 +904,18 @@ test_curve_admits_only_allowlisted_keys (void **state)
     setenv ("HRWATCH_SERVER_KEY", server_pub, 1);
     setenv ("HRWATCH_KEY", sub_key, 1);
     f->daemon = h_daemon_start (f->config, f->control);
-    const char *batch = s_batch_file (f, 3, 1);
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch --key %s/pub1.key publish %s "
+    const char *batch = h_batch_file (f, 3, 1);
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch --key %s/pub1.key publish %s "
                              "--endpoint %s", f->dir, batch, f->ingest), 0);
-    s_expect_out ("3 accepted");
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch --key %s/rogue.key publish %s "
+    h_expect_out ("3 accepted");
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch --key %s/rogue.key publish %s "
                              "--timeout 2 --endpoint %s", f->dir, batch, f->ingest), 2);
-    s_wait_log (f, "refused CURVE key");
-    assert_true (s_log_has (f, rogue));
-    assert_int_equal (h_run (out, sizeof (out), 1, "env -u HRWATCH_SERVER_KEY -u HRWATCH_KEY "
+    h_wait_log (f, "refused CURVE key");
+    assert_true (h_log_has (f, rogue));
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, "env -u HRWATCH_SERVER_KEY -u HRWATCH_KEY "
                              BIN "/hrwatch publish %s --timeout 2 --endpoint %s", batch,
                              f->ingest), 2);
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch --key %s/pub1.key status "
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch --key %s/pub1.key status "
                              "--timeout 2 --endpoint %s", f->dir, f->control), 2);
     //  The allowlists are read again on SIGHUP.
     snprintf (path, sizeof (path), "%s/publishers", f->dir);
@@ -1120,11 +923,11 @@ test_curve_admits_only_allowlisted_keys (void **state)
     fprintf (fp, "%s\n", rogue);
     fclose (fp);
     kill (f->daemon, SIGHUP);
-    s_wait_log (f, "2 publisher keys");
-    assert_int_equal (h_run (out, sizeof (out), 1, BIN "/hrwatch --key %s/rogue.key publish %s "
-                             "--timeout 5 --endpoint %s", f->dir, s_batch_file (f, 2, 10),
+    h_wait_log (f, "2 publisher keys");
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch --key %s/rogue.key publish %s "
+                             "--timeout 5 --endpoint %s", f->dir, h_batch_file (f, 2, 10),
                              f->ingest), 0);
-    s_expect_out ("2 accepted");
+    h_expect_out ("2 accepted");
     assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
     f->daemon = 0;
     unsetenv ("HRWATCH_SERVER_KEY");
@@ -1137,40 +940,40 @@ test_curve_admits_only_allowlisted_keys (void **state)
 static void
 test_sigkill_loop_loses_and_doubles_nothing (void **state)
 {
-    fixture_t *clean = *state;
+    h_fixture_t *clean = *state;
     char file[600], want[40], got[40], cmd[1400];
     s_generate (clean, 100000, 10000);
     snprintf (file, sizeof (file), "%s/events.jsonl", clean->dir);
-    assert_int_equal (s_publish (clean, file, "--quiet --batch 1000"), 0);
-    s_expect_out ("100000 accepted, 0 duplicate, 0 rejected");
+    assert_int_equal (h_publish (clean, file, "--quiet --batch 1000"), 0);
+    h_expect_out ("100000 accepted, 0 duplicate, 0 rejected");
     s_digest (clean, want, sizeof (want));
 
-    fixture_t *f = s_fixture (NULL);
+    h_fixture_t *f = h_fixture (NULL);
     snprintf (cmd, sizeof (cmd), BIN "/hrwatch publish %s --quiet --batch 200 --window 4 "
               "--timeout 120 --endpoint '%s'", file, f->ingest);
     FILE *pub = popen (cmd, "r");
     unsigned seed = 20261123;
     int kills = 0;
     for (; kills < 5; kills++) {
-        s_sleep_ms (150 + (int) (rand_r (&seed) % 600));
-        json_t *st = s_status (f);
-        long accepted = s_field (st, "eventsAccepted");
+        h_sleep_ms (150 + (int) (rand_r (&seed) % 600));
+        json_t *st = h_status (f);
+        long accepted = h_field (st, "eventsAccepted");
         json_decref (st);
         if (accepted >= 100000)
             break;
         assert_int_equal (h_daemon_stop (f->daemon, SIGKILL), 128 + SIGKILL);
         f->daemon = h_daemon_start (f->config, f->control);
     }
-    size_t n = fread (out, 1, sizeof (out) - 1, pub);
-    out[n] = '\0';
+    size_t n = fread (h_out, 1, sizeof (h_out) - 1, pub);
+    h_out[n] = '\0';
     assert_int_equal (pclose (pub), 0);
     assert_true (kills >= 3);
-    json_t *st = s_status (f);
-    assert_int_equal (s_field (st, "eventsAccepted"), 100000);
-    assert_int_equal (s_field (st, "eventsRejected"), 0);
+    json_t *st = h_status (f);
+    assert_int_equal (h_field (st, "eventsAccepted"), 100000);
+    assert_int_equal (h_field (st, "eventsRejected"), 0);
     json_decref (st);
     assert_string_equal (s_digest (f, got, sizeof (got)), want);
-    teardown ((void **) &f);
+    h_teardown ((void **) &f);
 }
 
 //  A store on a tmpfs that fills up: batches are answered UNAVAILABLE, not
@@ -1179,7 +982,7 @@ test_sigkill_loop_loses_and_doubles_nothing (void **state)
 static void
 test_disk_full_withholds_acks_and_recovers (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     if (geteuid () != 0) {
         skip ();
         return;
@@ -1187,7 +990,7 @@ test_disk_full_withholds_acks_and_recovers (void **state)
     char file[600], mnt[600], want[40], got[40];
     s_generate (f, 20000, 3000);
     snprintf (file, sizeof (file), "%s/events.jsonl", f->dir);
-    assert_int_equal (s_publish (f, file, "--quiet"), 0);
+    assert_int_equal (h_publish (f, file, "--quiet"), 0);
     s_digest (f, want, sizeof (want));
     assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
 
@@ -1196,21 +999,21 @@ test_disk_full_withholds_acks_and_recovers (void **state)
                              mnt, mnt), 0);
     char extra[800];
     snprintf (extra, sizeof (extra), "[store]\npath = %s/state\nmap_size_mb = 1\n", mnt);
-    s_write_config (f, extra);
+    h_write_config (f, extra);
     f->daemon = h_daemon_start (f->config, f->control);
-    int rc = s_publish (f, file, "--timeout 4");
+    int rc = h_publish (f, file, "--timeout 4");
     assert_int_equal (rc, 2);
-    s_expect_out ("is unavailable");
-    s_wait_log (f, "store commit failed");
-    json_t *st = s_status (f);      //  Still serving
-    long partial = s_field (st, "eventsAccepted");
+    h_expect_out ("is unavailable");
+    h_wait_log (f, "store commit failed");
+    json_t *st = h_status (f);      //  Still serving
+    long partial = h_field (st, "eventsAccepted");
     json_decref (st);
     assert_true (partial < 20000);
 
     assert_int_equal (h_run (NULL, 0, 0, "mount -o remount,size=256m %s", mnt), 0);
-    assert_int_equal (s_publish (f, file, "--quiet"), 0);
-    st = s_status (f);
-    assert_int_equal (s_field (st, "eventsAccepted"), 20000);
+    assert_int_equal (h_publish (f, file, "--quiet"), 0);
+    st = h_status (f);
+    assert_int_equal (h_field (st, "eventsAccepted"), 20000);
     json_decref (st);
     assert_string_equal (s_digest (f, got, sizeof (got)), want);
     assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
@@ -1223,7 +1026,7 @@ test_disk_full_withholds_acks_and_recovers (void **state)
 static void
 test_slow_subscribers_and_vanishing_publishers (void **state)
 {
-    fixture_t *f = *state;
+    h_fixture_t *f = *state;
     void *ctx = zmq_ctx_new ();
     void *sub = zmq_socket (ctx, ZMQ_SUB);
     int hwm = 10;
@@ -1235,9 +1038,9 @@ test_slow_subscribers_and_vanishing_publishers (void **state)
     s_generate (f, 20000, 3000);   //  Hundreds of alert changes on the way
     char file[600];
     snprintf (file, sizeof (file), "%s/events.jsonl", f->dir);
-    assert_int_equal (s_publish (f, file, "--quiet --timeout 30"), 0);
-    json_t *st = s_status (f);
-    assert_true (s_field (st, "alertSeq") > 100);
+    assert_int_equal (h_publish (f, file, "--quiet --timeout 30"), 0);
+    json_t *st = h_status (f);
+    assert_true (h_field (st, "alertSeq") > 100);
     json_decref (st);
 
     //  Twenty batches of 50 events, each sender gone right after sending.
@@ -1260,12 +1063,12 @@ test_slow_subscribers_and_vanishing_publishers (void **state)
         zmq_send (d, "", 0, ZMQ_SNDMORE);
         zmq_send (d, frame.data, frame.len, 0);
         if (b % 2)
-            s_sleep_ms (2);
+            h_sleep_ms (2);
         zmq_close (d);
     }
-    s_sleep_ms (500);
-    st = s_status (f);
-    long accepted = s_field (st, "eventsAccepted") - 20000;
+    h_sleep_ms (500);
+    st = h_status (f);
+    long accepted = h_field (st, "eventsAccepted") - 20000;
     json_decref (st);
     assert_int_equal (accepted % 50, 0);
     for (int i = 0; i < 50; i++)
@@ -1280,8 +1083,8 @@ test_slow_subscribers_and_vanishing_publishers (void **state)
 static void
 test_one_client_cannot_crowd_a_group (void **state)
 {
-    fixture_t *f = *state;
-    s_restart (f, "[ingest]\nclient_batches_max = 5\n");
+    h_fixture_t *f = *state;
+    h_restart (f, "[ingest]\nclient_batches_max = 5\n");
     void *ctx = zmq_ctx_new ();
     void *d = zmq_socket (ctx, ZMQ_DEALER);
     int linger = 0, timeout = 5000, hwm = 0;
@@ -1337,8 +1140,8 @@ test_one_client_cannot_crowd_a_group (void **state)
     }
     assert_int_equal (pending, 0);
     assert_true (busy > 0);
-    json_t *st = s_status (f);
-    assert_int_equal (s_field (st, "eventsAccepted"), N);
+    json_t *st = h_status (f);
+    assert_int_equal (h_field (st, "eventsAccepted"), N);
     json_decref (st);
     for (int i = 0; i < N; i++)
         hrw_buf_free (&frames[i]);
@@ -1351,43 +1154,43 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_ten_thousand_events_accepted_then_all_duplicate,
-                                         setup, teardown),
+                                         h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_kill9_mid_stream_then_republish_matches_a_clean_run,
-                                         setup, teardown),
+                                         h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (
             test_malformed_frames_get_reasons_and_the_daemon_keeps_serving, setup_small_frames,
-            teardown),
-        cmocka_unit_test_setup_teardown (test_push_socket_takes_fire_and_forget_batches, setup,
-                                         teardown),
-        cmocka_unit_test_setup_teardown (test_publisher_gives_up_naming_the_endpoint, setup,
-                                         teardown),
-        cmocka_unit_test_setup_teardown (test_config_is_checked, setup, teardown),
-        cmocka_unit_test_setup_teardown (test_background_mode_returns_when_ready, setup, teardown),
+            h_teardown),
+        cmocka_unit_test_setup_teardown (test_push_socket_takes_fire_and_forget_batches, h_setup,
+                                         h_teardown),
+        cmocka_unit_test_setup_teardown (test_publisher_gives_up_naming_the_endpoint, h_setup,
+                                         h_teardown),
+        cmocka_unit_test_setup_teardown (test_config_is_checked, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_background_mode_returns_when_ready, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_subscriber_away_catches_up_and_sees_each_change_once,
-                                         setup, teardown),
-        cmocka_unit_test_setup_teardown (test_silences_mute_publication_but_not_the_record, setup,
-                                         teardown),
-        cmocka_unit_test_setup_teardown (test_unit_and_position_reports, setup, teardown),
+                                         h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_silences_mute_publication_but_not_the_record, h_setup,
+                                         h_teardown),
+        cmocka_unit_test_setup_teardown (test_unit_and_position_reports, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_injected_scenarios_are_detected_and_nothing_else,
-                                         setup_replay, teardown),
+                                         setup_replay, h_teardown),
         cmocka_unit_test_setup_teardown (test_sighup_reloads_settings_and_refuses_a_bad_file,
-                                         setup, teardown),
-        cmocka_unit_test_setup_teardown (test_reloads_do_not_drop_connections_or_events, setup,
-                                         teardown),
-        cmocka_unit_test_setup_teardown (test_backup_while_running_and_restore, setup, teardown),
-        cmocka_unit_test_setup_teardown (test_metrics_pass_promtool_and_count_what_happened, setup,
-                                         teardown),
+                                         h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_reloads_do_not_drop_connections_or_events, h_setup,
+                                         h_teardown),
+        cmocka_unit_test_setup_teardown (test_backup_while_running_and_restore, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_metrics_pass_promtool_and_count_what_happened, h_setup,
+                                         h_teardown),
         cmocka_unit_test_setup_teardown (
-            test_alerts_reach_a_real_alertmanager_even_if_it_starts_late, setup, teardown),
-        cmocka_unit_test_setup_teardown (test_systemd_notifications, setup, teardown),
-        cmocka_unit_test_setup_teardown (test_curve_admits_only_allowlisted_keys, setup, teardown),
-        cmocka_unit_test_setup_teardown (test_sigkill_loop_loses_and_doubles_nothing, setup,
-                                         teardown),
-        cmocka_unit_test_setup_teardown (test_disk_full_withholds_acks_and_recovers, setup,
-                                         teardown),
-        cmocka_unit_test_setup_teardown (test_slow_subscribers_and_vanishing_publishers, setup,
-                                         teardown),
-        cmocka_unit_test_setup_teardown (test_one_client_cannot_crowd_a_group, setup, teardown),
+            test_alerts_reach_a_real_alertmanager_even_if_it_starts_late, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_systemd_notifications, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_curve_admits_only_allowlisted_keys, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_sigkill_loop_loses_and_doubles_nothing, h_setup,
+                                         h_teardown),
+        cmocka_unit_test_setup_teardown (test_disk_full_withholds_acks_and_recovers, h_setup,
+                                         h_teardown),
+        cmocka_unit_test_setup_teardown (test_slow_subscribers_and_vanishing_publishers, h_setup,
+                                         h_teardown),
+        cmocka_unit_test_setup_teardown (test_one_client_cannot_crowd_a_group, h_setup, h_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

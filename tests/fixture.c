@@ -1,0 +1,228 @@
+/*  fixture: a real hrwatchd in a temp dir. */
+#include "fixture.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+char h_out[1 << 16];
+
+void
+h_sleep_ms (int ms)
+{
+    struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+    nanosleep (&ts, NULL);
+}
+
+h_fixture_t *
+h_fixture (const char *extra)
+{
+    h_fixture_t *f = calloc (1, sizeof (*f));
+    assert_non_null (f);
+    h_tempdir (f->dir, sizeof (f->dir));
+    h_config (f->dir, extra, f->config, f->ingest, f->push, f->control);
+    f->daemon = h_daemon_start (f->config, f->control);
+    return f;
+}
+
+int
+h_setup (void **state)
+{
+    *state = h_fixture (NULL);
+    return 0;
+}
+
+int
+h_teardown (void **state)
+{
+    h_fixture_t *f = *state;
+    if (f->daemon > 0)
+        assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    h_rmtree (f->dir);
+    free (f);
+    return 0;
+}
+
+json_t *
+h_status (h_fixture_t *f)
+{
+    char buf[4096];
+    assert_int_equal (h_run (buf, sizeof (buf), 0, BIN "/hrwatch status --json --digest "
+                             "--endpoint '%s'", f->control), 0);
+    json_t *j = json_loads (buf, 0, NULL);
+    assert_non_null (j);
+    return j;
+}
+
+long
+h_field (json_t *status, const char *name)
+{
+    json_t *v = json_object_get (status, name);
+    return v? atol (json_string_value (v)): 0;
+}
+
+int
+h_publish (h_fixture_t *f, const char *file, const char *opts)
+{
+    return h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch publish %s --endpoint '%s' %s", file,
+                  f->ingest, opts? opts: "");
+}
+
+void
+h_publish_lines (h_fixture_t *f, const char *lines)
+{
+    char file[600];
+    snprintf (file, sizeof (file), "%s/step.jsonl", f->dir);
+    FILE *fp = fopen (file, "w");
+    assert_non_null (fp);
+    fputs (lines, fp);
+    fclose (fp);
+    assert_int_equal (h_publish (f, file, NULL), 0);
+}
+
+void
+h_expect_out (const char *needle)
+{
+    if (!strstr (h_out, needle))
+        fail_msg ("expected '%s' in:\n%s", needle, h_out);
+}
+
+const char *
+h_batch_file (h_fixture_t *f, int n, int first)
+{
+    static char file[600];
+    snprintf (file, sizeof (file), "%s/batch-%d.jsonl", f->dir, first);
+    FILE *fp = fopen (file, "w");
+    assert_non_null (fp);
+    for (int i = first; i < first + n; i++)
+        fprintf (fp, "{\"eventId\":\"b-%d\",\"occurredAt\":\"2025-01-01T00:00:00Z\","
+                 "\"source\":\"t\",\"hire\":{\"employeeId\":\"E-%d\",\"unitId\":\"ops\"}}\n",
+                 i, i);
+    fclose (fp);
+    return file;
+}
+
+void
+h_write_config (h_fixture_t *f, const char *extra)
+{
+    char ingest[512], push[512], control[512], config[512];
+    h_config (f->dir, extra, config, ingest, push, control);
+}
+
+void
+h_restart (h_fixture_t *f, const char *extra)
+{
+    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    h_write_config (f, extra);
+    f->daemon = h_daemon_start (f->config, f->control);
+}
+
+int
+h_log_has (h_fixture_t *f, const char *needle)
+{
+    return h_run (NULL, 0, 0, "grep -qF -- '%s' '%s.log'", needle, f->config) == 0;
+}
+
+void
+h_wait_log (h_fixture_t *f, const char *needle)
+{
+    for (int i = 0; i < 300 && !h_log_has (f, needle); i++)
+        h_sleep_ms (10);
+    if (!h_log_has (f, needle))
+        fail_msg ("hrwatchd never logged '%s'", needle);
+}
+
+//  One request, one reply, on a fresh socket; NULL on a time-out.
+static zmq_msg_t *
+s_exchange (const char *endpoint, int type, const void *data, size_t len, int timeout_ms,
+            zmq_msg_t *msg)
+{
+    void *ctx = zmq_ctx_new ();
+    void *s = zmq_socket (ctx, type);
+    int linger = 0;
+    zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout_ms, sizeof (timeout_ms));
+    zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof (linger));
+    assert_int_equal (zmq_connect (s, endpoint), 0);
+    if (type == ZMQ_DEALER)
+        zmq_send (s, "", 0, ZMQ_SNDMORE);
+    assert_true (zmq_send (s, data, len, 0) >= 0);
+    zmq_msg_init (msg);
+    int got = 0;
+    do
+        got = zmq_msg_recv (msg, s, 0) >= 0;
+    while (got && zmq_msg_more (msg));
+    zmq_close (s);
+    zmq_ctx_term (ctx);
+    if (!got) {
+        zmq_msg_close (msg);
+        return NULL;
+    }
+    return msg;
+}
+
+Hrwatch__V1__Ack *
+h_raw (h_fixture_t *f, int type, const void *data, size_t len)
+{
+    zmq_msg_t msg;
+    assert_non_null (s_exchange (f->ingest, type, data, len, 5000, &msg));
+    Hrwatch__V1__Ack *ack = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&msg),
+                                                      zmq_msg_data (&msg));
+    assert_non_null (ack);
+    zmq_msg_close (&msg);
+    return ack;
+}
+
+Hrwatch__V1__ControlResponse *
+h_control (h_fixture_t *f, const ProtobufCMessage *req, int timeout_ms)
+{
+    hrw_buf_t frame = { 0 };
+    assert_int_equal (hrw_buf_pack (&frame, req), 0);
+    zmq_msg_t msg;
+    zmq_msg_t *got = s_exchange (f->control, ZMQ_DEALER, frame.data, frame.len, timeout_ms, &msg);
+    hrw_buf_free (&frame);
+    if (!got)
+        return NULL;
+    Hrwatch__V1__ControlResponse *resp
+        = hrwatch__v1__control_response__unpack (NULL, zmq_msg_size (&msg), zmq_msg_data (&msg));
+    assert_non_null (resp);
+    zmq_msg_close (&msg);
+    return resp;
+}
+
+int
+h_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    socklen_t len = sizeof (a);
+    memset (&a, 0, sizeof (a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    assert_int_equal (bind (fd, (struct sockaddr *) &a, sizeof (a)), 0);
+    assert_int_equal (getsockname (fd, (struct sockaddr *) &a, &len), 0);
+    close (fd);
+    return ntohs (a.sin_port);
+}
+
+void
+h_pubkey (h_fixture_t *f, const char *name, char *key)
+{
+    char path[600];
+    snprintf (path, sizeof (path), "%s/%s.pub", f->dir, name);
+    FILE *fp = fopen (path, "r");
+    char line[200];
+    key[0] = '\0';
+    while (fp && fgets (line, sizeof (line), fp))
+        if (sscanf (line, " public-key = \"%40[^\"]\"", key) == 1)
+            break;
+    if (fp)
+        fclose (fp);
+    assert_int_equal (strlen (key), 40);
+}
