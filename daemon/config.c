@@ -19,7 +19,8 @@ typedef enum {
     S_MB,       //  uint64_t bytes, written in MiB
     S_SECONDS,  //  int64_t microseconds, written in seconds
     S_DOUBLE,   //  double in [min, max]
-    S_LEVEL     //  hrw_log_level_t by name
+    S_LEVEL,    //  hrw_log_level_t by name
+    S_GONE      //  No longer used: accepted so older files load, ignored
 } s_type_t;
 
 typedef struct {
@@ -38,7 +39,8 @@ static const s_setting_t s_settings[] = {
     { "store", "map_size_mb", S_MB, O (map_size), 1, 1 << 30 },
     { "store", "max_map_size_mb", S_MB, O (max_map_size), 0, 1 << 30 },
     { "store", "rejected_keep", S_U32, O (rejected_keep), 0, 10000000 },
-    { "store", "rejected_payload_max", S_U32, O (rejected_payload_max), 0, 1 << 20 },
+    //  Payloads of rejected events are no longer kept (they hold personal data).
+    { "store", "rejected_payload_max", S_GONE, 0, 0, 0 },
     { "ingest", "endpoint", S_STR, O (ingest_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
     { "ingest", "push_endpoint", S_STR, O (push_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
     { "ingest", "max_frame_bytes", S_U32, O (limits.max_frame_bytes), 1024, 1 << 30 },
@@ -49,6 +51,7 @@ static const s_setting_t s_settings[] = {
     { "ingest", "client_batches_max", S_U32, O (client_batches_max), 1, 100000 },
     { "ingest", "group_max_bytes", S_U32, O (group_max_bytes), 1024, 1 << 30 },
     { "control", "endpoint", S_STR, O (control_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
+    { "control", "backup_dir", S_STR, O (backup_dir), 0, HRW_CONFIG_PATH_MAX },
     { "alerts", "endpoint", S_STR, O (alerts_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
     { "alerts", "allowed_lateness_seconds", S_SECONDS, O (engine.lateness_us), 0, 3153600000.0 },
     { "alerts", "tick_seconds", S_U32, O (tick_seconds), 1, 86400 },
@@ -75,6 +78,7 @@ static const s_setting_t s_settings[] = {
     { "security", "server_key", S_STR, O (server_key), 0, HRW_CONFIG_PATH_MAX },
     { "security", "publishers", S_STR, O (publishers), 0, HRW_CONFIG_PATH_MAX },
     { "security", "subscribers", S_STR, O (subscribers), 0, HRW_CONFIG_PATH_MAX },
+    { "security", "admins", S_STR, O (admins), 0, HRW_CONFIG_PATH_MAX },
     { "daemon", "pid_file", S_STR, O (pid_file), 0, HRW_CONFIG_PATH_MAX },
     { "daemon", "log_level", S_LEVEL, O (log_level), 0, 0 },
 };
@@ -98,11 +102,11 @@ hrw_config_defaults (hrw_config_t *cfg)
     cfg->map_size = 64 * S_MIB;
     cfg->max_map_size = 0;
     cfg->rejected_keep = 10000;
-    cfg->rejected_payload_max = 4096;
     snprintf (cfg->ingest_endpoint, sizeof (cfg->ingest_endpoint), "tcp://127.0.0.1:7410");
     snprintf (cfg->push_endpoint, sizeof (cfg->push_endpoint), "tcp://127.0.0.1:7411");
     snprintf (cfg->alerts_endpoint, sizeof (cfg->alerts_endpoint), "tcp://127.0.0.1:7412");
     snprintf (cfg->control_endpoint, sizeof (cfg->control_endpoint), "tcp://127.0.0.1:7413");
+    snprintf (cfg->backup_dir, sizeof (cfg->backup_dir), "hrwatch-backups");
     hrw_limits_default (&cfg->limits);
     cfg->group_max_frames = 256;
     cfg->client_batches_max = 64;
@@ -137,6 +141,8 @@ s_set (hrw_config_t *cfg, const s_setting_t *s, const char *value)
             if (strlen (value) >= (size_t) s->max)
                 return -1;
             memcpy (field, value, strlen (value) + 1);
+            return 0;
+        case S_GONE:
             return 0;
         case S_LEVEL:
             for (int i = HRW_LOG_ERR; i <= HRW_LOG_DEBUG; i++)
@@ -187,6 +193,10 @@ hrw_config_load (hrw_config_t *cfg, const char *path, char *err, size_t err_cap)
     char what[512] = "";
     s_ctx_t c = { cfg, what, sizeof (what), 0 };
     int rc = ini_parse (path, s_handler, &c);
+    if (rc == 0 && *cfg->admins && !*cfg->server_key) {
+        snprintf (err, err_cap, "%s: [security] admins needs server_key (CURVE)", path);
+        return -1;
+    }
     if (rc == 0 && *cfg->server_key && (!*cfg->publishers || !*cfg->subscribers)) {
         snprintf (err, err_cap, "%s: [security] server_key needs both the publishers and the "
                   "subscribers allowlists", path);
@@ -210,6 +220,8 @@ hrw_config_print (const hrw_config_t *cfg, FILE *out)
     for (size_t i = 0; i < S_N_SETTINGS; i++) {
         const s_setting_t *s = &s_settings[i];
         const char *field = (const char *) cfg + s->offset;
+        if (s->type == S_GONE)
+            continue;
         if (strcmp (section, s->section))
             fprintf (out, "%s[%s]\n", i? "\n": "", section = s->section);
         fprintf (out, "%s = ", s->key);
@@ -222,6 +234,7 @@ hrw_config_print (const hrw_config_t *cfg, FILE *out)
                 fprintf (out, "%" PRId64 "\n", (int64_t) (*(const int64_t *) field / HRW_US_PER_SEC));
                 break;
             case S_DOUBLE: fprintf (out, "%g\n", *(const double *) field); break;
+            case S_GONE: break;
         }
     }
 }

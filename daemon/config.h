@@ -21,7 +21,6 @@ typedef struct {
     uint64_t map_size;                              //  [store] map_size_mb
     uint64_t max_map_size;                          //  [store] max_map_size_mb
     uint32_t rejected_keep;                         //  [store] rejected_keep
-    uint32_t rejected_payload_max;                  //  [store] rejected_payload_max
     char ingest_endpoint[HRW_CONFIG_ENDPOINT_MAX];  //  [ingest] endpoint
     char push_endpoint[HRW_CONFIG_ENDPOINT_MAX];    //  [ingest] push_endpoint
     hrw_limits_t limits;                            //  [ingest] max_*
@@ -29,6 +28,7 @@ typedef struct {
     uint32_t client_batches_max;                    //  [ingest] client_batches_max
     uint32_t group_max_bytes;                       //  [ingest] group_max_bytes
     char control_endpoint[HRW_CONFIG_ENDPOINT_MAX]; //  [control] endpoint
+    char backup_dir[HRW_CONFIG_PATH_MAX];           //  [control] backup_dir
     char pid_file[HRW_CONFIG_PATH_MAX];             //  [daemon] pid_file
     hrw_log_level_t log_level;                      //  [daemon] log_level
     char alerts_endpoint[HRW_CONFIG_ENDPOINT_MAX];  //  [alerts] endpoint
@@ -40,6 +40,7 @@ typedef struct {
     char server_key[HRW_CONFIG_PATH_MAX];           //  [security] server_key
     char publishers[HRW_CONFIG_PATH_MAX];           //  [security] publishers
     char subscribers[HRW_CONFIG_PATH_MAX];          //  [security] subscribers
+    char admins[HRW_CONFIG_PATH_MAX];               //  [security] admins
 } hrw_config_t;
 
 /*  Fills cfg with the defaults. */

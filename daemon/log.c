@@ -77,7 +77,7 @@ hrw_log_set_level (hrw_log_t *self, hrw_log_level_t level)
 static void
 s_journal (hrw_log_level_t level, const char *msg, const char *const *fields)
 {
-    char message[1100], priority[16];
+    char message[4200], priority[16];
     struct iovec iov[S_FIELDS_MAX + 3];
     size_t n = 0;
     snprintf (message, sizeof (message), "MESSAGE=%s", msg);
@@ -97,6 +97,31 @@ s_journal (hrw_log_level_t level, const char *msg, const char *const *fields)
         fprintf (stderr, "<%d>%s\n", (int) level, msg);
 }
 
+//  Control bytes in a record would let a value that reached it (a title
+//  with a newline, say) forge a record of its own: they are written as
+//  \xHH, and a backslash as \\ so that the escape cannot be forged either.
+static void
+s_escape (const char *in, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *) in; *p && n + 5 < cap; p++) {
+        if (*p >= 0x20 && *p != 0x7f && *p != '\\')
+            out[n++] = (char) *p;
+        else if (*p == '\\') {
+            out[n++] = '\\';
+            out[n++] = '\\';
+        }
+        else {
+            out[n++] = '\\';
+            out[n++] = 'x';
+            out[n++] = hex[*p >> 4];
+            out[n++] = hex[*p & 15];
+        }
+    }
+    out[n] = '\0';
+}
+
 static void s_write (hrw_log_t *self, hrw_log_level_t level, const char *const *fields,
                      const char *fmt, va_list ap) __attribute__ ((format (printf, 4, 0)));
 
@@ -104,8 +129,9 @@ static void
 s_write (hrw_log_t *self, hrw_log_level_t level, const char *const *fields, const char *fmt,
          va_list ap)
 {
-    char msg[1024];
-    vsnprintf (msg, sizeof (msg), fmt, ap);
+    char raw[1024], msg[4 * sizeof (raw)];
+    vsnprintf (raw, sizeof (raw), fmt, ap);
+    s_escape (raw, msg, sizeof (msg));
     if (self->target == S_SYSLOG)
         syslog ((int) level, "%s", msg);
     else if (self->target == S_JOURNAL)

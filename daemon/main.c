@@ -150,8 +150,8 @@ s_serve (const hrw_config_t *cfg, const char *config_path, hrw_log_t *log, int r
         hrw_log (log, HRW_LOG_ERR, "signalfd: %s", strerror (errno));
         goto done;
     }
-    hrw_store_opts_t so = { cfg->store_path, cfg->map_size, cfg->max_map_size,
-                            cfg->rejected_keep, cfg->rejected_payload_max, 0 };
+    hrw_store_opts_t so = { .path = cfg->store_path, .map_size = cfg->map_size,
+                            .max_map_size = cfg->max_map_size, .rejected_keep = cfg->rejected_keep };
     int rc = hrw_store_open (&so, &store);
     if (rc) {
         hrw_log (log, HRW_LOG_ERR, "cannot open store %s: %s", cfg->store_path,

@@ -65,15 +65,22 @@ struct hrw_server {
 static void s_am_firing (const uint8_t *data, size_t len, void *arg);
 
 //  On tcp:// with a server key, CURVE with the allowlist of the domain.
-static void
+//  Any option that does not take (a libzmq built without CURVE, say) is
+//  fatal: the socket would otherwise serve in the clear.
+static int
 s_secure (hrw_server_t *self, void *sock, const char *endpoint, const char *domain)
 {
     if (!self->zap || strncmp (endpoint, "tcp://", 6))
-        return;
+        return 0;
     int server = 1;
-    zmq_setsockopt (sock, ZMQ_CURVE_SERVER, &server, sizeof (server));
-    zmq_setsockopt (sock, ZMQ_CURVE_SECRETKEY, self->keys.secret_key, 41);
-    zmq_setsockopt (sock, ZMQ_ZAP_DOMAIN, domain, strlen (domain));
+    if (zmq_setsockopt (sock, ZMQ_CURVE_SERVER, &server, sizeof (server))
+        || zmq_setsockopt (sock, ZMQ_CURVE_SECRETKEY, self->keys.secret_key, 41)
+        || zmq_setsockopt (sock, ZMQ_ZAP_DOMAIN, domain, strlen (domain))) {
+        hrw_log (self->log, HRW_LOG_ERR, "cannot secure %s with CURVE: %s", endpoint,
+                 zmq_strerror (errno));
+        return -1;
+    }
+    return 0;
 }
 
 static void *
@@ -91,7 +98,12 @@ s_bind (hrw_server_t *self, int type, const char *endpoint, const char *what)
     zmq_setsockopt (sock, ZMQ_LINGER, &linger, sizeof (linger));
     zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof (maxmsg));
     int publishing = !strcmp (what, "ingest") || !strcmp (what, "push");
-    s_secure (self, sock, endpoint, publishing? HRW_ZAP_PUBLISHERS: HRW_ZAP_SUBSCRIBERS);
+    const char *domain = publishing? HRW_ZAP_PUBLISHERS
+                       : !strcmp (what, "control")? HRW_ZAP_CONTROL: HRW_ZAP_SUBSCRIBERS;
+    if (s_secure (self, sock, endpoint, domain)) {
+        zmq_close (sock);
+        return NULL;
+    }
     if (zmq_bind (sock, endpoint)) {
         hrw_log (self->log, HRW_LOG_ERR, "cannot bind %s socket to %s: %s", what, endpoint,
                  zmq_strerror (errno));
@@ -136,7 +148,8 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
                      krc? strerror (krc): "holds no secret key");
             goto fail;
         }
-        if (hrw_zap_new (self->ctx, cfg->publishers, cfg->subscribers, log, &self->zap))
+        if (hrw_zap_new (self->ctx, cfg->publishers, cfg->subscribers, cfg->admins, log,
+                         &self->zap))
             goto fail;
         hrw_log (log, HRW_LOG_INFO, "CURVE on tcp:// sockets, server key %s",
                  self->keys.public_key);
@@ -483,9 +496,23 @@ s_ingest_group (hrw_server_t *self)
 // ---------------------------------------------------------------------------
 // Control
 
+//  Administration is for clients on an ipc:// control socket (its file mode
+//  admits the service group alone) and for admins keys over CURVE; on
+//  tcp:// without CURVE anyone on the host could connect, so no one may.
+static hrw_query_role_t
+s_role (hrw_server_t *self, zmq_msg_t *msg)
+{
+    if (!strncmp (self->cfg.control_endpoint, "ipc://", 6))
+        return HRW_QUERY_ADMIN;
+    const char *user = self->zap? zmq_msg_gets (msg, "User-Id"): NULL;
+    return user && !strcmp (user, HRW_ZAP_ADMIN)? HRW_QUERY_ADMIN: HRW_QUERY_READER;
+}
+
 static void
 s_control (hrw_server_t *self)
 {
+    hrw_query_env_t env = { self->store, self->engine, self->cfg.backup_dir,
+                            self->cfg.limits.max_future_us };
     //  A bounded number per turn, so queries cannot starve ingest.
     for (int i = 0; i < 64; i++) {
         s_slot_t slot;
@@ -493,7 +520,7 @@ s_control (hrw_server_t *self)
         if (rc <= 0)
             return;
         hrw_buf_clear (&self->reply);
-        if (hrw_query_handle (self->store, self->engine, zmq_msg_data (&slot.body),
+        if (hrw_query_handle (&env, s_role (self, &slot.body), zmq_msg_data (&slot.body),
                               zmq_msg_size (&slot.body), &self->reply) == 0)
             s_reply (&slot, self->reply.data, self->reply.len);
         else
@@ -578,6 +605,7 @@ s_keep_fixed (hrw_server_t *self, hrw_config_t *next)
         { "[security] server_key", self->cfg.server_key, next->server_key },
         { "[security] publishers", self->cfg.publishers, next->publishers },
         { "[security] subscribers", self->cfg.subscribers, next->subscribers },
+        { "[security] admins", self->cfg.admins, next->admins },
     };
     for (size_t i = 0; i < sizeof (strs) / sizeof (strs[0]); i++)
         if (strcmp (strs[i].now, strs[i].want))
@@ -597,7 +625,7 @@ s_keep_fixed (hrw_server_t *self, hrw_config_t *next)
     kept.engine.lateness_us = next->engine.lateness_us;
     kept.tick_seconds = next->tick_seconds;
     kept.rejected_keep = next->rejected_keep;
-    kept.rejected_payload_max = next->rejected_payload_max;
+    memcpy (kept.backup_dir, next->backup_dir, sizeof (kept.backup_dir));
     *next = kept;
 }
 
@@ -625,7 +653,7 @@ s_reload (hrw_server_t *self)
         hrw_log_set_level (self->log, next.log_level);
         hrw_ingest_set_limits (self->ingest, &next.limits);
         hrw_engine_set_opts (self->engine, &next.engine);
-        hrw_store_set_rejected (self->store, next.rejected_keep, next.rejected_payload_max);
+        hrw_store_set_rejected (self->store, next.rejected_keep);
         self->next_tick = 0;
         hrw_log (self->log, HRW_LOG_NOTICE, "configuration reloaded from %s", self->config_path);
     }

@@ -16,8 +16,10 @@ struct hrw_zap {
     hrw_log_t *log;
     char publishers_path[1024];
     char subscribers_path[1024];
+    char admins_path[1024];         //  "" when there are no admin keys
     hrw_allowlist_t *publishers;
     hrw_allowlist_t *subscribers;
+    hrw_allowlist_t *admins;        //  NULL when there are none
 };
 
 static int
@@ -36,23 +38,28 @@ s_load (hrw_zap_t *self, const char *path, hrw_allowlist_t **out)
 int
 hrw_zap_reload (hrw_zap_t *self)
 {
-    hrw_allowlist_t *pubs = NULL, *subs = NULL;
-    if (s_load (self, self->publishers_path, &pubs) || s_load (self, self->subscribers_path, &subs)) {
+    hrw_allowlist_t *pubs = NULL, *subs = NULL, *admins = NULL;
+    if (s_load (self, self->publishers_path, &pubs) || s_load (self, self->subscribers_path, &subs)
+        || (*self->admins_path && s_load (self, self->admins_path, &admins))) {
         hrw_allowlist_destroy (&pubs);
+        hrw_allowlist_destroy (&subs);
         return -1;
     }
     hrw_allowlist_destroy (&self->publishers);
     hrw_allowlist_destroy (&self->subscribers);
+    hrw_allowlist_destroy (&self->admins);
     self->publishers = pubs;
     self->subscribers = subs;
-    hrw_log (self->log, HRW_LOG_INFO, "CURVE allowlists: %zu publisher keys, %zu subscriber keys",
-             hrw_allowlist_size (pubs), hrw_allowlist_size (subs));
+    self->admins = admins;
+    hrw_log (self->log, HRW_LOG_INFO, "CURVE allowlists: %zu publisher keys, %zu subscriber keys, "
+             "%zu admin keys", hrw_allowlist_size (pubs), hrw_allowlist_size (subs),
+             hrw_allowlist_size (admins));
     return 0;
 }
 
 int
-hrw_zap_new (void *ctx, const char *publishers, const char *subscribers, hrw_log_t *log,
-             hrw_zap_t **out)
+hrw_zap_new (void *ctx, const char *publishers, const char *subscribers, const char *admins,
+             hrw_log_t *log, hrw_zap_t **out)
 {
     hrw_zap_t *self = calloc (1, sizeof (*self));
     if (!self)
@@ -60,6 +67,7 @@ hrw_zap_new (void *ctx, const char *publishers, const char *subscribers, hrw_log
     self->log = log;
     snprintf (self->publishers_path, sizeof (self->publishers_path), "%s", publishers);
     snprintf (self->subscribers_path, sizeof (self->subscribers_path), "%s", subscribers);
+    snprintf (self->admins_path, sizeof (self->admins_path), "%s", admins);
     self->handler = zmq_socket (ctx, ZMQ_REP);
     int linger = 0;
     if (self->handler)
@@ -87,6 +95,7 @@ hrw_zap_destroy (hrw_zap_t **self_p)
         zmq_close (self->handler);
     hrw_allowlist_destroy (&self->publishers);
     hrw_allowlist_destroy (&self->subscribers);
+    hrw_allowlist_destroy (&self->admins);
     free (self);
     *self_p = NULL;
 }
@@ -98,14 +107,29 @@ hrw_zap_socket (hrw_zap_t *self)
 }
 
 static void
-s_reply (hrw_zap_t *self, zmq_msg_t *id, const char *status, const char *text)
+s_reply (hrw_zap_t *self, zmq_msg_t *id, const char *status, const char *text,
+         const char *user)
 {
     zmq_send (self->handler, "1.0", 3, ZMQ_SNDMORE);
     zmq_msg_send (id, self->handler, ZMQ_SNDMORE);
     zmq_send (self->handler, status, strlen (status), ZMQ_SNDMORE);
     zmq_send (self->handler, text, strlen (text), ZMQ_SNDMORE);
-    zmq_send (self->handler, "", 0, ZMQ_SNDMORE);   //  User id
+    zmq_send (self->handler, user, strlen (user), ZMQ_SNDMORE);
     zmq_send (self->handler, "", 0, 0);             //  Metadata
+}
+
+//  The user id a key gets in a domain, or NULL when it is not admitted.
+//  Admins may also read: subscribe, and query the control socket.
+static const char *
+s_role (hrw_zap_t *self, const char *domain, const unsigned char key[32])
+{
+    if (!strcmp (domain, HRW_ZAP_PUBLISHERS))
+        return hrw_allowlist_has (self->publishers, key)? HRW_ZAP_READER: NULL;
+    if (strcmp (domain, HRW_ZAP_SUBSCRIBERS) && strcmp (domain, HRW_ZAP_CONTROL))
+        return NULL;
+    if (hrw_allowlist_has (self->admins, key))
+        return HRW_ZAP_ADMIN;
+    return hrw_allowlist_has (self->subscribers, key)? HRW_ZAP_READER: NULL;
 }
 
 static void
@@ -137,21 +161,15 @@ s_one (hrw_zap_t *self)
     int curve = n == S_FRAMES && zmq_msg_size (&frames[5]) == 5
              && !memcmp (zmq_msg_data (&frames[5]), "CURVE", 5)
              && zmq_msg_size (&frames[6]) == 32;
-    int allowed = 0;
-    if (curve) {
-        const unsigned char *pub = zmq_msg_data (&frames[6]);
-        zmq_z85_encode (key, pub, 32);
-        const hrw_allowlist_t *list = !strcmp (domain, HRW_ZAP_PUBLISHERS)? self->publishers
-                                    : !strcmp (domain, HRW_ZAP_SUBSCRIBERS)? self->subscribers
-                                    : NULL;
-        allowed = hrw_allowlist_has (list, pub);
-    }
-    if (allowed)
-        s_reply (self, &frames[1], "200", "OK");
+    const char *user = curve? s_role (self, domain, zmq_msg_data (&frames[6])): NULL;
+    if (curve)
+        zmq_z85_encode (key, zmq_msg_data (&frames[6]), 32);
+    if (user)
+        s_reply (self, &frames[1], "200", "OK", user);
     else {
         hrw_log (self->log, HRW_LOG_WARNING, "refused %s key %s from %s on %s",
                  curve? "CURVE": "non-CURVE", key, address, domain);
-        s_reply (self, &frames[1], "400", "key not allowed");
+        s_reply (self, &frames[1], "400", "key not allowed", "");
     }
 done:
     for (int i = 0; i < S_FRAMES; i++)

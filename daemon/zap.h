@@ -1,7 +1,10 @@
 /*  zap: ZeroMQ's authentication protocol (ZAP, RFC 27) for CURVE sockets.
     The handler answers each handshake from the allowlist of its domain:
-    publishers for the ingest sockets, subscribers for the alert and control
-    sockets. A refused key is logged (the key, never a payload). */
+    publishers for the ingest sockets; subscribers and admins for the alert
+    and control sockets. On the control socket the handshake's user id says
+    which role the key has ("admin" or "reader"), and every message from
+    that connection carries it. A refused key is logged (the key, never a
+    payload). */
 #ifndef HRW_ZAP_H
 #define HRW_ZAP_H
 
@@ -11,13 +14,16 @@
 
 #define HRW_ZAP_PUBLISHERS "hrwatch-publishers"
 #define HRW_ZAP_SUBSCRIBERS "hrwatch-subscribers"
+#define HRW_ZAP_CONTROL "hrwatch-control"
+#define HRW_ZAP_ADMIN "admin"           //  User id of an admins key
+#define HRW_ZAP_READER "reader"         //  User id of any other admitted key
 
 typedef struct hrw_zap hrw_zap_t;
 
-/*  Binds the handler in ctx and loads both allowlists. Returns 0 and sets
-    *out, or -1 after logging why. */
-int hrw_zap_new (void *ctx, const char *publishers, const char *subscribers, hrw_log_t *log,
-                 hrw_zap_t **out);
+/*  Binds the handler in ctx and loads the allowlists (admins may be "":
+    no admin keys). Returns 0 and sets *out, or -1 after logging why. */
+int hrw_zap_new (void *ctx, const char *publishers, const char *subscribers, const char *admins,
+                 hrw_log_t *log, hrw_zap_t **out);
 
 void hrw_zap_destroy (hrw_zap_t **self_p);
 

@@ -49,7 +49,8 @@ s_open (void)
     if (!mkdtemp (s_target.dir))
         abort ();
     //  No fsync: durability is not what is fuzzed, and it is ten times faster.
-    hrw_store_opts_t so = { s_target.dir, 1 << 20, 256u << 20, 100, 256, 1 };
+    hrw_store_opts_t so = { .path = s_target.dir, .map_size = 1 << 20,
+                            .max_map_size = 256u << 20, .rejected_keep = 100, .no_sync = 1 };
     hrw_engine_opts_t eo;
     hrw_engine_defaults (&eo);
     eo.replay = 1;

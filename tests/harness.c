@@ -169,8 +169,8 @@ h_config (const char *dir, const char *extra, char *config, char *ingest, char *
     FILE *f = fopen (config, "w");
     assert_non_null (f);
     fprintf (f, "[store]\npath = %s/state\n\n[ingest]\nendpoint = %s\npush_endpoint = %s\n\n"
-                "[control]\nendpoint = %s\n\n[alerts]\nendpoint = ipc://%s/alerts.sock\n\n"
-                "[metrics]\nlisten =\n\n%s\n",
-             dir, ingest, push, control, dir, extra? extra: "");
+                "[control]\nendpoint = %s\nbackup_dir = %s/backups\n\n"
+                "[alerts]\nendpoint = ipc://%s/alerts.sock\n\n[metrics]\nlisten =\n\n%s\n",
+             dir, ingest, push, control, dir, dir, extra? extra: "");
     fclose (f);
 }

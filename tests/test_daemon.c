@@ -194,9 +194,9 @@ test_malformed_frames_get_reasons_and_the_daemon_keeps_serving (void **state)
                              f->control), 0);
     h_expect_out ("REASON_MALFORMED");
     h_expect_out ("REASON_TOO_LARGE");
-    h_expect_out ("REASON_OUT_OF_RANGE event bad-1: survey_response.engagement 7");
-    h_expect_out ("\"engagement\":7");   //  The event as it was received
-    h_expect_out ("REASON_CONFLICT event ok-1");
+    h_expect_out ("REASON_OUT_OF_RANGE survey_response event bad-1, field "
+                  "survey_response.engagement: survey_response.engagement 7 is outside 1..5");
+    h_expect_out ("REASON_CONFLICT hire event ok-1, field event_id");
     assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch rejected --json --after 5 "
                              "--endpoint '%s'", f->control), 0);
     h_expect_out ("\"seq\":\"6\"");
@@ -656,22 +656,30 @@ test_backup_while_running_and_restore (void **state)
     assert_int_equal (h_run (NULL, 0, 0, "head -n 5000 %s > %s/first.jsonl", file, f->dir), 0);
     snprintf (cmd, sizeof (cmd), "%s/first.jsonl", f->dir);
     assert_int_equal (h_publish (f, cmd, NULL), 0);
-    snprintf (backup, sizeof (backup), "%s/backup-1", f->dir);
-    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch backup %s --endpoint '%s'",
-                             backup, f->control), 0);
+    snprintf (backup, sizeof (backup), "%s/backups/backup-1", f->dir);
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch backup backup-1 "
+                             "--endpoint '%s'", f->control), 0);
     h_expect_out ("backup written to");
+    h_expect_out (backup);
     s_digest (f, d1, sizeof (d1));
-    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch backup %s --endpoint '%s'",
-                             backup, f->control), 2);
-    h_expect_out ("already holds a store");
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch backup backup-1 "
+                             "--endpoint '%s'", f->control), 2);
+    h_expect_out ("exists already (CONTROL_ERROR_ALREADY_EXISTS)");
+    //  The copy is the owner's alone.
+    struct stat st;
+    snprintf (cmd, sizeof (cmd), "%s/data.mdb", backup);
+    assert_int_equal (stat (cmd, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600);
+    assert_int_equal (stat (backup, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0700);
 
     //  A second copy taken while a publisher streams the rest.
     snprintf (cmd, sizeof (cmd), BIN "/hrwatch publish %s --batch 10 --window 1 --quiet "
               "--endpoint '%s'", file, f->ingest);
     FILE *pub = popen (cmd, "r");
     h_sleep_ms (100);
-    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch backup %s/backup-2 "
-                             "--endpoint '%s'", f->dir, f->control), 0);
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch backup backup-2 "
+                             "--endpoint '%s'", f->control), 0);
     while (fread (h_out, 1, sizeof (h_out), pub) > 0) {
     }
     assert_int_equal (pclose (pub), 0);
@@ -681,7 +689,7 @@ test_backup_while_running_and_restore (void **state)
     char got[40];
     assert_string_equal (s_digest (g, got, sizeof (got)), d1);
     h_teardown ((void **) &g);
-    snprintf (cmd, sizeof (cmd), "%s/backup-2", f->dir);
+    snprintf (cmd, sizeof (cmd), "%s/backups/backup-2", f->dir);
     g = s_restore (cmd);
     assert_int_equal (h_publish (g, file, NULL), 0);
     assert_string_equal (s_digest (g, got, sizeof (got)), d2);

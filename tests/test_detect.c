@@ -33,7 +33,8 @@ typedef struct {
 static void
 s_open_mode (fixture_t *f, int64_t lateness_us, int replay)
 {
-    hrw_store_opts_t o = { f->dir, 1 << 20, 0, 100, 1024, 0 };
+    hrw_store_opts_t o = { .path = f->dir, .map_size = 1 << 20,
+                           .max_map_size = 0, .rejected_keep = 100 };
     assert_int_equal (hrw_store_open (&o, &f->store), 0);
     hrw_engine_opts_t eo;
     hrw_engine_defaults (&eo);

@@ -23,7 +23,8 @@ typedef struct {
 static int
 s_open (fixture_t *f, size_t map_size, size_t max_map_size)
 {
-    hrw_store_opts_t o = { f->dir, map_size, max_map_size, 100, 4096, 0 };
+    hrw_store_opts_t o = { .path = f->dir, .map_size = map_size,
+                           .max_map_size = max_map_size, .rejected_keep = 100 };
     int rc = hrw_store_open (&o, &f->store);
     if (rc == 0) {
         hrw_engine_opts_t eo;

@@ -21,7 +21,8 @@ setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof (*f));
     h_tempdir (f->dir, sizeof (f->dir));
-    hrw_store_opts_t o = { f->dir, 1 << 20, 0, 5, 64, 0 };
+    hrw_store_opts_t o = { .path = f->dir, .map_size = 1 << 20,
+                           .max_map_size = 0, .rejected_keep = 5 };
     assert_int_equal (hrw_store_open (&o, &f->store), 0);
     *state = f;
     return 0;
@@ -311,8 +312,8 @@ test_any_order_gives_the_same_state (void **state)
 typedef struct {
     int n;              //  Entries seen
     uint64_t first;     //  Sequence number of the first
-    int truncated;      //  Last one's payload was cut
-    size_t len;         //  Last one's payload length
+    char field[64];     //  Last one's field
+    char type[64];      //  Last one's event type
 } seen_t;
 
 static void
@@ -321,8 +322,8 @@ s_seen (const hrw_rejected_view_t *v, void *arg)
     seen_t *seen = arg;
     if (seen->n++ == 0)
         seen->first = v->seq;
-    seen->truncated = v->payload_truncated;
-    seen->len = v->payload_len;
+    snprintf (seen->field, sizeof (seen->field), "%s", v->field);
+    snprintf (seen->type, sizeof (seen->type), "%s", v->event_type);
     assert_string_equal (v->message, "bad");
     assert_int_equal (v->reason, 3);
 }
@@ -331,26 +332,25 @@ static void
 test_rejected_are_kept_bounded (void **state)
 {
     fixture_t *f = *state;
-    char payload[100];
-    memset (payload, 'p', sizeof (payload));
     assert_int_equal (hrw_store_begin (f->store), 0);
     for (int i = 0; i < 8; i++) {
-        char id[16];
+        char id[16], field[32];
         snprintf (id, sizeof (id), "r-%d", i);
-        assert_int_equal (hrw_store_reject (f->store, 1000, id, 3, "bad", payload,
-                                            sizeof (payload)), 0);
+        snprintf (field, sizeof (field), "hire.unit_id.%d", i);
+        hrw_rejection_t rej = { id, "hire", 3, field, "bad" };
+        assert_int_equal (hrw_store_reject (f->store, 1000, &rej), 0);
     }
     assert_int_equal (hrw_store_commit (f->store), 0);
     hrw_counters_t c = counters (f->store);
     assert_int_equal (c.events_rejected, 8);
     assert_int_equal (c.rejected_kept, 5);   //  rejected_keep in setup
 
-    seen_t seen = { 0, 0, 0, 0 };
+    seen_t seen = { 0, 0, "", "" };
     assert_int_equal (hrw_store_rejected_each (f->store, 0, 100, s_seen, &seen), 0);
     assert_int_equal (seen.n, 5);
     assert_int_equal (seen.first, 4);        //  The oldest three dropped
-    assert_true (seen.truncated);
-    assert_int_equal (seen.len, 64);         //  rejected_payload_max in setup
+    assert_string_equal (seen.field, "hire.unit_id.7");
+    assert_string_equal (seen.type, "hire");
 }
 
 
@@ -360,7 +360,8 @@ test_counters_survive_reopen (void **state)
     fixture_t *f = *state;
     apply (f->store, "1", "2024-01-01T00:00:00Z", "\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"a\"}");
     hrw_store_destroy (&f->store);
-    hrw_store_opts_t o = { f->dir, 1 << 20, 0, 5, 64, 0 };
+    hrw_store_opts_t o = { .path = f->dir, .map_size = 1 << 20,
+                           .max_map_size = 0, .rejected_keep = 5 };
     assert_int_equal (hrw_store_open (&o, &f->store), 0);
     hrw_counters_t c = counters (f->store);
     assert_int_equal (c.events_accepted, 1);

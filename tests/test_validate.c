@@ -103,13 +103,17 @@ test_each_rule (void **state)
     hrw_limits_default (&lim);
     for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
         Hrwatch__V1__Event *ev = h_event (cases[i].json);
-        char msg[256];
-        int reason = hrw_validate_event (ev, 100, &lim, NOW_US, msg, sizeof (msg));
+        char msg[256], field[64];
+        int reason = hrw_validate_event (ev, 100, &lim, NOW_US, msg, sizeof (msg), field,
+                                         sizeof (field));
         if (reason != cases[i].reason)
             fail_msg ("case %zu: got %s (%s), want %s\n  %s", i, hrw_reason_name (reason), msg,
                       hrw_reason_name (cases[i].reason), cases[i].json);
         if (cases[i].mentions && !strstr (msg, cases[i].mentions))
             fail_msg ("case %zu: message '%s' does not mention '%s'", i, msg, cases[i].mentions);
+        //  What is kept of a rejection is the field: the message names it first.
+        if (reason != R (NONE) && (!*field || strncmp (msg, field, strlen (field))))
+            fail_msg ("case %zu: field '%s' is not what message '%s' names", i, field, msg);
         hrwatch__v1__event__free_unpacked (ev, NULL);
     }
 }
@@ -122,10 +126,10 @@ test_event_over_size_limit_is_too_large (void **state)
     hrw_limits_default (&lim);
     lim.max_event_bytes = 300;
     Hrwatch__V1__Event *ev = h_event (cases[0].json);
-    char msg[256];
-    assert_int_equal (hrw_validate_event (ev, 301, &lim, NOW_US, msg, sizeof (msg)),
+    char msg[256], fld[64];
+    assert_int_equal (hrw_validate_event (ev, 301, &lim, NOW_US, msg, sizeof (msg), fld, sizeof (fld)),
                       R (TOO_LARGE));
-    assert_int_equal (hrw_validate_event (ev, 300, &lim, NOW_US, msg, sizeof (msg)), R (NONE));
+    assert_int_equal (hrw_validate_event (ev, 300, &lim, NOW_US, msg, sizeof (msg), fld, sizeof (fld)), R (NONE));
     hrwatch__v1__event__free_unpacked (ev, NULL);
 }
 
@@ -141,14 +145,14 @@ test_long_text_and_bad_utf8 (void **state)
     snprintf (json, sizeof (json), "{" HEAD "\"orgUnitDefined\":{\"unitId\":\"ops\",\"name\":\"%s\"}}",
               name);
     Hrwatch__V1__Event *ev = h_event (json);
-    char msg[256];
-    assert_int_equal (hrw_validate_event (ev, 100, &lim, NOW_US, msg, sizeof (msg)),
+    char msg[256], fld[64];
+    assert_int_equal (hrw_validate_event (ev, 100, &lim, NOW_US, msg, sizeof (msg), fld, sizeof (fld)),
                       R (TOO_LARGE));
     //  JSON cannot carry bad UTF-8, so break the decoded string directly.
     ev->org_unit_defined->name[0] = (char) 0xC3;
     ev->org_unit_defined->name[1] = '(';
     ev->org_unit_defined->name[2] = '\0';
-    assert_int_equal (hrw_validate_event (ev, 100, &lim, NOW_US, msg, sizeof (msg)),
+    assert_int_equal (hrw_validate_event (ev, 100, &lim, NOW_US, msg, sizeof (msg), fld, sizeof (fld)),
                       R (INVALID_VALUE));
     assert_non_null (strstr (msg, "UTF-8"));
     hrwatch__v1__event__free_unpacked (ev, NULL);
@@ -163,10 +167,10 @@ test_future_limit_is_configurable (void **state)
     Hrwatch__V1__Event *ev = h_event ("{\"eventId\":\"e\",\"occurredAt\":\"2026-01-01T00:10:00Z\","
                                       "\"source\":\"s\",\"transfer\":{\"employeeId\":\"E-1\","
                                       "\"newUnitId\":\"eng\"}}");
-    char msg[256];
-    assert_int_equal (hrw_validate_event (ev, 100, &lim, NOW_US, msg, sizeof (msg)), R (NONE));
+    char msg[256], fld[64];
+    assert_int_equal (hrw_validate_event (ev, 100, &lim, NOW_US, msg, sizeof (msg), fld, sizeof (fld)), R (NONE));
     lim.max_future_us = 60 * HRW_US_PER_SEC;
-    assert_int_equal (hrw_validate_event (ev, 100, &lim, NOW_US, msg, sizeof (msg)),
+    assert_int_equal (hrw_validate_event (ev, 100, &lim, NOW_US, msg, sizeof (msg), fld, sizeof (fld)),
                       R (FUTURE_TIMESTAMP));
     hrwatch__v1__event__free_unpacked (ev, NULL);
 }

@@ -52,7 +52,7 @@ s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int positional)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    o->control = getenv ("HRWATCH_CONTROL")? getenv ("HRWATCH_CONTROL"): HRW_DEFAULT_CONTROL;
+    o->control = hrw_client_control_endpoint ();
     o->alerts = getenv ("HRWATCH_ALERTS")? getenv ("HRWATCH_ALERTS"): HRW_DEFAULT_ALERTS;
     o->prefix = "";
     o->timeout_ms = 5000;
@@ -321,8 +321,7 @@ hrw_silence_main (int argc, char **argv)
         { "endpoint", required_argument, NULL, 'e' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    const char *endpoint = getenv ("HRWATCH_CONTROL")? getenv ("HRWATCH_CONTROL")
-                                                     : HRW_DEFAULT_CONTROL;
+    const char *endpoint = hrw_client_control_endpoint ();
     Hrwatch__V1__Silence add = HRWATCH__V1__SILENCE__INIT;
     Google__Protobuf__Timestamp until = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
     double seconds = 0;

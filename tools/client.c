@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "workers/buf.h"
@@ -76,7 +77,10 @@ hrw_client_request (const char *endpoint, const Hrwatch__V1__ControlRequest *req
         if (!resp)
             fprintf (stderr, "hrwatch: the answer from %s does not decode\n", endpoint);
         else if (*resp->error) {
-            fprintf (stderr, "hrwatch: %s answered: %s\n", endpoint, resp->error);
+            const ProtobufCEnumValue *code = protobuf_c_enum_descriptor_get_value (
+                &hrwatch__v1__control_error__descriptor, (int) resp->code);
+            fprintf (stderr, "hrwatch: %s answered: %s (%s)\n", endpoint, resp->error,
+                     code? code->name: "CONTROL_ERROR_UNKNOWN");
             hrwatch__v1__control_response__free_unpacked (resp, NULL);
             resp = NULL;
         }
@@ -100,4 +104,14 @@ hrw_client_print_json (void *json)
         printf ("%s\n", s);
     free (s);
     json_decref (json);
+}
+
+const char *
+hrw_client_control_endpoint (void)
+{
+    if (getenv ("HRWATCH_CONTROL"))
+        return getenv ("HRWATCH_CONTROL");
+    if (access (HRW_PACKAGED_CONTROL, W_OK) == 0)
+        return "ipc://" HRW_PACKAGED_CONTROL;
+    return HRW_DEFAULT_CONTROL;
 }

@@ -7,6 +7,12 @@
 
 #define HRW_DEFAULT_INGEST "tcp://127.0.0.1:7410"
 #define HRW_DEFAULT_CONTROL "tcp://127.0.0.1:7413"
+#define HRW_PACKAGED_CONTROL "/run/hrwatch/control.sock"
+
+/*  The control endpoint to use: $HRWATCH_CONTROL; else the packaged
+    service's ipc:// socket when this user may connect to it (administration
+    needs it); else HRW_DEFAULT_CONTROL. */
+const char *hrw_client_control_endpoint (void);
 
 /*  Sends req to endpoint and waits up to timeout_ms for the answer. Returns
     the decoded response (free with hrwatch__v1__control_response__free_unpacked),

@@ -44,7 +44,7 @@ s_usage (FILE *out)
              "  silence add|list|remove  mute alerts for a fingerprint or a unit subtree\n"
              "  unit UNIT        headcount, turnover against baseline, engagement, bench\n"
              "  position POS     incumbent, successors by readiness, succession gap\n"
-             "  backup DIR       a consistent copy of the running store\n"
+             "  backup [NAME]    a consistent copy of the running store, in its backup_dir\n"
              "  keygen NAME      a CURVE key pair: NAME.key (secret) and NAME.pub\n"
              "  version          print the version\n"
              "Run 'hrwatch COMMAND --help' for a command's options.\n");
@@ -63,9 +63,7 @@ s_parse (int argc, char **argv, s_opts_t *o, const char *usage)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    o->endpoint = getenv ("HRWATCH_CONTROL");
-    if (!o->endpoint)
-        o->endpoint = HRW_DEFAULT_CONTROL;
+    o->endpoint = hrw_client_control_endpoint ();
     o->timeout_ms = 5000;
     int c;
     optind = 1;
@@ -148,44 +146,20 @@ s_status (int argc, char **argv)
     return 0;
 }
 
-//  The stored payload as the event it was, when it still decodes.
-static json_t *
-s_payload_event (const ProtobufCBinaryData *payload)
-{
-    Hrwatch__V1__Event *ev = hrwatch__v1__event__unpack (NULL, payload->len, payload->data);
-    if (!ev)
-        return NULL;
-    json_t *j = hrw_pbjson_decode (&ev->base);
-    hrwatch__v1__event__free_unpacked (ev, NULL);
-    return j;
-}
-
 static void
 s_print_rejected (const Hrwatch__V1__RejectedEvent *r, int as_json)
 {
-    json_t *event = s_payload_event (&r->payload);
     if (as_json) {
-        json_t *j = hrw_pbjson_decode (&r->base);
-        if (j && event)
-            json_object_set (j, "event", event);
-        hrw_client_print_json (j);
+        hrw_client_print_json (hrw_pbjson_decode (&r->base));
+        return;
     }
-    else {
-        char when[48] = "-";
-        if (r->received_at)
-            hrw_clock_format (hrw_clock_from_parts (r->received_at->seconds, r->received_at->nanos),
-                              when, sizeof (when));
-        printf ("#%" PRIu64 " %s %s event %s: %s\n", r->seq, when, hrw_reason_name (r->reason),
-                *r->event_id? r->event_id: "(unknown)", r->message);
-        char *text = event? json_dumps (event, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
-        if (text)
-            printf ("    %s%s\n", text, r->payload_truncated? " (truncated)": "");
-        else
-            printf ("    (%zu bytes that do not decode as an event%s)\n", r->payload.len,
-                    r->payload_truncated? ", truncated": "");
-        free (text);
-    }
-    json_decref (event);
+    char when[48] = "-";
+    if (r->received_at)
+        hrw_clock_format (hrw_clock_from_parts (r->received_at->seconds, r->received_at->nanos),
+                          when, sizeof (when));
+    printf ("#%" PRIu64 " %s %s %s%sevent %s, field %s: %s\n", r->seq, when,
+            hrw_reason_name (r->reason), r->event_type, *r->event_type? " ": "",
+            *r->event_id? r->event_id: "(unknown)", *r->field? r->field: "-", r->message);
 }
 
 static int
@@ -324,27 +298,17 @@ static int
 s_backup (int argc, char **argv)
 {
     s_opts_t o = { 0 };
-    const char *usage = "usage: hrwatch backup DIR [--endpoint E]\n"
+    const char *usage = "usage: hrwatch backup [NAME] [--endpoint E]\n"
                         "  A consistent, compacted copy of the running store, written by hrwatchd\n"
-                        "  into DIR (so DIR must be writable by the daemon).\n";
-    if (argc < 2 || argv[1][0] == '-') {
-        fprintf (stderr, "%s", usage);
-        return EXIT_USAGE;
-    }
-    char dir[4096];
-    if (argv[1][0] == '/')
-        snprintf (dir, sizeof (dir), "%s", argv[1]);
-    else {
-        char cwd[2048];
-        if (!getcwd (cwd, sizeof (cwd)))
-            return 2;
-        snprintf (dir, sizeof (dir), "%s/%s", cwd, argv[1]);
-    }
-    int rc = s_parse (argc - 1, argv + 1, &o, usage);
+                        "  into a new directory NAME (default: from the time) under its\n"
+                        "  [control] backup_dir. Administration: needs the ipc:// control\n"
+                        "  socket or an admins key.\n";
+    const char *name = argc > 1 && argv[1][0] != '-'? argv[1]: "";
+    int rc = s_parse (*name? argc - 1: argc, *name? argv + 1: argv, &o, usage);
     if (rc)
         return rc;
     Hrwatch__V1__BackupRequest br = HRWATCH__V1__BACKUP_REQUEST__INIT;
-    br.directory = dir;
+    br.directory = (char *) name;
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
     req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_BACKUP;
     req.backup = &br;

@@ -417,7 +417,9 @@ s_nominated_for (hrw_detect_t *self, const char *employee, s_list_t *out)
     if (rc)
         return rc;
     char prefix[HRW_ID_MAX + 2];
-    size_t plen = (size_t) snprintf (prefix, sizeof (prefix), "%s", employee) + 1;
+    size_t plen = strnlen (employee, HRW_ID_MAX);
+    memcpy (prefix, employee, plen);
+    prefix[plen++] = '\0';
     MDB_val k = { plen, prefix }, v;
     MDB_cursor_op op = MDB_SET_RANGE;
     while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
@@ -515,9 +517,11 @@ s_gap_nomination (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int64_t cloc
 // Turnover: per-unit cumulative series
 
 static MDB_val
-s_series_key (const char *unit, int64_t t, uint8_t *buf)
+s_series_key (const char *unit, int64_t t, uint8_t buf[HRW_ID_MAX + 9])
 {
-    size_t n = strlen (unit);
+    //  Ids are validated where they enter; the bound keeps a missed one
+    //  from writing past buf.
+    size_t n = strnlen (unit, HRW_ID_MAX);
     memcpy (buf, unit, n);
     buf[n] = '\0';
     uint64_t u = (uint64_t) t ^ (1ULL << 63);
@@ -537,7 +541,7 @@ s_point_at (hrw_detect_t *self, const char *unit, int64_t t, s_point_t *out, int
     uint8_t kb[HRW_ID_MAX + 9], want[HRW_ID_MAX + 9];
     MDB_val k = s_series_key (unit, t == INT64_MAX? t: t + 1, kb), v;
     MDB_val w = s_series_key (unit, t, want);
-    size_t plen = strlen (unit) + 1;
+    size_t plen = strnlen (unit, HRW_ID_MAX) + 1;
     MDB_cursor *cur;
     int rc = mdb_cursor_open (s_txn (self), self->db_series, &cur);
     if (rc)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/pbcheck.h"
 #include "workers/arena.h"
 #include "workers/buf.h"
 
@@ -175,33 +176,55 @@ s_strdup (hrw_arena_t *arena, const char *s)
     return out;
 }
 
+//  The body's field name ("exit"), for the rejected store; "" without one.
+static const char *
+s_event_type (const Hrwatch__V1__Event *ev)
+{
+    const ProtobufCFieldDescriptor *f = ev? protobuf_c_message_descriptor_get_field (
+        &hrwatch__v1__event__descriptor, (unsigned) ev->body_case): NULL;
+    return f? f->name: "";
+}
+
 static int
-s_reject (hrw_ingest_t *self, Hrwatch__V1__EventResult *res, int reason, const char *msg,
-          s_slice_t raw, int64_t now_us)
+s_reject (hrw_ingest_t *self, Hrwatch__V1__EventResult *res, const Hrwatch__V1__Event *ev,
+          int reason, const char *field, const char *msg, int64_t now_us)
 {
     res->outcome = HRWATCH__V1__OUTCOME__OUTCOME_REJECTED;
     res->reason = reason;
     self->group_reasons[reason % HRW_REASONS]++;
     res->message = s_strdup (self->arena, msg);
-    return hrw_store_reject (self->store, now_us, res->event_id, reason, msg, raw.p, raw.n);
+    hrw_rejection_t rej = { res->event_id, s_event_type (ev), reason, field, msg };
+    return hrw_store_reject (self->store, now_us, &rej);
 }
 
 static int
 s_event (hrw_ingest_t *self, s_slice_t raw, size_t index, Hrwatch__V1__EventResult *res,
          int64_t now_us)
 {
-    char msg[256];
+    char msg[256], field[64];
     Hrwatch__V1__Event *ev
         = hrwatch__v1__event__unpack (hrw_arena_allocator (self->arena), raw.n, raw.p);
     if (!ev) {
         snprintf (msg, sizeof (msg), "event %zu of the batch does not decode as hrwatch.v1.Event",
                   index);
-        return s_reject (self, res, S_REASON (MALFORMED), msg, raw, now_us);
+        return s_reject (self, res, NULL, S_REASON (MALFORMED), "event", msg, now_us);
+    }
+    //  The decoder cut "E-5\0zzz" to "E-5": the bytes tell.
+    if (hrw_pbcheck_nul (&hrwatch__v1__event__descriptor, raw.p, raw.n, field,
+                         sizeof (field))) {
+        size_t n = strlen (field);
+        int id = n >= 3 && !strcmp (field + n - 3, "_id");
+        if (strcmp (field, "event_id"))
+            res->event_id = s_printable (self->arena, ev->event_id, HRW_EVENT_ID_MAX);
+        snprintf (msg, sizeof (msg), "%s holds a NUL byte", field);
+        return s_reject (self, res, ev, id? S_REASON (INVALID_ID): S_REASON (INVALID_VALUE),
+                         field, msg, now_us);
     }
     res->event_id = s_printable (self->arena, ev->event_id, HRW_EVENT_ID_MAX);
-    int reason = hrw_validate_event (ev, raw.n, &self->limits, now_us, msg, sizeof (msg));
+    int reason = hrw_validate_event (ev, raw.n, &self->limits, now_us, msg, sizeof (msg), field,
+                                     sizeof (field));
     if (reason != S_REASON (NONE))
-        return s_reject (self, res, reason, msg, raw, now_us);
+        return s_reject (self, res, ev, reason, field, msg, now_us);
     hrw_apply_t result;
     int rc = hrw_engine_accept (self->engine, ev, raw.p, raw.n, hrw_hash_message (&ev->base),
                                 &result);
@@ -215,8 +238,8 @@ s_event (hrw_ingest_t *self, s_slice_t raw, size_t index, Hrwatch__V1__EventResu
             res->outcome = HRWATCH__V1__OUTCOME__OUTCOME_DUPLICATE;
             return 0;
         default:
-            return s_reject (self, res, S_REASON (CONFLICT),
-                             "event_id was accepted before with different content", raw, now_us);
+            return s_reject (self, res, ev, S_REASON (CONFLICT), "event_id",
+                             "event_id was accepted before with different content", now_us);
     }
 }
 
@@ -232,7 +255,8 @@ s_frame_reject (hrw_ingest_t *self, Hrwatch__V1__Ack *ack, hrw_frame_t *f, int r
     ack->message = s_strdup (self->arena, msg);
     f->rejected = 1;
     self->group_reasons[reason % HRW_REASONS]++;
-    return hrw_store_reject (self->store, now_us, "", reason, msg, f->data, f->len);
+    hrw_rejection_t rej = { "", "", reason, "batch", msg };
+    return hrw_store_reject (self->store, now_us, &rej);
 }
 
 static int

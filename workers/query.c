@@ -3,13 +3,85 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hrwatch/v1/control.pb-c.h"
+#include "proto/pbcheck.h"
 #include "workers/arena.h"
 #include "workers/clock.h"
+#include "workers/validate.h"
+
+#define S_CODE(name) HRWATCH__V1__CONTROL_ERROR__CONTROL_ERROR_##name
+
+//  Sets the response's error: a code for programs, words for people.
+static int
+s_error (Hrwatch__V1__ControlResponse *resp, Hrwatch__V1__ControlError code, const char *msg)
+{
+    resp->code = code;
+    resp->error = (char *) msg;
+    return 0;
+}
+
+//  The same, with words made up of parts.
+static int s_errorf (Hrwatch__V1__ControlResponse *resp, hrw_arena_t *arena,
+                     Hrwatch__V1__ControlError code, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+static int
+s_errorf (Hrwatch__V1__ControlResponse *resp, hrw_arena_t *arena, Hrwatch__V1__ControlError code,
+          const char *fmt, ...)
+{
+    char msg[300];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (msg, sizeof (msg), fmt, ap);
+    va_end (ap);
+    char *copy = hrw_arena_strdup (arena, msg);
+    return s_error (resp, code, copy? copy: "invalid request");
+}
+
+static int
+s_store_error (Hrwatch__V1__ControlResponse *resp, int rc)
+{
+    return s_error (resp, S_CODE (INTERNAL), hrw_store_strerror (rc));
+}
+
+//  1 when s is at most max bytes of printable ASCII.
+static int
+s_printable (const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (n >= max || s[n] < 0x20 || s[n] > 0x7e)
+            return 0;
+    return 1;
+}
+
+//  1 when s is at most max bytes of UTF-8 with no control characters.
+static int
+s_text (const char *s, size_t max)
+{
+    if (strlen (s) > max || !hrw_validate_utf8 (s))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+//  A timestamp a client sent, in microseconds; HRW_TIME_NONE when it is
+//  outside 1900..9999 or its nanos are not.
+static int64_t
+s_time (const Google__Protobuf__Timestamp *t)
+{
+    if (!t || t->nanos < 0 || t->nanos > 999999999 || t->seconds < -2208988800LL
+        || t->seconds > 253402300799LL)
+        return HRW_TIME_NONE;
+    return hrw_clock_from_parts (t->seconds, t->nanos);
+}
 
 typedef struct {
     hrw_arena_t *arena;                 //  Everything the response points to
@@ -23,8 +95,7 @@ s_collect_rejected (const hrw_rejected_view_t *v, void *arg)
 {
     s_rejected_ctx_t *c = arg;
     Hrwatch__V1__RejectedEvent *e = hrw_arena_alloc (c->arena, sizeof (*e));
-    uint8_t *payload = hrw_arena_alloc (c->arena, v->payload_len + 1);
-    if (!e || !payload) {
+    if (!e) {
         c->oom = 1;
         return;
     }
@@ -32,13 +103,11 @@ s_collect_rejected (const hrw_rejected_view_t *v, void *arg)
     e->seq = v->seq;
     e->received_at = hrw_arena_timestamp (c->arena, v->received_us);
     e->event_id = hrw_arena_strdup (c->arena, v->event_id);
+    e->event_type = hrw_arena_strdup (c->arena, v->event_type);
     e->reason = v->reason;
+    e->field = hrw_arena_strdup (c->arena, v->field);
     e->message = hrw_arena_strdup (c->arena, v->message);
-    memcpy (payload, v->payload, v->payload_len);
-    e->payload.data = payload;
-    e->payload.len = v->payload_len;
-    e->payload_truncated = v->payload_truncated;
-    if (!e->received_at || !e->event_id || !e->message) {
+    if (!e->received_at || !e->event_id || !e->event_type || !e->field || !e->message) {
         c->oom = 1;
         return;
     }
@@ -79,10 +148,8 @@ s_status (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__StatusReq
     hrw_alerts_totals (hrw_engine_alerts (engine), &st->alert_seq, &st->alerts_firing);
     if (req->digest) {
         int rc = hrw_store_digest (store, digest);
-        if (rc) {
-            resp->error = (char *) hrw_store_strerror (rc);
-            return 0;
-        }
+        if (rc)
+            return s_store_error (resp, rc);
         st->state_digest = digest;
     }
     resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_STATUS;
@@ -104,10 +171,8 @@ s_rejected (hrw_store_t *store, const Hrwatch__V1__RejectedRequest *req, hrw_are
     int rc = hrw_store_rejected_each (store, req->after_seq, limit, s_collect_rejected, &c);
     if (c.oom)
         return -1;
-    if (rc) {
-        resp->error = (char *) hrw_store_strerror (rc);
-        return 0;
-    }
+    if (rc)
+        return s_store_error (resp, rc);
     hrwatch__v1__rejected_list__init (list);
     list->events = c.items;
     list->n_events = c.n;
@@ -150,10 +215,8 @@ s_alerts (hrw_engine_t *engine, const Hrwatch__V1__AlertsRequest *req, hrw_arena
                               s_collect_alert, &c);
     if (c.oom)
         return -1;
-    if (rc) {
-        resp->error = (char *) hrw_store_strerror (rc);
-        return 0;
-    }
+    if (rc)
+        return s_store_error (resp, rc);
     hrwatch__v1__alert_list__init (list);
     list->alerts = c.items;
     list->n_alerts = c.n;
@@ -164,20 +227,29 @@ s_alerts (hrw_engine_t *engine, const Hrwatch__V1__AlertsRequest *req, hrw_arena
     return 0;
 }
 
-static void
-s_advance (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__AdvanceRequest *req,
-           Hrwatch__V1__ControlResponse *resp)
+//  One-way, and bounded: a clock moved far ahead would hold every later
+//  event back and cannot be moved back.
+static int
+s_advance (const hrw_query_env_t *env, const Hrwatch__V1__AdvanceRequest *req,
+           hrw_arena_t *arena, Hrwatch__V1__ControlResponse *resp)
 {
-    int64_t to = req->to? hrw_clock_from_parts (req->to->seconds, req->to->nanos)
-                        : HRW_TIME_NONE;
-    int rc = hrw_engine_begin (engine, hrw_clock_now_us ());
-    if (!rc && (rc = hrw_engine_advance (engine, to)))
-        hrw_engine_abort (engine);
+    int64_t now = hrw_clock_now_us ();
+    int64_t to = req->to? s_time (req->to): HRW_TIME_NONE;
+    if (req->to && to == HRW_TIME_NONE)
+        return s_error (resp, S_CODE (INVALID_ARGUMENT),
+                        "advance.to is not a time between 1900 and 9999");
+    if (req->to && to > now + env->max_future_us) {
+        char limit[40];
+        hrw_clock_format (now + env->max_future_us, limit, sizeof (limit));
+        return s_errorf (resp, arena, S_CODE (INVALID_ARGUMENT), "advance.to is past %s, the "
+                         "wall clock plus [ingest] max_future_seconds", limit);
+    }
+    int rc = hrw_engine_begin (env->engine, now);
+    if (!rc && (rc = hrw_engine_advance (env->engine, to)))
+        hrw_engine_abort (env->engine);
     else if (!rc)
-        rc = hrw_engine_commit (engine);
-    if (rc)
-        resp->error = (char *) hrw_store_strerror (rc);
-    (void) store;
+        rc = hrw_engine_commit (env->engine);
+    return rc? s_store_error (resp, rc): 0;
 }
 
 typedef struct {
@@ -197,34 +269,68 @@ s_collect_silence (const uint8_t *data, size_t len, void *arg)
         c->oom = 1;
 }
 
-//  Adds or removes a silence in its own transaction, then lists them.
+//  What is wrong with a silence to add, or NULL.
+static const char *
+s_silence_check (const Hrwatch__V1__Silence *in, int64_t now)
+{
+    if (!*in->fingerprint && !*in->unit_id)
+        return "silence.add needs a fingerprint or a unit_id";
+    if (!s_printable (in->fingerprint, 255))
+        return "silence.add.fingerprint is not at most 255 bytes of printable ASCII";
+    if (*in->unit_id && !hrw_validate_id (in->unit_id))
+        return "silence.add.unit_id is not 1-64 bytes of [A-Za-z0-9._:@-]";
+    if (!s_text (in->comment, HRW_QUERY_COMMENT_MAX))
+        return "silence.add.comment is not at most 256 bytes of UTF-8 without control "
+               "characters";
+    int64_t until = s_time (in->until);
+    if (until == HRW_TIME_NONE || until <= now)
+        return "silence.add.until is missing or not in the future";
+    if (until > now + (int64_t) HRW_QUERY_SILENCE_MAX_DAYS * 86400 * HRW_US_PER_SEC)
+        return "silence.add.until is more than 366 days ahead";
+    return NULL;
+}
+
+//  Adds or removes a silence in its own transaction.
+static int
+s_silence_change (hrw_engine_t *engine, const Hrwatch__V1__SilenceRequest *req, int64_t now)
+{
+    hrw_alerts_t *alerts = hrw_engine_alerts (engine);
+    uint64_t id;
+    int rc = hrw_engine_begin (engine, now);
+    if (rc)
+        return rc;
+    if (req->action_case == HRWATCH__V1__SILENCE_REQUEST__ACTION_ADD)
+        rc = hrw_alerts_silence_add (alerts, req->add, &id);
+    else
+        rc = hrw_alerts_silence_remove (alerts, req->remove_id);
+    if (rc)
+        hrw_engine_abort (engine);
+    else
+        rc = hrw_engine_commit (engine);
+    return rc;
+}
+
+//  Adds or removes a silence (when asked), then lists those in force.
 static int
 s_silence (hrw_engine_t *engine, const Hrwatch__V1__SilenceRequest *req, hrw_arena_t *arena,
            Hrwatch__V1__ControlResponse *resp)
 {
-    hrw_alerts_t *alerts = hrw_engine_alerts (engine);
     int64_t now = hrw_clock_now_us ();
+    const char *bad;
+    if (req->action_case == HRWATCH__V1__SILENCE_REQUEST__ACTION_ADD
+        && (bad = s_silence_check (req->add, now)))
+        return s_error (resp, S_CODE (INVALID_ARGUMENT), bad);
     int rc = 0;
-    if (req->action_case != HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST) {
-        uint64_t id;
-        if ((rc = hrw_engine_begin (engine, now)))
-            goto done;
-        if (req->action_case == HRWATCH__V1__SILENCE_REQUEST__ACTION_ADD)
-            rc = hrw_alerts_silence_add (alerts, req->add, &id);
-        else if (req->action_case == HRWATCH__V1__SILENCE_REQUEST__ACTION_REMOVE_ID)
-            rc = hrw_alerts_silence_remove (alerts, req->remove_id);
-        else
-            rc = EINVAL;
-        if (rc)
-            hrw_engine_abort (engine);
-        else
-            rc = hrw_engine_commit (engine);
-    }
+    if (req->action_case != HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST
+        && (rc = s_silence_change (engine, req, now)))
+        return rc == MDB_NOTFOUND? s_error (resp, S_CODE (NOT_FOUND), "no such silence")
+                                 : s_store_error (resp, rc);
     s_silences_ctx_t c = { arena, NULL, 0, 0, 0 };
-    if (!rc)
-        rc = hrw_alerts_silences_each (alerts, now, s_collect_silence, &c);
+    rc = hrw_alerts_silences_each (hrw_engine_alerts (engine), now, s_collect_silence, &c);
     if (c.oom)
         return -1;
+    if (rc)
+        return s_store_error (resp, rc);
     Hrwatch__V1__SilenceList *list = hrw_arena_alloc (arena, sizeof (*list));
     if (!list)
         return -1;
@@ -233,13 +339,6 @@ s_silence (hrw_engine_t *engine, const Hrwatch__V1__SilenceRequest *req, hrw_are
     list->n_silences = c.n;
     resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_SILENCES;
     resp->silences = list;
-done:
-    if (rc == EINVAL)
-        resp->error = (char *) "a silence needs a fingerprint or a unit, and an expiry";
-    else if (rc == MDB_NOTFOUND)
-        resp->error = (char *) "no such silence";
-    else if (rc)
-        resp->error = (char *) hrw_store_strerror (rc);
     return 0;
 }
 
@@ -304,19 +403,16 @@ s_unit (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__UnitRequest
     int known = hrw_store_unit (store, req->unit_id, &info) == 0;
     hrw_counters_t c;
     hrw_store_counters (store, &c);
-    if (c.clock_us == HRW_TIME_NONE) {
-        resp->error = (char *) "the event-time clock has not started: no events yet";
-        return 0;
-    }
+    if (c.clock_us == HRW_TIME_NONE)
+        return s_error (resp, S_CODE (FAILED_PRECONDITION),
+                        "the event-time clock has not started: no events yet");
     hrw_unit_turnover_t t;
     uint32_t critical, covered;
     const hrw_engine_opts_t *o = hrw_engine_opts (engine);
     int rc = hrw_detect_unit_report (hrw_engine_detect (engine), req->unit_id, c.clock_us, &t,
                                      &critical, &covered);
-    if (rc) {
-        resp->error = (char *) hrw_store_strerror (rc);
-        return 0;
-    }
+    if (rc)
+        return s_store_error (resp, rc);
     u->unit_id = req->unit_id;
     u->name = known? hrw_arena_strdup (arena, info.name): (char *) "";
     size_t n = hrw_store_unit_chain (store, req->unit_id, chain);
@@ -365,11 +461,9 @@ s_position (hrw_engine_t *engine, const Hrwatch__V1__PositionRequest *req, hrw_a
     if (!r || !p)
         return -1;
     int rc = hrw_detect_position_report (hrw_engine_detect (engine), req->position_id, r);
-    if (rc) {
-        resp->error = rc == MDB_NOTFOUND? (char *) "no such position"
-                                         : (char *) hrw_store_strerror (rc);
-        return 0;
-    }
+    if (rc)
+        return rc == MDB_NOTFOUND? s_error (resp, S_CODE (NOT_FOUND), "no such position")
+                                 : s_store_error (resp, rc);
     hrwatch__v1__position_report__init (p);
     p->position_id = req->position_id;
     p->defined = r->defined;
@@ -399,34 +493,118 @@ s_position (hrw_engine_t *engine, const Hrwatch__V1__PositionRequest *req, hrw_a
     return 0;
 }
 
+//  The backup's directory name: the one asked for, or one from the time.
+static const char *
+s_backup_name (const char *asked, hrw_arena_t *arena)
+{
+    if (*asked)
+        return hrw_validate_id (asked) && asked[0] != '.'? asked: NULL;
+    char when[40], *name = hrw_arena_alloc (arena, 64);
+    if (!name)
+        return NULL;
+    hrw_clock_format (hrw_clock_now_us () / HRW_US_PER_SEC * HRW_US_PER_SEC, when, sizeof (when));
+    size_t n = 0;
+    for (const char *p = "hrwatch-"; *p; p++)
+        name[n++] = *p;
+    for (const char *p = when; *p && n < 63; p++)
+        if (*p != '-' && *p != ':')
+            name[n++] = *p;
+    name[n] = '\0';
+    return name;
+}
+
 static int
-s_backup (hrw_store_t *store, const Hrwatch__V1__BackupRequest *req, hrw_arena_t *arena,
+s_backup (const hrw_query_env_t *env, const Hrwatch__V1__BackupRequest *req, hrw_arena_t *arena,
           Hrwatch__V1__ControlResponse *resp)
 {
-    if (req->directory[0] != '/') {
-        resp->error = (char *) "the backup directory must be an absolute path";
-        return 0;
-    }
+    if (!*env->backup_dir)
+        return s_error (resp, S_CODE (FAILED_PRECONDITION),
+                        "backups are off: [control] backup_dir is empty");
+    const char *name = s_backup_name (req->directory, arena);
+    if (!name)
+        return s_error (resp, S_CODE (INVALID_ARGUMENT), "backup.directory is not a name of "
+                        "1-64 bytes of [A-Za-z0-9._:@-] that does not start with '.'");
     Hrwatch__V1__BackupDone *done = hrw_arena_alloc (arena, sizeof (*done));
-    if (!done)
+    char *path = hrw_arena_alloc (arena, strlen (env->backup_dir) + strlen (name) + 2);
+    if (!done || !path)
         return -1;
     hrwatch__v1__backup_done__init (done);
-    int rc = hrw_store_backup (store, req->directory, &done->bytes);
+    int rc = hrw_store_backup (env->store, env->backup_dir, name, &done->bytes);
     if (rc == EEXIST)
-        resp->error = (char *) "the backup directory already holds a store";
-    else if (rc)
-        resp->error = hrw_arena_strdup (arena, rc > 0? strerror (rc): hrw_store_strerror (rc));
-    else {
-        done->directory = req->directory;
-        resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_BACKUP;
-        resp->backup = done;
-    }
+        return s_errorf (resp, arena, S_CODE (ALREADY_EXISTS), "%s/%s exists already",
+                         env->backup_dir, name);
+    if (rc)
+        return s_errorf (resp, arena, S_CODE (INTERNAL), "backup into %s/%s: %s", env->backup_dir,
+                         name, rc > 0? strerror (rc): hrw_store_strerror (rc));
+    sprintf (path, "%s/%s", env->backup_dir, name);
+    done->directory = path;
+    resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_BACKUP;
+    resp->backup = done;
     return 0;
 }
 
+//  The ids a request names, checked as ingest checks them; NULL when good.
+static const char *
+s_check_ids (const Hrwatch__V1__ControlRequest *r)
+{
+    if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_UNIT
+        && !hrw_validate_id (r->unit->unit_id))
+        return "unit.unit_id is not 1-64 bytes of [A-Za-z0-9._:@-]";
+    if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_POSITION
+        && !hrw_validate_id (r->position->position_id))
+        return "position.position_id is not 1-64 bytes of [A-Za-z0-9._:@-]";
+    if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_ALERTS
+        && !s_printable (r->alerts->prefix, HRW_QUERY_PREFIX_MAX))
+        return "alerts.prefix is not at most 255 bytes of printable ASCII";
+    return NULL;
+}
+
+static int
+s_is_admin_request (const Hrwatch__V1__ControlRequest *r)
+{
+    switch (r->request_case) {
+        case HRWATCH__V1__CONTROL_REQUEST__REQUEST_ADVANCE:
+        case HRWATCH__V1__CONTROL_REQUEST__REQUEST_BACKUP:
+            return 1;
+        case HRWATCH__V1__CONTROL_REQUEST__REQUEST_SILENCE:
+            return r->silence->action_case != HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST;
+        default:
+            return 0;
+    }
+}
+
+static int
+s_dispatch (const hrw_query_env_t *env, const Hrwatch__V1__ControlRequest *r,
+            hrw_arena_t *arena, Hrwatch__V1__ControlResponse *resp)
+{
+    Hrwatch__V1__StatusRequest plain = HRWATCH__V1__STATUS_REQUEST__INIT;
+    switch (r->request_case) {
+        case HRWATCH__V1__CONTROL_REQUEST__REQUEST_STATUS:
+            return s_status (env->store, env->engine, r->status, arena, resp);
+        case HRWATCH__V1__CONTROL_REQUEST__REQUEST_REJECTED:
+            return s_rejected (env->store, r->rejected, arena, resp);
+        case HRWATCH__V1__CONTROL_REQUEST__REQUEST_ALERTS:
+            return s_alerts (env->engine, r->alerts, arena, resp);
+        case HRWATCH__V1__CONTROL_REQUEST__REQUEST_SILENCE:
+            return s_silence (env->engine, r->silence, arena, resp);
+        case HRWATCH__V1__CONTROL_REQUEST__REQUEST_UNIT:
+            return s_unit (env->store, env->engine, r->unit, arena, resp);
+        case HRWATCH__V1__CONTROL_REQUEST__REQUEST_POSITION:
+            return s_position (env->engine, r->position, arena, resp);
+        case HRWATCH__V1__CONTROL_REQUEST__REQUEST_BACKUP:
+            return s_backup (env, r->backup, arena, resp);
+        case HRWATCH__V1__CONTROL_REQUEST__REQUEST_ADVANCE:
+            if (s_advance (env, r->advance, arena, resp) || resp->code)
+                return 0;
+            return s_status (env->store, env->engine, &plain, arena, resp);
+        default:
+            return s_error (resp, S_CODE (MALFORMED), "unknown request");
+    }
+}
+
 int
-hrw_query_handle (hrw_store_t *store, hrw_engine_t *engine, const uint8_t *req, size_t len,
-                  hrw_buf_t *out)
+hrw_query_handle (const hrw_query_env_t *env, hrw_query_role_t role, const uint8_t *req,
+                  size_t len, hrw_buf_t *out)
 {
     hrw_arena_t *arena = hrw_arena_new (64 * 1024);
     if (!arena)
@@ -434,32 +612,23 @@ hrw_query_handle (hrw_store_t *store, hrw_engine_t *engine, const uint8_t *req, 
     Hrwatch__V1__ControlResponse resp;
     hrwatch__v1__control_response__init (&resp);
     int rc = 0;
+    char field[64];
+    const char *bad;
     Hrwatch__V1__ControlRequest *r
         = hrwatch__v1__control_request__unpack (hrw_arena_allocator (arena), len, req);
     if (!r)
-        resp.error = (char *) "request does not decode as hrwatch.v1.ControlRequest";
-    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_STATUS)
-        rc = s_status (store, engine, r->status, arena, &resp);
-    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_REJECTED)
-        rc = s_rejected (store, r->rejected, arena, &resp);
-    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_ALERTS)
-        rc = s_alerts (engine, r->alerts, arena, &resp);
-    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_SILENCE)
-        rc = s_silence (engine, r->silence, arena, &resp);
-    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_UNIT)
-        rc = s_unit (store, engine, r->unit, arena, &resp);
-    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_POSITION)
-        rc = s_position (engine, r->position, arena, &resp);
-    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_BACKUP)
-        rc = s_backup (store, r->backup, arena, &resp);
-    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_ADVANCE) {
-        s_advance (store, engine, r->advance, &resp);
-        Hrwatch__V1__StatusRequest plain = HRWATCH__V1__STATUS_REQUEST__INIT;
-        if (!resp.error || !*resp.error)
-            rc = s_status (store, engine, &plain, arena, &resp);
-    }
+        s_error (&resp, S_CODE (MALFORMED), "request does not decode as hrwatch.v1.ControlRequest");
+    else if (hrw_pbcheck_nul (&hrwatch__v1__control_request__descriptor, req, len, field,
+                              sizeof (field)))
+        s_errorf (&resp, arena, S_CODE (INVALID_ARGUMENT), "%s holds a NUL byte", field);
+    else if ((bad = s_check_ids (r)))
+        s_error (&resp, S_CODE (INVALID_ARGUMENT), bad);
+    else if (role != HRW_QUERY_ADMIN && s_is_admin_request (r))
+        s_error (&resp, S_CODE (PERMISSION_DENIED), "administration (advance, silence add and "
+                 "remove, backup) needs an ipc:// control socket or a key on the admins "
+                 "allowlist");
     else
-        resp.error = (char *) "unknown request";
+        rc = s_dispatch (env, r, arena, &resp);
     if (rc == 0)
         rc = hrw_buf_pack (out, &resp.base);
     hrw_arena_destroy (&arena);

@@ -319,30 +319,51 @@ hrw_store_grow (hrw_store_t *self)
 }
 
 int
-hrw_store_backup (hrw_store_t *self, const char *directory, uint64_t *bytes)
+hrw_store_backup (hrw_store_t *self, const char *parent, const char *name, uint64_t *bytes)
 {
-    char path[4096];
-    struct stat st;
-    int rc = s_mkdirs (directory);
+    //  The copy holds everything the store does: its directory and file are
+    //  the owner's alone from the moment they exist, and neither a link
+    //  planted in the parent nor an existing copy is followed or replaced.
+    int rc = s_mkdirs (parent);
     if (rc)
         return rc;
-    if (snprintf (path, sizeof (path), "%s/data.mdb", directory) >= (int) sizeof (path))
-        return ENAMETOOLONG;
-    if (stat (path, &st) == 0)
-        return EEXIST;
+    int pfd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0)
+        return errno;
+    int dfd = -1, fd = -1;
+    if (mkdirat (pfd, name, 0700)) {
+        rc = errno;
+        goto done;
+    }
+    if ((dfd = openat (pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0
+        || (fd = openat (dfd, "data.mdb", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                         0600)) < 0) {
+        rc = errno;
+        goto done;
+    }
     //  A read transaction of its own: the copy is as of the last commit,
     //  and writers carry on meanwhile.
-    if ((rc = mdb_env_copy2 (self->env, directory, MDB_CP_COMPACT)))
-        return rc;
-    *bytes = stat (path, &st) == 0? (uint64_t) st.st_size: 0;
-    return 0;
+    if ((rc = mdb_env_copyfd2 (self->env, fd, MDB_CP_COMPACT)))
+        goto done;
+    struct stat st;
+    if (fsync (fd) || fstat (fd, &st) || fsync (dfd)) {
+        rc = errno;
+        goto done;
+    }
+    *bytes = (uint64_t) st.st_size;
+done:
+    if (fd >= 0)
+        close (fd);
+    if (dfd >= 0)
+        close (dfd);
+    close (pfd);
+    return rc;
 }
 
 void
-hrw_store_set_rejected (hrw_store_t *self, uint32_t keep, uint32_t payload_max)
+hrw_store_set_rejected (hrw_store_t *self, uint32_t keep)
 {
     self->opts.rejected_keep = keep;
-    self->opts.rejected_payload_max = payload_max;
 }
 
 void
@@ -1017,43 +1038,69 @@ s_trim_rejected (hrw_store_t *self)
     return rc == MDB_NOTFOUND? 0: rc;
 }
 
+//  Rejected records: version 2 keeps what an integrator needs to fix the
+//  sender and nothing the event said. Version 1 records (older stores) also
+//  kept the payload; it is skipped on reading and ages out with the rest.
+#define S_REJECTED_VERSION 2
+
 int
-hrw_store_reject (hrw_store_t *self, int64_t now_us, const char *event_id, int reason,
-                  const char *message, const void *payload, size_t payload_len)
+hrw_store_reject (hrw_store_t *self, int64_t now_us, const hrw_rejection_t *rej)
 {
     self->counters.events_rejected++;
     if (self->opts.rejected_keep == 0)
         return 0;
-    size_t keep = payload_len;
-    if (keep > self->opts.rejected_payload_max)
-        keep = self->opts.rejected_payload_max;
     hrw_wrec_t w;
     w.len = 0;
     w.err = 0;
-    hrw_rec_put_u8 (&w, S_REC_VERSION);
+    hrw_rec_put_u8 (&w, S_REJECTED_VERSION);
     hrw_rec_put_i64 (&w, now_us);
-    hrw_rec_put_u8 (&w, (uint8_t) reason);
-    hrw_str_t id = hrw_str (event_id);
+    hrw_rec_put_u8 (&w, (uint8_t) rej->reason);
+    hrw_str_t id = hrw_str (rej->event_id);
     if (id.n > HRW_EVENT_ID_MAX)
         id.n = HRW_EVENT_ID_MAX;
     hrw_rec_put_str (&w, id);
-    hrw_rec_put_str (&w, hrw_str (message));
-    hrw_rec_put_u8 (&w, keep < payload_len);
-    hrw_rec_put_u32 (&w, (uint32_t) keep);
+    hrw_rec_put_str (&w, hrw_str (rej->event_type));
+    hrw_rec_put_str (&w, hrw_str (rej->field));
+    hrw_rec_put_str (&w, hrw_str (rej->message));
     if (w.err)
         return HRW_E_CORRUPT;
     uint8_t kbuf[8];
     MDB_val key = s_seq_key (self->counters.rejected_next_seq, kbuf);
-    MDB_val val = s_val (NULL, w.len + keep);
-    int rc = mdb_put (self->wtxn, self->dbi[S_DB_REJECTED], &key, &val, MDB_RESERVE);
+    MDB_val val = s_val (w.data, w.len);
+    int rc = mdb_put (self->wtxn, self->dbi[S_DB_REJECTED], &key, &val, 0);
     if (rc)
         return rc;
-    memcpy (val.mv_data, w.data, w.len);
-    if (keep)
-        memcpy ((uint8_t *) val.mv_data + w.len, payload, keep);
     self->counters.rejected_next_seq++;
     self->counters.rejected_kept++;
     return s_trim_rejected (self);
+}
+
+//  One stored rejection into view (its strings copied to the buffers).
+static int
+s_rejected_view (const MDB_val *k, const MDB_val *v, hrw_rejected_view_t *view,
+                 char id[HRW_EVENT_ID_MAX + 1], char type[64], char field[64], char msg[256])
+{
+    hrw_rrec_t r = { v->mv_data, v->mv_size, 0, 0 };
+    view->seq = 0;
+    for (int i = 0; i < 8; i++)
+        view->seq = view->seq << 8 | ((const uint8_t *) k->mv_data)[i];
+    uint8_t version = hrw_rec_get_u8 (&r);
+    view->received_us = hrw_rec_get_i64 (&r);
+    view->reason = hrw_rec_get_u8 (&r);
+    s_copy_str (id, HRW_EVENT_ID_MAX + 1, hrw_rec_get_str (&r));
+    type[0] = field[0] = '\0';
+    if (version == S_REJECTED_VERSION) {
+        s_copy_str (type, 64, hrw_rec_get_str (&r));
+        s_copy_str (field, 64, hrw_rec_get_str (&r));
+    }
+    s_copy_str (msg, 256, hrw_rec_get_str (&r));
+    if (r.err || (version != 1 && version != S_REJECTED_VERSION))
+        return HRW_E_CORRUPT;
+    view->event_id = id;
+    view->event_type = type;
+    view->field = field;
+    view->message = msg;
+    return 0;
 }
 
 int
@@ -1072,26 +1119,10 @@ hrw_store_rejected_each (hrw_store_t *self, uint64_t after_seq, uint32_t limit,
     MDB_cursor_op op = MDB_SET_RANGE;
     for (uint32_t n = 0; n < limit && (rc = mdb_cursor_get (cur, &k, &v, op)) == 0; n++) {
         op = MDB_NEXT;
-        hrw_rrec_t r = { v.mv_data, v.mv_size, 0, 0 };
         hrw_rejected_view_t view;
-        char id[HRW_EVENT_ID_MAX + 1], msg[256];
-        view.seq = 0;
-        for (int i = 0; i < 8; i++)
-            view.seq = view.seq << 8 | ((uint8_t *) k.mv_data)[i];
-        hrw_rec_get_u8 (&r);
-        view.received_us = hrw_rec_get_i64 (&r);
-        view.reason = hrw_rec_get_u8 (&r);
-        s_copy_str (id, sizeof (id), hrw_rec_get_str (&r));
-        s_copy_str (msg, sizeof (msg), hrw_rec_get_str (&r));
-        view.payload_truncated = hrw_rec_get_u8 (&r);
-        view.payload_len = hrw_rec_get_u32 (&r);
-        if (r.err || view.payload_len != v.mv_size - r.off) {
-            rc = HRW_E_CORRUPT;
+        char id[HRW_EVENT_ID_MAX + 1], type[64], field[64], msg[256];
+        if ((rc = s_rejected_view (&k, &v, &view, id, type, field, msg)))
             goto done;
-        }
-        view.payload = (const uint8_t *) v.mv_data + r.off;
-        view.event_id = id;
-        view.message = msg;
         fn (&view, arg);
     }
     if (rc == MDB_NOTFOUND)

@@ -28,7 +28,6 @@ typedef struct {
     size_t map_size;                //  Initial map size, bytes
     size_t max_map_size;            //  Growth stops here; 0 = no limit
     uint32_t rejected_keep;         //  Rejected events kept (newest)
-    uint32_t rejected_payload_max;  //  Bytes of each rejected payload kept
     int no_sync;                    //  Skip fsync on commit: fuzzing only,
                                     //  never the daemon (acks need durability)
 } hrw_store_opts_t;
@@ -96,15 +95,23 @@ typedef struct {
     int64_t first_us, last_us;  //  Event-time span of the responses
 } hrw_survey_info_t;
 
+//  A rejection as kept: no payload, nothing the event said beyond its id.
+typedef struct {
+    const char *event_id;       //  "" when it did not decode
+    const char *event_type;     //  The body's field name ("exit"), or ""
+    int reason;                 //  Hrwatch__V1__Reason
+    const char *field;          //  The offending field's path, or ""
+    const char *message;        //  Written by validation, never echoed text
+} hrw_rejection_t;
+
 typedef struct {
     uint64_t seq;
     int64_t received_us;
     const char *event_id;       //  NUL-terminated; "" when unknown
+    const char *event_type;
     int reason;                 //  Hrwatch__V1__Reason
+    const char *field;
     const char *message;        //  NUL-terminated
-    const uint8_t *payload;
-    size_t payload_len;
-    int payload_truncated;
 } hrw_rejected_view_t;
 
 /*  Opens (creating if needed) the store at opts->path. Returns 0 and sets
@@ -169,18 +176,18 @@ int hrw_store_read_begin (hrw_store_t *self, void **txn);
 void hrw_store_read_end (hrw_store_t *self, void *txn);
 
 /*  Records a rejection (kept for inspection, oldest dropped beyond
-    rejected_keep). The payload is cut to rejected_payload_max. */
-int hrw_store_reject (hrw_store_t *self, int64_t now_us, const char *event_id,
-                      int reason, const char *message,
-                      const void *payload, size_t payload_len);
+    rejected_keep). */
+int hrw_store_reject (hrw_store_t *self, int64_t now_us, const hrw_rejection_t *rej);
 
-/*  Changes how many rejected events are kept, and how much of each. */
-void hrw_store_set_rejected (hrw_store_t *self, uint32_t keep, uint32_t payload_max);
+/*  Changes how many rejected events are kept. */
+void hrw_store_set_rejected (hrw_store_t *self, uint32_t keep);
 
 /*  Writes a consistent, compacted copy of the store (as of the last commit)
-    into directory, which is made if missing and must not hold a store.
-    Sets *bytes to the copy's size. Returns 0 or an error code. */
-int hrw_store_backup (hrw_store_t *self, const char *directory, uint64_t *bytes);
+    into parent/name: parent is made if missing, name must not exist (EEXIST)
+    and is made 0700 with data.mdb 0600 in it; links are not followed. name
+    is one path component, checked by the caller. Sets *bytes to the copy's
+    size. Returns 0, an errno value or an LMDB error code. */
+int hrw_store_backup (hrw_store_t *self, const char *parent, const char *name, uint64_t *bytes);
 
 /*  Counters as of the last commit (or the open transaction). */
 void hrw_store_counters (hrw_store_t *self, hrw_counters_t *out);

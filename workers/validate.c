@@ -24,16 +24,19 @@ typedef Hrwatch__V1__Reason s_reason_t;
 
 //  A validation step: the reason and the message, or S_OK.
 typedef struct {
-    char *msg;      //  Where the message goes
-    size_t cap;     //  Its size
+    char *msg;          //  Where the message goes
+    size_t cap;         //  Its size
+    char *field;        //  Where the offending field's name goes
+    size_t field_cap;
 } s_ctx_t;
 
-static s_reason_t s_fail (s_ctx_t *c, s_reason_t reason, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
+static s_reason_t s_fail (s_ctx_t *c, s_reason_t reason, const char *field, const char *fmt,
+                          ...) __attribute__ ((format (printf, 4, 5)));
 
 static s_reason_t
-s_fail (s_ctx_t *c, s_reason_t reason, const char *fmt, ...)
+s_fail (s_ctx_t *c, s_reason_t reason, const char *field, const char *fmt, ...)
 {
+    snprintf (c->field, c->field_cap, "%s", field);
     va_list ap;
     va_start (ap, fmt);
     vsnprintf (c->msg, c->cap, fmt, ap);
@@ -64,8 +67,8 @@ hrw_validate_id (const char *s)
     return n > 0;
 }
 
-static int
-s_utf8_valid (const char *s)
+int
+hrw_validate_utf8 (const char *s)
 {
     const unsigned char *p = (const unsigned char *) s;
     while (*p) {
@@ -98,9 +101,9 @@ static s_reason_t
 s_id (s_ctx_t *c, const char *field, const char *value, int required)
 {
     if (!*value)
-        return required? s_fail (c, S_MISSING, "%s is empty", field): S_OK;
+        return required? s_fail (c, S_MISSING, field, "%s is empty", field): S_OK;
     if (!hrw_validate_id (value))
-        return s_fail (c, S_BAD_ID, "%s is not 1-%d bytes of [A-Za-z0-9._:@-]", field, HRW_ID_MAX);
+        return s_fail (c, S_BAD_ID, field, "%s is not 1-%d bytes of [A-Za-z0-9._:@-]", field, HRW_ID_MAX);
     return S_OK;
 }
 
@@ -109,9 +112,9 @@ s_text (s_ctx_t *c, const char *field, const char *value, size_t max)
 {
     size_t n = strlen (value);
     if (n > max)
-        return s_fail (c, S_TOO_LARGE, "%s is %zu bytes, over %zu", field, n, max);
-    if (!s_utf8_valid (value))
-        return s_fail (c, S_BAD_VALUE, "%s is not valid UTF-8", field);
+        return s_fail (c, S_TOO_LARGE, field, "%s is %zu bytes, over %zu", field, n, max);
+    if (!hrw_validate_utf8 (value))
+        return s_fail (c, S_BAD_VALUE, field, "%s is not valid UTF-8", field);
     return S_OK;
 }
 
@@ -119,7 +122,7 @@ static s_reason_t
 s_level (s_ctx_t *c, const char *field, int32_t level)
 {
     if (level < 0 || level > S_LEVEL_MAX)
-        return s_fail (c, S_RANGE, "%s %d is outside 0..%d", field, level, S_LEVEL_MAX);
+        return s_fail (c, S_RANGE, field, "%s %d is outside 0..%d", field, level, S_LEVEL_MAX);
     return S_OK;
 }
 
@@ -140,7 +143,7 @@ s_mentorship (s_ctx_t *c, const char *kind, const char *mentor, const char *ment
     snprintf (field, sizeof (field), "%s.mentee_id", kind);
     S_CHECK (s_id (c, field, mentee, 1));
     if (!strcmp (mentor, mentee))
-        return s_fail (c, S_BAD_VALUE, "%s.mentee_id is the mentor", kind);
+        return s_fail (c, S_BAD_VALUE, field, "%s is the mentor", field);
     return S_OK;
 }
 
@@ -155,17 +158,17 @@ s_body (s_ctx_t *c, const Hrwatch__V1__Event *ev)
             S_CHECK (s_id (c, "hire.position_id", m->position_id, 0));
             S_CHECK (s_id (c, "hire.manager_id", m->manager_id, 0));
             if (!strcmp (m->manager_id, m->employee_id))
-                return s_fail (c, S_BAD_VALUE, "hire.manager_id is the employee");
+                return s_fail (c, S_BAD_VALUE, "hire.manager_id", "hire.manager_id is the employee");
             return s_level (c, "hire.level", m->level);
         }
         case HRWATCH__V1__EVENT__BODY_EXIT: {
             const Hrwatch__V1__Exit *m = ev->exit;
             S_CHECK (s_id (c, "exit.employee_id", m->employee_id, 1));
             if (m->type == HRWATCH__V1__EXIT_TYPE__EXIT_TYPE_UNSPECIFIED)
-                return s_fail (c, S_MISSING, "exit.type is unspecified");
+                return s_fail (c, S_MISSING, "exit.type", "exit.type is unspecified");
             if (m->type != HRWATCH__V1__EXIT_TYPE__EXIT_TYPE_VOLUNTARY
                 && m->type != HRWATCH__V1__EXIT_TYPE__EXIT_TYPE_INVOLUNTARY)
-                return s_fail (c, S_RANGE, "exit.type %d is not a known exit type", m->type);
+                return s_fail (c, S_RANGE, "exit.type", "exit.type %d is not a known exit type", m->type);
             return s_text (c, "exit.reason_code", m->reason_code, S_CODE_MAX);
         }
         case HRWATCH__V1__EVENT__BODY_PROMOTION: {
@@ -180,7 +183,7 @@ s_body (s_ctx_t *c, const Hrwatch__V1__Event *ev)
             S_CHECK (s_id (c, "transfer.new_unit_id", m->new_unit_id, 1));
             S_CHECK (s_id (c, "transfer.new_manager_id", m->new_manager_id, 0));
             if (!strcmp (m->new_manager_id, m->employee_id))
-                return s_fail (c, S_BAD_VALUE, "transfer.new_manager_id is the employee");
+                return s_fail (c, S_BAD_VALUE, "transfer.new_manager_id", "transfer.new_manager_id is the employee");
             return S_OK;
         }
         case HRWATCH__V1__EVENT__BODY_ORG_UNIT_DEFINED: {
@@ -188,7 +191,7 @@ s_body (s_ctx_t *c, const Hrwatch__V1__Event *ev)
             S_CHECK (s_id (c, "org_unit_defined.unit_id", m->unit_id, 1));
             S_CHECK (s_id (c, "org_unit_defined.parent_id", m->parent_id, 0));
             if (!strcmp (m->parent_id, m->unit_id))
-                return s_fail (c, S_BAD_VALUE, "org_unit_defined.parent_id is the unit itself");
+                return s_fail (c, S_BAD_VALUE, "org_unit_defined.parent_id", "org_unit_defined.parent_id is the unit itself");
             return s_text (c, "org_unit_defined.name", m->name, S_TEXT_MAX);
         }
         case HRWATCH__V1__EVENT__BODY_POSITION_DEFINED: {
@@ -203,10 +206,10 @@ s_body (s_ctx_t *c, const Hrwatch__V1__Event *ev)
             S_CHECK (s_id (c, "successor_nominated.position_id", m->position_id, 1));
             S_CHECK (s_id (c, "successor_nominated.employee_id", m->employee_id, 1));
             if (m->readiness == HRWATCH__V1__READINESS__READINESS_UNSPECIFIED)
-                return s_fail (c, S_MISSING, "successor_nominated.readiness is unspecified");
+                return s_fail (c, S_MISSING, "successor_nominated.readiness", "successor_nominated.readiness is unspecified");
             if (m->readiness < HRWATCH__V1__READINESS__READINESS_READY_NOW
                 || m->readiness > HRWATCH__V1__READINESS__READINESS_READY_3_PLUS_YEARS)
-                return s_fail (c, S_RANGE, "successor_nominated.readiness %d is not known",
+                return s_fail (c, S_RANGE, "successor_nominated.readiness", "successor_nominated.readiness %d is not known",
                                m->readiness);
             return S_OK;
         }
@@ -226,19 +229,18 @@ s_body (s_ctx_t *c, const Hrwatch__V1__Event *ev)
             S_CHECK (s_id (c, "survey_response.survey_cycle_id", m->survey_cycle_id, 1));
             S_CHECK (s_id (c, "survey_response.unit_id", m->unit_id, 1));
             if (m->engagement == 0)
-                return s_fail (c, S_MISSING, "survey_response.engagement is missing");
+                return s_fail (c, S_MISSING, "survey_response.engagement", "survey_response.engagement is missing");
             if (m->engagement < 1 || m->engagement > 5)
-                return s_fail (c, S_RANGE, "survey_response.engagement %d is outside 1..5",
+                return s_fail (c, S_RANGE, "survey_response.engagement", "survey_response.engagement %d is outside 1..5",
                                m->engagement);
             if (m->enps_answer_case == HRWATCH__V1__SURVEY_RESPONSE__ENPS_ANSWER_ENPS && (m->enps < 0 || m->enps > 10))
-                return s_fail (c, S_RANGE, "survey_response.enps %d is outside 0..10", m->enps);
+                return s_fail (c, S_RANGE, "survey_response.enps", "survey_response.enps %d is outside 0..10", m->enps);
             return S_OK;
         }
         default:
             if (ev->base.n_unknown_fields > 0)
-                return s_fail (c, HRWATCH__V1__REASON__REASON_UNSUPPORTED_TYPE,
-                               "event body is of a type this version does not know");
-            return s_fail (c, S_MISSING, "event has no body");
+                return s_fail (c, HRWATCH__V1__REASON__REASON_UNSUPPORTED_TYPE, "event", "event body is of a type this version does not know");
+            return s_fail (c, S_MISSING, "event", "event has no body");
     }
 }
 
@@ -247,12 +249,12 @@ s_event_id (s_ctx_t *c, const char *id)
 {
     size_t n = strlen (id);
     if (n == 0)
-        return s_fail (c, S_MISSING, "event_id is empty");
+        return s_fail (c, S_MISSING, "event_id", "event_id is empty");
     if (n > HRW_EVENT_ID_MAX)
-        return s_fail (c, S_BAD_ID, "event_id is %zu bytes, over %d", n, HRW_EVENT_ID_MAX);
+        return s_fail (c, S_BAD_ID, "event_id", "event_id is %zu bytes, over %d", n, HRW_EVENT_ID_MAX);
     for (size_t i = 0; i < n; i++)
         if (id[i] < 0x21 || id[i] > 0x7e)
-            return s_fail (c, S_BAD_ID, "event_id has a byte outside printable ASCII at %zu", i);
+            return s_fail (c, S_BAD_ID, "event_id", "event_id has a byte outside printable ASCII at %zu", i);
     return S_OK;
 }
 
@@ -261,19 +263,18 @@ s_time (s_ctx_t *c, const Google__Protobuf__Timestamp *t, const hrw_limits_t *li
         int64_t now_us)
 {
     if (!t)
-        return s_fail (c, S_MISSING, "occurred_at is missing");
+        return s_fail (c, S_MISSING, "occurred_at", "occurred_at is missing");
     if (t->nanos < 0 || t->nanos > 999999999)
-        return s_fail (c, S_RANGE, "occurred_at.nanos %d is outside 0..999999999", t->nanos);
+        return s_fail (c, S_RANGE, "occurred_at.nanos", "occurred_at.nanos %d is outside 0..999999999", t->nanos);
     if (t->seconds < S_EARLIEST_SECONDS)
-        return s_fail (c, S_RANGE, "occurred_at is before 1900-01-01");
+        return s_fail (c, S_RANGE, "occurred_at", "occurred_at is before 1900-01-01");
     //  Past 9999 the seconds would overflow microseconds long before it
     //  matters; the future check catches everything beyond the clock.
     int64_t limit_s = (now_us + lim->max_future_us) / HRW_US_PER_SEC;
     if (t->seconds > limit_s) {
         char when[40];
         hrw_clock_format (now_us, when, sizeof (when));
-        return s_fail (c, HRWATCH__V1__REASON__REASON_FUTURE_TIMESTAMP,
-                       "occurred_at is %lld s ahead of the daemon's clock (%s); at most %lld s "
+        return s_fail (c, HRWATCH__V1__REASON__REASON_FUTURE_TIMESTAMP, "occurred_at", "occurred_at is %lld s ahead of the daemon's clock (%s); at most %lld s "
                        "allowed",
                        (long long) (t->seconds - now_us / HRW_US_PER_SEC), when,
                        (long long) (lim->max_future_us / HRW_US_PER_SEC));
@@ -283,17 +284,18 @@ s_time (s_ctx_t *c, const Google__Protobuf__Timestamp *t, const hrw_limits_t *li
 
 Hrwatch__V1__Reason
 hrw_validate_event (const Hrwatch__V1__Event *ev, size_t encoded_len, const hrw_limits_t *lim,
-                    int64_t now_us, char *msg, size_t msg_cap)
+                    int64_t now_us, char *msg, size_t msg_cap, char *field, size_t field_cap)
 {
-    s_ctx_t c = { msg, msg_cap };
+    s_ctx_t c = { msg, msg_cap, field, field_cap };
     msg[0] = '\0';
+    field[0] = '\0';
     if (encoded_len > lim->max_event_bytes)
-        return s_fail (&c, S_TOO_LARGE, "event is %zu bytes, over %u", encoded_len,
+        return s_fail (&c, S_TOO_LARGE, "event", "event is %zu bytes, over %u", encoded_len,
                        lim->max_event_bytes);
     S_CHECK (s_event_id (&c, ev->event_id));
     S_CHECK (s_time (&c, ev->occurred_at, lim, now_us));
     if (!*ev->source)
-        return s_fail (&c, S_MISSING, "source is empty");
+        return s_fail (&c, S_MISSING, "source", "source is empty");
     S_CHECK (s_text (&c, "source", ev->source, S_CODE_MAX));
     return s_body (&c, ev);
 }

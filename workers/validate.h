@@ -21,13 +21,18 @@ void hrw_limits_default (hrw_limits_t *lim);
 
 /*  Checks one decoded event whose encoding was encoded_len bytes. Returns
     HRWATCH__V1__REASON__REASON_NONE when it may be applied; otherwise the
-    reason, with a one-line explanation written to msg. */
+    reason, with a one-line explanation written to msg and the offending
+    field's path ("hire.unit_id", or "event" for the whole) to field. */
 Hrwatch__V1__Reason hrw_validate_event (const Hrwatch__V1__Event *ev, size_t encoded_len,
                                         const hrw_limits_t *lim, int64_t now_us,
-                                        char *msg, size_t msg_cap);
+                                        char *msg, size_t msg_cap, char *field,
+                                        size_t field_cap);
 
 /*  1 when s is a valid entity id: 1 to 64 bytes of [A-Za-z0-9._:@-]. */
 int hrw_validate_id (const char *s);
+
+/*  1 when s is well-formed UTF-8 (no overlong forms, no surrogates). */
+int hrw_validate_utf8 (const char *s);
 
 /*  The reason's name as in the .proto, e.g. "REASON_OUT_OF_RANGE". */
 const char *hrw_reason_name (int reason);
