@@ -184,10 +184,16 @@ h_control (h_fixture_t *f, const ProtobufCMessage *req, int timeout_ms)
 {
     hrw_buf_t frame = { 0 };
     assert_int_equal (hrw_buf_pack (&frame, req), 0);
-    zmq_msg_t msg;
-    zmq_msg_t *got = s_exchange (f->control, ZMQ_DEALER, frame.data, frame.len, timeout_ms, &msg);
+    Hrwatch__V1__ControlResponse *resp = h_control_raw (f, frame.data, frame.len, timeout_ms);
     hrw_buf_free (&frame);
-    if (!got)
+    return resp;
+}
+
+Hrwatch__V1__ControlResponse *
+h_control_raw (h_fixture_t *f, const void *data, size_t len, int timeout_ms)
+{
+    zmq_msg_t msg;
+    if (!s_exchange (f->control, ZMQ_DEALER, data, len, timeout_ms, &msg))
         return NULL;
     Hrwatch__V1__ControlResponse *resp
         = hrwatch__v1__control_response__unpack (NULL, zmq_msg_size (&msg), zmq_msg_data (&msg));

@@ -67,6 +67,10 @@ Hrwatch__V1__Ack *h_raw (h_fixture_t *f, int type, const void *data, size_t len)
 Hrwatch__V1__ControlResponse *h_control (h_fixture_t *f, const ProtobufCMessage *req,
                                          int timeout_ms);
 
+/*  The same for bytes that may be no request at all. */
+Hrwatch__V1__ControlResponse *h_control_raw (h_fixture_t *f, const void *data, size_t len,
+                                             int timeout_ms);
+
 /*  A TCP port on 127.0.0.1 that was free a moment ago. */
 int h_free_port (void);
 
