@@ -24,17 +24,20 @@ typedef struct {
     int check_only;             //  --check-config
     int foreground;             //  --foreground
     int replay;                 //  --replay
+    int init;                   //  --init
 } s_args_t;
 
 static void
 s_usage (FILE *out)
 {
     fprintf (out,
-             "usage: hrwatchd [--config FILE] [--foreground] [--replay] [--check-config]"
-             " [--version]\n"
+             "usage: hrwatchd [--config FILE] [--foreground] [--replay] [--init]"
+             " [--check-config] [--version]\n"
              "  -c, --config FILE   read settings from FILE (INI; see hrwatchd.conf(5))\n"
              "  -f, --foreground    stay attached to the terminal (as under systemd)\n"
              "  -r, --replay        event time alone: the clock does not follow the wall clock\n"
+             "      --init          start a new empty store where one was created but its\n"
+             "                      data.mdb is now missing or empty (refused without it)\n"
              "  -t, --check-config  validate the settings, print them, and exit\n"
              "  -V, --version       print the version and exit\n");
 }
@@ -48,6 +51,9 @@ s_parse_args (int argc, char **argv, s_args_t *args)
         { "foreground", no_argument, NULL, 'f' },
         { "check-config", no_argument, NULL, 't' },
         { "replay", no_argument, NULL, 'r' },
+        //  No short form: starting empty where a store was is a decision to
+        //  spell out, not a letter to slip into a command line.
+        { "init", no_argument, NULL, 'I' },
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -59,6 +65,7 @@ s_parse_args (int argc, char **argv, s_args_t *args)
             case 'f': args->foreground = 1; break;
             case 't': args->check_only = 1; break;
             case 'r': args->replay = 1; break;
+            case 'I': args->init = 1; break;
             case 'V': printf ("hrwatchd %s\n", HRW_VERSION); return 0;
             case 'h': s_usage (stdout); return 0;
             default: s_usage (stderr); return EXIT_USAGE;
@@ -140,7 +147,8 @@ s_write_pid_file (const char *path)
 }
 
 static int
-s_serve (const hrw_config_t *cfg, const char *config_path, hrw_log_t *log, int ready_fd)
+s_serve (const hrw_config_t *cfg, const char *config_path, int init, hrw_log_t *log,
+         int ready_fd)
 {
     int status = EXIT_FAILURE;
     hrw_store_t *store = NULL;
@@ -151,8 +159,16 @@ s_serve (const hrw_config_t *cfg, const char *config_path, hrw_log_t *log, int r
         goto done;
     }
     hrw_store_opts_t so = { .path = cfg->store_path, .map_size = cfg->map_size,
-                            .max_map_size = cfg->max_map_size, .rejected_keep = cfg->rejected_keep };
-    int rc = hrw_store_open (&so, &store);
+                            .max_map_size = cfg->max_map_size,
+                            .rejected_keep = cfg->rejected_keep };
+    int rc = init? hrw_store_init (&so, &store): hrw_store_open (&so, &store);
+    if (rc && hrw_store_damaged (rc)) {
+        //  One line that names the file, says what is wrong and where the
+        //  way out is written down.
+        hrw_log (log, HRW_LOG_ERR, "refusing to start: %s/%s: %s; see Restore in "
+                 "docs/operations.md", cfg->store_path, HRW_STORE_FILE, hrw_store_strerror (rc));
+        goto done;
+    }
     if (rc) {
         hrw_log (log, HRW_LOG_ERR, "cannot open store %s: %s", cfg->store_path,
                  hrw_store_strerror (rc));
@@ -188,7 +204,7 @@ done:
 int
 main (int argc, char **argv)
 {
-    s_args_t args = { NULL, 0, 0, 0 };
+    s_args_t args = { NULL, 0, 0, 0, 0 };
     int rc = s_parse_args (argc, argv, &args);
     if (rc >= 0)
         return rc;
@@ -216,7 +232,7 @@ main (int argc, char **argv)
     //  libcurl's global set-up is not thread-safe: once, here, before any
     //  thread starts.
     curl_global_init (CURL_GLOBAL_DEFAULT);
-    int status = s_serve (&cfg, args.config_path, log, ready_fd);
+    int status = s_serve (&cfg, args.config_path, args.init, log, ready_fd);
     curl_global_cleanup ();
     hrw_log_destroy (&log);
     return status;

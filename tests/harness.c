@@ -106,30 +106,36 @@ h_daemon_start (const char *config, const char *control_endpoint)
     return h_daemon_start_with (config, control_endpoint, NULL);
 }
 
+//  The daemon's child side: log next to the config, exec.
+static void __attribute__ ((noreturn))
+s_daemon_exec (const char *config, const char *flag)
+{
+    //  The daemon's log goes next to its config, for tests to read.
+    char log[1100];
+    snprintf (log, sizeof (log), "%s.log", config);
+    int fd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0)
+        dup2 (fd, 2);
+    //  make test-valgrind: the daemon under memcheck; any error or
+    //  definite leak makes it exit 99, which fails the test that stops it.
+    if (getenv ("HRW_VALGRIND"))
+        execlp ("valgrind", "valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+                "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
+                HRW_BIN_DIR "/hrwatchd", "--foreground", "--config", config, flag,
+                (char *) NULL);
+    else
+        execl (HRW_BIN_DIR "/hrwatchd", "hrwatchd", "--foreground", "--config", config, flag,
+               (char *) NULL);
+    _exit (127);
+}
+
 pid_t
 h_daemon_start_with (const char *config, const char *control_endpoint, const char *flag)
 {
     pid_t pid = fork ();
     assert_true (pid >= 0);
-    if (pid == 0) {
-        //  The daemon's log goes next to its config, for tests to read.
-        char log[1100];
-        snprintf (log, sizeof (log), "%s.log", config);
-        int fd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0)
-            dup2 (fd, 2);
-        //  make test-valgrind: the daemon under memcheck; any error or
-        //  definite leak makes it exit 99, which fails the test that stops it.
-        if (getenv ("HRW_VALGRIND"))
-            execlp ("valgrind", "valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
-                    "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
-                    HRW_BIN_DIR "/hrwatchd", "--foreground", "--config", config, flag,
-                    (char *) NULL);
-        else
-            execl (HRW_BIN_DIR "/hrwatchd", "hrwatchd", "--foreground", "--config", config, flag,
-                   (char *) NULL);
-        _exit (127);
-    }
+    if (pid == 0)
+        s_daemon_exec (config, flag);
     int tries = getenv ("HRW_VALGRIND")? 1200: 200;
     for (int i = 0; i < tries; i++) {
         if (h_run (NULL, 0, 0, HRW_BIN_DIR "/hrwatch status --timeout 0.2 --endpoint '%s' "
@@ -143,6 +149,30 @@ h_daemon_start_with (const char *config, const char *control_endpoint, const cha
     }
     kill (pid, SIGKILL);
     fail_msg ("hrwatchd did not answer on %s", control_endpoint);
+    return -1;
+}
+
+int
+h_daemon_refused (const char *config, const char *flag)
+{
+    pid_t pid = fork ();
+    assert_true (pid >= 0);
+    if (pid == 0)
+        s_daemon_exec (config, flag);
+    //  A refusal comes before any socket is bound: in well under a second,
+    //  or some seconds under valgrind.
+    int tries = getenv ("HRW_VALGRIND")? 1200: 200;
+    int status;
+    for (int i = 0; i < tries; i++) {
+        if (waitpid (pid, &status, WNOHANG) == pid)
+            return WIFSIGNALED (status)? 128 + WTERMSIG (status): WEXITSTATUS (status);
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+        nanosleep (&ts, NULL);
+    }
+    kill (pid, SIGKILL);
+    waitpid (pid, &status, 0);
+    fail_msg ("hrwatchd started (still running after %d s) where it should have refused",
+              tries / 20);
     return -1;
 }
 

@@ -40,6 +40,12 @@ int h_run (char *out, size_t cap, int want_stderr, const char *fmt, ...)
 pid_t h_daemon_start (const char *config, const char *control_endpoint);
 pid_t h_daemon_start_with (const char *config, const char *control_endpoint, const char *flag);
 
+/*  Runs hrwatchd --foreground with the config file (and one more flag, or
+    NULL) expecting it to refuse to start; returns its exit status (128+sig
+    if killed). Fails the test if it is still running after a while (it
+    started when it should not have); it is killed then. */
+int h_daemon_refused (const char *config, const char *flag);
+
 /*  Sends sig and waits for the daemon; returns its exit status (128+sig if
     killed). */
 int h_daemon_stop (pid_t pid, int sig);

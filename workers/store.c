@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "workers/buf.h"
@@ -119,6 +120,18 @@ hrw_store_strerror (int rc)
         case HRW_E_SCHEMA: return "store has an unknown schema version";
         case HRW_E_CORRUPT: return "store record does not decode";
         case HRW_E_LOCKED: return "store is in use by another process";
+        case HRW_E_TRUNCATED:
+            return "store file is shorter than its LMDB meta page says (truncated)";
+        case HRW_E_NO_META:
+            return "store file has no valid LMDB meta page (overwritten, or not an LMDB file)";
+        case HRW_E_BAD_META:
+            return "one of the store file's two LMDB meta pages is not valid (overwritten)";
+        case HRW_E_EMPTIED:
+            return "store file is empty, but the marker " HRW_STORE_MARKER " says a store was"
+                   " created here (hrwatchd --init starts a new empty store)";
+        case HRW_E_MISSING:
+            return "store file is missing, but the marker " HRW_STORE_MARKER " says a store was"
+                   " created here (hrwatchd --init starts a new empty store)";
         default: return mdb_strerror (rc);
     }
 }
@@ -157,6 +170,197 @@ s_lock (hrw_store_t *self)
     if (flock (self->lock_fd, LOCK_EX | LOCK_NB))
         return errno == EWOULDBLOCK? HRW_E_LOCKED: errno;
     return 0;
+}
+
+int
+hrw_store_damaged (int rc)
+{
+    return rc == HRW_E_TRUNCATED || rc == HRW_E_NO_META || rc == HRW_E_BAD_META
+           || rc == HRW_E_EMPTIED || rc == HRW_E_MISSING;
+}
+
+//  LMDB 0.9's meta page (mdb.c: an MDB_page header, then an MDB_meta), as
+//  offsets of the fields the check reads. The format is LMDB's on-disk
+//  one (MDB_DATA_VERSION 1), stable across 0.9.x; its words are size_t
+//  (pgno_t, txnid_t, pointers), so the offsets follow sizeof (size_t).
+#define S_W              sizeof (size_t)
+#define S_PG_PGNO        0                      //  mp_pgno: 0 or 1 here
+#define S_PG_FLAGS       (S_W + 2)              //  mp_flags, after mp_pad
+#define S_PG_HDR         (S_W + 8)              //  PAGEHDRSZ
+#define S_MM_MAGIC       (S_PG_HDR)             //  mm_magic
+#define S_MM_VERSION     (S_PG_HDR + 4)         //  mm_version
+#define S_MM_DBS         (S_PG_HDR + 8 + 2 * S_W)       //  mm_dbs[2], after
+                                                        //  mm_address, mm_mapsize
+#define S_MM_PSIZE       (S_MM_DBS)             //  mm_dbs[FREE_DBI].md_pad
+#define S_MDB_DB         (8 + 5 * S_W)          //  sizeof (MDB_db)
+#define S_MM_LAST_PG     (S_MM_DBS + 2 * S_MDB_DB)      //  mm_last_pg
+#define S_MM_TXNID       (S_MM_LAST_PG + S_W)   //  mm_txnid
+#define S_META_END       (S_MM_TXNID + S_W)     //  Bytes read of each page
+#define S_P_META         0x08                   //  P_META in mp_flags
+#define S_MDB_MAGIC      0xBEEFC0DEu
+#define S_MDB_VERSION    1u
+
+typedef struct {
+    uint64_t txnid;     //  Transaction that wrote it
+    uint64_t last_pg;   //  Last page in use
+    uint32_t psize;     //  Page size
+} s_lmdb_meta_t;
+
+static uint64_t
+s_word (const uint8_t *buf, size_t off)
+{
+    if (S_W == 8) {
+        uint64_t v;
+        memcpy (&v, buf + off, 8);
+        return v;
+    }
+    uint32_t v;
+    memcpy (&v, buf + off, 4);
+    return v;
+}
+
+static uint32_t
+s_u32 (const uint8_t *buf, size_t off)
+{
+    uint32_t v;
+    memcpy (&v, buf + off, 4);
+    return v;
+}
+
+//  Reads the meta page numbered pgno at offset off; 1 when it is one.
+static int
+s_meta_read (int fd, off_t off, uint64_t pgno, s_lmdb_meta_t *out)
+{
+    uint8_t buf[S_META_END];
+    if (pread (fd, buf, sizeof (buf), off) != (ssize_t) sizeof (buf))
+        return 0;
+    uint16_t flags;
+    memcpy (&flags, buf + S_PG_FLAGS, 2);
+    if (s_word (buf, S_PG_PGNO) != pgno || !(flags & S_P_META)
+        || s_u32 (buf, S_MM_MAGIC) != S_MDB_MAGIC || s_u32 (buf, S_MM_VERSION) != S_MDB_VERSION)
+        return 0;
+    out->psize = s_u32 (buf, S_MM_PSIZE);
+    out->last_pg = s_word (buf, S_MM_LAST_PG);
+    out->txnid = s_word (buf, S_MM_TXNID);
+    //  LMDB uses the OS page size, a power of two up to its MAX_PAGESIZE
+    //  (32 KiB in 0.9); the two metas are pages 0 and 1, so last_pg >= 1.
+    return out->psize >= 512 && out->psize <= 65536 && !(out->psize & (out->psize - 1))
+           && out->last_pg >= 1;
+}
+
+//  Whether the store in opts->path may be mapped. LMDB maps data.mdb
+//  whole and trusts its meta pages: a file cut short makes the first read
+//  past its end a SIGBUS, and an emptied one is taken for a new store. So
+//  check here, with two page reads, before LMDB sees the file. Sets
+//  *fresh when there is no store yet (data.mdb missing or empty) and
+//  *marked when the marker is there.
+static int
+s_check (const hrw_store_opts_t *opts, int init, int *fresh, int *marked)
+{
+    char path[4096];
+    struct stat st;
+    int rc = 0, fd = -1;
+    *fresh = 0;
+    if (snprintf (path, sizeof (path), "%s/%s", opts->path, HRW_STORE_MARKER)
+        >= (int) sizeof (path))
+        return ENAMETOOLONG;
+    if (stat (path, &st) == 0)
+        *marked = 1;
+    else if (errno == ENOENT)
+        *marked = 0;
+    else
+        return errno;
+    snprintf (path, sizeof (path), "%s/%s", opts->path, HRW_STORE_FILE);
+    fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            return errno;
+        *fresh = 1;
+        return *marked && !init? HRW_E_MISSING: 0;
+    }
+    if (fstat (fd, &st)) {
+        rc = errno;
+        goto done;
+    }
+    if (st.st_size == 0) {
+        *fresh = 1;
+        rc = *marked && !init? HRW_E_EMPTIED: 0;
+        goto done;
+    }
+    //  Meta 1 follows meta 0 by a page; with meta 0 unreadable, guess the
+    //  page size LMDB would have chosen here, the OS's.
+    s_lmdb_meta_t m0, m1;
+    int ok0 = s_meta_read (fd, 0, 0, &m0);
+    long os_psize = sysconf (_SC_PAGESIZE);
+    off_t off1 = ok0? (off_t) m0.psize: (off_t) (os_psize > 0? os_psize: 4096);
+    int ok1 = s_meta_read (fd, off1, 1, &m1) && (!ok0 || m1.psize == m0.psize);
+    if (!ok0 && !ok1) {
+        rc = HRW_E_NO_META;
+        goto done;
+    }
+    //  LMDB opens from the newer of the two.
+    const s_lmdb_meta_t *m = ok0 && (!ok1 || m0.txnid >= m1.txnid)? &m0: &m1;
+    if (m->last_pg >= (uint64_t) INT64_MAX / m->psize
+        || (uint64_t) st.st_size < (m->last_pg + 1) * m->psize) {
+        rc = HRW_E_TRUNCATED;
+        goto done;
+    }
+    //  LMDB 0.9 refuses a file unless both metas are sound (MDB_INVALID);
+    //  say which, in the same words as the others.
+    if (!ok0 || !ok1)
+        rc = HRW_E_BAD_META;
+done:
+    close (fd);
+    return rc;
+}
+
+//  The marker: a small text file, written whole to a temporary name and
+//  renamed, the file and the directory synced, so that once it is there it
+//  stays, and it is there only once the store it speaks of is durable.
+static int
+s_write_marker (const char *dir)
+{
+    char path[4096], tmp[4096], text[128];
+    int rc = 0, fd = -1;
+    if (snprintf (path, sizeof (path), "%s/%s", dir, HRW_STORE_MARKER) >= (int) sizeof (path)
+        || snprintf (tmp, sizeof (tmp), "%s/%s.tmp", dir, HRW_STORE_MARKER)
+               >= (int) sizeof (tmp))
+        return ENAMETOOLONG;
+    time_t now = time (NULL);
+    struct tm tm;
+    char when[32];
+    strftime (when, sizeof (when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r (&now, &tm));
+    int len = snprintf (text, sizeof (text),
+                        "hrwatch store\nschema %d\ncreated %s\n", HRW_SCHEMA_VERSION, when);
+    fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno;
+    errno = 0;
+    if (write (fd, text, (size_t) len) != len || fsync (fd)) {
+        rc = errno? errno: EIO;
+        goto fail;
+    }
+    if (close (fd)) {
+        fd = -1;
+        rc = errno;
+        goto fail;
+    }
+    fd = -1;
+    if (rename (tmp, path)) {
+        rc = errno;
+        goto fail;
+    }
+    if ((fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return errno;
+    if (fsync (fd))
+        rc = errno;
+    close (fd);
+    return rc;
+fail:
+    if (fd >= 0)
+        close (fd);
+    unlink (tmp);
+    return rc;
 }
 
 static int
@@ -200,9 +404,10 @@ s_save_counters (hrw_store_t *self)
     return mdb_put (self->wtxn, self->dbi[S_DB_META], &key, &val, 0);
 }
 
-int
-hrw_store_open (const hrw_store_opts_t *opts, hrw_store_t **out)
+static int
+s_open (const hrw_store_opts_t *opts, int init, hrw_store_t **out)
 {
+    int fresh = 0, marked = 0;
     hrw_store_t *self = calloc (1, sizeof (*self));
     if (!self)
         return ENOMEM;
@@ -211,7 +416,10 @@ hrw_store_open (const hrw_store_opts_t *opts, hrw_store_t **out)
     int rc = s_mkdirs (opts->path);
     if (rc)
         goto fail;
+    //  Under the lock: no other daemon changes the files while we look.
     if ((rc = s_lock (self)))
+        goto fail;
+    if ((rc = s_check (opts, init, &fresh, &marked)))
         goto fail;
     if ((rc = mdb_env_create (&self->env)))
         goto fail;
@@ -237,11 +445,27 @@ hrw_store_open (const hrw_store_opts_t *opts, hrw_store_t **out)
         goto fail;
     if ((rc = hrw_store_commit (self)))
         goto fail;
+    //  After the first commit, so the marker never speaks of a store that
+    //  is not on disk; a store from before the marker gets one now.
+    if ((fresh || !marked) && (rc = s_write_marker (opts->path)))
+        goto fail;
     *out = self;
     return 0;
 fail:
     hrw_store_destroy (&self);
     return rc;
+}
+
+int
+hrw_store_open (const hrw_store_opts_t *opts, hrw_store_t **out)
+{
+    return s_open (opts, 0, out);
+}
+
+int
+hrw_store_init (const hrw_store_opts_t *opts, hrw_store_t **out)
+{
+    return s_open (opts, 1, out);
 }
 
 void

@@ -17,6 +17,17 @@
 #define HRW_E_SCHEMA  (-30100)  //  Store has an unknown schema version
 #define HRW_E_CORRUPT (-30101)  //  A record does not decode
 #define HRW_E_LOCKED  (-30102)  //  Another process has the store open
+#define HRW_E_TRUNCATED (-30103) //  data.mdb ends before its last page
+#define HRW_E_NO_META (-30104)  //  Neither LMDB meta page of data.mdb is valid
+#define HRW_E_BAD_META (-30105) //  One LMDB meta page of data.mdb is not valid
+#define HRW_E_EMPTIED (-30106)  //  data.mdb is empty, the marker says a store was
+#define HRW_E_MISSING (-30107)  //  data.mdb is gone, the marker says a store was
+
+/*  The store's files in opts->path: LMDB's data file, and the marker that
+    says a store was created there (so that losing the data file is told
+    apart from a first start). */
+#define HRW_STORE_FILE "data.mdb"
+#define HRW_STORE_MARKER "hrwatch-store"
 
 #define HRW_ID_MAX 64           //  Longest entity id, in bytes
 #define HRW_EVENT_ID_MAX 128    //  Longest event id, in bytes
@@ -115,8 +126,24 @@ typedef struct {
 } hrw_rejected_view_t;
 
 /*  Opens (creating if needed) the store at opts->path. Returns 0 and sets
-    *out, or an error code for hrw_store_strerror. */
+    *out, or an error code for hrw_store_strerror.
+    Before LMDB maps data.mdb, its two meta pages are read and checked: a
+    file shorter than its last page, or without valid meta pages, is
+    refused (HRW_E_TRUNCATED, HRW_E_NO_META, HRW_E_BAD_META) rather than
+    mapped. Where the marker is and data.mdb is missing or empty, the store
+    is refused too (HRW_E_MISSING, HRW_E_EMPTIED): an empty store would take
+    every re-sent event as new. A directory without either starts a new
+    store. The marker is written once a store is open and lacks one. */
 int hrw_store_open (const hrw_store_opts_t *opts, hrw_store_t **out);
+
+/*  As hrw_store_open, but where the marker is and data.mdb is missing or
+    empty, starts a new empty store there (hrwatchd --init). A store that
+    is there, damaged or not, is treated as hrw_store_open treats it. */
+int hrw_store_init (const hrw_store_opts_t *opts, hrw_store_t **out);
+
+/*  1 when rc says the store's files are damaged or lost, so that the way
+    out is a restore from a backup (or --init); else 0. */
+int hrw_store_damaged (int rc);
 
 /*  Closes the store; sets *self_p to NULL. An open write txn is aborted. */
 void hrw_store_destroy (hrw_store_t **self_p);
