@@ -97,46 +97,66 @@ hrw_curve_load (const char *path, hrw_curve_keys_t *out)
     return *out->public_key? 0: EINVAL;
 }
 
-int
-hrw_allowlist_load (const char *path, hrw_allowlist_t **out, int *line_no)
+static int
+s_add (hrw_allowlist_t *self, const char *key)
 {
-    FILE *f = fopen (path, "r");
-    *line_no = 0;
+    if (self->n == self->cap) {
+        size_t cap = self->cap? self->cap * 2: 16;
+        void *p = realloc (self->keys, cap * sizeof (*self->keys));
+        if (!p)
+            return ENOMEM;
+        self->keys = p;
+        self->cap = cap;
+    }
+    zmq_z85_decode (self->keys[self->n++], key);
+    return 0;
+}
+
+//  One line into line (cut to its first cap - 1 bytes, the rest read and
+//  dropped, so a long line counts once). 0 at the end of the file.
+static int
+s_line (FILE *f, char *line, size_t cap)
+{
+    if (!fgets (line, (int) cap, f))
+        return 0;
+    if (!strchr (line, '\n')) {
+        int c;
+        while ((c = getc (f)) != EOF && c != '\n')
+            ;
+    }
+    return 1;
+}
+
+int
+hrw_allowlist_load (const char *path, hrw_allowlist_t **out, hrw_allowlist_bad_fn *bad,
+                    void *arg)
+{
+    *out = NULL;
+    FILE *f = fopen (path, "re");
     if (!f)
         return errno;
     hrw_allowlist_t *self = calloc (1, sizeof (*self));
     char line[512];
-    int rc = self? 0: ENOMEM;
-    while (!rc && fgets (line, sizeof (line), f)) {
-        (*line_no)++;
+    int rc = self? 0: ENOMEM, line_no = 0;
+    while (!rc && s_line (f, line, sizeof (line))) {
+        line_no++;
         //  Z85 has '#' in its alphabet: a comment is a line, or the rest of
         //  a line after the key and a space, that starts with it.
         char key[HRW_Z85_KEY + 1];
         if (sscanf (line, "%41s", key) != 1 || key[0] == '#')
             continue;
-        if (!hrw_curve_valid (key)) {
-            rc = EINVAL;
-            break;
-        }
-        if (self->n == self->cap) {
-            size_t cap = self->cap? self->cap * 2: 16;
-            void *p = realloc (self->keys, cap * sizeof (*self->keys));
-            if (!p) {
-                rc = ENOMEM;
-                break;
-            }
-            self->keys = p;
-            self->cap = cap;
-        }
-        zmq_z85_decode (self->keys[self->n++], key);
+        //  A bad line is skipped, never fatal: it can only fail to grant
+        //  access, while refusing the file whole would keep keys that were
+        //  meant to be revoked.
+        if (!hrw_curve_valid (key))
+            bad (arg, line_no);
+        else
+            rc = s_add (self, key);
     }
+    if (!rc && ferror (f))
+        rc = EIO;
     fclose (f);
-    if (rc)
-        hrw_allowlist_destroy (&self);
-    else {
-        *line_no = 0;
-        *out = self;
-    }
+    *out = self;
     return rc;
 }
 

@@ -28,9 +28,16 @@ int hrw_curve_valid (const char *s);
 
 typedef struct hrw_allowlist hrw_allowlist_t;
 
-/*  Reads an allowlist. Returns 0 and sets *out, or an errno value with the
-    line at fault in *line. */
-int hrw_allowlist_load (const char *path, hrw_allowlist_t **out, int *line);
+/*  Called with the number (from 1) of each line that is not a key. */
+typedef void (hrw_allowlist_bad_fn) (void *arg, int line);
+
+/*  Reads an allowlist: every valid line is taken, every bad one skipped
+    and passed to bad. Sets *out to the list (NULL only when the file could
+    not be opened or memory ran out) and returns 0, or an errno value when
+    the file could not be read whole; *out then holds what was read. The
+    caller owns *out. */
+int hrw_allowlist_load (const char *path, hrw_allowlist_t **out, hrw_allowlist_bad_fn *bad,
+                        void *arg);
 
 void hrw_allowlist_destroy (hrw_allowlist_t **self_p);
 
