@@ -1,4 +1,5 @@
-/*  test_keys: CURVE allowlist reloads, through the real binaries. */
+/*  test_keys: CURVE key files on disk (hrwatch keygen) and allowlist
+    reloads, through the real binaries. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,37 @@
 #include <unistd.h>
 
 #include "fixture.h"
+
+//  The whole of a small file, or "" when it cannot be read.
+static void
+s_slurp (const char *dir, const char *name, char *out, size_t cap)
+{
+    char path[600];
+    snprintf (path, sizeof (path), "%s/%s", dir, name);
+    FILE *fp = fopen (path, "r");
+    size_t n = fp? fread (out, 1, cap - 1, fp): 0;
+    out[n] = '\0';
+    if (fp)
+        fclose (fp);
+}
+
+static int
+s_mode (const char *dir, const char *name)
+{
+    char path[600];
+    struct stat st;
+    snprintf (path, sizeof (path), "%s/%s", dir, name);
+    return lstat (path, &st)? -1: (int) (st.st_mode & 07777);
+}
+
+static int
+s_is_link (const char *dir, const char *name)
+{
+    char path[600];
+    struct stat st;
+    snprintf (path, sizeof (path), "%s/%s", dir, name);
+    return lstat (path, &st) == 0 && S_ISLNK (st.st_mode);
+}
 
 static void
 s_write (const char *dir, const char *name, const char *text)
@@ -26,6 +58,65 @@ static int
 s_keygen (const char *dir, const char *args)
 {
     return h_run (h_out, sizeof (h_out), 1, "cd %s && " BIN "/hrwatch keygen %s", dir, args);
+}
+
+//  keygen never writes through an existing file or a symbolic link, makes
+//  its files with their final modes, and replaces only with --force (by
+//  rename, so a link is replaced, not followed).
+static void
+test_keygen_refuses_existing_files_and_links (void **state)
+{
+    (void) state;
+    char dir[256], before[1024], after[1024];
+    h_tempdir (dir, sizeof (dir));
+    assert_int_equal (s_keygen (dir, "a"), 0);
+    assert_int_equal (s_mode (dir, "a.key"), 0600);
+    assert_int_equal (s_mode (dir, "a.pub"), 0644);
+
+    //  An existing key is kept as it was.
+    s_slurp (dir, "a.key", before, sizeof (before));
+    assert_int_not_equal (s_keygen (dir, "a"), 0);
+    h_expect_out ("a.key already exists");
+    h_expect_out ("--force");
+    s_slurp (dir, "a.key", after, sizeof (after));
+    assert_string_equal (before, after);
+
+    //  A link planted where the key would go: its target is untouched.
+    s_write (dir, "target", "untouched\n");
+    char link[600];
+    snprintf (link, sizeof (link), "%s/b.key", dir);
+    assert_int_equal (symlink ("target", link), 0);
+    assert_int_not_equal (s_keygen (dir, "b"), 0);
+    s_slurp (dir, "target", after, sizeof (after));
+    assert_string_equal (after, "untouched\n");
+    assert_int_equal (s_mode (dir, "b.pub"), -1);
+
+    //  An existing .pub alone: nothing is left half made.
+    s_write (dir, "c.pub", "old\n");
+    assert_int_not_equal (s_keygen (dir, "c"), 0);
+    h_expect_out ("c.pub already exists");
+    assert_int_equal (s_mode (dir, "c.key"), -1);
+
+    //  --force replaces: the key, the link (not its target), a loose file.
+    assert_int_equal (s_keygen (dir, "--force a"), 0);
+    s_slurp (dir, "a.key", after, sizeof (after));
+    assert_string_not_equal (before, after);
+    assert_int_equal (s_mode (dir, "a.key"), 0600);
+    assert_int_equal (s_keygen (dir, "--force b"), 0);
+    assert_false (s_is_link (dir, "b.key"));
+    assert_int_equal (s_mode (dir, "b.key"), 0600);
+    s_slurp (dir, "target", after, sizeof (after));
+    assert_string_equal (after, "untouched\n");
+    s_write (dir, "d.key", "old\n");
+    char loose[600];
+    snprintf (loose, sizeof (loose), "%s/d.key", dir);
+    assert_int_equal (chmod (loose, 0644), 0);
+    assert_int_equal (s_keygen (dir, "d --force"), 0);
+    assert_int_equal (s_mode (dir, "d.key"), 0600);
+    assert_int_equal (s_mode (dir, "d.pub"), 0644);
+    //  No temp files left behind.
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, "ls -A %s | grep -c tmp", dir), 1);
+    h_rmtree (dir);
 }
 
 //  Stops the fixture's daemon and writes a CURVE config: server, pub1,
@@ -185,6 +276,7 @@ main (void)
 {
     umask (022);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_keygen_refuses_existing_files_and_links),
         cmocka_unit_test_setup_teardown (test_revoked_key_is_refused_after_reload_despite_a_bad_line,
                                          h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_unreadable_allowlist_admits_nobody_after_reload,

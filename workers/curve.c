@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -28,37 +29,123 @@ hrw_curve_valid (const char *s)
     return 1;
 }
 
+//  A new file at path, made with its final mode: O_EXCL refuses anything
+//  already there, a symbolic link included, so a secret is never written
+//  through someone else's file or link.
 static int
-s_write (const char *path, int mode, const char *text)
+s_create (const char *path, int mode, const char *text)
 {
-    int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t) mode);
     if (fd < 0)
         return errno;
     size_t n = strlen (text);
-    int rc = write (fd, text, n) == (ssize_t) n? 0: errno;
-    fchmod (fd, (mode_t) mode);
-    close (fd);
+    ssize_t wrote = write (fd, text, n);
+    int rc = wrote == (ssize_t) n? 0: wrote < 0? errno: EIO;
+    if (!rc && fsync (fd))
+        rc = errno;
+    if (close (fd) && !rc)
+        rc = errno;
+    if (rc)
+        unlink (path);
+    return rc;
+}
+
+//  A new file beside path (same directory, so a rename can replace it),
+//  its name in tmp.
+static int
+s_create_temp (const char *path, int mode, const char *text, char *tmp, size_t cap)
+{
+    int rc = EEXIST;
+    for (int i = 0; i < 16 && rc == EEXIST; i++) {
+        unsigned r = 0;
+        if (getrandom (&r, sizeof (r), 0) != sizeof (r))
+            return errno;
+        if ((size_t) snprintf (tmp, cap, "%s.tmp-%08x", path, r) >= cap)
+            return ENAMETOOLONG;
+        rc = s_create (tmp, mode, text);
+    }
+    if (rc)
+        tmp[0] = '\0';         //  Not ours: nothing to remove
+    return rc;
+}
+
+//  Makes the directory entries of a rename durable.
+static void
+s_sync_dir (const char *path)
+{
+    char dir[1024];
+    snprintf (dir, sizeof (dir), "%s", path);
+    char *slash = strrchr (dir, '/');
+    if (!slash)
+        snprintf (dir, sizeof (dir), ".");
+    else
+        slash[slash == dir? 1: 0] = '\0';
+    int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync (fd);
+        close (fd);
+    }
+}
+
+//  Both files new; nothing is left half made when the second fails.
+static int
+s_write_new (const char *paths[2], const int modes[2], const char *texts[2], int *at)
+{
+    int rc = 0;
+    for (*at = 0; *at < 2 && !rc; (*at)++)
+        if ((rc = s_create (paths[*at], modes[*at], texts[*at])))
+            break;
+    if (rc && *at == 1)
+        unlink (paths[0]);
+    return rc;
+}
+
+//  Both files through temp files renamed over them: rename replaces a
+//  symbolic link rather than following it.
+static int
+s_write_replace (const char *paths[2], const int modes[2], const char *texts[2], int *at)
+{
+    char tmp[2][1100] = { "", "" };
+    int rc = 0;
+    for (*at = 0; *at < 2 && !rc; (*at)++)
+        if ((rc = s_create_temp (paths[*at], modes[*at], texts[*at], tmp[*at], sizeof (tmp[0]))))
+            break;
+    for (int i = 0; i < 2 && !rc; i++)
+        if (rename (tmp[i], paths[i])) {
+            rc = errno;
+            *at = i;
+        }
+        else
+            tmp[i][0] = '\0';
+    for (int i = 0; i < 2; i++)
+        if (tmp[i][0])
+            unlink (tmp[i]);
+    if (!rc)
+        s_sync_dir (paths[0]);
     return rc;
 }
 
 int
-hrw_curve_keygen (const char *name, hrw_curve_keys_t *out)
+hrw_curve_keygen (const char *name, int force, hrw_curve_keys_t *out, int *at)
 {
+    *at = 0;
     if (zmq_curve_keypair (out->public_key, out->secret_key))
         return errno? errno: ENOTSUP;
-    char path[1024], text[512];
-    snprintf (text, sizeof (text),
+    char key_path[1024], pub_path[1024], key_text[512], pub_text[512];
+    if ((size_t) snprintf (key_path, sizeof (key_path), "%s.key", name) >= sizeof (key_path)
+        || (size_t) snprintf (pub_path, sizeof (pub_path), "%s.pub", name) >= sizeof (pub_path))
+        return ENAMETOOLONG;
+    snprintf (key_text, sizeof (key_text),
               "#   hrwatch CURVE key pair: keep this file secret\n"
               "curve\n    public-key = \"%s\"\n    secret-key = \"%s\"\n",
               out->public_key, out->secret_key);
-    snprintf (path, sizeof (path), "%s.key", name);
-    int rc = s_write (path, 0600, text);
-    if (rc)
-        return rc;
-    snprintf (text, sizeof (text), "#   hrwatch CURVE public key\ncurve\n    public-key = \"%s\"\n",
-              out->public_key);
-    snprintf (path, sizeof (path), "%s.pub", name);
-    return s_write (path, 0644, text);
+    snprintf (pub_text, sizeof (pub_text),
+              "#   hrwatch CURVE public key\ncurve\n    public-key = \"%s\"\n", out->public_key);
+    const char *paths[2] = { key_path, pub_path }, *texts[2] = { key_text, pub_text };
+    const int modes[2] = { 0600, 0644 };
+    int rc = force? s_write_replace (paths, modes, texts, at): s_write_new (paths, modes, texts, at);
+    explicit_bzero (key_text, sizeof (key_text));
+    return rc;
 }
 
 //  The quoted value of "name = "..."" on a line, copied to out.
@@ -77,12 +164,9 @@ s_value (const char *line, const char *name, char out[HRW_Z85_KEY])
     return hrw_curve_valid (out);
 }
 
-int
-hrw_curve_load (const char *path, hrw_curve_keys_t *out)
+static int
+s_read_keys (FILE *f, hrw_curve_keys_t *out)
 {
-    FILE *f = fopen (path, "r");
-    if (!f)
-        return errno;
     memset (out, 0, sizeof (*out));
     char line[256];
     while (fgets (line, sizeof (line), f)) {
@@ -93,8 +177,19 @@ hrw_curve_load (const char *path, hrw_curve_keys_t *out)
         if (!*out->secret_key)
             s_value (line, "secret-key", out->secret_key);
     }
-    fclose (f);
+    explicit_bzero (line, sizeof (line));
     return *out->public_key? 0: EINVAL;
+}
+
+int
+hrw_curve_load (const char *path, hrw_curve_keys_t *out)
+{
+    FILE *f = fopen (path, "re");
+    if (!f)
+        return errno;
+    int rc = s_read_keys (f, out);
+    fclose (f);
+    return rc;
 }
 
 static int

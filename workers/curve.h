@@ -16,8 +16,13 @@ typedef struct {
 } hrw_curve_keys_t;
 
 /*  Makes a new key pair and writes NAME.key (both keys, mode 0600) and
-    NAME.pub (the public key only, 0644). Returns 0, or an errno value. */
-int hrw_curve_keygen (const char *name, hrw_curve_keys_t *out);
+    NAME.pub (the public key only, 0644), each created with its mode.
+    Without force an existing file or link at either name is refused
+    (EEXIST) and nothing is written; with force each is written to a new
+    file beside it and renamed over it (a link is replaced, never followed).
+    Returns 0, or an errno value with *at 0 when NAME.key was at fault and
+    1 for NAME.pub. */
+int hrw_curve_keygen (const char *name, int force, hrw_curve_keys_t *out, int *at);
 
 /*  Reads a key file. Returns 0, or an errno value (EINVAL: no public key in
     it; a missing secret key is not an error). */
