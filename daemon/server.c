@@ -130,7 +130,18 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
         goto fail;
     }
     if (*cfg->server_key) {
-        int krc = hrw_curve_load (cfg->server_key, &self->keys);
+        unsigned mode = 0;
+        int krc = hrw_curve_load_secret (cfg->server_key, &self->keys, &mode);
+        if (krc == EPERM && !S_ISREG (mode)) {
+            hrw_log (log, HRW_LOG_ERR, "server key %s is not a regular file", cfg->server_key);
+            goto fail;
+        }
+        if (krc == EPERM) {
+            hrw_log (log, HRW_LOG_ERR, "server key %s is %s by group or others (mode 0%03o); "
+                     "chmod 600 it", cfg->server_key, mode & 0044? "readable": "writable",
+                     mode & 0777);
+            goto fail;
+        }
         if (krc || !*self->keys.secret_key) {
             hrw_log (log, HRW_LOG_ERR, "server key %s: %s", cfg->server_key,
                      krc? strerror (krc): "holds no secret key");

@@ -192,6 +192,42 @@ hrw_curve_load (const char *path, hrw_curve_keys_t *out)
     return rc;
 }
 
+//  Who may read the secret besides its owner: nobody, except the daemon's
+//  own group on a file root owns (root:hrwatch 0640, as docs/security.md
+//  sets it up, so the service can read its key but not change it).
+static int
+s_private (const struct stat *st)
+{
+    if (!S_ISREG (st->st_mode) || (st->st_mode & (S_IROTH | S_IWOTH | S_IWGRP)))
+        return 0;
+    return !(st->st_mode & S_IRGRP) || (st->st_uid == 0 && st->st_gid == getegid ());
+}
+
+int
+hrw_curve_load_secret (const char *path, hrw_curve_keys_t *out, unsigned *mode)
+{
+    //  O_NONBLOCK: a FIFO planted there must not hang the start; the checks
+    //  are on what was opened, so nothing can swap the file in between.
+    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return errno;
+    struct stat st;
+    int rc = fstat (fd, &st)? errno: 0;
+    *mode = rc? 0: (unsigned) st.st_mode;
+    if (!rc && !s_private (&st))
+        rc = EPERM;
+    FILE *f = rc? NULL: fdopen (fd, "r");
+    if (!rc && !f)
+        rc = errno;
+    if (f) {
+        rc = s_read_keys (f, out);
+        fclose (f);
+    }
+    else
+        close (fd);
+    return rc;
+}
+
 static int
 s_add (hrw_allowlist_t *self, const char *key)
 {

@@ -28,6 +28,13 @@ int hrw_curve_keygen (const char *name, int force, hrw_curve_keys_t *out, int *a
     it; a missing secret key is not an error). */
 int hrw_curve_load (const char *path, hrw_curve_keys_t *out);
 
+/*  Reads a key file that holds a secret, as hrw_curve_load, after checking
+    the file it opened: EPERM when it is not a regular file or others, or
+    the group, may read or write it (group read is allowed only on a file
+    root owns with the caller's own group). *mode gets the file's st_mode,
+    for the message. */
+int hrw_curve_load_secret (const char *path, hrw_curve_keys_t *out, unsigned *mode);
+
 /*  1 when s is a 40-character Z85 key. */
 int hrw_curve_valid (const char *s);
 
