@@ -142,7 +142,18 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
         goto fail;
     }
     if (*cfg->server_key) {
-        int krc = hrw_curve_load (cfg->server_key, &self->keys);
+        unsigned mode = 0;
+        int krc = hrw_curve_load_secret (cfg->server_key, &self->keys, &mode);
+        if (krc == EPERM && !S_ISREG (mode)) {
+            hrw_log (log, HRW_LOG_ERR, "server key %s is not a regular file", cfg->server_key);
+            goto fail;
+        }
+        if (krc == EPERM) {
+            hrw_log (log, HRW_LOG_ERR, "server key %s is %s by group or others (mode 0%03o); "
+                     "chmod 600 it", cfg->server_key, mode & 0044? "readable": "writable",
+                     mode & 0777);
+            goto fail;
+        }
         if (krc || !*self->keys.secret_key) {
             hrw_log (log, HRW_LOG_ERR, "server key %s: %s", cfg->server_key,
                      krc? strerror (krc): "holds no secret key");
@@ -638,26 +649,39 @@ s_reload (hrw_server_t *self)
     sd_notify (0, "RELOADING=1");
     hrw_config_t next;
     char err[600];
+    int errors = 0;                 //  Allowlist lines or files in error
     hrw_config_defaults (&next);
     next.engine.replay = self->cfg.engine.replay;
     if (!*self->config_path)
         hrw_log (self->log, HRW_LOG_NOTICE, "reload: running on built-in defaults, no file to read");
-    else if (hrw_config_load (&next, self->config_path, err, sizeof (err)))
+    else if (hrw_config_load (&next, self->config_path, err, sizeof (err))) {
         hrw_log (self->log, HRW_LOG_ERR, "reload refused, the running configuration stays: %s",
                  err);
+        sd_notify (0, "READY=1\nSTATUS=reload refused: see the log");
+        return;
+    }
     else {
         s_keep_fixed (self, &next);
         self->cfg = next;
         if (self->zap)
-            hrw_zap_reload (self->zap);
+            errors = hrw_zap_reload (self->zap);
         hrw_log_set_level (self->log, next.log_level);
         hrw_ingest_set_limits (self->ingest, &next.limits);
         hrw_engine_set_opts (self->engine, &next.engine);
         hrw_store_set_rejected (self->store, next.rejected_keep);
         self->next_tick = 0;
-        hrw_log (self->log, HRW_LOG_NOTICE, "configuration reloaded from %s", self->config_path);
+        if (errors)
+            hrw_log (self->log, HRW_LOG_WARNING, "configuration reloaded from %s with %d error%s",
+                     self->config_path, errors, errors == 1? "": "s");
+        else
+            hrw_log (self->log, HRW_LOG_NOTICE, "configuration reloaded from %s",
+                     self->config_path);
     }
-    sd_notify (0, "READY=1");
+    if (errors)
+        sd_notifyf (0, "READY=1\nSTATUS=reloaded with %d error%s: see the log", errors,
+                    errors == 1? "": "s");
+    else
+        sd_notify (0, "READY=1\nSTATUS=reloaded");
 }
 
 // ---------------------------------------------------------------------------

@@ -22,29 +22,50 @@ struct hrw_zap {
     hrw_allowlist_t *admins;        //  NULL when there are none
 };
 
-static int
-s_load (hrw_zap_t *self, const char *path, hrw_allowlist_t **out)
+typedef struct {
+    hrw_zap_t *self;
+    const char *path;
+    int errors;                     //  Bad lines so far
+} s_load_t;
+
+static void
+s_bad_line (void *arg, int line)
 {
-    int line = 0;
-    int rc = hrw_allowlist_load (path, out, &line);
-    if (rc && line)
-        hrw_log (self->log, HRW_LOG_ERR, "allowlist %s: line %d is not a Z85 public key", path,
-                 line);
-    else if (rc)
-        hrw_log (self->log, HRW_LOG_ERR, "allowlist %s: %s", path, strerror (rc));
-    return rc? -1: 0;
+    s_load_t *load = arg;
+    hrw_log (load->self->log, HRW_LOG_ERR, "allowlist %s: line %d is not a Z85 public key, skipped",
+             load->path, line);
+    load->errors++;
 }
 
-int
-hrw_zap_reload (hrw_zap_t *self)
+//  Reads one list into *out, whatever happens: what could be read (nothing,
+//  if the file could not be opened), so a list never keeps keys its file no
+//  longer holds. Returns the number of errors, each logged; *unopened set
+//  when the file could not be opened at all.
+static int
+s_load (hrw_zap_t *self, const char *path, hrw_allowlist_t **out, int *unopened)
+{
+    s_load_t load = { self, path, 0 };
+    int rc = hrw_allowlist_load (path, out, s_bad_line, &load);
+    if (!rc)
+        return load.errors;
+    if (!*out)
+        *unopened = 1;
+    hrw_log (self->log, HRW_LOG_ERR, "allowlist %s: %s; %s", path, strerror (rc),
+             *out? "only the keys read before the error are admitted"
+                 : "no key is admitted from it");
+    return load.errors + 1;
+}
+
+//  Replaces both lists; the errors, and *unopened as s_load.
+static int
+s_load_both (hrw_zap_t *self, int *unopened)
 {
     hrw_allowlist_t *pubs = NULL, *subs = NULL, *admins = NULL;
-    if (s_load (self, self->publishers_path, &pubs) || s_load (self, self->subscribers_path, &subs)
-        || (*self->admins_path && s_load (self, self->admins_path, &admins))) {
-        hrw_allowlist_destroy (&pubs);
-        hrw_allowlist_destroy (&subs);
-        return -1;
-    }
+    *unopened = 0;
+    int errors = s_load (self, self->publishers_path, &pubs, unopened);
+    errors += s_load (self, self->subscribers_path, &subs, unopened);
+    if (*self->admins_path)
+        errors += s_load (self, self->admins_path, &admins, unopened);
     hrw_allowlist_destroy (&self->publishers);
     hrw_allowlist_destroy (&self->subscribers);
     hrw_allowlist_destroy (&self->admins);
@@ -54,7 +75,14 @@ hrw_zap_reload (hrw_zap_t *self)
     hrw_log (self->log, HRW_LOG_INFO, "CURVE allowlists: %zu publisher keys, %zu subscriber keys, "
              "%zu admin keys", hrw_allowlist_size (pubs), hrw_allowlist_size (subs),
              hrw_allowlist_size (admins));
-    return 0;
+    return errors;
+}
+
+int
+hrw_zap_reload (hrw_zap_t *self)
+{
+    int unopened;
+    return s_load_both (self, &unopened);
 }
 
 int
@@ -77,7 +105,11 @@ hrw_zap_new (void *ctx, const char *publishers, const char *subscribers, const c
         hrw_zap_destroy (&self);
         return -1;
     }
-    if (hrw_zap_reload (self)) {
+    //  At start a list that cannot be opened is fatal (most likely a typo
+    //  in the config); bad lines are skipped as on a reload.
+    int unopened;
+    s_load_both (self, &unopened);
+    if (unopened) {
         hrw_zap_destroy (&self);
         return -1;
     }

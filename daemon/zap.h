@@ -21,14 +21,18 @@
 typedef struct hrw_zap hrw_zap_t;
 
 /*  Binds the handler in ctx and loads the allowlists (admins may be "":
-    no admin keys). Returns 0 and sets *out, or -1 after logging why. */
+    no admin keys), skipping bad lines (logged). Returns 0 and sets *out, or
+    -1 after logging why (a list that cannot be opened is fatal here). */
 int hrw_zap_new (void *ctx, const char *publishers, const char *subscribers, const char *admins,
                  hrw_log_t *log, hrw_zap_t **out);
 
 void hrw_zap_destroy (hrw_zap_t **self_p);
 
-/*  Reads both allowlists again; on any error keeps the old ones and
-    returns -1 (logged). */
+/*  Reads both allowlists again and replaces them with what was read: valid
+    lines are taken, bad ones skipped, and a file that cannot be read gives
+    an empty list, never the old one, so removing a key (or the file)
+    always revokes. Returns the number of errors (bad lines, files that
+    could not be read), each logged; 0 when clean. */
 int hrw_zap_reload (hrw_zap_t *self);
 
 /*  The socket to poll, and the call that answers what is waiting. */

@@ -1,5 +1,6 @@
 /*  hrwatch: the command-line tool. Publishes events, queries and
     administers a running hrwatchd. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -45,7 +46,7 @@ s_usage (FILE *out)
              "  unit UNIT        headcount, turnover against baseline, engagement, bench\n"
              "  position POS     incumbent, successors by readiness, succession gap\n"
              "  backup [NAME]    a consistent copy of the running store, in its backup_dir\n"
-             "  keygen NAME      a CURVE key pair: NAME.key (secret) and NAME.pub\n"
+             "  keygen [--force] NAME  a CURVE key pair: NAME.key (secret) and NAME.pub\n"
              "  version          print the version\n"
              "Run 'hrwatch COMMAND --help' for a command's options.\n");
 }
@@ -327,20 +328,35 @@ s_backup (int argc, char **argv)
 static int
 s_keygen (int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        fprintf (stderr, "usage: hrwatch keygen NAME\n"
+    const char *name = NULL;
+    int force = 0, bad = 0;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp (argv[i], "--force"))
+            force = 1;
+        else if (argv[i][0] == '-' || name)
+            bad = 1;
+        else
+            name = argv[i];
+    if (bad || !name) {
+        fprintf (stderr, "usage: hrwatch keygen [--force] NAME\n"
                          "  Writes a CURVE key pair: NAME.key (both keys, mode 0600) and NAME.pub\n"
-                         "  (the public key, for allowlists and --server-key).\n");
+                         "  (the public key, for allowlists and --server-key). An existing file\n"
+                         "  is refused unless --force, which replaces both.\n");
         return EXIT_USAGE;
     }
     hrw_curve_keys_t keys;
-    int rc = hrw_curve_keygen (argv[1], &keys);
-    if (rc) {
-        fprintf (stderr, "hrwatch: keygen %s: %s\n", argv[1], strerror (rc));
+    int at = 0;
+    int rc = hrw_curve_keygen (name, force, &keys, &at);
+    explicit_bzero (keys.secret_key, sizeof (keys.secret_key));
+    if (rc == EEXIST)
+        fprintf (stderr, "hrwatch: keygen: %s%s already exists (a file or a link); nothing "
+                 "written; use --force to replace it\n", name, at? ".pub": ".key");
+    else if (rc)
+        fprintf (stderr, "hrwatch: keygen: %s%s: %s%s\n", name, at? ".pub": ".key",
+                 strerror (rc), force? "": "; nothing written");
+    if (rc)
         return 2;
-    }
-    printf ("%s.key (secret) and %s.pub written; public key %s\n", argv[1], argv[1],
-            keys.public_key);
+    printf ("%s.key (secret) and %s.pub written; public key %s\n", name, name, keys.public_key);
     return 0;
 }
 

@@ -16,21 +16,40 @@ typedef struct {
 } hrw_curve_keys_t;
 
 /*  Makes a new key pair and writes NAME.key (both keys, mode 0600) and
-    NAME.pub (the public key only, 0644). Returns 0, or an errno value. */
-int hrw_curve_keygen (const char *name, hrw_curve_keys_t *out);
+    NAME.pub (the public key only, 0644), each created with its mode.
+    Without force an existing file or link at either name is refused
+    (EEXIST) and nothing is written; with force each is written to a new
+    file beside it and renamed over it (a link is replaced, never followed).
+    Returns 0, or an errno value with *at 0 when NAME.key was at fault and
+    1 for NAME.pub. */
+int hrw_curve_keygen (const char *name, int force, hrw_curve_keys_t *out, int *at);
 
 /*  Reads a key file. Returns 0, or an errno value (EINVAL: no public key in
     it; a missing secret key is not an error). */
 int hrw_curve_load (const char *path, hrw_curve_keys_t *out);
+
+/*  Reads a key file that holds a secret, as hrw_curve_load, after checking
+    the file it opened: EPERM when it is not a regular file or others, or
+    the group, may read or write it (group read is allowed only on a file
+    root owns with the caller's own group). *mode gets the file's st_mode,
+    for the message. */
+int hrw_curve_load_secret (const char *path, hrw_curve_keys_t *out, unsigned *mode);
 
 /*  1 when s is a 40-character Z85 key. */
 int hrw_curve_valid (const char *s);
 
 typedef struct hrw_allowlist hrw_allowlist_t;
 
-/*  Reads an allowlist. Returns 0 and sets *out, or an errno value with the
-    line at fault in *line. */
-int hrw_allowlist_load (const char *path, hrw_allowlist_t **out, int *line);
+/*  Called with the number (from 1) of each line that is not a key. */
+typedef void (hrw_allowlist_bad_fn) (void *arg, int line);
+
+/*  Reads an allowlist: every valid line is taken, every bad one skipped
+    and passed to bad. Sets *out to the list (NULL only when the file could
+    not be opened or memory ran out) and returns 0, or an errno value when
+    the file could not be read whole; *out then holds what was read. The
+    caller owns *out. */
+int hrw_allowlist_load (const char *path, hrw_allowlist_t **out, hrw_allowlist_bad_fn *bad,
+                        void *arg);
 
 void hrw_allowlist_destroy (hrw_allowlist_t **self_p);
 
