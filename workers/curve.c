@@ -192,15 +192,12 @@ hrw_curve_load (const char *path, hrw_curve_keys_t *out)
     return rc;
 }
 
-//  Who may read the secret besides its owner: nobody, except the daemon's
-//  own group on a file root owns (root:hrwatch 0640, as docs/security.md
-//  sets it up, so the service can read its key but not change it).
+//  Who may read the secret besides its owner: nobody.
 static int
 s_private (const struct stat *st)
 {
-    if (!S_ISREG (st->st_mode) || (st->st_mode & (S_IROTH | S_IWOTH | S_IWGRP)))
-        return 0;
-    return !(st->st_mode & S_IRGRP) || (st->st_uid == 0 && st->st_gid == getegid ());
+    //  Group members are others too: the secret is its owner's alone.
+    return S_ISREG (st->st_mode) && !(st->st_mode & (S_IRWXG | S_IRWXO));
 }
 
 int
