@@ -38,17 +38,23 @@ demo: build
 test-valgrind: build
 	cd $(BUILD) && HRW_VALGRIND=1 ctest -L '^daemon$$' --output-on-failure --timeout 3000
 
-# libFuzzer on decode -> validate -> apply, for FUZZ_SECONDS (default 60),
-# from the seed corpus and the regression inputs; new crashes land in
+# libFuzzer on each edge for FUZZ_SECONDS apiece (default 60): ingest
+# (decode -> validate -> apply), control requests, and the config parser;
+# from their seed corpora and regression inputs. New crashes land in
 # build-fuzz/ (artifact_prefix) to become regression inputs.
 FUZZ_SECONDS ?= 60
+FUZZ_RUN = -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build-fuzz/
 fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DHRW_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-	cmake --build build-fuzz -j$(JOBS) --target fuzz_ingest fuzz_corpus -- --no-print-directory
-	mkdir -p build-fuzz/corpus-work
-	build-fuzz/tests/fuzz_ingest -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	  -artifact_prefix=build-fuzz/ build-fuzz/corpus-work build-fuzz/fuzz-corpus \
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_ingest fuzz_corpus fuzz_control \
+	  fuzz_control_corpus fuzz_config -- --no-print-directory
+	mkdir -p build-fuzz/corpus-work build-fuzz/control-work build-fuzz/config-work
+	build-fuzz/tests/fuzz_ingest $(FUZZ_RUN) build-fuzz/corpus-work build-fuzz/fuzz-corpus \
 	  tests/fuzz/regressions
+	build-fuzz/tests/fuzz_control $(FUZZ_RUN) build-fuzz/control-work \
+	  build-fuzz/fuzz-control-corpus tests/fuzz/control-regressions
+	build-fuzz/tests/fuzz_config $(FUZZ_RUN) -dict=tests/fuzz/config.dict build-fuzz/config-work \
+	  tests/fuzz/config-seeds tests/fuzz/config-regressions
 
 # hrwatchd against the limit, and the other figures of docs/performance.md.
 bench: build

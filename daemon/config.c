@@ -188,29 +188,56 @@ s_handler (void *user, const char *section, const char *name, const char *value)
 }
 
 int
-hrw_config_load (hrw_config_t *cfg, const char *path, char *err, size_t err_cap)
+hrw_config_parse (hrw_config_t *cfg, const char *text, const char *name, char *err,
+                  size_t err_cap)
 {
     char what[512] = "";
     s_ctx_t c = { cfg, what, sizeof (what), 0 };
-    int rc = ini_parse (path, s_handler, &c);
+    int rc = ini_parse_string (text, s_handler, &c);
     if (rc == 0 && *cfg->admins && !*cfg->server_key) {
-        snprintf (err, err_cap, "%s: [security] admins needs server_key (CURVE)", path);
+        snprintf (err, err_cap, "%s: [security] admins needs server_key (CURVE)", name);
         return -1;
     }
     if (rc == 0 && *cfg->server_key && (!*cfg->publishers || !*cfg->subscribers)) {
         snprintf (err, err_cap, "%s: [security] server_key needs both the publishers and the "
-                  "subscribers allowlists", path);
+                  "subscribers allowlists", name);
         return -1;
     }
     if (rc == 0)
         return 0;
-    if (rc < 0)
-        snprintf (err, err_cap, "%s: cannot read: %s", path, strerror (errno? errno: ENOENT));
-    else if (c.failed)
-        snprintf (err, err_cap, "%s: line %d: %s", path, rc, what);
+    if (c.failed)
+        snprintf (err, err_cap, "%s: line %d: %s", name, rc, what);
     else
-        snprintf (err, err_cap, "%s: line %d: syntax error", path, rc);
+        snprintf (err, err_cap, "%s: line %d: syntax error", name, rc);
     return -1;
+}
+
+int
+hrw_config_load (hrw_config_t *cfg, const char *path, char *err, size_t err_cap)
+{
+    //  Read whole and bounded: a config is a page, not a device or a pipe
+    //  that never ends.
+    FILE *f = fopen (path, "re");
+    char *text = malloc (HRW_CONFIG_FILE_MAX + 1);
+    size_t n = f && text? fread (text, 1, HRW_CONFIG_FILE_MAX + 1, f): 0;
+    int rc = -1;
+    if (!f)
+        snprintf (err, err_cap, "%s: cannot read: %s", path, strerror (errno));
+    else if (!text || ferror (f))
+        snprintf (err, err_cap, "%s: cannot read: %s", path, strerror (text? EIO: ENOMEM));
+    else if (n > HRW_CONFIG_FILE_MAX)
+        snprintf (err, err_cap, "%s: over %d bytes: not a configuration file", path,
+                  HRW_CONFIG_FILE_MAX);
+    else if (memchr (text, '\0', n))
+        snprintf (err, err_cap, "%s: holds a NUL byte: not a configuration file", path);
+    else {
+        text[n] = '\0';
+        rc = hrw_config_parse (cfg, text, path, err, err_cap);
+    }
+    if (f)
+        fclose (f);
+    free (text);
+    return rc;
 }
 
 void

@@ -12,6 +12,7 @@
 
 #define HRW_CONFIG_PATH_MAX 1024
 #define HRW_CONFIG_ENDPOINT_MAX 256
+#define HRW_CONFIG_FILE_MAX (1 << 20)   //  Largest config file read
 
 typedef enum { HRW_LOG_ERR = 3, HRW_LOG_WARNING = 4, HRW_LOG_NOTICE = 5, HRW_LOG_INFO = 6,
                HRW_LOG_DEBUG = 7 } hrw_log_level_t;
@@ -46,9 +47,14 @@ typedef struct {
 /*  Fills cfg with the defaults. */
 void hrw_config_defaults (hrw_config_t *cfg);
 
-/*  Reads path over cfg. Returns 0, or -1 with the file, line and problem
-    in err: an unknown section or key is an error, not ignored. */
+/*  Reads path (at most HRW_CONFIG_FILE_MAX bytes) over cfg. Returns 0, or
+    -1 with the file, line and problem in err: an unknown section or key is
+    an error, not ignored. */
 int hrw_config_load (hrw_config_t *cfg, const char *path, char *err, size_t err_cap);
+
+/*  The same for a file's text already in memory; name is for messages. */
+int hrw_config_parse (hrw_config_t *cfg, const char *text, const char *name, char *err,
+                      size_t err_cap);
 
 /*  Writes the effective settings in the file's own format. */
 void hrw_config_print (const hrw_config_t *cfg, FILE *out);

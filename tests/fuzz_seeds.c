@@ -1,11 +1,13 @@
-/*  Writes a seed corpus for the fuzz target: EventBatch frames made from
+/*  Writes a seed corpus for a fuzz target: EventBatch frames made from
     hrwatch-gen's JSON lines (on standard input), a few events to a frame,
-    and some hand-made edge cases. */
+    and some hand-made edge cases; or, with --control, one ControlRequest a
+    line of JSON, each behind the role byte fuzz_control reads (odd: admin). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hrwatch/v1/control.pb-c.h"
 #include "hrwatch/v1/events.pb-c.h"
 #include "proto/pbjson.h"
 #include "workers/buf.h"
@@ -21,9 +23,36 @@ s_write (const char *dir, int n, const hrw_buf_t *b)
     fclose (f);
 }
 
+static int
+s_control (const char *dir)
+{
+    hrw_buf_t req = { 0 };
+    char line[8192], err[256];
+    int seeds = 0;
+    while (fgets (line, sizeof (line), stdin)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        json_t *j = json_loads (line, 0, NULL);
+        hrw_buf_clear (&req);
+        hrw_buf_append (&req, "\x01", 1);
+        if (!j || hrw_pbjson_encode (&hrwatch__v1__control_request__descriptor, j, &req, err,
+                                     sizeof (err))) {
+            fprintf (stderr, "not a ControlRequest: %s: %s", err, line);
+            return 1;
+        }
+        json_decref (j);
+        s_write (dir, seeds++, &req);
+    }
+    hrw_buf_free (&req);
+    printf ("%d seeds written to %s\n", seeds, dir);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
+    if (argc == 3 && !strcmp (argv[1], "--control"))
+        return s_control (argv[2]);
     if (argc != 2)
         return 64;
     hrw_buf_t frame = { 0 }, ev = { 0 };
