@@ -17,6 +17,7 @@
 #include "workers/store.h"
 
 #define EXIT_USAGE 64   //  sysexits.h EX_USAGE
+#define EXIT_DATAERR 65 //  sysexits.h EX_DATAERR: the store is damaged
 #define EXIT_CONFIG 78  //  sysexits.h EX_CONFIG
 
 typedef struct {
@@ -167,6 +168,7 @@ s_serve (const hrw_config_t *cfg, const char *config_path, int init, hrw_log_t *
         //  way out is written down.
         hrw_log (log, HRW_LOG_ERR, "refusing to start: %s/%s: %s; see Restore in "
                  "docs/operations.md", cfg->store_path, HRW_STORE_FILE, hrw_store_strerror (rc));
+        status = EXIT_DATAERR;
         goto done;
     }
     if (rc) {

@@ -64,14 +64,15 @@ s_overwrite (const char *path, off_t off)
     close (fd);
 }
 
-//  Refused with exit status 1 (not a signal), the log naming the file, the
-//  problem, and where the way out is written.
+//  Refused with exit status 65 (EX_DATAERR, not a signal: the unit does not
+//  restart on it), the log naming the file, the problem, and where the way
+//  out is written.
 static void
 s_expect_refused (h_fixture_t *f, const char *flag, const char *problem)
 {
     int status = h_daemon_refused (f->config, flag);
-    if (status != 1)
-        fail_msg ("hrwatchd exited with status %d (%s), not 1", status,
+    if (status != 65)
+        fail_msg ("hrwatchd exited with status %d (%s), not 65", status,
                   status == 128 + SIGBUS? "SIGBUS": status > 128? "a signal": "?");
     char line[800];
     snprintf (line, sizeof (line), "refusing to start: %s", s_path (f, HRW_STORE_FILE));
