@@ -6,8 +6,8 @@
 
 #define S_DEPTH_MAX 16      //  Deeper nesting is not in the contract
 
-static int
-s_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
+int
+hrw_pb_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
     *v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -36,11 +36,11 @@ s_walk (const ProtobufCMessageDescriptor *desc, const uint8_t *p, const uint8_t 
 {
     while (p < end) {
         uint64_t tag, n;
-        if (s_varint (&p, end, &tag))
+        if (hrw_pb_varint (&p, end, &tag))
             return 0;
         unsigned wire = (unsigned) (tag & 7);
         if (wire == 0) {
-            if (s_varint (&p, end, &n))
+            if (hrw_pb_varint (&p, end, &n))
                 return 0;
             continue;
         }
@@ -51,7 +51,7 @@ s_walk (const ProtobufCMessageDescriptor *desc, const uint8_t *p, const uint8_t 
             p += skip;
             continue;
         }
-        if (wire != 2 || s_varint (&p, end, &n) || n > (uint64_t) (end - p))
+        if (wire != 2 || hrw_pb_varint (&p, end, &n) || n > (uint64_t) (end - p))
             return 0;
         const ProtobufCFieldDescriptor *f
             = protobuf_c_message_descriptor_get_field (desc, (unsigned) (tag >> 3));

@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*  Reads one base-128 varint at *p (not past end) into *v and moves *p
+    past it. Returns 0, or -1 when it runs off the end or over 64 bits. */
+int hrw_pb_varint (const uint8_t **p, const uint8_t *end, uint64_t *v);
+
 /*  Returns 1 when a string field of the message (at any depth of known
     message fields) holds a NUL byte, with its path ("hire.employee_id")
     written to field; 0 when none does. Malformed bytes are left for the

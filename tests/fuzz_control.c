@@ -10,26 +10,18 @@
 
 #include "hrwatch/v1/control.pb-c.h"
 #include "proto/pbjson.h"
+#include "fuzz_store.h"
 #include "workers/clock.h"
-#include "workers/engine.h"
-#include "workers/ingest.h"
 #include "workers/query.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 #define S_NOW (1767225600LL * HRW_US_PER_SEC)
 
-typedef struct {
-    char dir[64];
-    char backups[96];
-    hrw_store_t *store;
-    hrw_engine_t *engine;
-    hrw_ingest_t *ingest;
-    hrw_buf_t out;
-    unsigned runs;
-} s_target_t;
-
-static s_target_t s_target;
+static hrw_fuzz_store_t s_target;
+static hrw_buf_t s_out;
+static char s_backups[96];
+static unsigned s_runs;
 
 //  A unit, a critical position with a successor, a survey cycle: enough
 //  for every query to find something.
@@ -75,65 +67,40 @@ s_history (void)
 static void
 s_close (void)
 {
-    hrw_ingest_destroy (&s_target.ingest);
-    hrw_engine_destroy (&s_target.engine);
-    hrw_store_destroy (&s_target.store);
-    hrw_buf_free (&s_target.out);
-    if (*s_target.dir) {
-        char cmd[128];
-        snprintf (cmd, sizeof (cmd), "rm -rf '%s'", s_target.dir);
-        if (system (cmd)) {
-            //  A leftover temp dir is not worth stopping a fuzz run for.
-        }
-    }
+    hrw_fuzz_store_close (&s_target);
+    hrw_buf_free (&s_out);
 }
 
 static void
 s_open (void)
 {
-    snprintf (s_target.dir, sizeof (s_target.dir), "/tmp/hrwatch-fuzz-XXXXXX");
-    if (!mkdtemp (s_target.dir))
-        abort ();
-    snprintf (s_target.backups, sizeof (s_target.backups), "%s/backups", s_target.dir);
-    char state[96];
-    snprintf (state, sizeof (state), "%s/state", s_target.dir);
-    hrw_store_opts_t so = { .path = state, .map_size = 1 << 20, .max_map_size = 256u << 20,
-                            .rejected_keep = 100, .no_sync = 1 };
-    hrw_engine_opts_t eo;
-    hrw_engine_defaults (&eo);
-    eo.replay = 1;
-    hrw_limits_t lim;
-    hrw_limits_default (&lim);
-    if (hrw_store_open (&so, &s_target.store))
-        abort ();
-    s_target.engine = hrw_engine_new (s_target.store, &eo);
-    s_target.ingest = s_target.engine? hrw_ingest_new (s_target.engine, s_target.store, &lim): NULL;
-    if (!s_target.ingest)
-        abort ();
+    hrw_fuzz_store_open (&s_target, "state", 1 << 20);
+    snprintf (s_backups, sizeof (s_backups), "%s/backups", s_target.dir);
     s_history ();
-    atexit (s_close);
 }
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    if (!s_target.store)
+    if (!s_target.store) {
         s_open ();
+        atexit (s_close);
+    }
     //  Afresh now and then: backups and silences pile up.
-    if (++s_target.runs % 2000 == 0) {
+    if (++s_runs % 2000 == 0) {
         s_close ();
         s_open ();
     }
     if (size == 0)
         return 0;
-    hrw_query_env_t env = { s_target.store, s_target.engine, s_target.backups,
+    hrw_query_env_t env = { s_target.store, s_target.engine, s_backups,
                             366LL * 86400 * HRW_US_PER_SEC };
     hrw_query_role_t role = data[0] & 1? HRW_QUERY_ADMIN: HRW_QUERY_READER;
-    hrw_buf_clear (&s_target.out);
-    if (hrw_query_handle (&env, role, data + 1, size - 1, &s_target.out))
+    hrw_buf_clear (&s_out);
+    if (hrw_query_handle (&env, role, data + 1, size - 1, &s_out))
         abort ();
     Hrwatch__V1__ControlResponse *resp
-        = hrwatch__v1__control_response__unpack (NULL, s_target.out.len, s_target.out.data);
+        = hrwatch__v1__control_response__unpack (NULL, s_out.len, s_out.data);
     if (!resp)
         abort ();           //  Every answer decodes
     if (*resp->error && resp->code == HRWATCH__V1__CONTROL_ERROR__CONTROL_ERROR_NONE)

@@ -81,21 +81,6 @@ hrw_ingest_stats (hrw_ingest_t *self, hrw_ingest_stats_t *out)
 // Wire scanning: EventBatch is read field by field so each event keeps its
 // own bytes (for its own MALFORMED result and for the rejected store).
 
-static int
-s_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-    *v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (*p >= end)
-            return -1;
-        uint8_t b = *(*p)++;
-        *v |= (uint64_t) (b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return 0;
-    }
-    return -1;
-}
-
 //  Walks the frame; when events is not NULL, stores each event slice.
 //  Returns the number of events, or -1 when the frame is not well formed.
 static long
@@ -105,14 +90,14 @@ s_scan (const uint8_t *p, size_t len, s_slice_t *batch_id, s_slice_t *events)
     long count = 0;
     while (p < end) {
         uint64_t tag, n;
-        if (s_varint (&p, end, &tag))
+        if (hrw_pb_varint (&p, end, &tag))
             return -1;
         uint32_t field = (uint32_t) (tag >> 3), wire = tag & 7;
         if (field == 0)
             return -1;
         switch (wire) {
             case 0:
-                if (s_varint (&p, end, &n))
+                if (hrw_pb_varint (&p, end, &n))
                     return -1;
                 break;
             case 1:
@@ -123,7 +108,7 @@ s_scan (const uint8_t *p, size_t len, s_slice_t *batch_id, s_slice_t *events)
                 p += n;
                 break;
             case 2:
-                if (s_varint (&p, end, &n) || n > (uint64_t) (end - p))
+                if (hrw_pb_varint (&p, end, &n) || n > (uint64_t) (end - p))
                     return -1;
                 if (field == 1) {
                     batch_id->p = p;
