@@ -29,6 +29,7 @@
 #define S_WATCHES 4                             //  Bound sockets: ingest, push, control, alerts
 #define S_MONITOR_TURN 256                      //  Connection events taken per turn
 #define S_BUDGET_PEERS 16                       //  Publishers the in-flight budget is sized for
+#define S_FRAME_SLACK (64 * 1024)               //  Least oversize still answered TOO_LARGE
 
 //  The connection events of one bound socket.
 typedef struct {
@@ -112,7 +113,8 @@ static void
 s_size_queues (hrw_server_t *self)
 {
     uint64_t frame = self->cfg.limits.max_frame_bytes;
-    self->maxmsg = (int64_t) (frame + frame / 8);
+    uint64_t slack = frame / 8 > S_FRAME_SLACK? frame / 8: S_FRAME_SLACK;
+    self->maxmsg = (int64_t) (frame + slack);
     uint64_t per_peer = self->cfg.inflight_max / S_BUDGET_PEERS;
     uint64_t frames = per_peer / (uint64_t) self->maxmsg;
     self->rcvhwm = frames > 1001? 1000: frames > 2? (int) frames - 1: 1;
