@@ -50,6 +50,7 @@ static const s_setting_t s_settings[] = {
     { "ingest", "group_max_frames", S_U32, O (group_max_frames), 1, 100000 },
     { "ingest", "client_batches_max", S_U32, O (client_batches_max), 1, 100000 },
     { "ingest", "group_max_bytes", S_U32, O (group_max_bytes), 1024, 1 << 30 },
+    { "ingest", "inflight_max_mb", S_MB, O (inflight_max), 1, 1 << 20 },
     { "control", "endpoint", S_STR, O (control_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
     { "control", "backup_dir", S_STR, O (backup_dir), 0, HRW_CONFIG_PATH_MAX },
     { "alerts", "endpoint", S_STR, O (alerts_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
@@ -81,6 +82,7 @@ static const s_setting_t s_settings[] = {
     { "security", "admins", S_STR, O (admins), 0, HRW_CONFIG_PATH_MAX },
     { "daemon", "pid_file", S_STR, O (pid_file), 0, HRW_CONFIG_PATH_MAX },
     { "daemon", "log_level", S_LEVEL, O (log_level), 0, 0 },
+    { "daemon", "handshake_seconds", S_U32, O (handshake_seconds), 1, 3600 },
 };
 
 #define S_N_SETTINGS (sizeof (s_settings) / sizeof (s_settings[0]))
@@ -111,7 +113,9 @@ hrw_config_defaults (hrw_config_t *cfg)
     cfg->group_max_frames = 256;
     cfg->client_batches_max = 64;
     cfg->group_max_bytes = 256 * 1024;
+    cfg->inflight_max = 256 * S_MIB;
     cfg->log_level = HRW_LOG_INFO;
+    cfg->handshake_seconds = 5;
     hrw_engine_defaults (&cfg->engine);
     cfg->tick_seconds = 60;
     snprintf (cfg->metrics_listen, sizeof (cfg->metrics_listen), "127.0.0.1:9464");

@@ -28,10 +28,12 @@ typedef struct {
     uint32_t group_max_frames;                      //  [ingest] group_max_frames
     uint32_t client_batches_max;                    //  [ingest] client_batches_max
     uint32_t group_max_bytes;                       //  [ingest] group_max_bytes
+    uint64_t inflight_max;                          //  [ingest] inflight_max_mb, in bytes
     char control_endpoint[HRW_CONFIG_ENDPOINT_MAX]; //  [control] endpoint
     char backup_dir[HRW_CONFIG_PATH_MAX];           //  [control] backup_dir
     char pid_file[HRW_CONFIG_PATH_MAX];             //  [daemon] pid_file
     hrw_log_level_t log_level;                      //  [daemon] log_level
+    uint32_t handshake_seconds;                     //  [daemon] handshake_seconds
     char alerts_endpoint[HRW_CONFIG_ENDPOINT_MAX];  //  [alerts] endpoint
     hrw_engine_opts_t engine;                       //  [alerts] thresholds and clock
     uint32_t tick_seconds;                          //  [alerts] tick_seconds

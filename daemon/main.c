@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <curl/curl.h>
 #include <unistd.h>
@@ -203,6 +204,25 @@ done:
     return status;
 }
 
+//  Every connection is a descriptor, and so is every connection still
+//  handshaking: the soft limit (often 1024) goes up to the hard one, so a
+//  flood of idle connections meets the handshake time-out before the limit.
+static void
+s_raise_nofile (hrw_log_t *log)
+{
+    struct rlimit rl;
+    if (getrlimit (RLIMIT_NOFILE, &rl) || rl.rlim_cur == rl.rlim_max)
+        return;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit (RLIMIT_NOFILE, &rl))
+        hrw_log (log, HRW_LOG_WARNING, "cannot raise the open-file limit from %llu: %s",
+                 (unsigned long long) was, strerror (errno));
+    else
+        hrw_log (log, HRW_LOG_INFO, "open-file limit raised from %llu to %llu",
+                 (unsigned long long) was, (unsigned long long) rl.rlim_cur);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -231,6 +251,7 @@ main (int argc, char **argv)
     hrw_log_t *log = hrw_log_new (cfg.log_level);
     if (!log)
         return EXIT_FAILURE;
+    s_raise_nofile (log);
     //  libcurl's global set-up is not thread-safe: once, here, before any
     //  thread starts.
     curl_global_init (CURL_GLOBAL_DEFAULT);

@@ -16,6 +16,9 @@
 
 #define S_BATCH_BUCKETS 6
 #define S_COMMIT_BUCKETS 12
+#define S_SLOTS 64u             //  Connections served at once
+#define S_PER_IP 8u             //  Of those, from one address
+#define S_IDLE_SECONDS 3u       //  A connection silent this long is closed
 
 static const double s_batch_le[S_BATCH_BUCKETS] = { 1, 10, 100, 1000, 10000, 100000 };
 static const double s_commit_le[S_COMMIT_BUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -210,11 +213,19 @@ hrw_metrics_new (const char *listen, hrw_log_t *log, hrw_metrics_t **out)
     self->log = log;
     self->snap.latest_event_us = self->snap.clock_us = HRW_TIME_NONE;
     pthread_mutex_init (&self->lock, NULL);
-    self->httpd = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+    //  A scrape is one short request: a client silent for S_IDLE_SECONDS
+    //  is cut, and one address may hold only S_PER_IP of the S_SLOTS, so
+    //  half-sent requests cannot keep Prometheus out for long. Poll or
+    //  epoll, not select: with the open-file limit raised, a connection's
+    //  descriptor may be past FD_SETSIZE.
+    self->httpd = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO
+                                    | MHD_USE_ERROR_LOG,
                                     (uint16_t) port, NULL, NULL, s_answer, self,
                                     MHD_OPTION_SOCK_ADDR, &addr,
-                                    MHD_OPTION_CONNECTION_LIMIT, 16u,
-                                    MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+                                    MHD_OPTION_CONNECTION_LIMIT, S_SLOTS,
+                                    MHD_OPTION_PER_IP_CONNECTION_LIMIT, S_PER_IP,
+                                    MHD_OPTION_CONNECTION_TIMEOUT, S_IDLE_SECONDS,
+                                    MHD_OPTION_END);
     if (!self->httpd) {
         hrw_log (log, HRW_LOG_ERR, "metrics: cannot listen on %s", listen);
         hrw_metrics_destroy (&self);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -24,6 +25,26 @@
 #define S_ENVELOPE_MAX 8                        //  Routing parts kept per message
 #define S_LINGER_MS 2000                        //  For acks still queued at exit
 #define S_REPORT_US (60 * HRW_US_PER_SEC)       //  Throughput log interval
+#define S_RATELOG_US (60 * HRW_US_PER_SEC)      //  One line a minute per kind of refusal
+#define S_WATCHES 4                             //  Bound sockets: ingest, push, control, alerts
+#define S_MONITOR_TURN 256                      //  Connection events taken per turn
+#define S_BUDGET_PEERS 16                       //  Publishers the in-flight budget is sized for
+#define S_FRAME_SLACK (64 * 1024)               //  Least oversize still answered TOO_LARGE
+
+//  The connection events of one bound socket.
+typedef struct {
+    void *pair;                         //  PAIR: its monitor's events
+    void *sock;                         //  The socket watched
+    const char *what;                   //  Its name in the log
+    int64_t peers;                      //  Connections open now
+} s_watch_t;
+
+//  A log line that goes out at most once a minute; the rest are counted.
+typedef struct {
+    const char *what;                   //  What is counted, for the catch-up line
+    int64_t logged_at;                  //  When the last line went out (0: never)
+    uint64_t held;                      //  Events since then, not logged
+} s_ratelog_t;
 
 typedef struct {
     zmq_msg_t envelope[S_ENVELOPE_MAX]; //  Routing parts, replayed on reply
@@ -44,8 +65,14 @@ struct hrw_server {
     void *pull;                     //  Fire-and-forget ingest, or NULL
     void *control;                  //  Queries
     void *alerts;                   //  PUB: alert changes
-    void *monitor;                  //  PAIR: connection events of the PUB socket
+    s_watch_t watch[S_WATCHES];     //  Connection events of each bound socket
+    int n_watch;                    //  How many
     int64_t subscribers;            //  Connections to the PUB socket
+    int rcvhwm;                     //  Frames libzmq queues per publisher connection
+    int64_t maxmsg;                 //  Largest frame libzmq takes in (ZMQ_MAXMSGSIZE)
+    s_ratelog_t refused;            //  Connections the listener could not accept
+    s_ratelog_t handshakes;         //  Handshakes failed or timed out
+    s_ratelog_t over_budget;        //  Publisher connections past the in-flight budget
     hrw_metrics_t *metrics;         //  /metrics, or NULL
     hrw_am_t *am;                   //  Alertmanager forwarding, or NULL
     hrw_zap_t *zap;                 //  CURVE authentication, or NULL
@@ -83,21 +110,66 @@ s_secure (hrw_server_t *self, void *sock, const char *endpoint, const char *doma
     return 0;
 }
 
+//  What libzmq may buffer is (ZMQ_RCVHWM + 1) frames of up to MAXMSGSIZE
+//  per connection (the queue, and one decoded frame waiting for room), and
+//  the daemon cannot see or free it. So the frames admitted are just over
+//  the limit (those get a TOO_LARGE answer; far larger ones are cut off by
+//  libzmq at their length header, unbuffered), and the queue is as short as
+//  lets S_BUDGET_PEERS publishers fill their queues within the budget.
+static void
+s_size_queues (hrw_server_t *self)
+{
+    uint64_t frame = self->cfg.limits.max_frame_bytes;
+    uint64_t slack = frame / 8 > S_FRAME_SLACK? frame / 8: S_FRAME_SLACK;
+    self->maxmsg = (int64_t) (frame + slack);
+    uint64_t per_peer = self->cfg.inflight_max / S_BUDGET_PEERS;
+    uint64_t frames = per_peer / (uint64_t) self->maxmsg;
+    self->rcvhwm = frames > 1001? 1000: frames > 2? (int) frames - 1: 1;
+}
+
+//  Connection events (accepts, refusals, handshakes, disconnects) of a
+//  bound socket, for the log and the subscriber count.
+static void
+s_watch (hrw_server_t *self, void *sock, const char *what)
+{
+    char endpoint[64];
+    int events = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_ACCEPT_FAILED
+               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+               | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+    s_watch_t *w = &self->watch[self->n_watch];
+    snprintf (endpoint, sizeof (endpoint), "inproc://hrwatch-monitor-%s", what);
+    if (self->n_watch == S_WATCHES || zmq_socket_monitor (sock, endpoint, events)
+        || !(w->pair = zmq_socket (self->ctx, ZMQ_PAIR))) {
+        hrw_log (self->log, HRW_LOG_WARNING, "%s socket: no connection events: %s", what,
+                 zmq_strerror (errno));
+        return;
+    }
+    int linger = 0;
+    zmq_setsockopt (w->pair, ZMQ_LINGER, &linger, sizeof (linger));
+    zmq_connect (w->pair, endpoint);
+    w->sock = sock;
+    w->what = what;
+    self->n_watch++;
+}
+
 static void *
 s_bind (hrw_server_t *self, int type, const char *endpoint, const char *what)
 {
     void *sock = zmq_socket (self->ctx, type);
     int linger = S_LINGER_MS;
-    //  A frame more than 4x the limit is dropped by libzmq before it is
-    //  buffered whole; smaller oversize frames get a TOO_LARGE answer.
-    int64_t maxmsg = (int64_t) self->cfg.limits.max_frame_bytes * 4;
+    //  A connection that has not finished its handshake in this time is
+    //  closed: idle ones would otherwise hold file descriptors for 30 s.
+    int handshake_ms = (int) self->cfg.handshake_seconds * 1000;
     if (!sock) {
         hrw_log (self->log, HRW_LOG_ERR, "%s socket: %s", what, zmq_strerror (errno));
         return NULL;
     }
     zmq_setsockopt (sock, ZMQ_LINGER, &linger, sizeof (linger));
-    zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof (maxmsg));
+    zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &self->maxmsg, sizeof (self->maxmsg));
+    zmq_setsockopt (sock, ZMQ_HANDSHAKE_IVL, &handshake_ms, sizeof (handshake_ms));
     int publishing = !strcmp (what, "ingest") || !strcmp (what, "push");
+    if (publishing)
+        zmq_setsockopt (sock, ZMQ_RCVHWM, &self->rcvhwm, sizeof (self->rcvhwm));
     const char *domain = publishing? HRW_ZAP_PUBLISHERS
                        : !strcmp (what, "control")? HRW_ZAP_CONTROL: HRW_ZAP_SUBSCRIBERS;
     if (s_secure (self, sock, endpoint, domain)) {
@@ -110,6 +182,7 @@ s_bind (hrw_server_t *self, int type, const char *endpoint, const char *what)
         zmq_close (sock);
         return NULL;
     }
+    s_watch (self, sock, what);
     //  An ipc:// socket admits the service's group (connecting needs write
     //  permission); its directory (/run/hrwatch, 0750) keeps others out.
     if (!strncmp (endpoint, "ipc://", 6) && endpoint[6] != '@'
@@ -132,6 +205,10 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
     cfg = &self->cfg;
     self->log = log;
     self->store = store;
+    self->refused.what = "connections refused";
+    self->handshakes.what = "handshakes failed or timed out";
+    self->over_budget.what = "publisher connections past the in-flight budget";
+    s_size_queues (self);
     self->engine = hrw_engine_new (store, &cfg->engine);
     self->ingest = self->engine? hrw_ingest_new (self->engine, store, &cfg->limits): NULL;
     self->slots = calloc (cfg->group_max_frames, sizeof (*self->slots));
@@ -173,14 +250,9 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
         goto fail;
     if (!(self->alerts = s_bind (self, ZMQ_PUB, cfg->alerts_endpoint, "alerts")))
         goto fail;
-    //  Subscribers are counted from the PUB socket's connection events.
-    if (zmq_socket_monitor (self->alerts, "inproc://hrwatch-alerts-monitor",
-                            ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) == 0
-        && (self->monitor = zmq_socket (self->ctx, ZMQ_PAIR))) {
-        int linger = 0;
-        zmq_setsockopt (self->monitor, ZMQ_LINGER, &linger, sizeof (linger));
-        zmq_connect (self->monitor, "inproc://hrwatch-alerts-monitor");
-    }
+    hrw_log (log, HRW_LOG_INFO, "in flight: at most %d frames of %" PRId64 " bytes queued per "
+             "publisher connection, budget %" PRIu64 " MiB", self->rcvhwm, self->maxmsg,
+             cfg->inflight_max >> 20);
     if (*cfg->metrics_listen && hrw_metrics_new (cfg->metrics_listen, log, &self->metrics))
         goto fail;
     if (*cfg->alertmanager_url) {
@@ -204,16 +276,16 @@ hrw_server_destroy (hrw_server_t **self_p)
     if (!self_p || !*self_p)
         return;
     hrw_server_t *self = *self_p;
+    for (int i = 0; i < self->n_watch; i++) {
+        zmq_socket_monitor (self->watch[i].sock, NULL, 0);
+        zmq_close (self->watch[i].pair);
+    }
     if (self->router)
         zmq_close (self->router);
     if (self->pull)
         zmq_close (self->pull);
     if (self->control)
         zmq_close (self->control);
-    if (self->alerts)
-        zmq_socket_monitor (self->alerts, NULL, 0);
-    if (self->monitor)
-        zmq_close (self->monitor);
     if (self->alerts)
         zmq_close (self->alerts);
     hrw_metrics_destroy (&self->metrics);
@@ -402,16 +474,18 @@ s_busy (hrw_server_t *self, s_slot_t *slot)
 }
 
 //  Takes everything waiting on both ingest sockets, alternating so neither
-//  starves, up to the group limits.
+//  starves, up to the group limits and the in-flight budget: what is taken
+//  stays in memory until the group is answered.
 static size_t
 s_collect (hrw_server_t *self)
 {
     size_t n = 0, bytes = 0;
+    size_t most = self->cfg.group_max_bytes;
     void *socks[2] = { self->router, self->pull };
     int idle = 0;
-    for (int turn = 0;
-         n < self->cfg.group_max_frames && bytes < self->cfg.group_max_bytes && idle < 2;
-         turn ^= 1) {
+    if (most > self->cfg.inflight_max)
+        most = (size_t) self->cfg.inflight_max;
+    for (int turn = 0; n < self->cfg.group_max_frames && bytes < most && idle < 2; turn ^= 1) {
         if (!socks[turn]) {
             idle++;
             continue;
@@ -574,24 +648,109 @@ s_metrics (hrw_server_t *self)
     hrw_metrics_update (self->metrics, &m);
 }
 
-//  A connection event of the PUB socket: two frames, the event and its
-//  endpoint.
+//  Logs a line now unless one went out in the last minute; then counts
+//  it, for the next line or s_ratelog_flush to report.
 static void
-s_monitor (hrw_server_t *self)
+s_ratelog (hrw_server_t *self, s_ratelog_t *r, int64_t now, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+static void
+s_ratelog (hrw_server_t *self, s_ratelog_t *r, int64_t now, const char *fmt, ...)
+{
+    if (r->logged_at && now - r->logged_at < S_RATELOG_US) {
+        r->held++;
+        return;
+    }
+    char line[400];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (line, sizeof (line), fmt, ap);
+    va_end (ap);
+    if (r->held)
+        hrw_log (self->log, HRW_LOG_WARNING, "%s (%" PRIu64 " more %s not logged in the last "
+                 "minute)", line, r->held, r->what);
+    else
+        hrw_log (self->log, HRW_LOG_WARNING, "%s", line);
+    r->logged_at = now;
+    r->held = 0;
+}
+
+//  A flood that stopped still gets its count said.
+static void
+s_ratelog_flush (hrw_server_t *self, s_ratelog_t *r, int64_t now)
+{
+    if (!r->held || now - r->logged_at < S_RATELOG_US)
+        return;
+    hrw_log (self->log, HRW_LOG_WARNING, "%" PRIu64 " more %s in the last minute", r->held,
+             r->what);
+    r->logged_at = now;
+    r->held = 0;
+}
+
+//  Past the budget, libzmq may hold more than inflight_max_mb for the
+//  publishers connected; it cannot be told to refuse them, so say so.
+static void
+s_check_budget (hrw_server_t *self, int64_t now)
+{
+    int64_t peers = 0;
+    for (int i = 0; i < self->n_watch; i++)
+        if (self->watch[i].sock == self->router || self->watch[i].sock == self->pull)
+            peers += self->watch[i].peers;
+    uint64_t worst = (uint64_t) peers * (uint64_t) (self->rcvhwm + 1) * (uint64_t) self->maxmsg;
+    if (worst > self->cfg.inflight_max)
+        s_ratelog (self, &self->over_budget, now, "%" PRId64 " publisher connections may queue "
+                   "up to %" PRIu64 " MiB, over [ingest] inflight_max_mb = %" PRIu64, peers,
+                   worst >> 20, self->cfg.inflight_max >> 20);
+}
+
+static void
+s_event (hrw_server_t *self, s_watch_t *w, uint16_t event, uint32_t value, int64_t now)
+{
+    switch (event) {
+        case ZMQ_EVENT_ACCEPTED:
+            w->peers++;
+            s_check_budget (self, now);
+            break;
+        case ZMQ_EVENT_DISCONNECTED:
+            if (w->peers > 0)
+                w->peers--;
+            break;
+        case ZMQ_EVENT_ACCEPT_FAILED:
+            s_ratelog (self, &self->refused, now, "%s socket cannot accept a connection: %s",
+                       w->what, strerror ((int) value));
+            break;
+        default:
+            s_ratelog (self, &self->handshakes, now, "%s socket: a handshake %s", w->what,
+                       event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH? "was refused by authentication"
+                       : event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL? "broke the protocol"
+                       : "failed or timed out");
+            break;
+    }
+    if (w->sock == self->alerts)
+        self->subscribers = w->peers;
+}
+
+//  Connection events of one bound socket: two frames each, the event (16
+//  bits, then a 32-bit value: the fd or errno) and the endpoint. A bounded
+//  number per turn: a listener out of descriptors reports as fast as it
+//  can and must not starve the loop.
+static void
+s_monitor (hrw_server_t *self, s_watch_t *w)
 {
     zmq_msg_t ev, addr;
+    int64_t now = hrw_clock_now_us ();
     zmq_msg_init (&ev);
     zmq_msg_init (&addr);
-    while (zmq_msg_recv (&ev, self->monitor, ZMQ_DONTWAIT) >= 0) {
+    for (int i = 0; i < S_MONITOR_TURN && zmq_msg_recv (&ev, w->pair, ZMQ_DONTWAIT) >= 0; i++) {
         uint16_t event = 0;
-        if (zmq_msg_size (&ev) >= 2)
+        uint32_t value = 0;
+        if (zmq_msg_size (&ev) >= 6) {
             memcpy (&event, zmq_msg_data (&ev), 2);
+            memcpy (&value, (uint8_t *) zmq_msg_data (&ev) + 2, 4);
+        }
         if (zmq_msg_more (&ev))
-            zmq_msg_recv (&addr, self->monitor, 0);
-        if (event == ZMQ_EVENT_ACCEPTED)
-            self->subscribers++;
-        else if (event == ZMQ_EVENT_DISCONNECTED && self->subscribers > 0)
-            self->subscribers--;
+            zmq_msg_recv (&addr, w->pair, 0);
+        s_event (self, w, event, value, now);
     }
     zmq_msg_close (&ev);
     zmq_msg_close (&addr);
@@ -731,15 +890,17 @@ s_notify (hrw_server_t *self, int64_t now)
 int
 hrw_server_run (hrw_server_t *self, int signal_fd)
 {
-    zmq_pollitem_t items[6] = {
+    enum { ROUTER, CONTROL, SIGNALS, ZAP, PULL, WATCH };
+    zmq_pollitem_t items[WATCH + S_WATCHES] = {
         { self->router, 0, ZMQ_POLLIN, 0 },
         { self->control, 0, ZMQ_POLLIN, 0 },
         { NULL, signal_fd, ZMQ_POLLIN, 0 },
-        { self->monitor, 0, ZMQ_POLLIN, 0 },
         { self->zap? hrw_zap_socket (self->zap): NULL, 0, self->zap? ZMQ_POLLIN: 0, 0 },
-        { self->pull, 0, ZMQ_POLLIN, 0 },
+        { self->pull, 0, self->pull? ZMQ_POLLIN: 0, 0 },
     };
-    int n_items = self->pull? 6: 5;
+    for (int i = 0; i < self->n_watch; i++)
+        items[WATCH + i] = (zmq_pollitem_t) { self->watch[i].pair, 0, ZMQ_POLLIN, 0 };
+    int n_items = WATCH + self->n_watch;
     int running = 1;
     if (sd_watchdog_enabled (0, &self->watchdog_us) <= 0)
         self->watchdog_us = 0;
@@ -749,6 +910,9 @@ hrw_server_run (hrw_server_t *self, int signal_fd)
         int64_t now = hrw_clock_now_us ();
         s_tick (self, now);
         s_notify (self, now);
+        s_ratelog_flush (self, &self->refused, now);
+        s_ratelog_flush (self, &self->handshakes, now);
+        s_ratelog_flush (self, &self->over_budget, now);
         long wait = (long) ((self->next_tick - now) / 1000);
         if (self->cfg.engine.replay || wait > 1000)
             wait = 1000;
@@ -759,16 +923,17 @@ hrw_server_run (hrw_server_t *self, int signal_fd)
             hrw_log (self->log, HRW_LOG_ERR, "zmq_poll: %s", zmq_strerror (errno));
             return -1;
         }
-        if (items[2].revents & ZMQ_POLLIN)
+        if (items[SIGNALS].revents & ZMQ_POLLIN)
             running = s_signal (self, signal_fd);
         //  Handshakes first: a client waiting on one cannot send.
-        if (items[4].revents & ZMQ_POLLIN)
+        if (items[ZAP].revents & ZMQ_POLLIN)
             hrw_zap_handle (self->zap);
-        if ((items[0].revents | (n_items > 5? items[5].revents: 0)) & ZMQ_POLLIN)
+        if ((items[ROUTER].revents | items[PULL].revents) & ZMQ_POLLIN)
             s_ingest_group (self);
-        if (items[3].revents & ZMQ_POLLIN)
-            s_monitor (self);
-        if (items[1].revents & ZMQ_POLLIN)
+        for (int i = 0; i < self->n_watch; i++)
+            if (items[WATCH + i].revents & ZMQ_POLLIN)
+                s_monitor (self, &self->watch[i]);
+        if (items[CONTROL].revents & ZMQ_POLLIN)
             s_control (self);
         if (rc == 0)
             s_report (self, hrw_clock_now_us ());

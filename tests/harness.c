@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -116,6 +117,14 @@ s_daemon_exec (const char *config, const char *flag)
     int fd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0)
         dup2 (fd, 2);
+    //  HRW_NOFILE: the daemon under that open-file limit, soft and hard
+    //  (it raises the soft limit to the hard one by itself).
+    if (getenv ("HRW_NOFILE")) {
+        rlim_t n = (rlim_t) atol (getenv ("HRW_NOFILE"));
+        struct rlimit rl = { n, n };
+        if (setrlimit (RLIMIT_NOFILE, &rl))
+            _exit (126);
+    }
     //  make test-valgrind: the daemon under memcheck; any error or
     //  definite leak makes it exit 99, which fails the test that stops it.
     if (getenv ("HRW_VALGRIND"))

@@ -36,7 +36,9 @@ int h_run (char *out, size_t cap, int want_stderr, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
 
 /*  Starts hrwatchd --foreground with the config file (and one more flag,
-    or NULL); returns its pid once it answers on control_endpoint. */
+    or NULL); returns its pid once it answers on control_endpoint. With
+    HRW_NOFILE set in the environment, the daemon runs with that open-file
+    limit (soft and hard). */
 pid_t h_daemon_start (const char *config, const char *control_endpoint);
 pid_t h_daemon_start_with (const char *config, const char *control_endpoint, const char *flag);
 

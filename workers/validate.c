@@ -47,7 +47,7 @@ s_fail (s_ctx_t *c, s_reason_t reason, const char *field, const char *fmt, ...)
 void
 hrw_limits_default (hrw_limits_t *lim)
 {
-    lim->max_frame_bytes = 16 * 1024 * 1024;
+    lim->max_frame_bytes = 4 * 1024 * 1024;
     lim->max_batch_events = 10000;
     lim->max_event_bytes = 64 * 1024;
     lim->max_future_us = 86400LL * HRW_US_PER_SEC;
