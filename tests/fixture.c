@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -231,4 +232,93 @@ h_pubkey (h_fixture_t *f, const char *name, char *key)
     if (fp)
         fclose (fp);
     assert_int_equal (strlen (key), 40);
+}
+
+int
+h_notify_socket (h_fixture_t *f)
+{
+    struct sockaddr_un addr;
+    memset (&addr, 0, sizeof (addr));
+    addr.sun_family = AF_UNIX;
+    snprintf (addr.sun_path, sizeof (addr.sun_path), "%.80s/notify.sock", f->dir);
+    int fd = socket (AF_UNIX, SOCK_DGRAM, 0);
+    assert_int_equal (bind (fd, (struct sockaddr *) &addr, sizeof (addr)), 0);
+    setenv ("NOTIFY_SOCKET", addr.sun_path, 1);
+    return fd;
+}
+
+int
+h_notified (int fd, const char *needle, char *all, size_t cap)
+{
+    for (int i = 0; i < 500; i++) {
+        char msg[1024];
+        ssize_t n = recv (fd, msg, sizeof (msg) - 1, MSG_DONTWAIT);
+        if (n > 0) {
+            msg[n] = '\0';
+            if (all) {
+                strncat (all, msg, cap - strlen (all) - 1);
+                strncat (all, "|", cap - strlen (all) - 1);
+            }
+            if (strstr (msg, needle))
+                return 1;
+            continue;
+        }
+        h_sleep_ms (10);
+    }
+    return 0;
+}
+
+//  Makes a key pair for each name and writes their public keys as a list.
+static void
+s_allowlist (h_fixture_t *f, const char *list, const char *const *names)
+{
+    char path[600], key[41];
+    snprintf (path, sizeof (path), "%s/%s", f->dir, list);
+    FILE *fp = fopen (path, "w");
+    assert_non_null (fp);
+    for (size_t i = 0; names && names[i]; i++) {
+        assert_int_equal (h_run (NULL, 0, 0, "cd %s && " BIN "/hrwatch keygen %s", f->dir,
+                                 names[i]), 0);
+        h_pubkey (f, names[i], key);
+        fprintf (fp, "%s  # %s\n", key, names[i]);
+    }
+    fclose (fp);
+}
+
+void
+h_curve (h_fixture_t *f, const char *const *publishers, const char *const *subscribers,
+         const char *const *admins)
+{
+    if (f->daemon > 0)
+        assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    f->daemon = 0;
+    assert_int_equal (h_run (NULL, 0, 0, "cd %s && " BIN "/hrwatch keygen server", f->dir), 0);
+    s_allowlist (f, "publishers", publishers);
+    s_allowlist (f, "subscribers", subscribers);
+    if (admins)
+        s_allowlist (f, "admins", admins);
+    int p1 = h_free_port (), p2 = h_free_port (), p3 = h_free_port (), p4 = h_free_port ();
+    char extra[2000], admins_line[600] = "";
+    if (admins)
+        snprintf (admins_line, sizeof (admins_line), "admins = %s/admins\n", f->dir);
+    snprintf (f->ingest, sizeof (f->ingest), "tcp://127.0.0.1:%d", p1);
+    snprintf (f->control, sizeof (f->control), "tcp://127.0.0.1:%d", p3);
+    snprintf (extra, sizeof (extra), "[ingest]\nendpoint = tcp://127.0.0.1:%d\npush_endpoint = "
+              "tcp://127.0.0.1:%d\n[control]\nendpoint = tcp://127.0.0.1:%d\n[alerts]\n"
+              "endpoint = tcp://127.0.0.1:%d\n[security]\nserver_key = %s/server.key\n"
+              "publishers = %s/publishers\nsubscribers = %s/subscribers\n%s", p1, p2, p3, p4,
+              f->dir, f->dir, f->dir, admins_line);
+    h_write_config (f, extra);
+    char server_pub[600], sub_key[600];
+    snprintf (server_pub, sizeof (server_pub), "%s/server.pub", f->dir);
+    snprintf (sub_key, sizeof (sub_key), "%s/%s.key", f->dir, subscribers[0]);
+    setenv ("HRWATCH_SERVER_KEY", server_pub, 1);
+    setenv ("HRWATCH_KEY", sub_key, 1);
+}
+
+void
+h_curve_done (void)
+{
+    unsetenv ("HRWATCH_SERVER_KEY");
+    unsetenv ("HRWATCH_KEY");
 }

@@ -77,4 +77,23 @@ int h_free_port (void);
 /*  The public key in dir/name.pub (40 Z85 characters). */
 void h_pubkey (h_fixture_t *f, const char *name, char *key);
 
+/*  A datagram socket standing in for systemd's notify socket, in the
+    fixture's dir; NOTIFY_SOCKET is set to it for daemons started next. */
+int h_notify_socket (h_fixture_t *f);
+
+/*  Reads notifications until one holds needle (1), or 5 s pass (0); each
+    one read is appended to all (when not NULL), followed by '|'. */
+int h_notified (int fd, const char *needle, char *all, size_t cap);
+
+/*  Stops the daemon and rewrites its config for CURVE on tcp://127.0.0.1
+    (new ports in f->ingest and f->control): a server key pair and one per
+    name listed, each allowlist holding its names' public keys (NULL-ended
+    lists; admins may be NULL). The CLI's environment then speaks with the
+    server's key as the first subscriber. Does not start the daemon. */
+void h_curve (h_fixture_t *f, const char *const *publishers, const char *const *subscribers,
+              const char *const *admins);
+
+/*  Clears the CLI's CURVE environment that h_curve set. */
+void h_curve_done (void);
+
 #endif

@@ -217,33 +217,9 @@ static void
 test_curve_admins_administer_and_subscribers_only_read (void **state)
 {
     h_fixture_t *f = *state;
-    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
-    const char *names[] = { "server", "pub1", "sub1", "adm1" };
-    for (int i = 0; i < 4; i++)
-        assert_int_equal (h_run (NULL, 0, 0, "cd %s && " BIN "/hrwatch keygen %s", f->dir,
-                                 names[i]), 0);
-    char key[41], path[600], extra[2000];
-    const char *lists[] = { "publishers", "pub1", "subscribers", "sub1", "admins", "adm1" };
-    for (int i = 0; i < 6; i += 2) {
-        h_pubkey (f, lists[i + 1], key);
-        snprintf (path, sizeof (path), "%s/%s", f->dir, lists[i]);
-        FILE *fp = fopen (path, "w");
-        fprintf (fp, "%s\n", key);
-        fclose (fp);
-    }
-    int p1 = h_free_port (), p2 = h_free_port (), p3 = h_free_port (), p4 = h_free_port ();
-    snprintf (f->control, sizeof (f->control), "tcp://127.0.0.1:%d", p3);
-    snprintf (extra, sizeof (extra), "[ingest]\nendpoint = tcp://127.0.0.1:%d\npush_endpoint = "
-              "tcp://127.0.0.1:%d\n[control]\nendpoint = tcp://127.0.0.1:%d\n[alerts]\n"
-              "endpoint = tcp://127.0.0.1:%d\n[security]\nserver_key = %s/server.key\n"
-              "publishers = %s/publishers\nsubscribers = %s/subscribers\nadmins = %s/admins\n",
-              p1, p2, p3, p4, f->dir, f->dir, f->dir, f->dir);
-    h_write_config (f, extra);
-    char server_pub[600], sub_key[600];
-    snprintf (server_pub, sizeof (server_pub), "%s/server.pub", f->dir);
-    snprintf (sub_key, sizeof (sub_key), "%s/sub1.key", f->dir);
-    setenv ("HRWATCH_SERVER_KEY", server_pub, 1);
-    setenv ("HRWATCH_KEY", sub_key, 1);
+    static const char *const pubs[] = { "pub1", NULL }, *const subs[] = { "sub1", NULL },
+                             *const admins[] = { "adm1", NULL };
+    h_curve (f, pubs, subs, admins);
     f->daemon = h_daemon_start (f->config, f->control);
     const char *silence = "silence add --unit ops --for 1h --comment 'reorg'";
     assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch %s --endpoint %s", silence,
@@ -268,8 +244,7 @@ test_curve_admins_administer_and_subscribers_only_read (void **state)
                              "--timeout 2 --endpoint %s", f->dir, f->control), 2);
     assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
     f->daemon = 0;
-    unsetenv ("HRWATCH_SERVER_KEY");
-    unsetenv ("HRWATCH_KEY");
+    h_curve_done ();
 }
 
 //  On ipc:// (the service group only) administration works, and is bounded.

@@ -812,26 +812,6 @@ test_alerts_reach_a_real_alertmanager_even_if_it_starts_late (void **state)
     h_wait_log (f, "alertmanager: delivering again");
 }
 
-//  Reads sd_notify datagrams until one contains needle (or 5 s pass).
-static int
-s_notified (int fd, const char *needle, char *all, size_t cap)
-{
-    for (int i = 0; i < 500; i++) {
-        char msg[1024];
-        ssize_t n = recv (fd, msg, sizeof (msg) - 1, MSG_DONTWAIT);
-        if (n > 0) {
-            msg[n] = '\0';
-            strncat (all, msg, cap - strlen (all) - 1);
-            strncat (all, "|", cap - strlen (all) - 1);
-            if (strstr (msg, needle))
-                return 1;
-            continue;
-        }
-        h_sleep_ms (10);
-    }
-    return 0;
-}
-
 //  What systemd would see: READY=1 once serving, STATUS=, WATCHDOG=1 pings
 //  at half of WatchdogSec, RELOADING=1 and READY=1 around SIGHUP, and
 //  STOPPING=1 on SIGTERM.
@@ -841,17 +821,11 @@ test_systemd_notifications (void **state)
     h_fixture_t *f = *state;
     assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
     f->daemon = 0;
-    struct sockaddr_un addr;
-    memset (&addr, 0, sizeof (addr));
-    addr.sun_family = AF_UNIX;
-    snprintf (addr.sun_path, sizeof (addr.sun_path), "%.80s/notify.sock", f->dir);
-    int fd = socket (AF_UNIX, SOCK_DGRAM, 0);
-    assert_int_equal (bind (fd, (struct sockaddr *) &addr, sizeof (addr)), 0);
+    int fd = h_notify_socket (f);
     pid_t pid = fork ();
     if (pid == 0) {
         char wpid[32];
         snprintf (wpid, sizeof (wpid), "%d", (int) getpid ());
-        setenv ("NOTIFY_SOCKET", addr.sun_path, 1);
         setenv ("WATCHDOG_USEC", "200000", 1);
         setenv ("WATCHDOG_PID", wpid, 1);
         int null = open ("/dev/null", O_WRONLY);
@@ -859,16 +833,17 @@ test_systemd_notifications (void **state)
         execl (BIN "/hrwatchd", "hrwatchd", "--foreground", "--config", f->config, (char *) NULL);
         _exit (127);
     }
+    unsetenv ("NOTIFY_SOCKET");
     char seen[8192] = "";
-    assert_true (s_notified (fd, "READY=1", seen, sizeof (seen)));
-    assert_true (s_notified (fd, "STATUS=", seen, sizeof (seen)));
-    assert_true (s_notified (fd, "WATCHDOG=1", seen, sizeof (seen)));
-    assert_true (s_notified (fd, "WATCHDOG=1", seen, sizeof (seen)));
+    assert_true (h_notified (fd, "READY=1", seen, sizeof (seen)));
+    assert_true (h_notified (fd, "STATUS=", seen, sizeof (seen)));
+    assert_true (h_notified (fd, "WATCHDOG=1", seen, sizeof (seen)));
+    assert_true (h_notified (fd, "WATCHDOG=1", seen, sizeof (seen)));
     kill (pid, SIGHUP);
-    assert_true (s_notified (fd, "RELOADING=1", seen, sizeof (seen)));
-    assert_true (s_notified (fd, "READY=1", seen, sizeof (seen)));
+    assert_true (h_notified (fd, "RELOADING=1", seen, sizeof (seen)));
+    assert_true (h_notified (fd, "READY=1", seen, sizeof (seen)));
     assert_int_equal (h_daemon_stop (pid, SIGTERM), 0);
-    assert_true (s_notified (fd, "STOPPING=1", seen, sizeof (seen)));
+    assert_true (h_notified (fd, "STOPPING=1", seen, sizeof (seen)));
     close (fd);
 }
 
@@ -876,43 +851,16 @@ static void
 test_curve_admits_only_allowlisted_keys (void **state)
 {
     h_fixture_t *f = *state;
-    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
-    const char *names[] = { "server", "pub1", "sub1", "rogue" };
-    for (int i = 0; i < 4; i++)
-        assert_int_equal (h_run (NULL, 0, 0, "cd %s && " BIN "/hrwatch keygen %s", f->dir,
-                                 names[i]), 0);
+    static const char *const pubs[] = { "pub1", NULL }, *const subs[] = { "sub1", NULL };
+    h_curve (f, pubs, subs, NULL);
+    //  The harness's own status calls speak as the subscriber.
+    assert_int_equal (h_run (NULL, 0, 0, "cd %s && " BIN "/hrwatch keygen rogue", f->dir), 0);
     struct stat st;
-    char path[600];
+    char path[600], rogue[41];
     snprintf (path, sizeof (path), "%s/server.key", f->dir);
     assert_int_equal (stat (path, &st), 0);
     assert_int_equal (st.st_mode & 0777, 0600);
-    char pub1[41], sub1[41], rogue[41], extra[2000];
-    h_pubkey (f, "pub1", pub1);
-    h_pubkey (f, "sub1", sub1);
     h_pubkey (f, "rogue", rogue);
-    snprintf (path, sizeof (path), "%s/publishers", f->dir);
-    FILE *fp = fopen (path, "w");
-    fprintf (fp, "# the HRIS\n%s  # pub1\n", pub1);
-    fclose (fp);
-    snprintf (path, sizeof (path), "%s/subscribers", f->dir);
-    fp = fopen (path, "w");
-    fprintf (fp, "%s\n", sub1);
-    fclose (fp);
-    int p1 = h_free_port (), p2 = h_free_port (), p3 = h_free_port (), p4 = h_free_port ();
-    snprintf (f->ingest, sizeof (f->ingest), "tcp://127.0.0.1:%d", p1);
-    snprintf (f->control, sizeof (f->control), "tcp://127.0.0.1:%d", p3);
-    snprintf (extra, sizeof (extra), "[ingest]\nendpoint = tcp://127.0.0.1:%d\npush_endpoint = "
-              "tcp://127.0.0.1:%d\n[control]\nendpoint = tcp://127.0.0.1:%d\n[alerts]\n"
-              "endpoint = tcp://127.0.0.1:%d\n[security]\nserver_key = %s/server.key\n"
-              "publishers = %s/publishers\nsubscribers = %s/subscribers\n", p1, p2, p3, p4,
-              f->dir, f->dir, f->dir);
-    h_write_config (f, extra);
-    //  The harness's own status calls speak as the subscriber.
-    char server_pub[600], sub_key[600];
-    snprintf (server_pub, sizeof (server_pub), "%s/server.pub", f->dir);
-    snprintf (sub_key, sizeof (sub_key), "%s/sub1.key", f->dir);
-    setenv ("HRWATCH_SERVER_KEY", server_pub, 1);
-    setenv ("HRWATCH_KEY", sub_key, 1);
     f->daemon = h_daemon_start (f->config, f->control);
     const char *batch = h_batch_file (f, 3, 1);
     assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch --key %s/pub1.key publish %s "
@@ -929,7 +877,7 @@ test_curve_admits_only_allowlisted_keys (void **state)
                              "--timeout 2 --endpoint %s", f->dir, f->control), 2);
     //  The allowlists are read again on SIGHUP.
     snprintf (path, sizeof (path), "%s/publishers", f->dir);
-    fp = fopen (path, "a");
+    FILE *fp = fopen (path, "a");
     fprintf (fp, "%s\n", rogue);
     fclose (fp);
     kill (f->daemon, SIGHUP);
@@ -940,8 +888,7 @@ test_curve_admits_only_allowlisted_keys (void **state)
     h_expect_out ("2 accepted");
     assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
     f->daemon = 0;
-    unsetenv ("HRWATCH_SERVER_KEY");
-    unsetenv ("HRWATCH_KEY");
+    h_curve_done ();
 }
 
 //  100,000 events streamed with retries while the daemon is killed with

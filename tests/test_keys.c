@@ -119,39 +119,15 @@ test_keygen_refuses_existing_files_and_links (void **state)
     h_rmtree (dir);
 }
 
-//  Stops the fixture's daemon and writes a CURVE config: server, pub1,
-//  pub2 and sub1 key pairs, publishers as given (PUB1 and PUB2 replaced
-//  by the keys), sub1 the only subscriber.
+//  Stops the fixture's daemon and writes a CURVE config: pub1 and pub2 the
+//  publishers, sub1 the only subscriber; their public keys in pub1, pub2.
 static void
 s_curve_config (h_fixture_t *f, char pub1[41], char pub2[41])
 {
-    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
-    f->daemon = 0;
-    const char *names[] = { "server", "pub1", "pub2", "sub1" };
-    for (int i = 0; i < 4; i++)
-        assert_int_equal (s_keygen (f->dir, names[i]), 0);
-    char sub1[41], extra[2000];
+    static const char *const pubs[] = { "pub1", "pub2", NULL }, *const subs[] = { "sub1", NULL };
+    h_curve (f, pubs, subs, NULL);
     h_pubkey (f, "pub1", pub1);
     h_pubkey (f, "pub2", pub2);
-    h_pubkey (f, "sub1", sub1);
-    snprintf (extra, sizeof (extra), "%s  # pub1\n%s  # pub2\n", pub1, pub2);
-    s_write (f->dir, "publishers", extra);
-    snprintf (extra, sizeof (extra), "%s\n", sub1);
-    s_write (f->dir, "subscribers", extra);
-    int p1 = h_free_port (), p2 = h_free_port (), p3 = h_free_port (), p4 = h_free_port ();
-    snprintf (f->ingest, sizeof (f->ingest), "tcp://127.0.0.1:%d", p1);
-    snprintf (f->control, sizeof (f->control), "tcp://127.0.0.1:%d", p3);
-    snprintf (extra, sizeof (extra), "[ingest]\nendpoint = tcp://127.0.0.1:%d\npush_endpoint = "
-              "tcp://127.0.0.1:%d\n[control]\nendpoint = tcp://127.0.0.1:%d\n[alerts]\n"
-              "endpoint = tcp://127.0.0.1:%d\n[security]\nserver_key = %s/server.key\n"
-              "publishers = %s/publishers\nsubscribers = %s/subscribers\n", p1, p2, p3, p4,
-              f->dir, f->dir, f->dir);
-    h_write_config (f, extra);
-    char server_pub[600], sub_key[600];
-    snprintf (server_pub, sizeof (server_pub), "%s/server.pub", f->dir);
-    snprintf (sub_key, sizeof (sub_key), "%s/sub1.key", f->dir);
-    setenv ("HRWATCH_SERVER_KEY", server_pub, 1);
-    setenv ("HRWATCH_KEY", sub_key, 1);
 }
 
 static int
@@ -212,41 +188,7 @@ test_daemon_refuses_a_loose_server_key (void **state)
     assert_int_equal (chmod (key, 0600), 0);
     f->daemon = h_daemon_start (f->config, f->control);
     assert_int_equal (s_publish_as (f, "pub1", 1), 0);
-    unsetenv ("HRWATCH_SERVER_KEY");
-    unsetenv ("HRWATCH_KEY");
-}
-
-//  A datagram socket standing in for systemd's; NOTIFY_SOCKET names it for
-//  the daemons started next.
-static int
-s_notify_socket (h_fixture_t *f)
-{
-    struct sockaddr_un addr;
-    memset (&addr, 0, sizeof (addr));
-    addr.sun_family = AF_UNIX;
-    snprintf (addr.sun_path, sizeof (addr.sun_path), "%.80s/notify.sock", f->dir);
-    int fd = socket (AF_UNIX, SOCK_DGRAM, 0);
-    assert_int_equal (bind (fd, (struct sockaddr *) &addr, sizeof (addr)), 0);
-    setenv ("NOTIFY_SOCKET", addr.sun_path, 1);
-    return fd;
-}
-
-//  1 when a notification holding needle arrives within 5 s.
-static int
-s_notified (int fd, const char *needle)
-{
-    for (int i = 0; i < 500; i++) {
-        char msg[1024];
-        ssize_t n = recv (fd, msg, sizeof (msg) - 1, MSG_DONTWAIT);
-        if (n > 0) {
-            msg[n] = '\0';
-            if (strstr (msg, needle))
-                return 1;
-            continue;
-        }
-        h_sleep_ms (10);
-    }
-    return 0;
+    h_curve_done ();
 }
 
 //  Revoking a publisher by deleting its line works even when another line
@@ -257,7 +199,7 @@ test_revoked_key_is_refused_after_reload_despite_a_bad_line (void **state)
     h_fixture_t *f = *state;
     char pub1[41], pub2[41], text[400];
     s_curve_config (f, pub1, pub2);
-    int fd = s_notify_socket (f);
+    int fd = h_notify_socket (f);
     f->daemon = h_daemon_start (f->config, f->control);
     unsetenv ("NOTIFY_SOCKET");
     assert_int_equal (s_publish_as (f, "pub2", 1), 0);
@@ -273,7 +215,7 @@ test_revoked_key_is_refused_after_reload_despite_a_bad_line (void **state)
     h_wait_log (f, "1 publisher keys");
     snprintf (want, sizeof (want), "configuration reloaded from %s with 1 error", f->config);
     h_wait_log (f, want);
-    assert_true (s_notified (fd, "STATUS=reloaded with 1 error"));
+    assert_true (h_notified (fd, "STATUS=reloaded with 1 error", NULL, 0));
 
     assert_int_not_equal (s_publish_as (f, "pub2", 10), 0);
     h_wait_log (f, pub2);
@@ -284,10 +226,9 @@ test_revoked_key_is_refused_after_reload_despite_a_bad_line (void **state)
     snprintf (text, sizeof (text), "%s\n", pub1);
     s_write (f->dir, "publishers", text);
     kill (f->daemon, SIGHUP);
-    assert_true (s_notified (fd, "STATUS=reloaded"));
+    assert_true (h_notified (fd, "STATUS=reloaded", NULL, 0));
     close (fd);
-    unsetenv ("HRWATCH_SERVER_KEY");
-    unsetenv ("HRWATCH_KEY");
+    h_curve_done ();
 }
 
 //  An allowlist that cannot be read on reload admits nobody (deleting the
@@ -313,8 +254,7 @@ test_unreadable_allowlist_admits_nobody_after_reload (void **state)
     f->daemon = 0;
     int rc = s_daemon_exit (f);
     assert_true (rc != 0 && rc != 124);
-    unsetenv ("HRWATCH_SERVER_KEY");
-    unsetenv ("HRWATCH_KEY");
+    h_curve_done ();
 }
 
 int
