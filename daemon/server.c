@@ -28,7 +28,6 @@
 #define S_RATELOG_US (60 * HRW_US_PER_SEC)      //  One line a minute per kind of refusal
 #define S_WATCHES 4                             //  Bound sockets: ingest, push, control, alerts
 #define S_MONITOR_TURN 256                      //  Connection events taken per turn
-#define S_BUDGET_PEERS 16                       //  Publishers the in-flight budget is sized for
 #define S_FRAME_SLACK (64 * 1024)               //  Least oversize still answered TOO_LARGE
 
 //  The connection events of one bound socket.
@@ -114,17 +113,22 @@ s_secure (hrw_server_t *self, void *sock, const char *endpoint, const char *doma
 //  per connection (the queue, and one decoded frame waiting for room), and
 //  the daemon cannot see or free it. So the frames admitted are just over
 //  the limit (those get a TOO_LARGE answer; far larger ones are cut off by
-//  libzmq at their length header, unbuffered), and the queue is as short as
-//  lets S_BUDGET_PEERS publishers fill their queues within the budget.
+//  libzmq at their length header, unbuffered), and a connection queues no
+//  more than one group may take from it (client_batches_max) nor than the
+//  budget holds. The queue is what fills a group while the last one is
+//  being flushed to disk: a shorter one costs group commit most of its
+//  throughput (a queue of 2 took batches of 1000 from 81% of the limit to
+//  45% in make bench), so the budget is not divided among connections:
+//  past it, a warning says so (s_check_budget).
 static void
 s_size_queues (hrw_server_t *self)
 {
     uint64_t frame = self->cfg.limits.max_frame_bytes;
     uint64_t slack = frame / 8 > S_FRAME_SLACK? frame / 8: S_FRAME_SLACK;
     self->maxmsg = (int64_t) (frame + slack);
-    uint64_t per_peer = self->cfg.inflight_max / S_BUDGET_PEERS;
-    uint64_t frames = per_peer / (uint64_t) self->maxmsg;
-    self->rcvhwm = frames > 1001? 1000: frames > 2? (int) frames - 1: 1;
+    uint64_t fit = self->cfg.inflight_max / (uint64_t) self->maxmsg;
+    uint64_t frames = fit < self->cfg.client_batches_max? fit: self->cfg.client_batches_max;
+    self->rcvhwm = frames > 1? (int) frames - 1: 1;
 }
 
 //  Connection events (accepts, refusals, handshakes, disconnects) of a
