@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <ini.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "workers/buf.h"
 #include "workers/clock.h"
 
 #define S_MIB (1024ULL * 1024ULL)
@@ -128,7 +130,8 @@ s_number (const char *value, double lo, double hi, double *out)
     char *end;
     errno = 0;
     double v = strtod (value, &end);
-    if (errno || end == value || *end || v < lo || v > hi)
+    //  NaN passes every range check (and turns alerts off): refused.
+    if (errno || end == value || *end || !isfinite (v) || v < lo || v > hi)
         return -1;
     *out = v;
     return 0;
@@ -219,29 +222,23 @@ hrw_config_parse (hrw_config_t *cfg, const char *text, const char *name, char *e
 int
 hrw_config_load (hrw_config_t *cfg, const char *path, char *err, size_t err_cap)
 {
-    //  Read whole and bounded: a config is a page, not a device or a pipe
-    //  that never ends.
-    FILE *f = fopen (path, "re");
-    char *text = malloc (HRW_CONFIG_FILE_MAX + 1);
-    size_t n = f && text? fread (text, 1, HRW_CONFIG_FILE_MAX + 1, f): 0;
-    int rc = -1;
-    if (!f)
-        snprintf (err, err_cap, "%s: cannot read: %s", path, strerror (errno));
-    else if (!text || ferror (f))
-        snprintf (err, err_cap, "%s: cannot read: %s", path, strerror (text? EIO: ENOMEM));
-    else if (n > HRW_CONFIG_FILE_MAX)
+    //  Read whole and bounded, without blocking: a config is a page, not a
+    //  FIFO that never opens or a device that never ends.
+    hrw_buf_t text = { 0 };
+    int rc = hrw_buf_read_file (&text, path, HRW_CONFIG_FILE_MAX);
+    if (rc == EINVAL)
+        snprintf (err, err_cap, "%s: not a regular file", path);
+    else if (rc == EFBIG)
         snprintf (err, err_cap, "%s: over %d bytes: not a configuration file", path,
                   HRW_CONFIG_FILE_MAX);
-    else if (memchr (text, '\0', n))
+    else if (rc)
+        snprintf (err, err_cap, "%s: cannot read: %s", path, strerror (rc));
+    else if (memchr (text.data, '\0', text.len))
         snprintf (err, err_cap, "%s: holds a NUL byte: not a configuration file", path);
-    else {
-        text[n] = '\0';
-        rc = hrw_config_parse (cfg, text, path, err, err_cap);
-    }
-    if (f)
-        fclose (f);
-    free (text);
-    return rc;
+    else
+        rc = hrw_config_parse (cfg, (const char *) text.data, path, err, err_cap) ? -1: 0;
+    hrw_buf_free (&text);
+    return rc? -1: 0;
 }
 
 void

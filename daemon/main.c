@@ -141,9 +141,14 @@ s_signal_fd (void)
 static int
 s_write_pid_file (const char *path)
 {
-    FILE *f = fopen (path, "w");
-    if (!f)
+    //  Never through a link planted where the file goes.
+    int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    FILE *f = fd >= 0? fdopen (fd, "w"): NULL;
+    if (!f) {
+        if (fd >= 0)
+            close (fd);
         return -1;
+    }
     fprintf (f, "%d\n", (int) getpid ());
     return fclose (f);
 }

@@ -139,7 +139,7 @@ s_watch (hrw_server_t *self, void *sock, const char *what)
     char endpoint[64];
     int events = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_ACCEPT_FAILED
                | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-               | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+               | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
     s_watch_t *w = &self->watch[self->n_watch];
     snprintf (endpoint, sizeof (endpoint), "inproc://hrwatch-monitor-%s", what);
     if (self->n_watch == S_WATCHES || zmq_socket_monitor (sock, endpoint, events)
@@ -585,13 +585,17 @@ s_ingest_group (hrw_server_t *self)
 // ---------------------------------------------------------------------------
 // Control
 
-//  Administration is for clients on an ipc:// control socket (its file mode
-//  admits the service group alone) and for admins keys over CURVE; on
-//  tcp:// without CURVE anyone on the host could connect, so no one may.
+//  Administration is for clients on an ipc:// control socket with a path
+//  (its file mode admits the service group alone) and for admins keys over
+//  CURVE; on tcp:// without CURVE anyone on the host could connect, so no
+//  one may.
 static hrw_query_role_t
 s_role (hrw_server_t *self, zmq_msg_t *msg)
 {
-    if (!strncmp (self->cfg.control_endpoint, "ipc://", 6))
+    //  An abstract socket (ipc://@name) has no file and so no mode: any
+    //  local user may connect to it, so it only reads.
+    const char *ep = self->cfg.control_endpoint;
+    if (!strncmp (ep, "ipc://", 6) && ep[6] != '@')
         return HRW_QUERY_ADMIN;
     const char *user = self->zap? zmq_msg_gets (msg, "User-Id"): NULL;
     return user && !strcmp (user, HRW_ZAP_ADMIN)? HRW_QUERY_ADMIN: HRW_QUERY_READER;
@@ -713,6 +717,9 @@ s_event (hrw_server_t *self, s_watch_t *w, uint16_t event, uint32_t value, int64
     switch (event) {
         case ZMQ_EVENT_ACCEPTED:
             w->peers++;
+            break;
+        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+            //  Only a connection that can send frames can use the budget.
             s_check_budget (self, now);
             break;
         case ZMQ_EVENT_DISCONNECTED:
@@ -787,11 +794,15 @@ s_keep_fixed (hrw_server_t *self, hrw_config_t *next)
                      strs[i].name, strs[i].now);
     if (next->map_size != self->cfg.map_size || next->max_map_size != self->cfg.max_map_size
         || next->group_max_frames != self->cfg.group_max_frames
-        || next->engine.alert_log_keep != self->cfg.engine.alert_log_keep)
-        hrw_log (self->log, HRW_LOG_WARNING, "reload: map sizes, group_max_frames and log_keep "
-                 "change only on restart");
+        || next->engine.alert_log_keep != self->cfg.engine.alert_log_keep
+        || next->limits.max_frame_bytes != self->cfg.limits.max_frame_bytes
+        || next->inflight_max != self->cfg.inflight_max)
+        hrw_log (self->log, HRW_LOG_WARNING, "reload: map sizes, group_max_frames, log_keep, "
+                 "max_frame_bytes and inflight_max_mb change only on restart");
     hrw_config_t kept = self->cfg;
+    //  The sockets were sized for the frame limit at start (MAXMSGSIZE).
     kept.limits = next->limits;
+    kept.limits.max_frame_bytes = self->cfg.limits.max_frame_bytes;
     kept.group_max_bytes = next->group_max_bytes;
     kept.client_batches_max = next->client_batches_max;
     kept.log_level = next->log_level;
@@ -820,6 +831,10 @@ s_reload (hrw_server_t *self)
     else if (hrw_config_load (&next, self->config_path, err, sizeof (err))) {
         hrw_log (self->log, HRW_LOG_ERR, "reload refused, the running configuration stays: %s",
                  err);
+        //  The allowlists' paths are the running ones: read them all the
+        //  same, so a key deleted to revoke it is revoked now.
+        if (self->zap)
+            hrw_zap_reload (self->zap);
         sd_notify (0, "READY=1\nSTATUS=reload refused: see the log");
         return;
     }

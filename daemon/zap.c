@@ -50,7 +50,8 @@ s_load (hrw_zap_t *self, const char *path, hrw_allowlist_t **out, int *unopened)
         return load.errors;
     if (!*out)
         *unopened = 1;
-    hrw_log (self->log, HRW_LOG_ERR, "allowlist %s: %s; %s", path, strerror (rc),
+    hrw_log (self->log, HRW_LOG_ERR, "allowlist %s: %s; %s", path,
+             rc == EINVAL? "not a regular file": rc == EFBIG? "over 1 MiB": strerror (rc),
              *out? "only the keys read before the error are admitted"
                  : "no key is admitted from it");
     return load.errors + 1;

@@ -212,6 +212,24 @@ test_tcp_control_without_curve_is_read_only (void **state)
                              "'%s'", f->control), 0);
 }
 
+//  An abstract ipc://@ socket has no file mode: anyone local could connect.
+static void
+test_abstract_ipc_control_is_read_only (void **state)
+{
+    h_fixture_t *f = *state;
+    char extra[300];
+    snprintf (extra, sizeof (extra), "[control]\nendpoint = ipc://@hrwatch-test-%d\n",
+              (int) getpid ());
+    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    h_write_config (f, extra);
+    snprintf (f->control, sizeof (f->control), "ipc://@hrwatch-test-%d", (int) getpid ());
+    f->daemon = h_daemon_start (f->config, f->control);
+    h_publish_lines (f, "{\"eventId\":\"u-1\",\"occurredAt\":\"2025-01-01T00:00:00Z\","
+                        "\"source\":\"t\",\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\"}}\n");
+    s_admin_requests (f, E (PERMISSION_DENIED));
+    s_still_serving (f);
+}
+
 //  Over CURVE, a subscriber key reads and an admins key administers.
 static void
 test_curve_admins_administer_and_subscribers_only_read (void **state)
@@ -408,6 +426,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_control_ids_with_nul_bytes_are_refused, h_setup,
                                          h_teardown),
         cmocka_unit_test_setup_teardown (test_tcp_control_without_curve_is_read_only, h_setup,
+                                         h_teardown),
+        cmocka_unit_test_setup_teardown (test_abstract_ipc_control_is_read_only, h_setup,
                                          h_teardown),
         cmocka_unit_test_setup_teardown (test_curve_admins_administer_and_subscribers_only_read,
                                          h_setup, h_teardown),

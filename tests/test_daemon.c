@@ -285,6 +285,17 @@ test_config_is_checked (void **state)
     assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --check-config --config %s", bad),
                       78);
     h_expect_out ("bad value for [alerts] min_respondents = 2");
+    //  NaN passes every range check; it would turn the alerts off.
+    fp = fopen (bad, "w");
+    fprintf (fp, "[alerts]\nalpha = nan\n");
+    fclose (fp);
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --check-config --config %s", bad),
+                      78);
+    h_expect_out ("bad value for [alerts] alpha = nan");
+    //  A FIFO is no config: refused at once, not waited on.
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, "rm -f %s && mkfifo %s && timeout 5 "
+                             BIN "/hrwatchd --check-config --config %s", bad, bad, bad), 78);
+    h_expect_out ("not a regular file");
     //  The shipped config documents every setting with its real default:
     //  without the package's own lines and uncommented, it parses and
     //  changes nothing.

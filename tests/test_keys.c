@@ -257,6 +257,46 @@ test_unreadable_allowlist_admits_nobody_after_reload (void **state)
     h_curve_done ();
 }
 
+//  A revocation does not wait for a config file that has gone bad; a list
+//  that is a device or a FIFO admits nobody and hangs nothing.
+static void
+test_revocation_holds_whatever_else_the_reload_finds (void **state)
+{
+    h_fixture_t *f = *state;
+    char pub1[41], pub2[41], text[400], path[600];
+    s_curve_config (f, pub1, pub2);
+    f->daemon = h_daemon_start (f->config, f->control);
+    assert_int_equal (s_publish_as (f, "pub2", 1), 0);
+    //  A bad value in the config, and pub2 deleted from the list.
+    snprintf (path, sizeof (path), "%s", f->config);
+    FILE *fp = fopen (path, "a");
+    fprintf (fp, "[alerts]\nalpha = 0.9\n");
+    fclose (fp);
+    snprintf (text, sizeof (text), "%s\n", pub1);
+    s_write (f->dir, "publishers", text);
+    kill (f->daemon, SIGHUP);
+    h_wait_log (f, "reload refused");
+    h_wait_log (f, "1 publisher keys");
+    assert_int_not_equal (s_publish_as (f, "pub2", 10), 0);
+    assert_int_equal (s_publish_as (f, "pub1", 20), 0);
+    //  The list as /dev/zero, then as a FIFO: refused at once, nobody in.
+    snprintf (path, sizeof (path), "%s/publishers", f->dir);
+    for (int i = 0; i < 2; i++) {
+        if (i == 0)
+            assert_int_equal (h_run (NULL, 0, 0, "ln -sf /dev/zero '%s'", path), 0);
+        else
+            assert_int_equal (h_run (NULL, 0, 0, "rm -f '%s' && mkfifo '%s'", path, path), 0);
+        kill (f->daemon, SIGHUP);
+        h_wait_log (f, i == 0? "0 publisher keys": "not a regular file; no key");
+        assert_int_not_equal (s_publish_as (f, "pub1", 30 + i * 10), 0);
+        assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch status --timeout 3 "
+                                 "--endpoint %s", f->control), 0);
+    }
+    assert_int_equal (h_daemon_stop (f->daemon, SIGTERM), 0);
+    f->daemon = 0;
+    h_curve_done ();
+}
+
 int
 main (void)
 {
@@ -266,6 +306,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_daemon_refuses_a_loose_server_key, h_setup,
                                          h_teardown),
         cmocka_unit_test_setup_teardown (test_revoked_key_is_refused_after_reload_despite_a_bad_line,
+                                         h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_revocation_holds_whatever_else_the_reload_finds,
                                          h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_unreadable_allowlist_admits_nobody_after_reload,
                                          h_setup, h_teardown),

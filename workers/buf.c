@@ -1,8 +1,12 @@
 /*  buf: growable byte buffer and message hashing. */
 #include "workers/buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int
 hrw_buf_reserve (hrw_buf_t *self, size_t n)
@@ -77,4 +81,38 @@ hrw_hash_message (const ProtobufCMessage *msg)
     s_hash_buffer_t hb = { { s_hash_append }, HRW_FNV_OFFSET };
     protobuf_c_message_pack_to_buffer (msg, &hb.base);
     return hb.h;
+}
+
+int
+hrw_buf_read_file (hrw_buf_t *self, const char *path, size_t max)
+{
+    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return errno;
+    struct stat st;
+    int rc = fstat (fd, &st)? errno: !S_ISREG (st.st_mode)? EINVAL
+           : (uint64_t) st.st_size > max? EFBIG: 0;
+    size_t start = self->len;
+    while (!rc) {
+        //  Read to the end, not to st_size: the file may be growing.
+        if (hrw_buf_reserve (self, 4096)) {
+            rc = ENOMEM;
+            break;
+        }
+        ssize_t n = read (fd, self->data + self->len, self->cap - self->len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = errno;
+        else if (n == 0)
+            break;
+        else if ((self->len += (size_t) n) - start > max)
+            rc = EFBIG;
+    }
+    close (fd);
+    if (rc)
+        self->len = start;
+    else
+        self->data[self->len] = '\0';
+    return rc;
 }

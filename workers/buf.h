@@ -26,6 +26,12 @@ void hrw_buf_clear (hrw_buf_t *self);
 /*  Frees the buffer's memory. */
 void hrw_buf_free (hrw_buf_t *self);
 
+/*  Appends the whole of a regular file of at most max bytes, then a NUL
+    (not counted in len). Opened without blocking and checked once open: a
+    FIFO, a device (/dev/zero) or a directory is EINVAL, a larger file
+    EFBIG. Returns 0 or an errno value. */
+int hrw_buf_read_file (hrw_buf_t *self, const char *path, size_t max);
+
 /*  Packs a protobuf message, appending it to the buffer. Returns 0 or -1. */
 int hrw_buf_pack (hrw_buf_t *self, const ProtobufCMessage *msg);
 

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "workers/buf.h"
+
 struct hrw_allowlist {
     unsigned char (*keys)[32];  //  Decoded public keys
     size_t n, cap;
@@ -240,18 +242,18 @@ s_add (hrw_allowlist_t *self, const char *key)
     return 0;
 }
 
-//  One line into line (cut to its first cap - 1 bytes, the rest read and
-//  dropped, so a long line counts once). 0 at the end of the file.
+//  The next line of text at *p, cut to its first cap - 1 bytes (the rest
+//  skipped, so a long line counts once). 0 at the end.
 static int
-s_line (FILE *f, char *line, size_t cap)
+s_line (const char **p, char *line, size_t cap)
 {
-    if (!fgets (line, (int) cap, f))
+    if (!**p)
         return 0;
-    if (!strchr (line, '\n')) {
-        int c;
-        while ((c = getc (f)) != EOF && c != '\n')
-            ;
-    }
+    size_t n = strcspn (*p, "\n");
+    size_t keep = n < cap - 1? n: cap - 1;
+    memcpy (line, *p, keep);
+    line[keep] = '\0';
+    *p += n + ((*p)[n] == '\n');
     return 1;
 }
 
@@ -259,14 +261,19 @@ int
 hrw_allowlist_load (const char *path, hrw_allowlist_t **out, hrw_allowlist_bad_fn *bad,
                     void *arg)
 {
+    //  Whole, bounded and without blocking: a list planted as /dev/zero or
+    //  a FIFO must not hang the daemon.
     *out = NULL;
-    FILE *f = fopen (path, "re");
-    if (!f)
-        return errno;
+    hrw_buf_t text = { 0 };
+    int rc = hrw_buf_read_file (&text, path, HRW_ALLOWLIST_FILE_MAX);
+    if (rc)
+        return rc;
     hrw_allowlist_t *self = calloc (1, sizeof (*self));
+    const char *p = (const char *) text.data;
     char line[512];
-    int rc = self? 0: ENOMEM, line_no = 0;
-    while (!rc && s_line (f, line, sizeof (line))) {
+    int line_no = 0;
+    rc = self? 0: ENOMEM;
+    while (!rc && s_line (&p, line, sizeof (line))) {
         line_no++;
         //  Z85 has '#' in its alphabet: a comment is a line, or the rest of
         //  a line after the key and a space, that starts with it.
@@ -281,9 +288,7 @@ hrw_allowlist_load (const char *path, hrw_allowlist_t **out, hrw_allowlist_bad_f
         else
             rc = s_add (self, key);
     }
-    if (!rc && ferror (f))
-        rc = EIO;
-    fclose (f);
+    hrw_buf_free (&text);
     *out = self;
     return rc;
 }

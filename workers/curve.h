@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #define HRW_Z85_KEY 41      //  40 Z85 characters and a NUL
+#define HRW_ALLOWLIST_FILE_MAX (1 << 20)    //  About 20,000 keys with comments
 
 typedef struct {
     char public_key[HRW_Z85_KEY];
