@@ -71,10 +71,13 @@ static const s_setting_t s_settings[] = {
     { "alerts", "min_headcount", S_U32, D (min_headcount), 1, 10000000 },
     { "alerts", "prior_person_days", S_DOUBLE, D (prior_person_days), 0, 1e9 },
     { "alerts", "engagement_drop", S_DOUBLE, D (engagement_drop), 0, 4 },
-    { "alerts", "engagement_p", S_DOUBLE, D (engagement_p), 1e-12, 1 },
+    //  Replaced by engagement_fdr_q: drops are now tested across units.
+    { "alerts", "engagement_p", S_GONE, 0, 0, 0 },
+    { "alerts", "engagement_fdr_q", S_DOUBLE, D (engagement_fdr_q), 1e-12, 0.5 },
     { "alerts", "enps_drop", S_DOUBLE, D (enps_drop), 0, 200 },
     //  Below 3 respondents an aggregate tells too much about a person.
     { "alerts", "min_respondents", S_U32, D (min_respondents), 3, 100000 },
+    { "alerts", "survey_close_days", S_U32, D (survey_close_days), 1, 3650 },
     { "metrics", "listen", S_STR, O (metrics_listen), 0, HRW_CONFIG_ENDPOINT_MAX },
     { "alertmanager", "url", S_STR, O (alertmanager_url), 0, HRW_CONFIG_ENDPOINT_MAX },
     { "alertmanager", "resend_seconds", S_U32, O (alertmanager_resend), 1, 86400 },

@@ -305,7 +305,7 @@ test_config_is_checked (void **state)
                              "-e 's/^#\\([a-z_]* =\\)/\\1/' "
                              HRW_SOURCE_DIR "/packaging/hrwatchd.conf > %s/all.conf && "
                              "grep -c '^[a-z_]* =' %s/all.conf", f->dir, f->dir), 0);
-    assert_int_equal (atoi (h_out), 45);
+    assert_int_equal (atoi (h_out), 46);
     assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatchd --check-config --config "
                              "%s/all.conf", f->dir), 0);
     assert_string_equal (h_out, defaults);
@@ -495,11 +495,21 @@ test_unit_and_position_reports (void **state)
     h_expect_out ("\"unitPath\":[\"acme\",\"ops\"]");
     h_expect_out ("\"headcount\":\"2\"");
     h_expect_out ("\"criticalPositions\":1,\"coveredPositions\":1,\"benchStrength\":1.0");
-    h_expect_out ("\"reported\":true,\"respondents\":6,\"meanEngagement\":4.0,\"enps\":100.0");
+    //  The cycle is open: how many answered, never a score.
+    h_expect_out ("\"reported\":true,\"respondents\":6}");
+    assert_null (strstr (h_out, "meanEngagement"));
+    h_publish_lines (f, "{\"eventId\":\"close-q1\",\"occurredAt\":\"2025-03-02T00:00:00Z\","
+                     "\"source\":\"t\",\"surveyCycleClosed\":{\"surveyCycleId\":\"Q1\"}}\n"
+                     "{\"eventId\":\"sv-late\",\"occurredAt\":\"2025-03-03T00:00:00Z\","
+                     "\"source\":\"t\",\"surveyResponse\":{\"surveyCycleId\":\"Q1\","
+                     "\"unitId\":\"ops\",\"engagement\":1,\"enps\":0}}\n");
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch unit ops %s", opts), 0);
+    h_expect_out ("\"reported\":true,\"respondents\":6,\"meanEngagement\":4.0,\"enps\":100.0,"
+                  "\"closed\":true,\"lateResponses\":1");
     //  Two respondents: the cycle is named, nothing else, not even the count.
     assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch unit tiny %s", opts), 0);
     h_expect_out ("\"engagement\":[{\"surveyCycleId\":\"Q1\",\"firstResponseAt\":"
-                  "\"2025-03-01T00:00:00Z\"}]");
+                  "\"2025-03-01T00:00:00Z\",\"closed\":true}]");
     assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch position P-404 %s", opts), 2);
     h_expect_out ("no such position");
 }
@@ -565,11 +575,21 @@ test_injected_scenarios_are_detected_and_nothing_else (void **state)
             continue;
         }
         json_t *ids = json_object_get (match, firing? "fire_triggers": "resolve_triggers");
-        if (firing) {
+        //  Engagement is decided when a cycle closes: the generator closes
+        //  none, so each closes by itself (survey_close_days after its
+        //  first answer), at a day boundary, with no event as its trigger.
+        if (!strncmp (fp, "engagement_drop/", 16)) {
+            if (*trigger)
+                fail_msg ("%s changed on %s, not at a cycle's auto-close", fp, trigger);
+            ids = NULL;
+        }
+        if (firing && ids) {
             if (!s_in (ids, trigger))
                 fail_msg ("%s fired on %s, not on a scenario event", fp, trigger);
             fired_expected++;
         }
+        else if (firing)
+            fired_expected++;
         else if (ids) {
             if (!s_in (ids, trigger))
                 fail_msg ("%s resolved on %s, not on the scenario event", fp, trigger);

@@ -27,6 +27,7 @@ struct hrw_detect {
     unsigned int db_covered;    //  position -> s_cover_t (as last counted)
     unsigned int db_bench;      //  unit -> s_bench_t (subtree totals)
     unsigned int db_sole;       //  employee -> uint32 (roles they alone cover)
+    unsigned int db_decided;    //  survey cycle -> int64 (when its family was decided)
     MDB_txn *rtxn;              //  Read transaction of a report in progress
 };
 
@@ -67,7 +68,8 @@ hrw_detect_defaults (hrw_detect_opts_t *o)
     o->min_headcount = 10;
     o->prior_person_days = 3650;
     o->engagement_drop = 0.3;
-    o->engagement_p = 0.05;
+    o->engagement_fdr_q = 0.05;
+    o->survey_close_days = 21;
     o->enps_drop = 15;
     o->min_respondents = 5;
 }
@@ -85,7 +87,8 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
         || hrw_store_db (store, "det_series", &self->db_series)
         || hrw_store_db (store, "det_covered", &self->db_covered)
         || hrw_store_db (store, "det_bench", &self->db_bench)
-        || hrw_store_db (store, "det_sole", &self->db_sole)) {
+        || hrw_store_db (store, "det_sole", &self->db_sole)
+        || hrw_store_db (store, "det_decided", &self->db_decided)) {
         free (self);
         return NULL;
     }
@@ -758,140 +761,310 @@ s_turnover_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const char 
 
 // ---------------------------------------------------------------------------
 // Engagement
+//
+// Survey cycles are judged once, when they close: an open cycle's scores
+// move with each answer, so testing them would alert on partial data and
+// flap, and showing them would give single answers away. All units of a
+// cycle are one family of tests, decided together when the cycle closes for
+// every unit (a SurveyCycleClosed without a unit, or survey_close_days after
+// its first response), with the Benjamini-Hochberg rule across the family.
+
+//  A unit of the family being decided.
+typedef struct {
+    char unit[HRW_ID_MAX + 1];
+    hrw_survey_info_t now;          //  This cycle's final aggregate
+    int have_prev;                  //  A previous closed cycle exists
+    char prev[HRW_ID_MAX + 1];      //  ... its id
+    int64_t prev_decided;           //  ... when it was decided
+    hrw_survey_info_t prev_info;    //  ... its aggregate
+    int compared;                   //  Both at or above the anonymity threshold
+    int enps_compared;              //  ... for eNPS answers too
+    double mean_p, enps_p;          //  One-sided p-values of the drops
+} s_member_t;
 
 typedef struct {
-    const char *cycle;              //  The cycle evaluated
-    hrw_survey_info_t this_;        //  Its aggregate
-    int have_prev, have_next;
-    char prev[HRW_ID_MAX + 1];      //  The cycle before it
-    hrw_survey_info_t prev_info;
-    char next[HRW_ID_MAX + 1];      //  The first cycle after it
-    hrw_survey_info_t next_info;
-} s_cycles_t;
+    hrw_detect_t *self;
+    const char *cycle;              //  Being decided
+    s_member_t *m;                  //  The unit being filled
+    s_member_t *members;            //  The family
+    size_t n, cap;
+    int rc;                         //  First failure in a callback
+} s_family_t;
 
-//  Cycles are ordered by their first response, then by id.
 static int
-s_before (const hrw_survey_info_t *a, const char *an, const hrw_survey_info_t *b,
-          const char *bn)
+s_decided_at (hrw_detect_t *self, const char *cycle, int64_t *at)
 {
-    return a->first_us < b->first_us || (a->first_us == b->first_us && strcmp (an, bn) < 0);
+    MDB_val k = { strlen (cycle), (void *) cycle }, v;
+    int rc = mdb_get (s_txn (self), self->db_decided, &k, &v);
+    if (rc == 0 && v.mv_size == sizeof (*at))
+        memcpy (at, v.mv_data, sizeof (*at));
+    return rc == 0 && v.mv_size != sizeof (*at)? HRW_E_CORRUPT: rc;
+}
+
+//  The unit's previous closed cycle: the one decided last before this one
+//  (ties by first response, then id).
+static void
+s_prev_seen (const char *cycle, const hrw_survey_info_t *info, void *arg)
+{
+    s_family_t *f = arg;
+    s_member_t *m = f->m;
+    int64_t at;
+    if (!strcmp (cycle, f->cycle))
+        return;
+    int rc = s_decided_at (f->self, cycle, &at);
+    if (rc) {
+        if (rc != MDB_NOTFOUND && !f->rc)
+            f->rc = rc;
+        return;
+    }
+    int later = !m->have_prev || at > m->prev_decided
+             || (at == m->prev_decided && (info->first_us > m->prev_info.first_us
+                                           || (info->first_us == m->prev_info.first_us
+                                               && strcmp (cycle, m->prev) > 0)));
+    if (later) {
+        m->have_prev = 1;
+        m->prev_decided = at;
+        m->prev_info = *info;
+        snprintf (m->prev, sizeof (m->prev), "%s", cycle);
+    }
 }
 
 static void
-s_cycle_seen (const char *cycle, const hrw_survey_info_t *info, void *arg)
+s_family_add (const char *unit, void *arg)
 {
-    s_cycles_t *c = arg;
-    if (!strcmp (cycle, c->cycle))
+    s_family_t *f = arg;
+    if (f->rc)
         return;
-    if (s_before (info, cycle, &c->this_, c->cycle)) {
-        if (!c->have_prev || s_before (&c->prev_info, c->prev, info, cycle)) {
-            c->have_prev = 1;
-            snprintf (c->prev, sizeof (c->prev), "%s", cycle);
-            c->prev_info = *info;
+    if (f->n == f->cap) {
+        size_t cap = f->cap? 2 * f->cap: 64;
+        s_member_t *m = realloc (f->members, cap * sizeof (*m));
+        if (!m) {
+            f->rc = ENOMEM;
+            return;
         }
+        f->members = m;
+        f->cap = cap;
     }
-    else if (!c->have_next || s_before (info, cycle, &c->next_info, c->next)) {
-        c->have_next = 1;
-        snprintf (c->next, sizeof (c->next), "%s", cycle);
-        c->next_info = *info;
-    }
+    s_member_t *m = &f->members[f->n++];
+    memset (m, 0, sizeof (*m));
+    snprintf (m->unit, sizeof (m->unit), "%s", unit);
 }
 
-//  eNPS as the mean of a per-respondent score: +100 for a promoter (9-10),
-//  0 for a passive (7-8), -100 for a detractor (0-6); so the same Welch
-//  test applies to it.
-static hrw_sample_t
-s_enps_sample (const hrw_survey_info_t *s)
+static void
+s_nps_counts (const hrw_survey_info_t *s, double *promoters, double *detractors)
 {
-    uint32_t h[3] = { 0, 0, 0 };    //  Detractors, passives, promoters
-    for (int i = 0; i <= 10; i++)
-        h[i <= 6? 0: i <= 8? 1: 2] += s->enps[i];
-    hrw_sample_t x = hrw_stats_from_histogram (h, 3, -1);
-    x.mean *= 100;
-    x.var *= 100 * 100;
-    return x;
+    *promoters = s->enps[9] + s->enps[10];
+    *detractors = 0;
+    for (int i = 0; i <= 6; i++)
+        *detractors += s->enps[i];
 }
 
 static double
 s_enps (const hrw_survey_info_t *s)
 {
-    if (!s->enps_responses)
+    double promoters, detractors;
+    s_nps_counts (s, &promoters, &detractors);
+    return s->enps_responses? 100.0 * (promoters - detractors) / s->enps_responses: 0;
+}
+
+static double
+s_mean (const hrw_survey_info_t *s)
+{
+    return hrw_stats_from_histogram (s->engagement, 5, 1).mean;
+}
+
+//  Tests one unit's drops from its previous closed cycle. Nothing is
+//  tested for a group below the anonymity threshold.
+static int
+s_member_test (hrw_detect_t *self, s_family_t *f, s_member_t *m)
+{
+    uint32_t min = self->opts.min_respondents;
+    int rc = hrw_store_survey (self->store, m->unit, f->cycle, &m->now);
+    if (rc == MDB_NOTFOUND)
+        memset (&m->now, 0, sizeof (m->now));     //  Only late answers, or none
+    else if (rc)
+        return rc;
+    f->m = m;
+    if ((rc = hrw_store_surveys_each (self->store, m->unit, s_prev_seen, f)) || f->rc)
+        return rc? rc: f->rc;
+    m->mean_p = m->enps_p = 1.0;
+    m->compared = m->have_prev && m->now.responses >= min && m->prev_info.responses >= min;
+    m->enps_compared = m->compared && m->now.enps_responses >= min
+                    && m->prev_info.enps_responses >= min;
+    if (m->compared)
+        m->mean_p = hrw_stats_welch_drop (hrw_stats_from_histogram (m->prev_info.engagement, 5, 1),
+                                          hrw_stats_from_histogram (m->now.engagement, 5, 1),
+                                          NULL, NULL);
+    if (m->enps_compared) {
+        double ap, ad, bp, bd;
+        s_nps_counts (&m->prev_info, &ap, &ad);
+        s_nps_counts (&m->now, &bp, &bd);
+        m->enps_p = hrw_stats_nps_drop (ap, ad, m->prev_info.enps_responses, bp, bd,
+                                        m->now.enps_responses, NULL);
+    }
+    return 0;
+}
+
+//  The Benjamini-Hochberg threshold over every test run in the family.
+static int
+s_family_threshold (s_family_t *f, double q, double *threshold, size_t *tests)
+{
+    double *p = malloc ((2 * f->n + 1) * sizeof (*p));
+    if (!p)
+        return ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        if (f->members[i].compared)
+            p[m++] = f->members[i].mean_p;
+        if (f->members[i].enps_compared)
+            p[m++] = f->members[i].enps_p;
+    }
+    *threshold = hrw_stats_bh_threshold (p, m, q);
+    *tests = m;
+    free (p);
+    return 0;
+}
+
+//  The unit's alert for its previous cycle ends when this one is decided.
+static int
+s_engagement_supersede (hrw_detect_t *self, const s_member_t *m, const char *cycle,
+                        int dropped, int64_t clock, const char *trigger)
+{
+    if (!m->have_prev || !hrw_alerts_is_firing (self->alerts, K (ENGAGEMENT_DROP), m->unit,
+                                                m->prev))
         return 0;
-    double promoters = s->enps[9] + s->enps[10], detractors = 0;
-    for (int i = 0; i <= 6; i++)
-        detractors += s->enps[i];
-    return 100.0 * (promoters - detractors) / s->enps_responses;
+    hrw_alert_eval_t e;
+    s_eval_init (&e, K (ENGAGEMENT_DROP), m->unit, m->unit, trigger);
+    e.cycle = m->prev;
+    e.firing = 0;
+    snprintf (e.summary, sizeof (e.summary), "%s, cycle %s: superseded by cycle %s, closed %s",
+              m->unit, m->prev, cycle, dropped? "with a further drop"
+              : m->compared? "without a drop": "with too few responses to compare");
+    return s_update (self, &e, clock);
 }
 
 static int
-s_engagement_eval (hrw_detect_t *self, const char *unit, const char *cycle, int64_t clock,
-                   const char *trigger, int neighbours)
+s_engagement_verdict (hrw_detect_t *self, const s_member_t *m, const char *cycle,
+                      double threshold, size_t tests, int64_t clock, const char *trigger)
 {
     const hrw_detect_opts_t *o = &self->opts;
-    s_cycles_t c;
-    memset (&c, 0, sizeof (c));
-    c.cycle = cycle;
-    int rc = hrw_store_survey (self->store, unit, cycle, &c.this_);
-    if (rc)
-        return rc == MDB_NOTFOUND? 0: rc;
-    if ((rc = hrw_store_surveys_each (self->store, unit, s_cycle_seen, &c)))
+    double a = s_mean (&m->prev_info), b = s_mean (&m->now);
+    double enps_drop = m->enps_compared? s_enps (&m->prev_info) - s_enps (&m->now): 0;
+    int mean_drop = m->compared && a - b >= o->engagement_drop && m->mean_p <= threshold;
+    int nps_drop = m->enps_compared && enps_drop >= o->enps_drop && m->enps_p <= threshold;
+    int rc = s_engagement_supersede (self, m, cycle, mean_drop || nps_drop, clock, trigger);
+    if (rc || !(mean_drop || nps_drop))
         return rc;
-    uint32_t min = o->min_respondents;
     hrw_alert_eval_t e;
-    s_eval_init (&e, K (ENGAGEMENT_DROP), unit, unit, trigger);
+    s_eval_init (&e, K (ENGAGEMENT_DROP), m->unit, m->unit, trigger);
     e.cycle = cycle;
-    //  Nothing is said of a group smaller than the anonymity threshold.
-    int reportable = c.have_prev && c.this_.responses >= min && c.prev_info.responses >= min;
-    int superseded = c.have_next && c.next_info.responses >= min;
-    hrw_sample_t a = hrw_stats_from_histogram (c.prev_info.engagement, 5, 1);
-    hrw_sample_t b = hrw_stats_from_histogram (c.this_.engagement, 5, 1);
-    double p = reportable? hrw_stats_welch_drop (a, b, NULL, NULL): 1.0;
-    int enps_ok = reportable && c.this_.enps_responses >= min && c.prev_info.enps_responses >= min;
-    double enps_drop = enps_ok? s_enps (&c.prev_info) - s_enps (&c.this_): 0;
-    double enps_p = enps_ok? hrw_stats_welch_drop (s_enps_sample (&c.prev_info),
-                                                   s_enps_sample (&c.this_), NULL, NULL): 1.0;
-    int mean_drop = reportable && a.mean - b.mean >= o->engagement_drop && p < o->engagement_p;
-    //  A handful of answers moves eNPS by tens of points: its drop must be
-    //  significant too, or small teams would alert every quarter.
-    int nps_drop = enps_ok && enps_drop >= o->enps_drop && enps_p < o->engagement_p;
-    //  Once firing, a cycle's alert stays until the drop itself is gone (or
-    //  a later cycle supersedes it), not when one more answer nudges p.
-    int was = hrw_alerts_is_firing (self->alerts, K (ENGAGEMENT_DROP), unit, cycle);
-    int still = reportable && (a.mean - b.mean >= o->engagement_drop
-                               || (enps_ok && enps_drop >= o->enps_drop));
-    e.firing = !superseded && (was? still: mean_drop || nps_drop);
-    int quiet = !e.firing && !was;
-    e.observed = b.mean;
-    e.expected = a.mean;
-    e.p_value = p;
-    if (!quiet && reportable) {
-        s_detail (&e, "respondents", c.this_.responses);
-        s_detail (&e, "previous_respondents", c.prev_info.responses);
-        if (enps_ok) {
-            s_detail (&e, "enps", s_enps (&c.this_));
-            s_detail (&e, "previous_enps", s_enps (&c.prev_info));
-            s_detail (&e, "enps_p_value", enps_p);
-        }
+    e.firing = 1;
+    e.observed = b;
+    e.expected = a;
+    e.p_value = m->mean_p;
+    s_detail (&e, "respondents", m->now.responses);
+    s_detail (&e, "previous_respondents", m->prev_info.responses);
+    s_detail (&e, "fdr_threshold_p", threshold);
+    s_detail (&e, "family_tests", (double) tests);
+    if (m->enps_compared) {
+        s_detail (&e, "enps", s_enps (&m->now));
+        s_detail (&e, "previous_enps", s_enps (&m->prev_info));
+        s_detail (&e, "enps_p_value", m->enps_p);
     }
-    if (quiet)
-        e.summary[0] = '\0';
-    else if (superseded)
-        snprintf (e.summary, sizeof (e.summary), "%s, cycle %s: superseded by cycle %s", unit,
-                  cycle, c.next);
-    else if (reportable)
-        snprintf (e.summary, sizeof (e.summary),
-                  "%s, cycle %s: engagement %.2f against %.2f in %s (p=%.2g); eNPS %+.0f "
-                  "against %+.0f", unit, cycle, b.mean, a.mean, c.prev, p,
-                  enps_ok? s_enps (&c.this_): 0, enps_ok? s_enps (&c.prev_info): 0);
-    else
-        snprintf (e.summary, sizeof (e.summary), "%s, cycle %s: too few responses to report",
-                  unit, cycle);
-    if (!quiet && (rc = s_update (self, &e, clock)))
+    snprintf (e.summary, sizeof (e.summary),
+              "%s, cycle %s: engagement %.2f against %.2f in %s (p=%.2g); eNPS %+.0f against "
+              "%+.0f (p=%.2g); %s in %zu tests across units at FDR %.0f%%", m->unit, cycle, b, a,
+              m->prev, m->mean_p, m->enps_compared? s_enps (&m->now): 0,
+              m->enps_compared? s_enps (&m->prev_info): 0, m->enps_p,
+              mean_drop && nps_drop? "both drops hold": mean_drop? "the mean drop holds"
+              : "the eNPS drop holds", tests, o->engagement_fdr_q * 100);
+    return s_update (self, &e, clock);
+}
+
+//  Decides a cycle once, for every unit that answered it.
+static int
+s_engagement_decide (hrw_detect_t *self, const char *cycle, int64_t clock, const char *trigger)
+{
+    int64_t at;
+    int rc = s_decided_at (self, cycle, &at);
+    if (rc != MDB_NOTFOUND)
+        return rc;      //  Decided already (0), or a failure
+    MDB_val k = { strlen (cycle), (void *) cycle }, v = { sizeof (clock), &clock };
+    if ((rc = mdb_put (s_txn (self), self->db_decided, &k, &v, 0)))
         return rc;
-    //  This cycle's responses may supersede the previous cycle's alert.
-    if (neighbours && c.have_prev)
-        rc = s_engagement_eval (self, unit, c.prev, clock, trigger, 0);
-    return rc;
+    s_family_t f = { self, cycle, NULL, NULL, 0, 0, 0 };
+    double threshold = -1;
+    size_t tests = 0;
+    if ((rc = hrw_store_cycle_units_each (self->store, cycle, s_family_add, &f)) || f.rc)
+        goto done;
+    for (size_t i = 0; i < f.n && !rc; i++)
+        rc = s_member_test (self, &f, &f.members[i]);
+    if (rc || (rc = s_family_threshold (&f, self->opts.engagement_fdr_q, &threshold, &tests)))
+        goto done;
+    for (size_t i = 0; i < f.n && !rc; i++)
+        rc = s_engagement_verdict (self, &f.members[i], cycle, threshold, tests, clock, trigger);
+done:
+    free (f.members);
+    return rc? rc: f.rc;
+}
+
+typedef struct {
+    int64_t due;                    //  Cycles first answered before this are due
+    char (*ids)[HRW_ID_MAX + 1];    //  Open cycles that are due
+    size_t n, cap;
+    int open;                       //  Open cycles seen, due or not
+    int rc;
+} s_due_t;
+
+static void
+s_cycle_due (const char *cycle, const hrw_cycle_info_t *info, void *arg)
+{
+    s_due_t *d = arg;
+    if (info->closed_us != HRW_TIME_NONE || info->first_us == HRW_TIME_NONE || d->rc)
+        return;
+    d->open++;
+    if (info->first_us > d->due)
+        return;
+    if (d->n == d->cap) {
+        size_t cap = d->cap? 2 * d->cap: 8;
+        void *ids = realloc (d->ids, cap * sizeof (*d->ids));
+        if (!ids) {
+            d->rc = ENOMEM;
+            return;
+        }
+        d->ids = ids;
+        d->cap = cap;
+    }
+    snprintf (d->ids[d->n++], HRW_ID_MAX + 1, "%s", cycle);
+}
+
+//  Closes the cycles whose time is up, at the day boundary clock: the
+//  first midnight at least survey_close_days after the first response.
+static int
+s_engagement_close_due (hrw_detect_t *self, int64_t clock)
+{
+    s_due_t d;
+    memset (&d, 0, sizeof (d));
+    d.due = clock - (int64_t) self->opts.survey_close_days * S_DAY_US;
+    int rc = hrw_store_cycles_each (self->store, s_cycle_due, &d);
+    for (size_t i = 0; !rc && !d.rc && i < d.n; i++) {
+        rc = hrw_store_survey_close (self->store, d.ids[i], "", clock);
+        if (!rc)
+            rc = s_engagement_decide (self, d.ids[i], clock, "");
+    }
+    free (d.ids);
+    return rc? rc: d.rc;
+}
+
+int
+hrw_detect_cycles_open (hrw_detect_t *self)
+{
+    s_due_t d;
+    memset (&d, 0, sizeof (d));
+    d.due = INT64_MIN;
+    int rc = hrw_store_cycles_each (self->store, s_cycle_due, &d);
+    free (d.ids);
+    return rc? 1: d.open > 0;   //  On doubt, sweep: it finds out
 }
 
 // ---------------------------------------------------------------------------
@@ -942,9 +1115,12 @@ hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
         case HRWATCH__V1__EVENT__BODY_SUCCESSOR_WITHDRAWN:
             rc = s_gap_nomination (self, ev, clock);
             break;
-        case HRWATCH__V1__EVENT__BODY_SURVEY_RESPONSE:
-            rc = s_engagement_eval (self, ev->survey_response->unit_id,
-                                    ev->survey_response->survey_cycle_id, clock, ev->event_id, 1);
+        case HRWATCH__V1__EVENT__BODY_SURVEY_CYCLE_CLOSED:
+            //  Closed for one unit only: its aggregate is final, but the
+            //  family is decided when the cycle closes for every unit.
+            if (!*ev->survey_cycle_closed->unit_id)
+                rc = s_engagement_decide (self, ev->survey_cycle_closed->survey_cycle_id, clock,
+                                          ev->event_id);
             break;
         default:
             break;
@@ -983,6 +1159,8 @@ hrw_detect_sweep (hrw_detect_t *self, int64_t clock)
         s.rif = 1;
         rc = hrw_alerts_each_firing (self->alerts, K (REDUCTION_IN_FORCE), s_sweep_one, &s);
     }
+    if (!rc && !s.rc)
+        rc = s_engagement_close_due (self, clock);
     return rc? rc: s.rc;
 }
 

@@ -24,9 +24,10 @@ typedef struct {
     uint32_t min_headcount;         //  Unit size before turnover may fire
     double prior_person_days;       //  Weight of the company rate in a unit's baseline
     double engagement_drop;         //  Mean drop (1-5 scale) that counts
-    double engagement_p;            //  Welch's test must be below this
+    double engagement_fdr_q;        //  False discovery rate across a cycle's units
     double enps_drop;               //  eNPS drop (points) that counts on its own
     uint32_t min_respondents;       //  Anonymity threshold, at least 3
+    uint32_t survey_close_days;     //  A survey cycle closes this long after its start
 } hrw_detect_opts_t;
 
 typedef struct hrw_detect hrw_detect_t;
@@ -59,8 +60,13 @@ int hrw_detect_before (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
 int hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
                       const hrw_detect_before_t *before, int64_t clock_us);
 
-/*  Re-evaluates firing time-window alerts at clock_us. */
+/*  Re-evaluates firing time-window alerts at clock_us, a day boundary, and
+    closes (and decides) the survey cycles whose time is up. */
 int hrw_detect_sweep (hrw_detect_t *self, int64_t clock_us);
+
+/*  Whether a survey cycle is open, so day boundaries must be swept even
+    with nothing firing. */
+int hrw_detect_cycles_open (hrw_detect_t *self);
 
 typedef struct {
     int64_t headcount;              //  At the clock

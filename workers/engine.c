@@ -128,15 +128,20 @@ s_apply (hrw_engine_t *self, const Hrwatch__V1__Event *ev, int64_t clock)
 }
 
 //  Sweeps at every day boundary from the clock up to and including upto,
-//  so time-window alerts resolve on the day they should.
+//  so time-window alerts resolve and survey cycles close on the day they
+//  should.
 static int
 s_days (hrw_engine_t *self, int64_t from, int64_t upto)
 {
-    uint64_t seq, firing;
-    hrw_alerts_totals (self->alerts, &seq, &firing);
-    if (from == HRW_TIME_NONE || firing == 0)
+    if (from == HRW_TIME_NONE)
         return 0;
     int64_t day = (from / S_DAY_US + 1) * S_DAY_US;
+    if (day > upto)
+        return 0;       //  No boundary crossed: the common case, kept cheap
+    uint64_t seq, firing;
+    hrw_alerts_totals (self->alerts, &seq, &firing);
+    if (firing == 0 && !hrw_detect_cycles_open (self->detect))
+        return 0;
     for (; day <= upto; day += S_DAY_US) {
         int rc = hrw_detect_sweep (self->detect, day);
         if (rc)

@@ -344,11 +344,30 @@ s_silence (hrw_engine_t *engine, const Hrwatch__V1__SilenceRequest *req, hrw_are
 
 typedef struct {
     hrw_arena_t *arena;
+    hrw_store_t *store;
     const hrw_detect_opts_t *opts;
+    const char *unit;
     void **items;
     size_t n, cap;
     int oom;
+    int rc;                 //  First store failure
 } s_cycles_ctx_t;
+
+//  Scores of a closed cycle only: an open cycle's scores move with each
+//  answer, and two reports around one answer would give it away.
+static void
+s_cycle_scores (Hrwatch__V1__CycleEngagement *e, const hrw_survey_info_t *info,
+                uint32_t min_respondents)
+{
+    double sum = 0, promoters = info->enps[9] + info->enps[10], detractors = 0;
+    for (int i = 0; i < 5; i++)
+        sum += (double) info->engagement[i] * (i + 1);
+    for (int i = 0; i <= 6; i++)
+        detractors += info->enps[i];
+    e->mean_engagement = sum / info->responses;
+    if (info->enps_responses >= min_respondents)
+        e->enps = 100.0 * (promoters - detractors) / info->enps_responses;
+}
 
 static void
 s_collect_cycle (const char *cycle, const hrw_survey_info_t *info, void *arg)
@@ -360,21 +379,23 @@ s_collect_cycle (const char *cycle, const hrw_survey_info_t *info, void *arg)
         c->oom = 1;
         return;
     }
+    hrw_cycle_unit_t state;
+    int rc = hrw_store_survey_state (c->store, c->unit, cycle, &state);
+    if (rc) {
+        c->rc = c->rc? c->rc: rc;
+        return;
+    }
     hrwatch__v1__cycle_engagement__init (e);
     e->survey_cycle_id = id;
     e->first_response_at = hrw_arena_timestamp (c->arena, info->first_us);
+    e->closed = state.closed_us != HRW_TIME_NONE;
     //  Nothing about a group below the anonymity threshold, not its size.
     e->reported = info->responses >= c->opts->min_respondents;
-    if (e->reported) {
-        double sum = 0, promoters = info->enps[9] + info->enps[10], detractors = 0;
-        for (int i = 0; i < 5; i++)
-            sum += (double) info->engagement[i] * (i + 1);
-        for (int i = 0; i <= 6; i++)
-            detractors += info->enps[i];
+    if (e->reported)
         e->respondents = info->responses;
-        e->mean_engagement = sum / info->responses;
-        if (info->enps_responses >= c->opts->min_respondents)
-            e->enps = 100.0 * (promoters - detractors) / info->enps_responses;
+    if (e->reported && e->closed) {
+        s_cycle_scores (e, info, c->opts->min_respondents);
+        e->late_responses = state.late;
     }
     if (hrw_arena_push (c->arena, &c->items, &c->n, &c->cap, e))
         c->oom = 1;
@@ -436,8 +457,9 @@ s_unit (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__UnitRequest
     u->critical_positions = critical;
     u->covered_positions = covered;
     u->bench_strength = critical? (double) covered / critical: 0;
-    s_cycles_ctx_t cc = { arena, &o->detect, NULL, 0, 0, 0 };
-    if ((rc = hrw_store_surveys_each (store, req->unit_id, s_collect_cycle, &cc))) {
+    s_cycles_ctx_t cc = { arena, store, &o->detect, req->unit_id, NULL, 0, 0, 0, 0 };
+    if ((rc = hrw_store_surveys_each (store, req->unit_id, s_collect_cycle, &cc))
+        || (rc = cc.rc)) {
         resp->error = (char *) hrw_store_strerror (rc);
         return 0;
     }

@@ -1,8 +1,10 @@
-/*  stats: Poisson tail, Student's t tail, Welch's t-test. */
+/*  stats: Poisson tail, Student's t tail, Welch's t-test, the NPS z-test,
+    Benjamini-Hochberg. */
 #include "workers/stats.h"
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 
 #define S_EPS 1e-15
 #define S_ITER 500
@@ -153,4 +155,44 @@ hrw_stats_from_histogram (const uint32_t *counts, int n_values, int lo)
     if (s.var < 0)
         s.var = 0;
     return s;
+}
+
+double
+hrw_stats_nps_drop (double a_prom, double a_det, double a_n, double b_prom, double b_det,
+                    double b_n, double *z_out)
+{
+    if (z_out)
+        *z_out = 0.0;
+    if (a_n <= 0 || b_n <= 0)
+        return 1.0;
+    double pa = a_prom / a_n, da = a_det / a_n, pb = b_prom / b_n, db = b_det / b_n;
+    double nps_a = pa - da, nps_b = pb - db;
+    double se2 = (pa + da - nps_a * nps_a) / a_n + (pb + db - nps_b * nps_b) / b_n;
+    if (se2 <= 0.0)
+        return nps_b < nps_a? 0.0: 1.0;
+    double z = (nps_a - nps_b) / sqrt (se2);
+    if (z_out)
+        *z_out = z;
+    return 0.5 * erfc (z / sqrt (2.0));
+}
+
+static int
+s_cmp_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y? -1: x > y? 1: 0;
+}
+
+double
+hrw_stats_bh_threshold (double *p, size_t m, double q)
+{
+    if (m == 0)
+        return -1.0;
+    qsort (p, m, sizeof (*p), s_cmp_double);
+    //  The largest k with p(k) <= k q / m: all k smallest are discoveries,
+    //  even those above their own rank's bound (the step-up rule).
+    for (size_t k = m; k > 0; k--)
+        if (p[k - 1] <= (double) k * q / (double) m)
+            return p[k - 1];
+    return -1.0;
 }

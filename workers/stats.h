@@ -1,8 +1,10 @@
 /*  stats: the few distributions the detectors need, computed in double
-    precision from the regularised incomplete gamma and beta functions. */
+    precision from the regularised incomplete gamma and beta functions,
+    and the false discovery rate control applied across units. */
 #ifndef HRW_STATS_H
 #define HRW_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*  P(X >= k) for X ~ Poisson(lambda): how surprising k or more events are
@@ -23,6 +25,19 @@ typedef struct {
     not NULL). 1 when either sample has fewer than 2 values or both have no
     variance and equal means. */
 double hrw_stats_welch_drop (hrw_sample_t a, hrw_sample_t b, double *t, double *df);
+
+/*  Net Promoter Score as a difference of proportions: promoters p and
+    detractors d of n answers give NPS = p - d with variance
+    (p + d - (p - d)^2) / n. Returns the one-sided p-value of the z-test of
+    "b's NPS is lower than a's" (normal approximation), and z through z_out
+    (when not NULL). 1 when either side has no answers. */
+double hrw_stats_nps_drop (double a_prom, double a_det, double a_n, double b_prom,
+                           double b_det, double b_n, double *z_out);
+
+/*  Benjamini-Hochberg at false discovery rate q over the m p-values in p,
+    which it sorts in place: returns the largest p-value that is a discovery
+    (every p-value at or below it is one), or -1 when there is none. */
+double hrw_stats_bh_threshold (double *p, size_t m, double q);
 
 /*  A sample from a histogram: counts[i] answers of value lo + i. */
 hrw_sample_t hrw_stats_from_histogram (const uint32_t *counts, int n_values, int lo);

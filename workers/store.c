@@ -28,12 +28,14 @@
 
 typedef enum {
     S_DB_META, S_DB_EVENT_IDS, S_DB_EMPLOYEES, S_DB_UNITS, S_DB_POSITIONS,
-    S_DB_NOMINATIONS, S_DB_MENTORSHIPS, S_DB_SURVEYS, S_DB_REJECTED, S_DB_PENDING, S_DB_COUNT
+    S_DB_NOMINATIONS, S_DB_MENTORSHIPS, S_DB_SURVEYS, S_DB_REJECTED, S_DB_PENDING,
+    S_DB_CYCLES, S_DB_CYCLE_UNITS, S_DB_COUNT
 } s_db_t;
 
 static const char *s_db_names[S_DB_COUNT] = {
     "meta", "event_ids", "employees", "units", "positions",
-    "nominations", "mentorships", "surveys", "rejected", "pending"
+    "nominations", "mentorships", "surveys", "rejected", "pending",
+    "survey_cycles", "survey_cycle_units"
 };
 
 #define S_MAX_DBS 32    //  Ours, and room for sibling modules' own
@@ -1021,13 +1023,109 @@ s_read_pair (hrw_store_t *self, s_db_t db, const char *a, const char *b, int *ac
 // ---------------------------------------------------------------------------
 // Survey aggregates: histograms per (unit, cycle); nothing per respondent.
 
+//  Reads a fixed-size record; a missing one reads as *dflt.
+static int
+s_get_fixed (hrw_store_t *self, MDB_txn *txn, s_db_t db, MDB_val key, void *out, size_t size,
+             const void *dflt)
+{
+    MDB_val val;
+    int rc = mdb_get (txn, self->dbi[db], &key, &val);
+    if (rc == MDB_NOTFOUND) {
+        memcpy (out, dflt, size);
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (val.mv_size != size)
+        return HRW_E_CORRUPT;
+    memcpy (out, val.mv_data, size);
+    return 0;
+}
+
+static const hrw_cycle_info_t s_no_cycle = { HRW_TIME_NONE, HRW_TIME_NONE };
+static const hrw_cycle_unit_t s_no_cycle_unit = { HRW_TIME_NONE, 0, 0 };
+
+static int
+s_put_fixed (hrw_store_t *self, s_db_t db, MDB_val key, const void *rec, size_t size)
+{
+    MDB_val val = s_val (rec, size);
+    return mdb_put (self->wtxn, self->dbi[db], &key, &val, 0);
+}
+
+//  A cycle is closed for a unit when it was closed for every unit or for
+//  that unit alone.
+static int
+s_cycle_closed (const hrw_cycle_info_t *c, const hrw_cycle_unit_t *u)
+{
+    return c->closed_us != HRW_TIME_NONE || u->closed_us != HRW_TIME_NONE;
+}
+
+//  Notes the cycle and the unit in it; says whether the answer is late.
+static int
+s_survey_note (hrw_store_t *self, const Hrwatch__V1__SurveyResponse *m, int64_t t, int *late)
+{
+    char kbuf[2 * HRW_ID_MAX + 2];
+    MDB_val ckey = s_val (m->survey_cycle_id, strlen (m->survey_cycle_id));
+    MDB_val ukey = s_pair_key (kbuf, sizeof (kbuf), m->survey_cycle_id, m->unit_id);
+    hrw_cycle_info_t c;
+    hrw_cycle_unit_t u;
+    int rc = s_get_fixed (self, self->wtxn, S_DB_CYCLES, ckey, &c, sizeof (c), &s_no_cycle);
+    if (!rc)
+        rc = s_get_fixed (self, self->wtxn, S_DB_CYCLE_UNITS, ukey, &u, sizeof (u),
+                          &s_no_cycle_unit);
+    if (rc)
+        return rc;
+    *late = s_cycle_closed (&c, &u);
+    if (*late)
+        u.late++;
+    else if (c.first_us == HRW_TIME_NONE || t < c.first_us) {
+        c.first_us = t;
+        rc = s_put_fixed (self, S_DB_CYCLES, ckey, &c, sizeof (c));
+    }
+    if (!rc)
+        rc = s_put_fixed (self, S_DB_CYCLE_UNITS, ukey, &u, sizeof (u));
+    return rc;
+}
+
+static int
+s_apply_close (hrw_store_t *self, const Hrwatch__V1__SurveyCycleClosed *m, int64_t t)
+{
+    return hrw_store_survey_close (self, m->survey_cycle_id, m->unit_id, t);
+}
+
+int
+hrw_store_survey_close (hrw_store_t *self, const char *cycle, const char *unit, int64_t at_us)
+{
+    char kbuf[2 * HRW_ID_MAX + 2];
+    MDB_val ckey = s_val (cycle, strlen (cycle));
+    hrw_cycle_info_t c;
+    int rc = s_get_fixed (self, self->wtxn, S_DB_CYCLES, ckey, &c, sizeof (c), &s_no_cycle);
+    if (rc || c.closed_us != HRW_TIME_NONE)
+        return rc;      //  Closed for all already: a second close changes nothing
+    if (!*unit) {
+        c.closed_us = at_us;
+        return s_put_fixed (self, S_DB_CYCLES, ckey, &c, sizeof (c));
+    }
+    MDB_val ukey = s_pair_key (kbuf, sizeof (kbuf), cycle, unit);
+    hrw_cycle_unit_t u;
+    rc = s_get_fixed (self, self->wtxn, S_DB_CYCLE_UNITS, ukey, &u, sizeof (u), &s_no_cycle_unit);
+    if (rc || u.closed_us != HRW_TIME_NONE)
+        return rc;
+    u.closed_us = at_us;
+    return s_put_fixed (self, S_DB_CYCLE_UNITS, ukey, &u, sizeof (u));
+}
+
 static int
 s_apply_survey (hrw_store_t *self, const Hrwatch__V1__SurveyResponse *m, int64_t t)
 {
     char kbuf[2 * HRW_ID_MAX + 2];
+    int late;
+    int rc = s_survey_note (self, m, t, &late);
+    if (rc || late)
+        return rc;      //  A closed aggregate is final
     MDB_val key = s_pair_key (kbuf, sizeof (kbuf), m->unit_id, m->survey_cycle_id), val;
     hrw_survey_info_t agg;
-    int rc = mdb_get (self->wtxn, self->dbi[S_DB_SURVEYS], &key, &val);
+    rc = mdb_get (self->wtxn, self->dbi[S_DB_SURVEYS], &key, &val);
     if (rc == MDB_NOTFOUND) {
         memset (&agg, 0, sizeof (agg));
         agg.first_us = agg.last_us = t;
@@ -1089,6 +1187,8 @@ s_apply_body (hrw_store_t *self, const Hrwatch__V1__Event *ev, s_stamp_t at)
                                  ev->mentor_ended->mentee_id, at, 0, 0, ments);
         case HRWATCH__V1__EVENT__BODY_SURVEY_RESPONSE:
             return s_apply_survey (self, ev->survey_response, at.ts);
+        case HRWATCH__V1__EVENT__BODY_SURVEY_CYCLE_CLOSED:
+            return s_apply_close (self, ev->survey_cycle_closed, at.ts);
         default:
             return HRW_E_CORRUPT;  //  Validation lets no other case through
     }
@@ -1365,7 +1465,8 @@ int
 hrw_store_digest (hrw_store_t *self, char hex[17])
 {
     static const s_db_t dbs[] = { S_DB_EVENT_IDS, S_DB_EMPLOYEES, S_DB_UNITS, S_DB_POSITIONS,
-                                  S_DB_NOMINATIONS, S_DB_MENTORSHIPS, S_DB_SURVEYS };
+                                  S_DB_NOMINATIONS, S_DB_MENTORSHIPS, S_DB_SURVEYS,
+                                  S_DB_CYCLES, S_DB_CYCLE_UNITS };
     MDB_txn *txn;
     int rc = s_read_begin (self, &txn);
     if (rc)
@@ -1596,4 +1697,92 @@ hrw_store_unit_chain (hrw_store_t *self, const char *unit, char chain[][HRW_ID_M
         s_copy_str (chain[n++], HRW_ID_MAX + 1, hrw_str (u.parent));
     }
     return n;
+}
+
+int
+hrw_store_survey_cycle (hrw_store_t *self, const char *cycle, hrw_cycle_info_t *out)
+{
+    MDB_txn *txn;
+    int rc = s_read_begin (self, &txn);
+    if (rc)
+        return rc;
+    rc = s_get_fixed (self, txn, S_DB_CYCLES, s_val (cycle, strlen (cycle)), out, sizeof (*out),
+                      &s_no_cycle);
+    s_read_end (self, txn);
+    return rc;
+}
+
+int
+hrw_store_survey_state (hrw_store_t *self, const char *unit, const char *cycle,
+                        hrw_cycle_unit_t *out)
+{
+    char kbuf[2 * HRW_ID_MAX + 2];
+    MDB_txn *txn;
+    hrw_cycle_info_t c;
+    int rc = s_read_begin (self, &txn);
+    if (rc)
+        return rc;
+    rc = s_get_fixed (self, txn, S_DB_CYCLES, s_val (cycle, strlen (cycle)), &c, sizeof (c),
+                      &s_no_cycle);
+    if (!rc)
+        rc = s_get_fixed (self, txn, S_DB_CYCLE_UNITS,
+                          s_pair_key (kbuf, sizeof (kbuf), cycle, unit), out, sizeof (*out),
+                          &s_no_cycle_unit);
+    //  The earlier of the two closes is when the aggregate became final.
+    if (!rc && c.closed_us != HRW_TIME_NONE
+        && (out->closed_us == HRW_TIME_NONE || c.closed_us < out->closed_us))
+        out->closed_us = c.closed_us;
+    s_read_end (self, txn);
+    return rc;
+}
+
+typedef struct {
+    void (*fn) (const char *, void *);
+    void *arg;
+} s_unit_ctx_t;
+
+static void
+s_cycle_unit_each (const char *unit, const MDB_val *v, void *arg)
+{
+    s_unit_ctx_t *c = arg;
+    (void) v;
+    c->fn (unit, c->arg);
+}
+
+int
+hrw_store_cycle_units_each (hrw_store_t *self, const char *cycle,
+                            void (*fn) (const char *unit, void *), void *arg)
+{
+    s_unit_ctx_t c = { fn, arg };
+    return s_pair_each (self, S_DB_CYCLE_UNITS, cycle, s_cycle_unit_each, &c);
+}
+
+int
+hrw_store_cycles_each (hrw_store_t *self,
+                       void (*fn) (const char *cycle, const hrw_cycle_info_t *, void *),
+                       void *arg)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = s_read_begin (self, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open (txn, self->dbi[S_DB_CYCLES], &cur))) {
+        s_read_end (self, txn);
+        return rc;
+    }
+    MDB_val k, v;
+    while ((rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) == 0) {
+        hrw_cycle_info_t info;
+        char cycle[HRW_ID_MAX + 1];
+        if (v.mv_size != sizeof (info) || k.mv_size > HRW_ID_MAX)
+            continue;
+        memcpy (&info, v.mv_data, sizeof (info));
+        memcpy (cycle, k.mv_data, k.mv_size);
+        cycle[k.mv_size] = '\0';
+        fn (cycle, &info, arg);
+    }
+    mdb_cursor_close (cur);
+    s_read_end (self, txn);
+    return rc == MDB_NOTFOUND? 0: rc;
 }

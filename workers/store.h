@@ -106,6 +106,19 @@ typedef struct {
     int64_t first_us, last_us;  //  Event-time span of the responses
 } hrw_survey_info_t;
 
+//  A survey cycle across units.
+typedef struct {
+    int64_t first_us;           //  Its first response applied, or HRW_TIME_NONE
+    int64_t closed_us;          //  Closed for every unit at, or HRW_TIME_NONE
+} hrw_cycle_info_t;
+
+//  A survey cycle in one unit.
+typedef struct {
+    int64_t closed_us;          //  Its aggregate final since, or HRW_TIME_NONE
+    uint32_t late;              //  Responses after the close, not applied
+    uint32_t spare;             //  Zero
+} hrw_cycle_unit_t;
+
 //  A rejection as kept: no payload, nothing the event said beyond its id.
 typedef struct {
     const char *event_id;       //  "" when it did not decode
@@ -247,6 +260,30 @@ int hrw_store_nominations_each (hrw_store_t *self, const char *position,
 int hrw_store_surveys_each (hrw_store_t *self, const char *unit,
                             void (*fn) (const char *cycle, const hrw_survey_info_t *, void *),
                             void *arg);
+
+/*  Closes a survey cycle for one unit, or for every unit when unit is "",
+    at at_us (inside the write transaction). Later responses for it count
+    as late and are not applied. Closing a closed cycle changes nothing. */
+int hrw_store_survey_close (hrw_store_t *self, const char *cycle, const char *unit,
+                            int64_t at_us);
+
+/*  A cycle's first response and close; a cycle never seen reads as open
+    and empty. Returns 0 or an LMDB error. */
+int hrw_store_survey_cycle (hrw_store_t *self, const char *cycle, hrw_cycle_info_t *out);
+
+/*  A cycle's state in a unit: closed_us is the earlier of its own close and
+    the cycle's close for every unit. */
+int hrw_store_survey_state (hrw_store_t *self, const char *unit, const char *cycle,
+                            hrw_cycle_unit_t *out);
+
+/*  Calls fn for each unit with responses (applied or late) in a cycle. */
+int hrw_store_cycle_units_each (hrw_store_t *self, const char *cycle,
+                                void (*fn) (const char *unit, void *), void *arg);
+
+/*  Calls fn for each survey cycle known, in id order. */
+int hrw_store_cycles_each (hrw_store_t *self,
+                           void (*fn) (const char *cycle, const hrw_cycle_info_t *, void *),
+                           void *arg);
 
 #define HRW_CHAIN_MAX 16    //  Deepest org tree followed
 

@@ -237,6 +237,12 @@ s_body (s_ctx_t *c, const Hrwatch__V1__Event *ev)
                 return s_fail (c, S_RANGE, "survey_response.enps", "survey_response.enps %d is outside 0..10", m->enps);
             return S_OK;
         }
+        case HRWATCH__V1__EVENT__BODY_SURVEY_CYCLE_CLOSED: {
+            const Hrwatch__V1__SurveyCycleClosed *m = ev->survey_cycle_closed;
+            S_CHECK (s_id (c, "survey_cycle_closed.survey_cycle_id", m->survey_cycle_id, 1));
+            //  Empty: the cycle closes for every unit.
+            return s_id (c, "survey_cycle_closed.unit_id", m->unit_id, 0);
+        }
         default:
             if (ev->base.n_unknown_fields > 0)
                 return s_fail (c, HRWATCH__V1__REASON__REASON_UNSUPPORTED_TYPE, "event", "event body is of a type this version does not know");
