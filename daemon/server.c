@@ -392,14 +392,16 @@ s_alert_out (hrw_server_t *self, const hrw_alert_pub_t *p)
         return;
     if (self->am)
         hrw_am_push (self->am, a);
-    char fingerprint[300], seq[48], state[48];
-    const char *fields[] = { fingerprint, seq, state, NULL };
+    char fingerprint[300], seq[48], state[48], change[48];
+    const char *fields[] = { fingerprint, seq, state, change, NULL };
     int firing = a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
+    int update = a->change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED;
     snprintf (fingerprint, sizeof (fingerprint), "HRW_FINGERPRINT=%s", a->fingerprint);
     snprintf (seq, sizeof (seq), "HRW_ALERT_SEQ=%" PRIu64, a->seq);
     snprintf (state, sizeof (state), "HRW_ALERT_STATE=%s", firing? "firing": "resolved");
+    snprintf (change, sizeof (change), "HRW_ALERT_CHANGE=%s", update? "updated": "state");
     hrw_log_fields (self->log, HRW_LOG_INFO, fields, "alert #%" PRIu64 " %s %s: %s", a->seq,
-                    firing? "firing": "resolved", a->fingerprint, a->summary);
+                    update? "updated": firing? "firing": "resolved", a->fingerprint, a->summary);
     hrwatch__v1__alert__free_unpacked (a, NULL);
 }
 
