@@ -90,6 +90,7 @@ typedef struct {
     char employee[HRW_ID_MAX + 1];
     int readiness;                  //  Hrwatch__V1__Readiness
     const char *why_not;            //  Why they do not count, or NULL
+    char note[HRW_ID_MAX + 32];     //  e.g. "moved to P-9 since nominated", or ""
 } hrw_successor_t;
 
 typedef struct {
@@ -97,6 +98,7 @@ typedef struct {
     char unit[HRW_ID_MAX + 1];
     char title[256];
     char incumbent[HRW_ID_MAX + 1];
+    char vacant_because[2 * HRW_ID_MAX + 40];   //  e.g. "incumbent E-5 exited"
     uint32_t ready_now;             //  Eligible ready-now successors
     hrw_successor_t successors[HRW_SUCCESSORS_MAX];   //  Active nominations
     size_t n_successors;
