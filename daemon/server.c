@@ -805,6 +805,23 @@ s_keep_fixed (hrw_server_t *self, hrw_config_t *next)
     *next = kept;
 }
 
+//  New thresholds judge the alerts at once: what they change is published
+//  like any other change.
+static void
+s_reevaluate (hrw_server_t *self)
+{
+    int rc = hrw_engine_begin (self->engine, hrw_clock_now_us ());
+    if (!rc && (rc = hrw_engine_reevaluate (self->engine)))
+        hrw_engine_abort (self->engine);
+    else if (!rc)
+        rc = hrw_engine_commit (self->engine);
+    if (rc)
+        hrw_log (self->log, HRW_LOG_ERR, "reload: re-evaluating alerts failed, they are judged "
+                 "by the new thresholds as events touch them: %s", hrw_store_strerror (rc));
+    else
+        s_publish (self);
+}
+
 //  SIGHUP: read the file again; a file that does not load is refused whole
 //  and the running settings stay. Connections and work in hand are kept:
 //  this runs between groups.
@@ -833,6 +850,7 @@ s_reload (hrw_server_t *self)
         hrw_log_set_level (self->log, next.log_level);
         hrw_ingest_set_limits (self->ingest, &next.limits);
         hrw_engine_set_opts (self->engine, &next.engine);
+        s_reevaluate (self);
         hrw_store_set_rejected (self->store, next.rejected_keep);
         self->next_tick = 0;
         if (errors)

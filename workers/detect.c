@@ -22,6 +22,7 @@ struct hrw_detect {
     hrw_store_t *store;         //  State, environment, transaction
     hrw_alerts_t *alerts;       //  Where verdicts go
     hrw_detect_opts_t opts;     //  Thresholds
+    hrw_detect_opts_t judged;   //  Thresholds the stored alerts were judged by
     unsigned int db_nominee;    //  employee\0position -> "" (who is nominated where)
     unsigned int db_series;     //  unit\0time -> s_point_t (cumulative, per unit)
     unsigned int db_covered;    //  position -> s_cover_t (as last counted)
@@ -81,7 +82,7 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
         return NULL;
     self->store = store;
     self->alerts = alerts;
-    self->opts = *opts;
+    self->opts = self->judged = *opts;
     if (hrw_store_db (store, "det_nominee", &self->db_nominee)
         || hrw_store_db (store, "det_series", &self->db_series)
         || hrw_store_db (store, "det_covered", &self->db_covered)
@@ -1187,5 +1188,105 @@ hrw_detect_position_report (hrw_detect_t *self, const char *position, hrw_positi
 done:
     self->rtxn = NULL;
     hrw_store_read_end (self->store, txn);
+    return rc;
+}
+
+// ---------------------------------------------------------------------------
+// Re-evaluation after a change of thresholds
+
+//  Calls fn with each key of dbi (a position, unit or employee id).
+static int
+s_keys_each (hrw_detect_t *self, unsigned int dbi, int (*fn) (hrw_detect_t *, const char *,
+                                                             int64_t), int64_t clock)
+{
+    //  Collected first: fn writes to these databases.
+    hrw_buf_t keys = { 0 };
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (s_txn (self), dbi, &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    MDB_cursor_op op = MDB_FIRST;
+    while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
+        op = MDB_NEXT;
+        if (k.mv_size > HRW_ID_MAX)
+            continue;
+        hrw_buf_append (&keys, k.mv_data, k.mv_size);
+        hrw_buf_append (&keys, "", 1);
+    }
+    mdb_cursor_close (cur);
+    rc = keys.oom? ENOMEM: rc == MDB_NOTFOUND? 0: rc;
+    for (size_t off = 0; !rc && off < keys.len;) {
+        const char *key = (const char *) keys.data + off;
+        off += strlen (key) + 1;
+        rc = fn (self, key, clock);
+    }
+    hrw_buf_free (&keys);
+    return rc;
+}
+
+static int
+s_regap (hrw_detect_t *self, const char *position, int64_t clock)
+{
+    return s_gap_eval (self, position, clock, "", "thresholds reloaded");
+}
+
+static int
+s_rebench (hrw_detect_t *self, const char *unit, int64_t clock)
+{
+    return s_bench_eval (self, unit, clock, "");
+}
+
+static int
+s_reoverlap (hrw_detect_t *self, const char *employee, int64_t clock)
+{
+    return s_overlap (self, employee, 0, clock, "");
+}
+
+typedef struct {
+    hrw_detect_t *self;
+    int64_t clock;
+    int rc;
+} s_reengage_t;
+
+static void
+s_reengage (const char *unit, const char *cycle, void *arg)
+{
+    s_reengage_t *r = arg;
+    if (!r->rc && cycle)
+        r->rc = s_engagement_eval (r->self, unit, cycle, r->clock, "", 0);
+}
+
+int
+hrw_detect_reevaluate (hrw_detect_t *self, int64_t clock)
+{
+    const hrw_detect_opts_t *was = &self->judged, *o = &self->opts;
+    int rc = 0;
+    if (clock == HRW_TIME_NONE)
+        return 0;
+    //  Every critical position (it may open a gap now), every unit with
+    //  critical positions, everyone who is someone's only successor.
+    if (was->min_ready_now != o->min_ready_now)
+        rc = s_keys_each (self, self->db_covered, s_regap, clock);
+    if (!rc && (was->bench_strength_min != o->bench_strength_min
+                || was->bench_min_positions != o->bench_min_positions))
+        rc = s_keys_each (self, self->db_bench, s_rebench, clock);
+    if (!rc && was->max_sole_successor != o->max_sole_successor)
+        rc = s_keys_each (self, self->db_sole, s_reoverlap, clock);
+    //  Time-window and survey alerts: the firing ones.
+    if (!rc && (was->window_days != o->window_days || was->baseline_days != o->baseline_days
+                || was->alpha != o->alpha || was->resolve_p != o->resolve_p
+                || was->min_exits != o->min_exits || was->min_headcount != o->min_headcount
+                || was->prior_person_days != o->prior_person_days))
+        rc = hrw_detect_sweep (self, clock);
+    if (!rc && (was->engagement_drop != o->engagement_drop
+                || was->engagement_p != o->engagement_p || was->enps_drop != o->enps_drop
+                || was->min_respondents != o->min_respondents)) {
+        s_reengage_t r = { self, clock, 0 };
+        rc = hrw_alerts_each_firing (self->alerts, K (ENGAGEMENT_DROP), s_reengage, &r);
+        rc = rc? rc: r.rc;
+    }
+    if (!rc)
+        self->judged = self->opts;
     return rc;
 }
