@@ -392,14 +392,16 @@ s_alert_out (hrw_server_t *self, const hrw_alert_pub_t *p)
         return;
     if (self->am)
         hrw_am_push (self->am, a);
-    char fingerprint[300], seq[48], state[48];
-    const char *fields[] = { fingerprint, seq, state, NULL };
+    char fingerprint[300], seq[48], state[48], change[48];
+    const char *fields[] = { fingerprint, seq, state, change, NULL };
     int firing = a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
+    int update = a->change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED;
     snprintf (fingerprint, sizeof (fingerprint), "HRW_FINGERPRINT=%s", a->fingerprint);
     snprintf (seq, sizeof (seq), "HRW_ALERT_SEQ=%" PRIu64, a->seq);
     snprintf (state, sizeof (state), "HRW_ALERT_STATE=%s", firing? "firing": "resolved");
+    snprintf (change, sizeof (change), "HRW_ALERT_CHANGE=%s", update? "updated": "state");
     hrw_log_fields (self->log, HRW_LOG_INFO, fields, "alert #%" PRIu64 " %s %s: %s", a->seq,
-                    firing? "firing": "resolved", a->fingerprint, a->summary);
+                    update? "updated": firing? "firing": "resolved", a->fingerprint, a->summary);
     hrwatch__v1__alert__free_unpacked (a, NULL);
 }
 
@@ -814,6 +816,23 @@ s_keep_fixed (hrw_server_t *self, hrw_config_t *next)
     *next = kept;
 }
 
+//  New thresholds judge the alerts at once: what they change is published
+//  like any other change.
+static void
+s_reevaluate (hrw_server_t *self)
+{
+    int rc = hrw_engine_begin (self->engine, hrw_clock_now_us ());
+    if (!rc && (rc = hrw_engine_reevaluate (self->engine)))
+        hrw_engine_abort (self->engine);
+    else if (!rc)
+        rc = hrw_engine_commit (self->engine);
+    if (rc)
+        hrw_log (self->log, HRW_LOG_ERR, "reload: re-evaluating alerts failed, they are judged "
+                 "by the new thresholds as events touch them: %s", hrw_store_strerror (rc));
+    else
+        s_publish (self);
+}
+
 //  SIGHUP: read the file again; a file that does not load is refused whole
 //  and the running settings stay. Connections and work in hand are kept:
 //  this runs between groups.
@@ -846,6 +865,7 @@ s_reload (hrw_server_t *self)
         hrw_log_set_level (self->log, next.log_level);
         hrw_ingest_set_limits (self->ingest, &next.limits);
         hrw_engine_set_opts (self->engine, &next.engine);
+        s_reevaluate (self);
         hrw_store_set_rejected (self->store, next.rejected_keep);
         self->next_tick = 0;
         if (errors)

@@ -421,6 +421,106 @@ test_subscriber_away_catches_up_and_sees_each_change_once (void **state)
     assert_null (strstr (h_out, "P-1"));
 }
 
+
+//  Reads a subscriber's JSON lines: the fields of each, "change observed
+//  summary" per line into out (one line each).
+static void
+s_changes (FILE *p, char *out, size_t cap, char *last_summary, size_t scap)
+{
+    char line[4096];
+    out[0] = '\0';
+    while (fgets (line, sizeof (line), p)) {
+        json_t *j = json_loads (line, 0, NULL);
+        assert_non_null (j);
+        const char *change = json_string_value (json_object_get (j, "change"));
+        size_t n = strlen (out);
+        snprintf (out + n, cap - n, "%s %g|", change? change: "-",
+                  json_number_value (json_object_get (j, "observed")));
+        snprintf (last_summary, scap, "%s", json_string_value (json_object_get (j, "summary")));
+        json_decref (j);
+    }
+}
+
+static const char *
+s_rif_exit (int i)
+{
+    static char line[400];
+    snprintf (line, sizeof (line), "{\"eventId\":\"rx-%d\",\"occurredAt\":\"2025-03-0%dT00:00:00Z\","
+              "\"source\":\"t\",\"exit\":{\"employeeId\":\"E-%d\",\"type\":"
+              "\"EXIT_TYPE_INVOLUNTARY\",\"reductionInForce\":true}}\n", i, i, i);
+    return line;
+}
+
+//  A reduction in force that grows after it fired: each exit publishes an
+//  update with the new count, and `hrwatch alerts` shows the last one.
+static void
+test_subscriber_sees_a_firing_alert_update_as_it_grows (void **state)
+{
+    h_fixture_t *f = *state;
+    char cmd[2048], changes[512], summary[400];
+    h_publish_lines (f, "{\"eventId\":\"u\",\"occurredAt\":\"2025-01-01T00:00:00Z\",\"source\":\"t\","
+                     "\"orgUnitDefined\":{\"unitId\":\"wh\"}}\n");
+    for (int i = 1; i <= 3; i++) {
+        char line[300];
+        snprintf (line, sizeof (line), "{\"eventId\":\"h-%d\",\"occurredAt\":\"2025-01-02T00:00:00Z\","
+                  "\"source\":\"t\",\"hire\":{\"employeeId\":\"E-%d\",\"unitId\":\"wh\"}}\n", i, i);
+        h_publish_lines (f, line);
+    }
+    snprintf (cmd, sizeof (cmd), BIN "/hrwatch subscribe reduction_in_force/ --count 3 --for 20 "
+              "--endpoint '%s' --alerts-endpoint ipc://%s/alerts.sock", f->control, f->dir);
+    FILE *sub = popen (cmd, "r");
+    h_sleep_ms (300);
+    for (int i = 1; i <= 3; i++)
+        h_publish_lines (f, s_rif_exit (i));        //  One commit each
+    s_changes (sub, changes, sizeof (changes), summary, sizeof (summary));
+    assert_int_equal (pclose (sub), 0);
+    assert_string_equal (changes, "ALERT_CHANGE_FIRED 1|ALERT_CHANGE_UPDATED 2|"
+                                  "ALERT_CHANGE_UPDATED 3|");
+    assert_non_null (strstr (summary, "wh: 3 exits in a reduction in force"));
+
+    //  What `hrwatch alerts` shows is the last version published.
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch alerts --json --endpoint '%s'",
+                             f->control), 0);
+    h_expect_out (summary);
+    h_expect_out ("\"change\":\"ALERT_CHANGE_UPDATED\"");
+
+    //  A subscriber catching up from the log sees each version once.
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch subscribe reduction_in_force/ "
+                             "--after 0 --count 3 --for 5 --endpoint '%s' --alerts-endpoint "
+                             "ipc://%s/alerts.sock", f->control, f->dir), 0);
+    assert_non_null (strstr (h_out, "\"observed\":1"));
+    assert_non_null (strstr (h_out, "\"observed\":2"));
+    assert_non_null (strstr (h_out, "\"observed\":3"));
+}
+
+//  A reload that raises min_ready_now judges the firing gaps at once: the
+//  stream and `hrwatch alerts` both say "needs 2".
+static void
+test_reload_reevaluates_firing_alerts (void **state)
+{
+    h_fixture_t *f = *state;
+    char cmd[2048], changes[512], summary[400];
+    h_publish_lines (f, s_position (1, 1));
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch alerts --endpoint '%s'",
+                             f->control), 0);
+    h_expect_out ("(needs 1)");
+    snprintf (cmd, sizeof (cmd), BIN "/hrwatch subscribe --after 1 --count 1 --for 20 "
+              "--endpoint '%s' --alerts-endpoint ipc://%s/alerts.sock", f->control, f->dir);
+    FILE *sub = popen (cmd, "r");
+    h_sleep_ms (300);
+    h_write_config (f, "[alerts]\nmin_ready_now = 2\n");
+    kill (f->daemon, SIGHUP);
+    h_wait_log (f, "configuration reloaded from");
+    s_changes (sub, changes, sizeof (changes), summary, sizeof (summary));
+    assert_int_equal (pclose (sub), 0);
+    assert_string_equal (changes, "ALERT_CHANGE_UPDATED 0|");
+    assert_non_null (strstr (summary, "(needs 2)"));
+    assert_non_null (strstr (summary, ": thresholds reloaded"));
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch alerts --json --endpoint '%s'",
+                             f->control), 0);
+    h_expect_out (summary);
+}
+
 static void
 test_silences_mute_publication_but_not_the_record (void **state)
 {
@@ -1154,6 +1254,10 @@ main (void)
                                          h_teardown),
         cmocka_unit_test_setup_teardown (test_config_is_checked, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_background_mode_returns_when_ready, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_subscriber_sees_a_firing_alert_update_as_it_grows,
+                                         h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_reload_reevaluates_firing_alerts, h_setup,
+                                         h_teardown),
         cmocka_unit_test_setup_teardown (test_subscriber_away_catches_up_and_sees_each_change_once,
                                          h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_silences_mute_publication_but_not_the_record, h_setup,

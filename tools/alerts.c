@@ -95,10 +95,12 @@ s_print (s_opts_t *o, const Hrwatch__V1__Alert *a)
         const Google__Protobuf__Timestamp *t = a->changed_at;
         if (t)
             hrw_clock_format (hrw_clock_from_parts (t->seconds, t->nanos), when, sizeof (when));
-        printf ("#%-6" PRIu64 " %s %-8s %-8s %s%s\n        %s\n", a->seq, when,
+        const char *update = a->change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED
+                           ? " (updated)": "";
+        printf ("#%-6" PRIu64 " %s %-8s %-8s %s%s%s\n        %s\n", a->seq, when,
                 a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING? "FIRING": "resolved",
-                sev[a->severity >= 0 && a->severity <= 3? a->severity: 0], a->topic, muted,
-                a->summary);
+                sev[a->severity >= 0 && a->severity <= 3? a->severity: 0], a->topic, update,
+                muted, a->summary);
     }
     fflush (stdout);
     o->printed++;

@@ -241,14 +241,17 @@ s_print_position (const Hrwatch__V1__PositionReport *p)
             *p->title? ")": "");
     printf ("unit              %s\n", *p->unit_id? p->unit_id: "-");
     printf ("critical          %s\n", p->critical? "yes": p->defined? "no": "not defined");
-    printf ("incumbent         %s%s\n", *p->incumbent_id? p->incumbent_id: "-",
-            p->vacant? " (vacant)": "");
+    printf ("incumbent         %s", *p->incumbent_id? p->incumbent_id: "-");
+    if (p->vacant)
+        printf (" (vacant%s%s)", *p->vacant_because? ": ": "", p->vacant_because);
+    printf ("\n");
     for (int r = 1; r <= 3; r++)
         for (size_t i = 0; i < p->n_successors; i++) {
             const Hrwatch__V1__SuccessorEntry *e = p->successors[i];
             if ((int) e->readiness == r)
-                printf ("successor         %-12s %s%s%s\n", e->employee_id, ready[r],
-                        e->counted? "": ", not counted: ", e->not_counted_because);
+                printf ("successor         %-12s %s%s%s%s%s\n", e->employee_id, ready[r],
+                        e->counted? "": ", not counted: ", e->not_counted_because,
+                        *e->note? "; ": "", e->note);
         }
     printf ("succession        %u ready now; %s\n", p->ready_now,
             !p->critical? "not a critical position": p->gap? "GAP": "covered");

@@ -22,6 +22,7 @@ typedef struct {
 } s_meta_t;
 
 typedef struct {
+    uint64_t seq;               //  The change's sequence number
     size_t topic;               //  Offset of the topic in pubs
     size_t data;                //  Offset of the packed Alert in pubs
     size_t len;                 //  Its length
@@ -36,6 +37,8 @@ struct hrw_alerts {
     int64_t now_us;             //  Wall clock of the current transaction
     uint32_t log_keep;          //  Log entries kept
     s_meta_t meta;              //  As of the current transaction
+    uint64_t txn_seq;           //  meta.seq when the transaction began: a
+                                //  change numbered above it is this one's
     hrw_buf_t pubs;             //  Topics and packed alerts queued
     s_queued_t *queued;         //  Index into pubs
     size_t n_queued, cap_queued;
@@ -103,10 +106,11 @@ hrw_alerts_begin (hrw_alerts_t *self, int64_t now_us)
     int rc = mdb_get (hrw_store_txn (self->store), self->db_meta, &k, &v);
     if (rc == MDB_NOTFOUND) {
         memset (&self->meta, 0, sizeof (self->meta));
-        return 0;
+        rc = 0;
     }
-    if (rc == 0 && v.mv_size == sizeof (self->meta))
+    else if (rc == 0 && v.mv_size == sizeof (self->meta))
         memcpy (&self->meta, v.mv_data, sizeof (self->meta));
+    self->txn_seq = self->meta.seq;
     return rc;
 }
 
@@ -213,10 +217,29 @@ s_seq_key (uint64_t seq, uint8_t buf[8])
     return v;
 }
 
-static int
-s_queue (hrw_alerts_t *self, const char *topic, const hrw_buf_t *packed)
+//  The queued entry for seq, or where it would go to keep seq order.
+static size_t
+s_queue_find (hrw_alerts_t *self, uint64_t seq)
 {
-    if (self->n_queued == self->cap_queued) {
+    size_t lo = 0, hi = self->n_queued;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (self->queued[mid].seq < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+//  Queues a change for publication, in sequence order; a change rewritten
+//  within the transaction (same seq) replaces what was queued for it.
+static int
+s_queue (hrw_alerts_t *self, uint64_t seq, const char *topic, const hrw_buf_t *packed)
+{
+    size_t i = s_queue_find (self, seq);
+    int replace = i < self->n_queued && self->queued[i].seq == seq;
+    if (!replace && self->n_queued == self->cap_queued) {
         size_t cap = self->cap_queued? self->cap_queued * 2: 64;
         s_queued_t *q = realloc (self->queued, cap * sizeof (*q));
         if (!q)
@@ -224,16 +247,36 @@ s_queue (hrw_alerts_t *self, const char *topic, const hrw_buf_t *packed)
         self->queued = q;
         self->cap_queued = cap;
     }
-    s_queued_t *q = &self->queued[self->n_queued];
-    q->topic = self->pubs.len;
+    s_queued_t q;
+    q.seq = seq;
+    q.topic = self->pubs.len;
     hrw_buf_append (&self->pubs, topic, strlen (topic) + 1);
-    q->data = self->pubs.len;
-    q->len = packed->len;
+    q.data = self->pubs.len;
+    q.len = packed->len;
     hrw_buf_append (&self->pubs, packed->data, packed->len);
     if (self->pubs.oom)
         return ENOMEM;
-    self->n_queued++;
+    //  The bytes a replaced entry pointed at stay in pubs until the queue
+    //  is cleared: at most one superseded copy per alert per transaction.
+    if (!replace) {
+        memmove (&self->queued[i + 1], &self->queued[i],
+                 (self->n_queued - i) * sizeof (self->queued[0]));
+        self->n_queued++;
+    }
+    self->queued[i] = q;
     return 0;
+}
+
+//  Drops what was queued for seq (a rewritten change now silenced).
+static void
+s_unqueue (hrw_alerts_t *self, uint64_t seq)
+{
+    size_t i = s_queue_find (self, seq);
+    if (i < self->n_queued && self->queued[i].seq == seq) {
+        memmove (&self->queued[i], &self->queued[i + 1],
+                 (self->n_queued - i - 1) * sizeof (self->queued[0]));
+        self->n_queued--;
+    }
 }
 
 static int
@@ -294,12 +337,15 @@ s_silenced (hrw_alerts_t *self, MDB_txn *txn, const Hrwatch__V1__Alert *a)
     return found;
 }
 
-//  Numbers the change, stores it as current, logs and queues it.
+//  Stores the change as current, logs and queues it. A new change takes the
+//  next sequence number; with seq set, it rewrites the change of that
+//  number made earlier in this transaction (nothing of it was published
+//  or committed yet), so an alert says at most one thing per commit.
 static int
-s_record (hrw_alerts_t *self, Hrwatch__V1__Alert *a, MDB_txn *txn)
+s_record (hrw_alerts_t *self, Hrwatch__V1__Alert *a, MDB_txn *txn, uint64_t seq)
 {
     a->silenced = s_silenced (self, txn, a);
-    a->seq = ++self->meta.seq;
+    a->seq = seq? seq: ++self->meta.seq;
     if (self->meta.log_first == 0)
         self->meta.log_first = a->seq;
     hrw_buf_t packed = { 0 };
@@ -311,13 +357,15 @@ s_record (hrw_alerts_t *self, Hrwatch__V1__Alert *a, MDB_txn *txn)
     if (!rc)
         rc = mdb_put (txn, self->db_current, &fk, &v, 0);
     if (!rc)
-        rc = mdb_put (txn, self->db_log, &sk, &v, MDB_APPEND);
-    if (!rc)
+        rc = mdb_put (txn, self->db_log, &sk, &v, seq? 0: MDB_APPEND);
+    if (!rc && !seq)
         rc = s_trim_log (self, txn);
     if (!rc)
         rc = s_save_meta (self, txn);
     if (!rc && !a->silenced)
-        rc = s_queue (self, a->topic, &packed);
+        rc = s_queue (self, a->seq, a->topic, &packed);
+    else if (!rc && seq)
+        s_unqueue (self, seq);
     hrw_buf_free (&packed);
     return rc;
 }
@@ -332,25 +380,14 @@ s_current (hrw_alerts_t *self, MDB_txn *txn, const char *fingerprint)
     return hrwatch__v1__alert__unpack (hrw_arena_allocator (self->arena), v.mv_size, v.mv_data);
 }
 
-//  A firing alert whose numbers moved keeps its place in the log, but what
-//  `hrwatch alerts` shows is brought up to date.
+//  1 when a firing alert's stored (published) version says something other
+//  than the new verdict: what subscribers and `hrwatch alerts` show must
+//  then be brought up to date, together.
 static int
-s_refresh (hrw_alerts_t *self, MDB_txn *txn, Hrwatch__V1__Alert *old, const hrw_alert_eval_t *e)
+s_moved (const Hrwatch__V1__Alert *old, const hrw_alert_eval_t *e)
 {
-    if (!strcmp (old->summary, e->summary))
-        return 0;
-    Hrwatch__V1__Alert a = *old;
-    int rc = s_fill (self, &a, e, old->fingerprint);
-    if (rc)
-        return rc;
-    a.trigger_event_id = old->trigger_event_id;
-    hrw_buf_t packed = { 0 };
-    if (hrw_buf_pack (&packed, &a.base))
-        return ENOMEM;
-    MDB_val k = { strlen (a.fingerprint), a.fingerprint }, v = { packed.len, packed.data };
-    rc = mdb_put (txn, self->db_current, &k, &v, 0);
-    hrw_buf_free (&packed);
-    return rc;
+    return old->observed != e->observed || old->expected != e->expected
+        || old->severity != e->severity || strcmp (old->summary, e->summary);
 }
 
 int
@@ -365,13 +402,40 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
     int was_firing = old && old->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
     if (!e->firing && !was_firing)
         return 0;
-    if (e->firing && was_firing && old->severity == e->severity)
-        return s_refresh (self, txn, old, e);   //  Nothing a subscriber needs to hear
+    if (e->firing && was_firing && !s_moved (old, e))
+        return 0;                               //  Nothing anyone needs to hear
+    //  This alert changed already in this transaction: an update folds
+    //  into that change, and a state change replaces an update.
+    int here = old && old->seq > self->txn_seq;
+    Hrwatch__V1__AlertChange was_change = here? old->change: 0;
+    Hrwatch__V1__AlertChange change;
+    if (!e->firing)
+        change = HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_RESOLVED;
+    else if (!was_firing)
+        change = HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_FIRED;
+    else if (old->severity != e->severity)
+        change = HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_SEVERITY_CHANGED;
+    else
+        change = HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED;
+    uint64_t seq = 0;
+    if (here && (change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED
+                 || was_change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED))
+        seq = old->seq;
     Hrwatch__V1__Alert a = HRWATCH__V1__ALERT__INIT;
     int rc = s_fill (self, &a, e, fingerprint);
     if (rc)
         return rc;
     a.changed_at = hrw_arena_timestamp (self->arena, clock_us);
+    a.change = change;
+    if (seq && change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED) {
+        //  Folded into the earlier change of this commit: it keeps what it
+        //  said happened, and the event that made it happen.
+        a.change = was_change;
+        if (was_change != HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED) {
+            a.trigger_event_id = old->trigger_event_id;
+            a.changed_at = old->changed_at;
+        }
+    }
     if (e->firing) {
         a.state = HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
         a.severity = e->severity;
@@ -390,7 +454,7 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
         self->meta.firing--;
         self->meta.firing_by_kind[e->kind % HRW_ALERT_KINDS]--;
     }
-    rc = s_record (self, &a, txn);
+    rc = s_record (self, &a, txn, seq);
     *changed = rc == 0;
     return rc;
 }

@@ -22,12 +22,14 @@ struct hrw_detect {
     hrw_store_t *store;         //  State, environment, transaction
     hrw_alerts_t *alerts;       //  Where verdicts go
     hrw_detect_opts_t opts;     //  Thresholds
+    hrw_detect_opts_t judged;   //  Thresholds the stored alerts were judged by
     unsigned int db_nominee;    //  employee\0position -> "" (who is nominated where)
     unsigned int db_series;     //  unit\0time -> s_point_t (cumulative, per unit)
     unsigned int db_covered;    //  position -> s_cover_t (as last counted)
     unsigned int db_bench;      //  unit -> s_bench_t (subtree totals)
     unsigned int db_sole;       //  employee -> uint32 (roles they alone cover)
     unsigned int db_decided;    //  survey cycle -> int64 (when its family was decided)
+    unsigned int db_holds;      //  employee\0position -> "" (named incumbent there)
     MDB_txn *rtxn;              //  Read transaction of a report in progress
 };
 
@@ -82,13 +84,14 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
         return NULL;
     self->store = store;
     self->alerts = alerts;
-    self->opts = *opts;
+    self->opts = self->judged = *opts;
     if (hrw_store_db (store, "det_nominee", &self->db_nominee)
         || hrw_store_db (store, "det_series", &self->db_series)
         || hrw_store_db (store, "det_covered", &self->db_covered)
         || hrw_store_db (store, "det_bench", &self->db_bench)
         || hrw_store_db (store, "det_sole", &self->db_sole)
-        || hrw_store_db (store, "det_decided", &self->db_decided)) {
+        || hrw_store_db (store, "det_decided", &self->db_decided)
+        || hrw_store_db (store, "det_holds", &self->db_holds)) {
         free (self);
         return NULL;
     }
@@ -308,102 +311,52 @@ s_recount (hrw_detect_t *self, const char *position, const s_cover_t *now, int64
 // ---------------------------------------------------------------------------
 // Succession gap
 
-typedef struct {
-    hrw_detect_t *self;
-    const char *position;
-    const char *incumbent;
-    uint32_t by_readiness[4];       //  Eligible successors by readiness
-    char sole[HRW_ID_MAX + 1];      //  The ready-now one, when only one
-    hrw_position_report_t *report;  //  Every nominee, when asked for
-} s_gap_ctx_t;
-
-//  Why a nominee does not count, or NULL when they do.
-static const char *
-s_ineligible (s_gap_ctx_t *c, const hrw_nomination_view_t *n)
-{
-    hrw_employee_info_t e;
-    if (hrw_store_employee (c->self->store, n->employee, &e) || e.status == HRW_EMP_UNKNOWN)
-        return "not known as an employee";
-    if (e.status != HRW_EMP_ACTIVE)
-        return "exited";
-    if (!strcmp (n->employee, c->incumbent))
-        return "holds the position";
-    //  Promoted into another role since the nomination: no longer counted.
-    if (*e.position && strcmp (e.position, c->position) && e.position_at_us > n->at_us)
-        return "moved to another position since the nomination";
-    return NULL;
-}
-
-static void
-s_gap_nominee (const hrw_nomination_view_t *n, void *arg)
-{
-    s_gap_ctx_t *c = arg;
-    if (!n->active || n->readiness < 1 || n->readiness > 3)
-        return;
-    const char *why = s_ineligible (c, n);
-    hrw_position_report_t *r = c->report;
-    if (r && r->n_successors < HRW_SUCCESSORS_MAX) {
-        hrw_successor_t *s = &r->successors[r->n_successors++];
-        snprintf (s->employee, sizeof (s->employee), "%s", n->employee);
-        s->readiness = n->readiness;
-        s->why_not = why;
-    }
-    if (why)
-        return;
-    c->by_readiness[n->readiness]++;
-    if (n->readiness == HRWATCH__V1__READINESS__READINESS_READY_NOW)
-        snprintf (c->sole, sizeof (c->sole), "%s", n->employee);
-}
-
+//  Whether the position's named incumbent holds it now. The latest of the
+//  facts that speak about it wins, by event time: the incumbent as of the
+//  definition (or a hire or promotion into the position), then that
+//  person's exit, move into another position (promotion, hire) or transfer
+//  to another unit. An incumbent whose own record has not come (positions
+//  and people sent in separate feeds) holds it: nothing says otherwise.
+//  Returns 1 when held; else 0 and why, in words, when why is given.
 static int
-s_gap_eval (hrw_detect_t *self, const char *position, int64_t clock, const char *trigger,
-            const char *cause)
+s_holds (hrw_detect_t *self, const char *position, const hrw_position_info_t *p, char *why,
+         size_t cap)
 {
-    hrw_position_info_t p;
-    int defined = hrw_store_position (self->store, position, &p) == 0 && p.defined;
-    int critical = defined && p.critical;
-    hrw_employee_info_t inc;
-    int vacant = !defined || !*p.incumbent
-              || hrw_store_employee (self->store, p.incumbent, &inc)
-              || inc.status != HRW_EMP_ACTIVE || strcmp (inc.position, position);
-    s_gap_ctx_t c = { self, position, defined? p.incumbent: "", { 0 }, "", NULL };
-    int rc = critical? hrw_store_nominations_each (self->store, position, s_gap_nominee, &c): 0;
-    if (rc)
-        return rc;
-    uint32_t ready = c.by_readiness[HRWATCH__V1__READINESS__READINESS_READY_NOW];
-
-    hrw_alert_eval_t e;
-    s_eval_init (&e, K (SUCCESSION_GAP), position, defined? p.unit: "", trigger);
-    e.firing = critical && ready < self->opts.min_ready_now;
-    int quiet = s_quiet (self, &e);
-    e.severity = vacant && ready == 0? SEV (CRITICAL): SEV (WARNING);
-    e.observed = ready;
-    e.expected = self->opts.min_ready_now;
-    s_detail (&e, "ready_now", ready);
-    s_detail (&e, "ready_1_2_years", c.by_readiness[2]);
-    s_detail (&e, "ready_3_plus_years", c.by_readiness[3]);
-    s_detail (&e, "vacant", vacant);
-    if (quiet)
-        e.summary[0] = '\0';
-    else if (!critical)
-        snprintf (e.summary, sizeof (e.summary), "%s is not a critical position%s%.100s", position,
-                  cause? ": ": "", cause? cause: "");
-    else
-        snprintf (e.summary, sizeof (e.summary),
-                  "%s (%.40s in %s) has %u ready-now successor%s (needs %u)%s%s%.100s", position,
-                  *p.title? p.title: "critical position", p.unit, ready, ready == 1? "": "s",
-                  self->opts.min_ready_now, vacant? " and is vacant": "", cause? ": ": "",
-                  cause? cause: "");
-    if (!quiet && (rc = s_update (self, &e, clock)))
-        return rc;
-    s_cover_t now;
-    memset (&now, 0, sizeof (now));
-    now.critical = (uint8_t) critical;
-    now.covered = critical && ready >= 1;
-    snprintf (now.unit, sizeof (now.unit), "%s", critical? p.unit: "");
-    if (critical && ready == 1)
-        snprintf (now.sole, sizeof (now.sole), "%s", c.sole);
-    return s_recount (self, position, &now, clock, trigger);
+    char none[1];
+    if (!why) {
+        why = none;
+        cap = sizeof (none);
+    }
+    *why = '\0';
+    if (!p->defined) {
+        snprintf (why, cap, "not defined");
+        return 0;
+    }
+    if (!*p->incumbent) {
+        snprintf (why, cap, "no incumbent");
+        return 0;
+    }
+    hrw_employee_info_t e;
+    if (hrw_store_employee (self->store, p->incumbent, &e))
+        return 1;
+    int64_t since = p->incumbent_at_us;
+    //  An exit at the instant the incumbent was named wins, as it does
+    //  over a hire at the same instant.
+    if (e.status == HRW_EMP_EXITED || (e.exited_us != HRW_TIME_NONE && e.exited_us >= since)) {
+        snprintf (why, cap, "incumbent %s exited", p->incumbent);
+        return 0;
+    }
+    if (*e.position && strcmp (e.position, position) && e.position_at_us >= since) {
+        snprintf (why, cap, "incumbent %s moved to %s", p->incumbent, e.position);
+        return 0;
+    }
+    //  A hire sets the unit too: only a later change of unit is a transfer.
+    if (*e.unit && strcmp (e.unit, p->unit) && e.unit_at_us >= since
+        && e.unit_at_us != e.hired_us) {
+        snprintf (why, cap, "incumbent %s transferred to %s", p->incumbent, e.unit);
+        return 0;
+    }
+    return 1;
 }
 
 typedef struct {
@@ -411,12 +364,14 @@ typedef struct {
     size_t n, cap;
 } s_list_t;
 
-//  The positions an employee is (or was) nominated for.
+//  The second halves of the employee\0position keys of dbi for employee:
+//  the positions they are (or were) nominated for (db_nominee), or named
+//  incumbent of (db_holds).
 static int
-s_nominated_for (hrw_detect_t *self, const char *employee, s_list_t *out)
+s_positions_of (hrw_detect_t *self, unsigned int dbi, const char *employee, s_list_t *out)
 {
     MDB_cursor *cur;
-    int rc = mdb_cursor_open (s_txn (self), self->db_nominee, &cur);
+    int rc = mdb_cursor_open (s_txn (self), dbi, &cur);
     if (rc)
         return rc;
     char prefix[HRW_ID_MAX + 2];
@@ -447,8 +402,176 @@ s_nominated_for (hrw_detect_t *self, const char *employee, s_list_t *out)
     return rc == MDB_NOTFOUND? 0: rc;
 }
 
-//  A person event: re-evaluate the roles they hold or held and those they
-//  are nominated for, naming the cause.
+static int
+s_pair_put (hrw_detect_t *self, unsigned int dbi, const char *employee, const char *position)
+{
+    char key[2 * HRW_ID_MAX + 2];
+    size_t klen = (size_t) snprintf (key, sizeof (key), "%.64s%c%.64s", employee, '\0', position);
+    MDB_val k = { klen, key }, v = { 0, "" };
+    return mdb_put (s_txn (self), dbi, &k, &v, 0);
+}
+
+//  The critical position other than position that employee became the
+//  incumbent of after since, into out; 0 when none (or an error).
+static int
+s_holds_other (hrw_detect_t *self, const char *employee, const hrw_employee_info_t *e,
+               const char *position, int64_t since, char out[HRW_ID_MAX + 1])
+{
+    s_list_t list = { NULL, 0, 0 };
+    int found = 0;
+    //  Those definitions named them for, and their own record's position.
+    int rc = s_positions_of (self, self->db_holds, employee, &list);
+    for (size_t i = 0; !rc && !found && i <= list.n; i++) {
+        const char *q = i < list.n? list.positions[i]: e->position;
+        hrw_position_info_t p;
+        if (!*q || !strcmp (q, position) || hrw_store_position (self->store, q, &p))
+            continue;
+        found = p.defined && p.critical && !strcmp (p.incumbent, employee)
+             && p.incumbent_at_us > since && s_holds (self, q, &p, NULL, 0);
+        if (found)
+            snprintf (out, HRW_ID_MAX + 1, "%s", q);
+    }
+    free (list.positions);
+    return found;
+}
+
+typedef struct {
+    hrw_detect_t *self;
+    const char *position;
+    const char *incumbent;          //  Who holds it now, or ""
+    uint32_t by_readiness[4];       //  Eligible successors by readiness
+    char sole[HRW_ID_MAX + 1];      //  The ready-now one, when only one
+    hrw_position_report_t *report;  //  Every nominee, when asked for
+} s_gap_ctx_t;
+
+//  Why a nominee does not count, or NULL when they do; what they did since
+//  the nomination goes to note either way.
+static const char *
+s_ineligible (s_gap_ctx_t *c, const hrw_nomination_view_t *n, char *note, size_t cap)
+{
+    hrw_employee_info_t e;
+    char other[HRW_ID_MAX + 1];
+    *note = '\0';
+    if (hrw_store_employee (c->self->store, n->employee, &e) || e.status == HRW_EMP_UNKNOWN)
+        return "not known as an employee";
+    if (e.status != HRW_EMP_ACTIVE)
+        return "exited";
+    if (!strcmp (n->employee, c->incumbent))
+        return "holds the position";
+    //  Holding another critical role since the nomination: counting them
+    //  would only move the gap there.
+    if (s_holds_other (c->self, n->employee, &e, c->position, n->at_us, other)) {
+        snprintf (note, cap, "incumbent of %s since nominated", other);
+        return "became the incumbent of another critical position";
+    }
+    //  Any other move keeps them counted: the plan still names them.
+    if (*e.position && strcmp (e.position, c->position) && e.position_at_us > n->at_us)
+        snprintf (note, cap, "moved to %s since nominated", e.position);
+    else if (*e.unit && e.unit_at_us > n->at_us && e.unit_at_us != e.hired_us)
+        snprintf (note, cap, "moved to %s since nominated", e.unit);
+    return NULL;
+}
+
+static void
+s_gap_nominee (const hrw_nomination_view_t *n, void *arg)
+{
+    s_gap_ctx_t *c = arg;
+    if (!n->active || n->readiness < 1 || n->readiness > 3)
+        return;
+    char note[HRW_ID_MAX + 32];
+    const char *why = s_ineligible (c, n, note, sizeof (note));
+    hrw_position_report_t *r = c->report;
+    if (r && r->n_successors < HRW_SUCCESSORS_MAX) {
+        hrw_successor_t *s = &r->successors[r->n_successors++];
+        snprintf (s->employee, sizeof (s->employee), "%s", n->employee);
+        snprintf (s->note, sizeof (s->note), "%s", note);
+        s->readiness = n->readiness;
+        s->why_not = why;
+    }
+    if (why)
+        return;
+    c->by_readiness[n->readiness]++;
+    if (n->readiness == HRWATCH__V1__READINESS__READINESS_READY_NOW)
+        snprintf (c->sole, sizeof (c->sole), "%s", n->employee);
+}
+
+static int
+s_gap_eval (hrw_detect_t *self, const char *position, int64_t clock, const char *trigger,
+            const char *cause)
+{
+    hrw_position_info_t p;
+    int defined = hrw_store_position (self->store, position, &p) == 0 && p.defined;
+    int critical = defined && p.critical;
+    char vacancy[HRW_ID_MAX * 2 + 40];
+    int vacant = !defined || !s_holds (self, position, &p, vacancy, sizeof (vacancy));
+    s_gap_ctx_t c = { self, position, defined && !vacant? p.incumbent: "", { 0 }, "", NULL };
+    int rc = critical? hrw_store_nominations_each (self->store, position, s_gap_nominee, &c): 0;
+    if (rc)
+        return rc;
+    uint32_t ready = c.by_readiness[HRWATCH__V1__READINESS__READINESS_READY_NOW];
+
+    hrw_alert_eval_t e;
+    s_eval_init (&e, K (SUCCESSION_GAP), position, defined? p.unit: "", trigger);
+    e.firing = critical && ready < self->opts.min_ready_now;
+    int quiet = s_quiet (self, &e);
+    //  Critical only when the gap is real today: no one in the role and no
+    //  one ready to step in.
+    e.severity = vacant && ready == 0? SEV (CRITICAL): SEV (WARNING);
+    e.observed = ready;
+    e.expected = self->opts.min_ready_now;
+    s_detail (&e, "ready_now", ready);
+    s_detail (&e, "ready_1_2_years", c.by_readiness[2]);
+    s_detail (&e, "ready_3_plus_years", c.by_readiness[3]);
+    s_detail (&e, "vacant", vacant);
+    if (quiet)
+        e.summary[0] = '\0';
+    else if (!critical)
+        snprintf (e.summary, sizeof (e.summary), "%s is not a critical position%s%.100s", position,
+                  cause? ": ": "", cause? cause: "");
+    else {
+        //  Why it is vacant, unless the cause says it already.
+        int why = vacant && *vacancy && (!cause || !strstr (cause, vacancy));
+        snprintf (e.summary, sizeof (e.summary),
+                  "%s (%.40s in %s) has %u ready-now successor%s (needs %u)%s%s%.60s%s%s%.100s",
+                  position, *p.title? p.title: "critical position", p.unit, ready,
+                  ready == 1? "": "s", self->opts.min_ready_now, vacant? " and is vacant": "",
+                  why? " (": "", why? vacancy: "", why? ")": "", cause? ": ": "",
+                  cause? cause: "");
+    }
+    if (!quiet && (rc = s_update (self, &e, clock)))
+        return rc;
+    s_cover_t now;
+    memset (&now, 0, sizeof (now));
+    now.critical = (uint8_t) critical;
+    now.covered = critical && ready >= 1;
+    snprintf (now.unit, sizeof (now.unit), "%s", critical? p.unit: "");
+    if (critical && ready == 1)
+        snprintf (now.sole, sizeof (now.sole), "%s", c.sole);
+    return s_recount (self, position, &now, clock, trigger);
+}
+
+//  Re-evaluates the positions employee is nominated for, but skip, saying
+//  "successor " and cause.
+static int
+s_gap_nominations (hrw_detect_t *self, const char *employee, const char *skip1,
+                   const char *skip2, int64_t clock, const char *trigger, const char *cause)
+{
+    s_list_t list = { NULL, 0, 0 };
+    char text[200];
+    snprintf (text, sizeof (text), "successor %s", cause);
+    int rc = s_positions_of (self, self->db_nominee, employee, &list);
+    for (size_t i = 0; !rc && i < list.n; i++) {
+        if (!strcmp (list.positions[i], skip1) || !strcmp (list.positions[i], skip2))
+            continue;
+        rc = s_gap_eval (self, list.positions[i], clock, trigger, *cause? text: NULL);
+    }
+    free (list.positions);
+    return rc;
+}
+
+//  A person event: re-evaluate the roles they hold or held (by their own
+//  record, or as named by a definition) and those they are nominated for,
+//  naming the cause.
 static int
 s_gap_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const char *employee,
               const hrw_detect_before_t *b, int64_t clock)
@@ -469,9 +592,13 @@ s_gap_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const char *empl
         snprintf (cause, sizeof (cause), "%s hired", employee);
     else if (moved)
         snprintf (cause, sizeof (cause), "%s moved to %s", employee, now.position);
+    else if (ev->body_case == HRWATCH__V1__EVENT__BODY_TRANSFER)
+        snprintf (cause, sizeof (cause), "%s transferred to %s", employee, now.unit);
     char text[200];
     int rc = 0;
-    if (*was_pos) {
+    if (*now.position)
+        rc = s_pair_put (self, self->db_holds, employee, now.position);
+    if (!rc && *was_pos) {
         snprintf (text, sizeof (text), "incumbent %s", cause);
         rc = s_gap_eval (self, was_pos, clock, ev->event_id, *cause? text: NULL);
     }
@@ -479,16 +606,48 @@ s_gap_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const char *empl
         snprintf (text, sizeof (text), "%s", cause);
         rc = s_gap_eval (self, now.position, clock, ev->event_id, *cause? text: NULL);
     }
-    s_list_t list = { NULL, 0, 0 };
+    //  Roles a definition named them incumbent of, their record aside.
+    s_list_t held = { NULL, 0, 0 };
     if (!rc)
-        rc = s_nominated_for (self, employee, &list);
-    for (size_t i = 0; !rc && i < list.n; i++) {
-        if (!strcmp (list.positions[i], was_pos) || !strcmp (list.positions[i], now.position))
+        rc = s_positions_of (self, self->db_holds, employee, &held);
+    for (size_t i = 0; !rc && i < held.n; i++) {
+        if (!strcmp (held.positions[i], was_pos) || !strcmp (held.positions[i], now.position))
             continue;
-        snprintf (text, sizeof (text), "successor %s", cause);
-        rc = s_gap_eval (self, list.positions[i], clock, ev->event_id, *cause? text: NULL);
+        snprintf (text, sizeof (text), "incumbent %s", cause);
+        rc = s_gap_eval (self, held.positions[i], clock, ev->event_id, *cause? text: NULL);
     }
-    free (list.positions);
+    free (held.positions);
+    if (!rc)
+        rc = s_gap_nominations (self, employee, was_pos, now.position, clock, ev->event_id,
+                                cause);
+    return rc;
+}
+
+//  A definition: the position itself, and the roles its incumbent (new and
+//  former) is nominated for, which holding a critical role changes.
+static int
+s_gap_defined (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const hrw_detect_before_t *b,
+               int64_t clock)
+{
+    const Hrwatch__V1__PositionDefined *m = ev->position_defined;
+    int rc = 0;
+    if (*m->incumbent_id)
+        rc = s_pair_put (self, self->db_holds, m->incumbent_id, m->position_id);
+    if (!rc)
+        rc = s_gap_eval (self, m->position_id, clock, ev->event_id,
+                         m->critical? "position defined as critical": "position defined");
+    hrw_position_info_t p;
+    if (rc || hrw_store_position (self->store, m->position_id, &p))
+        return rc;
+    char cause[HRW_ID_MAX * 2 + 40];
+    snprintf (cause, sizeof (cause), "%s named incumbent of %s", p.incumbent, m->position_id);
+    if (*p.incumbent)
+        rc = s_gap_nominations (self, p.incumbent, m->position_id, "", clock, ev->event_id,
+                                cause);
+    const char *was = b->had_position? b->position.incumbent: "";
+    snprintf (cause, sizeof (cause), "%s no longer named incumbent of %s", was, m->position_id);
+    if (!rc && *was && strcmp (was, p.incumbent))
+        rc = s_gap_nominations (self, was, m->position_id, "", clock, ev->event_id, cause);
     return rc;
 }
 
@@ -509,10 +668,7 @@ s_gap_nomination (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int64_t cloc
         emp = ev->successor_withdrawn->employee_id;
         snprintf (cause, sizeof (cause), "nomination of %s withdrawn", emp);
     }
-    char key[2 * HRW_ID_MAX + 2];
-    size_t klen = (size_t) snprintf (key, sizeof (key), "%s%c%s", emp, '\0', pos);
-    MDB_val k = { klen, key }, v = { 0, "" };
-    int rc = mdb_put (s_txn (self), self->db_nominee, &k, &v, 0);
+    int rc = s_pair_put (self, self->db_nominee, emp, pos);
     return rc? rc: s_gap_eval (self, pos, clock, ev->event_id, cause);
 }
 
@@ -1103,14 +1259,9 @@ hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
         case HRWATCH__V1__EVENT__BODY_EXIT: employee = ev->exit->employee_id; break;
         case HRWATCH__V1__EVENT__BODY_PROMOTION: employee = ev->promotion->employee_id; break;
         case HRWATCH__V1__EVENT__BODY_TRANSFER: employee = ev->transfer->employee_id; break;
-        case HRWATCH__V1__EVENT__BODY_POSITION_DEFINED: {
-            const char *pos = ev->position_defined->position_id;
-            rc = s_gap_eval (self, pos, clock, ev->event_id, ev->position_defined->critical
-                             ? "position defined as critical": "position defined");
-            //  An incumbent replaced by the definition may be nominated
-            //  elsewhere; their own events re-evaluate those roles.
+        case HRWATCH__V1__EVENT__BODY_POSITION_DEFINED:
+            rc = s_gap_defined (self, ev, b, clock);
             break;
-        }
         case HRWATCH__V1__EVENT__BODY_SUCCESSOR_NOMINATED:
         case HRWATCH__V1__EVENT__BODY_SUCCESSOR_WITHDRAWN:
             rc = s_gap_nomination (self, ev, clock);
@@ -1193,21 +1344,108 @@ hrw_detect_position_report (hrw_detect_t *self, const char *position, hrw_positi
 {
     hrw_position_info_t p;
     memset (r, 0, sizeof (*r));
-    int rc = hrw_store_position (self->store, position, &p);
+    void *txn;
+    int rc = hrw_store_read_begin (self->store, &txn);
     if (rc)
         return rc;
-    hrw_employee_info_t inc;
+    self->rtxn = hrw_store_txn (self->store)? NULL: txn;
+    rc = hrw_store_position (self->store, position, &p);
+    if (rc)
+        goto done;
     r->defined = p.defined;
     r->critical = p.defined && p.critical;
     snprintf (r->unit, sizeof (r->unit), "%s", p.unit);
     snprintf (r->title, sizeof (r->title), "%s", p.title);
     snprintf (r->incumbent, sizeof (r->incumbent), "%s", p.incumbent);
-    r->vacant = !*p.incumbent || hrw_store_employee (self->store, p.incumbent, &inc)
-             || inc.status != HRW_EMP_ACTIVE || strcmp (inc.position, position);
-    s_gap_ctx_t c = { self, position, p.incumbent, { 0 }, "", r };
+    r->vacant = !s_holds (self, position, &p, r->vacant_because, sizeof (r->vacant_because));
+    s_gap_ctx_t c = { self, position, r->vacant? "": p.incumbent, { 0 }, "", r };
     if ((rc = hrw_store_nominations_each (self->store, position, s_gap_nominee, &c)))
-        return rc;
+        goto done;
     r->ready_now = c.by_readiness[HRWATCH__V1__READINESS__READINESS_READY_NOW];
     r->gap = r->critical && r->ready_now < self->opts.min_ready_now;
-    return 0;
+done:
+    self->rtxn = NULL;
+    hrw_store_read_end (self->store, txn);
+    return rc;
+}
+
+// ---------------------------------------------------------------------------
+// Re-evaluation after a change of thresholds
+
+//  Calls fn with each key of dbi (a position, unit or employee id).
+static int
+s_keys_each (hrw_detect_t *self, unsigned int dbi, int (*fn) (hrw_detect_t *, const char *,
+                                                             int64_t), int64_t clock)
+{
+    //  Collected first: fn writes to these databases.
+    hrw_buf_t keys = { 0 };
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (s_txn (self), dbi, &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    MDB_cursor_op op = MDB_FIRST;
+    while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
+        op = MDB_NEXT;
+        if (k.mv_size > HRW_ID_MAX)
+            continue;
+        hrw_buf_append (&keys, k.mv_data, k.mv_size);
+        hrw_buf_append (&keys, "", 1);
+    }
+    mdb_cursor_close (cur);
+    rc = keys.oom? ENOMEM: rc == MDB_NOTFOUND? 0: rc;
+    for (size_t off = 0; !rc && off < keys.len;) {
+        const char *key = (const char *) keys.data + off;
+        off += strlen (key) + 1;
+        rc = fn (self, key, clock);
+    }
+    hrw_buf_free (&keys);
+    return rc;
+}
+
+static int
+s_regap (hrw_detect_t *self, const char *position, int64_t clock)
+{
+    return s_gap_eval (self, position, clock, "", "thresholds reloaded");
+}
+
+static int
+s_rebench (hrw_detect_t *self, const char *unit, int64_t clock)
+{
+    return s_bench_eval (self, unit, clock, "");
+}
+
+static int
+s_reoverlap (hrw_detect_t *self, const char *employee, int64_t clock)
+{
+    return s_overlap (self, employee, 0, clock, "");
+}
+
+int
+hrw_detect_reevaluate (hrw_detect_t *self, int64_t clock)
+{
+    const hrw_detect_opts_t *was = &self->judged, *o = &self->opts;
+    int rc = 0;
+    if (clock == HRW_TIME_NONE)
+        return 0;
+    //  Every critical position (it may open a gap now), every unit with
+    //  critical positions, everyone who is someone's only successor.
+    if (was->min_ready_now != o->min_ready_now)
+        rc = s_keys_each (self, self->db_covered, s_regap, clock);
+    if (!rc && (was->bench_strength_min != o->bench_strength_min
+                || was->bench_min_positions != o->bench_min_positions))
+        rc = s_keys_each (self, self->db_bench, s_rebench, clock);
+    if (!rc && was->max_sole_successor != o->max_sole_successor)
+        rc = s_keys_each (self, self->db_sole, s_reoverlap, clock);
+    //  Time-window alerts: the firing ones.
+    if (!rc && (was->window_days != o->window_days || was->baseline_days != o->baseline_days
+                || was->alpha != o->alpha || was->resolve_p != o->resolve_p
+                || was->min_exits != o->min_exits || was->min_headcount != o->min_headcount
+                || was->prior_person_days != o->prior_person_days))
+        rc = hrw_detect_sweep (self, clock);
+    //  Engagement is decided once, when a cycle closes: new thresholds
+    //  apply to the next cycle to close, never to one decided already.
+    if (!rc)
+        self->judged = self->opts;
+    return rc;
 }

@@ -60,6 +60,14 @@ int hrw_detect_before (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
 int hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
                       const hrw_detect_before_t *before, int64_t clock_us);
 
+/*  After hrw_detect_set_opts, inside a write transaction: re-evaluates at
+    clock_us what the changed thresholds decide (all critical positions,
+    bench strength and overlap counts; the firing turnover, reduction in
+    force and engagement alerts), so alerts say at once what the new
+    thresholds make of them. Returns 0 or an LMDB error; on an error the
+    thresholds stay marked as not yet applied. */
+int hrw_detect_reevaluate (hrw_detect_t *self, int64_t clock_us);
+
 /*  Re-evaluates firing time-window alerts at clock_us, a day boundary, and
     closes (and decides) the survey cycles whose time is up. */
 int hrw_detect_sweep (hrw_detect_t *self, int64_t clock_us);
@@ -96,6 +104,7 @@ typedef struct {
     char employee[HRW_ID_MAX + 1];
     int readiness;                  //  Hrwatch__V1__Readiness
     const char *why_not;            //  Why they do not count, or NULL
+    char note[HRW_ID_MAX + 32];     //  e.g. "moved to P-9 since nominated", or ""
 } hrw_successor_t;
 
 typedef struct {
@@ -103,6 +112,7 @@ typedef struct {
     char unit[HRW_ID_MAX + 1];
     char title[256];
     char incumbent[HRW_ID_MAX + 1];
+    char vacant_because[2 * HRW_ID_MAX + 40];   //  e.g. "incumbent E-5 exited"
     uint32_t ready_now;             //  Eligible ready-now successors
     hrw_successor_t successors[HRW_SUCCESSORS_MAX];   //  Active nominations
     size_t n_successors;

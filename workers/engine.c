@@ -114,6 +114,12 @@ s_clock (hrw_engine_t *self)
     return c.clock_us;
 }
 
+int
+hrw_engine_reevaluate (hrw_engine_t *self)
+{
+    return hrw_detect_reevaluate (self->detect, s_clock (self));
+}
+
 //  Applies an event and shows it to the detectors at clock.
 static int
 s_apply (hrw_engine_t *self, const Hrwatch__V1__Event *ev, int64_t clock)

@@ -33,6 +33,10 @@ void hrw_engine_destroy (hrw_engine_t **self_p);
 /*  Replaces the thresholds and clock settings (between transactions). */
 void hrw_engine_set_opts (hrw_engine_t *self, const hrw_engine_opts_t *opts);
 
+/*  Inside a write transaction, after hrw_engine_set_opts: re-evaluates at
+    the clock the alerts the changed thresholds decide. 0 or an error. */
+int hrw_engine_reevaluate (hrw_engine_t *self);
+
 /*  Starts a write transaction; now_us is the wall clock (for silences). */
 int hrw_engine_begin (hrw_engine_t *self, int64_t now_us);
 

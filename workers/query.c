@@ -494,6 +494,7 @@ s_position (hrw_engine_t *engine, const Hrwatch__V1__PositionRequest *req, hrw_a
     p->critical = r->critical;
     p->incumbent_id = r->incumbent;
     p->vacant = r->vacant;
+    p->vacant_because = r->vacant_because;
     p->ready_now = r->ready_now;
     p->gap = r->gap;
     p->successors = hrw_arena_alloc (arena, (r->n_successors + 1) * sizeof (void *));
@@ -507,6 +508,7 @@ s_position (hrw_engine_t *engine, const Hrwatch__V1__PositionRequest *req, hrw_a
         e[i].counted = r->successors[i].why_not == NULL;
         e[i].not_counted_because = (char *) (r->successors[i].why_not? r->successors[i].why_not
                                                                      : "");
+        e[i].note = r->successors[i].note;
         p->successors[i] = &e[i];
     }
     p->n_successors = r->n_successors;

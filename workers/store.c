@@ -1505,6 +1505,7 @@ hrw_store_employee (hrw_store_t *self, const char *id, hrw_employee_info_t *out)
     if (rc == 0) {
         out->status = s_emp_status (&e);
         s_copy_str (out->unit, sizeof (out->unit), e.unit);
+        out->unit_at_us = e.unit_at.ts;
         s_copy_str (out->position, sizeof (out->position), e.pos);
         out->position_at_us = e.pos_at.ts;
         s_copy_str (out->manager, sizeof (out->manager), e.mgr);
@@ -1554,6 +1555,7 @@ hrw_store_position (hrw_store_t *self, const char *id, hrw_position_info_t *out)
         s_copy_str (out->title, sizeof (out->title), p.title);
         out->critical = p.critical;
         s_copy_str (out->incumbent, sizeof (out->incumbent), p.incumbent);
+        out->incumbent_at_us = p.inc_at.ts;
     }
     s_read_end (self, txn);
     return rc;

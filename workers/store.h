@@ -73,6 +73,7 @@ typedef enum { HRW_EMP_UNKNOWN, HRW_EMP_ACTIVE, HRW_EMP_EXITED } hrw_emp_status_
 typedef struct {
     hrw_emp_status_t status;
     char unit[HRW_ID_MAX + 1];
+    int64_t unit_at_us;         //  When the unit was last set (hire, transfer)
     char position[HRW_ID_MAX + 1];
     int64_t position_at_us;     //  When the position was last set
     char manager[HRW_ID_MAX + 1];
@@ -96,6 +97,8 @@ typedef struct {
     char title[256];
     int critical;
     char incumbent[HRW_ID_MAX + 1];
+    int64_t incumbent_at_us;    //  When the incumbent was last set (the
+                                //  definition, a hire or promotion into it)
 } hrw_position_info_t;
 
 typedef struct {
