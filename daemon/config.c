@@ -68,6 +68,7 @@ static const s_setting_t s_settings[] = {
     { "alerts", "min_exits", S_U32, D (min_exits), 1, 100000 },
     { "alerts", "min_headcount", S_U32, D (min_headcount), 1, 10000000 },
     { "alerts", "prior_person_days", S_DOUBLE, D (prior_person_days), 0, 1e9 },
+    { "alerts", "rise_h", S_DOUBLE, D (rise_h), 0.1, 100 },
     { "alerts", "engagement_drop", S_DOUBLE, D (engagement_drop), 0, 4 },
     { "alerts", "engagement_p", S_DOUBLE, D (engagement_p), 1e-12, 1 },
     { "alerts", "enps_drop", S_DOUBLE, D (enps_drop), 0, 200 },
