@@ -212,8 +212,16 @@ s_print_unit (const Hrwatch__V1__UnitReport *u)
         printf (", p=%.2g\n", u->p_value);
     else
         printf (" (not judged: less than a baseline period of exit history)\n");
-    printf ("turnover          %.1f%% a year in the window, baseline %.1f%%\n",
-            u->turnover_annualised * 100, u->baseline_annualised * 100);
+    //  A rate over a handful of person-days would read as thousands of
+    //  percent a year: the daemon says when it has too few to give one.
+    if (u->turnover_rate_known)
+        printf ("turnover          %.1f%% a year in the window, baseline %.1f%%\n",
+                u->turnover_annualised * 100, u->baseline_annualised * 100);
+    else
+        printf ("turnover          not enough time: %.0f person-days in the window; "
+                "baseline %.1f%%\n", u->window_person_days, u->baseline_annualised * 100);
+    if (u->rise_cusum > 0)
+        printf ("sustained rise    CUSUM %.2f\n", u->rise_cusum);
     if (u->rif_exits)
         printf ("reduction in force %" PRIu64 " exits in the window\n", u->rif_exits);
     if (u->critical_positions)

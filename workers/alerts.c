@@ -47,7 +47,7 @@ struct hrw_alerts {
 
 static const char *s_kind_names[] = {
     "unspecified", "succession_gap", "bench_strength", "successor_overlap",
-    "turnover_spike", "reduction_in_force", "engagement_drop"
+    "turnover_spike", "reduction_in_force", "engagement_drop", "turnover_rise"
 };
 
 const char *

@@ -30,6 +30,7 @@ struct hrw_detect {
     unsigned int db_sole;       //  employee -> uint32 (roles they alone cover)
     unsigned int db_decided;    //  survey cycle -> int64 (when its family was decided)
     unsigned int db_holds;      //  employee\0position -> "" (named incumbent there)
+    unsigned int db_rise;       //  unit -> s_rise_t (sustained-rise CUSUM)
     MDB_txn *rtxn;              //  Read transaction of a report in progress
 };
 
@@ -64,11 +65,12 @@ hrw_detect_defaults (hrw_detect_opts_t *o)
     o->max_sole_successor = 2;
     o->window_days = 30;
     o->baseline_days = 365;
-    o->alpha = 0.001;
+    o->alpha = 0.0001;
     o->resolve_p = 0.05;
     o->min_exits = 3;
     o->min_headcount = 10;
     o->prior_person_days = 3650;
+    o->rise_h = 6.0;
     o->engagement_drop = 0.3;
     o->engagement_fdr_q = 0.05;
     o->survey_close_days = 21;
@@ -91,7 +93,8 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
         || hrw_store_db (store, "det_bench", &self->db_bench)
         || hrw_store_db (store, "det_sole", &self->db_sole)
         || hrw_store_db (store, "det_decided", &self->db_decided)
-        || hrw_store_db (store, "det_holds", &self->db_holds)) {
+        || hrw_store_db (store, "det_holds", &self->db_holds)
+        || hrw_store_db (store, "det_rise", &self->db_rise)) {
         free (self);
         return NULL;
     }
@@ -235,6 +238,40 @@ s_bench_eval_chains (hrw_detect_t *self, const char *a, const char *b, int64_t c
             dup |= !strcmp (cb[i], ca[j]);
         if (!dup)
             rc = s_bench_eval (self, cb[i], clock, trigger);
+    }
+    return rc;
+}
+
+//  A unit's subtree counts, added to (sign 1) or taken from (-1) each of
+//  the ancestors given, which are then re-evaluated: a unit defined or
+//  re-parented takes its critical positions to its new ancestors.
+static int
+s_bench_move (hrw_detect_t *self, const char *unit, char ancestors[][HRW_ID_MAX + 1],
+              size_t n, int sign, int64_t clock, const char *trigger)
+{
+    s_bench_t u = { 0, 0 };
+    MDB_val k = { strlen (unit), (void *) unit }, v;
+    int rc = mdb_get (s_txn (self), self->db_bench, &k, &v);
+    if (rc)
+        return rc == MDB_NOTFOUND? 0: rc;
+    if (v.mv_size != sizeof (u))
+        return HRW_E_CORRUPT;
+    memcpy (&u, v.mv_data, sizeof (u));
+    for (size_t i = 0; !rc && i < n && u.critical; i++) {
+        s_bench_t b = { 0, 0 };
+        k.mv_size = strlen (ancestors[i]);
+        k.mv_data = ancestors[i];
+        rc = mdb_get (s_txn (self), self->db_bench, &k, &v);
+        if (rc == 0 && v.mv_size == sizeof (b))
+            memcpy (&b, v.mv_data, sizeof (b));
+        else if (rc && rc != MDB_NOTFOUND)
+            return rc;
+        b.critical = (uint32_t) ((int64_t) b.critical + sign * (int64_t) u.critical);
+        b.covered = (uint32_t) ((int64_t) b.covered + sign * (int64_t) u.covered);
+        v.mv_data = &b;
+        v.mv_size = sizeof (b);
+        if (!(rc = mdb_put (s_txn (self), self->db_bench, &k, &v, 0)))
+            rc = s_bench_eval (self, ancestors[i], clock, trigger);
     }
     return rc;
 }
@@ -749,6 +786,171 @@ s_series_chain (hrw_detect_t *self, const char *unit, int64_t clock, const s_poi
     return rc;
 }
 
+typedef struct {
+    int64_t at;                 //  Event time of the point
+    s_point_t p;                //  The series there
+} s_stamped_t;
+
+//  Every point of a unit's series, oldest first; *pts is the caller's to
+//  free.
+static int
+s_series_all (hrw_detect_t *self, const char *unit, s_stamped_t **pts, size_t *n)
+{
+    size_t cap = 0;
+    *pts = NULL;
+    *n = 0;
+    uint8_t kb[HRW_ID_MAX + 9];
+    MDB_val k = s_series_key (unit, INT64_MIN, kb), v;
+    size_t plen = strnlen (unit, HRW_ID_MAX) + 1;
+    uint8_t prefix[HRW_ID_MAX + 1];
+    memcpy (prefix, kb, plen);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (s_txn (self), self->db_series, &cur);
+    if (rc)
+        return rc;
+    MDB_cursor_op op = MDB_SET_RANGE;
+    while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
+        op = MDB_NEXT;
+        if (k.mv_size != plen + 8 || memcmp (k.mv_data, prefix, plen))
+            break;
+        if (v.mv_size != sizeof (s_point_t))
+            continue;
+        if (*n == cap) {
+            cap = cap? cap * 2: 64;
+            void *p = realloc (*pts, cap * sizeof (**pts));
+            if (!p) {
+                rc = ENOMEM;
+                break;
+            }
+            *pts = p;
+        }
+        uint64_t u = 0;
+        for (size_t i = 0; i < 8; i++)
+            u = u << 8 | ((const uint8_t *) k.mv_data)[plen + i];
+        (*pts)[*n].at = (int64_t) (u ^ (1ULL << 63));
+        memcpy (&(*pts)[*n].p, v.mv_data, sizeof (s_point_t));
+        (*n)++;
+    }
+    mdb_cursor_close (cur);
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
+//  The series at t from its points, *i the cursor into them (times asked
+//  in order), carried forward as s_point_at does.
+static s_point_t
+s_carry (const s_stamped_t *pts, size_t n, size_t *i, int64_t t)
+{
+    s_point_t p;
+    memset (&p, 0, sizeof (p));
+    while (*i < n && pts[*i].at <= t)
+        (*i)++;
+    if (*i == 0)
+        return p;
+    p = pts[*i - 1].p;
+    p.person_days += (double) p.headcount * (double) (t - pts[*i - 1].at) / (double) S_DAY_US;
+    return p;
+}
+
+//  Adds (sign 1) or takes away (-1) the unit's whole series, u, to the
+//  ancestor's, point for point: both are piecewise linear in person-days,
+//  so the sum is exact at the union of their points.
+static int
+s_series_merge (hrw_detect_t *self, const char *ancestor, const s_stamped_t *u, size_t nu,
+                int sign)
+{
+    s_stamped_t *a;
+    size_t na, ia = 0, iu = 0, ja = 0, ju = 0;
+    int rc = s_series_all (self, ancestor, &a, &na);
+    if (rc || !nu)
+        goto cleanup;
+    //  Points of the ancestor's before the unit's first are unchanged.
+    while (ja < na && a[ja].at < u[0].at)
+        ja++;
+    while (!rc && (ja < na || ju < nu)) {
+        int64_t t = ju >= nu? a[ja].at: ja >= na? u[ju].at
+                  : a[ja].at < u[ju].at? a[ja].at: u[ju].at;
+        s_point_t pa = s_carry (a, na, &ia, t), pu = s_carry (u, nu, &iu, t);
+        pa.headcount += sign * pu.headcount;
+        pa.person_days += sign * pu.person_days;
+        pa.voluntary = (uint64_t) ((int64_t) pa.voluntary + sign * (int64_t) pu.voluntary);
+        pa.regretted = (uint64_t) ((int64_t) pa.regretted + sign * (int64_t) pu.regretted);
+        pa.rif = (uint64_t) ((int64_t) pa.rif + sign * (int64_t) pu.rif);
+        uint8_t kb[HRW_ID_MAX + 9];
+        MDB_val k = s_series_key (ancestor, t, kb), v = { sizeof (pa), &pa };
+        rc = mdb_put (s_txn (self), self->db_series, &k, &v, 0);
+        while (ja < na && a[ja].at <= t)
+            ja++;
+        while (ju < nu && u[ju].at <= t)
+            ju++;
+    }
+cleanup:
+    free (a);
+    return rc;
+}
+
+//  The ancestors above a unit's parent, stopping before the unit itself
+//  should the tree loop back to it.
+static size_t
+s_ancestors (hrw_detect_t *self, const char *parent, const char *unit,
+             char chain[][HRW_ID_MAX + 1])
+{
+    size_t n = s_chain (self, parent, chain);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp (chain[i], unit))
+            return i;
+    return n;
+}
+
+//  Those of a not in b.
+static size_t
+s_only (char a[][HRW_ID_MAX + 1], size_t na, char b[][HRW_ID_MAX + 1], size_t nb,
+        char out[][HRW_ID_MAX + 1])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < na; i++) {
+        int in_b = 0;
+        for (size_t j = 0; j < nb; j++)
+            in_b |= !strcmp (a[i], b[j]);
+        if (!in_b)
+            memcpy (out[n++], a[i], HRW_ID_MAX + 1);
+    }
+    return n;
+}
+
+//  A unit defined, or given a new parent: its whole history (series and
+//  bench counts) leaves the ancestors it had and joins the ones it has, so
+//  every figure follows the tree as it is now.
+static int
+s_unit_moved (hrw_detect_t *self, const char *unit, const hrw_detect_before_t *b,
+              int64_t clock, const char *trigger)
+{
+    hrw_unit_info_t now;
+    if (hrw_store_unit (self->store, unit, &now) || !now.defined)
+        return 0;
+    const char *was = b->had_unit && b->unit.defined? b->unit.parent: "";
+    if (!strcmp (was, now.parent))
+        return 0;
+    char old[HRW_CHAIN_MAX][HRW_ID_MAX + 1], new[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+    char leave[HRW_CHAIN_MAX][HRW_ID_MAX + 1], join[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+    size_t n_old = s_ancestors (self, was, unit, old);
+    size_t n_new = s_ancestors (self, now.parent, unit, new);
+    size_t n_leave = s_only (old, n_old, new, n_new, leave);
+    size_t n_join = s_only (new, n_new, old, n_old, join);
+    s_stamped_t *u;
+    size_t nu;
+    int rc = s_series_all (self, unit, &u, &nu);
+    for (size_t i = 0; !rc && i < n_leave; i++)
+        rc = s_series_merge (self, leave[i], u, nu, -1);
+    for (size_t i = 0; !rc && i < n_join; i++)
+        rc = s_series_merge (self, join[i], u, nu, 1);
+    free (u);
+    if (!rc)
+        rc = s_bench_move (self, unit, leave, n_leave, -1, clock, trigger);
+    if (!rc)
+        rc = s_bench_move (self, unit, join, n_join, 1, clock, trigger);
+    return rc;
+}
+
 //  When the first voluntary exit was seen (the start of exit history).
 static int64_t
 s_first_exit (hrw_detect_t *self)
@@ -767,6 +969,33 @@ s_note_exit (hrw_detect_t *self, int64_t clock)
         return 0;
     MDB_val k = { 10, "first_exit" }, v = { sizeof (clock), &clock };
     return mdb_put (s_txn (self), self->db_series, &k, &v, 0);
+}
+
+//  A unit's sustained-rise CUSUM as last brought up to date.
+typedef struct {
+    double s;                   //  The statistic, in log-likelihood units
+    int64_t at;                 //  Event time it was brought up to
+    int64_t fired_at;           //  When its alert last fired, or HRW_TIME_NONE
+    int64_t resolved_at;        //  When its alert last resolved, or HRW_TIME_NONE
+} s_rise_t;
+
+static int
+s_rise_get (hrw_detect_t *self, const char *unit, s_rise_t *r)
+{
+    MDB_val k = { strlen (unit), (void *) unit }, v;
+    int rc = mdb_get (s_txn (self), self->db_rise, &k, &v);
+    if (rc == 0 && v.mv_size != sizeof (*r))
+        return HRW_E_CORRUPT;
+    if (rc == 0)
+        memcpy (r, v.mv_data, sizeof (*r));
+    return rc;
+}
+
+static int
+s_rise_put (hrw_detect_t *self, const char *unit, const s_rise_t *r)
+{
+    MDB_val k = { strlen (unit), (void *) unit }, v = { sizeof (*r), (void *) r };
+    return mdb_put (s_txn (self), self->db_rise, &k, &v, 0);
 }
 
 int
@@ -802,47 +1031,183 @@ hrw_detect_unit_turnover (hrw_detect_t *self, const char *unit, int64_t clock,
     double rate = (base_exits + company_rate * o->prior_person_days)
                 / (base_pd + o->prior_person_days);
     t->expected = rate * window_pd;
-    t->annualised = window_pd > 0? (double) t->observed / window_pd * 365: 0;
+    t->person_days = window_pd;
+    //  A rate over a window the unit's people were hardly in (people just
+    //  hired, or hires sent late and counted from the clock) is noise: one
+    //  exit over a few person-days reads as millions of percent a year. It
+    //  takes the people counted now to have been there half the window.
+    int64_t people = now.headcount > start.headcount? now.headcount: start.headcount;
+    t->rate_known = window_pd > 0
+                 && window_pd >= 0.5 * (double) o->window_days * (double) (people > 1? people: 1);
+    t->annualised = t->rate_known? (double) t->observed / window_pd * 365: 0;
     t->baseline_annualised = rate * 365;
     //  Exits are judged only once a whole baseline period of them has been
     //  seen: before that, a rate would be measured over people but not over
     //  their exits, and every unit would look like a spike.
     int64_t first_exit = s_first_exit (self);
     t->judged = company_pd > 0 && first_exit != HRW_TIME_NONE && first_exit <= b0;
-    t->p_value = t->judged? hrw_stats_poisson_sf (t->observed, t->expected): 1.0;
+    t->p_value = t->judged && t->rate_known
+               ? hrw_stats_poisson_sf (t->observed, t->expected): 1.0;
+    s_rise_t r;
+    if (s_rise_get (self, unit, &r) == 0)
+        t->rise_cusum = r.s;
     return 0;
+}
+
+#define S_RISE_REF 10.0     //  Exits a year above which thresholds tighten
+
+//  The sharp-spike test: exits in the trailing window against the baseline.
+static int
+s_spike_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
+              int64_t clock, const char *trigger)
+{
+    const hrw_detect_opts_t *o = &self->opts;
+    int was = hrw_alerts_is_firing (self->alerts, K (TURNOVER_SPIKE), unit, NULL);
+    hrw_alert_eval_t e;
+    s_eval_init (&e, K (TURNOVER_SPIKE), unit, unit, trigger);
+    //  The test is repeated at every exit: a unit with more than
+    //  S_RISE_REF exits a year shares alpha among them, so that false
+    //  alarms per unit-year do not grow with its size.
+    double per_year = t->baseline_annualised * (double) t->headcount_at_start;
+    double alpha = o->alpha * (per_year > S_RISE_REF? S_RISE_REF / per_year: 1);
+    //  The size tested is the one shown: the people there when the window
+    //  opened, who are the ones who could leave in it.
+    e.firing = was? t->p_value <= o->resolve_p
+                  : t->p_value < alpha && t->observed >= o->min_exits
+                        && t->headcount_at_start >= (int64_t) o->min_headcount;
+    if (!e.firing && !was)
+        return 0;
+    e.observed = (double) t->observed;
+    e.expected = t->expected;
+    e.p_value = t->p_value;
+    s_detail (&e, "regretted_exits", (double) t->regretted);
+    s_detail (&e, "headcount", (double) t->headcount_at_start);
+    s_detail (&e, "headcount_now", (double) t->headcount);
+    s_detail (&e, "annualised_rate", t->annualised);
+    s_detail (&e, "baseline_annualised_rate", t->baseline_annualised);
+    snprintf (e.summary, sizeof (e.summary),
+              "%s: %llu voluntary exit%s in %u days (%llu regretted) against %.1f expected, "
+              "p=%.2g; headcount %lld at the window's start, %lld now", unit,
+              (unsigned long long) t->observed, t->observed == 1? "": "s", o->window_days,
+              (unsigned long long) t->regretted, t->expected, t->p_value,
+              (long long) t->headcount_at_start, (long long) t->headcount);
+    return s_update (self, &e, clock);
+}
+
+//  Brings the unit's CUSUM up to clock: a Poisson CUSUM of "the rate has
+//  doubled" against the (shrunk) baseline. Between two updates the unit's
+//  person-days pull it down by the baseline exits they would bring (the
+//  reference value k of a doubling is lambda0 (2 - 1) / ln 2 exits, so in
+//  log-likelihood units each person-day costs lambda0 and each exit earns
+//  ln 2); it never goes below zero. The exit that triggers an update comes
+//  last in its interval.
+static int
+s_rise_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
+             int64_t clock, s_rise_t *r)
+{
+    s_point_t now, then;
+    int64_t at;
+    int rc = s_rise_get (self, unit, r);
+    if (rc == MDB_NOTFOUND) {
+        memset (r, 0, sizeof (*r));
+        r->at = clock;
+        r->fired_at = r->resolved_at = HRW_TIME_NONE;
+        return 0;
+    }
+    if (rc || clock <= r->at)
+        return rc;
+    if ((rc = s_point_at (self, unit, clock, &now, &at))
+        || (rc = s_point_at (self, unit, r->at, &then, &at)))
+        return rc;
+    double pd = now.person_days - then.person_days;
+    double exits = (double) now.voluntary - (double) then.voluntary;
+    double lambda0 = t->baseline_annualised / 365;
+    if (!t->judged)
+        r->s = 0;
+    else {
+        r->s -= lambda0 * (pd > 0? pd: 0);
+        if (r->s < 0)
+            r->s = 0;
+        r->s += (exits > 0? exits: 0) * M_LN2;
+    }
+    r->at = clock;
+    return 0;
+}
+
+//  The sustained-rise test. It fires when the CUSUM reaches rise_h in a unit
+//  of min_headcount; it resolves once it has fired for a whole window and
+//  the exits of the last three windows are no more than the baseline
+//  expects, and then starts again from zero; it does not fire again within
+//  a window of resolving. So it neither flickers nor holds for months once
+//  exits are back to normal.
+static int
+s_rise_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
+             int64_t clock, const char *trigger)
+{
+    const hrw_detect_opts_t *o = &self->opts;
+    s_rise_t r;
+    int rc = s_rise_step (self, unit, t, clock, &r);
+    if (rc)
+        return rc;
+    int64_t window = (int64_t) o->window_days * S_DAY_US;
+    int was = hrw_alerts_is_firing (self->alerts, K (TURNOVER_RISE), unit, NULL);
+    s_point_t now, back;
+    int64_t at;
+    if ((rc = s_point_at (self, unit, clock, &now, &at))
+        || (rc = s_point_at (self, unit, clock - 3 * window, &back, &at)))
+        return rc;
+    double pd3 = now.person_days - back.person_days;
+    double exits3 = (double) now.voluntary - (double) back.voluntary;
+    double expected3 = t->baseline_annualised / 365 * pd3;
+    //  A CUSUM's false alarms come at a steady rate per expected exit, so a
+    //  big unit would have more of them a year than a small one: above
+    //  S_RISE_REF exits a year the threshold grows with the log of the
+    //  unit's rate, which keeps false alarms per unit-year level.
+    double per_year = t->baseline_annualised * (double) t->headcount_at_start;
+    double h = o->rise_h + (per_year > S_RISE_REF? log (per_year / S_RISE_REF): 0);
+    int calm = r.resolved_at == HRW_TIME_NONE || clock - r.resolved_at >= window;
+    hrw_alert_eval_t e;
+    s_eval_init (&e, K (TURNOVER_RISE), unit, unit, trigger);
+    if (was)
+        e.firing = !(clock - r.fired_at >= window && exits3 <= expected3);
+    else
+        e.firing = calm && t->judged && r.s >= h
+                && t->headcount_at_start >= (int64_t) o->min_headcount;
+    if (e.firing && !was)
+        r.fired_at = clock;
+    if (!e.firing && was) {
+        r.resolved_at = clock;
+        r.s = 0;
+    }
+    if ((rc = s_rise_put (self, unit, &r)))
+        return rc;
+    if (!e.firing && !was)
+        return 0;
+    e.observed = exits3;
+    e.expected = expected3;
+    s_detail (&e, "cusum", r.s);
+    s_detail (&e, "threshold", h);
+    s_detail (&e, "headcount", (double) t->headcount_at_start);
+    s_detail (&e, "headcount_now", (double) t->headcount);
+    s_detail (&e, "baseline_annualised_rate", t->baseline_annualised);
+    snprintf (e.summary, sizeof (e.summary),
+              "%s: voluntary exits running above the baseline of %.1f%% a year: %.0f in the "
+              "last %u days against %.1f expected; headcount %lld at the window's start, "
+              "%lld now", unit, t->baseline_annualised * 100, exits3, 3 * o->window_days,
+              expected3, (long long) t->headcount_at_start, (long long) t->headcount);
+    return s_update (self, &e, clock);
 }
 
 static int
 s_turnover_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
 {
-    const hrw_detect_opts_t *o = &self->opts;
     hrw_unit_turnover_t t;
     int rc = hrw_detect_unit_turnover (self, unit, clock, &t);
-    if (rc)
-        return rc;
-    int64_t headcount = t.headcount_at_start > t.headcount? t.headcount_at_start: t.headcount;
-    int was = hrw_alerts_is_firing (self->alerts, K (TURNOVER_SPIKE), unit, NULL);
-    hrw_alert_eval_t e;
-    s_eval_init (&e, K (TURNOVER_SPIKE), unit, unit, trigger);
-    e.firing = was? t.p_value <= o->resolve_p
-                  : t.p_value < o->alpha && t.observed >= o->min_exits
-                        && headcount >= (int64_t) o->min_headcount;
-    if (!e.firing && !was)
-        return 0;
-    e.observed = (double) t.observed;
-    e.expected = t.expected;
-    e.p_value = t.p_value;
-    s_detail (&e, "regretted_exits", (double) t.regretted);
-    s_detail (&e, "headcount", (double) t.headcount);
-    s_detail (&e, "annualised_rate", t.annualised);
-    s_detail (&e, "baseline_annualised_rate", t.baseline_annualised);
-    snprintf (e.summary, sizeof (e.summary),
-              "%s: %llu voluntary exit%s in %u days (%llu regretted) against %.1f expected, "
-              "p=%.2g; headcount %lld", unit, (unsigned long long) t.observed,
-              t.observed == 1? "": "s", o->window_days, (unsigned long long) t.regretted,
-              t.expected, t.p_value, (long long) t.headcount);
-    return s_update (self, &e, clock);
+    if (!rc)
+        rc = s_spike_eval (self, unit, &t, clock, trigger);
+    if (!rc)
+        rc = s_rise_eval (self, unit, &t, clock, trigger);
+    return rc;
 }
 
 static int
@@ -1239,6 +1604,10 @@ hrw_detect_before (hrw_detect_t *self, const Hrwatch__V1__Event *ev, hrw_detect_
         case HRWATCH__V1__EVENT__BODY_POSITION_DEFINED:
             position = ev->position_defined->position_id;
             break;
+        case HRWATCH__V1__EVENT__BODY_ORG_UNIT_DEFINED:
+            b->had_unit = hrw_store_unit (self->store, ev->org_unit_defined->unit_id,
+                                          &b->unit) == 0;
+            break;
         default: break;
     }
     if (employee)
@@ -1273,6 +1642,9 @@ hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
                 rc = s_engagement_decide (self, ev->survey_cycle_closed->survey_cycle_id, clock,
                                           ev->event_id);
             break;
+        case HRWATCH__V1__EVENT__BODY_ORG_UNIT_DEFINED:
+            rc = s_unit_moved (self, ev->org_unit_defined->unit_id, b, clock, ev->event_id);
+            break;
         default:
             break;
     }
@@ -1306,6 +1678,8 @@ hrw_detect_sweep (hrw_detect_t *self, int64_t clock)
 {
     s_sweep_t s = { self, clock, 0, 0 };
     int rc = hrw_alerts_each_firing (self->alerts, K (TURNOVER_SPIKE), s_sweep_one, &s);
+    if (!rc && !s.rc)
+        rc = hrw_alerts_each_firing (self->alerts, K (TURNOVER_RISE), s_sweep_one, &s);
     if (!rc && !s.rc) {
         s.rif = 1;
         rc = hrw_alerts_each_firing (self->alerts, K (REDUCTION_IN_FORCE), s_sweep_one, &s);
@@ -1441,7 +1815,8 @@ hrw_detect_reevaluate (hrw_detect_t *self, int64_t clock)
     if (!rc && (was->window_days != o->window_days || was->baseline_days != o->baseline_days
                 || was->alpha != o->alpha || was->resolve_p != o->resolve_p
                 || was->min_exits != o->min_exits || was->min_headcount != o->min_headcount
-                || was->prior_person_days != o->prior_person_days))
+                || was->prior_person_days != o->prior_person_days
+                || was->rise_h != o->rise_h))
         rc = hrw_detect_sweep (self, clock);
     //  Engagement is decided once, when a cycle closes: new thresholds
     //  apply to the next cycle to close, never to one decided already.

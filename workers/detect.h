@@ -23,6 +23,7 @@ typedef struct {
     uint32_t min_exits;             //  Voluntary exits before turnover may fire
     uint32_t min_headcount;         //  Unit size before turnover may fire
     double prior_person_days;       //  Weight of the company rate in a unit's baseline
+    double rise_h;                  //  CUSUM decision threshold for a sustained rise
     double engagement_drop;         //  Mean drop (1-5 scale) that counts
     double engagement_fdr_q;        //  False discovery rate across a cycle's units
     double enps_drop;               //  eNPS drop (points) that counts on its own
@@ -38,6 +39,8 @@ typedef struct {
     int had_employee;
     hrw_position_info_t position;   //  The position's record before, if any
     int had_position;
+    hrw_unit_info_t unit;           //  The unit's definition before, if any
+    int had_unit;
 } hrw_detect_before_t;
 
 /*  Fills opts with the documented defaults. */
@@ -78,7 +81,8 @@ int hrw_detect_cycles_open (hrw_detect_t *self);
 
 typedef struct {
     int64_t headcount;              //  At the clock
-    int64_t headcount_at_start;     //  At the start of the window
+    int64_t headcount_at_start;     //  At the start of the window: the one
+                                    //  min_headcount is tested on and alerts show
     uint64_t observed;              //  Voluntary exits in the window
     uint64_t regretted;             //  ... of which regretted
     uint64_t rif;                   //  Exits in a reduction in force, in the window
@@ -87,6 +91,9 @@ typedef struct {
     double annualised;              //  Voluntary turnover in the window, per year
     double baseline_annualised;     //  The (shrunk) baseline, per year
     int judged;                     //  A full baseline period of exits exists
+    double person_days;             //  Person-days in the window
+    int rate_known;                 //  Enough of them for annualised to mean anything
+    double rise_cusum;              //  The sustained-rise statistic, as last updated
 } hrw_unit_turnover_t;
 
 /*  Turnover figures for a unit (and its subtree) at clock_us, inside a

@@ -454,6 +454,9 @@ s_unit (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__UnitRequest
     u->turnover_annualised = t.annualised;
     u->baseline_annualised = t.baseline_annualised;
     u->turnover_judged = t.judged;
+    u->turnover_rate_known = t.rate_known;
+    u->window_person_days = t.person_days;
+    u->rise_cusum = t.rise_cusum;
     u->critical_positions = critical;
     u->covered_positions = covered;
     u->bench_strength = critical? (double) covered / critical: 0;
