@@ -232,9 +232,14 @@ def score_run(scores, kind_of_run, truth, alerts):
                     f["matched"] = t
         elif decoy:
             ks["decoys_fired"] += 1
+            if decoy[0]["matched"] is None:
+                decoy[0]["matched"] = t
             false_alert("decoy " + decoy[0]["scenario"])
         elif cands:
             ks["related"] += 1
+            for f, on in cands:
+                if f["kind"] == k and f["expect"] == "allow" and f["matched"] is None:
+                    f["matched"] = t
         else:
             false_alert("no scenario")
     for f in facts:
@@ -245,9 +250,7 @@ def score_run(scores, kind_of_run, truth, alerts):
             name = f["scenario"]
         r = scores.scenario(k, name, f["expect"])
         r["injected"] += 1
-        if f["expect"] == "silent":
-            continue
-        if f["expect"] == "allow":
+        if f["expect"] in ("silent", "allow"):
             r["caught"] += f["matched"] is not None
             continue
         if f["matched"] is not None:
@@ -273,8 +276,9 @@ def report(scores, args):
                    "| worst delay (days) |")
         out.append("|---|---|---:|---:|---:|---:|---:|")
         for (name, expect), r in sorted(ks["scenarios"].items()):
-            if expect in ("silent",):
-                out.append("| %s | silent | %d | — | — | — | — |" % (name, r["injected"]))
+            if expect == "silent":
+                out.append("| %s | silent | %d | %d fired | — | — | — |"
+                           % (name, r["injected"], r["caught"]))
                 continue
             if expect == "allow":
                 out.append("| %s | may fire | %d | %d fired | — | — | — |"

@@ -11,7 +11,7 @@
 #
 #   tools/quality.sh BUILD [full|small]
 #
-# full: QUALITY_QUIET and QUALITY_INJECT seeds (default 20 each) of a
+# full: QUALITY_QUIET and QUALITY_INJECT seeds (default 100 each) of a
 # QUALITY_EMPLOYEES-person (5000), QUALITY_UNITS-unit (40) company over
 # QUALITY_YEARS (3) years; the table goes to stdout and BUILD/quality.md.
 # small: a few seeds of a small company, with the checks the detectors
@@ -26,7 +26,7 @@ if [ "$mode" = small ]; then
   units=${QUALITY_UNITS:-16} years=${QUALITY_YEARS:-3}
   work="$build/quality-small"
 else
-  quiet=${QUALITY_QUIET:-20} inject=${QUALITY_INJECT:-20} employees=${QUALITY_EMPLOYEES:-5000}
+  quiet=${QUALITY_QUIET:-100} inject=${QUALITY_INJECT:-100} employees=${QUALITY_EMPLOYEES:-5000}
   units=${QUALITY_UNITS:-40} years=${QUALITY_YEARS:-3}
   work="$build/quality-work"
 fi
