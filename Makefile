@@ -6,7 +6,7 @@ DEPS      := $(shell grep -v '^[[:space:]]*\#' packaging/build-deps.txt | grep -
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS      := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build test test-asan test-valgrind fuzz bench demo run package clean
+.PHONY: all deps build test test-asan test-valgrind fuzz bench quality demo run package clean
 
 all: build
 
@@ -59,6 +59,13 @@ fuzz: deps
 # hrwatchd against the limit, and the other figures of docs/performance.md.
 bench: build
 	bench/run.sh $(BUILD)
+
+# How well each detector does: recall, delay, false alerts and flaps on
+# synthetic companies with known ground truth, through the real daemon
+# (tools/quality.sh; docs/alerts.md, "How we measure"). Prints the tables
+# and writes them to $(BUILD)/quality.md.
+quality: build
+	tools/quality.sh $(BUILD)
 
 # The Debian package, in build/.
 package: build

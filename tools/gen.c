@@ -35,6 +35,7 @@ typedef struct {
     int mentor;         //  Current mentor, or -1
     int64_t mentor_end; //  When the mentoring ends
     int keep;           //  Quiet background: never leaves on its own
+    int nominated;      //  Realistic company: positions it is a successor for
 } s_emp_t;
 
 typedef struct {
@@ -45,12 +46,21 @@ typedef struct {
     double risk;        //  Exit-rate multiplier
     double mood;        //  Mean engagement, 1..5
     int lead;           //  Index of the team lead position
+    int boost_from;     //  Realistic company: days the exit rate is boosted,
+    int boost_to;       //  from and to (exclusive)
+    double boost;       //  and by how much
+    int resp_day[14];   //  This cycle's responses, by day of the cycle
+    int shift_cycle;    //  From this cycle on (0: never) engagement shifts
+    double shift;       //  by this much
+    int quiet_cycle;    //  In this cycle (0: none) only 4 answer, 1.5 lower
+    int prev_resp;      //  Respondents in the previous cycle
 } s_team_t;
 
 typedef struct {
     char id[64];
     int parent;         //  -1 for the root
     char name[64];
+    int bench;          //  Realistic company: bench strength short now
 } s_unit_t;
 
 typedef struct {
@@ -59,6 +69,10 @@ typedef struct {
     int incumbent;      //  Employee, or -1
     int nominees[S_MAX_NOMINEES];   //  Employees, -1 for none
     int64_t vacant_since;           //  When the incumbent left, or 0
+    int defined;        //  Realistic company: its positionDefined is out
+    int gap;            //  Realistic company: 0, or the gap's severity
+                        //  (1 warning, 2 critical) as the daemon should see it
+    int hold_until;     //  No background nomination before this day
 } s_pos_t;
 
 typedef struct {
@@ -84,6 +98,13 @@ typedef struct {
     long seq;               //  Events emitted
     int stopped;            //  max_events reached
     FILE *truth;            //  --scenarios: quiet background, ground truth here
+    int real;               //  --quiet or --inject: the realistic company
+    int inject;             //  --inject: scenarios in it
+    int n_units_opt;        //  --units: org units in the realistic company
+    FILE *facts;            //  --truth: its ground truth, JSON lines
+    const char *label;      //  The scenario the next events belong to
+    long unit_cycles;       //  Realistic company: unit-cycles an engagement
+                            //  drop could be judged on (5+ answers in both)
     //  Ground truth of what was emitted
     long t_active, t_exited, t_units, t_positions, t_critical, t_nominations, t_mentorships,
         t_responses;
@@ -583,11 +604,7 @@ s_survey (s_gen_t *g, const char *cycle)
 {
     for (int t = 0; t < g->n_teams; t++) {
         s_team_t *tm = &g->teams[t];
-        tm->mood += 0.15 * s_normal (g);
-        if (tm->mood < 1.8)
-            tm->mood = 1.8;
-        if (tm->mood > 4.6)
-            tm->mood = 4.6;
+        //  A team's mood stays put; answers scatter around it.
         for (int i = 0; i < tm->n; i++) {
             if (s_below (g, 10) >= 7)
                 continue;
@@ -827,6 +844,562 @@ s_simulate (s_gen_t *g)
     }
 }
 
+// ---------------------------------------------------------------------------
+// The realistic company (--quiet, --inject): a few dozen org units of uneven
+// size, each with its own steady exit rate; stable team moods, about 70% of
+// each team answering each quarterly survey over its first two weeks; one
+// ready-now successor per critical position, nominated again some weeks
+// after it is lost. --truth gets what the daemon should say about it: the
+// succession facts, derived here event by event as the daemon defines them
+// (docs/alerts.md), and with --inject the scenarios, when each starts and
+// whether it should fire or stay silent.
+
+#define S_REAL_DIVS 5
+#define S_CYCLE_DAYS 91
+#define S_ANSWER_DAYS 14
+
+//  True when unit v is u or below it.
+static int
+s_under (const s_gen_t *g, int v, int u)
+{
+    for (; v >= 0; v = g->units[v].parent)
+        if (v == u)
+            return 1;
+    return 0;
+}
+
+//  One line of ground truth: what the daemon should do about an alert kind
+//  and subject from time t (expect: fire, severity, resolve, silent, allow).
+static void
+s_fact (s_gen_t *g, const char *scenario, const char *family, const char *kind,
+        const char *subject, int unit, int64_t t, const char *expect, const char *severity,
+        const char *cause, int window_days, int with_trigger)
+{
+    if (!g->facts || g->stopped)
+        return;
+    char when[48];
+    int chain[16], n = 0;
+    for (int v = unit; v >= 0 && n < 16; v = g->units[v].parent)
+        chain[n++] = v;
+    fprintf (g->facts, "{\"scenario\":\"%s\",\"family\":\"%s\",\"kind\":\"%s\",\"subject\":\"%s\","
+             "\"unit\":\"%s\",\"unit_path\":[", scenario, family, kind, subject, g->units[unit].id);
+    for (int i = n - 1; i >= 0; i--)
+        fprintf (g->facts, "%s\"%s\"", i < n - 1? ",": "", g->units[chain[i]].id);
+    fprintf (g->facts, "],\"onset\":\"%s\",\"expect\":\"%s\",\"window_days\":%d",
+             hrw_clock_format (t, when, sizeof (when)), expect, window_days);
+    if (severity)
+        fprintf (g->facts, ",\"severity\":\"%s\"", severity);
+    if (cause)
+        fprintf (g->facts, ",\"cause\":\"%s\"", cause);
+    if (with_trigger)
+        fprintf (g->facts, ",\"trigger\":\"gen%" PRIu64 "-%ld\"", g->seed, g->seq);
+    fprintf (g->facts, "}\n");
+}
+
+//  Ready-now successors who count: active, not holding this role, holding
+//  no other (nominees here hold none when nominated).
+static int
+s_real_ready (const s_gen_t *g, int p)
+{
+    const s_pos_t *pos = &g->positions[p];
+    int n = 0;
+    for (int k = 0; k < S_MAX_NOMINEES; k++) {
+        int e = pos->nominees[k];
+        n += e >= 0 && g->emps[e].active && e != pos->incumbent && g->emps[e].position < 0;
+    }
+    return n;
+}
+
+//  After an event: the succession gaps and bench-strength shortfalls it
+//  opens, escalates or closes, as facts triggered by that event.
+static void
+s_real_facts (s_gen_t *g, const char *cause)
+{
+    if (!g->facts || g->stopped)
+        return;
+    char pid[16];
+    for (int p = 0; p < g->n_positions; p++) {
+        s_pos_t *pos = &g->positions[p];
+        int now = 0;
+        if (pos->defined && pos->critical && s_real_ready (g, p) < 1)
+            now = pos->incumbent < 0? 2: 1;
+        if (now == pos->gap)
+            continue;
+        s_pos_id (p, pid, sizeof (pid));
+        s_fact (g, g->label, "succession", "succession_gap", pid, pos->unit, g->last_t,
+                !pos->gap? "fire": !now? "resolve": "severity",
+                now == 2? "critical": now == 1? "warning": NULL, cause, 0, 1);
+        pos->gap = now;
+    }
+    for (int u = 0; u < g->n_units; u++) {
+        int crit = 0, covered = 0;
+        for (int p = 0; p < g->n_positions; p++) {
+            const s_pos_t *pos = &g->positions[p];
+            if (pos->defined && pos->critical && s_under (g, pos->unit, u)) {
+                crit++;
+                covered += !pos->gap;
+            }
+        }
+        int now = crit >= 3 && covered * 10 < crit * 7;
+        if (now != g->units[u].bench) {
+            s_fact (g, g->label, "succession", "bench_strength", g->units[u].id, u, g->last_t,
+                    now? "fire": "resolve", NULL, cause, 0, 1);
+            g->units[u].bench = now;
+        }
+    }
+}
+
+static void
+s_real_exit (s_gen_t *g, int e, int voluntary)
+{
+    s_exit (g, e, voluntary);
+    s_real_facts (g, "exit");
+}
+
+//  A new ready-now successor for p, from anywhere in the company, who holds
+//  no role and is nobody else's successor (so no one is the sole successor
+//  of several roles).
+static void
+s_real_nominate (s_gen_t *g, int p)
+{
+    s_pos_t *pos = &g->positions[p];
+    int slot = -1;
+    for (int k = 0; k < S_MAX_NOMINEES && slot < 0; k++)
+        if (pos->nominees[k] < 0 || !g->emps[pos->nominees[k]].active)
+            slot = k;
+    if (slot < 0)
+        return;
+    for (int tries = 0; tries < 32; tries++) {
+        s_team_t *t = &g->teams[s_below (g, g->n_teams)];
+        if (t->n == 0)
+            continue;
+        int e = t->members[s_below (g, t->n)];
+        if (e == pos->incumbent || g->emps[e].position >= 0 || g->emps[e].nominated)
+            continue;
+        if (pos->nominees[slot] >= 0)
+            g->emps[pos->nominees[slot]].nominated--;
+        pos->nominees[slot] = e;
+        g->emps[e].nominated++;
+        s_emit_nomination (g, p, e, 1, 1);
+        s_real_facts (g, "successor nominated");
+        return;
+    }
+}
+
+static void
+s_real_withdraw (s_gen_t *g, int p, int k)
+{
+    s_pos_t *pos = &g->positions[p];
+    int e = pos->nominees[k];
+    s_emit_nomination (g, p, e, 0, 0);
+    g->emps[e].nominated--;
+    pos->nominees[k] = -1;
+    s_real_facts (g, "nomination withdrawn");
+}
+
+//  Moves e into position p (vacant), as a promotion.
+static void
+s_real_promote (s_gen_t *g, int e, int p)
+{
+    g->emps[e].position = p;
+    g->emps[e].level++;
+    g->positions[p].incumbent = e;
+    s_emit_promotion (g, e, p);
+    s_real_facts (g, "promotion");
+}
+
+//  Roles vacant for 30 days are filled: by a ready-now successor when there
+//  is one (their nomination then withdrawn), else from outside. Roles
+//  without a ready-now successor get one within some weeks.
+static void
+s_real_roles (s_gen_t *g, int d)
+{
+    for (int p = 0; p < g->n_positions; p++) {
+        s_pos_t *pos = &g->positions[p];
+        if (!pos->defined || d < pos->hold_until)
+            continue;
+        if (pos->incumbent < 0 && g->now - pos->vacant_since >= 30 * S_DAY_US) {
+            int chosen = -1;
+            for (int k = 0; k < S_MAX_NOMINEES && chosen < 0; k++) {
+                int e = pos->nominees[k];
+                if (e >= 0 && g->emps[e].active && g->emps[e].position < 0)
+                    chosen = k;
+            }
+            if (chosen >= 0) {
+                s_real_promote (g, pos->nominees[chosen], p);
+                s_real_withdraw (g, p, chosen);
+            }
+            else {
+                s_hire (g, s_team_for (g, pos->unit), p);
+                s_real_facts (g, "hire");
+            }
+        }
+        if (pos->critical && pos->gap && s_below (g, 30) == 0)
+            s_real_nominate (g, p);
+    }
+}
+
+static void
+s_real_day_team (s_gen_t *g, int t, int d)
+{
+    s_team_t *tm = &g->teams[t];
+    double boost = d >= tm->boost_from && d < tm->boost_to? tm->boost: 1.0;
+    int vol = s_poisson (g, tm->n * 0.11 / 365.0 * tm->risk * boost);
+    for (int i = 0; i < vol && tm->n > 0; i++)
+        s_real_exit (g, tm->members[s_below (g, tm->n)], 1);
+    int invol = s_poisson (g, tm->n * 0.03 / 365.0);
+    for (int i = 0; i < invol && tm->n > 0; i++)
+        s_real_exit (g, tm->members[s_below (g, tm->n)], 0);
+    //  Each open seat is filled with a chance of 1 in 20 a day.
+    for (int i = tm->n; i < tm->target; i++)
+        if (s_below (g, 20) == 0)
+            s_hire (g, t, -1);
+}
+
+//  A quarterly survey: cycle c opens on day 45 + 91 (c - 1); each member
+//  answers with a chance of 70%, on one of its first 14 days. Answers
+//  scatter around the team's mood (shifted from the team's shift_cycle on).
+static void
+s_real_survey_day (s_gen_t *g, int d)
+{
+    if (d < 45)
+        return;
+    int c = (d - 45) / S_CYCLE_DAYS + 1, k = (d - 45) % S_CYCLE_DAYS;
+    if (k >= S_ANSWER_DAYS)
+        return;
+    char cycle[16];
+    snprintf (cycle, sizeof (cycle), "cycle-%02d", c);
+    for (int t = 0; t < g->n_teams; t++) {
+        s_team_t *tm = &g->teams[t];
+        if (k == 0) {
+            memset (tm->resp_day, 0, sizeof (tm->resp_day));
+            int n = 0;
+            for (int i = 0; i < tm->n; i++)
+                if (s_uniform (g) < 0.7) {
+                    tm->resp_day[s_below (g, S_ANSWER_DAYS)]++;
+                    n++;
+                }
+            if (c == tm->quiet_cycle) {
+                memset (tm->resp_day, 0, sizeof (tm->resp_day));
+                tm->resp_day[0] = n = 4;
+            }
+            g->unit_cycles += c > 1 && n >= 5 && tm->prev_resp >= 5;
+            tm->prev_resp = n;
+        }
+        double mood = tm->mood + (tm->shift_cycle && c >= tm->shift_cycle? tm->shift: 0.0)
+                    - (c == tm->quiet_cycle? 1.5: 0.0);
+        for (int i = 0; i < tm->resp_day[k]; i++) {
+            double x = mood + 0.8 * s_normal (g);
+            int score = x < 1.5? 1: x > 4.5? 5: (int) (x + 0.5);
+            int enps = s_below (g, 10) == 0? -1: score * 2 + s_below (g, 2) - (score == 5? 1: 0);
+            s_emit_survey (g, cycle, t, score, enps < 0? -1: enps > 10? 10: enps);
+        }
+    }
+}
+
+//  Uneven teams under five divisions: units - 6 teams (40 units: 34
+//  teams). Teams 1 and 2 have 40 people (engagement drops are injected
+//  there), team 3 has 8 (below min_headcount), team 4 has 6 (below
+//  min_respondents once 70% answer); the rest share the others by lognormal
+//  weights. Every unit has a lead position: the root's and the divisions'
+//  are critical, and half the teams'.
+static void
+s_real_org (s_gen_t *g)
+{
+    static const char *divs[S_REAL_DIVS] = { "ops", "eng", "sales", "finance", "people" };
+    static const char *div_names[S_REAL_DIVS] = { "Operations", "Engineering", "Sales",
+                                                  "Finance", "People" };
+    g->n_teams = g->n_units_opt - 1 - S_REAL_DIVS;
+    int max_units = g->n_units_opt;
+    g->units = calloc ((size_t) max_units, sizeof (*g->units));
+    g->teams = calloc ((size_t) g->n_teams, sizeof (*g->teams));
+    g->positions = calloc ((size_t) max_units + 4, sizeof (*g->positions));
+    double *w = calloc ((size_t) g->n_teams, sizeof (double));
+    if (!g->units || !g->teams || !g->positions || !w)
+        exit (2);
+    int root = s_add_unit (g, "acme", -1, "Acme Corp");
+    s_add_position (g, root, 1);
+    int div_unit[S_REAL_DIVS];
+    for (int d = 0; d < S_REAL_DIVS; d++) {
+        div_unit[d] = s_add_unit (g, divs[d], root, div_names[d]);
+        s_add_position (g, div_unit[d], 1);
+    }
+    static const int fixed[5] = { 0, 40, 40, 8, 6 };
+    double sum = 0;
+    int rest = g->employees;
+    for (int t = 0; t < g->n_teams; t++) {
+        w[t] = t >= 1 && t <= 4? 0.0: exp (0.6 * s_normal (g));
+        sum += w[t];
+        rest -= t >= 1 && t <= 4? fixed[t]: 0;
+    }
+    char id[64], name[64];
+    for (int t = 0; t < g->n_teams; t++) {
+        int d = t % S_REAL_DIVS;
+        snprintf (id, sizeof (id), "%s-t%d", divs[d], t / S_REAL_DIVS + 1);
+        snprintf (name, sizeof (name), "Team %d", t + 1);
+        s_team_t *tm = &g->teams[t];
+        tm->unit = s_add_unit (g, id, div_unit[d], name);
+        tm->target = t >= 1 && t <= 4? fixed[t]: (int) (rest * w[t] / sum + 0.5);
+        if (tm->target < 12 && !(t >= 1 && t <= 4))
+            tm->target = 12;
+        tm->risk = exp (0.35 * s_normal (g));
+        tm->mood = 3.6 + 0.3 * s_normal (g);
+        tm->lead = s_add_position (g, tm->unit, s_below (g, 2) == 0);
+    }
+    free (w);
+}
+
+static void
+s_real_initial (s_gen_t *g)
+{
+    g->now = g->start_us - 30 * S_DAY_US;
+    for (int u = 0; u < g->n_units; u++)
+        s_emit_unit (g, u);
+    //  The workforce, hired over the five years before the start, team by
+    //  team in turn until each has its headcount.
+    int total = 0;
+    for (int t = 0; t < g->n_teams; t++)
+        total += g->teams[t].target;
+    int64_t span = 5 * 365 * S_DAY_US;
+    for (int i = 0, t = 0; i < total; t = (t + 1) % g->n_teams) {
+        if (g->teams[t].n >= g->teams[t].target)
+            continue;
+        g->now = g->start_us - span + span * i / (total + 1);
+        g->now -= g->now % S_DAY_US;
+        s_hire (g, t, -1);
+        i++;
+    }
+    for (int p = 0; p < g->n_positions; p++)
+        s_hire (g, s_team_for (g, g->positions[p].unit), p);
+    for (int p = 0; p < g->n_positions; p++)
+        if (g->positions[p].critical)
+            s_real_nominate (g, p);
+    for (int p = 0; p < g->n_positions; p++) {
+        s_emit_position (g, p);
+        g->positions[p].defined = 1;
+        s_real_facts (g, "position defined");
+    }
+}
+
+typedef struct {
+    int spike_team, rise_team;      //  Exit rate 6x for 30 days; 2x for 120
+    int spike_day, rise_day;
+    int big_team, big_day;          //  6x for 30 days in the largest team
+    int decoy_day;                  //  Four exits in team 3 (8 people)
+    int gap_day[5];                 //  The five causes of a succession gap
+    int gap_position[5];
+    int spare;                      //  The vacant role a successor moves to
+} s_inject_t;
+
+static const char *s_gap_names[5] = {
+    "gap-successor-exits", "gap-successor-promoted-away", "gap-nomination-withdrawn",
+    "gap-incumbent-exits-none-ready", "gap-defined-critical-none"
+};
+
+//  A team of at least min people, other than the fixed ones and avoid.
+static int
+s_pick_team (s_gen_t *g, int min, int avoid)
+{
+    for (int tries = 0; tries < 200; tries++) {
+        int t = 5 + s_below (g, g->n_teams - 5);
+        if (t != avoid && g->teams[t].target >= min)
+            return t;
+    }
+    return avoid == 5? 6: 5;
+}
+
+//  A critical position with exactly one ready-now successor, no gap and an
+//  incumbent, not used by another scenario; or -1.
+static int
+s_pick_position (s_gen_t *g, const s_inject_t *in, int want_critical)
+{
+    for (int tries = 0; tries < 400; tries++) {
+        int p = s_below (g, g->n_positions);
+        const s_pos_t *pos = &g->positions[p];
+        int used = p == in->spare;
+        for (int i = 0; i < 5; i++)
+            used |= in->gap_position[i] == p;
+        if (used || !pos->defined || pos->critical != want_critical || pos->incumbent < 0)
+            continue;
+        if (!want_critical || (!pos->gap && s_real_ready (g, p) == 1))
+            return p;
+    }
+    return -1;
+}
+
+static void
+s_inject_plan (s_gen_t *g, s_inject_t *in)
+{
+    int days = g->years * 365, late = days - 365 - 200;
+    if (late < 1)
+        late = 1;
+    in->big_team = 5;
+    for (int t = 5; t < g->n_teams; t++)
+        if (g->teams[t].target > g->teams[in->big_team].target)
+            in->big_team = t;
+    in->spike_team = s_pick_team (g, 80, in->big_team);
+    in->rise_team = s_pick_team (g, 80, in->big_team);
+    if (in->rise_team == in->spike_team)
+        in->rise_team = s_pick_team (g, 80, in->spike_team);
+    in->spike_day = 400 + s_below (g, late);
+    in->big_day = 400 + s_below (g, late);
+    in->rise_day = 380 + s_below (g, late);
+    g->teams[in->big_team].boost_from = in->big_day;
+    g->teams[in->big_team].boost_to = in->big_day + 30;
+    g->teams[in->big_team].boost = 6.0;
+    in->decoy_day = 400 + s_below (g, late);
+    g->teams[in->spike_team].boost_from = in->spike_day;
+    g->teams[in->spike_team].boost_to = in->spike_day + 30;
+    g->teams[in->spike_team].boost = 6.0;
+    g->teams[in->rise_team].boost_from = in->rise_day;
+    g->teams[in->rise_team].boost_to = in->rise_day + 120;
+    g->teams[in->rise_team].boost = 2.0;
+    int cycles = (days - 45) / S_CYCLE_DAYS + 1, span = cycles > 6? cycles - 5: 1;
+    g->teams[1].shift_cycle = 4 + s_below (g, span);
+    g->teams[1].shift = -0.3;
+    g->teams[2].shift_cycle = 4 + s_below (g, span);
+    g->teams[2].shift = -0.5;
+    g->teams[4].quiet_cycle = 4 + s_below (g, span);
+    for (int i = 0; i < 5; i++) {
+        in->gap_day[i] = 120 + (days - 200) * i / 5 + s_below (g, 30);
+        in->gap_position[i] = -1;
+    }
+    in->spare = -1;
+}
+
+static int64_t
+s_day_at (const s_gen_t *g, int d)
+{
+    return g->start_us + d * S_DAY_US + 9 * 3600 * HRW_US_PER_SEC;
+}
+
+static void
+s_inject_day (s_gen_t *g, s_inject_t *in, int d)
+{
+    char subject[128];
+    if (d == in->spike_day) {
+        int u = g->teams[in->spike_team].unit;
+        s_fact (g, "spike-6x-30d", "turnover", "turnover_spike", g->units[u].id, u,
+                s_day_at (g, d), "fire", NULL, NULL, 60, 0);
+    }
+    if (d == in->big_day) {
+        int u = g->teams[in->big_team].unit;
+        s_fact (g, "spike-6x-30d-largest-team", "turnover", "turnover_spike", g->units[u].id, u,
+                s_day_at (g, d), "fire", NULL, NULL, 60, 0);
+    }
+    if (d == in->rise_day) {
+        int u = g->teams[in->rise_team].unit;
+        s_fact (g, "rise-2x-120d", "turnover", "turnover_rise", g->units[u].id, u,
+                s_day_at (g, d), "fire", NULL, NULL, 150, 0);
+        s_fact (g, "rise-2x-120d", "turnover", "turnover_spike", g->units[u].id, u,
+                s_day_at (g, d), "allow", NULL, NULL, 150, 0);
+    }
+    if (d == in->decoy_day) {
+        int u = g->teams[3].unit;
+        s_fact (g, "decoy-small-team", "turnover", "turnover_spike", g->units[u].id, u,
+                s_day_at (g, d), "silent", NULL, NULL, 50, 0);
+    }
+    if (d >= in->decoy_day && d <= in->decoy_day + 12 && (d - in->decoy_day) % 4 == 0
+        && g->teams[3].n > 0) {
+        g->label = "decoy-small-team";
+        s_real_exit (g, g->teams[3].members[s_below (g, g->teams[3].n)], 1);
+        g->label = "background";
+    }
+    //  Engagement: facts on the first day of the cycle concerned.
+    if (d >= 45 && (d - 45) % S_CYCLE_DAYS == 0) {
+        int c = (d - 45) / S_CYCLE_DAYS + 1;
+        static const char *drops[3] = { "", "drop-0.3", "drop-0.5" };
+        for (int t = 1; t <= 2; t++)
+            if (g->teams[t].shift_cycle == c) {
+                snprintf (subject, sizeof (subject), "%s/cycle-%02d",
+                          g->units[g->teams[t].unit].id, c);
+                s_fact (g, drops[t], "engagement", "engagement_drop", subject, g->teams[t].unit,
+                        s_day_at (g, d), "fire", NULL, NULL, S_CYCLE_DAYS, 0);
+            }
+        if (g->teams[4].quiet_cycle == c) {
+            snprintf (subject, sizeof (subject), "%s/cycle-%02d", g->units[g->teams[4].unit].id, c);
+            s_fact (g, "decoy-few-respondents", "engagement", "engagement_drop", subject,
+                    g->teams[4].unit, s_day_at (g, d), "silent", NULL, NULL, S_CYCLE_DAYS, 0);
+        }
+    }
+    //  Succession: each cause once, on its day; the role then waits 30 days
+    //  for a new successor. Promoted-away needs a vacant role to move into,
+    //  and incumbent-exits a role whose successor went 20 days before.
+    if (d == in->gap_day[1] - 10 && (in->spare = s_pick_position (g, in, 0)) >= 0) {
+        g->label = "setup";
+        g->positions[in->spare].hold_until = d + 40;
+        s_real_exit (g, g->positions[in->spare].incumbent, 1);
+        g->label = "background";
+    }
+    if (d == in->gap_day[3] - 20 && (in->gap_position[3] = s_pick_position (g, in, 1)) >= 0) {
+        int p = in->gap_position[3];
+        g->label = "setup";
+        g->positions[p].hold_until = d + 50;
+        for (int k = 0; k < S_MAX_NOMINEES; k++)
+            if (g->positions[p].nominees[k] >= 0 && g->emps[g->positions[p].nominees[k]].active)
+                s_real_withdraw (g, p, k);
+        g->label = "background";
+    }
+    for (int i = 0; i < 5; i++) {
+        if (d != in->gap_day[i])
+            continue;
+        g->label = s_gap_names[i];
+        int p = i == 3? in->gap_position[3]: (in->gap_position[i] = s_pick_position (g, in, i < 4));
+        if (p < 0) {
+            g->label = "background";
+            continue;
+        }
+        s_pos_t *pos = &g->positions[p];
+        pos->hold_until = d + 30;
+        int k = 0;
+        while (k < S_MAX_NOMINEES - 1 && !(pos->nominees[k] >= 0 && g->emps[pos->nominees[k]].active))
+            k++;
+        if (i == 0)
+            s_real_exit (g, pos->nominees[k], 1);
+        else if (i == 1 && in->spare >= 0 && g->positions[in->spare].incumbent < 0)
+            s_real_promote (g, pos->nominees[k], in->spare);
+        else if (i == 2)
+            s_real_withdraw (g, p, k);
+        else if (i == 3 && pos->incumbent >= 0)
+            s_real_exit (g, pos->incumbent, 1);
+        else if (i == 4) {
+            //  A role that was not critical becomes critical: no successor.
+            pos->critical = 1;
+            s_emit_position (g, p);
+            s_real_facts (g, "position defined as critical");
+        }
+        g->label = "background";
+    }
+}
+
+static void
+s_simulate_real (s_gen_t *g)
+{
+    s_inject_t in;
+    memset (&in, 0, sizeof (in));
+    g->label = "background";
+    if (g->inject)
+        s_inject_plan (g, &in);
+    s_real_initial (g);
+    int days = g->years * 365;
+    for (int d = 0; d < days && !g->stopped; d++) {
+        g->now = g->start_us + d * S_DAY_US;
+        if (g->inject)
+            s_inject_day (g, &in, d);
+        for (int t = 0; t < g->n_teams; t++)
+            s_real_day_team (g, t, d);
+        s_real_roles (g, d);
+        s_real_survey_day (g, d);
+    }
+    if (g->facts) {
+        int judged = g->years - 1;
+        fprintf (g->facts, "{\"exposure\":{\"units\":%d,\"leaf_units\":%d,\"years\":%d,"
+                 "\"unit_years\":%d,\"unit_cycles\":%ld,\"employees\":%d}}\n", g->n_units,
+                 g->n_teams, g->years, g->n_units * (judged > 0? judged: 0), g->unit_cycles,
+                 g->employees);
+    }
+}
+
 static void
 s_write_summary (const s_gen_t *g, const char *path)
 {
@@ -851,11 +1424,16 @@ s_usage (FILE *out)
 {
     fprintf (out, "usage: hrwatch-gen [--employees N] [--years Y] [--seed S] [--start DATE]\n"
                   "                   [--events N] [--out FILE] [--summary FILE]\n"
-                  "                   [--scenarios TRUTH]\n"
+                  "                   [--scenarios TRUTH] [--quiet | --inject] [--units N]\n"
+                  "                   [--truth FILE]\n"
                   "  Writes a synthetic company history as hrwatch.v1.Event JSON lines.\n"
                   "  --scenarios: a quiet, deterministic background with a turnover spike, a\n"
                   "  slow rise, a succession gap opened and closed and an engagement drop\n"
-                  "  injected; TRUTH gets the alerts they should cause, as JSON lines.\n");
+                  "  injected; TRUTH gets the alerts they should cause, as JSON lines.\n"
+                  "  --quiet: a realistic company of --units org units (40) with steady exit\n"
+                  "  rates, stable moods and nothing injected; --inject: the same with\n"
+                  "  scenarios injected (a 6x spike, a 2x rise, engagement drops, every cause\n"
+                  "  of a succession gap, decoys). --truth FILE gets their ground truth.\n");
 }
 
 int
@@ -867,6 +1445,8 @@ main (int argc, char **argv)
         { "events", required_argument, NULL, 'e' }, { "out", required_argument, NULL, 'o' },
         { "summary", required_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' },
         { "scenarios", required_argument, NULL, 'T' },
+        { "quiet", no_argument, NULL, 'q' }, { "inject", no_argument, NULL, 'i' },
+        { "units", required_argument, NULL, 'u' }, { "truth", required_argument, NULL, 'F' },
         { NULL, 0, NULL, 0 }
     };
     s_gen_t g;
@@ -875,9 +1455,10 @@ main (int argc, char **argv)
     g.years = 3;
     g.seed = 1;
     g.out = stdout;
+    g.n_units_opt = 40;
     const char *start = "2023-01-02", *summary = NULL;
     int c;
-    while ((c = getopt_long (argc, argv, "n:y:s:d:e:o:S:T:h", opts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "n:y:s:d:e:o:S:T:qiu:F:h", opts, NULL)) != -1) {
         switch (c) {
             case 'n': g.employees = atoi (optarg); break;
             case 'y': g.years = atoi (optarg); break;
@@ -897,29 +1478,49 @@ main (int argc, char **argv)
                     return 2;
                 }
                 break;
+            case 'q': g.real = 1; break;
+            case 'i': g.real = g.inject = 1; break;
+            case 'u': g.n_units_opt = atoi (optarg); break;
+            case 'F':
+                if (!(g.facts = fopen (optarg, "w"))) {
+                    perror (optarg);
+                    return 2;
+                }
+                break;
             case 'h': s_usage (stdout); return 0;
             default: s_usage (stderr); return 64;
         }
     }
     int64_t secs;
     int32_t nanos;
-    if (g.employees < 12 || g.years < 1 || hrw_clock_parse (start, &secs, &nanos)) {
+    if (g.employees < 12 || g.years < 1 || hrw_clock_parse (start, &secs, &nanos)
+        || (g.real && (g.truth || g.n_units_opt < 12 || g.employees < 40 * g.n_units_opt))
+        || (g.facts && !g.real)) {
         s_usage (stderr);
         return 64;
     }
     g.start_us = hrw_clock_from_parts (secs, 0);
     g.rng = g.seed * 0x2545f4914f6cdd1dULL + 1;
-    s_build_org (&g);
-    if (g.truth)
+    if (g.real) {
+        s_real_org (&g);
+        s_simulate_real (&g);
+    }
+    else if (g.truth) {
+        s_build_org (&g);
         s_simulate_scenarios (&g);
-    else
+    }
+    else {
+        s_build_org (&g);
         s_simulate (&g);
+    }
     if (summary)
         s_write_summary (&g, summary);
     if (g.out != stdout)
         fclose (g.out);
     if (g.truth)
         fclose (g.truth);
+    if (g.facts)
+        fclose (g.facts);
     for (int t = 0; t < g.n_teams; t++)
         free (g.teams[t].members);
     free (g.teams);
