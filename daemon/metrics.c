@@ -123,7 +123,7 @@ s_render (hrw_metrics_t *self, hrw_buf_t *b)
     s_histogram (b, "hrwatch_commit_seconds", "Time from taking a group to its commit.",
                  &self->commits, s_commit_le, S_COMMIT_BUCKETS);
     s_family (b, "hrwatch_alerts_firing", "gauge", "Alerts firing now, by kind.");
-    for (int k = 1; k <= HRWATCH__V1__ALERT_KIND__ALERT_KIND_ENGAGEMENT_DROP; k++)
+    for (int k = 1; k < HRW_ALERT_KINDS; k++)
         s_printf (b, "hrwatch_alerts_firing{kind=\"%s\"} %" PRIu64 "\n",
                   hrw_alerts_kind_name ((Hrwatch__V1__AlertKind) k), s->firing_by_kind[k]);
     s_family (b, "hrwatch_alert_changes_total", "counter", "Alert changes (the last sequence number).");

@@ -35,7 +35,7 @@ FAMILIES = [
     ("engagement_",        "engagement", "unit",             "unit_cycles", 91),
 ]
 KNOWN_KINDS = ["succession_gap", "bench_strength", "successor_overlap", "turnover_spike",
-               "reduction_in_force", "engagement_drop"]
+               "reduction_in_force", "engagement_drop", "turnover_rise"]
 # What false alerts are counted per, and how that is written.
 EXPOSURE = {"unit_years": (50, "per 50 unit-years"), "unit_cycles": (100, "per 100 unit-cycles")}
 
