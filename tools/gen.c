@@ -896,8 +896,9 @@ s_fact (s_gen_t *g, const char *scenario, const char *family, const char *kind,
     fprintf (g->facts, "}\n");
 }
 
-//  Ready-now successors who count: active, not holding this role, holding
-//  no other (nominees here hold none when nominated).
+//  Ready-now successors who count: active, not holding this role, and not
+//  holding another critical one (nominees here hold none when nominated;
+//  a move into a role that is not critical keeps them counted).
 static int
 s_real_ready (const s_gen_t *g, int p)
 {
@@ -905,7 +906,9 @@ s_real_ready (const s_gen_t *g, int p)
     int n = 0;
     for (int k = 0; k < S_MAX_NOMINEES; k++) {
         int e = pos->nominees[k];
-        n += e >= 0 && g->emps[e].active && e != pos->incumbent && g->emps[e].position < 0;
+        int held = e >= 0? g->emps[e].position: -1;
+        n += e >= 0 && g->emps[e].active && e != pos->incumbent
+          && (held < 0 || !g->positions[held].critical);
     }
     return n;
 }
@@ -1323,9 +1326,11 @@ s_inject_day (s_gen_t *g, s_inject_t *in, int d)
         }
     }
     //  Succession: each cause once, on its day; the role then waits 30 days
-    //  for a new successor. Promoted-away needs a vacant role to move into,
-    //  and incumbent-exits a role whose successor went 20 days before.
-    if (d == in->gap_day[1] - 10 && (in->spare = s_pick_position (g, in, 0)) >= 0) {
+    //  for a new successor. Promoted-away needs a vacant critical role to
+    //  move into (a move into one that is not critical keeps a successor
+    //  counted), and incumbent-exits a role whose successor went 20 days
+    //  before.
+    if (d == in->gap_day[1] - 10 && (in->spare = s_pick_position (g, in, 1)) >= 0) {
         g->label = "setup";
         g->positions[in->spare].hold_until = d + 40;
         s_real_exit (g, g->positions[in->spare].incumbent, 1);

@@ -50,21 +50,25 @@ CHECKS = [
     ("succession kinds: no alert change the truth does not derive",
      lambda s: all(s.kinds[k]["false"] == 0 for k in ("succession_gap", "bench_strength",
                                                        "successor_overlap"))),
-    # Target: the same at 5,000 people in the full run, where a 6x spike in
-    # a team of 80 can still hide in its noise.
-    # Target: within 20 days (today's worst at this scale: 21).
-    ("turnover_spike: a 6x spike in the largest team caught within 30 days in every seed",
-     lambda s: s.caught_within("turnover_spike", "spike-6x-30d-largest-team", 30.0)),
-    # Target: no flaps for engagement_drop either; today it judges a cycle
-    # on its first answers and fires and resolves as more arrive.
-    ("no flaps in the succession and turnover kinds",
-     lambda s: all(k["flaps"] == 0 for k in s.kinds.values()
-                   if k["family"] in ("succession", "turnover"))),
+    # Target: every seed within 20 days. With the spike test's alpha set for
+    # the false-alarm budget (1 per 50 unit-years), the full run catches 97%
+    # of them, the worst in 29 days; at this scale 3 of 4 within 30 days.
+    ("turnover_spike: a 6x spike in the largest team caught within 30 days in 3 of 4 seeds",
+     lambda s: s.caught_within("turnover_spike", "spike-6x-30d-largest-team", 30.0, 0.75)),
+    ("no flaps in any kind (engagement decided once per closed cycle)",
+     lambda s: all(k["flaps"] == 0 for k in s.kinds.values())),
+    # Target: at most 1 per 100 unit-cycles (the full run: 0.19). This
+    # scale's teams are smaller and noisier: 1.01 today.
+    ("engagement_drop: at most 1.5 false alerts per 100 unit-cycles",
+     lambda s: s.false_per("engagement_drop", "unit_cycles", 100) <= 1.5),
+    ("turnover kinds: at most 1 false alert per 50 unit-years",
+     lambda s: sum(s.false_per(k, "unit_years", 50) for k in s.kinds
+                   if k.startswith("turnover_")) <= 1.0),
     ("no decoy fires (small team, few respondents)",
      lambda s: all(k["decoys_fired"] == 0 for k in s.kinds.values())),
-    # Targets to come: engagement drop of 0.5 caught in 80% of seeds; false
-    # engagement drops under 1 per 100 unit-cycles; a turnover_rise detector
-    # catching the 2x rise.
+    # Targets to come: an engagement drop of 0.5 in a 40-person team caught in
+    # 90% of seeds (17% in the full run), a 2x rise held 4 months caught
+    # within 60 days in 80% (turnover_rise: 24%, median 77 days).
 ]
 
 
@@ -123,9 +127,16 @@ class Scores:
                 c += r["caught"]
         return c / n if n else 1.0
 
-    def caught_within(self, k, name, days):
+    def caught_within(self, k, name, days, share=1.0):
         r = self.kind(k)["scenarios"].get((name, "fire"))
-        return bool(r) and r["caught"] == r["injected"] and all(d <= days for d in r["delays"])
+        if not r or not r["injected"]:
+            return False
+        in_time = sum(1 for d in r["delays"] if d <= days)
+        return in_time >= share * r["injected"]
+
+    def false_per(self, k, family_exposure, per):
+        expo = self.exposure[family_exposure]
+        return per * self.kind(k)["false"] / expo if expo else 0.0
 
 
 def load_jsonl(path):
@@ -162,6 +173,11 @@ def score_run(scores, kind_of_run, truth, alerts):
     state = {}          #  fingerprint -> (firing, severity)
     last_resolve = {}   #  fingerprint -> time
     for a in sorted(alerts, key=lambda x: int(x["seq"])):
+        #  An update restates a firing alert with its current figures; how
+        #  many there are depends on how events were grouped into commits,
+        #  so they are not scored: only fire, severity and resolve are.
+        if a.get("change") == "ALERT_CHANGE_UPDATED":
+            continue
         k = kind_of(a)
         ks = scores.kind(k)
         ks["changes"] += 1
