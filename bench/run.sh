@@ -67,7 +67,16 @@ total=$(wc -l <all.jsonl)
 load=$(( total - SLICE - SLICE ))
 sed -n "1,${load}p" all.jsonl >load.jsonl
 sed -n "$(( load + 1 )),$(( load + SLICE ))p" all.jsonl >slice.jsonl
-sed -n "$(( load + SLICE + 1 )),\$p" all.jsonl >latency.jsonl
+# The latency slice, with one critical position defined with no successor
+# every 50 events: each opens a succession gap on that event, so every
+# slice has alerts to time whatever the history holds at that point.
+sed -n "$(( load + SLICE + 1 )),\$p" all.jsonl | awk '
+  { print }
+  NR % 50 == 0 && match ($0, /"occurredAt":"[^"]*"/) {
+    printf "{\"eventId\":\"bench-gap-%d\",%s,\"source\":\"bench\",\"positionDefined\":" \
+           "{\"positionId\":\"BENCH-P-%d\",\"unitId\":\"bench\",\"critical\":true}}\n",
+           NR, substr ($0, RSTART, RLENGTH), NR
+  }' >latency.jsonl
 "$bin/hrwatch-gen" --employees "$SMALL" --years "$YEARS" --seed 42 --out small-all.jsonl
 stotal=$(wc -l <small-all.jsonl)
 sed -n "1,$(( stotal - CMP ))p" small-all.jsonl >small-load.jsonl
