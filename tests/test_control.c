@@ -58,6 +58,14 @@ s_still_serving (h_fixture_t *f)
     hrwatch__v1__control_response__free_unpacked (resp, NULL);
 }
 
+//  One hire into ops, so the clock has started.
+static void
+s_one_hire (h_fixture_t *f)
+{
+    h_publish_lines (f, "{\"eventId\":\"u-1\",\"occurredAt\":\"2025-01-01T00:00:00Z\","
+                        "\"source\":\"t\",\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\"}}\n");
+}
+
 // ---------------------------------------------------------------------------
 
 //  Every id and text a control request carries is checked where it enters:
@@ -66,8 +74,7 @@ static void
 test_hostile_control_fields_get_errors_and_the_daemon_stays_up (void **state)
 {
     h_fixture_t *f = *state;
-    h_publish_lines (f, "{\"eventId\":\"u-1\",\"occurredAt\":\"2025-01-01T00:00:00Z\","
-                        "\"source\":\"t\",\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\"}}\n");
+    s_one_hire (f);
     char big[10001];
     memset (big, 'A', sizeof (big) - 1);
     big[sizeof (big) - 1] = '\0';
@@ -200,8 +207,7 @@ test_tcp_control_without_curve_is_read_only (void **state)
     h_write_config (f, extra);
     snprintf (f->control, sizeof (f->control), "tcp://127.0.0.1:%d", port);
     f->daemon = h_daemon_start (f->config, f->control);
-    h_publish_lines (f, "{\"eventId\":\"u-1\",\"occurredAt\":\"2025-01-01T00:00:00Z\","
-                        "\"source\":\"t\",\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\"}}\n");
+    s_one_hire (f);
     s_admin_requests (f, E (PERMISSION_DENIED));
     assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch advance --endpoint '%s'",
                              f->control), 2);
@@ -224,8 +230,7 @@ test_abstract_ipc_control_is_read_only (void **state)
     h_write_config (f, extra);
     snprintf (f->control, sizeof (f->control), "ipc://@hrwatch-test-%d", (int) getpid ());
     f->daemon = h_daemon_start (f->config, f->control);
-    h_publish_lines (f, "{\"eventId\":\"u-1\",\"occurredAt\":\"2025-01-01T00:00:00Z\","
-                        "\"source\":\"t\",\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\"}}\n");
+    s_one_hire (f);
     s_admin_requests (f, E (PERMISSION_DENIED));
     s_still_serving (f);
 }
@@ -270,8 +275,7 @@ static void
 test_ipc_control_administers_within_bounds (void **state)
 {
     h_fixture_t *f = *state;
-    h_publish_lines (f, "{\"eventId\":\"u-1\",\"occurredAt\":\"2025-01-01T00:00:00Z\","
-                        "\"source\":\"t\",\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\"}}\n");
+    s_one_hire (f);
     s_admin_requests (f, E (NONE));
     //  Fifty years ahead would hold every later event back, for good.
     Google__Protobuf__Timestamp to = GOOGLE__PROTOBUF__TIMESTAMP__INIT;

@@ -256,42 +256,37 @@ test_publisher_gives_up_naming_the_endpoint (void **state)
     h_expect_out ("1 unacknowledged");
 }
 
+//  Writes text as a config file and checks hrwatchd refuses it (exit 78),
+//  saying needle.
+static void
+s_config_refused (const char *path, const char *text, const char *needle)
+{
+    FILE *fp = fopen (path, "w");
+    assert_non_null (fp);
+    fputs (text, fp);
+    fclose (fp);
+    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --check-config --config %s",
+                             path), 78);
+    h_expect_out (needle);
+}
+
 static void
 test_config_is_checked (void **state)
 {
     h_fixture_t *f = *state;
     char bad[600];
     snprintf (bad, sizeof (bad), "%s/bad.conf", f->dir);
-    FILE *fp = fopen (bad, "w");
-    fprintf (fp, "[store]\npath = x\n\n[ingest]\nmax_batch_events = lots\n");
-    fclose (fp);
-    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --check-config --config %s", bad),
-                      78);
-    h_expect_out ("line 5");
-    h_expect_out ("max_batch_events");
-    fp = fopen (bad, "w");
-    fprintf (fp, "[store]\ncolour = blue\n");
-    fclose (fp);
-    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --check-config --config %s", bad),
-                      78);
-    h_expect_out ("unknown setting [store] colour");
+    s_config_refused (bad, "[store]\npath = x\n\n[ingest]\nmax_batch_events = lots\n",
+                      "line 5: bad value for [ingest] max_batch_events");
+    s_config_refused (bad, "[store]\ncolour = blue\n", "unknown setting [store] colour");
     assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --check-config --config %s",
                              f->config), 0);
     h_expect_out ("configuration ok");
     h_expect_out ("max_batch_events = 10000");
-    fp = fopen (bad, "w");
-    fprintf (fp, "[alerts]\nmin_respondents = 2\n");
-    fclose (fp);
-    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --check-config --config %s", bad),
-                      78);
-    h_expect_out ("bad value for [alerts] min_respondents = 2");
+    s_config_refused (bad, "[alerts]\nmin_respondents = 2\n",
+                      "bad value for [alerts] min_respondents = 2");
     //  NaN passes every range check; it would turn the alerts off.
-    fp = fopen (bad, "w");
-    fprintf (fp, "[alerts]\nalpha = nan\n");
-    fclose (fp);
-    assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --check-config --config %s", bad),
-                      78);
-    h_expect_out ("bad value for [alerts] alpha = nan");
+    s_config_refused (bad, "[alerts]\nalpha = nan\n", "bad value for [alerts] alpha = nan");
     //  A FIFO is no config: refused at once, not waited on.
     assert_int_equal (h_run (h_out, sizeof (h_out), 1, "rm -f %s && mkfifo %s && timeout 5 "
                              BIN "/hrwatchd --check-config --config %s", bad, bad, bad), 78);
