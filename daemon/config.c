@@ -75,6 +75,7 @@ static const s_setting_t s_settings[] = {
     //  Replaced by engagement_fdr_q: drops are now tested across units.
     { "alerts", "engagement_p", S_GONE, 0, 0, 0 },
     { "alerts", "engagement_fdr_q", S_DOUBLE, D (engagement_fdr_q), 1e-12, 0.5 },
+    { "alerts", "engagement_baseline_cycles", S_U32, D (engagement_baseline_cycles), 1, 20 },
     { "alerts", "enps_drop", S_DOUBLE, D (enps_drop), 0, 200 },
     //  Below 3 respondents an aggregate tells too much about a person.
     { "alerts", "min_respondents", S_U32, D (min_respondents), 3, 100000 },

@@ -500,6 +500,36 @@ test_engagement_open_cycle_is_silent_and_a_close_decides_once (void **state)
     s_expect_nothing_more (f, at);
 }
 
+//  The baseline pools the unit's earlier closed cycles (each with enough
+//  answers to be shown), and a reported drop becomes the new level: the
+//  next cycle at the same low level is no new drop, and ends the alert.
+static void
+test_engagement_baseline_pools_cycles_and_a_drop_is_the_new_level (void **state)
+{
+    fixture_t *f = *state;
+    static const int high[] = { 4, 5, 4, 4, 5, 4, 4, 5, 4, 4 };
+    static const int low[] = { 3, 2, 3, 3, 2, 3, 3, 2, 3, 3 };
+    size_t at = 0;
+    s_responses (f, "ops", "2024-Q1", "2024-02-15T00:00:00Z", high, 10, 8);
+    s_close_cycle (f, "close-q1", "2024-03-01T00:00:00Z", "2024-Q1", "");
+    s_responses (f, "ops", "2024-Q2", "2024-05-15T00:00:00Z", low, 3, 2);  //  Too few
+    s_close_cycle (f, "close-q2", "2024-06-01T00:00:00Z", "2024-Q2", "");
+    s_responses (f, "ops", "2024-Q3", "2024-08-15T00:00:00Z", high, 10, 8);
+    s_close_cycle (f, "close-q3", "2024-09-01T00:00:00Z", "2024-Q3", "");
+    s_expect_nothing_more (f, at);
+    s_responses (f, "ops", "2024-Q4", "2024-11-15T00:00:00Z", low, 10, 2);
+    s_close_cycle (f, "close-q4", "2024-12-01T00:00:00Z", "2024-Q4", "");
+    s_expect (f, &at, "engagement_drop/ops/2024-Q4", "firing", "close-q4",
+              "engagement 2.70 against 4.30 in 2 cycles to 2024-Q3");
+    s_expect_nothing_more (f, at);
+    //  Against Q1, Q3 and Q4 pooled (3.77) this would be a drop again.
+    s_responses (f, "ops", "2025-Q1", "2025-02-15T00:00:00Z", low, 10, 2);
+    s_close_cycle (f, "close-q5", "2025-03-01T00:00:00Z", "2025-Q1", "");
+    s_expect (f, &at, "engagement_drop/ops/2024-Q4", "resolved", "close-q5",
+              "superseded by cycle 2025-Q1, closed without a drop");
+    s_expect_nothing_more (f, at);
+}
+
 //  A cycle nobody closes closes by itself at the first midnight at least
 //  survey_close_days (21) after its first answer; an answer after that is
 //  counted as late and changes nothing.
@@ -1030,6 +1060,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_turnover_decoys_stay_silent, setup, teardown),
         cmocka_unit_test_setup_teardown (
             test_engagement_open_cycle_is_silent_and_a_close_decides_once, setup, teardown),
+        cmocka_unit_test_setup_teardown (
+            test_engagement_baseline_pools_cycles_and_a_drop_is_the_new_level, setup, teardown),
         cmocka_unit_test_setup_teardown (test_engagement_auto_close_and_late_responses, setup,
                                          teardown),
         cmocka_unit_test_setup_teardown (

@@ -1279,7 +1279,7 @@ s_day_at (const s_gen_t *g, int d)
 static void
 s_inject_day (s_gen_t *g, s_inject_t *in, int d)
 {
-    char subject[128];
+    char subject[128], scenario[64];
     if (d == in->spike_day) {
         int u = g->teams[in->spike_team].unit;
         s_fact (g, "spike-6x-30d", "turnover", "turnover_spike", g->units[u].id, u,
@@ -1318,6 +1318,16 @@ s_inject_day (s_gen_t *g, s_inject_t *in, int d)
                           g->units[g->teams[t].unit].id, c);
                 s_fact (g, drops[t], "engagement", "engagement_drop", subject, g->teams[t].unit,
                         s_day_at (g, d), "fire", NULL, NULL, S_CYCLE_DAYS, 0);
+            }
+            else if (g->teams[t].shift_cycle && c > g->teams[t].shift_cycle
+                     && c <= g->teams[t].shift_cycle + 3) {
+                //  A drop missed when it came is still one against a
+                //  baseline that pools the cycles before it.
+                snprintf (subject, sizeof (subject), "%s/cycle-%02d",
+                          g->units[g->teams[t].unit].id, c);
+                snprintf (scenario, sizeof (scenario), "%s, the next 3 cycles", drops[t]);
+                s_fact (g, scenario, "engagement", "engagement_drop", subject, g->teams[t].unit,
+                        s_day_at (g, d), "allow", NULL, NULL, S_CYCLE_DAYS, 0);
             }
         if (g->teams[4].quiet_cycle == c) {
             snprintf (subject, sizeof (subject), "%s/cycle-%02d", g->units[g->teams[4].unit].id, c);

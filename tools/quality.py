@@ -57,18 +57,22 @@ CHECKS = [
      lambda s: s.caught_within("turnover_spike", "spike-6x-30d-largest-team", 30.0, 0.75)),
     ("no flaps in any kind (engagement decided once per closed cycle)",
      lambda s: all(k["flaps"] == 0 for k in s.kinds.values())),
-    # Target: at most 1 per 100 unit-cycles (the full run: 0.19). This
-    # scale's teams are smaller and noisier: 1.01 today.
+    # Target: at most 1 per 100 unit-cycles (the full run: about 0.4). This
+    # scale's teams are smaller and noisier.
     ("engagement_drop: at most 1.5 false alerts per 100 unit-cycles",
      lambda s: s.false_per("engagement_drop", "unit_cycles", 100) <= 1.5),
+    # The full run catches about 45% of 0.5-point drops in a 40-person team
+    # in the cycle they come (docs/alerts.md: at this false-alarm budget no
+    # test can reach the 90% once asked for); here 3 of 4.
+    ("engagement_drop: a 0.5-point drop in a 40-person team caught in 2 of 4 seeds",
+     lambda s: s.caught_within("engagement_drop", "drop-0.5", 30.0, 0.5)),
     ("turnover kinds: at most 1 false alert per 50 unit-years",
      lambda s: sum(s.false_per(k, "unit_years", 50) for k in s.kinds
                    if k.startswith("turnover_")) <= 1.0),
     ("no decoy fires (small team, few respondents)",
      lambda s: all(k["decoys_fired"] == 0 for k in s.kinds.values())),
-    # Targets to come: an engagement drop of 0.5 in a 40-person team caught in
-    # 90% of seeds (17% in the full run), a 2x rise held 4 months caught
-    # within 60 days in 80% (turnover_rise: 24%, median 77 days).
+    # Target to come: a 2x rise held 4 months caught within 60 days in 80%
+    # (turnover_rise: 24%, median 77 days).
 ]
 
 

@@ -16,6 +16,8 @@
 # QUALITY_YEARS (3) years; the table goes to stdout and BUILD/quality.md.
 # small: a few seeds of a small company, with the checks the detectors
 # must pass (tools/quality.py --check); for make test.
+# QUALITY_ALERTS: lines added to each daemon's [alerts] section, to try
+# other thresholds ("engagement_fdr_q = 0.2"); the defaults when unset.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 mode=${2:-full}
@@ -52,6 +54,8 @@ backup_dir =
 endpoint = ipc://$dir/alerts.sock
 [metrics]
 listen =
+[alerts]
+${QUALITY_ALERTS:-}
 CONF
   ctl=(--endpoint "ipc://$dir/control.sock")
   "$build/hrwatch-gen" --employees "$employees" --units "$units" --years "$years" \
@@ -79,6 +83,7 @@ fi
 
 rm -rf "$work"
 mkdir -p "$work"
+export QUALITY_ALERTS=${QUALITY_ALERTS:-}
 export QUALITY_EMPLOYEES=$employees QUALITY_UNITS=$units QUALITY_YEARS=$years QUALITY_WORK=$work
 start=$(date +%s)
 {

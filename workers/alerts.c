@@ -479,6 +479,25 @@ hrw_alerts_is_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const cha
     return firing;
 }
 
+int
+hrw_alerts_has_fired (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *subject,
+                      const char *cycle)
+{
+    hrw_alert_eval_t e;
+    char fingerprint[S_KEY_MAX];
+    e.kind = kind;
+    e.subject = subject;
+    e.cycle = cycle;
+    s_fingerprint (&e, fingerprint, sizeof (fingerprint));
+    void *txn;
+    if (hrw_store_read_begin (self->store, &txn))
+        return 0;
+    MDB_val k = { strlen (fingerprint), fingerprint }, v;
+    int fired = mdb_get (txn, self->db_current, &k, &v) == 0;
+    hrw_store_read_end (self->store, txn);
+    return fired;
+}
+
 void
 hrw_alerts_clear_queue (hrw_alerts_t *self)
 {

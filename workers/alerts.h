@@ -79,6 +79,11 @@ int hrw_alerts_is_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const
                           const char *cycle);
 
 /*  Forgets the queued changes (once published). */
+/*  1 when an alert with this identity has ever fired (it may have resolved
+    since). */
+int hrw_alerts_has_fired (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *subject,
+                          const char *cycle);
+
 void hrw_alerts_clear_queue (hrw_alerts_t *self);
 
 /*  Changes queued in the current (just committed) transaction. */

@@ -26,6 +26,7 @@ typedef struct {
     double rise_h;                  //  CUSUM decision threshold for a sustained rise
     double engagement_drop;         //  Mean drop (1-5 scale) that counts
     double engagement_fdr_q;        //  False discovery rate across a cycle's units
+    uint32_t engagement_baseline_cycles;    //  Closed cycles pooled as the baseline
     double enps_drop;               //  eNPS drop (points) that counts on its own
     uint32_t min_respondents;       //  Anonymity threshold, at least 3
     uint32_t survey_close_days;     //  A survey cycle closes this long after its start
