@@ -386,6 +386,11 @@ s_current (hrw_alerts_t *self, MDB_txn *txn, const char *fingerprint)
 static int
 s_moved (const Hrwatch__V1__Alert *old, const hrw_alert_eval_t *e)
 {
+    //  A window sliding a day changes what it expects and so its p-value;
+    //  publishing that daily would teach people to ignore the updates.
+    //  The alert keeps the figures it was last published with.
+    if (e->drifts)
+        return old->observed != e->observed || old->severity != e->severity;
     return old->observed != e->observed || old->expected != e->expected
         || old->severity != e->severity || strcmp (old->summary, e->summary);
 }

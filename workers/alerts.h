@@ -32,6 +32,8 @@ typedef struct {
     int firing;                     //  The condition holds now
     Hrwatch__V1__Severity severity; //  When firing
     double observed, expected, p_value;
+    int drifts;                     //  expected and p_value move with the clock
+                                    //  alone: only observed or severity is news
     hrw_alert_detail_t details[HRW_ALERT_DETAILS_MAX];
     size_t n_details;
     const char *trigger_event_id;   //  What caused this evaluation, or ""
