@@ -20,8 +20,10 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
-echo "== generating 3 years of history for a company of 3,000 people"
-"$build/hrwatch-gen" --employees 3000 --years 3 --seed 7 \
+echo "== generating 3 years of history for a company of 3,000 people in 40 units"
+echo "   (steady exit rates and team moods, with a turnover spike, a slow rise,"
+echo "   engagement drops and succession gaps injected: hrwatch-gen --inject)"
+"$build/hrwatch-gen" --inject --employees 3000 --years 3 --seed 7 \
   --out "$work/history.jsonl" --summary "$work/truth.json"
 echo "   $(wc -l <"$work/history.jsonl") events; first one:"
 head -n 1 "$work/history.jsonl" | sed 's/^/   /'

@@ -918,7 +918,9 @@ s_real_ready (const s_gen_t *g, int p)
 static void
 s_real_facts (s_gen_t *g, const char *cause)
 {
-    if (!g->facts || g->stopped)
+    //  The gap states are the company's own (roles with a gap get a new
+    //  successor), so they are kept with or without a truth file.
+    if (g->stopped)
         return;
     char pid[16];
     for (int p = 0; p < g->n_positions; p++) {
