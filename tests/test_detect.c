@@ -419,6 +419,42 @@ test_turnover_spike_fires_for_the_unit_and_its_division_then_resolves (void **st
     s_expect_nothing_more (f, at);
 }
 
+//  Updates of a firing alert published since cursor, for one fingerprint.
+static int
+s_updates (fixture_t *f, size_t cursor, const char *fingerprint)
+{
+    int n = 0;
+    for (size_t i = cursor; i < f->n_seen; i++)
+        n += f->seen[i].update && !strcmp (f->seen[i].fingerprint, fingerprint);
+    return n;
+}
+
+//  A firing spike says something new when its count of exits moves, not
+//  when the window slides a day and its expectation and p-value drift.
+static void
+test_turnover_spike_updates_on_a_new_count_only (void **state)
+{
+    fixture_t *f = *state;
+    s_company (f);
+    size_t at = f->n_seen;
+    s_exit (f, 1, "2024-10-01T00:00:00Z", VOL);
+    s_exit (f, 2, "2024-10-02T00:00:00Z", VOL);
+    s_exit (f, 3, "2024-10-03T00:00:00Z", VOL);
+    s_exit (f, 4, "2024-10-04T00:00:00Z", VOL);
+    s_expect (f, &at, "turnover_spike/wh", "firing", NULL, NULL);
+    size_t before = f->n_seen;
+    s_exit (f, 5, "2024-10-05T00:00:00Z", VOL);
+    assert_int_equal (s_updates (f, before, "turnover_spike/wh"), 1);
+    assert_true (f->seen[f->n_seen - 1].observed == 5);
+    before = f->n_seen;
+    char day[40];
+    for (int d = 6; d <= 12; d++) {
+        snprintf (day, sizeof (day), "2024-10-%02dT00:00:00Z", d);
+        s_advance (f, day);
+    }
+    assert_int_equal (s_updates (f, before, "turnover_spike/wh"), 0);
+}
+
 static void
 test_turnover_decoys_stay_silent (void **state)
 {
@@ -1057,6 +1093,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_succession_gap_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown (
             test_turnover_spike_fires_for_the_unit_and_its_division_then_resolves, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_turnover_spike_updates_on_a_new_count_only, setup,
+                                         teardown),
         cmocka_unit_test_setup_teardown (test_turnover_decoys_stay_silent, setup, teardown),
         cmocka_unit_test_setup_teardown (
             test_engagement_open_cycle_is_silent_and_a_close_decides_once, setup, teardown),
