@@ -1159,6 +1159,12 @@ s_spike_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
     double per_year = t->baseline_annualised * (double) t->headcount_at_start;
     double alpha = o->alpha * (per_year > S_RISE_REF? S_RISE_REF / per_year: 1);
     double h = o->spike_h + (per_year > S_RISE_REF? log (per_year / S_RISE_REF): 0);
+    //  Exits are dated to the day, so a day's exits come all at once, with
+    //  none of the day's drain between them: in a big unit that alone
+    //  would lift the score by more than the threshold allows for. It is
+    //  judged as it will stand at the end of the day: the threshold is
+    //  raised by a day's drain.
+    h += t->baseline_annualised / 365 * (S_SPIKE_RATIO - 1) * (double) t->headcount;
     //  The size tested is the one shown: the people there when the window
     //  opened, who are the ones who could leave in it.
     int sized = t->headcount_at_start >= (int64_t) o->min_headcount;
