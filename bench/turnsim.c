@@ -7,7 +7,7 @@
     is multiplied for four months takes to alert. Deterministic for a seed.
 
     turnsim [--companies N] [--years Y] [--seed S] [--rise RHO] [--alpha A]
-            [--h H] [--size-min N] [--size-max N] */
+            [--h H] [--spike-h H] [--size-min N] [--size-max N] */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -40,7 +40,7 @@ typedef struct {
     int companies;
     double years;
     double rho;                     //  Rate multiplier in team t0 (0: quiet)
-    double alpha, h;
+    double alpha, h, spike_h;
     int size_min, size_max;
     long fires_quiet;               //  Alerts in units with no rise
     long by_kind[2];                //  ... spikes, rises
@@ -208,6 +208,8 @@ s_company (s_sim_t *s, int c)
         eo.detect.alpha = s->alpha;
     if (s->h > 0)
         eo.detect.rise_h = s->h;
+    if (s->spike_h > 0)
+        eo.detect.spike_h = s->spike_h;
     hrw_engine_t *engine = hrw_engine_new (store, &eo);
     int64_t t0 = 1577836800LL * HRW_US_PER_SEC;    //  2020-01-01
     s_events_t e = { NULL, 0, 0 };
@@ -286,6 +288,7 @@ main (int argc, char **argv)
         else if (!strcmp (k, "--rise")) s.rho = atof (v);
         else if (!strcmp (k, "--alpha")) s.alpha = atof (v);
         else if (!strcmp (k, "--h")) s.h = atof (v);
+        else if (!strcmp (k, "--spike-h")) s.spike_h = atof (v);
         else if (!strcmp (k, "--size-min")) s.size_min = atoi (v);
         else if (!strcmp (k, "--size-max")) s.size_max = atoi (v);
         else {

@@ -71,6 +71,7 @@ static const s_setting_t s_settings[] = {
     { "alerts", "min_headcount", S_U32, D (min_headcount), 1, 10000000 },
     { "alerts", "prior_person_days", S_DOUBLE, D (prior_person_days), 0, 1e9 },
     { "alerts", "rise_h", S_DOUBLE, D (rise_h), 0.1, 100 },
+    { "alerts", "spike_h", S_DOUBLE, D (spike_h), 0.1, 100 },
     { "alerts", "engagement_drop", S_DOUBLE, D (engagement_drop), 0, 4 },
     //  Replaced by engagement_fdr_q: drops are now tested across units.
     { "alerts", "engagement_p", S_GONE, 0, 0, 0 },

@@ -1190,6 +1190,7 @@ typedef struct {
     int spike_team, rise_team;      //  Exit rate 6x for 30 days; 2x for 120
     int spike_day, rise_day;
     int big_team, big_day;          //  6x for 30 days in the largest team
+    int big_rise_team, big_rise_day;    //  2x for 120 in the largest team left
     int decoy_day;                  //  Four exits in team 3 (8 people)
     int gap_day[5];                 //  The five causes of a succession gap
     int gap_position[5];
@@ -1259,6 +1260,21 @@ s_inject_plan (s_gen_t *g, s_inject_t *in)
     g->teams[in->rise_team].boost_from = in->rise_day;
     g->teams[in->rise_team].boost_to = in->rise_day + 120;
     g->teams[in->rise_team].boost = 2.0;
+    //  The same rise in the largest team no other scenario uses (the
+    //  largest team itself has the spike, whose baseline a rise would
+    //  inflate): no draw of its own, so the plan's draws stay as they were;
+    //  its day mirrors the other rise's within the same span.
+    in->big_rise_team = -1;
+    for (int t = 5; t < g->n_teams; t++)
+        if (t != in->big_team && t != in->spike_team && t != in->rise_team
+            && (in->big_rise_team < 0 || g->teams[t].target > g->teams[in->big_rise_team].target))
+            in->big_rise_team = t;
+    in->big_rise_day = 380 + (late - 1) - (in->rise_day - 380);
+    if (in->big_rise_team >= 0) {
+        g->teams[in->big_rise_team].boost_from = in->big_rise_day;
+        g->teams[in->big_rise_team].boost_to = in->big_rise_day + 120;
+        g->teams[in->big_rise_team].boost = 2.0;
+    }
     int cycles = (days - 45) / S_CYCLE_DAYS + 1, span = cycles > 6? cycles - 5: 1;
     g->teams[1].shift_cycle = 4 + s_below (g, span);
     g->teams[1].shift = -0.3;
@@ -1297,6 +1313,13 @@ s_inject_day (s_gen_t *g, s_inject_t *in, int d)
         s_fact (g, "rise-2x-120d", "turnover", "turnover_rise", g->units[u].id, u,
                 s_day_at (g, d), "fire", NULL, NULL, 150, 0);
         s_fact (g, "rise-2x-120d", "turnover", "turnover_spike", g->units[u].id, u,
+                s_day_at (g, d), "allow", NULL, NULL, 150, 0);
+    }
+    if (d == in->big_rise_day && in->big_rise_team >= 0) {
+        int u = g->teams[in->big_rise_team].unit;
+        s_fact (g, "rise-2x-120d-largest-team", "turnover", "turnover_rise", g->units[u].id, u,
+                s_day_at (g, d), "fire", NULL, NULL, 150, 0);
+        s_fact (g, "rise-2x-120d-largest-team", "turnover", "turnover_spike", g->units[u].id, u,
                 s_day_at (g, d), "allow", NULL, NULL, 150, 0);
     }
     if (d == in->decoy_day) {

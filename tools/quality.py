@@ -50,11 +50,18 @@ CHECKS = [
     ("succession kinds: no alert change the truth does not derive",
      lambda s: all(s.kinds[k]["false"] == 0 for k in ("succession_gap", "bench_strength",
                                                        "successor_overlap"))),
-    # Target: every seed within 20 days. With the spike test's alpha set for
-    # the false-alarm budget (1 per 50 unit-years), the full run catches 97%
-    # of them, the worst in 29 days; at this scale 3 of 4 within 30 days.
-    ("turnover_spike: a 6x spike in the largest team caught within 30 days in 3 of 4 seeds",
-     lambda s: s.caught_within("turnover_spike", "spike-6x-30d-largest-team", 30.0, 0.75)),
+    # Target: every seed within 20 days. With the spike's CUSUM (spike_h 7.5)
+    # the full run catches 80% of them within 20 days, 96% at all, the worst
+    # in 35; at this scale 3 of 4 within 28 days (14, 19 and 27).
+    ("turnover_spike: a 6x spike in the largest team caught within 28 days in 3 of 4 seeds",
+     lambda s: s.caught_within("turnover_spike", "spike-6x-30d-largest-team", 28.0, 0.75)),
+    ("turnover_spike: a 6x spike in a random team of 80+ caught within 20 days in 3 of 4 seeds",
+     lambda s: s.caught_within("turnover_spike", "spike-6x-30d", 20.0, 0.75)),
+    # Target: 80% within 60 days, out of reach at this false-alarm budget
+    # for teams of a few hundred (docs/alerts.md, the bound); the full run
+    # catches 28% of those in the largest free team within 60 days.
+    ("turnover_rise: a 2x rise in the largest free team caught within 60 days in 1 of 4 seeds",
+     lambda s: s.caught_within("turnover_rise", "rise-2x-120d-largest-team", 60.0, 0.25)),
     ("no flaps in any kind (engagement decided once per closed cycle)",
      lambda s: all(k["flaps"] == 0 for k in s.kinds.values())),
     # Target: at most 1 per 100 unit-cycles (the full run: about 0.4). This
@@ -71,8 +78,9 @@ CHECKS = [
                    if k.startswith("turnover_")) <= 1.0),
     ("no decoy fires (small team, few respondents)",
      lambda s: all(k["decoys_fired"] == 0 for k in s.kinds.values())),
-    # Target to come: a 2x rise held 4 months caught within 60 days in 80%
-    # (turnover_rise: 24%, median 77 days).
+    # The 90% recall once asked of a 0.5 engagement drop and the 80% within
+    # 60 days of a 2x rise are out of reach at these false-alarm budgets for
+    # teams of this size (docs/alerts.md gives the bounds).
 ]
 
 

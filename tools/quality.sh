@@ -15,9 +15,8 @@
 # QUALITY_EMPLOYEES-person (5000), QUALITY_UNITS-unit (40) company over
 # QUALITY_YEARS (3) years; the table goes to stdout and BUILD/quality.md.
 # small: a few seeds of a small company, with the checks the detectors
-# must pass (tools/quality.py --check); for make test.
-# QUALITY_ALERTS: lines added to each daemon's [alerts] section, to try
-# other thresholds ("engagement_fdr_q = 0.2"); the defaults when unset.
+# must pass (tools/quality.py --check); for make test. QUALITY_ALERTS adds
+# lines to the daemons' [alerts] section (thresholds to try, one a line).
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 mode=${2:-full}
@@ -52,10 +51,9 @@ endpoint = ipc://$dir/control.sock
 backup_dir =
 [alerts]
 endpoint = ipc://$dir/alerts.sock
+${QUALITY_ALERTS:-}
 [metrics]
 listen =
-[alerts]
-${QUALITY_ALERTS:-}
 CONF
   ctl=(--endpoint "ipc://$dir/control.sock")
   "$build/hrwatch-gen" --employees "$employees" --units "$units" --years "$years" \

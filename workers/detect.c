@@ -31,6 +31,7 @@ struct hrw_detect {
     unsigned int db_decided;    //  survey cycle -> int64 (when its family was decided)
     unsigned int db_holds;      //  employee\0position -> "" (named incumbent there)
     unsigned int db_rise;       //  unit -> s_rise_t (sustained-rise CUSUM)
+    unsigned int db_spike;      //  unit -> s_spike_t (sharp-spike CUSUM)
     MDB_txn *rtxn;              //  Read transaction of a report in progress
 };
 
@@ -65,12 +66,13 @@ hrw_detect_defaults (hrw_detect_opts_t *o)
     o->max_sole_successor = 2;
     o->window_days = 30;
     o->baseline_days = 365;
-    o->alpha = 0.0001;
+    o->alpha = 0.00001;
     o->resolve_p = 0.05;
     o->min_exits = 3;
     o->min_headcount = 10;
     o->prior_person_days = 3650;
-    o->rise_h = 6.0;
+    o->rise_h = 5.5;
+    o->spike_h = 7.5;
     o->engagement_drop = 0.3;
     o->engagement_fdr_q = 0.1;
     o->engagement_baseline_cycles = 4;
@@ -95,7 +97,8 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
         || hrw_store_db (store, "det_sole", &self->db_sole)
         || hrw_store_db (store, "det_decided", &self->db_decided)
         || hrw_store_db (store, "det_holds", &self->db_holds)
-        || hrw_store_db (store, "det_rise", &self->db_rise)) {
+        || hrw_store_db (store, "det_rise", &self->db_rise)
+        || hrw_store_db (store, "det_spike", &self->db_spike)) {
         free (self);
         return NULL;
     }
@@ -1058,42 +1061,168 @@ hrw_detect_unit_turnover (hrw_detect_t *self, const char *unit, int64_t clock,
 }
 
 #define S_RISE_REF 10.0     //  Exits a year above which thresholds tighten
+#define S_SPIKE_RATIO 4.0   //  The rate the spike CUSUM looks for, times the baseline
 
-//  The sharp-spike test: exits in the trailing window against the baseline.
+//  A unit's sharp-spike CUSUM as last brought up to date.
+typedef struct {
+    double s;                   //  The statistic, in log-likelihood units
+    int64_t at;                 //  Event time it was brought up to
+    int64_t since;              //  When it last left zero: the run it scores
+    int64_t resolved_at;        //  When its alert last resolved, or HRW_TIME_NONE
+} s_spike_t;
+
+static int
+s_spike_get (hrw_detect_t *self, const char *unit, s_spike_t *r)
+{
+    MDB_val k = { strlen (unit), (void *) unit }, v;
+    int rc = mdb_get (s_txn (self), self->db_spike, &k, &v);
+    if (rc == 0 && v.mv_size != sizeof (*r))
+        return HRW_E_CORRUPT;
+    if (rc == 0)
+        memcpy (r, v.mv_data, sizeof (*r));
+    return rc;
+}
+
+static int
+s_spike_put (hrw_detect_t *self, const char *unit, const s_spike_t *r)
+{
+    MDB_val k = { strlen (unit), (void *) unit }, v = { sizeof (*r), (void *) r };
+    return mdb_put (s_txn (self), self->db_spike, &k, &v, 0);
+}
+
+//  Brings the unit's spike CUSUM up to clock: a Poisson CUSUM of "the rate
+//  is S_SPIKE_RATIO times the (shrunk) baseline". Each exit earns
+//  ln S_SPIKE_RATIO, each person-day costs lambda0 (S_SPIKE_RATIO - 1);
+//  it never goes below zero, and since marks when it last left zero (the
+//  moment it reached zero, between two updates), so the run of exits it
+//  scores can be shown. The exit that triggers an update comes last.
+static int
+s_spike_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
+              int64_t clock, s_spike_t *r)
+{
+    s_point_t now, then;
+    int64_t at;
+    int rc = s_spike_get (self, unit, r);
+    if (rc == MDB_NOTFOUND) {
+        memset (r, 0, sizeof (*r));
+        r->at = r->since = clock;
+        r->resolved_at = HRW_TIME_NONE;
+        return 0;
+    }
+    if (rc || clock <= r->at)
+        return rc;
+    if ((rc = s_point_at (self, unit, clock, &now, &at))
+        || (rc = s_point_at (self, unit, r->at, &then, &at)))
+        return rc;
+    double pd = now.person_days - then.person_days;
+    double exits = (double) now.voluntary - (double) then.voluntary;
+    double cost = t->baseline_annualised / 365 * (S_SPIKE_RATIO - 1) * (pd > 0? pd: 0);
+    if (!t->judged) {
+        r->s = 0;
+        r->since = clock;
+    }
+    else {
+        if (r->s <= cost) {
+            //  Drained to zero in the interval: the run starts where it did.
+            double f = cost > 0? r->s / cost: 0;
+            r->since = r->at + (int64_t) (f * (double) (clock - r->at));
+            r->s = 0;
+        }
+        else
+            r->s -= cost;
+        r->s += (exits > 0? exits: 0) * log (S_SPIKE_RATIO);
+    }
+    r->at = clock;
+    return 0;
+}
+
+//  The sharp-spike test, two ways: exits in the trailing window against
+//  the baseline (a Poisson tail probability below alpha), or the spike
+//  CUSUM reaching spike_h, which sees a sharp rise within days where the
+//  window still dilutes it with the weeks before. It resolves once the
+//  window's probability is back above resolve_p and the CUSUM is below its
+//  threshold; the CUSUM then starts again from zero, and the alert does not
+//  fire again within a window of resolving, so it cannot flap.
 static int
 s_spike_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
               int64_t clock, const char *trigger)
 {
     const hrw_detect_opts_t *o = &self->opts;
+    s_spike_t r;
+    int rc = s_spike_step (self, unit, t, clock, &r);
+    if (rc)
+        return rc;
     int was = hrw_alerts_is_firing (self->alerts, K (TURNOVER_SPIKE), unit, NULL);
     hrw_alert_eval_t e;
     s_eval_init (&e, K (TURNOVER_SPIKE), unit, unit, trigger);
-    //  The test is repeated at every exit: a unit with more than
-    //  S_RISE_REF exits a year shares alpha among them, so that false
-    //  alarms per unit-year do not grow with its size.
+    //  The tests are repeated at every exit: a unit with more than
+    //  S_RISE_REF exits a year shares alpha among them, and its CUSUM
+    //  threshold grows with the log of its rate, so that false alarms per
+    //  unit-year do not grow with its size.
     double per_year = t->baseline_annualised * (double) t->headcount_at_start;
     double alpha = o->alpha * (per_year > S_RISE_REF? S_RISE_REF / per_year: 1);
+    double h = o->spike_h + (per_year > S_RISE_REF? log (per_year / S_RISE_REF): 0);
+    //  Exits are dated to the day, so a day's exits come all at once, with
+    //  none of the day's drain between them: in a big unit that alone
+    //  would lift the score by more than the threshold allows for. It is
+    //  judged as it will stand at the end of the day: the threshold is
+    //  raised by a day's drain.
+    h += t->baseline_annualised / 365 * (S_SPIKE_RATIO - 1) * (double) t->headcount;
     //  The size tested is the one shown: the people there when the window
     //  opened, who are the ones who could leave in it.
-    e.firing = was? t->p_value <= o->resolve_p
-                  : t->p_value < alpha && t->observed >= o->min_exits
-                        && t->headcount_at_start >= (int64_t) o->min_headcount;
+    int sized = t->headcount_at_start >= (int64_t) o->min_headcount;
+    int window_hit = t->p_value < alpha && t->observed >= o->min_exits;
+    int cusum_hit = t->judged && t->rate_known && r.s >= h;
+    int64_t window = (int64_t) o->window_days * S_DAY_US;
+    int calm = r.resolved_at == HRW_TIME_NONE || clock - r.resolved_at > window;
+    e.firing = was? t->p_value <= o->resolve_p || r.s >= h
+                  : calm && sized && (window_hit || cusum_hit);
+    if (!e.firing && was) {
+        r.resolved_at = clock;
+        r.s = 0;
+        r.since = clock;
+    }
+    if ((rc = s_spike_put (self, unit, &r)))
+        return rc;
     if (!e.firing && !was)
         return 0;
-    e.observed = (double) t->observed;
-    e.expected = t->expected;
+    //  What is shown: the window, unless it is the CUSUM's run of exits
+    //  (since it last left zero) that stands out.
+    s_point_t now, run;
+    int64_t at;
+    if ((rc = s_point_at (self, unit, clock, &now, &at))
+        || (rc = s_point_at (self, unit, r.since, &run, &at)))
+        return rc;
+    double run_exits = (double) now.voluntary - (double) run.voluntary;
+    double run_regretted = (double) now.regretted - (double) run.regretted;
+    double run_expected = t->baseline_annualised / 365 * (now.person_days - run.person_days);
+    double run_days = (double) (clock - r.since) / (double) S_DAY_US;
+    int show_run = r.s >= h && !(t->p_value < alpha) && run_exits > 0;
+    e.observed = show_run? run_exits: (double) t->observed;
+    e.expected = show_run? run_expected: t->expected;
     e.p_value = t->p_value;
-    s_detail (&e, "regretted_exits", (double) t->regretted);
+    s_detail (&e, "regretted_exits", show_run? run_regretted: (double) t->regretted);
     s_detail (&e, "headcount", (double) t->headcount_at_start);
     s_detail (&e, "headcount_now", (double) t->headcount);
     s_detail (&e, "annualised_rate", t->annualised);
     s_detail (&e, "baseline_annualised_rate", t->baseline_annualised);
-    snprintf (e.summary, sizeof (e.summary),
-              "%s: %llu voluntary exit%s in %u days (%llu regretted) against %.1f expected, "
-              "p=%.2g; headcount %lld at the window's start, %lld now", unit,
-              (unsigned long long) t->observed, t->observed == 1? "": "s", o->window_days,
-              (unsigned long long) t->regretted, t->expected, t->p_value,
-              (long long) t->headcount_at_start, (long long) t->headcount);
+    s_detail (&e, "window_days", show_run? run_days: (double) o->window_days);
+    s_detail (&e, "cusum", r.s);
+    s_detail (&e, "threshold", h);
+    if (show_run)
+        snprintf (e.summary, sizeof (e.summary),
+                  "%s: %.0f voluntary exit%s in the last %.0f days (%.0f regretted) against "
+                  "%.1f expected, a sharp rise (score %.1f, threshold %.1f); headcount %lld "
+                  "at the window's start, %lld now", unit, run_exits, run_exits == 1? "": "s",
+                  ceil (run_days), run_regretted, run_expected, r.s, h,
+                  (long long) t->headcount_at_start, (long long) t->headcount);
+    else
+        snprintf (e.summary, sizeof (e.summary),
+                  "%s: %llu voluntary exit%s in %u days (%llu regretted) against %.1f expected, "
+                  "p=%.2g; headcount %lld at the window's start, %lld now", unit,
+                  (unsigned long long) t->observed, t->observed == 1? "": "s", o->window_days,
+                  (unsigned long long) t->regretted, t->expected, t->p_value,
+                  (long long) t->headcount_at_start, (long long) t->headcount);
     return s_update (self, &e, clock);
 }
 
@@ -1910,7 +2039,7 @@ hrw_detect_reevaluate (hrw_detect_t *self, int64_t clock)
                 || was->alpha != o->alpha || was->resolve_p != o->resolve_p
                 || was->min_exits != o->min_exits || was->min_headcount != o->min_headcount
                 || was->prior_person_days != o->prior_person_days
-                || was->rise_h != o->rise_h))
+                || was->rise_h != o->rise_h || was->spike_h != o->spike_h))
         rc = hrw_detect_sweep (self, clock);
     //  Engagement is decided once, when a cycle closes: new thresholds
     //  apply to the next cycle to close, never to one decided already.

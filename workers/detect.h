@@ -24,6 +24,7 @@ typedef struct {
     uint32_t min_headcount;         //  Unit size before turnover may fire
     double prior_person_days;       //  Weight of the company rate in a unit's baseline
     double rise_h;                  //  CUSUM decision threshold for a sustained rise
+    double spike_h;                 //  CUSUM decision threshold for a sharp spike
     double engagement_drop;         //  Mean drop (1-5 scale) that counts
     double engagement_fdr_q;        //  False discovery rate across a cycle's units
     uint32_t engagement_baseline_cycles;    //  Closed cycles pooled as the baseline
