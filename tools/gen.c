@@ -1104,7 +1104,8 @@ s_real_survey_day (s_gen_t *g, int d)
 
 //  Uneven teams under five divisions: units - 6 teams (40 units: 34
 //  teams). Teams 1 and 2 have 40 people (engagement drops are injected
-//  there), team 3 has 8 (below min_headcount), team 4 has 6 (below
+//  there), team 3 has 6 (below min_headcount even with a role filled
+//  over its seats), team 4 has 6 (below
 //  min_respondents once 70% answer); the rest share the others by lognormal
 //  weights. Every unit has a lead position: the root's and the divisions'
 //  are critical, and half the teams'.
@@ -1129,7 +1130,7 @@ s_real_org (s_gen_t *g)
         div_unit[d] = s_add_unit (g, divs[d], root, div_names[d]);
         s_add_position (g, div_unit[d], 1);
     }
-    static const int fixed[5] = { 0, 40, 40, 8, 6 };
+    static const int fixed[5] = { 0, 40, 40, 6, 6 };
     double sum = 0;
     int rest = g->employees;
     for (int t = 0; t < g->n_teams; t++) {
@@ -1191,7 +1192,7 @@ typedef struct {
     int spike_day, rise_day;
     int big_team, big_day;          //  6x for 30 days in the largest team
     int big_rise_team, big_rise_day;    //  2x for 120 in the largest team left
-    int decoy_day;                  //  Four exits in team 3 (8 people)
+    int decoy_day;                  //  Four exits in team 3 (6 people)
     int gap_day[5];                 //  The five causes of a succession gap
     int gap_position[5];
     int spare;                      //  The vacant role a successor moves to
