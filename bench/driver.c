@@ -21,8 +21,8 @@
 #include "hrwatch/v1/alerts.pb-c.h"
 #include "hrwatch/v1/events.pb-c.h"
 #include "proto/pbjson.h"
-#include "workers/buf.h"
-#include "workers/clock.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
 
 typedef struct {
     hrw_buf_t frame;    //  Packed EventBatch

@@ -13,8 +13,8 @@
 #include <zmq.h>
 
 #include "hrwatch/v1/events.pb-c.h"
-#include "workers/arena.h"
-#include "workers/buf.h"
+#include "lib/arena.h"
+#include "lib/buf.h"
 
 #define S_GROUP 256
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "proto/pbjson.h"
-#include "workers/clock.h"
+#include "lib/clock.h"
 #include "workers/engine.h"
 
 #define S_DAY (86400.0 * HRW_US_PER_SEC)

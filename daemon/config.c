@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workers/buf.h"
-#include "workers/clock.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
 
 #define S_MIB (1024ULL * 1024ULL)
 

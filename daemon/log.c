@@ -11,7 +11,7 @@
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
-#include "workers/clock.h"
+#include "lib/clock.h"
 
 typedef enum { S_STDERR, S_JOURNAL, S_SYSLOG } s_target_t;
 

@@ -13,11 +13,11 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "daemon/alertmanager.h"
-#include "daemon/metrics.h"
+#include "workers/alertmanager.h"
+#include "workers/metrics.h"
 #include "daemon/zap.h"
-#include "workers/curve.h"
-#include "workers/clock.h"
+#include "daemon/curve.h"
+#include "lib/clock.h"
 #include "workers/engine.h"
 #include "workers/ingest.h"
 #include "workers/query.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "workers/curve.h"
+#include "daemon/curve.h"
 
 #define S_FRAMES 7      //  version, id, domain, address, identity, mechanism, key
 

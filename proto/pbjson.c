@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "google/protobuf/timestamp.pb-c.h"
-#include "workers/clock.h"
+#include "lib/clock.h"
 
 #define S_NAME_MAX 128
 #define S_DEPTH_MAX 32

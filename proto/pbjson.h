@@ -14,7 +14,7 @@
 #include <jansson.h>
 #include <protobuf-c/protobuf-c.h>
 
-#include "workers/buf.h"
+#include "lib/buf.h"
 
 /*  Appends the wire encoding of obj, read as a message of type desc, to
     out. Returns 0, or -1 with a message in err naming the offending field. */

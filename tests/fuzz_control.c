@@ -11,7 +11,7 @@
 #include "hrwatch/v1/control.pb-c.h"
 #include "proto/pbjson.h"
 #include "fuzz_store.h"
-#include "workers/clock.h"
+#include "lib/clock.h"
 #include "workers/query.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "fuzz_store.h"
-#include "workers/clock.h"
+#include "lib/clock.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

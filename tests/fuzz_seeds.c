@@ -10,7 +10,7 @@
 #include "hrwatch/v1/control.pb-c.h"
 #include "hrwatch/v1/events.pb-c.h"
 #include "proto/pbjson.h"
-#include "workers/buf.h"
+#include "lib/buf.h"
 
 static void
 s_write (const char *dir, int n, const hrw_buf_t *b)

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "hrwatch/v1/events.pb-c.h"
-#include "workers/buf.h"
+#include "lib/buf.h"
 
 /*  Makes a fresh directory under $TMPDIR; writes its path to dir. */
 void h_tempdir (char *dir, size_t cap);

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workers/clock.h"
+#include "lib/clock.h"
 #include "workers/engine.h"
-#include "workers/stats.h"
+#include "lib/stats.h"
 
 #define MAX_SEEN 256
 

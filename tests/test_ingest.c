@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workers/clock.h"
+#include "lib/clock.h"
 #include "workers/ingest.h"
 
 #define NOW_US (1767225600LL * HRW_US_PER_SEC)  //  2026-01-01

@@ -5,7 +5,7 @@
 
 #include <math.h>
 
-#include "workers/stats.h"
+#include "lib/stats.h"
 
 static void
 s_close (double got, double want, double rel)

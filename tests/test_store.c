@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workers/buf.h"
-#include "workers/clock.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
 #include "workers/store.h"
 
 typedef struct {

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "workers/clock.h"
+#include "lib/clock.h"
 #include "workers/validate.h"
 
 #define NOW_US (1767225600LL * HRW_US_PER_SEC)  //  2026-01-01T00:00:00Z

@@ -18,7 +18,7 @@
 
 #include "proto/pbjson.h"
 #include "tools/client.h"
-#include "workers/clock.h"
+#include "lib/clock.h"
 
 #define S_PAGE 1000
 #define S_IDLE_CATCHUP_MS 2000

@@ -9,8 +9,8 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "workers/buf.h"
-#include "workers/curve.h"
+#include "lib/buf.h"
+#include "daemon/curve.h"
 
 void *
 hrw_client_socket (void *ctx, int type, const char *endpoint)

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workers/clock.h"
+#include "lib/clock.h"
 
 #define S_DAY_US (86400LL * HRW_US_PER_SEC)
 #define S_TEAM_SIZE 12

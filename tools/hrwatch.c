@@ -13,8 +13,8 @@
 #include "tools/alerts.h"
 #include "tools/client.h"
 #include "tools/publish.h"
-#include "workers/curve.h"
-#include "workers/clock.h"
+#include "daemon/curve.h"
+#include "lib/clock.h"
 #include "workers/validate.h"
 
 #define EXIT_USAGE 64

@@ -17,8 +17,8 @@
 #include "hrwatch/v1/events.pb-c.h"
 #include "proto/pbjson.h"
 #include "tools/client.h"
-#include "workers/buf.h"
-#include "workers/clock.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
 #include "workers/validate.h"
 
 #define S_WINDOW_MAX 64

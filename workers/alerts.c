@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workers/arena.h"
-#include "workers/buf.h"
-#include "workers/clock.h"
+#include "lib/arena.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
 
 #define S_KEY_MAX 256
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workers/clock.h"
-#include "workers/stats.h"
+#include "lib/clock.h"
+#include "lib/stats.h"
 
 #define S_DAY_US (86400LL * HRW_US_PER_SEC)
 #define S_COMPANY ""        //  Series key for the whole company

@@ -5,8 +5,8 @@
 #include <lmdb.h>
 #include <stdlib.h>
 
-#include "workers/arena.h"
-#include "workers/clock.h"
+#include "lib/arena.h"
+#include "lib/clock.h"
 
 #define S_DAY_US (86400LL * HRW_US_PER_SEC)
 

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "proto/pbcheck.h"
-#include "workers/arena.h"
-#include "workers/buf.h"
+#include "lib/arena.h"
+#include "lib/buf.h"
 
 #define S_BATCH_ID_MAX 64
 

@@ -10,8 +10,8 @@
 
 #include "hrwatch/v1/control.pb-c.h"
 #include "proto/pbcheck.h"
-#include "workers/arena.h"
-#include "workers/clock.h"
+#include "lib/arena.h"
+#include "lib/clock.h"
 #include "workers/validate.h"
 
 #define S_CODE(name) HRWATCH__V1__CONTROL_ERROR__CONTROL_ERROR_##name

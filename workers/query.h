@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "workers/buf.h"
+#include "lib/buf.h"
 #include "workers/engine.h"
 #include "workers/store.h"
 

@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "workers/buf.h"
-#include "workers/clock.h"
-#include "workers/rec.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
+#include "lib/rec.h"
 
 #define S_REC_VERSION 1
 

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "hrwatch/v1/events.pb-c.h"
-#include "workers/buf.h"
+#include "lib/buf.h"
 
 #define HRW_SCHEMA_VERSION 1
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "workers/clock.h"
+#include "lib/clock.h"
 #include "workers/store.h"
 
 #define S_TEXT_MAX 128      //  Titles, unit names

@@ -1,5 +1,5 @@
 /*  metrics: Prometheus text exposition over libmicrohttpd. */
-#include "daemon/metrics.h"
+#include "workers/metrics.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workers/buf.h"
-#include "workers/clock.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
 #include "workers/validate.h"
 
 #define S_BATCH_BUCKETS 6

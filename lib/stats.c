@@ -1,6 +1,6 @@
 /*  stats: Poisson tail, Student's t tail, Welch's t-test, the NPS z-test,
     Benjamini-Hochberg. */
-#include "workers/stats.h"
+#include "lib/stats.h"
 
 #include <float.h>
 #include <math.h>

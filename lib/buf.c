@@ -1,5 +1,5 @@
 /*  buf: growable byte buffer and message hashing. */
-#include "workers/buf.h"
+#include "lib/buf.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /*  rec: store record encoding. */
-#include "workers/rec.h"
+#include "lib/rec.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*  clock: time conversions without the C library's locale and TZ state. */
-#include "workers/clock.h"
+#include "lib/clock.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*  alertmanager: the Alertmanager sink (libcurl, jansson, one thread). */
-#include "daemon/alertmanager.h"
+#include "workers/alertmanager.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "workers/alerts.h"
-#include "workers/clock.h"
+#include "lib/clock.h"
 
 #define S_BACKOFF_MAX_US (30 * HRW_US_PER_SEC)
 

@@ -1,5 +1,5 @@
 /*  curve: key files and allowlists. */
-#include "workers/curve.h"
+#include "daemon/curve.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "workers/buf.h"
+#include "lib/buf.h"
 
 struct hrw_allowlist {
     unsigned char (*keys)[32];  //  Decoded public keys

@@ -1,5 +1,5 @@
 /*  arena: a bump allocator for per-group scratch memory. */
-#include "workers/arena.h"
+#include "lib/arena.h"
 
 #include <stdint.h>
 #include <stdlib.h>
