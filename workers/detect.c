@@ -1067,7 +1067,7 @@ hrw_detect_unit_turnover (hrw_detect_t *self, const char *unit, int64_t clock,
 typedef struct {
     double s;                   //  The statistic, in log-likelihood units
     int64_t at;                 //  Event time it was brought up to
-    int64_t since;              //  When it last left zero: the run it scores
+    int64_t fired_at;           //  When its alert last fired, or HRW_TIME_NONE
     int64_t resolved_at;        //  When its alert last resolved, or HRW_TIME_NONE
 } s_spike_t;
 
@@ -1105,8 +1105,8 @@ s_spike_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
     int rc = s_spike_get (self, unit, r);
     if (rc == MDB_NOTFOUND) {
         memset (r, 0, sizeof (*r));
-        r->at = r->since = clock;
-        r->resolved_at = HRW_TIME_NONE;
+        r->at = clock;
+        r->fired_at = r->resolved_at = HRW_TIME_NONE;
         return 0;
     }
     if (rc || clock <= r->at)
@@ -1117,19 +1117,10 @@ s_spike_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
     double pd = now.person_days - then.person_days;
     double exits = (double) now.voluntary - (double) then.voluntary;
     double cost = t->baseline_annualised / 365 * (S_SPIKE_RATIO - 1) * (pd > 0? pd: 0);
-    if (!t->judged) {
+    if (!t->judged)
         r->s = 0;
-        r->since = clock;
-    }
     else {
-        if (r->s <= cost) {
-            //  Drained to zero in the interval: the run starts where it did.
-            double f = cost > 0? r->s / cost: 0;
-            r->since = r->at + (int64_t) (f * (double) (clock - r->at));
-            r->s = 0;
-        }
-        else
-            r->s -= cost;
+        r->s = r->s > cost? r->s - cost: 0;
         r->s += (exits > 0? exits: 0) * log (S_SPIKE_RATIO);
     }
     r->at = clock;
@@ -1140,9 +1131,10 @@ s_spike_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
 //  the baseline (a Poisson tail probability below alpha), or the spike
 //  CUSUM reaching spike_h, which sees a sharp rise within days where the
 //  window still dilutes it with the weeks before. It resolves once the
-//  window's probability is back above resolve_p and the CUSUM is below its
-//  threshold; the CUSUM then starts again from zero, and the alert does not
-//  fire again within a window of resolving, so it cannot flap.
+//  window's probability is back above resolve_p and, in its first window,
+//  the CUSUM is below its threshold; the CUSUM then starts again from zero,
+//  and the alert does not fire again within a window of resolving, so it
+//  cannot flap.
 static int
 s_spike_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
               int64_t clock, const char *trigger)
@@ -1175,54 +1167,45 @@ s_spike_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
     int cusum_hit = t->judged && t->rate_known && r.s >= h;
     int64_t window = (int64_t) o->window_days * S_DAY_US;
     int calm = r.resolved_at == HRW_TIME_NONE || clock - r.resolved_at > window;
-    e.firing = was? t->p_value <= o->resolve_p || r.s >= h
+    //  The score remembers a spike in proportion to its size (a month at 6x
+    //  takes two more months to drain), so once the alert has stood for a
+    //  window it is held only by the window itself.
+    int young = r.fired_at != HRW_TIME_NONE && clock - r.fired_at < window;
+    e.firing = was? t->p_value <= o->resolve_p || (young && r.s >= h)
                   : calm && sized && (window_hit || cusum_hit);
+    if (e.firing && !was)
+        r.fired_at = clock;
     if (!e.firing && was) {
         r.resolved_at = clock;
         r.s = 0;
-        r.since = clock;
     }
     if ((rc = s_spike_put (self, unit, &r)))
         return rc;
     if (!e.firing && !was)
         return 0;
-    //  What is shown: the window, unless it is the CUSUM's run of exits
-    //  (since it last left zero) that stands out.
-    s_point_t now, run;
-    int64_t at;
-    if ((rc = s_point_at (self, unit, clock, &now, &at))
-        || (rc = s_point_at (self, unit, r.since, &run, &at)))
-        return rc;
-    double run_exits = (double) now.voluntary - (double) run.voluntary;
-    double run_regretted = (double) now.regretted - (double) run.regretted;
-    double run_expected = t->baseline_annualised / 365 * (now.person_days - run.person_days);
-    double run_days = (double) (clock - r.since) / (double) S_DAY_US;
-    int show_run = r.s >= h && !(t->p_value < alpha) && run_exits > 0;
-    e.observed = show_run? run_exits: (double) t->observed;
-    e.expected = show_run? run_expected: t->expected;
+    //  What is shown is always the window: one measure a reader can follow
+    //  from one update to the next. The sharp-rise score says why it fired
+    //  when the window alone would not have.
+    e.observed = (double) t->observed;
+    e.expected = t->expected;
     e.p_value = t->p_value;
-    s_detail (&e, "regretted_exits", show_run? run_regretted: (double) t->regretted);
+    s_detail (&e, "regretted_exits", (double) t->regretted);
     s_detail (&e, "headcount", (double) t->headcount_at_start);
     s_detail (&e, "headcount_now", (double) t->headcount);
     s_detail (&e, "annualised_rate", t->annualised);
     s_detail (&e, "baseline_annualised_rate", t->baseline_annualised);
-    s_detail (&e, "window_days", show_run? run_days: (double) o->window_days);
+    s_detail (&e, "window_days", (double) o->window_days);
     s_detail (&e, "cusum", r.s);
     s_detail (&e, "threshold", h);
-    if (show_run)
-        snprintf (e.summary, sizeof (e.summary),
-                  "%s: %.0f voluntary exit%s in the last %.0f days (%.0f regretted) against "
-                  "%.1f expected, a sharp rise (score %.1f, threshold %.1f); headcount %lld "
-                  "at the window's start, %lld now", unit, run_exits, run_exits == 1? "": "s",
-                  ceil (run_days), run_regretted, run_expected, r.s, h,
-                  (long long) t->headcount_at_start, (long long) t->headcount);
-    else
-        snprintf (e.summary, sizeof (e.summary),
-                  "%s: %llu voluntary exit%s in %u days (%llu regretted) against %.1f expected, "
-                  "p=%.2g; headcount %lld at the window's start, %lld now", unit,
-                  (unsigned long long) t->observed, t->observed == 1? "": "s", o->window_days,
-                  (unsigned long long) t->regretted, t->expected, t->p_value,
-                  (long long) t->headcount_at_start, (long long) t->headcount);
+    char why[96] = "";
+    if (r.s >= h)
+        snprintf (why, sizeof (why), ", a sharp rise (score %.1f, fires at %.1f)", r.s, h);
+    snprintf (e.summary, sizeof (e.summary),
+              "%s: %llu voluntary exit%s in %u days (%llu regretted) against %.1f expected, "
+              "p=%.2g%s; headcount %lld at the window's start, %lld now", unit,
+              (unsigned long long) t->observed, t->observed == 1? "": "s", o->window_days,
+              (unsigned long long) t->regretted, t->expected, t->p_value, why,
+              (long long) t->headcount_at_start, (long long) t->headcount);
     return s_update (self, &e, clock);
 }
 
@@ -1637,7 +1620,10 @@ s_unit_p (const s_member_t *m)
     return 2 * lo < hi? 2 * lo: hi;
 }
 
-//  The Benjamini-Hochberg threshold over the units compared in the family.
+//  The Benjamini-Hochberg level over the units compared in the family: k q
+//  / m when k units are found (every unit found has p at or below it, and
+//  none that is not), or -1. It is the level each unit found is tested at,
+//  and so the level its own two tests are judged at.
 static int
 s_family_threshold (s_family_t *f, double q, double *threshold, size_t *tests)
 {
@@ -1648,7 +1634,11 @@ s_family_threshold (s_family_t *f, double q, double *threshold, size_t *tests)
     for (size_t i = 0; i < f->n; i++)
         if (f->members[i].compared)
             p[m++] = s_unit_p (&f->members[i]);
-    *threshold = hrw_stats_bh_threshold (p, m, q);
+    double last = hrw_stats_bh_threshold (p, m, q);
+    size_t found = 0;
+    for (size_t i = 0; i < m; i++)
+        found += p[i] <= last;
+    *threshold = last < 0? -1: (double) found * q / (double) m;
     *tests = m;
     free (p);
     return 0;
@@ -1681,7 +1671,9 @@ s_engagement_verdict (hrw_detect_t *self, const s_member_t *m, const s_test_t *t
     double a = s_mean (&t->base), b = s_mean (&t->now);
     double enps_drop = m->enps_compared? s_enps (&t->base) - s_enps (&t->now): 0;
     //  A unit found by the family rule reports the drops that are both
-    //  large enough to matter and significant at the family's bar.
+    //  large enough to matter and significant at the family's level (given
+    //  the unit's Simes p-value passed, this is Hochberg's rule for its two
+    //  tests, and at least one of them passes).
     int found = m->compared && s_unit_p (m) <= threshold;
     int mean_drop = found && a - b >= o->engagement_drop && m->mean_p <= threshold;
     int nps_drop = found && m->enps_compared && enps_drop >= o->enps_drop
@@ -1695,7 +1687,7 @@ s_engagement_verdict (hrw_detect_t *self, const s_member_t *m, const s_test_t *t
     e.firing = 1;
     e.observed = b;
     e.expected = a;
-    e.p_value = m->mean_p;
+    e.p_value = mean_drop? m->mean_p: m->enps_p;    //  What the alert stands on
     s_detail (&e, "respondents", t->now.responses);
     s_detail (&e, "baseline_respondents", t->base.responses);
     s_detail (&e, "baseline_cycles", t->base_cycles);
@@ -1707,13 +1699,25 @@ s_engagement_verdict (hrw_detect_t *self, const s_member_t *m, const s_test_t *t
         s_detail (&e, "baseline_enps", s_enps (&t->base));
         s_detail (&e, "enps_p_value", m->enps_p);
     }
-    snprintf (e.summary, sizeof (e.summary),
-              "%s, cycle %s: engagement %.2f against %.2f in %u cycle%s to %s (p=%.2g); eNPS "
-              "%+.0f against %+.0f (p=%.2g); %s among %zu units at FDR %.0f%%", m->unit, cycle, b,
-              a, t->base_cycles, t->base_cycles == 1? "": "s", t->base_to, m->mean_p,
-              m->enps_compared? s_enps (&t->now): 0, m->enps_compared? s_enps (&t->base): 0,
-              m->enps_p, mean_drop && nps_drop? "both drops hold": mean_drop? "the mean drop holds"
-              : "the eNPS drop holds", tests, o->engagement_fdr_q * 100);
+    s_detail (&e, "mean_p_value", m->mean_p);
+    //  The drop the alert stands on comes first.
+    const char *holds = mean_drop && nps_drop? "both drops hold"
+                      : mean_drop? "the mean drop holds": "the eNPS drop holds";
+    if (mean_drop)
+        snprintf (e.summary, sizeof (e.summary),
+                  "%s, cycle %s: engagement %.2f against %.2f in %u cycle%s to %s (p=%.2g); "
+                  "eNPS %+.0f against %+.0f (p=%.2g); %s among %zu units at FDR %.0f%%",
+                  m->unit, cycle, b, a, t->base_cycles, t->base_cycles == 1? "": "s",
+                  t->base_to, m->mean_p, m->enps_compared? s_enps (&t->now): 0,
+                  m->enps_compared? s_enps (&t->base): 0, m->enps_p, holds, tests,
+                  o->engagement_fdr_q * 100);
+    else
+        snprintf (e.summary, sizeof (e.summary),
+                  "%s, cycle %s: eNPS %+.0f against %+.0f in %u cycle%s to %s (p=%.2g); "
+                  "engagement %.2f against %.2f (p=%.2g); %s among %zu units at FDR %.0f%%",
+                  m->unit, cycle, s_enps (&t->now), s_enps (&t->base), t->base_cycles,
+                  t->base_cycles == 1? "": "s", t->base_to, m->enps_p, b, a, m->mean_p, holds,
+                  tests, o->engagement_fdr_q * 100);
     return s_update (self, &e, clock);
 }
 
