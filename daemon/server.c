@@ -197,13 +197,13 @@ s_bind (hrw_server_t *self, int type, const char *endpoint, const char *what)
     return sock;
 }
 
-int
+hrw_server_t *
 hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *store,
-                hrw_log_t *log, hrw_server_t **out)
+                hrw_log_t *log)
 {
     hrw_server_t *self = calloc (1, sizeof (*self));
     if (!self)
-        return -1;
+        return NULL;
     self->cfg = *cfg;
     snprintf (self->config_path, sizeof (self->config_path), "%s", config_path? config_path: "");
     cfg = &self->cfg;
@@ -240,8 +240,8 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
                      krc? strerror (krc): "holds no secret key");
             goto fail;
         }
-        if (hrw_zap_new (self->ctx, cfg->publishers, cfg->subscribers, cfg->admins, log,
-                         &self->zap))
+        self->zap = hrw_zap_new (self->ctx, cfg->publishers, cfg->subscribers, cfg->admins, log);
+        if (!self->zap)
             goto fail;
         hrw_log (log, HRW_LOG_INFO, "CURVE on tcp:// sockets, server key %s",
                  self->keys.public_key);
@@ -267,11 +267,10 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
                          s_am_firing, self->am);
     }
     self->reported_at = hrw_clock_now_us ();
-    *out = self;
-    return 0;
+    return self;
 fail:
     hrw_server_destroy (&self);
-    return -1;
+    return NULL;
 }
 
 void
