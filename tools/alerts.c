@@ -128,7 +128,7 @@ s_request (s_opts_t *o, int active, uint64_t after)
 }
 
 int
-hrw_alerts_main (int argc, char **argv)
+hrw_cli_alerts_main (int argc, char **argv)
 {
     s_opts_t o;
     memset (&o, 0, sizeof (o));
@@ -170,7 +170,7 @@ s_catch_up (s_opts_t *o)
 }
 
 int
-hrw_subscribe_main (int argc, char **argv)
+hrw_cli_subscribe_main (int argc, char **argv)
 {
     s_opts_t o;
     memset (&o, 0, sizeof (o));
@@ -235,7 +235,7 @@ done:
 }
 
 int
-hrw_advance_main (int argc, char **argv)
+hrw_cli_advance_main (int argc, char **argv)
 {
     s_opts_t o;
     memset (&o, 0, sizeof (o));
@@ -315,7 +315,7 @@ s_print_silence (const Hrwatch__V1__Silence *s)
 }
 
 int
-hrw_silence_main (int argc, char **argv)
+hrw_cli_silence_main (int argc, char **argv)
 {
     static const struct option opts[] = {
         { "fingerprint", required_argument, NULL, 'F' }, { "unit", required_argument, NULL, 'u' },

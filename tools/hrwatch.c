@@ -387,19 +387,19 @@ main (int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (!strcmp (cmd, "publish"))
-        return hrw_publish_main (argc - 1, argv + 1);
+        return hrw_cli_publish_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "status"))
         return s_status (argc - 1, argv + 1);
     if (!strcmp (cmd, "rejected"))
         return s_rejected (argc - 1, argv + 1);
     if (!strcmp (cmd, "alerts"))
-        return hrw_alerts_main (argc - 1, argv + 1);
+        return hrw_cli_alerts_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "subscribe"))
-        return hrw_subscribe_main (argc - 1, argv + 1);
+        return hrw_cli_subscribe_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "advance"))
-        return hrw_advance_main (argc - 1, argv + 1);
+        return hrw_cli_advance_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "silence"))
-        return hrw_silence_main (argc - 1, argv + 1);
+        return hrw_cli_silence_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "unit"))
         return s_report (argc - 1, argv + 1, 0);
     if (!strcmp (cmd, "backup"))

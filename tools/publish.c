@@ -378,7 +378,7 @@ s_parse (int argc, char **argv, s_pub_t *p)
 }
 
 int
-hrw_publish_main (int argc, char **argv)
+hrw_cli_publish_main (int argc, char **argv)
 {
     s_pub_t *p = calloc (1, sizeof (*p));
     if (!p)
