@@ -290,11 +290,12 @@ s_silence_parse (int argc, char **argv, const char **endpoint, Hrwatch__V1__Sile
                  Hrwatch__V1__Silence *add, Google__Protobuf__Timestamp *until)
 {
     double seconds = 0;
+    const char *fingerprint = add->fingerprint, *unit = add->unit_id, *comment = add->comment;
     const hrw_cli_opt_t opts[] = {
-        { "fingerprint", 'F', HRW_CLI_STRING, &add->fingerprint, 0, 0, 0 },
-        { "unit", 'u', HRW_CLI_STRING, &add->unit_id, 0, 0, 0 },
+        { "fingerprint", 'F', HRW_CLI_STRING, &fingerprint, 0, 0, 0 },
+        { "unit", 'u', HRW_CLI_STRING, &unit, 0, 0, 0 },
         { "for", 'f', HRW_CLI_DURATION, &seconds, 1, 3650.0 * 86400, 0 },
-        { "comment", 'c', HRW_CLI_STRING, &add->comment, 0, 0, 0 },
+        { "comment", 'c', HRW_CLI_STRING, &comment, 0, 0, 0 },
         { "endpoint", 'e', HRW_CLI_STRING, endpoint, 0, 0, 0 },
         { NULL, 0, 0, NULL, 0, 0, 0 }
     };
@@ -304,6 +305,9 @@ s_silence_parse (int argc, char **argv, const char **endpoint, Hrwatch__V1__Sile
     int rc = hrw_cli_parse (argc, argv, opts, s_silence_usage, args, 2, &n_args);
     if (rc)
         return rc;
+    add->fingerprint = (char *) fingerprint;
+    add->unit_id = (char *) unit;
+    add->comment = (char *) comment;
     const char *action = n_args? args[0]: "";
     uint64_t id = 0;
     if (!strcmp (action, "add") && n_args == 1 && seconds > 0
