@@ -251,6 +251,30 @@ hrw_config_set (hrw_config_t *cfg, const char *section, const char *key, const c
     return s_set (cfg, s, value)? -2: 0;
 }
 
+//  " (a number from MIN to MAX)" and the like, or "" when the words would
+//  add nothing.
+static void
+s_allowed (const hrw_config_setting_t *s, char *out, size_t cap)
+{
+    out[0] = 0;
+    switch (s->type) {
+        case HRW_CONFIG_DOUBLE:
+            snprintf (out, cap, " (a number from %g to %g)", s->min, s->max);
+            break;
+        case HRW_CONFIG_STR:
+            snprintf (out, cap, " (at most %g characters)", s->max - 1);
+            break;
+        case HRW_CONFIG_LEVEL:
+            snprintf (out, cap, " (error, warning, notice, info or debug)");
+            break;
+        case HRW_CONFIG_GONE:
+            break;
+        default:
+            snprintf (out, cap, " (a whole number from %.0f to %.0f)", s->min, s->max);
+            break;
+    }
+}
+
 static int
 s_handler (void *user, const char *section, const char *name, const char *value)
 {
@@ -260,8 +284,14 @@ s_handler (void *user, const char *section, const char *name, const char *value)
     int rc = hrw_config_set (c->cfg, section, name, value);
     if (rc == 0)
         return 1;
-    if (rc == -2)
-        snprintf (c->err, c->err_cap, "bad value for [%s] %s = %s", section, name, value);
+    if (rc == -2) {
+        //  Say what would have been accepted, once, where it is refused.
+        const hrw_config_setting_t *s = s_find (section, name);
+        char allowed[96];
+        s_allowed (s, allowed, sizeof (allowed));
+        snprintf (c->err, c->err_cap, "bad value for [%s] %s = %s%s", section, name, value,
+                  allowed);
+    }
     else
         snprintf (c->err, c->err_cap, "unknown setting [%s] %s", section, name);
     c->failed = 1;

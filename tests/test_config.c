@@ -227,7 +227,8 @@ test_unknown_keys_and_sections_are_refused (void **state)
     assert_int_equal (hrw_config_parse (&cfg, "path = a\n", "t.conf", err, sizeof (err)), -1);
     assert_int_equal (hrw_config_parse (&cfg, "[store]\nmap_size_mb = 0\n", "t.conf", err,
                                         sizeof (err)), -1);
-    assert_string_equal (err, "t.conf: line 2: bad value for [store] map_size_mb = 0");
+    assert_string_equal (err, "t.conf: line 2: bad value for [store] map_size_mb = 0 "
+                         "(a whole number from 1 to 1073741824)");
 }
 
 //  A value every setting can take other than its default.
