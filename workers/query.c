@@ -12,6 +12,7 @@
 #include "proto/pbcheck.h"
 #include "lib/arena.h"
 #include "lib/clock.h"
+#include "lib/stats.h"
 #include "workers/validate.h"
 
 #define S_CODE(name) HRWATCH__V1__CONTROL_ERROR__CONTROL_ERROR_##name
@@ -359,14 +360,9 @@ static void
 s_cycle_scores (Hrwatch__V1__CycleEngagement *e, const hrw_survey_info_t *info,
                 uint32_t min_respondents)
 {
-    double sum = 0, promoters = info->enps[9] + info->enps[10], detractors = 0;
-    for (int i = 0; i < 5; i++)
-        sum += (double) info->engagement[i] * (i + 1);
-    for (int i = 0; i <= 6; i++)
-        detractors += info->enps[i];
-    e->mean_engagement = sum / info->responses;
+    e->mean_engagement = hrw_stats_from_histogram (info->engagement, 5, 1).mean;
     if (info->enps_responses >= min_respondents)
-        e->enps = 100.0 * (promoters - detractors) / info->enps_responses;
+        e->enps = hrw_stats_nps (info->enps, info->enps_responses);
 }
 
 static void
