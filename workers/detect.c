@@ -47,15 +47,15 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
     self->store = store;
     self->alerts = alerts;
     self->opts = self->judged = *opts;
-    if (hrw_store_db (store, "det_nominee", &self->db_nominee)
-        || hrw_store_db (store, "det_series", &self->db_series)
-        || hrw_store_db (store, "det_covered", &self->db_covered)
-        || hrw_store_db (store, "det_bench", &self->db_bench)
-        || hrw_store_db (store, "det_sole", &self->db_sole)
-        || hrw_store_db (store, "det_decided", &self->db_decided)
-        || hrw_store_db (store, "det_holds", &self->db_holds)
-        || hrw_store_db (store, "det_rise", &self->db_rise)
-        || hrw_store_db (store, "det_spike", &self->db_spike)) {
+    if (hrw_table_open (store, "det_nominee", &self->db_nominee)
+        || hrw_table_open (store, "det_series", &self->db_series)
+        || hrw_table_open (store, "det_covered", &self->db_covered)
+        || hrw_table_open (store, "det_bench", &self->db_bench)
+        || hrw_table_open (store, "det_sole", &self->db_sole)
+        || hrw_table_open (store, "det_decided", &self->db_decided)
+        || hrw_table_open (store, "det_holds", &self->db_holds)
+        || hrw_table_open (store, "det_rise", &self->db_rise)
+        || hrw_table_open (store, "det_spike", &self->db_spike)) {
         free (self);
         return NULL;
     }
@@ -77,11 +77,19 @@ hrw_detect_set_opts (hrw_detect_t *self, const hrw_detect_opts_t *opts)
     self->opts = *opts;
 }
 
-MDB_txn *
-hrw_detect__txn (hrw_detect_t *self)
+int
+hrw_detect__get_or_zero (hrw_detect_t *self, hrw_table_t t, const char *key, void *out,
+                         size_t size)
 {
-    MDB_txn *txn = hrw_store_txn (self->store);
-    return txn? txn: self->rtxn;
+    memset (out, 0, size);
+    int rc = hrw_table_get_fixed (self->store, t, key, strlen (key), out, size);
+    return rc == HRW_E_NOTFOUND || rc == HRW_E_CORRUPT? 0: rc;
+}
+
+int
+hrw_detect__put (hrw_detect_t *self, hrw_table_t t, const char *key, const void *val, size_t size)
+{
+    return hrw_table_put (self->store, t, key, strlen (key), val, size, 0);
 }
 
 size_t
@@ -102,7 +110,7 @@ hrw_detect__detail (hrw_alert_eval_t *e, const char *name, double value)
 
 void
 hrw_detect__eval_init (hrw_alert_eval_t *e, Hrwatch__V1__AlertKind kind, const char *subject,
-             const char *unit, const char *trigger)
+                       const char *unit, const char *trigger)
 {
     memset (e, 0, sizeof (*e));
     e->kind = kind;
@@ -244,17 +252,16 @@ int
 hrw_detect_unit_report (hrw_detect_t *self, const char *unit, int64_t clock,
                         hrw_unit_turnover_t *t, uint32_t *critical, uint32_t *covered)
 {
-    void *txn;
-    int rc = hrw_store_read_begin (self->store, &txn);
+    //  One snapshot for every figure of the report.
+    hrw_store_read_t *scope;
+    int rc = hrw_store_read_begin (self->store, &scope);
     if (rc)
         return rc;
-    self->rtxn = hrw_store_txn (self->store)? NULL: txn;
     rc = hrw_detect_unit_turnover (self, unit, clock, t);
     *critical = *covered = 0;
     if (!rc)
         hrw_detect__bench_counts (self, unit, critical, covered);
-    self->rtxn = NULL;
-    hrw_store_read_end (self->store, txn);
+    hrw_store_read_end (&scope);
     return rc;
 }
 
@@ -262,28 +269,28 @@ hrw_detect_unit_report (hrw_detect_t *self, const char *unit, int64_t clock,
 // ---------------------------------------------------------------------------
 // Re-evaluation after a change of thresholds
 
-//  Calls fn with each key of dbi (a position, unit or employee id).
 static int
-s_keys_each (hrw_detect_t *self, unsigned int dbi, int (*fn) (hrw_detect_t *, const char *,
-                                                             int64_t), int64_t clock)
+s_key_collect (hrw_bytes_t k, hrw_bytes_t v, void *arg)
 {
-    //  Collected first: fn writes to these databases.
-    hrw_buf_t keys = { 0 };
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (hrw_detect__txn (self), dbi, &cur);
-    if (rc)
-        return rc;
-    MDB_val k, v;
-    MDB_cursor_op op = MDB_FIRST;
-    while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
-        op = MDB_NEXT;
-        if (k.mv_size > HRW_ID_MAX)
-            continue;
-        hrw_buf_append (&keys, k.mv_data, k.mv_size);
-        hrw_buf_append (&keys, "", 1);
+    hrw_buf_t *keys = arg;
+    (void) v;
+    if (k.len <= HRW_ID_MAX) {
+        hrw_buf_append (keys, k.data, k.len);
+        hrw_buf_append (keys, "", 1);
     }
-    mdb_cursor_close (cur);
-    rc = keys.oom? ENOMEM: rc == MDB_NOTFOUND? 0: rc;
+    return 0;
+}
+
+//  Calls fn with each key of a table (a position, unit or employee id).
+static int
+s_keys_each (hrw_detect_t *self, hrw_table_t table,
+             int (*fn) (hrw_detect_t *, const char *, int64_t), int64_t clock)
+{
+    //  Collected first: fn writes to these tables.
+    hrw_buf_t keys = { 0 };
+    int rc = hrw_table_prefix_each (self->store, table, "", 0, s_key_collect, &keys);
+    if (!rc && keys.oom)
+        rc = ENOMEM;
     for (size_t off = 0; !rc && off < keys.len;) {
         const char *key = (const char *) keys.data + off;
         off += strlen (key) + 1;

@@ -62,11 +62,8 @@ typedef struct {
 static int
 s_decided_at (hrw_detect_t *self, const char *cycle, int64_t *at)
 {
-    MDB_val k = { strlen (cycle), (void *) cycle }, v;
-    int rc = mdb_get (hrw_detect__txn (self), self->db_decided, &k, &v);
-    if (rc == 0 && v.mv_size == sizeof (*at))
-        memcpy (at, v.mv_data, sizeof (*at));
-    return rc == 0 && v.mv_size != sizeof (*at)? HRW_E_CORRUPT: rc;
+    return hrw_table_get_fixed (self->store, self->db_decided, cycle, strlen (cycle), at,
+                                sizeof (*at));
 }
 
 //  1 when a comes after b: decided later (ties by first response, then id).
@@ -91,7 +88,7 @@ s_prev_seen (const char *cycle, const hrw_survey_info_t *info, void *arg)
         return;
     int rc = s_decided_at (f->self, cycle, &c.decided);
     if (rc) {
-        if (rc != MDB_NOTFOUND && !f->rc)
+        if (rc != HRW_E_NOTFOUND && !f->rc)
             f->rc = rc;
         return;
     }
@@ -185,7 +182,7 @@ s_member_test (hrw_detect_t *self, s_family_t *f, s_member_t *m)
     uint32_t min = self->opts.min_respondents;
     s_test_t *t = f->t;
     int rc = hrw_store_survey (self->store, m->unit, f->cycle, &t->now);
-    if (rc == MDB_NOTFOUND)
+    if (rc == HRW_E_NOTFOUND)
         memset (&t->now, 0, sizeof (t->now));     //  Only late answers, or none
     else if (rc)
         return rc;
@@ -309,14 +306,14 @@ s_engagement_verdict (hrw_detect_t *self, const s_member_t *m, const s_test_t *t
 //  finds each unit's p-values, the family's threshold follows, and a second
 //  pass works each unit's test out again to write its verdict.
 int
-hrw_detect__engagement_decide (hrw_detect_t *self, const char *cycle, int64_t clock, const char *trigger)
+hrw_detect__engagement_decide (hrw_detect_t *self, const char *cycle, int64_t clock,
+                               const char *trigger)
 {
     int64_t at;
     int rc = s_decided_at (self, cycle, &at);
-    if (rc != MDB_NOTFOUND)
+    if (rc != HRW_E_NOTFOUND)
         return rc;      //  Decided already (0), or a failure
-    MDB_val k = { strlen (cycle), (void *) cycle }, v = { sizeof (clock), &clock };
-    if ((rc = mdb_put (hrw_detect__txn (self), self->db_decided, &k, &v, 0)))
+    if ((rc = hrw_detect__put (self, self->db_decided, cycle, &clock, sizeof (clock))))
         return rc;
     s_family_t f = { self, cycle, NULL, NULL, 0, 0, 0 };
     double threshold = -1;

@@ -5,8 +5,6 @@
 #ifndef HRW_DETECT_INT_H
 #define HRW_DETECT_INT_H
 
-#include <lmdb.h>
-
 #include "workers/detect.h"
 
 #define S_DAY_US (86400LL * HRW_US_PER_SEC)
@@ -19,23 +17,29 @@ struct hrw_detect {
     hrw_alerts_t *alerts;       //  Where verdicts go
     hrw_detect_opts_t opts;     //  Thresholds
     hrw_detect_opts_t judged;   //  Thresholds the stored alerts were judged by
-    unsigned int db_nominee;    //  employee\0position -> "" (who is nominated where)
-    unsigned int db_series;     //  unit\0time -> s_point_t (cumulative, per unit)
-    unsigned int db_covered;    //  position -> s_cover_t (as last counted)
-    unsigned int db_bench;      //  unit -> s_bench_t (subtree totals)
-    unsigned int db_sole;       //  employee -> uint32 (roles they alone cover)
-    unsigned int db_decided;    //  survey cycle -> int64 (when its family was decided)
-    unsigned int db_holds;      //  employee\0position -> "" (named incumbent there)
-    unsigned int db_rise;       //  unit -> s_rise_t (sustained-rise CUSUM)
-    unsigned int db_spike;      //  unit -> s_spike_t (sharp-spike CUSUM)
-    MDB_txn *rtxn;              //  Read transaction of a report in progress
+    hrw_table_t db_nominee;     //  employee\0position -> "" (who is nominated where)
+    hrw_table_t db_series;      //  unit\0time -> s_point_t (cumulative, per unit)
+    hrw_table_t db_covered;     //  position -> s_cover_t (as last counted)
+    hrw_table_t db_bench;       //  unit -> s_bench_t (subtree totals)
+    hrw_table_t db_sole;        //  employee -> uint32 (roles they alone cover)
+    hrw_table_t db_decided;     //  survey cycle -> int64 (when its family was decided)
+    hrw_table_t db_holds;       //  employee\0position -> "" (named incumbent there)
+    hrw_table_t db_rise;        //  unit -> s_rise_t (sustained-rise CUSUM)
+    hrw_table_t db_spike;       //  unit -> s_spike_t (sharp-spike CUSUM)
 };
 
 // ---------------------------------------------------------------------------
 // Common to every family (detect.c)
 
-/*  The write transaction, or the read one a report runs in. */
-MDB_txn *hrw_detect__txn (hrw_detect_t *self);
+/*  A fixed-size record of a table under a string key into out, which is
+    zeroed first and stays zero when there is none or it is not of that
+    size. Returns 0 or an error code. */
+int hrw_detect__get_or_zero (hrw_detect_t *self, hrw_table_t t, const char *key, void *out,
+                             size_t size);
+
+/*  Writes a fixed-size record under a string key. */
+int hrw_detect__put (hrw_detect_t *self, hrw_table_t t, const char *key, const void *val,
+                     size_t size);
 
 /*  The unit and its ancestors, nearest first (hrw_store_unit_chain). */
 size_t hrw_detect__chain (hrw_detect_t *self, const char *unit, char chain[][HRW_ID_MAX + 1]);

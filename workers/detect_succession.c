@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lib/clock.h"
+#include "lib/keys.h"
 #include "lib/stats.h"
 
 typedef struct {
@@ -29,12 +30,9 @@ typedef struct {
 int
 hrw_detect__bench_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
 {
-    s_bench_t b = { 0, 0 };
-    MDB_val k = { strlen (unit), (void *) unit }, v;
-    int rc = mdb_get (hrw_detect__txn (self), self->db_bench, &k, &v);
-    if (rc == 0 && v.mv_size == sizeof (b))
-        memcpy (&b, v.mv_data, sizeof (b));
-    else if (rc && rc != MDB_NOTFOUND)
+    s_bench_t b;
+    int rc = hrw_detect__get_or_zero (self, self->db_bench, unit, &b, sizeof (b));
+    if (rc)
         return rc;
     hrw_alert_eval_t e;
     hrw_detect__eval_init (&e, K (BENCH_STRENGTH), unit, unit, trigger);
@@ -60,18 +58,13 @@ s_bench_add (hrw_detect_t *self, const char *unit, int critical, int covered)
     char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
     size_t n = hrw_detect__chain (self, unit, chain);
     for (size_t i = 0; i < n; i++) {
-        s_bench_t b = { 0, 0 };
-        MDB_val k = { strlen (chain[i]), chain[i] }, v;
-        int rc = mdb_get (hrw_detect__txn (self), self->db_bench, &k, &v);
-        if (rc == 0 && v.mv_size == sizeof (b))
-            memcpy (&b, v.mv_data, sizeof (b));
-        else if (rc && rc != MDB_NOTFOUND)
+        s_bench_t b;
+        int rc = hrw_detect__get_or_zero (self, self->db_bench, chain[i], &b, sizeof (b));
+        if (rc)
             return rc;
         b.critical += (uint32_t) critical;
         b.covered += (uint32_t) covered;
-        v.mv_data = &b;
-        v.mv_size = sizeof (b);
-        if ((rc = mdb_put (hrw_detect__txn (self), self->db_bench, &k, &v, 0)))
+        if ((rc = hrw_detect__put (self, self->db_bench, chain[i], &b, sizeof (b))))
             return rc;
     }
     return 0;
@@ -81,14 +74,11 @@ int
 hrw_detect__bench_counts (hrw_detect_t *self, const char *unit, uint32_t *critical,
                           uint32_t *covered)
 {
-    s_bench_t b = { 0, 0 };
-    MDB_val k = { strlen (unit), (void *) unit }, v;
-    int rc = mdb_get (hrw_detect__txn (self), self->db_bench, &k, &v);
-    if (rc == 0 && v.mv_size == sizeof (b))
-        memcpy (&b, v.mv_data, sizeof (b));
+    s_bench_t b;
+    int rc = hrw_detect__get_or_zero (self, self->db_bench, unit, &b, sizeof (b));
     *critical = b.critical;
     *covered = b.covered;
-    return rc == MDB_NOTFOUND? 0: rc;
+    return rc;
 }
 
 //  Evaluates bench strength for both chains once both deltas are in, so a
@@ -117,30 +107,20 @@ s_bench_eval_chains (hrw_detect_t *self, const char *a, const char *b, int64_t c
 //  re-parented takes its critical positions to its new ancestors.
 int
 hrw_detect__bench_move (hrw_detect_t *self, const char *unit, char ancestors[][HRW_ID_MAX + 1],
-              size_t n, int sign, int64_t clock, const char *trigger)
+                        size_t n, int sign, int64_t clock, const char *trigger)
 {
-    s_bench_t u = { 0, 0 };
-    MDB_val k = { strlen (unit), (void *) unit }, v;
-    int rc = mdb_get (hrw_detect__txn (self), self->db_bench, &k, &v);
+    s_bench_t u;
+    int rc = hrw_table_get_fixed (self->store, self->db_bench, unit, strlen (unit), &u,
+                                  sizeof (u));
     if (rc)
-        return rc == MDB_NOTFOUND? 0: rc;
-    if (v.mv_size != sizeof (u))
-        return HRW_E_CORRUPT;
-    memcpy (&u, v.mv_data, sizeof (u));
+        return rc == HRW_E_NOTFOUND? 0: rc;
     for (size_t i = 0; !rc && i < n && u.critical; i++) {
-        s_bench_t b = { 0, 0 };
-        k.mv_size = strlen (ancestors[i]);
-        k.mv_data = ancestors[i];
-        rc = mdb_get (hrw_detect__txn (self), self->db_bench, &k, &v);
-        if (rc == 0 && v.mv_size == sizeof (b))
-            memcpy (&b, v.mv_data, sizeof (b));
-        else if (rc && rc != MDB_NOTFOUND)
+        s_bench_t b;
+        if ((rc = hrw_detect__get_or_zero (self, self->db_bench, ancestors[i], &b, sizeof (b))))
             return rc;
         b.critical = (uint32_t) ((int64_t) b.critical + sign * (int64_t) u.critical);
         b.covered = (uint32_t) ((int64_t) b.covered + sign * (int64_t) u.covered);
-        v.mv_data = &b;
-        v.mv_size = sizeof (b);
-        if (!(rc = mdb_put (hrw_detect__txn (self), self->db_bench, &k, &v, 0)))
+        if (!(rc = hrw_detect__put (self, self->db_bench, ancestors[i], &b, sizeof (b))))
             rc = hrw_detect__bench_eval (self, ancestors[i], clock, trigger);
     }
     return rc;
@@ -148,19 +128,14 @@ hrw_detect__bench_move (hrw_detect_t *self, const char *unit, char ancestors[][H
 
 int
 hrw_detect__overlap (hrw_detect_t *self, const char *employee, int delta, int64_t clock,
-           const char *trigger)
+                     const char *trigger)
 {
-    uint32_t count = 0;
-    MDB_val k = { strlen (employee), (void *) employee }, v;
-    int rc = mdb_get (hrw_detect__txn (self), self->db_sole, &k, &v);
-    if (rc == 0 && v.mv_size == sizeof (count))
-        memcpy (&count, v.mv_data, sizeof (count));
-    else if (rc && rc != MDB_NOTFOUND)
+    uint32_t count;
+    int rc = hrw_detect__get_or_zero (self, self->db_sole, employee, &count, sizeof (count));
+    if (rc)
         return rc;
     count = (uint32_t) ((int64_t) count + delta);
-    v.mv_data = &count;
-    v.mv_size = sizeof (count);
-    if ((rc = mdb_put (hrw_detect__txn (self), self->db_sole, &k, &v, 0)))
+    if ((rc = hrw_detect__put (self, self->db_sole, employee, &count, sizeof (count))))
         return rc;
     hrw_employee_info_t info;
     int known = hrw_store_employee (self->store, employee, &info) == 0;
@@ -184,18 +159,12 @@ s_recount (hrw_detect_t *self, const char *position, const s_cover_t *now, int64
            const char *trigger)
 {
     s_cover_t was;
-    memset (&was, 0, sizeof (was));
-    MDB_val k = { strlen (position), (void *) position }, v;
-    int rc = mdb_get (hrw_detect__txn (self), self->db_covered, &k, &v);
-    if (rc == 0 && v.mv_size == sizeof (was))
-        memcpy (&was, v.mv_data, sizeof (was));
-    else if (rc && rc != MDB_NOTFOUND)
+    int rc = hrw_detect__get_or_zero (self, self->db_covered, position, &was, sizeof (was));
+    if (rc)
         return rc;
     if (!memcmp (&was, now, sizeof (was)))
         return 0;
-    v.mv_data = (void *) now;
-    v.mv_size = sizeof (*now);
-    if ((rc = mdb_put (hrw_detect__txn (self), self->db_covered, &k, &v, 0)))
+    if ((rc = hrw_detect__put (self, self->db_covered, position, now, sizeof (*now))))
         return rc;
     if (was.critical != now->critical || was.covered != now->covered
         || strcmp (was.unit, now->unit)) {
@@ -269,53 +238,49 @@ s_holds (hrw_detect_t *self, const char *position, const hrw_position_info_t *p,
 typedef struct {
     char (*positions)[HRW_ID_MAX + 1];
     size_t n, cap;
+    size_t plen;                //  Length of the "employee\0" prefix walked
 } s_list_t;
 
 //  The second halves of the employee\0position keys of dbi for employee:
 //  the positions they are (or were) nominated for (db_nominee), or named
 //  incumbent of (db_holds).
+//  Adds the part after "employee\0" of a key to the list.
 static int
-s_positions_of (hrw_detect_t *self, unsigned int dbi, const char *employee, s_list_t *out)
+s_position_add (hrw_bytes_t k, hrw_bytes_t v, void *arg)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (hrw_detect__txn (self), dbi, &cur);
-    if (rc)
-        return rc;
-    char prefix[HRW_ID_MAX + 2];
-    size_t plen = strnlen (employee, HRW_ID_MAX);
-    memcpy (prefix, employee, plen);
-    prefix[plen++] = '\0';
-    MDB_val k = { plen, prefix }, v;
-    MDB_cursor_op op = MDB_SET_RANGE;
-    while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
-        op = MDB_NEXT;
-        if (k.mv_size <= plen || memcmp (k.mv_data, prefix, plen))
-            break;
-        if (out->n == out->cap) {
-            size_t cap = out->cap? out->cap * 2: 8;
-            void *p = realloc (out->positions, cap * sizeof (*out->positions));
-            if (!p) {
-                rc = ENOMEM;
-                break;
-            }
-            out->positions = p;
-            out->cap = cap;
-        }
-        size_t n = k.mv_size - plen < HRW_ID_MAX? k.mv_size - plen: HRW_ID_MAX;
-        memcpy (out->positions[out->n], (const char *) k.mv_data + plen, n);
-        out->positions[out->n++][n] = '\0';
+    s_list_t *out = arg;
+    size_t plen = out->plen;
+    (void) v;
+    if (k.len <= plen)
+        return 0;
+    if (out->n == out->cap) {
+        size_t cap = out->cap? out->cap * 2: 8;
+        void *p = realloc (out->positions, cap * sizeof (*out->positions));
+        if (!p)
+            return ENOMEM;
+        out->positions = p;
+        out->cap = cap;
     }
-    mdb_cursor_close (cur);
-    return rc == MDB_NOTFOUND? 0: rc;
+    size_t n = k.len - plen < HRW_ID_MAX? k.len - plen: HRW_ID_MAX;
+    memcpy (out->positions[out->n], (const char *) k.data + plen, n);
+    out->positions[out->n++][n] = '\0';
+    return 0;
 }
 
 static int
-s_pair_put (hrw_detect_t *self, unsigned int dbi, const char *employee, const char *position)
+s_positions_of (hrw_detect_t *self, hrw_table_t table, const char *employee, s_list_t *out)
+{
+    char prefix[HRW_ID_MAX + 1];
+    out->plen = hrw_key_pair (prefix, sizeof (prefix), employee, "");
+    return hrw_table_prefix_each (self->store, table, prefix, out->plen, s_position_add, out);
+}
+
+static int
+s_pair_put (hrw_detect_t *self, hrw_table_t table, const char *employee, const char *position)
 {
     char key[2 * HRW_ID_MAX + 2];
-    size_t klen = (size_t) snprintf (key, sizeof (key), "%.64s%c%.64s", employee, '\0', position);
-    MDB_val k = { klen, key }, v = { 0, "" };
-    return mdb_put (hrw_detect__txn (self), dbi, &k, &v, 0);
+    size_t klen = hrw_key_pair (key, sizeof (key), employee, position);
+    return hrw_table_put (self->store, table, key, klen, "", 0, 0);
 }
 
 //  The critical position other than position that employee became the
@@ -324,7 +289,7 @@ static int
 s_holds_other (hrw_detect_t *self, const char *employee, const hrw_employee_info_t *e,
                const char *position, int64_t since, char out[HRW_ID_MAX + 1])
 {
-    s_list_t list = { NULL, 0, 0 };
+    s_list_t list = { NULL, 0, 0, 0 };
     int found = 0;
     //  Those definitions named them for, and their own record's position.
     int rc = s_positions_of (self, self->db_holds, employee, &list);
@@ -404,7 +369,7 @@ s_gap_nominee (const hrw_nomination_view_t *n, void *arg)
 
 int
 hrw_detect__gap_eval (hrw_detect_t *self, const char *position, int64_t clock, const char *trigger,
-            const char *cause)
+                      const char *cause)
 {
     hrw_position_info_t p;
     int defined = hrw_store_position (self->store, position, &p) == 0 && p.defined;
@@ -463,7 +428,7 @@ static int
 s_gap_nominations (hrw_detect_t *self, const char *employee, const char *skip1,
                    const char *skip2, int64_t clock, const char *trigger, const char *cause)
 {
-    s_list_t list = { NULL, 0, 0 };
+    s_list_t list = { NULL, 0, 0, 0 };
     char text[200];
     snprintf (text, sizeof (text), "successor %s", cause);
     int rc = s_positions_of (self, self->db_nominee, employee, &list);
@@ -481,7 +446,7 @@ s_gap_nominations (hrw_detect_t *self, const char *employee, const char *skip1,
 //  naming the cause.
 int
 hrw_detect__gap_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const char *employee,
-              const hrw_detect_before_t *b, int64_t clock)
+                        const hrw_detect_before_t *b, int64_t clock)
 {
     hrw_employee_info_t now;
     if (hrw_store_employee (self->store, employee, &now))
@@ -514,14 +479,15 @@ hrw_detect__gap_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const 
         rc = hrw_detect__gap_eval (self, now.position, clock, ev->event_id, *cause? text: NULL);
     }
     //  Roles a definition named them incumbent of, their record aside.
-    s_list_t held = { NULL, 0, 0 };
+    s_list_t held = { NULL, 0, 0, 0 };
     if (!rc)
         rc = s_positions_of (self, self->db_holds, employee, &held);
     for (size_t i = 0; !rc && i < held.n; i++) {
         if (!strcmp (held.positions[i], was_pos) || !strcmp (held.positions[i], now.position))
             continue;
         snprintf (text, sizeof (text), "incumbent %s", cause);
-        rc = hrw_detect__gap_eval (self, held.positions[i], clock, ev->event_id, *cause? text: NULL);
+        rc = hrw_detect__gap_eval (self, held.positions[i], clock, ev->event_id,
+                                   *cause? text: NULL);
     }
     free (held.positions);
     if (!rc)
@@ -533,8 +499,8 @@ hrw_detect__gap_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const 
 //  A definition: the position itself, and the roles its incumbent (new and
 //  former) is nominated for, which holding a critical role changes.
 int
-hrw_detect__gap_defined (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const hrw_detect_before_t *b,
-               int64_t clock)
+hrw_detect__gap_defined (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
+                         const hrw_detect_before_t *b, int64_t clock)
 {
     const Hrwatch__V1__PositionDefined *m = ev->position_defined;
     int rc = 0;
@@ -587,11 +553,11 @@ hrw_detect_position_report (hrw_detect_t *self, const char *position, hrw_positi
 {
     hrw_position_info_t p;
     memset (r, 0, sizeof (*r));
-    void *txn;
-    int rc = hrw_store_read_begin (self->store, &txn);
+    //  One snapshot for the position, its incumbent and its nominees.
+    hrw_store_read_t *scope;
+    int rc = hrw_store_read_begin (self->store, &scope);
     if (rc)
         return rc;
-    self->rtxn = hrw_store_txn (self->store)? NULL: txn;
     rc = hrw_store_position (self->store, position, &p);
     if (rc)
         goto done;
@@ -607,7 +573,6 @@ hrw_detect_position_report (hrw_detect_t *self, const char *position, hrw_positi
     r->ready_now = c.by_readiness[HRWATCH__V1__READINESS__READINESS_READY_NOW];
     r->gap = r->critical && r->ready_now < self->opts.min_ready_now;
 done:
-    self->rtxn = NULL;
-    hrw_store_read_end (self->store, txn);
+    hrw_store_read_end (&scope);
     return rc;
 }

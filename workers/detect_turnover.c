@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/clock.h"
+#include "lib/keys.h"
 #include "lib/stats.h"
 
 #define S_COMPANY ""        //  Series key for the whole company
@@ -27,7 +28,8 @@ typedef struct {
 // ---------------------------------------------------------------------------
 // Turnover: per-unit cumulative series
 
-static MDB_val
+//  The series key "unit\0" and the time; returns its length.
+static size_t
 s_series_key (const char *unit, int64_t t, uint8_t buf[HRW_ID_MAX + 9])
 {
     //  Ids are validated where they enter; the bound keeps a missed one
@@ -35,11 +37,8 @@ s_series_key (const char *unit, int64_t t, uint8_t buf[HRW_ID_MAX + 9])
     size_t n = strnlen (unit, HRW_ID_MAX);
     memcpy (buf, unit, n);
     buf[n] = '\0';
-    uint64_t u = (uint64_t) t ^ (1ULL << 63);
-    for (int i = 7; i >= 0; i--, u >>= 8)
-        buf[n + 1 + (size_t) i] = (uint8_t) u;
-    MDB_val k = { n + 9, buf };
-    return k;
+    hrw_key_put_time (buf + n + 1, t);
+    return n + 9;
 }
 
 //  The unit's series at time t: its last point at or before t, carried
@@ -50,26 +49,22 @@ s_point_at (hrw_detect_t *self, const char *unit, int64_t t, s_point_t *out, int
     memset (out, 0, sizeof (*out));
     *at = HRW_TIME_NONE;
     uint8_t kb[HRW_ID_MAX + 9], want[HRW_ID_MAX + 9];
-    MDB_val k = s_series_key (unit, t == INT64_MAX? t: t + 1, kb), v;
-    MDB_val w = s_series_key (unit, t, want);
-    size_t plen = strnlen (unit, HRW_ID_MAX) + 1;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (hrw_detect__txn (self), self->db_series, &cur);
+    hrw_bytes_t k = { kb, s_series_key (unit, t == INT64_MAX? t: t + 1, kb) }, v;
+    size_t wlen = s_series_key (unit, t, want);
+    size_t plen = wlen - 8;
+    hrw_cursor_t *cur;
+    int rc = hrw_cursor_open (self->store, self->db_series, &cur);
     if (rc)
         return rc;
-    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-    rc = mdb_cursor_get (cur, &k, &v, rc == 0? MDB_PREV: MDB_LAST);
-    if (rc == 0 && k.mv_size == w.mv_size && !memcmp (k.mv_data, w.mv_data, plen)
-        && v.mv_size == sizeof (*out)) {
-        memcpy (out, v.mv_data, sizeof (*out));
-        uint64_t u = 0;
-        for (int i = 0; i < 8; i++)
-            u = u << 8 | ((const uint8_t *) k.mv_data)[plen + (size_t) i];
-        *at = (int64_t) (u ^ (1ULL << 63));
+    rc = hrw_cursor_get (cur, HRW_CURSOR_SEEK, &k, &v);
+    rc = hrw_cursor_get (cur, rc == 0? HRW_CURSOR_PREV: HRW_CURSOR_LAST, &k, &v);
+    if (rc == 0 && k.len == wlen && !memcmp (k.data, want, plen) && v.len == sizeof (*out)) {
+        memcpy (out, v.data, sizeof (*out));
+        *at = hrw_key_get_time ((const uint8_t *) k.data + plen);
         out->person_days += (double) out->headcount * (double) (t - *at) / (double) S_DAY_US;
     }
-    mdb_cursor_close (cur);
-    return rc == MDB_NOTFOUND? 0: rc;
+    hrw_cursor_close (&cur);
+    return rc == HRW_E_NOTFOUND? 0: rc;
 }
 
 static int
@@ -85,8 +80,8 @@ s_series_add (hrw_detect_t *self, const char *unit, int64_t clock, const s_point
     p.regretted += delta->regretted;
     p.rif += delta->rif;
     uint8_t kb[HRW_ID_MAX + 9];
-    MDB_val k = s_series_key (unit, clock, kb), v = { sizeof (p), &p };
-    return mdb_put (hrw_detect__txn (self), self->db_series, &k, &v, 0);
+    size_t klen = s_series_key (unit, clock, kb);
+    return hrw_table_put (self->store, self->db_series, kb, klen, &p, sizeof (p), 0);
 }
 
 //  Adds delta to the unit, its ancestors and the company.
@@ -106,48 +101,48 @@ typedef struct {
     s_point_t p;                //  The series there
 } s_stamped_t;
 
+typedef struct {
+    s_stamped_t *pts;           //  The points, oldest first
+    size_t n, cap;
+    size_t plen;                //  Length of the "unit\0" prefix
+} s_points_t;
+
+#define S_STOP 1    //  A key of another shape: the unit's points are over
+
+static int
+s_point_add (hrw_bytes_t k, hrw_bytes_t v, void *arg)
+{
+    s_points_t *all = arg;
+    if (k.len != all->plen + 8)
+        return S_STOP;
+    if (v.len != sizeof (s_point_t))
+        return 0;
+    if (all->n == all->cap) {
+        size_t cap = all->cap? all->cap * 2: 64;
+        void *p = realloc (all->pts, cap * sizeof (*all->pts));
+        if (!p)
+            return ENOMEM;
+        all->pts = p;
+        all->cap = cap;
+    }
+    all->pts[all->n].at = hrw_key_get_time ((const uint8_t *) k.data + all->plen);
+    memcpy (&all->pts[all->n].p, v.data, sizeof (s_point_t));
+    all->n++;
+    return 0;
+}
+
 //  Every point of a unit's series, oldest first; *pts is the caller's to
 //  free.
 static int
 s_series_all (hrw_detect_t *self, const char *unit, s_stamped_t **pts, size_t *n)
 {
-    size_t cap = 0;
-    *pts = NULL;
-    *n = 0;
-    uint8_t kb[HRW_ID_MAX + 9];
-    MDB_val k = s_series_key (unit, INT64_MIN, kb), v;
-    size_t plen = strnlen (unit, HRW_ID_MAX) + 1;
-    uint8_t prefix[HRW_ID_MAX + 1];
-    memcpy (prefix, kb, plen);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (hrw_detect__txn (self), self->db_series, &cur);
-    if (rc)
-        return rc;
-    MDB_cursor_op op = MDB_SET_RANGE;
-    while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
-        op = MDB_NEXT;
-        if (k.mv_size != plen + 8 || memcmp (k.mv_data, prefix, plen))
-            break;
-        if (v.mv_size != sizeof (s_point_t))
-            continue;
-        if (*n == cap) {
-            cap = cap? cap * 2: 64;
-            void *p = realloc (*pts, cap * sizeof (**pts));
-            if (!p) {
-                rc = ENOMEM;
-                break;
-            }
-            *pts = p;
-        }
-        uint64_t u = 0;
-        for (size_t i = 0; i < 8; i++)
-            u = u << 8 | ((const uint8_t *) k.mv_data)[plen + i];
-        (*pts)[*n].at = (int64_t) (u ^ (1ULL << 63));
-        memcpy (&(*pts)[*n].p, v.mv_data, sizeof (s_point_t));
-        (*n)++;
-    }
-    mdb_cursor_close (cur);
-    return rc == MDB_NOTFOUND? 0: rc;
+    uint8_t prefix[HRW_ID_MAX + 9];
+    s_points_t all = { NULL, 0, 0, s_series_key (unit, INT64_MIN, prefix) - 8 };
+    int rc = hrw_table_prefix_each (self->store, self->db_series, prefix, all.plen, s_point_add,
+                                    &all);
+    *pts = all.pts;
+    *n = all.n;
+    return rc == S_STOP? 0: rc;
 }
 
 //  The series at t from its points, *i the cursor into them (times asked
@@ -191,8 +186,8 @@ s_series_merge (hrw_detect_t *self, const char *ancestor, const s_stamped_t *u, 
         pa.regretted = (uint64_t) ((int64_t) pa.regretted + sign * (int64_t) pu.regretted);
         pa.rif = (uint64_t) ((int64_t) pa.rif + sign * (int64_t) pu.rif);
         uint8_t kb[HRW_ID_MAX + 9];
-        MDB_val k = s_series_key (ancestor, t, kb), v = { sizeof (pa), &pa };
-        rc = mdb_put (hrw_detect__txn (self), self->db_series, &k, &v, 0);
+        size_t klen = s_series_key (ancestor, t, kb);
+        rc = hrw_table_put (self->store, self->db_series, kb, klen, &pa, sizeof (pa), 0);
         while (ja < na && a[ja].at <= t)
             ja++;
         while (ju < nu && u[ju].at <= t)
@@ -237,7 +232,7 @@ s_only (char a[][HRW_ID_MAX + 1], size_t na, char b[][HRW_ID_MAX + 1], size_t nb
 //  every figure follows the tree as it is now.
 int
 hrw_detect__unit_moved (hrw_detect_t *self, const char *unit, const hrw_detect_before_t *b,
-              int64_t clock, const char *trigger)
+                        int64_t clock, const char *trigger)
 {
     hrw_unit_info_t now;
     if (hrw_store_unit (self->store, unit, &now) || !now.defined)
@@ -270,10 +265,8 @@ hrw_detect__unit_moved (hrw_detect_t *self, const char *unit, const hrw_detect_b
 static int64_t
 s_first_exit (hrw_detect_t *self)
 {
-    MDB_val k = { 10, "first_exit" }, v;
     int64_t t = HRW_TIME_NONE;
-    if (mdb_get (hrw_detect__txn (self), self->db_series, &k, &v) == 0 && v.mv_size == sizeof (t))
-        memcpy (&t, v.mv_data, sizeof (t));
+    hrw_table_get_fixed (self->store, self->db_series, "first_exit", 10, &t, sizeof (t));
     return t;
 }
 
@@ -282,8 +275,8 @@ s_note_exit (hrw_detect_t *self, int64_t clock)
 {
     if (s_first_exit (self) != HRW_TIME_NONE)
         return 0;
-    MDB_val k = { 10, "first_exit" }, v = { sizeof (clock), &clock };
-    return mdb_put (hrw_detect__txn (self), self->db_series, &k, &v, 0);
+    return hrw_table_put (self->store, self->db_series, "first_exit", 10, &clock, sizeof (clock),
+                          0);
 }
 
 //  A unit's sustained-rise CUSUM as last brought up to date.
@@ -297,20 +290,13 @@ typedef struct {
 static int
 s_rise_get (hrw_detect_t *self, const char *unit, s_rise_t *r)
 {
-    MDB_val k = { strlen (unit), (void *) unit }, v;
-    int rc = mdb_get (hrw_detect__txn (self), self->db_rise, &k, &v);
-    if (rc == 0 && v.mv_size != sizeof (*r))
-        return HRW_E_CORRUPT;
-    if (rc == 0)
-        memcpy (r, v.mv_data, sizeof (*r));
-    return rc;
+    return hrw_table_get_fixed (self->store, self->db_rise, unit, strlen (unit), r, sizeof (*r));
 }
 
 static int
 s_rise_put (hrw_detect_t *self, const char *unit, const s_rise_t *r)
 {
-    MDB_val k = { strlen (unit), (void *) unit }, v = { sizeof (*r), (void *) r };
-    return mdb_put (hrw_detect__txn (self), self->db_rise, &k, &v, 0);
+    return hrw_detect__put (self, self->db_rise, unit, r, sizeof (*r));
 }
 
 int
@@ -383,20 +369,13 @@ typedef struct {
 static int
 s_spike_get (hrw_detect_t *self, const char *unit, s_spike_t *r)
 {
-    MDB_val k = { strlen (unit), (void *) unit }, v;
-    int rc = mdb_get (hrw_detect__txn (self), self->db_spike, &k, &v);
-    if (rc == 0 && v.mv_size != sizeof (*r))
-        return HRW_E_CORRUPT;
-    if (rc == 0)
-        memcpy (r, v.mv_data, sizeof (*r));
-    return rc;
+    return hrw_table_get_fixed (self->store, self->db_spike, unit, strlen (unit), r, sizeof (*r));
 }
 
 static int
 s_spike_put (hrw_detect_t *self, const char *unit, const s_spike_t *r)
 {
-    MDB_val k = { strlen (unit), (void *) unit }, v = { sizeof (*r), (void *) r };
-    return mdb_put (hrw_detect__txn (self), self->db_spike, &k, &v, 0);
+    return hrw_detect__put (self, self->db_spike, unit, r, sizeof (*r));
 }
 
 //  Brings the unit's spike CUSUM up to clock: a Poisson CUSUM of "the rate
@@ -412,7 +391,7 @@ s_spike_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
     s_point_t now, then;
     int64_t at;
     int rc = s_spike_get (self, unit, r);
-    if (rc == MDB_NOTFOUND) {
+    if (rc == HRW_E_NOTFOUND) {
         memset (r, 0, sizeof (*r));
         r->at = r->since = clock;
         r->resolved_at = HRW_TIME_NONE;
@@ -549,7 +528,7 @@ s_rise_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
     s_point_t now, then;
     int64_t at;
     int rc = s_rise_get (self, unit, r);
-    if (rc == MDB_NOTFOUND) {
+    if (rc == HRW_E_NOTFOUND) {
         memset (r, 0, sizeof (*r));
         r->at = clock;
         r->fired_at = r->resolved_at = HRW_TIME_NONE;
@@ -640,7 +619,8 @@ s_rise_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
 }
 
 int
-hrw_detect__turnover_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
+hrw_detect__turnover_eval (hrw_detect_t *self, const char *unit, int64_t clock,
+                           const char *trigger)
 {
     hrw_unit_turnover_t t;
     int rc = hrw_detect_unit_turnover (self, unit, clock, &t);
@@ -679,8 +659,8 @@ hrw_detect__rif_eval (hrw_detect_t *self, const char *unit, int64_t clock, const
 
 //  Headcount and exits as a person event changes them.
 int
-hrw_detect__turnover_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const char *employee,
-                   const hrw_detect_before_t *b, int64_t clock)
+hrw_detect__turnover_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
+                             const char *employee, const hrw_detect_before_t *b, int64_t clock)
 {
     hrw_employee_info_t now;
     if (hrw_store_employee (self->store, employee, &now))

@@ -2,7 +2,6 @@
 #include "workers/query.h"
 
 #include <errno.h>
-#include <lmdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,7 +323,7 @@ s_silence (hrw_engine_t *engine, const Hrwatch__V1__SilenceRequest *req, hrw_are
     int rc = 0;
     if (req->action_case != HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST
         && (rc = s_silence_change (engine, req, now)))
-        return rc == MDB_NOTFOUND? s_error (resp, S_CODE (NOT_FOUND), "no such silence")
+        return rc == HRW_E_NOTFOUND? s_error (resp, S_CODE (NOT_FOUND), "no such silence")
                                  : s_store_error (resp, rc);
     s_silences_ctx_t c = { arena, NULL, 0, 0, 0 };
     rc = hrw_alerts_silences_each (hrw_engine_alerts (engine), now, s_collect_silence, &c);
@@ -483,7 +482,7 @@ s_position (hrw_engine_t *engine, const Hrwatch__V1__PositionRequest *req, hrw_a
         return -1;
     int rc = hrw_detect_position_report (hrw_engine_detect (engine), req->position_id, r);
     if (rc)
-        return rc == MDB_NOTFOUND? s_error (resp, S_CODE (NOT_FOUND), "no such position")
+        return rc == HRW_E_NOTFOUND? s_error (resp, S_CODE (NOT_FOUND), "no such position")
                                  : s_store_error (resp, rc);
     hrwatch__v1__position_report__init (p);
     p->position_id = req->position_id;
