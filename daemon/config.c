@@ -1,5 +1,6 @@
 /*  config: defaults and the INI reader (libinih), driven by one table of
-    settings so that reading, checking and printing cannot disagree. */
+    settings so that defaults, reading, checking, reloading and printing
+    cannot disagree. */
 #include "daemon/config.h"
 
 #include <errno.h>
@@ -15,82 +16,94 @@
 
 #define S_MIB (1024ULL * 1024ULL)
 
-typedef enum {
-    S_STR,      //  char[] of size max
-    S_U32,      //  uint32_t in [min, max]
-    S_MB,       //  uint64_t bytes, written in MiB
-    S_SECONDS,  //  int64_t microseconds, written in seconds
-    S_DOUBLE,   //  double in [min, max]
-    S_LEVEL,    //  hrw_log_level_t by name
-    S_GONE      //  No longer used: accepted so older files load, ignored
-} s_type_t;
-
-typedef struct {
-    const char *section;
-    const char *key;
-    s_type_t type;
-    size_t offset;      //  In hrw_config_t
-    double min, max;    //  Range (for S_STR: the buffer size)
-} s_setting_t;
-
 #define O(field) offsetof (hrw_config_t, field)
 #define D(field) offsetof (hrw_config_t, engine.detect.field)
 
-static const s_setting_t s_settings[] = {
-    { "store", "path", S_STR, O (store_path), 0, HRW_CONFIG_PATH_MAX },
-    { "store", "map_size_mb", S_MB, O (map_size), 1, 1 << 30 },
-    { "store", "max_map_size_mb", S_MB, O (max_map_size), 0, 1 << 30 },
-    { "store", "rejected_keep", S_U32, O (rejected_keep), 0, 10000000 },
+//  Shorter rows.
+#define STR HRW_CONFIG_STR
+#define U32 HRW_CONFIG_U32
+#define MB HRW_CONFIG_MB
+#define SEC HRW_CONFIG_SECONDS
+#define DBL HRW_CONFIG_DOUBLE
+#define LEVEL HRW_CONFIG_LEVEL
+#define GONE HRW_CONFIG_GONE
+#define RESTART HRW_CONFIG_RESTART
+#define RELOAD HRW_CONFIG_RELOAD
+#define PATH HRW_CONFIG_PATH_MAX
+#define ENDP HRW_CONFIG_ENDPOINT_MAX
+
+//  Every setting: where it lives, its range, its default as written in the
+//  file, and whether a reload changes it. Defaults, parsing, reload and
+//  printing read this; tests/test_config.c holds the workers' defaults, the
+//  packaged file and the man page to it. RESTART settings are used once, at
+//  start: the store's path and map are opened; sockets are bound, sized
+//  (max_frame_bytes is their MAXMSGSIZE, inflight_max_mb their queues) and
+//  secured; the group arrays, the alert log and the HTTP sinks are set up.
+static const hrw_config_setting_t s_settings[] = {
+    { "store", "path", STR, O (store_path), 0, PATH, "hrwatch-state", RESTART },
+    { "store", "map_size_mb", MB, O (map_size), 1, 1 << 30, "64", RESTART },
+    { "store", "max_map_size_mb", MB, O (max_map_size), 0, 1 << 30, "0", RESTART },
+    { "store", "rejected_keep", U32, O (rejected_keep), 0, 10000000, "10000", RELOAD },
     //  Payloads of rejected events are no longer kept (they hold personal data).
-    { "store", "rejected_payload_max", S_GONE, 0, 0, 0 },
-    { "ingest", "endpoint", S_STR, O (ingest_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
-    { "ingest", "push_endpoint", S_STR, O (push_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
-    { "ingest", "max_frame_bytes", S_U32, O (limits.max_frame_bytes), 1024, 1 << 30 },
-    { "ingest", "max_batch_events", S_U32, O (limits.max_batch_events), 1, 1000000 },
-    { "ingest", "max_event_bytes", S_U32, O (limits.max_event_bytes), 256, 1 << 24 },
-    { "ingest", "max_future_seconds", S_SECONDS, O (limits.max_future_us), 0, 315360000 },
-    { "ingest", "group_max_frames", S_U32, O (group_max_frames), 1, 100000 },
-    { "ingest", "client_batches_max", S_U32, O (client_batches_max), 1, 100000 },
-    { "ingest", "group_max_bytes", S_U32, O (group_max_bytes), 1024, 1 << 30 },
-    { "ingest", "inflight_max_mb", S_MB, O (inflight_max), 1, 1 << 20 },
-    { "control", "endpoint", S_STR, O (control_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
-    { "control", "backup_dir", S_STR, O (backup_dir), 0, HRW_CONFIG_PATH_MAX },
-    { "alerts", "endpoint", S_STR, O (alerts_endpoint), 0, HRW_CONFIG_ENDPOINT_MAX },
-    { "alerts", "allowed_lateness_seconds", S_SECONDS, O (engine.lateness_us), 0, 3153600000.0 },
-    { "alerts", "tick_seconds", S_U32, O (tick_seconds), 1, 86400 },
-    { "alerts", "log_keep", S_U32, O (engine.alert_log_keep), 1, 100000000 },
-    { "alerts", "min_ready_now", S_U32, D (min_ready_now), 1, 100 },
-    { "alerts", "bench_strength_min", S_DOUBLE, D (bench_strength_min), 0, 1 },
-    { "alerts", "bench_min_positions", S_U32, D (bench_min_positions), 1, 100000 },
-    { "alerts", "max_sole_successor", S_U32, D (max_sole_successor), 1, 100000 },
-    { "alerts", "window_days", S_U32, D (window_days), 1, 3650 },
-    { "alerts", "baseline_days", S_U32, D (baseline_days), 1, 36500 },
-    { "alerts", "alpha", S_DOUBLE, D (alpha), 1e-12, 0.5 },
-    { "alerts", "resolve_p", S_DOUBLE, D (resolve_p), 1e-12, 1 },
-    { "alerts", "min_exits", S_U32, D (min_exits), 1, 100000 },
-    { "alerts", "min_headcount", S_U32, D (min_headcount), 1, 10000000 },
-    { "alerts", "prior_person_days", S_DOUBLE, D (prior_person_days), 0, 1e9 },
-    { "alerts", "rise_h", S_DOUBLE, D (rise_h), 0.1, 100 },
-    { "alerts", "spike_h", S_DOUBLE, D (spike_h), 0.1, 100 },
-    { "alerts", "engagement_drop", S_DOUBLE, D (engagement_drop), 0, 4 },
+    { "store", "rejected_payload_max", GONE, 0, 0, 0, NULL, RELOAD },
+    { "ingest", "endpoint", STR, O (ingest_endpoint), 0, ENDP, "tcp://127.0.0.1:7410", RESTART },
+    { "ingest", "push_endpoint", STR, O (push_endpoint), 0, ENDP, "tcp://127.0.0.1:7411",
+      RESTART },
+    { "ingest", "max_frame_bytes", U32, O (limits.max_frame_bytes), 1024, 1 << 30, "4194304",
+      RESTART },
+    { "ingest", "max_batch_events", U32, O (limits.max_batch_events), 1, 1000000, "10000",
+      RELOAD },
+    { "ingest", "max_event_bytes", U32, O (limits.max_event_bytes), 256, 1 << 24, "65536",
+      RELOAD },
+    { "ingest", "max_future_seconds", SEC, O (limits.max_future_us), 0, 315360000, "86400",
+      RELOAD },
+    { "ingest", "group_max_frames", U32, O (group_max_frames), 1, 100000, "256", RESTART },
+    { "ingest", "client_batches_max", U32, O (client_batches_max), 1, 100000, "64", RELOAD },
+    { "ingest", "group_max_bytes", U32, O (group_max_bytes), 1024, 1 << 30, "262144", RELOAD },
+    { "ingest", "inflight_max_mb", MB, O (inflight_max), 1, 1 << 20, "256", RESTART },
+    { "control", "endpoint", STR, O (control_endpoint), 0, ENDP, "tcp://127.0.0.1:7413",
+      RESTART },
+    { "control", "backup_dir", STR, O (backup_dir), 0, PATH, "hrwatch-backups", RELOAD },
+    { "alerts", "endpoint", STR, O (alerts_endpoint), 0, ENDP, "tcp://127.0.0.1:7412", RESTART },
+    { "alerts", "allowed_lateness_seconds", SEC, O (engine.lateness_us), 0, 3153600000.0, "0",
+      RELOAD },
+    { "alerts", "tick_seconds", U32, O (tick_seconds), 1, 86400, "60", RELOAD },
+    { "alerts", "log_keep", U32, O (engine.alert_log_keep), 1, 100000000, "100000", RESTART },
+    { "alerts", "min_ready_now", U32, D (min_ready_now), 1, 100, "1", RELOAD },
+    { "alerts", "bench_strength_min", DBL, D (bench_strength_min), 0, 1, "0.7", RELOAD },
+    { "alerts", "bench_min_positions", U32, D (bench_min_positions), 1, 100000, "3", RELOAD },
+    { "alerts", "max_sole_successor", U32, D (max_sole_successor), 1, 100000, "2", RELOAD },
+    { "alerts", "window_days", U32, D (window_days), 1, 3650, "30", RELOAD },
+    { "alerts", "baseline_days", U32, D (baseline_days), 1, 36500, "365", RELOAD },
+    { "alerts", "alpha", DBL, D (alpha), 1e-12, 0.5, "0.00001", RELOAD },
+    { "alerts", "resolve_p", DBL, D (resolve_p), 1e-12, 1, "0.05", RELOAD },
+    { "alerts", "min_exits", U32, D (min_exits), 1, 100000, "3", RELOAD },
+    { "alerts", "min_headcount", U32, D (min_headcount), 1, 10000000, "10", RELOAD },
+    { "alerts", "prior_person_days", DBL, D (prior_person_days), 0, 1e9, "3650", RELOAD },
+    { "alerts", "rise_h", DBL, D (rise_h), 0.1, 100, "5.5", RELOAD },
+    { "alerts", "spike_h", DBL, D (spike_h), 0.1, 100, "7.5", RELOAD },
+    { "alerts", "engagement_drop", DBL, D (engagement_drop), 0, 4, "0.3", RELOAD },
     //  Replaced by engagement_fdr_q: drops are now tested across units.
-    { "alerts", "engagement_p", S_GONE, 0, 0, 0 },
-    { "alerts", "engagement_fdr_q", S_DOUBLE, D (engagement_fdr_q), 1e-12, 0.5 },
-    { "alerts", "engagement_baseline_cycles", S_U32, D (engagement_baseline_cycles), 1, 20 },
-    { "alerts", "enps_drop", S_DOUBLE, D (enps_drop), 0, 200 },
+    { "alerts", "engagement_p", GONE, 0, 0, 0, NULL, RELOAD },
+    { "alerts", "engagement_fdr_q", DBL, D (engagement_fdr_q), 1e-12, 0.5, "0.1", RELOAD },
+    { "alerts", "engagement_baseline_cycles", U32, D (engagement_baseline_cycles), 1, 20, "4",
+      RELOAD },
+    { "alerts", "enps_drop", DBL, D (enps_drop), 0, 200, "15", RELOAD },
     //  Below 3 respondents an aggregate tells too much about a person.
-    { "alerts", "min_respondents", S_U32, D (min_respondents), 3, 100000 },
-    { "alerts", "survey_close_days", S_U32, D (survey_close_days), 1, 3650 },
-    { "metrics", "listen", S_STR, O (metrics_listen), 0, HRW_CONFIG_ENDPOINT_MAX },
-    { "alertmanager", "url", S_STR, O (alertmanager_url), 0, HRW_CONFIG_ENDPOINT_MAX },
-    { "alertmanager", "resend_seconds", S_U32, O (alertmanager_resend), 1, 86400 },
-    { "security", "server_key", S_STR, O (server_key), 0, HRW_CONFIG_PATH_MAX },
-    { "security", "publishers", S_STR, O (publishers), 0, HRW_CONFIG_PATH_MAX },
-    { "security", "subscribers", S_STR, O (subscribers), 0, HRW_CONFIG_PATH_MAX },
-    { "security", "admins", S_STR, O (admins), 0, HRW_CONFIG_PATH_MAX },
-    { "daemon", "pid_file", S_STR, O (pid_file), 0, HRW_CONFIG_PATH_MAX },
-    { "daemon", "log_level", S_LEVEL, O (log_level), 0, 0 },
-    { "daemon", "handshake_seconds", S_U32, O (handshake_seconds), 1, 3600 },
+    { "alerts", "min_respondents", U32, D (min_respondents), 3, 100000, "5", RELOAD },
+    { "alerts", "survey_close_days", U32, D (survey_close_days), 1, 3650, "21", RELOAD },
+    { "metrics", "listen", STR, O (metrics_listen), 0, ENDP, "127.0.0.1:9464", RESTART },
+    { "alertmanager", "url", STR, O (alertmanager_url), 0, ENDP, "", RESTART },
+    { "alertmanager", "resend_seconds", U32, O (alertmanager_resend), 1, 86400, "60", RESTART },
+    //  Which files the allowlists are is fixed; their contents are read
+    //  again on a reload (daemon/zap.c).
+    { "security", "server_key", STR, O (server_key), 0, PATH, "", RESTART },
+    { "security", "publishers", STR, O (publishers), 0, PATH, "", RESTART },
+    { "security", "subscribers", STR, O (subscribers), 0, PATH, "", RESTART },
+    { "security", "admins", STR, O (admins), 0, PATH, "", RESTART },
+    { "daemon", "pid_file", STR, O (pid_file), 0, PATH, "", RESTART },
+    { "daemon", "log_level", LEVEL, O (log_level), 0, 0, "info", RELOAD },
+    { "daemon", "handshake_seconds", U32, O (handshake_seconds), 1, 3600, "5", RESTART },
 };
 
 #define S_N_SETTINGS (sizeof (s_settings) / sizeof (s_settings[0]))
@@ -104,30 +117,10 @@ typedef struct {
     int failed;         //  Set once err holds something
 } s_ctx_t;
 
-void
-hrw_config_defaults (hrw_config_t *cfg)
+const hrw_config_setting_t *
+hrw_config_setting (size_t i)
 {
-    memset (cfg, 0, sizeof (*cfg));
-    snprintf (cfg->store_path, sizeof (cfg->store_path), "hrwatch-state");
-    cfg->map_size = 64 * S_MIB;
-    cfg->max_map_size = 0;
-    cfg->rejected_keep = 10000;
-    snprintf (cfg->ingest_endpoint, sizeof (cfg->ingest_endpoint), "tcp://127.0.0.1:7410");
-    snprintf (cfg->push_endpoint, sizeof (cfg->push_endpoint), "tcp://127.0.0.1:7411");
-    snprintf (cfg->alerts_endpoint, sizeof (cfg->alerts_endpoint), "tcp://127.0.0.1:7412");
-    snprintf (cfg->control_endpoint, sizeof (cfg->control_endpoint), "tcp://127.0.0.1:7413");
-    snprintf (cfg->backup_dir, sizeof (cfg->backup_dir), "hrwatch-backups");
-    hrw_limits_default (&cfg->limits);
-    cfg->group_max_frames = 256;
-    cfg->client_batches_max = 64;
-    cfg->group_max_bytes = 256 * 1024;
-    cfg->inflight_max = 256 * S_MIB;
-    cfg->log_level = HRW_LOG_INFO;
-    cfg->handshake_seconds = 5;
-    hrw_engine_defaults (&cfg->engine);
-    cfg->tick_seconds = 60;
-    snprintf (cfg->metrics_listen, sizeof (cfg->metrics_listen), "127.0.0.1:9464");
-    cfg->alertmanager_resend = 60;
+    return i < S_N_SETTINGS? &s_settings[i]: NULL;
 }
 
 static int
@@ -145,19 +138,19 @@ s_number (const char *value, double lo, double hi, double *out)
 
 //  Returns 0 when the value is good, -1 when not.
 static int
-s_set (hrw_config_t *cfg, const s_setting_t *s, const char *value)
+s_set (hrw_config_t *cfg, const hrw_config_setting_t *s, const char *value)
 {
     char *field = (char *) cfg + s->offset;
     double v = 0;
     switch (s->type) {
-        case S_STR:
+        case STR:
             if (strlen (value) >= (size_t) s->max)
                 return -1;
             memcpy (field, value, strlen (value) + 1);
             return 0;
-        case S_GONE:
+        case GONE:
             return 0;
-        case S_LEVEL:
+        case LEVEL:
             for (int i = HRW_LOG_ERR; i <= HRW_LOG_DEBUG; i++)
                 if (!strcmp (value, s_levels[i])) {
                     *(hrw_log_level_t *) field = (hrw_log_level_t) i;
@@ -169,15 +162,93 @@ s_set (hrw_config_t *cfg, const s_setting_t *s, const char *value)
     }
     if (s_number (value, s->min, s->max, &v))
         return -1;
-    if (s->type != S_DOUBLE && v != (double) (int64_t) v)
+    if (s->type != DBL && v != (double) (int64_t) v)
         return -1;   //  Whole numbers only
     switch (s->type) {
-        case S_U32: *(uint32_t *) field = (uint32_t) v; break;
-        case S_MB: *(uint64_t *) field = (uint64_t) v * S_MIB; break;
-        case S_SECONDS: *(int64_t *) field = (int64_t) v * HRW_US_PER_SEC; break;
+        case U32: *(uint32_t *) field = (uint32_t) v; break;
+        case MB: *(uint64_t *) field = (uint64_t) v * S_MIB; break;
+        case SEC: *(int64_t *) field = (int64_t) v * HRW_US_PER_SEC; break;
         default: *(double *) field = v; break;
     }
     return 0;
+}
+
+//  Writes the setting's value in cfg as the file would have it.
+static void
+s_format (const hrw_config_t *cfg, const hrw_config_setting_t *s, char *out, size_t cap)
+{
+    const char *field = (const char *) cfg + s->offset;
+    switch (s->type) {
+        case STR: snprintf (out, cap, "%s", field); break;
+        case LEVEL: snprintf (out, cap, "%s", s_levels[*(const hrw_log_level_t *) field]); break;
+        case U32: snprintf (out, cap, "%u", *(const uint32_t *) field); break;
+        case MB:
+            snprintf (out, cap, "%" PRIu64, (uint64_t) (*(const uint64_t *) field / S_MIB));
+            break;
+        case SEC:
+            snprintf (out, cap, "%" PRId64, (int64_t) (*(const int64_t *) field / HRW_US_PER_SEC));
+            break;
+        case DBL: snprintf (out, cap, "%g", *(const double *) field); break;
+        case GONE: snprintf (out, cap, "%s", ""); break;
+    }
+}
+
+//  Whether a and b hold the same value for the setting.
+static int
+s_same (const hrw_config_t *a, const hrw_config_t *b, const hrw_config_setting_t *s)
+{
+    const char *fa = (const char *) a + s->offset;
+    const char *fb = (const char *) b + s->offset;
+    switch (s->type) {
+        case STR: return !strcmp (fa, fb);
+        case LEVEL: return *(const hrw_log_level_t *) fa == *(const hrw_log_level_t *) fb;
+        case U32: return *(const uint32_t *) fa == *(const uint32_t *) fb;
+        case MB: return *(const uint64_t *) fa == *(const uint64_t *) fb;
+        case SEC: return *(const int64_t *) fa == *(const int64_t *) fb;
+        case DBL: return !memcmp (fa, fb, sizeof (double));
+        case GONE: break;
+    }
+    return 1;
+}
+
+//  Copies the setting's value from src to dst.
+static void
+s_copy (hrw_config_t *dst, const hrw_config_t *src, const hrw_config_setting_t *s)
+{
+    static const size_t sizes[] = {
+        [STR] = 0, [U32] = sizeof (uint32_t), [MB] = sizeof (uint64_t), [SEC] = sizeof (int64_t),
+        [DBL] = sizeof (double), [LEVEL] = sizeof (hrw_log_level_t), [GONE] = 0
+    };
+    size_t n = s->type == STR? (size_t) s->max: sizes[s->type];
+    memcpy ((char *) dst + s->offset, (const char *) src + s->offset, n);
+}
+
+void
+hrw_config_defaults (hrw_config_t *cfg)
+{
+    memset (cfg, 0, sizeof (*cfg));
+    //  Every row's default is accepted by its own range (tests/test_config.c).
+    for (size_t i = 0; i < S_N_SETTINGS; i++)
+        if (s_settings[i].type != GONE)
+            s_set (cfg, &s_settings[i], s_settings[i].value);
+}
+
+static const hrw_config_setting_t *
+s_find (const char *section, const char *key)
+{
+    for (size_t i = 0; i < S_N_SETTINGS; i++)
+        if (!strcmp (s_settings[i].section, section) && !strcmp (s_settings[i].key, key))
+            return &s_settings[i];
+    return NULL;
+}
+
+int
+hrw_config_set (hrw_config_t *cfg, const char *section, const char *key, const char *value)
+{
+    const hrw_config_setting_t *s = s_find (section, key);
+    if (!s)
+        return -1;
+    return s_set (cfg, s, value)? -2: 0;
 }
 
 static int
@@ -186,16 +257,13 @@ s_handler (void *user, const char *section, const char *name, const char *value)
     s_ctx_t *c = user;
     if (c->failed)
         return 0;
-    for (size_t i = 0; i < S_N_SETTINGS; i++) {
-        if (strcmp (s_settings[i].section, section) || strcmp (s_settings[i].key, name))
-            continue;
-        if (s_set (c->cfg, &s_settings[i], value) == 0)
-            return 1;
+    int rc = hrw_config_set (c->cfg, section, name, value);
+    if (rc == 0)
+        return 1;
+    if (rc == -2)
         snprintf (c->err, c->err_cap, "bad value for [%s] %s = %s", section, name, value);
-        c->failed = 1;
-        return 0;
-    }
-    snprintf (c->err, c->err_cap, "unknown setting [%s] %s", section, name);
+    else
+        snprintf (c->err, c->err_cap, "unknown setting [%s] %s", section, name);
     c->failed = 1;
     return 0;
 }
@@ -248,27 +316,34 @@ hrw_config_load (hrw_config_t *cfg, const char *path, char *err, size_t err_cap)
 }
 
 void
+hrw_config_reload (const hrw_config_t *running, hrw_config_t *next, hrw_config_kept_fn *kept,
+                   void *arg)
+{
+    char now[HRW_CONFIG_PATH_MAX];
+    for (size_t i = 0; i < S_N_SETTINGS; i++) {
+        const hrw_config_setting_t *s = &s_settings[i];
+        if (s->type == GONE || s->when != RESTART || s_same (running, next, s))
+            continue;
+        if (kept) {
+            s_format (running, s, now, sizeof (now));
+            kept (arg, s, now);
+        }
+        s_copy (next, running, s);
+    }
+}
+
+void
 hrw_config_print (const hrw_config_t *cfg, FILE *out)
 {
     const char *section = "";
+    char value[HRW_CONFIG_PATH_MAX];
     for (size_t i = 0; i < S_N_SETTINGS; i++) {
-        const s_setting_t *s = &s_settings[i];
-        const char *field = (const char *) cfg + s->offset;
-        if (s->type == S_GONE)
+        const hrw_config_setting_t *s = &s_settings[i];
+        if (s->type == GONE)
             continue;
         if (strcmp (section, s->section))
             fprintf (out, "%s[%s]\n", i? "\n": "", section = s->section);
-        fprintf (out, "%s = ", s->key);
-        switch (s->type) {
-            case S_STR: fprintf (out, "%s\n", field); break;
-            case S_LEVEL: fprintf (out, "%s\n", s_levels[*(const hrw_log_level_t *) field]); break;
-            case S_U32: fprintf (out, "%u\n", *(const uint32_t *) field); break;
-            case S_MB: fprintf (out, "%" PRIu64 "\n", (uint64_t) (*(const uint64_t *) field / S_MIB)); break;
-            case S_SECONDS:
-                fprintf (out, "%" PRId64 "\n", (int64_t) (*(const int64_t *) field / HRW_US_PER_SEC));
-                break;
-            case S_DOUBLE: fprintf (out, "%g\n", *(const double *) field); break;
-            case S_GONE: break;
-        }
+        s_format (cfg, s, value, sizeof (value));
+        fprintf (out, "%s = %s\n", s->key, value);
     }
 }

@@ -46,8 +46,47 @@ typedef struct {
     char admins[HRW_CONFIG_PATH_MAX];               //  [security] admins
 } hrw_config_t;
 
-/*  Fills cfg with the defaults. */
+/*  How a setting is written and kept. */
+typedef enum {
+    HRW_CONFIG_STR,         //  char[] of size max
+    HRW_CONFIG_U32,         //  uint32_t in [min, max]
+    HRW_CONFIG_MB,          //  uint64_t bytes, written in MiB
+    HRW_CONFIG_SECONDS,     //  int64_t microseconds, written in seconds
+    HRW_CONFIG_DOUBLE,      //  double in [min, max]
+    HRW_CONFIG_LEVEL,       //  hrw_log_level_t by name
+    HRW_CONFIG_GONE         //  No longer used: accepted so older files load, ignored
+} hrw_config_type_t;
+
+/*  Whether a SIGHUP may change a setting in a running daemon. */
+typedef enum {
+    HRW_CONFIG_RESTART,     //  Read once, at start: a reload keeps the running value
+    HRW_CONFIG_RELOAD       //  A reload applies the file's value
+} hrw_config_when_t;
+
+/*  One row of the settings table: everything known about a setting. */
+typedef struct {
+    const char *section;        //  [section]
+    const char *key;            //  key = value
+    hrw_config_type_t type;     //  How it is written and kept
+    size_t offset;              //  Where it lives in hrw_config_t
+    double min, max;            //  Range, written units (for a string: the buffer size)
+    const char *value;          //  Default, as written in the file
+    hrw_config_when_t when;     //  Whether a reload applies it
+} hrw_config_setting_t;
+
+/*  Returns the table's row i, or NULL past the last: every setting, in the
+    order of the packaged file. */
+const hrw_config_setting_t *hrw_config_setting (size_t i);
+
+/*  Fills cfg with the defaults: every setting from its row of the table,
+    and what no setting names (engine.replay) zero. */
 void hrw_config_defaults (hrw_config_t *cfg);
+
+/*  Sets one setting from its written value. Returns 0, -1 when the section
+    and key name no setting, or -2 when the value is bad for it (out of its
+    range, not a whole number where one is needed, too long, or not a
+    level's name). */
+int hrw_config_set (hrw_config_t *cfg, const char *section, const char *key, const char *value);
 
 /*  Reads path (at most HRW_CONFIG_FILE_MAX bytes) over cfg. Returns 0, or
     -1 with the file, line and problem in err: an unknown section or key is
@@ -57,6 +96,18 @@ int hrw_config_load (hrw_config_t *cfg, const char *path, char *err, size_t err_
 /*  The same for a file's text already in memory; name is for messages. */
 int hrw_config_parse (hrw_config_t *cfg, const char *text, const char *name, char *err,
                       size_t err_cap);
+
+/*  Called for a setting a reload may not change, with the running value as
+    written in the file. */
+typedef void (hrw_config_kept_fn) (void *arg, const hrw_config_setting_t *setting,
+                                   const char *running);
+
+/*  What a reload applies: next, read from the file, takes back the running
+    value of every HRW_CONFIG_RESTART setting, calling kept (when not NULL)
+    for each whose value next would have changed. Settings that no row
+    names (engine.replay) are left as next has them. */
+void hrw_config_reload (const hrw_config_t *running, hrw_config_t *next,
+                        hrw_config_kept_fn *kept, void *arg);
 
 /*  Writes the effective settings in the file's own format. */
 void hrw_config_print (const hrw_config_t *cfg, FILE *out);

@@ -182,7 +182,8 @@ s_serve (const hrw_config_t *cfg, const char *config_path, int init, hrw_log_t *
                  hrw_store_strerror (rc));
         goto done;
     }
-    if (hrw_server_new (cfg, config_path, store, log, &server))
+    server = hrw_server_new (cfg, config_path, store, log);
+    if (!server)
         goto done;
     if (*cfg->pid_file && s_write_pid_file (cfg->pid_file)) {
         hrw_log (log, HRW_LOG_ERR, "cannot write pid file %s: %s", cfg->pid_file,

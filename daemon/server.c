@@ -197,13 +197,13 @@ s_bind (hrw_server_t *self, int type, const char *endpoint, const char *what)
     return sock;
 }
 
-int
+hrw_server_t *
 hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *store,
-                hrw_log_t *log, hrw_server_t **out)
+                hrw_log_t *log)
 {
     hrw_server_t *self = calloc (1, sizeof (*self));
     if (!self)
-        return -1;
+        return NULL;
     self->cfg = *cfg;
     snprintf (self->config_path, sizeof (self->config_path), "%s", config_path? config_path: "");
     cfg = &self->cfg;
@@ -240,8 +240,8 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
                      krc? strerror (krc): "holds no secret key");
             goto fail;
         }
-        if (hrw_zap_new (self->ctx, cfg->publishers, cfg->subscribers, cfg->admins, log,
-                         &self->zap))
+        self->zap = hrw_zap_new (self->ctx, cfg->publishers, cfg->subscribers, cfg->admins, log);
+        if (!self->zap)
             goto fail;
         hrw_log (log, HRW_LOG_INFO, "CURVE on tcp:// sockets, server key %s",
                  self->keys.public_key);
@@ -267,11 +267,10 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
                          s_am_firing, self->am);
     }
     self->reported_at = hrw_clock_now_us ();
-    *out = self;
-    return 0;
+    return self;
 fail:
     hrw_server_destroy (&self);
-    return -1;
+    return NULL;
 }
 
 void
@@ -773,47 +772,14 @@ s_monitor (hrw_server_t *self, s_watch_t *w)
 // ---------------------------------------------------------------------------
 // Reload
 
-//  Settings that are read once, at start: a reload reports a change to
-//  them and keeps the running value.
+//  A setting the table marks restart-only, changed in the file: said once
+//  per reload, and the running value kept (hrw_config_reload).
 static void
-s_keep_fixed (hrw_server_t *self, hrw_config_t *next)
+s_kept (void *arg, const hrw_config_setting_t *setting, const char *running)
 {
-    struct { const char *name; const char *now, *want; } strs[] = {
-        { "[store] path", self->cfg.store_path, next->store_path },
-        { "[ingest] endpoint", self->cfg.ingest_endpoint, next->ingest_endpoint },
-        { "[ingest] push_endpoint", self->cfg.push_endpoint, next->push_endpoint },
-        { "[control] endpoint", self->cfg.control_endpoint, next->control_endpoint },
-        { "[alerts] endpoint", self->cfg.alerts_endpoint, next->alerts_endpoint },
-        { "[daemon] pid_file", self->cfg.pid_file, next->pid_file },
-        { "[security] server_key", self->cfg.server_key, next->server_key },
-        { "[security] publishers", self->cfg.publishers, next->publishers },
-        { "[security] subscribers", self->cfg.subscribers, next->subscribers },
-        { "[security] admins", self->cfg.admins, next->admins },
-    };
-    for (size_t i = 0; i < sizeof (strs) / sizeof (strs[0]); i++)
-        if (strcmp (strs[i].now, strs[i].want))
-            hrw_log (self->log, HRW_LOG_WARNING, "reload: %s changes only on restart; still %s",
-                     strs[i].name, strs[i].now);
-    if (next->map_size != self->cfg.map_size || next->max_map_size != self->cfg.max_map_size
-        || next->group_max_frames != self->cfg.group_max_frames
-        || next->engine.alert_log_keep != self->cfg.engine.alert_log_keep
-        || next->limits.max_frame_bytes != self->cfg.limits.max_frame_bytes
-        || next->inflight_max != self->cfg.inflight_max)
-        hrw_log (self->log, HRW_LOG_WARNING, "reload: map sizes, group_max_frames, log_keep, "
-                 "max_frame_bytes and inflight_max_mb change only on restart");
-    hrw_config_t kept = self->cfg;
-    //  The sockets were sized for the frame limit at start (MAXMSGSIZE).
-    kept.limits = next->limits;
-    kept.limits.max_frame_bytes = self->cfg.limits.max_frame_bytes;
-    kept.group_max_bytes = next->group_max_bytes;
-    kept.client_batches_max = next->client_batches_max;
-    kept.log_level = next->log_level;
-    kept.engine.detect = next->engine.detect;
-    kept.engine.lateness_us = next->engine.lateness_us;
-    kept.tick_seconds = next->tick_seconds;
-    kept.rejected_keep = next->rejected_keep;
-    memcpy (kept.backup_dir, next->backup_dir, sizeof (kept.backup_dir));
-    *next = kept;
+    hrw_server_t *self = arg;
+    hrw_log (self->log, HRW_LOG_WARNING, "reload: [%s] %s changes only on restart; still %s",
+             setting->section, setting->key, running);
 }
 
 //  New thresholds judge the alerts at once: what they change is published
@@ -858,7 +824,7 @@ s_reload (hrw_server_t *self)
         return;
     }
     else {
-        s_keep_fixed (self, &next);
+        hrw_config_reload (&self->cfg, &next, s_kept, self);
         self->cfg = next;
         if (self->zap)
             errors = hrw_zap_reload (self->zap);

@@ -12,10 +12,10 @@
 typedef struct hrw_server hrw_server_t;
 
 /*  Creates the sockets and binds them, with a copy of cfg (read from
-    config_path, or NULL for the defaults; SIGHUP reads it again). Returns 0
-    and sets *out, or -1 after logging which endpoint failed and why. */
-int hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *store,
-                    hrw_log_t *log, hrw_server_t **out);
+    config_path, or NULL for the defaults; SIGHUP reads it again). Returns
+    the server, or NULL after logging which endpoint failed and why. */
+hrw_server_t *hrw_server_new (const hrw_config_t *cfg, const char *config_path,
+                              hrw_store_t *store, hrw_log_t *log);
 
 /*  Closes the sockets (letting queued acks go out first); sets *self_p to
     NULL. */

@@ -86,13 +86,13 @@ hrw_zap_reload (hrw_zap_t *self)
     return s_load_both (self, &unopened);
 }
 
-int
+hrw_zap_t *
 hrw_zap_new (void *ctx, const char *publishers, const char *subscribers, const char *admins,
-             hrw_log_t *log, hrw_zap_t **out)
+             hrw_log_t *log)
 {
     hrw_zap_t *self = calloc (1, sizeof (*self));
     if (!self)
-        return -1;
+        return NULL;
     self->log = log;
     snprintf (self->publishers_path, sizeof (self->publishers_path), "%s", publishers);
     snprintf (self->subscribers_path, sizeof (self->subscribers_path), "%s", subscribers);
@@ -104,18 +104,15 @@ hrw_zap_new (void *ctx, const char *publishers, const char *subscribers, const c
     if (!self->handler || zmq_bind (self->handler, "inproc://zeromq.zap.01")) {
         hrw_log (log, HRW_LOG_ERR, "ZAP handler: %s", zmq_strerror (errno));
         hrw_zap_destroy (&self);
-        return -1;
+        return NULL;
     }
     //  At start a list that cannot be opened is fatal (most likely a typo
     //  in the config); bad lines are skipped as on a reload.
     int unopened;
     s_load_both (self, &unopened);
-    if (unopened) {
+    if (unopened)
         hrw_zap_destroy (&self);
-        return -1;
-    }
-    *out = self;
-    return 0;
+    return self;
 }
 
 void

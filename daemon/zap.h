@@ -21,10 +21,10 @@
 typedef struct hrw_zap hrw_zap_t;
 
 /*  Binds the handler in ctx and loads the allowlists (admins may be "":
-    no admin keys), skipping bad lines (logged). Returns 0 and sets *out, or
-    -1 after logging why (a list that cannot be opened is fatal here). */
-int hrw_zap_new (void *ctx, const char *publishers, const char *subscribers, const char *admins,
-                 hrw_log_t *log, hrw_zap_t **out);
+    no admin keys), skipping bad lines (logged). Returns the handler, or
+    NULL after logging why (a list that cannot be opened is fatal here). */
+hrw_zap_t *hrw_zap_new (void *ctx, const char *publishers, const char *subscribers,
+                        const char *admins, hrw_log_t *log);
 
 void hrw_zap_destroy (hrw_zap_t **self_p);
 

@@ -455,6 +455,36 @@ test_turnover_spike_updates_on_a_new_count_only (void **state)
     assert_int_equal (s_updates (f, before, "turnover_spike/wh"), 0);
 }
 
+//  A burst leaves the sharp-rise score high for months (it drains at the
+//  baseline's pace); once the alert has stood for a window, the window
+//  alone holds it, so it resolves when the burst leaves the window.
+static void
+test_turnover_spike_resolves_when_the_burst_leaves_the_window (void **state)
+{
+    fixture_t *f = *state;
+    s_company (f);
+    size_t at = f->n_seen;
+    char when[40];
+    for (int i = 0; i < 30; i++) {
+        snprintf (when, sizeof (when), "2024-10-%02dT00:00:00Z", 1 + i / 5);
+        s_exit (f, 130 + i, when, VOL);
+    }
+    s_expect (f, &at, "turnover_spike/eng", "firing", NULL, NULL);
+    s_expect (f, &at, "turnover_spike/acme", "firing", NULL, NULL);
+    //  Then exits at a little over the baseline: every eight days.
+    for (int d = 7; d <= 31 + 30 + 10; d++) {
+        int month = d <= 31? 10: d <= 61? 11: 12, day = d <= 31? d: d <= 61? d - 31: d - 61;
+        snprintf (when, sizeof (when), "2024-%02d-%02dT00:00:00Z", month, day);
+        if (d % 8 == 0)
+            s_exit (f, 170 + d, when, VOL);
+        else
+            s_advance (f, when);
+    }
+    s_expect (f, &at, "turnover_spike/acme", "resolved", "", NULL);
+    s_expect (f, &at, "turnover_spike/eng", "resolved", "", NULL);
+    s_expect_nothing_more (f, at);
+}
+
 static void
 test_turnover_decoys_stay_silent (void **state)
 {
@@ -522,6 +552,9 @@ test_engagement_open_cycle_is_silent_and_a_close_decides_once (void **state)
     s_close_cycle (f, "close-q2", "2024-05-20T00:00:00Z", "2024-Q2", "");
     s_expect (f, &at, "engagement_drop/ops/2024-Q2", "firing", "close-q2",
               "engagement 2.70 against 4.30");
+    //  Each of the unit's tests is judged at the family's level, not
+    //  against the unit's own (far smaller) combined p-value.
+    assert_non_null (strstr (f->seen[at - 1].summary, "both drops hold"));
     s_expect_nothing_more (f, at);
     //  Closing again, or for one unit, decides nothing more.
     s_close_cycle (f, "close-q2-again", "2024-05-21T00:00:00Z", "2024-Q2", "");
@@ -1099,6 +1132,8 @@ main (void)
             test_turnover_spike_fires_for_the_unit_and_its_division_then_resolves, setup, teardown),
         cmocka_unit_test_setup_teardown (test_turnover_spike_updates_on_a_new_count_only, setup,
                                          teardown),
+        cmocka_unit_test_setup_teardown (
+            test_turnover_spike_resolves_when_the_burst_leaves_the_window, setup, teardown),
         cmocka_unit_test_setup_teardown (test_turnover_decoys_stay_silent, setup, teardown),
         cmocka_unit_test_setup_teardown (
             test_engagement_open_cycle_is_silent_and_a_close_decides_once, setup, teardown),

@@ -8,7 +8,6 @@
 #include "tools/alerts.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <zmq.h>
 
 #include "proto/pbjson.h"
+#include "tools/cli.h"
 #include "tools/client.h"
 #include "lib/clock.h"
 
@@ -36,50 +36,37 @@ typedef struct {
     uint64_t last;              //  Highest sequence number printed
 } s_opts_t;
 
+//  The options the alert subcommands share; positional: whether one
+//  argument (the prefix, or advance's time) may follow. Returns 0, or what
+//  hrw_cli_parse returns.
 static int
 s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int positional)
 {
-    static const struct option opts[] = {
-        { "endpoint", required_argument, NULL, 'e' },
-        { "alerts-endpoint", required_argument, NULL, 'A' },
-        { "json", no_argument, NULL, 'j' },
-        { "text", no_argument, NULL, 'T' },
-        { "after", required_argument, NULL, 'a' },
-        { "count", required_argument, NULL, 'n' },
-        { "for", required_argument, NULL, 'f' },
-        { "prefix", required_argument, NULL, 'p' },
-        { "timeout", required_argument, NULL, 't' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
+    double timeout = 5;
+    uint64_t count = 0;
+    const hrw_cli_opt_t opts[] = {
+        { "endpoint", 'e', HRW_CLI_STRING, &o->control, 0, 0, 0 },
+        { "alerts-endpoint", 'A', HRW_CLI_STRING, &o->alerts, 0, 0, 0 },
+        { "json", 'j', HRW_CLI_FLAG, &o->json, 0, 0, 1 },
+        { "text", 'T', HRW_CLI_FLAG, &o->json, 0, 0, 0 },
+        { "after", 'a', HRW_CLI_UINT, &o->after, 0, (double) UINT64_MAX, 0 },
+        { "count", 'n', HRW_CLI_UINT, &count, 0, 1e15, 0 },
+        { "for", 'f', HRW_CLI_REAL, &o->seconds, 0, 1e9, 0 },
+        { "prefix", 'p', HRW_CLI_STRING, &o->prefix, 0, 0, 0 },
+        { "timeout", 't', HRW_CLI_REAL, &timeout, 0.001, 86400, 0 },
+        { NULL, 0, 0, NULL, 0, 0, 0 }
     };
     o->control = hrw_client_control_endpoint ();
     o->alerts = getenv ("HRWATCH_ALERTS")? getenv ("HRWATCH_ALERTS"): HRW_DEFAULT_ALERTS;
     o->prefix = "";
-    o->timeout_ms = 5000;
-    optind = 1;
-    int c;
-    while ((c = getopt_long (argc, argv, "e:A:jTa:n:f:p:t:h", opts, NULL)) != -1) {
-        switch (c) {
-            case 'e': o->control = optarg; break;
-            case 'A': o->alerts = optarg; break;
-            case 'j': o->json = 1; break;
-            case 'T': o->json = 0; break;
-            case 'a': o->after = strtoull (optarg, NULL, 10); break;
-            case 'n': o->count = atol (optarg); break;
-            case 'f': o->seconds = atof (optarg); break;
-            case 'p': o->prefix = optarg; break;
-            case 't': o->timeout_ms = (int) (atof (optarg) * 1000); break;
-            case 'h': printf ("%s", usage); exit (0);
-            default: fprintf (stderr, "%s", usage); return 64;
-        }
-    }
-    if (positional && optind < argc)
-        o->prefix = argv[optind++];
-    if (optind < argc) {
-        fprintf (stderr, "hrwatch: unexpected argument '%s'\n%s", argv[optind], usage);
-        return 64;
-    }
-    return 0;
+    char *args[1];
+    int n_args = 0;
+    int rc = hrw_cli_parse (argc, argv, opts, usage, args, positional? 1: 0, &n_args);
+    if (n_args)
+        o->prefix = args[0];
+    o->count = (long) count;
+    o->timeout_ms = (int) (timeout * 1000);
+    return rc;
 }
 
 static void
@@ -128,7 +115,7 @@ s_request (s_opts_t *o, int active, uint64_t after)
 }
 
 int
-hrw_alerts_main (int argc, char **argv)
+hrw_cli_alerts_main (int argc, char **argv)
 {
     s_opts_t o;
     memset (&o, 0, sizeof (o));
@@ -136,7 +123,7 @@ hrw_alerts_main (int argc, char **argv)
                       "  The firing alerts, optionally only those whose topic starts with PREFIX.\n",
                       1);
     if (rc)
-        return rc;
+        return hrw_cli_exit (rc);
     Hrwatch__V1__ControlResponse *resp = s_request (&o, 1, 0);
     if (!resp)
         return 2;
@@ -170,7 +157,7 @@ s_catch_up (s_opts_t *o)
 }
 
 int
-hrw_subscribe_main (int argc, char **argv)
+hrw_cli_subscribe_main (int argc, char **argv)
 {
     s_opts_t o;
     memset (&o, 0, sizeof (o));
@@ -180,7 +167,7 @@ hrw_subscribe_main (int argc, char **argv)
                       "                         [--alerts-endpoint E] [--endpoint E]\n"
                       "  Alert changes as JSON lines: first those logged after SEQ, then live.\n", 1);
     if (rc)
-        return rc;
+        return hrw_cli_exit (rc);
     o.last = o.after;
     void *ctx = zmq_ctx_new ();
     void *sub = hrw_client_socket (ctx, ZMQ_SUB, o.alerts);
@@ -235,7 +222,7 @@ done:
 }
 
 int
-hrw_advance_main (int argc, char **argv)
+hrw_cli_advance_main (int argc, char **argv)
 {
     s_opts_t o;
     memset (&o, 0, sizeof (o));
@@ -244,14 +231,14 @@ hrw_advance_main (int argc, char **argv)
                       "  applying the events held until then (after a replay with a large\n"
                       "  allowed lateness).\n", 1);
     if (rc)
-        return rc;
+        return hrw_cli_exit (rc);
     Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
     Hrwatch__V1__AdvanceRequest ar = HRWATCH__V1__ADVANCE_REQUEST__INIT;
     if (*o.prefix) {
         int32_t nanos;
         if (hrw_clock_parse (o.prefix, &ts.seconds, &nanos)) {
             fprintf (stderr, "hrwatch: '%s' is not an RFC 3339 time\n", o.prefix);
-            return 64;
+            return HRW_CLI_USAGE;
         }
         ts.nanos = nanos;
         ar.to = &ts;
@@ -285,24 +272,6 @@ static const char *s_silence_usage =
     "  Mutes alert changes (recorded, not published) for DURATION: 90s, 30m, 2h, 7d.\n"
     "  --unit mutes the unit and everything below it.\n";
 
-//  "90", "90s", "30m", "2h", "7d" as seconds; -1 when not a duration.
-static double
-s_duration (const char *text)
-{
-    char *end;
-    double v = strtod (text, &end);
-    if (end == text || v <= 0)
-        return -1;
-    switch (*end) {
-        case '\0': case 's': break;
-        case 'm': v *= 60; break;
-        case 'h': v *= 3600; break;
-        case 'd': v *= 86400; break;
-        default: return -1;
-    }
-    return end[0] && end[1]? -1: v;
-}
-
 static void
 s_print_silence (const Hrwatch__V1__Silence *s)
 {
@@ -314,56 +283,70 @@ s_print_silence (const Hrwatch__V1__Silence *s)
             *s->comment? "  # ": "", s->comment);
 }
 
-int
-hrw_silence_main (int argc, char **argv)
+//  Reads the silence's action and its options into sr. Returns 0, or what
+//  hrw_cli_parse returns.
+static int
+s_silence_parse (int argc, char **argv, const char **endpoint, Hrwatch__V1__SilenceRequest *sr,
+                 Hrwatch__V1__Silence *add, Google__Protobuf__Timestamp *until)
 {
-    static const struct option opts[] = {
-        { "fingerprint", required_argument, NULL, 'F' }, { "unit", required_argument, NULL, 'u' },
-        { "for", required_argument, NULL, 'f' }, { "comment", required_argument, NULL, 'c' },
-        { "endpoint", required_argument, NULL, 'e' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
+    double seconds = 0;
+    const char *fingerprint = add->fingerprint, *unit = add->unit_id, *comment = add->comment;
+    const hrw_cli_opt_t opts[] = {
+        { "fingerprint", 'F', HRW_CLI_STRING, &fingerprint, 0, 0, 0 },
+        { "unit", 'u', HRW_CLI_STRING, &unit, 0, 0, 0 },
+        { "for", 'f', HRW_CLI_DURATION, &seconds, 1, 3650.0 * 86400, 0 },
+        { "comment", 'c', HRW_CLI_STRING, &comment, 0, 0, 0 },
+        { "endpoint", 'e', HRW_CLI_STRING, endpoint, 0, 0, 0 },
+        { NULL, 0, 0, NULL, 0, 0, 0 }
     };
+    //  "silence add --unit ops --for 2h": the action, then the options.
+    char *args[2];
+    int n_args = 0;
+    int rc = hrw_cli_parse (argc, argv, opts, s_silence_usage, args, 2, &n_args);
+    if (rc)
+        return rc;
+    add->fingerprint = (char *) fingerprint;
+    add->unit_id = (char *) unit;
+    add->comment = (char *) comment;
+    const char *action = n_args? args[0]: "";
+    uint64_t id = 0;
+    if (!strcmp (action, "add") && n_args == 1 && seconds > 0
+        && (*add->fingerprint != '\0') != (*add->unit_id != '\0')) {
+        until->seconds = (int64_t) (hrw_clock_now_us () / HRW_US_PER_SEC + seconds);
+        add->until = until;
+        sr->action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_ADD;
+        sr->add = add;
+    }
+    else if (!strcmp (action, "remove") && n_args == 2) {
+        char *end;
+        errno = 0;
+        id = strtoull (args[1], &end, 10);
+        if (errno || *end || args[1][0] < '0' || args[1][0] > '9') {
+            fprintf (stderr, "hrwatch: silence remove: '%s' is not a silence's number\n", args[1]);
+            return hrw_cli_usage (s_silence_usage);
+        }
+        sr->action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_REMOVE_ID;
+        sr->remove_id = id;
+    }
+    else if (!strcmp (action, "list") && n_args == 1) {
+        sr->action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST;
+        sr->list = 1;
+    }
+    else
+        return hrw_cli_usage (s_silence_usage);
+    return 0;
+}
+
+int
+hrw_cli_silence_main (int argc, char **argv)
+{
     const char *endpoint = hrw_client_control_endpoint ();
     Hrwatch__V1__Silence add = HRWATCH__V1__SILENCE__INIT;
     Google__Protobuf__Timestamp until = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-    double seconds = 0;
-    optind = 1;
-    int c;
-    //  The action comes first: "silence add --unit ops --for 2h".
-    const char *action = argc > 1? argv[1]: "";
-    argc--;
-    argv++;
-    while ((c = getopt_long (argc, argv, "F:u:f:c:e:h", opts, NULL)) != -1) {
-        switch (c) {
-            case 'F': add.fingerprint = optarg; break;
-            case 'u': add.unit_id = optarg; break;
-            case 'f': seconds = s_duration (optarg); break;
-            case 'c': add.comment = optarg; break;
-            case 'e': endpoint = optarg; break;
-            case 'h': printf ("%s", s_silence_usage); return 0;
-            default: fprintf (stderr, "%s", s_silence_usage); return 64;
-        }
-    }
     Hrwatch__V1__SilenceRequest sr = HRWATCH__V1__SILENCE_REQUEST__INIT;
-    if (!strcmp (action, "add") && optind == argc && seconds > 0
-        && (*add.fingerprint != '\0') != (*add.unit_id != '\0')) {
-        until.seconds = (int64_t) (hrw_clock_now_us () / HRW_US_PER_SEC + seconds);
-        add.until = &until;
-        sr.action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_ADD;
-        sr.add = &add;
-    }
-    else if (!strcmp (action, "remove") && optind + 1 == argc) {
-        sr.action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_REMOVE_ID;
-        sr.remove_id = strtoull (argv[optind], NULL, 10);
-    }
-    else if (!strcmp (action, "list") && optind == argc) {
-        sr.action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST;
-        sr.list = 1;
-    }
-    else {
-        fprintf (stderr, "%s", s_silence_usage);
-        return 64;
-    }
+    int rc = s_silence_parse (argc, argv, &endpoint, &sr, &add, &until);
+    if (rc)
+        return hrw_cli_exit (rc);
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
     req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_SILENCE;
     req.silence = &sr;

@@ -6,9 +6,9 @@
 
 /*  Each runs its subcommand (argv[0] is its name) and returns the exit
     status. */
-int hrw_alerts_main (int argc, char **argv);
-int hrw_subscribe_main (int argc, char **argv);
-int hrw_advance_main (int argc, char **argv);
-int hrw_silence_main (int argc, char **argv);
+int hrw_cli_alerts_main (int argc, char **argv);
+int hrw_cli_subscribe_main (int argc, char **argv);
+int hrw_cli_advance_main (int argc, char **argv);
+int hrw_cli_silence_main (int argc, char **argv);
 
 #endif

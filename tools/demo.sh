@@ -54,8 +54,10 @@ echo "== alerts firing now, by kind"
 "$build/hrwatch" alerts --json >"$work/active.jsonl"
 sed -n 's/.*"kind":"ALERT_KIND_\([A-Z_]*\)".*/\1/p' "$work/active.jsonl" | sort | uniq -c
 echo "== a few of them"
-for kind in succession_gap bench_strength engagement_drop; do
+for kind in succession_gap bench_strength turnover_spike turnover_rise engagement_drop; do
   "$build/hrwatch" alerts "$kind/" >"$work/active-$kind.txt"
+  grep -q . "$work/active-$kind.txt" && ! grep -q '^no alerts firing' "$work/active-$kind.txt" || continue
+  echo "-- $kind"
   head -n 4 "$work/active-$kind.txt"
 done
 

@@ -1,7 +1,6 @@
 /*  hrwatch: the command-line tool. Publishes events, queries and
     administers a running hrwatchd. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -11,13 +10,12 @@
 
 #include "proto/pbjson.h"
 #include "tools/alerts.h"
+#include "tools/cli.h"
 #include "tools/client.h"
 #include "tools/publish.h"
 #include "daemon/curve.h"
 #include "lib/clock.h"
 #include "workers/validate.h"
-
-#define EXIT_USAGE 64
 
 typedef struct {
     const char *endpoint;   //  --endpoint
@@ -26,6 +24,8 @@ typedef struct {
     int timeout_ms;         //  --timeout
     uint32_t limit;         //  --limit (rejected)
     uint64_t after;         //  --after (rejected)
+    char *args[1];          //  What is not an option
+    int n_args;             //  ... how many
 } s_opts_t;
 
 static void
@@ -51,40 +51,27 @@ s_usage (FILE *out)
              "Run 'hrwatch COMMAND --help' for a command's options.\n");
 }
 
+//  The options the query subcommands share; at most max_args arguments.
+//  Returns 0, or what hrw_cli_parse returns.
 static int
-s_parse (int argc, char **argv, s_opts_t *o, const char *usage)
+s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int max_args)
 {
-    static const struct option opts[] = {
-        { "endpoint", required_argument, NULL, 'e' },
-        { "json", no_argument, NULL, 'j' },
-        { "digest", no_argument, NULL, 'd' },
-        { "timeout", required_argument, NULL, 't' },
-        { "limit", required_argument, NULL, 'n' },
-        { "after", required_argument, NULL, 'a' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
+    double timeout = 5;
+    uint64_t limit = 0;
+    const hrw_cli_opt_t opts[] = {
+        { "endpoint", 'e', HRW_CLI_STRING, &o->endpoint, 0, 0, 0 },
+        { "json", 'j', HRW_CLI_FLAG, &o->json, 0, 0, 1 },
+        { "digest", 'd', HRW_CLI_FLAG, &o->digest, 0, 0, 1 },
+        { "timeout", 't', HRW_CLI_REAL, &timeout, 0.001, 86400, 0 },
+        { "limit", 'n', HRW_CLI_UINT, &limit, 0, UINT32_MAX, 0 },
+        { "after", 'a', HRW_CLI_UINT, &o->after, 0, (double) UINT64_MAX, 0 },
+        { NULL, 0, 0, NULL, 0, 0, 0 }
     };
     o->endpoint = hrw_client_control_endpoint ();
-    o->timeout_ms = 5000;
-    int c;
-    optind = 1;
-    while ((c = getopt_long (argc, argv, "e:jdt:n:a:h", opts, NULL)) != -1) {
-        switch (c) {
-            case 'e': o->endpoint = optarg; break;
-            case 'j': o->json = 1; break;
-            case 'd': o->digest = 1; break;
-            case 't': o->timeout_ms = (int) (atof (optarg) * 1000); break;
-            case 'n': o->limit = (uint32_t) strtoul (optarg, NULL, 10); break;
-            case 'a': o->after = strtoull (optarg, NULL, 10); break;
-            case 'h': printf ("%s", usage); exit (0);
-            default: fprintf (stderr, "%s", usage); return EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        fprintf (stderr, "hrwatch: unexpected argument '%s'\n%s", argv[optind], usage);
-        return EXIT_USAGE;
-    }
-    return 0;
+    int rc = hrw_cli_parse (argc, argv, opts, usage, o->args, max_args, &o->n_args);
+    o->timeout_ms = (int) (timeout * 1000);
+    o->limit = (uint32_t) limit;
+    return rc;
 }
 
 static void
@@ -125,9 +112,9 @@ s_status (int argc, char **argv)
 {
     s_opts_t o = { 0 };
     int rc = s_parse (argc, argv, &o,
-                      "usage: hrwatch status [--endpoint E] [--json] [--digest] [--timeout S]\n");
+                      "usage: hrwatch status [--endpoint E] [--json] [--digest] [--timeout S]\n", 0);
     if (rc)
-        return rc;
+        return hrw_cli_exit (rc);
     Hrwatch__V1__StatusRequest sr = HRWATCH__V1__STATUS_REQUEST__INIT;
     sr.digest = o.digest;
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
@@ -169,9 +156,9 @@ s_rejected (int argc, char **argv)
     s_opts_t o = { 0 };
     int rc = s_parse (argc, argv, &o,
                       "usage: hrwatch rejected [--endpoint E] [--json] [--limit N] [--after SEQ]"
-                      " [--timeout S]\n");
+                      " [--timeout S]\n", 0);
     if (rc)
-        return rc;
+        return hrw_cli_exit (rc);
     Hrwatch__V1__RejectedRequest rr = HRWATCH__V1__REJECTED_REQUEST__INIT;
     rr.limit = o.limit;
     rr.after_seq = o.after;
@@ -232,9 +219,12 @@ s_print_unit (const Hrwatch__V1__UnitReport *u)
         printf ("bench strength    no critical positions\n");
     for (size_t i = 0; i < u->n_engagement; i++) {
         const Hrwatch__V1__CycleEngagement *e = u->engagement[i];
-        if (e->reported)
+        if (e->reported && e->closed)
             printf ("engagement        %-10s %.2f of 5, eNPS %+.0f, %u respondents\n",
                     e->survey_cycle_id, e->mean_engagement, e->enps, e->respondents);
+        else if (e->reported)
+            printf ("engagement        %-10s open: %u respondents so far, no score until "
+                    "it closes\n", e->survey_cycle_id, e->respondents);
         else
             printf ("engagement        %-10s not reported: too few respondents\n",
                     e->survey_cycle_id);
@@ -271,14 +261,12 @@ s_report (int argc, char **argv, int position)
     s_opts_t o = { 0 };
     const char *usage = position? "usage: hrwatch position POSITION [--json] [--endpoint E]\n"
                                 : "usage: hrwatch unit UNIT [--json] [--endpoint E]\n";
-    if (argc < 2 || argv[1][0] == '-') {
-        fprintf (stderr, "%s", usage);
-        return EXIT_USAGE;
-    }
-    const char *id = argv[1];
-    int rc = s_parse (argc - 1, argv + 1, &o, usage);
+    int rc = s_parse (argc, argv, &o, usage, 1);
     if (rc)
-        return rc;
+        return hrw_cli_exit (rc);
+    if (o.n_args != 1)
+        return hrw_cli_usage (usage);
+    const char *id = o.args[0];
     Hrwatch__V1__UnitRequest ur = HRWATCH__V1__UNIT_REQUEST__INIT;
     Hrwatch__V1__PositionRequest pr = HRWATCH__V1__POSITION_REQUEST__INIT;
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
@@ -315,10 +303,10 @@ s_backup (int argc, char **argv)
                         "  into a new directory NAME (default: from the time) under its\n"
                         "  [control] backup_dir. Administration: needs the ipc:// control\n"
                         "  socket or an admins key.\n";
-    const char *name = argc > 1 && argv[1][0] != '-'? argv[1]: "";
-    int rc = s_parse (*name? argc - 1: argc, *name? argv + 1: argv, &o, usage);
+    int rc = s_parse (argc, argv, &o, usage, 1);
     if (rc)
-        return rc;
+        return hrw_cli_exit (rc);
+    const char *name = o.n_args? o.args[0]: "";
     Hrwatch__V1__BackupRequest br = HRWATCH__V1__BACKUP_REQUEST__INIT;
     br.directory = (char *) name;
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
@@ -339,25 +327,26 @@ s_backup (int argc, char **argv)
 static int
 s_keygen (int argc, char **argv)
 {
-    const char *name = NULL;
-    int force = 0, bad = 0;
-    for (int i = 1; i < argc; i++)
-        if (!strcmp (argv[i], "--force"))
-            force = 1;
-        else if (argv[i][0] == '-' || name)
-            bad = 1;
-        else
-            name = argv[i];
-    if (bad || !name) {
-        fprintf (stderr, "usage: hrwatch keygen [--force] NAME\n"
-                         "  Writes a CURVE key pair: NAME.key (both keys, mode 0600) and NAME.pub\n"
-                         "  (the public key, for allowlists and --server-key). An existing file\n"
-                         "  is refused unless --force, which replaces both.\n");
-        return EXIT_USAGE;
-    }
+    static const char *usage =
+        "usage: hrwatch keygen [--force] NAME\n"
+        "  Writes a CURVE key pair: NAME.key (both keys, mode 0600) and NAME.pub\n"
+        "  (the public key, for allowlists and --server-key). An existing file\n"
+        "  is refused unless --force, which replaces both.\n";
+    int force = 0, n_args = 0;
+    char *args[1];
+    const hrw_cli_opt_t opts[] = {
+        { "force", 0, HRW_CLI_FLAG, &force, 0, 0, 1 },
+        { NULL, 0, 0, NULL, 0, 0, 0 }
+    };
+    int rc = hrw_cli_parse (argc, argv, opts, usage, args, 1, &n_args);
+    if (rc)
+        return hrw_cli_exit (rc);
+    if (n_args != 1)
+        return hrw_cli_usage (usage);
+    const char *name = args[0];
     hrw_curve_keys_t keys;
     int at = 0;
-    int rc = hrw_curve_keygen (name, force, &keys, &at);
+    rc = hrw_curve_keygen (name, force, &keys, &at);
     explicit_bzero (keys.secret_key, sizeof (keys.secret_key));
     if (rc == EEXIST)
         fprintf (stderr, "hrwatch: keygen: %s%s already exists (a file or a link); nothing "
@@ -383,23 +372,23 @@ main (int argc, char **argv)
     }
     if (argc < 2) {
         s_usage (stderr);
-        return EXIT_USAGE;
+        return HRW_CLI_USAGE;
     }
     const char *cmd = argv[1];
     if (!strcmp (cmd, "publish"))
-        return hrw_publish_main (argc - 1, argv + 1);
+        return hrw_cli_publish_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "status"))
         return s_status (argc - 1, argv + 1);
     if (!strcmp (cmd, "rejected"))
         return s_rejected (argc - 1, argv + 1);
     if (!strcmp (cmd, "alerts"))
-        return hrw_alerts_main (argc - 1, argv + 1);
+        return hrw_cli_alerts_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "subscribe"))
-        return hrw_subscribe_main (argc - 1, argv + 1);
+        return hrw_cli_subscribe_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "advance"))
-        return hrw_advance_main (argc - 1, argv + 1);
+        return hrw_cli_advance_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "silence"))
-        return hrw_silence_main (argc - 1, argv + 1);
+        return hrw_cli_silence_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "unit"))
         return s_report (argc - 1, argv + 1, 0);
     if (!strcmp (cmd, "backup"))
@@ -418,5 +407,5 @@ main (int argc, char **argv)
     }
     fprintf (stderr, "hrwatch: unknown command '%s'\n", cmd);
     s_usage (stderr);
-    return EXIT_USAGE;
+    return HRW_CLI_USAGE;
 }

@@ -5,7 +5,6 @@
 #include "tools/publish.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include "hrwatch/v1/events.pb-c.h"
 #include "proto/pbjson.h"
+#include "tools/cli.h"
 #include "tools/client.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
@@ -337,48 +337,41 @@ s_summary (s_pub_t *p, int status)
             printf ("  %-26s %" PRIu64 "\n", hrw_reason_name (r), p->by_reason[r]);
 }
 
+//  Returns 0, or what hrw_cli_parse returns (HRW_CLI_USAGE also when FILE
+//  cannot be read).
 static int
 s_parse (int argc, char **argv, s_pub_t *p)
 {
-    static const struct option opts[] = {
-        { "endpoint", required_argument, NULL, 'e' },
-        { "batch", required_argument, NULL, 'b' },
-        { "window", required_argument, NULL, 'w' },
-        { "timeout", required_argument, NULL, 't' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
+    uint64_t batch = p->batch_size, window = (uint64_t) p->window;
+    double timeout = (double) p->timeout_us / HRW_US_PER_SEC;
+    const hrw_cli_opt_t opts[] = {
+        { "endpoint", 'e', HRW_CLI_STRING, &p->endpoint, 0, 0, 0 },
+        { "batch", 'b', HRW_CLI_UINT, &batch, 1, 10000000, 0 },
+        { "window", 'w', HRW_CLI_UINT, &window, 1, S_WINDOW_MAX, 0 },
+        { "timeout", 't', HRW_CLI_REAL, &timeout, 0.001, 1e7, 0 },
+        { "quiet", 'q', HRW_CLI_FLAG, &p->quiet, 0, 0, 1 },
+        { NULL, 0, 0, NULL, 0, 0, 0 }
     };
-    int c;
-    optind = 1;
-    while ((c = getopt_long (argc, argv, "e:b:w:t:qh", opts, NULL)) != -1) {
-        switch (c) {
-            case 'e': p->endpoint = optarg; break;
-            case 'b': p->batch_size = strtoul (optarg, NULL, 10); break;
-            case 'w': p->window = atoi (optarg); break;
-            case 't': p->timeout_us = (int64_t) (atof (optarg) * HRW_US_PER_SEC); break;
-            case 'q': p->quiet = 1; break;
-            case 'h': printf ("%s", s_usage_text); exit (0);
-            default: fprintf (stderr, "%s", s_usage_text); return 64;
-        }
-    }
-    if (p->batch_size < 1 || p->window < 1 || p->window > S_WINDOW_MAX || p->timeout_us <= 0
-        || argc - optind > 1) {
-        fprintf (stderr, "%s", s_usage_text);
-        return 64;
-    }
-    if (optind < argc && strcmp (argv[optind], "-")) {
-        p->in = fopen (argv[optind], "r");
+    char *args[1];
+    int n_args = 0;
+    int rc = hrw_cli_parse (argc, argv, opts, s_usage_text, args, 1, &n_args);
+    if (rc)
+        return rc;
+    p->batch_size = (size_t) batch;
+    p->window = (int) window;
+    p->timeout_us = (int64_t) (timeout * HRW_US_PER_SEC);
+    if (n_args && strcmp (args[0], "-")) {
+        p->in = fopen (args[0], "r");
         if (!p->in) {
-            fprintf (stderr, "hrwatch: cannot read %s: %s\n", argv[optind], strerror (errno));
-            return 64;
+            fprintf (stderr, "hrwatch: cannot read %s: %s\n", args[0], strerror (errno));
+            return HRW_CLI_USAGE;
         }
     }
     return 0;
 }
 
 int
-hrw_publish_main (int argc, char **argv)
+hrw_cli_publish_main (int argc, char **argv)
 {
     s_pub_t *p = calloc (1, sizeof (*p));
     if (!p)
@@ -388,8 +381,9 @@ hrw_publish_main (int argc, char **argv)
     p->window = 4;
     p->timeout_us = 30 * HRW_US_PER_SEC;
     p->in = stdin;
-    int status = s_parse (argc, argv, p);
-    if (status)
+    int rc = s_parse (argc, argv, p);
+    int status = hrw_cli_exit (rc);
+    if (rc)
         goto done;
     void *ctx = zmq_ctx_new ();
     p->sock = hrw_client_socket (ctx, ZMQ_DEALER, p->endpoint);

@@ -13,7 +13,7 @@
 #include "hrwatch/v1/control.pb-c.h"
 #include "workers/store.h"
 
-#define HRW_ALERT_DETAILS_MAX 8
+#define HRW_ALERT_DETAILS_MAX 12
 #define HRW_ALERT_KINDS 8       //  Room for Hrwatch__V1__AlertKind values
 
 typedef struct hrw_alerts hrw_alerts_t;

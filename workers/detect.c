@@ -1,8 +1,9 @@
 /*  detect: the detectors' entry points. Each event is looked at before and
     after it is applied, and handed to the families that it concerns:
     succession (detect_succession.c), turnover (detect_turnover.c) and
-    engagement (detect_engagement.c). The sweep, the reports for queries
-    and the re-evaluation after new thresholds are here too. */
+    engagement (detect_engagement.c). The sweep, the unit report for
+    queries and the re-evaluation after new thresholds are here too (the
+    position report is with succession). */
 #include "workers/detect_int.h"
 
 #include <errno.h>

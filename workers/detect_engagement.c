@@ -222,7 +222,10 @@ s_unit_p (const s_member_t *m)
     return 2 * lo < hi? 2 * lo: hi;
 }
 
-//  The Benjamini-Hochberg threshold over the units compared in the family.
+//  The Benjamini-Hochberg level over the units compared in the family: k q
+//  / m when k units are found (every unit found has p at or below it, and
+//  none that is not), or -1. It is the level each unit found is tested at,
+//  and so the level its own two tests are judged at.
 static int
 s_family_threshold (s_family_t *f, double q, double *threshold, size_t *tests)
 {
@@ -233,7 +236,11 @@ s_family_threshold (s_family_t *f, double q, double *threshold, size_t *tests)
     for (size_t i = 0; i < f->n; i++)
         if (f->members[i].compared)
             p[m++] = s_unit_p (&f->members[i]);
-    *threshold = hrw_stats_bh_threshold (p, m, q);
+    double last = hrw_stats_bh_threshold (p, m, q);
+    size_t found = 0;
+    for (size_t i = 0; i < m; i++)
+        found += p[i] <= last;
+    *threshold = last < 0? -1: (double) found * q / (double) m;
     *tests = m;
     free (p);
     return 0;
@@ -266,7 +273,9 @@ s_engagement_verdict (hrw_detect_t *self, const s_member_t *m, const s_test_t *t
     double a = s_mean (&t->base), b = s_mean (&t->now);
     double enps_drop = m->enps_compared? s_enps (&t->base) - s_enps (&t->now): 0;
     //  A unit found by the family rule reports the drops that are both
-    //  large enough to matter and significant at the family's bar.
+    //  large enough to matter and significant at the family's level (given
+    //  the unit's Simes p-value passed, this is Hochberg's rule for its two
+    //  tests, and at least one of them passes).
     int found = m->compared && s_unit_p (m) <= threshold;
     int mean_drop = found && a - b >= o->engagement_drop && m->mean_p <= threshold;
     int nps_drop = found && m->enps_compared && enps_drop >= o->enps_drop
@@ -280,7 +289,7 @@ s_engagement_verdict (hrw_detect_t *self, const s_member_t *m, const s_test_t *t
     e.firing = 1;
     e.observed = b;
     e.expected = a;
-    e.p_value = m->mean_p;
+    e.p_value = mean_drop? m->mean_p: m->enps_p;    //  What the alert stands on
     hrw_detect__detail (&e, "respondents", t->now.responses);
     hrw_detect__detail (&e, "baseline_respondents", t->base.responses);
     hrw_detect__detail (&e, "baseline_cycles", t->base_cycles);
@@ -292,13 +301,25 @@ s_engagement_verdict (hrw_detect_t *self, const s_member_t *m, const s_test_t *t
         hrw_detect__detail (&e, "baseline_enps", s_enps (&t->base));
         hrw_detect__detail (&e, "enps_p_value", m->enps_p);
     }
-    snprintf (e.summary, sizeof (e.summary),
-              "%s, cycle %s: engagement %.2f against %.2f in %u cycle%s to %s (p=%.2g); eNPS "
-              "%+.0f against %+.0f (p=%.2g); %s among %zu units at FDR %.0f%%", m->unit, cycle, b,
-              a, t->base_cycles, t->base_cycles == 1? "": "s", t->base_to, m->mean_p,
-              m->enps_compared? s_enps (&t->now): 0, m->enps_compared? s_enps (&t->base): 0,
-              m->enps_p, mean_drop && nps_drop? "both drops hold": mean_drop? "the mean drop holds"
-              : "the eNPS drop holds", tests, o->engagement_fdr_q * 100);
+    hrw_detect__detail (&e, "mean_p_value", m->mean_p);
+    //  The drop the alert stands on comes first.
+    const char *holds = mean_drop && nps_drop? "both drops hold"
+                      : mean_drop? "the mean drop holds": "the eNPS drop holds";
+    if (mean_drop)
+        snprintf (e.summary, sizeof (e.summary),
+                  "%s, cycle %s: engagement %.2f against %.2f in %u cycle%s to %s (p=%.2g); "
+                  "eNPS %+.0f against %+.0f (p=%.2g); %s among %zu units at FDR %.0f%%",
+                  m->unit, cycle, b, a, t->base_cycles, t->base_cycles == 1? "": "s",
+                  t->base_to, m->mean_p, m->enps_compared? s_enps (&t->now): 0,
+                  m->enps_compared? s_enps (&t->base): 0, m->enps_p, holds, tests,
+                  o->engagement_fdr_q * 100);
+    else
+        snprintf (e.summary, sizeof (e.summary),
+                  "%s, cycle %s: eNPS %+.0f against %+.0f in %u cycle%s to %s (p=%.2g); "
+                  "engagement %.2f against %.2f (p=%.2g); %s among %zu units at FDR %.0f%%",
+                  m->unit, cycle, s_enps (&t->now), s_enps (&t->base), t->base_cycles,
+                  t->base_cycles == 1? "": "s", t->base_to, m->enps_p, b, a, m->mean_p, holds,
+                  tests, o->engagement_fdr_q * 100);
     return hrw_detect__update (self, &e, clock);
 }
 

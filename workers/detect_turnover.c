@@ -362,7 +362,7 @@ hrw_detect_unit_turnover (hrw_detect_t *self, const char *unit, int64_t clock,
 typedef struct {
     double s;                   //  The statistic, in log-likelihood units
     int64_t at;                 //  Event time it was brought up to
-    int64_t since;              //  When it last left zero: the run it scores
+    int64_t fired_at;           //  When its alert last fired, or HRW_TIME_NONE
     int64_t resolved_at;        //  When its alert last resolved, or HRW_TIME_NONE
 } s_spike_t;
 
@@ -393,8 +393,8 @@ s_spike_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
     int rc = s_spike_get (self, unit, r);
     if (rc == HRW_E_NOTFOUND) {
         memset (r, 0, sizeof (*r));
-        r->at = r->since = clock;
-        r->resolved_at = HRW_TIME_NONE;
+        r->at = clock;
+        r->fired_at = r->resolved_at = HRW_TIME_NONE;
         return 0;
     }
     if (rc || clock <= r->at)
@@ -405,19 +405,10 @@ s_spike_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
     double pd = now.person_days - then.person_days;
     double exits = (double) now.voluntary - (double) then.voluntary;
     double cost = t->baseline_annualised / 365 * (S_SPIKE_RATIO - 1) * (pd > 0? pd: 0);
-    if (!t->judged) {
+    if (!t->judged)
         r->s = 0;
-        r->since = clock;
-    }
     else {
-        if (r->s <= cost) {
-            //  Drained to zero in the interval: the run starts where it did.
-            double f = cost > 0? r->s / cost: 0;
-            r->since = r->at + (int64_t) (f * (double) (clock - r->at));
-            r->s = 0;
-        }
-        else
-            r->s -= cost;
+        r->s = r->s > cost? r->s - cost: 0;
         r->s += (exits > 0? exits: 0) * log (S_SPIKE_RATIO);
     }
     r->at = clock;
@@ -428,9 +419,10 @@ s_spike_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
 //  the baseline (a Poisson tail probability below alpha), or the spike
 //  CUSUM reaching spike_h, which sees a sharp rise within days where the
 //  window still dilutes it with the weeks before. It resolves once the
-//  window's probability is back above resolve_p and the CUSUM is below its
-//  threshold; the CUSUM then starts again from zero, and the alert does not
-//  fire again within a window of resolving, so it cannot flap.
+//  window's probability is back above resolve_p and, in its first window,
+//  the CUSUM is below its threshold; the CUSUM then starts again from zero,
+//  and the alert does not fire again within a window of resolving, so it
+//  cannot flap.
 static int
 s_spike_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
               int64_t clock, const char *trigger)
@@ -463,54 +455,45 @@ s_spike_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
     int cusum_hit = t->judged && t->rate_known && r.s >= h;
     int64_t window = (int64_t) o->window_days * S_DAY_US;
     int calm = r.resolved_at == HRW_TIME_NONE || clock - r.resolved_at > window;
-    e.firing = was? t->p_value <= o->resolve_p || r.s >= h
+    //  The score remembers a spike in proportion to its size (a month at 6x
+    //  takes two more months to drain), so once the alert has stood for a
+    //  window it is held only by the window itself.
+    int young = r.fired_at != HRW_TIME_NONE && clock - r.fired_at < window;
+    e.firing = was? t->p_value <= o->resolve_p || (young && r.s >= h)
                   : calm && sized && (window_hit || cusum_hit);
+    if (e.firing && !was)
+        r.fired_at = clock;
     if (!e.firing && was) {
         r.resolved_at = clock;
         r.s = 0;
-        r.since = clock;
     }
     if ((rc = s_spike_put (self, unit, &r)))
         return rc;
     if (!e.firing && !was)
         return 0;
-    //  What is shown: the window, unless it is the CUSUM's run of exits
-    //  (since it last left zero) that stands out.
-    s_point_t now, run;
-    int64_t at;
-    if ((rc = s_point_at (self, unit, clock, &now, &at))
-        || (rc = s_point_at (self, unit, r.since, &run, &at)))
-        return rc;
-    double run_exits = (double) now.voluntary - (double) run.voluntary;
-    double run_regretted = (double) now.regretted - (double) run.regretted;
-    double run_expected = t->baseline_annualised / 365 * (now.person_days - run.person_days);
-    double run_days = (double) (clock - r.since) / (double) S_DAY_US;
-    int show_run = r.s >= h && !(t->p_value < alpha) && run_exits > 0;
-    e.observed = show_run? run_exits: (double) t->observed;
-    e.expected = show_run? run_expected: t->expected;
+    //  What is shown is always the window: one measure a reader can follow
+    //  from one update to the next. The sharp-rise score says why it fired
+    //  when the window alone would not have.
+    e.observed = (double) t->observed;
+    e.expected = t->expected;
     e.p_value = t->p_value;
-    hrw_detect__detail (&e, "regretted_exits", show_run? run_regretted: (double) t->regretted);
+    hrw_detect__detail (&e, "regretted_exits", (double) t->regretted);
     hrw_detect__detail (&e, "headcount", (double) t->headcount_at_start);
     hrw_detect__detail (&e, "headcount_now", (double) t->headcount);
     hrw_detect__detail (&e, "annualised_rate", t->annualised);
     hrw_detect__detail (&e, "baseline_annualised_rate", t->baseline_annualised);
-    hrw_detect__detail (&e, "window_days", show_run? run_days: (double) o->window_days);
+    hrw_detect__detail (&e, "window_days", (double) o->window_days);
     hrw_detect__detail (&e, "cusum", r.s);
     hrw_detect__detail (&e, "threshold", h);
-    if (show_run)
-        snprintf (e.summary, sizeof (e.summary),
-                  "%s: %.0f voluntary exit%s in the last %.0f days (%.0f regretted) against "
-                  "%.1f expected, a sharp rise (score %.1f, threshold %.1f); headcount %lld "
-                  "at the window's start, %lld now", unit, run_exits, run_exits == 1? "": "s",
-                  ceil (run_days), run_regretted, run_expected, r.s, h,
-                  (long long) t->headcount_at_start, (long long) t->headcount);
-    else
-        snprintf (e.summary, sizeof (e.summary),
-                  "%s: %llu voluntary exit%s in %u days (%llu regretted) against %.1f expected, "
-                  "p=%.2g; headcount %lld at the window's start, %lld now", unit,
-                  (unsigned long long) t->observed, t->observed == 1? "": "s", o->window_days,
-                  (unsigned long long) t->regretted, t->expected, t->p_value,
-                  (long long) t->headcount_at_start, (long long) t->headcount);
+    char why[96] = "";
+    if (r.s >= h)
+        snprintf (why, sizeof (why), ", a sharp rise (score %.1f, fires at %.1f)", r.s, h);
+    snprintf (e.summary, sizeof (e.summary),
+              "%s: %llu voluntary exit%s in %u days (%llu regretted) against %.1f expected, "
+              "p=%.2g%s; headcount %lld at the window's start, %lld now", unit,
+              (unsigned long long) t->observed, t->observed == 1? "": "s", o->window_days,
+              (unsigned long long) t->regretted, t->expected, t->p_value, why,
+              (long long) t->headcount_at_start, (long long) t->headcount);
     return hrw_detect__update (self, &e, clock);
 }
 

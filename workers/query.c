@@ -465,6 +465,11 @@ s_unit (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__UnitRequest
         return -1;
     if (cc.n)
         qsort (cc.items, cc.n, sizeof (*cc.items), s_cmp_cycles);
+    //  Ordered by first answer, then told nothing of a small group: when
+    //  its first answer came would say that someone in it answered.
+    for (size_t i = 0; i < cc.n; i++)
+        if (!((Hrwatch__V1__CycleEngagement *) cc.items[i])->reported)
+            ((Hrwatch__V1__CycleEngagement *) cc.items[i])->first_response_at = NULL;
     u->engagement = (Hrwatch__V1__CycleEngagement **) cc.items;
     u->n_engagement = cc.n;
     resp->response_case = HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_UNIT;
