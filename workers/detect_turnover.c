@@ -279,24 +279,56 @@ s_note_exit (hrw_detect_t *self, int64_t clock)
                           0);
 }
 
-//  A unit's sustained-rise CUSUM as last brought up to date.
+//  A unit's CUSUM (the sustained rise's, or the sharp spike's) as last
+//  brought up to date.
 typedef struct {
     double s;                   //  The statistic, in log-likelihood units
     int64_t at;                 //  Event time it was brought up to
     int64_t fired_at;           //  When its alert last fired, or HRW_TIME_NONE
     int64_t resolved_at;        //  When its alert last resolved, or HRW_TIME_NONE
-} s_rise_t;
+} s_cusum_t;
 
 static int
-s_rise_get (hrw_detect_t *self, const char *unit, s_rise_t *r)
+s_cusum_get (hrw_detect_t *self, hrw_table_t table, const char *unit, s_cusum_t *r)
 {
-    return hrw_table_get_fixed (self->store, self->db_rise, unit, strlen (unit), r, sizeof (*r));
+    return hrw_table_get_fixed (self->store, table, unit, strlen (unit), r, sizeof (*r));
 }
 
+//  Brings a unit's CUSUM (kept in table) up to clock: a Poisson CUSUM of
+//  "the rate is some multiple of the (shrunk) baseline". Between two
+//  updates each of the unit's person-days costs drain and each exit earns
+//  gain (log-likelihood units); it never goes below zero. The exit that
+//  triggers an update comes last in its interval.
 static int
-s_rise_put (hrw_detect_t *self, const char *unit, const s_rise_t *r)
+s_cusum_step (hrw_detect_t *self, hrw_table_t table, const char *unit,
+              const hrw_unit_turnover_t *t, int64_t clock, double drain, double gain,
+              s_cusum_t *r)
 {
-    return hrw_detect__put (self, self->db_rise, unit, r, sizeof (*r));
+    s_point_t now, then;
+    int64_t at;
+    int rc = s_cusum_get (self, table, unit, r);
+    if (rc == HRW_E_NOTFOUND) {
+        memset (r, 0, sizeof (*r));
+        r->at = clock;
+        r->fired_at = r->resolved_at = HRW_TIME_NONE;
+        return 0;
+    }
+    if (rc || clock <= r->at)
+        return rc;
+    if ((rc = s_point_at (self, unit, clock, &now, &at))
+        || (rc = s_point_at (self, unit, r->at, &then, &at)))
+        return rc;
+    double pd = now.person_days - then.person_days;
+    double exits = (double) now.voluntary - (double) then.voluntary;
+    double cost = drain * (pd > 0? pd: 0);
+    if (!t->judged)
+        r->s = 0;
+    else {
+        r->s = r->s > cost? r->s - cost: 0;
+        r->s += (exits > 0? exits: 0) * gain;
+    }
+    r->at = clock;
+    return 0;
 }
 
 int
@@ -349,8 +381,8 @@ hrw_detect_unit_turnover (hrw_detect_t *self, const char *unit, int64_t clock,
     t->judged = company_pd > 0 && first_exit != HRW_TIME_NONE && first_exit <= b0;
     t->p_value = t->judged && t->rate_known
                ? hrw_stats_poisson_sf (t->observed, t->expected): 1.0;
-    s_rise_t r;
-    if (s_rise_get (self, unit, &r) == 0)
+    s_cusum_t r;
+    if (s_cusum_get (self, self->db_rise, unit, &r) == 0)
         t->rise_cusum = r.s;
     return 0;
 }
@@ -358,61 +390,16 @@ hrw_detect_unit_turnover (hrw_detect_t *self, const char *unit, int64_t clock,
 #define S_RISE_REF 10.0     //  Exits a year above which thresholds tighten
 #define S_SPIKE_RATIO 4.0   //  The rate the spike CUSUM looks for, times the baseline
 
-//  A unit's sharp-spike CUSUM as last brought up to date.
-typedef struct {
-    double s;                   //  The statistic, in log-likelihood units
-    int64_t at;                 //  Event time it was brought up to
-    int64_t fired_at;           //  When its alert last fired, or HRW_TIME_NONE
-    int64_t resolved_at;        //  When its alert last resolved, or HRW_TIME_NONE
-} s_spike_t;
-
-static int
-s_spike_get (hrw_detect_t *self, const char *unit, s_spike_t *r)
-{
-    return hrw_table_get_fixed (self->store, self->db_spike, unit, strlen (unit), r, sizeof (*r));
-}
-
-static int
-s_spike_put (hrw_detect_t *self, const char *unit, const s_spike_t *r)
-{
-    return hrw_detect__put (self, self->db_spike, unit, r, sizeof (*r));
-}
-
-//  Brings the unit's spike CUSUM up to clock: a Poisson CUSUM of "the rate
-//  is S_SPIKE_RATIO times the (shrunk) baseline". Each exit earns
-//  ln S_SPIKE_RATIO, each person-day costs lambda0 (S_SPIKE_RATIO - 1);
-//  it never goes below zero, and since marks when it last left zero (the
-//  moment it reached zero, between two updates), so the run of exits it
-//  scores can be shown. The exit that triggers an update comes last.
+//  The spike CUSUM looks for S_SPIKE_RATIO times the baseline rate: each
+//  exit earns ln S_SPIKE_RATIO, each person-day costs lambda0
+//  (S_SPIKE_RATIO - 1).
 static int
 s_spike_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
-              int64_t clock, s_spike_t *r)
+              int64_t clock, s_cusum_t *r)
 {
-    s_point_t now, then;
-    int64_t at;
-    int rc = s_spike_get (self, unit, r);
-    if (rc == HRW_E_NOTFOUND) {
-        memset (r, 0, sizeof (*r));
-        r->at = clock;
-        r->fired_at = r->resolved_at = HRW_TIME_NONE;
-        return 0;
-    }
-    if (rc || clock <= r->at)
-        return rc;
-    if ((rc = s_point_at (self, unit, clock, &now, &at))
-        || (rc = s_point_at (self, unit, r->at, &then, &at)))
-        return rc;
-    double pd = now.person_days - then.person_days;
-    double exits = (double) now.voluntary - (double) then.voluntary;
-    double cost = t->baseline_annualised / 365 * (S_SPIKE_RATIO - 1) * (pd > 0? pd: 0);
-    if (!t->judged)
-        r->s = 0;
-    else {
-        r->s = r->s > cost? r->s - cost: 0;
-        r->s += (exits > 0? exits: 0) * log (S_SPIKE_RATIO);
-    }
-    r->at = clock;
-    return 0;
+    return s_cusum_step (self, self->db_spike, unit, t, clock,
+                         t->baseline_annualised / 365 * (S_SPIKE_RATIO - 1), log (S_SPIKE_RATIO),
+                         r);
 }
 
 //  The sharp-spike test, two ways: exits in the trailing window against
@@ -428,7 +415,7 @@ s_spike_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
               int64_t clock, const char *trigger)
 {
     const hrw_detect_opts_t *o = &self->opts;
-    s_spike_t r;
+    s_cusum_t r;
     int rc = s_spike_step (self, unit, t, clock, &r);
     if (rc)
         return rc;
@@ -467,7 +454,7 @@ s_spike_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
         r.resolved_at = clock;
         r.s = 0;
     }
-    if ((rc = s_spike_put (self, unit, &r)))
+    if ((rc = hrw_detect__put (self, self->db_spike, unit, &r, sizeof (r))))
         return rc;
     if (!e.firing && !was)
         return 0;
@@ -497,44 +484,16 @@ s_spike_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
     return hrw_detect__update (self, &e, clock);
 }
 
-//  Brings the unit's CUSUM up to clock: a Poisson CUSUM of "the rate has
-//  doubled" against the (shrunk) baseline. Between two updates the unit's
-//  person-days pull it down by the baseline exits they would bring (the
-//  reference value k of a doubling is lambda0 (2 - 1) / ln 2 exits, so in
+//  The rise CUSUM looks for a doubling of the baseline rate: the reference
+//  value k of a doubling is lambda0 (2 - 1) / ln 2 exits, so in
 //  log-likelihood units each person-day costs lambda0 and each exit earns
-//  ln 2); it never goes below zero. The exit that triggers an update comes
-//  last in its interval.
+//  ln 2.
 static int
 s_rise_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
-             int64_t clock, s_rise_t *r)
+             int64_t clock, s_cusum_t *r)
 {
-    s_point_t now, then;
-    int64_t at;
-    int rc = s_rise_get (self, unit, r);
-    if (rc == HRW_E_NOTFOUND) {
-        memset (r, 0, sizeof (*r));
-        r->at = clock;
-        r->fired_at = r->resolved_at = HRW_TIME_NONE;
-        return 0;
-    }
-    if (rc || clock <= r->at)
-        return rc;
-    if ((rc = s_point_at (self, unit, clock, &now, &at))
-        || (rc = s_point_at (self, unit, r->at, &then, &at)))
-        return rc;
-    double pd = now.person_days - then.person_days;
-    double exits = (double) now.voluntary - (double) then.voluntary;
-    double lambda0 = t->baseline_annualised / 365;
-    if (!t->judged)
-        r->s = 0;
-    else {
-        r->s -= lambda0 * (pd > 0? pd: 0);
-        if (r->s < 0)
-            r->s = 0;
-        r->s += (exits > 0? exits: 0) * M_LN2;
-    }
-    r->at = clock;
-    return 0;
+    return s_cusum_step (self, self->db_rise, unit, t, clock, t->baseline_annualised / 365,
+                         M_LN2, r);
 }
 
 //  The sustained-rise test. It fires when the CUSUM reaches rise_h in a unit
@@ -548,7 +507,7 @@ s_rise_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
              int64_t clock, const char *trigger)
 {
     const hrw_detect_opts_t *o = &self->opts;
-    s_rise_t r;
+    s_cusum_t r;
     int rc = s_rise_step (self, unit, t, clock, &r);
     if (rc)
         return rc;
@@ -582,7 +541,7 @@ s_rise_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
         r.resolved_at = clock;
         r.s = 0;
     }
-    if ((rc = s_rise_put (self, unit, &r)))
+    if ((rc = hrw_detect__put (self, self->db_rise, unit, &r, sizeof (r))))
         return rc;
     if (!e.firing && !was)
         return 0;
