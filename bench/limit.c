@@ -4,7 +4,9 @@
     LMDB keys per event, commits whatever arrived together in one durable
     transaction (the same group commit and fsync), and answers each batch
     with an Ack holding one result per event. Nothing else: no validation,
-    no idempotency, no state model, no detectors, no alerts. */
+    no idempotency, no state model, no detectors, no alerts.
+    It alone outside workers/store*.c speaks to LMDB directly: it is the
+    raw-LMDB baseline the bench compares the store with. */
 #include <getopt.h>
 #include <lmdb.h>
 #include <stdio.h>

@@ -196,3 +196,20 @@ hrw_stats_bh_threshold (double *p, size_t m, double q)
             return p[k - 1];
     return -1.0;
 }
+
+void
+hrw_stats_nps_counts (const uint32_t counts[11], double *promoters, double *detractors)
+{
+    *promoters = counts[9] + counts[10];
+    *detractors = 0;
+    for (int i = 0; i <= 6; i++)
+        *detractors += counts[i];
+}
+
+double
+hrw_stats_nps (const uint32_t counts[11], uint32_t n)
+{
+    double promoters, detractors;
+    hrw_stats_nps_counts (counts, &promoters, &detractors);
+    return n? 100.0 * (promoters - detractors) / n: 0;
+}

@@ -39,6 +39,14 @@ double hrw_stats_nps_drop (double a_prom, double a_det, double a_n, double b_pro
     (every p-value at or below it is one), or -1 when there is none. */
 double hrw_stats_bh_threshold (double *p, size_t m, double q);
 
+/*  Promoters (answers 9 and 10) and detractors (0 to 6) among the eNPS
+    answers counts[0..10]. */
+void hrw_stats_nps_counts (const uint32_t counts[11], double *promoters, double *detractors);
+
+/*  The Net Promoter Score, -100 to 100, of the n eNPS answers counts[0..10];
+    0 when n is 0. The one figure detectors and queries both show. */
+double hrw_stats_nps (const uint32_t counts[11], uint32_t n);
+
 /*  A sample from a histogram: counts[i] answers of value lo + i. */
 hrw_sample_t hrw_stats_from_histogram (const uint32_t *counts, int n_values, int lo);
 

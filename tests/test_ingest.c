@@ -2,7 +2,6 @@
     duplicates within a group, and a map that fills up. */
 #include "harness.h"
 
-#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,7 +263,7 @@ test_map_at_its_limit_answers_unavailable_and_applies_nothing (void **state)
     hrw_buf_t frame = { 0 };
     s_big_frame (&frame, 5000);
     hrw_frame_t fr = { frame.data, frame.len, 1, NULL, 0, 0, 0, 0 };
-    assert_int_equal (hrw_ingest_run (f->ingest, &fr, 1, NOW_US), MDB_MAP_FULL);
+    assert_int_equal (hrw_ingest_run (f->ingest, &fr, 1, NOW_US), HRW_E_MAP_FULL);
     Hrwatch__V1__Ack *ack = s_ack (&fr);
     assert_int_equal (ack->status, HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_UNAVAILABLE);
     assert_int_equal (ack->reason, HRWATCH__V1__REASON__REASON_UNAVAILABLE);
@@ -275,7 +274,7 @@ test_map_at_its_limit_answers_unavailable_and_applies_nothing (void **state)
     assert_int_equal (c.events_accepted, 0);
     assert_int_equal (c.employees_active, 0);
     hrw_employee_info_t e;
-    assert_int_equal (hrw_store_employee (f->store, "E-1", &e), MDB_NOTFOUND);
+    assert_int_equal (hrw_store_employee (f->store, "E-1", &e), HRW_E_NOTFOUND);
     //  Smaller batches still fit.
     hrw_buf_t small = { 0 };
     s_big_frame (&small, 10);

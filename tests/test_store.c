@@ -2,7 +2,7 @@
     semantics of out-of-order events, duplicates and conflicts. */
 #include "harness.h"
 
-#include <lmdb.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +69,7 @@ test_hire_exit_promotion_transfer (void **state)
 {
     fixture_t *f = *state;
     hrw_employee_info_t e;
-    assert_int_equal (hrw_store_employee (f->store, "E-1", &e), MDB_NOTFOUND);
+    assert_int_equal (hrw_store_employee (f->store, "E-1", &e), HRW_E_NOTFOUND);
     apply (f->store, "1", "2024-01-10T09:00:00Z",
            "\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\",\"positionId\":\"P-1\","
            "\"managerId\":\"E-9\",\"level\":2}");
@@ -204,7 +204,7 @@ test_survey_is_aggregated_without_respondents (void **state)
     assert_string_equal (hrw_clock_format (s.first_us, t, sizeof (t)), "2024-05-01T00:00:00Z");
     assert_string_equal (hrw_clock_format (s.last_us, t, sizeof (t)), "2024-05-03T00:00:00Z");
     assert_int_equal (counters (f->store).survey_responses, 3);
-    assert_int_equal (hrw_store_survey (f->store, "ops", "Q1", &s), MDB_NOTFOUND);
+    assert_int_equal (hrw_store_survey (f->store, "ops", "Q1", &s), HRW_E_NOTFOUND);
 }
 
 static void
@@ -385,8 +385,75 @@ test_abort_forgets_counters (void **state)
     assert_int_equal (c.events_accepted, 0);
     assert_int_equal (c.employees_active, 0);
     hrw_employee_info_t e;
-    assert_int_equal (hrw_store_employee (f->store, "E-1", &e), MDB_NOTFOUND);
+    assert_int_equal (hrw_store_employee (f->store, "E-1", &e), HRW_E_NOTFOUND);
     hrwatch__v1__event__free_unpacked (ev, NULL);
+}
+
+static int
+s_count_key (hrw_bytes_t k, hrw_bytes_t v, void *arg)
+{
+    (void) k;
+    (void) v;
+    (*(int *) arg)++;
+    return 0;
+}
+
+//  A table of another module: writes only in the write transaction, views
+//  only in it or a read scope, fixed-size reads anywhere, prefix walks.
+static void
+test_tables_for_other_modules (void **state)
+{
+    fixture_t *f = *state;
+    hrw_table_t t;
+    uint64_t v = 42, got = 0;
+    hrw_bytes_t view;
+    assert_int_equal (hrw_table_open (f->store, "test_table", &t), 0);
+    assert_int_equal (hrw_table_put (f->store, t, "a", 1, &v, sizeof (v), 0), EINVAL);
+    assert_int_equal (hrw_store_begin (f->store), 0);
+    assert_int_equal (hrw_table_put (f->store, t, "u\0x", 3, &v, sizeof (v), 0), 0);
+    assert_int_equal (hrw_table_put (f->store, t, "u\0y", 3, &v, sizeof (v), 0), 0);
+    assert_int_equal (hrw_table_put (f->store, t, "v\0x", 3, "", 0, 0), 0);
+    assert_int_equal (hrw_store_commit (f->store), 0);
+    assert_int_equal (hrw_table_get (f->store, t, "u\0x", 3, &view), EINVAL);
+    assert_int_equal (hrw_table_get_fixed (f->store, t, "u\0x", 3, &got, sizeof (got)), 0);
+    assert_true (got == 42);
+    assert_int_equal (hrw_table_get_fixed (f->store, t, "v\0x", 3, &got, sizeof (got)),
+                      HRW_E_CORRUPT);
+    assert_int_equal (hrw_table_get_fixed (f->store, t, "w", 1, &got, sizeof (got)),
+                      HRW_E_NOTFOUND);
+    hrw_store_read_t *scope;
+    assert_int_equal (hrw_store_read_begin (f->store, &scope), 0);
+    assert_int_equal (hrw_table_get (f->store, t, "u\0y", 3, &view), 0);
+    assert_int_equal (view.len, sizeof (v));
+    int n = 0;
+    assert_int_equal (hrw_table_prefix_each (f->store, t, "u\0", 2, s_count_key, &n), 0);
+    assert_int_equal (n, 2);
+    n = 0;
+    assert_int_equal (hrw_table_prefix_each (f->store, t, "", 0, s_count_key, &n), 0);
+    assert_int_equal (n, 3);
+    hrw_store_read_end (&scope);
+    assert_null (scope);
+    hrw_cursor_t *cur;
+    hrw_bytes_t k = { "u\0z", 3 };
+    assert_int_equal (hrw_cursor_open (f->store, t, &cur), 0);
+    assert_int_equal (hrw_cursor_get (cur, HRW_CURSOR_SEEK, &k, &view), 0);
+    assert_memory_equal (k.data, "v\0x", 3);
+    assert_int_equal (hrw_cursor_get (cur, HRW_CURSOR_NEXT, &k, &view), HRW_E_NOTFOUND);
+    hrw_cursor_close (&cur);
+    assert_null (cur);
+}
+
+//  Every store code has its own words, and LMDB's two that callers test
+//  keep LMDB's.
+static void
+test_error_words (void **state)
+{
+    (void) state;
+    assert_string_equal (hrw_store_strerror (HRW_E_OVERFLOW), "store record is too large to write");
+    assert_string_not_equal (hrw_store_strerror (HRW_E_OVERFLOW),
+                             hrw_store_strerror (HRW_E_CORRUPT));
+    assert_non_null (strstr (hrw_store_strerror (HRW_E_NOTFOUND), "MDB_NOTFOUND"));
+    assert_non_null (strstr (hrw_store_strerror (HRW_E_MAP_FULL), "MDB_MAP_FULL"));
 }
 
 int
@@ -403,6 +470,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_rejected_are_kept_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown (test_counters_survive_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown (test_abort_forgets_counters, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_tables_for_other_modules, setup, teardown),
+        cmocka_unit_test (test_error_words),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

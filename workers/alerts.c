@@ -2,7 +2,6 @@
 #include "workers/alerts.h"
 
 #include <errno.h>
-#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "lib/arena.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
+#include "lib/keys.h"
 
 #define S_KEY_MAX 256
 
@@ -30,10 +30,10 @@ typedef struct {
 
 struct hrw_alerts {
     hrw_store_t *store;         //  Environment and transaction
-    unsigned int db_current;    //  fingerprint -> packed Alert (latest)
-    unsigned int db_log;        //  seq (big-endian) -> packed Alert
-    unsigned int db_meta;       //  "meta" -> s_meta_t
-    unsigned int db_silences;   //  id (big-endian) -> packed Silence
+    hrw_table_t db_current;     //  fingerprint -> packed Alert (latest)
+    hrw_table_t db_log;         //  seq (big-endian) -> packed Alert
+    hrw_table_t db_meta;        //  "meta" -> s_meta_t
+    hrw_table_t db_silences;    //  id (big-endian) -> packed Silence
     int64_t now_us;             //  Wall clock of the current transaction
     uint32_t log_keep;          //  Log entries kept
     s_meta_t meta;              //  As of the current transaction
@@ -67,20 +67,15 @@ hrw_alerts_new (hrw_store_t *store, uint32_t log_keep)
     self->store = store;
     self->log_keep = log_keep? log_keep: 1;
     self->arena = hrw_arena_new (64 * 1024);
-    if (!self->arena || hrw_store_db (store, "alerts", &self->db_current)
-        || hrw_store_db (store, "alert_log", &self->db_log)
-        || hrw_store_db (store, "alert_meta", &self->db_meta)
-        || hrw_store_db (store, "silences", &self->db_silences)) {
+    if (!self->arena || hrw_table_open (store, "alerts", &self->db_current)
+        || hrw_table_open (store, "alert_log", &self->db_log)
+        || hrw_table_open (store, "alert_meta", &self->db_meta)
+        || hrw_table_open (store, "silences", &self->db_silences)) {
         hrw_alerts_destroy (&self);
         return NULL;
     }
-    void *txn;
-    if (hrw_store_read_begin (store, &txn) == 0) {
-        MDB_val k = { 4, "meta" }, v;
-        if (mdb_get (txn, self->db_meta, &k, &v) == 0 && v.mv_size == sizeof (self->meta))
-            memcpy (&self->meta, v.mv_data, sizeof (self->meta));
-        hrw_store_read_end (store, txn);
-    }
+    //  None yet, or not of this size: the counters start from zero.
+    hrw_table_get_fixed (store, self->db_meta, "meta", 4, &self->meta, sizeof (self->meta));
     return self;
 }
 
@@ -102,14 +97,12 @@ hrw_alerts_begin (hrw_alerts_t *self, int64_t now_us)
 {
     hrw_alerts_clear_queue (self);
     self->now_us = now_us;
-    MDB_val k = { 4, "meta" }, v;
-    int rc = mdb_get (hrw_store_txn (self->store), self->db_meta, &k, &v);
-    if (rc == MDB_NOTFOUND) {
+    int rc = hrw_table_get_fixed (self->store, self->db_meta, "meta", 4, &self->meta,
+                                  sizeof (self->meta));
+    if (rc == HRW_E_NOTFOUND)
         memset (&self->meta, 0, sizeof (self->meta));
-        rc = 0;
-    }
-    else if (rc == 0 && v.mv_size == sizeof (self->meta))
-        memcpy (&self->meta, v.mv_data, sizeof (self->meta));
+    if (rc == HRW_E_NOTFOUND || rc == HRW_E_CORRUPT)
+        rc = 0;         //  Not of this size: kept as it was
     self->txn_seq = self->meta.seq;
     return rc;
 }
@@ -208,15 +201,6 @@ s_fill (hrw_alerts_t *self, Hrwatch__V1__Alert *a, const hrw_alert_eval_t *e,
 // ---------------------------------------------------------------------------
 // Recording and queueing
 
-static MDB_val
-s_seq_key (uint64_t seq, uint8_t buf[8])
-{
-    for (int i = 7; i >= 0; i--, seq >>= 8)
-        buf[i] = (uint8_t) seq;
-    MDB_val v = { 8, buf };
-    return v;
-}
-
 //  The queued entry for seq, or where it would go to keep seq order.
 static size_t
 s_queue_find (hrw_alerts_t *self, uint64_t seq)
@@ -280,20 +264,20 @@ s_unqueue (hrw_alerts_t *self, uint64_t seq)
 }
 
 static int
-s_save_meta (hrw_alerts_t *self, MDB_txn *txn)
+s_save_meta (hrw_alerts_t *self)
 {
-    MDB_val k = { 4, "meta" }, v = { sizeof (self->meta), &self->meta };
-    return mdb_put (txn, self->db_meta, &k, &v, 0);
+    return hrw_table_put (self->store, self->db_meta, "meta", 4, &self->meta,
+                          sizeof (self->meta), 0);
 }
 
 static int
-s_trim_log (hrw_alerts_t *self, MDB_txn *txn)
+s_trim_log (hrw_alerts_t *self)
 {
     while (self->meta.seq - self->meta.log_first + 1 > self->log_keep) {
-        uint8_t kb[8];
-        MDB_val k = s_seq_key (self->meta.log_first, kb);
-        int rc = mdb_del (txn, self->db_log, &k, NULL);
-        if (rc && rc != MDB_NOTFOUND)
+        uint8_t kb[HRW_KEY_U64_LEN];
+        hrw_key_put_u64 (kb, self->meta.log_first);
+        int rc = hrw_table_del (self->store, self->db_log, kb, sizeof (kb));
+        if (rc && rc != HRW_E_NOTFOUND)
             return rc;
         self->meta.log_first++;
     }
@@ -317,24 +301,28 @@ s_silence_matches (const Hrwatch__V1__Silence *s, const Hrwatch__V1__Alert *a)
     return 0;
 }
 
+typedef struct {
+    hrw_alerts_t *self;
+    const Hrwatch__V1__Alert *alert;
+} s_silenced_t;
+
+//  1 (which ends the walk) when the silence is in force and matches.
+static int
+s_silence_one (hrw_bytes_t k, hrw_bytes_t v, void *arg)
+{
+    s_silenced_t *c = arg;
+    (void) k;
+    Hrwatch__V1__Silence *s = hrwatch__v1__silence__unpack (
+        hrw_arena_allocator (c->self->arena), v.len, v.data);
+    return s && s_us (s->until) > c->self->now_us && s_silence_matches (s, c->alert);
+}
+
 //  1 when a silence in force matches the alert.
 static int
-s_silenced (hrw_alerts_t *self, MDB_txn *txn, const Hrwatch__V1__Alert *a)
+s_silenced (hrw_alerts_t *self, const Hrwatch__V1__Alert *a)
 {
-    MDB_cursor *cur;
-    if (mdb_cursor_open (txn, self->db_silences, &cur))
-        return 0;
-    MDB_val k, v;
-    int found = 0;
-    MDB_cursor_op op = MDB_FIRST;
-    while (!found && mdb_cursor_get (cur, &k, &v, op) == 0) {
-        op = MDB_NEXT;
-        Hrwatch__V1__Silence *s = hrwatch__v1__silence__unpack (hrw_arena_allocator (self->arena),
-                                                                 v.mv_size, v.mv_data);
-        found = s && s_us (s->until) > self->now_us && s_silence_matches (s, a);
-    }
-    mdb_cursor_close (cur);
-    return found;
+    s_silenced_t c = { self, a };
+    return hrw_table_prefix_each (self->store, self->db_silences, "", 0, s_silence_one, &c) == 1;
 }
 
 //  Stores the change as current, logs and queues it. A new change takes the
@@ -342,26 +330,26 @@ s_silenced (hrw_alerts_t *self, MDB_txn *txn, const Hrwatch__V1__Alert *a)
 //  number made earlier in this transaction (nothing of it was published
 //  or committed yet), so an alert says at most one thing per commit.
 static int
-s_record (hrw_alerts_t *self, Hrwatch__V1__Alert *a, MDB_txn *txn, uint64_t seq)
+s_record (hrw_alerts_t *self, Hrwatch__V1__Alert *a, uint64_t seq)
 {
-    a->silenced = s_silenced (self, txn, a);
+    a->silenced = s_silenced (self, a);
     a->seq = seq? seq: ++self->meta.seq;
     if (self->meta.log_first == 0)
         self->meta.log_first = a->seq;
     hrw_buf_t packed = { 0 };
     int rc = hrw_buf_pack (&packed, &a->base)? ENOMEM: 0;
-    MDB_val fk = { strlen (a->fingerprint), a->fingerprint };
-    MDB_val v = { packed.len, packed.data };
-    uint8_t kb[8];
-    MDB_val sk = s_seq_key (a->seq, kb);
+    uint8_t kb[HRW_KEY_U64_LEN];
+    hrw_key_put_u64 (kb, a->seq);
     if (!rc)
-        rc = mdb_put (txn, self->db_current, &fk, &v, 0);
+        rc = hrw_table_put (self->store, self->db_current, a->fingerprint,
+                            strlen (a->fingerprint), packed.data, packed.len, 0);
     if (!rc)
-        rc = mdb_put (txn, self->db_log, &sk, &v, seq? 0: MDB_APPEND);
+        rc = hrw_table_put (self->store, self->db_log, kb, sizeof (kb), packed.data, packed.len,
+                            seq? 0: HRW_PUT_APPEND);
     if (!rc && !seq)
-        rc = s_trim_log (self, txn);
+        rc = s_trim_log (self);
     if (!rc)
-        rc = s_save_meta (self, txn);
+        rc = s_save_meta (self);
     if (!rc && !a->silenced)
         rc = s_queue (self, a->seq, a->topic, &packed);
     else if (!rc && seq)
@@ -370,14 +358,15 @@ s_record (hrw_alerts_t *self, Hrwatch__V1__Alert *a, MDB_txn *txn, uint64_t seq)
     return rc;
 }
 
-//  The stored state of an alert, or NULL (allocated from the arena).
+//  The stored state of an alert, or NULL (allocated from the arena); in
+//  the write transaction or a read scope.
 static Hrwatch__V1__Alert *
-s_current (hrw_alerts_t *self, MDB_txn *txn, const char *fingerprint)
+s_current (hrw_alerts_t *self, const char *fingerprint)
 {
-    MDB_val k = { strlen (fingerprint), (void *) fingerprint }, v;
-    if (mdb_get (txn, self->db_current, &k, &v))
+    hrw_bytes_t v;
+    if (hrw_table_get (self->store, self->db_current, fingerprint, strlen (fingerprint), &v))
         return NULL;
-    return hrwatch__v1__alert__unpack (hrw_arena_allocator (self->arena), v.mv_size, v.mv_data);
+    return hrwatch__v1__alert__unpack (hrw_arena_allocator (self->arena), v.len, v.data);
 }
 
 //  1 when a firing alert's stored (published) version says something other
@@ -398,12 +387,11 @@ s_moved (const Hrwatch__V1__Alert *old, const hrw_alert_eval_t *e)
 int
 hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_us, int *changed)
 {
-    MDB_txn *txn = hrw_store_txn (self->store);
     char fingerprint[S_KEY_MAX];
     *changed = 0;
     hrw_arena_reset (self->arena);
     s_fingerprint (e, fingerprint, sizeof (fingerprint));
-    Hrwatch__V1__Alert *old = s_current (self, txn, fingerprint);
+    Hrwatch__V1__Alert *old = s_current (self, fingerprint);
     int was_firing = old && old->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
     if (!e->firing && !was_firing)
         return 0;
@@ -459,7 +447,7 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
         self->meta.firing--;
         self->meta.firing_by_kind[e->kind % HRW_ALERT_KINDS]--;
     }
-    rc = s_record (self, &a, txn, seq);
+    rc = s_record (self, &a, seq);
     *changed = rc == 0;
     return rc;
 }
@@ -474,13 +462,13 @@ hrw_alerts_is_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const cha
     e.subject = subject;
     e.cycle = cycle;
     s_fingerprint (&e, fingerprint, sizeof (fingerprint));
-    void *txn;
-    if (hrw_store_read_begin (self->store, &txn))
+    hrw_store_read_t *scope;
+    if (hrw_store_read_begin (self->store, &scope))
         return 0;
     hrw_arena_reset (self->arena);
-    Hrwatch__V1__Alert *a = s_current (self, txn, fingerprint);
+    Hrwatch__V1__Alert *a = s_current (self, fingerprint);
     int firing = a && a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
-    hrw_store_read_end (self->store, txn);
+    hrw_store_read_end (&scope);
     return firing;
 }
 
@@ -494,12 +482,13 @@ hrw_alerts_has_fired (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const cha
     e.subject = subject;
     e.cycle = cycle;
     s_fingerprint (&e, fingerprint, sizeof (fingerprint));
-    void *txn;
-    if (hrw_store_read_begin (self->store, &txn))
+    hrw_store_read_t *scope;
+    if (hrw_store_read_begin (self->store, &scope))
         return 0;
-    MDB_val k = { strlen (fingerprint), fingerprint }, v;
-    int fired = mdb_get (txn, self->db_current, &k, &v) == 0;
-    hrw_store_read_end (self->store, txn);
+    hrw_bytes_t v;
+    int fired = hrw_table_get (self->store, self->db_current, fingerprint, strlen (fingerprint),
+                               &v) == 0;
+    hrw_store_read_end (&scope);
     return fired;
 }
 
@@ -542,11 +531,11 @@ hrw_alerts_firing_by_kind (hrw_alerts_t *self, uint64_t out[HRW_ALERT_KINDS])
 
 //  The topic of a packed alert, read without unpacking all of it.
 static int
-s_topic_matches (hrw_alerts_t *self, const MDB_val *v, const char *prefix, int active)
+s_topic_matches (hrw_alerts_t *self, hrw_bytes_t v, const char *prefix, int active)
 {
     hrw_arena_reset (self->arena);
     Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (hrw_arena_allocator (self->arena),
-                                                         v->mv_size, v->mv_data);
+                                                         v.len, v.data);
     if (!a)
         return 0;
     if (active && a->state != HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING)
@@ -561,29 +550,50 @@ int
 hrw_alerts_each (hrw_alerts_t *self, int active, uint64_t after_seq, uint32_t limit,
                  const char *prefix, void (*fn) (const uint8_t *, size_t, void *), void *arg)
 {
-    void *txn;
-    MDB_cursor *cur;
-    int rc = hrw_store_read_begin (self->store, &txn);
+    hrw_store_read_t *scope;
+    hrw_cursor_t *cur;
+    int rc = hrw_store_read_begin (self->store, &scope);
     if (rc)
         return rc;
-    if ((rc = mdb_cursor_open (txn, active? self->db_current: self->db_log, &cur))) {
-        hrw_store_read_end (self->store, txn);
+    if ((rc = hrw_cursor_open (self->store, active? self->db_current: self->db_log, &cur))) {
+        hrw_store_read_end (&scope);
         return rc;
     }
-    uint8_t kb[8];
-    MDB_val k = s_seq_key (after_seq + 1, kb), v;
-    MDB_cursor_op op = active? MDB_FIRST: MDB_SET_RANGE;
+    uint8_t kb[HRW_KEY_U64_LEN];
+    hrw_key_put_u64 (kb, after_seq + 1);
+    hrw_bytes_t k = { kb, sizeof (kb) }, v;
+    hrw_cursor_op_t op = active? HRW_CURSOR_FIRST: HRW_CURSOR_SEEK;
     uint32_t n = 0;
-    while (n < limit && (rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
-        op = MDB_NEXT;
-        if (!s_topic_matches (self, &v, prefix, active))
+    while (n < limit && (rc = hrw_cursor_get (cur, op, &k, &v)) == 0) {
+        op = HRW_CURSOR_NEXT;
+        if (!s_topic_matches (self, v, prefix, active))
             continue;
-        fn (v.mv_data, v.mv_size, arg);
+        fn (v.data, v.len, arg);
         n++;
     }
-    mdb_cursor_close (cur);
-    hrw_store_read_end (self->store, txn);
-    return rc == MDB_NOTFOUND? 0: rc;
+    hrw_cursor_close (&cur);
+    hrw_store_read_end (&scope);
+    return rc == HRW_E_NOTFOUND? 0: rc;
+}
+
+typedef struct {
+    hrw_alerts_t *self;
+    hrw_buf_t found;            //  subject\0cycle\0 of each firing alert
+} s_firing_t;
+
+static int
+s_firing_one (hrw_bytes_t k, hrw_bytes_t v, void *arg)
+{
+    s_firing_t *c = arg;
+    (void) k;
+    hrw_arena_reset (c->self->arena);
+    Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (hrw_arena_allocator (c->self->arena),
+                                                         v.len, v.data);
+    if (a && a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING) {
+        hrw_buf_append (&c->found, a->subject, strlen (a->subject) + 1);
+        hrw_buf_append (&c->found, a->survey_cycle_id, strlen (a->survey_cycle_id) + 1);
+    }
+    return 0;
 }
 
 int
@@ -591,33 +601,15 @@ hrw_alerts_each_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind,
                         void (*fn) (const char *subject, const char *cycle, void *), void *arg)
 {
     //  Collected first: fn may update alerts, and so this database.
-    hrw_buf_t found = { 0 };
+    s_firing_t c = { self, { 0 } };
+    hrw_buf_t found;
     char prefix[64];
     snprintf (prefix, sizeof (prefix), "%s/", hrw_alerts_kind_name (kind));
-    MDB_txn *txn = hrw_store_txn (self->store);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, self->db_current, &cur);
-    if (rc)
-        return rc;
-    MDB_val k = { strlen (prefix), prefix }, v;
-    MDB_cursor_op op = MDB_SET_RANGE;
-    while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
-        op = MDB_NEXT;
-        if (k.mv_size < strlen (prefix) || memcmp (k.mv_data, prefix, strlen (prefix)))
-            break;
-        hrw_arena_reset (self->arena);
-        Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (hrw_arena_allocator (self->arena),
-                                                             v.mv_size, v.mv_data);
-        if (!a || a->state != HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING)
-            continue;
-        hrw_buf_append (&found, a->subject, strlen (a->subject) + 1);
-        hrw_buf_append (&found, a->survey_cycle_id, strlen (a->survey_cycle_id) + 1);
-    }
-    mdb_cursor_close (cur);
-    if (found.oom)
+    int rc = hrw_table_prefix_each (self->store, self->db_current, prefix, strlen (prefix),
+                                    s_firing_one, &c);
+    found = c.found;
+    if (!rc && found.oom)
         rc = ENOMEM;
-    else if (rc == MDB_NOTFOUND)
-        rc = 0;
     for (size_t off = 0; rc == 0 && off < found.len;) {
         const char *subject = (const char *) found.data + off;
         off += strlen (subject) + 1;
@@ -637,7 +629,6 @@ hrw_alerts_silence_add (hrw_alerts_t *self, const Hrwatch__V1__Silence *in, uint
 {
     if ((!*in->fingerprint && !*in->unit_id) || !in->until)
         return EINVAL;
-    MDB_txn *txn = hrw_store_txn (self->store);
     Hrwatch__V1__Silence s = *in;
     Google__Protobuf__Timestamp *created = hrw_arena_timestamp (self->arena, self->now_us);
     s.id = *id = ++self->meta.silence_seq;
@@ -645,43 +636,46 @@ hrw_alerts_silence_add (hrw_alerts_t *self, const Hrwatch__V1__Silence *in, uint
     hrw_buf_t packed = { 0 };
     if (!created || hrw_buf_pack (&packed, &s.base))
         return ENOMEM;
-    uint8_t kb[8];
-    MDB_val k = s_seq_key (s.id, kb), v = { packed.len, packed.data };
-    int rc = mdb_put (txn, self->db_silences, &k, &v, 0);
+    uint8_t kb[HRW_KEY_U64_LEN];
+    hrw_key_put_u64 (kb, s.id);
+    int rc = hrw_table_put (self->store, self->db_silences, kb, sizeof (kb), packed.data,
+                            packed.len, 0);
     hrw_buf_free (&packed);
-    return rc? rc: s_save_meta (self, txn);
+    return rc? rc: s_save_meta (self);
 }
 
 int
 hrw_alerts_silence_remove (hrw_alerts_t *self, uint64_t id)
 {
-    uint8_t kb[8];
-    MDB_val k = s_seq_key (id, kb);
-    return mdb_del (hrw_store_txn (self->store), self->db_silences, &k, NULL);
+    uint8_t kb[HRW_KEY_U64_LEN];
+    hrw_key_put_u64 (kb, id);
+    return hrw_table_del (self->store, self->db_silences, kb, sizeof (kb));
+}
+
+typedef struct {
+    hrw_alerts_t *self;
+    int64_t now_us;
+    void (*fn) (const uint8_t *, size_t, void *);
+    void *arg;
+} s_silences_t;
+
+static int
+s_silence_each (hrw_bytes_t k, hrw_bytes_t v, void *arg)
+{
+    s_silences_t *c = arg;
+    (void) k;
+    hrw_arena_reset (c->self->arena);
+    Hrwatch__V1__Silence *s = hrwatch__v1__silence__unpack (
+        hrw_arena_allocator (c->self->arena), v.len, v.data);
+    if (s && s_us (s->until) > c->now_us)
+        c->fn (v.data, v.len, c->arg);
+    return 0;
 }
 
 int
 hrw_alerts_silences_each (hrw_alerts_t *self, int64_t now_us,
                           void (*fn) (const uint8_t *, size_t, void *), void *arg)
 {
-    void *txn;
-    MDB_cursor *cur;
-    int rc = hrw_store_read_begin (self->store, &txn);
-    if (rc)
-        return rc;
-    if ((rc = mdb_cursor_open (txn, self->db_silences, &cur)) == 0) {
-        MDB_val k, v;
-        MDB_cursor_op op = MDB_FIRST;
-        while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
-            op = MDB_NEXT;
-            hrw_arena_reset (self->arena);
-            Hrwatch__V1__Silence *s = hrwatch__v1__silence__unpack (
-                hrw_arena_allocator (self->arena), v.mv_size, v.mv_data);
-            if (s && s_us (s->until) > now_us)
-                fn (v.mv_data, v.mv_size, arg);
-        }
-        mdb_cursor_close (cur);
-    }
-    hrw_store_read_end (self->store, txn);
-    return rc == MDB_NOTFOUND? 0: rc;
+    s_silences_t c = { self, now_us, fn, arg };
+    return hrw_table_prefix_each (self->store, self->db_silences, "", 0, s_silence_each, &c);
 }

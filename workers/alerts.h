@@ -64,7 +64,7 @@ int hrw_alerts_begin (hrw_alerts_t *self, int64_t now_us);
 int hrw_alerts_silence_add (hrw_alerts_t *self, const Hrwatch__V1__Silence *silence,
                             uint64_t *id);
 
-/*  Removes one (inside a write transaction). 0, or MDB_NOTFOUND. */
+/*  Removes one (inside a write transaction). 0, or HRW_E_NOTFOUND. */
 int hrw_alerts_silence_remove (hrw_alerts_t *self, uint64_t id);
 
 /*  Calls fn with each silence in force at now_us (a packed Silence). */

@@ -127,7 +127,7 @@ typedef struct {
     size_t n_successors;
 } hrw_position_report_t;
 
-/*  A position's incumbent, successors and gap state. 0 or MDB_NOTFOUND. */
+/*  A position's incumbent, successors and gap state. 0 or HRW_E_NOTFOUND. */
 int hrw_detect_position_report (hrw_detect_t *self, const char *position,
                                 hrw_position_report_t *out);
 

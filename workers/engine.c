@@ -2,7 +2,6 @@
 #include "workers/engine.h"
 
 #include <errno.h>
-#include <lmdb.h>
 #include <stdlib.h>
 
 #include "lib/arena.h"
@@ -207,7 +206,7 @@ s_run_to (hrw_engine_t *self, int64_t target)
         if ((rc = s_apply (self, ev, clock)))
             return rc;
     }
-    if (rc != MDB_NOTFOUND)
+    if (rc != HRW_E_NOTFOUND)
         return rc;
     if ((rc = s_days (self, clock, target)))
         return rc;

@@ -2,7 +2,6 @@
 #include "workers/ingest.h"
 
 #include <errno.h>
-#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -399,7 +398,7 @@ hrw_ingest_run (hrw_ingest_t *self, hrw_frame_t *frames, size_t n, int64_t now_u
         rc = s_group (self, frames, n, acks, now_us);
         //  A full map is not an error a client should see: grow and redo the
         //  group, whose frames are all still here.
-        if (rc != MDB_MAP_FULL || hrw_store_grow (self->store) != 0)
+        if (rc != HRW_E_MAP_FULL || hrw_store_grow (self->store) != 0)
             break;
         self->stats.map_grows++;
     }

@@ -2,7 +2,6 @@
 #include "workers/query.h"
 
 #include <errno.h>
-#include <lmdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "proto/pbcheck.h"
 #include "lib/arena.h"
 #include "lib/clock.h"
+#include "lib/stats.h"
 #include "workers/validate.h"
 
 #define S_CODE(name) HRWATCH__V1__CONTROL_ERROR__CONTROL_ERROR_##name
@@ -323,7 +323,7 @@ s_silence (hrw_engine_t *engine, const Hrwatch__V1__SilenceRequest *req, hrw_are
     int rc = 0;
     if (req->action_case != HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST
         && (rc = s_silence_change (engine, req, now)))
-        return rc == MDB_NOTFOUND? s_error (resp, S_CODE (NOT_FOUND), "no such silence")
+        return rc == HRW_E_NOTFOUND? s_error (resp, S_CODE (NOT_FOUND), "no such silence")
                                  : s_store_error (resp, rc);
     s_silences_ctx_t c = { arena, NULL, 0, 0, 0 };
     rc = hrw_alerts_silences_each (hrw_engine_alerts (engine), now, s_collect_silence, &c);
@@ -359,14 +359,9 @@ static void
 s_cycle_scores (Hrwatch__V1__CycleEngagement *e, const hrw_survey_info_t *info,
                 uint32_t min_respondents)
 {
-    double sum = 0, promoters = info->enps[9] + info->enps[10], detractors = 0;
-    for (int i = 0; i < 5; i++)
-        sum += (double) info->engagement[i] * (i + 1);
-    for (int i = 0; i <= 6; i++)
-        detractors += info->enps[i];
-    e->mean_engagement = sum / info->responses;
+    e->mean_engagement = hrw_stats_from_histogram (info->engagement, 5, 1).mean;
     if (info->enps_responses >= min_respondents)
-        e->enps = 100.0 * (promoters - detractors) / info->enps_responses;
+        e->enps = hrw_stats_nps (info->enps, info->enps_responses);
 }
 
 static void
@@ -492,7 +487,7 @@ s_position (hrw_engine_t *engine, const Hrwatch__V1__PositionRequest *req, hrw_a
         return -1;
     int rc = hrw_detect_position_report (hrw_engine_detect (engine), req->position_id, r);
     if (rc)
-        return rc == MDB_NOTFOUND? s_error (resp, S_CODE (NOT_FOUND), "no such position")
+        return rc == HRW_E_NOTFOUND? s_error (resp, S_CODE (NOT_FOUND), "no such position")
                                  : s_store_error (resp, rc);
     hrwatch__v1__position_report__init (p);
     p->position_id = req->position_id;

@@ -13,7 +13,12 @@
 
 #define HRW_SCHEMA_VERSION 1
 
-/*  Error codes besides LMDB's own (MDB_*) and errno values. */
+/*  Error codes: one space with errno values (positive) and LMDB's (which
+    pass through as they are); hrw_store_strerror has words for each.
+    HRW_E_NOTFOUND and HRW_E_MAP_FULL are LMDB's own numbers, the two that
+    callers test for. */
+#define HRW_E_NOTFOUND (-30798) //  No record under that key (MDB_NOTFOUND)
+#define HRW_E_MAP_FULL (-30792) //  The map is full: grow it, retry (MDB_MAP_FULL)
 #define HRW_E_SCHEMA  (-30100)  //  Store has an unknown schema version
 #define HRW_E_CORRUPT (-30101)  //  A record does not decode
 #define HRW_E_LOCKED  (-30102)  //  Another process has the store open
@@ -22,6 +27,7 @@
 #define HRW_E_BAD_META (-30105) //  One LMDB meta page of data.mdb is not valid
 #define HRW_E_EMPTIED (-30106)  //  data.mdb is empty, the marker says a store was
 #define HRW_E_MISSING (-30107)  //  data.mdb is gone, the marker says a store was
+#define HRW_E_OVERFLOW (-30108) //  A record too large to write (HRW_REC_MAX)
 
 /*  The store's files in opts->path: LMDB's data file, and the marker that
     says a store was created there (so that losing the data file is told
@@ -177,14 +183,14 @@ int hrw_store_commit (hrw_store_t *self);
 /*  Abandons the write transaction and its counter changes. */
 void hrw_store_abort (hrw_store_t *self);
 
-/*  After MDB_MAP_FULL, with no transaction open: doubles the map. Returns 0,
-    or MDB_MAP_FULL when max_map_size is reached. */
+/*  After HRW_E_MAP_FULL, with no transaction open: doubles the map. Returns
+    0, or HRW_E_MAP_FULL when max_map_size is reached. */
 int hrw_store_grow (hrw_store_t *self);
 
 /*  Records a validated event's id with its content hash (the idempotency
     check), counting it, without applying it. Sets *result: only an
-    HRW_APPLIED event is to be applied, now or later. Returns 0 or an LMDB
-    error code (the transaction must then be aborted). */
+    HRW_APPLIED event is to be applied, now or later. Returns 0 or an error
+    code (the transaction must then be aborted). */
 int hrw_store_accept (hrw_store_t *self, const Hrwatch__V1__Event *ev,
                       uint64_t content_hash, hrw_apply_t *result);
 
@@ -199,24 +205,96 @@ int hrw_store_defer (hrw_store_t *self, int64_t time_us, uint64_t tb, const void
                      size_t len);
 
 /*  The earliest held event at or before upto: copies its encoding into buf
-    (growing it) and removes it from the queue. Returns 0, or MDB_NOTFOUND
+    (growing it) and removes it from the queue. Returns 0, or HRW_E_NOTFOUND
     when none is due. */
 int hrw_store_take_due (hrw_store_t *self, int64_t upto, hrw_buf_t *buf);
 
 /*  Sets the event-time clock (kept with the counters). */
 void hrw_store_set_clock (hrw_store_t *self, int64_t clock_us);
 
-/*  For modules that keep their own databases in this environment and its
-    transactions: opens (creating) a named database; returns 0 or an error. */
-int hrw_store_db (hrw_store_t *self, const char *name, unsigned int *dbi);
+// ---------------------------------------------------------------------------
+// Tables: for modules that keep their own records in this store (alerts,
+// detectors), in its transactions. Keys and values are bytes; the store
+// knows nothing of what they hold.
 
-/*  The open write transaction (an MDB_txn *), or NULL. */
-void *hrw_store_txn (hrw_store_t *self);
+typedef struct {
+    unsigned int id;            //  The store's handle of a named table
+} hrw_table_t;
 
-/*  Starts a read transaction for a sibling module's reads outside a write
-    transaction; end it with hrw_store_read_end. */
-int hrw_store_read_begin (hrw_store_t *self, void **txn);
-void hrw_store_read_end (hrw_store_t *self, void *txn);
+typedef struct {
+    const void *data;           //  Bytes in the store: read, never written
+    size_t len;                 //  Their length
+} hrw_bytes_t;
+
+/*  Opens (creating) the table of that name, outside a write transaction.
+    Returns 0 or an error code. */
+int hrw_table_open (hrw_store_t *self, const char *name, hrw_table_t *out);
+
+/*  The value under key as a view into the store, valid until the write
+    transaction or read scope it was read in ends, or the next write. Only
+    inside one of them (else EINVAL). Returns 0 or HRW_E_NOTFOUND. */
+int hrw_table_get (hrw_store_t *self, hrw_table_t t, const void *key, size_t klen,
+                   hrw_bytes_t *val);
+
+/*  A fixed-size record under key, copied to out; anywhere. Returns 0,
+    HRW_E_NOTFOUND, or HRW_E_CORRUPT when the stored one is not size bytes
+    (out is then left alone). */
+int hrw_table_get_fixed (hrw_store_t *self, hrw_table_t t, const void *key, size_t klen,
+                         void *out, size_t size);
+
+#define HRW_PUT_APPEND 1u       //  The key sorts after every other (faster)
+
+/*  Writes val under key, inside the write transaction (else EINVAL).
+    flags: 0 or HRW_PUT_APPEND. Returns 0 or an error code. */
+int hrw_table_put (hrw_store_t *self, hrw_table_t t, const void *key, size_t klen,
+                   const void *val, size_t vlen, unsigned flags);
+
+/*  Removes key, inside the write transaction. Returns 0, HRW_E_NOTFOUND
+    or an error code. */
+int hrw_table_del (hrw_store_t *self, hrw_table_t t, const void *key, size_t klen);
+
+/*  Ordered reading: a cursor over one table. */
+typedef struct hrw_cursor hrw_cursor_t;
+
+typedef enum {
+    HRW_CURSOR_FIRST,           //  The first record
+    HRW_CURSOR_LAST,            //  The last record
+    HRW_CURSOR_NEXT,            //  The one after (the first, on a new cursor)
+    HRW_CURSOR_PREV,            //  The one before (the last, on a new cursor)
+    HRW_CURSOR_SEEK             //  The first with a key at or after *key
+} hrw_cursor_op_t;
+
+/*  Opens a cursor on the table, in the write transaction or read scope
+    (or, outside both, a snapshot of its own). Returns 0 or an error code. */
+int hrw_cursor_open (hrw_store_t *self, hrw_table_t t, hrw_cursor_t **out);
+
+/*  Moves the cursor and sets key and val (views, as hrw_table_get's, valid
+    until the next move). Returns 0, or HRW_E_NOTFOUND past either end. */
+int hrw_cursor_get (hrw_cursor_t *cur, hrw_cursor_op_t op, hrw_bytes_t *key, hrw_bytes_t *val);
+
+/*  Removes the record the cursor is on (write transaction only). */
+int hrw_cursor_del (hrw_cursor_t *cur);
+
+/*  Closes the cursor; sets *cur_p to NULL. */
+void hrw_cursor_close (hrw_cursor_t **cur_p);
+
+/*  Calls fn for each record whose key starts with the plen bytes of prefix
+    (every record when plen is 0), in key order, until fn returns non-zero,
+    which is then returned.
+    Returns 0 or an error code. */
+int hrw_table_prefix_each (hrw_store_t *self, hrw_table_t t, const void *prefix, size_t plen,
+                           int (*fn) (hrw_bytes_t key, hrw_bytes_t val, void *arg), void *arg);
+
+/*  A read scope: the reads made until it ends (by any module, through any
+    call of this store) see one snapshot. Inside the write transaction it
+    is that transaction; outside, a read-only one. Scopes nest. */
+typedef struct hrw_store_read hrw_store_read_t;
+
+/*  Starts a read scope. Returns 0 and sets *out, or an error code. */
+int hrw_store_read_begin (hrw_store_t *self, hrw_store_read_t **out);
+
+/*  Ends it; sets *scope_p to NULL. */
+void hrw_store_read_end (hrw_store_read_t **scope_p);
 
 /*  Records a rejection (kept for inspection, oldest dropped beyond
     rejected_keep). */
@@ -229,7 +307,7 @@ void hrw_store_set_rejected (hrw_store_t *self, uint32_t keep);
     into parent/name: parent is made if missing, name must not exist (EEXIST)
     and is made 0700 with data.mdb 0600 in it; links are not followed. name
     is one path component, checked by the caller. Sets *bytes to the copy's
-    size. Returns 0, an errno value or an LMDB error code. */
+    size. Returns 0, an errno value or an error code. */
 int hrw_store_backup (hrw_store_t *self, const char *parent, const char *name, uint64_t *bytes);
 
 /*  Counters as of the last commit (or the open transaction). */
@@ -271,7 +349,7 @@ int hrw_store_survey_close (hrw_store_t *self, const char *cycle, const char *un
                             int64_t at_us);
 
 /*  A cycle's first response and close; a cycle never seen reads as open
-    and empty. Returns 0 or an LMDB error. */
+    and empty. Returns 0 or an error code. */
 int hrw_store_survey_cycle (hrw_store_t *self, const char *cycle, hrw_cycle_info_t *out);
 
 /*  A cycle's state in a unit: closed_us is the earlier of its own close and
@@ -295,7 +373,7 @@ int hrw_store_cycles_each (hrw_store_t *self,
 size_t hrw_store_unit_chain (hrw_store_t *self, const char *unit,
                              char chain[][HRW_ID_MAX + 1]);
 
-/*  Point reads; each returns 0, or MDB_NOTFOUND when nothing is known. */
+/*  Point reads; each returns 0, or HRW_E_NOTFOUND when nothing is known. */
 int hrw_store_employee (hrw_store_t *self, const char *id, hrw_employee_info_t *out);
 int hrw_store_unit (hrw_store_t *self, const char *id, hrw_unit_info_t *out);
 int hrw_store_position (hrw_store_t *self, const char *id, hrw_position_info_t *out);

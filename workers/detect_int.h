@@ -1,0 +1,111 @@
+/*  detect_int: what the detector families (detect_succession.c,
+    detect_turnover.c, detect_engagement.c) share with the entry points in
+    detect.c. Private to workers/detect*.c; the rest of the daemon sees
+    only workers/detect.h. */
+#ifndef HRW_DETECT_INT_H
+#define HRW_DETECT_INT_H
+
+#include "workers/detect.h"
+
+#define S_DAY_US (86400LL * HRW_US_PER_SEC)
+
+#define K(name) HRWATCH__V1__ALERT_KIND__ALERT_KIND_##name
+#define SEV(name) HRWATCH__V1__SEVERITY__SEVERITY_##name
+
+struct hrw_detect {
+    hrw_store_t *store;         //  State, environment, transaction
+    hrw_alerts_t *alerts;       //  Where verdicts go
+    hrw_detect_opts_t opts;     //  Thresholds
+    hrw_detect_opts_t judged;   //  Thresholds the stored alerts were judged by
+    hrw_table_t db_nominee;     //  employee\0position -> "" (who is nominated where)
+    hrw_table_t db_series;      //  unit\0time -> s_point_t (cumulative, per unit)
+    hrw_table_t db_covered;     //  position -> s_cover_t (as last counted)
+    hrw_table_t db_bench;       //  unit -> s_bench_t (subtree totals)
+    hrw_table_t db_sole;        //  employee -> uint32 (roles they alone cover)
+    hrw_table_t db_decided;     //  survey cycle -> int64 (when its family was decided)
+    hrw_table_t db_holds;       //  employee\0position -> "" (named incumbent there)
+    hrw_table_t db_rise;        //  unit -> s_rise_t (sustained-rise CUSUM)
+    hrw_table_t db_spike;       //  unit -> s_spike_t (sharp-spike CUSUM)
+};
+
+// ---------------------------------------------------------------------------
+// Common to every family (detect.c)
+
+/*  A fixed-size record of a table under a string key into out, which is
+    zeroed first and stays zero when there is none or it is not of that
+    size. Returns 0 or an error code. */
+int hrw_detect__get_or_zero (hrw_detect_t *self, hrw_table_t t, const char *key, void *out,
+                             size_t size);
+
+/*  Writes a fixed-size record under a string key. */
+int hrw_detect__put (hrw_detect_t *self, hrw_table_t t, const char *key, const void *val,
+                     size_t size);
+
+/*  The unit and its ancestors, nearest first (hrw_store_unit_chain). */
+size_t hrw_detect__chain (hrw_detect_t *self, const char *unit, char chain[][HRW_ID_MAX + 1]);
+
+/*  Adds a named figure to an alert's details (up to HRW_ALERT_DETAILS_MAX). */
+void hrw_detect__detail (hrw_alert_eval_t *e, const char *name, double value);
+
+/*  An evaluation of kind about subject, not firing, severity WARNING. */
+void hrw_detect__eval_init (hrw_alert_eval_t *e, Hrwatch__V1__AlertKind kind,
+                            const char *subject, const char *unit, const char *trigger);
+
+/*  1 when the evaluation neither fires nor ends a firing alert: nothing to
+    write, so the summary need not be built. */
+int hrw_detect__quiet (hrw_detect_t *self, const hrw_alert_eval_t *e);
+
+/*  Hands the verdict to the alert log. Returns 0 or an error code. */
+int hrw_detect__update (hrw_detect_t *self, const hrw_alert_eval_t *e, int64_t clock);
+
+// ---------------------------------------------------------------------------
+// Succession gap, bench strength, successor overlap (detect_succession.c)
+
+int hrw_detect__bench_eval (hrw_detect_t *self, const char *unit, int64_t clock,
+                            const char *trigger);
+
+/*  A unit's subtree counts added to (sign 1) or taken from (-1) each of the
+    n ancestors given, which are then re-evaluated. */
+int hrw_detect__bench_move (hrw_detect_t *self, const char *unit,
+                            char ancestors[][HRW_ID_MAX + 1], size_t n, int sign,
+                            int64_t clock, const char *trigger);
+
+/*  The subtree counts of a unit (0 and 0 when none are kept). */
+int hrw_detect__bench_counts (hrw_detect_t *self, const char *unit, uint32_t *critical,
+                              uint32_t *covered);
+
+int hrw_detect__overlap (hrw_detect_t *self, const char *employee, int delta, int64_t clock,
+                         const char *trigger);
+int hrw_detect__gap_eval (hrw_detect_t *self, const char *position, int64_t clock,
+                          const char *trigger, const char *cause);
+int hrw_detect__gap_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
+                            const char *employee, const hrw_detect_before_t *b, int64_t clock);
+int hrw_detect__gap_defined (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
+                             const hrw_detect_before_t *b, int64_t clock);
+int hrw_detect__gap_nomination (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int64_t clock);
+
+// ---------------------------------------------------------------------------
+// Turnover and org-unit history (detect_turnover.c)
+
+/*  A unit defined or re-parented: its history follows it in the tree. */
+int hrw_detect__unit_moved (hrw_detect_t *self, const char *unit, const hrw_detect_before_t *b,
+                            int64_t clock, const char *trigger);
+int hrw_detect__turnover_eval (hrw_detect_t *self, const char *unit, int64_t clock,
+                               const char *trigger);
+int hrw_detect__rif_eval (hrw_detect_t *self, const char *unit, int64_t clock,
+                          const char *trigger);
+int hrw_detect__turnover_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
+                                 const char *employee, const hrw_detect_before_t *b,
+                                 int64_t clock);
+
+// ---------------------------------------------------------------------------
+// Engagement (detect_engagement.c)
+
+/*  Decides a survey cycle's family once (later calls change nothing). */
+int hrw_detect__engagement_decide (hrw_detect_t *self, const char *cycle, int64_t clock,
+                                   const char *trigger);
+
+/*  Closes and decides the cycles whose time is up at clock. */
+int hrw_detect__engagement_close_due (hrw_detect_t *self, int64_t clock);
+
+#endif

@@ -1,0 +1,644 @@
+/*  detect_turnover: per-unit cumulative series of headcount and exits,
+    the turnover spike and rise tests, reductions in force, and the
+    history that follows a unit moved in the org tree. */
+#include "workers/detect_int.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "lib/keys.h"
+#include "lib/stats.h"
+
+#define S_COMPANY ""        //  Series key for the whole company
+
+//  A unit's cumulative history at one instant: headcount from then on, and
+//  totals since the beginning.
+typedef struct {
+    int64_t headcount;
+    double person_days;
+    uint64_t voluntary;         //  Voluntary exits, reductions in force excluded
+    uint64_t regretted;         //  ... of which regretted
+    uint64_t rif;               //  Exits in a reduction in force
+} s_point_t;
+
+// ---------------------------------------------------------------------------
+// Turnover: per-unit cumulative series
+
+//  The series key "unit\0" and the time; returns its length.
+static size_t
+s_series_key (const char *unit, int64_t t, uint8_t buf[HRW_ID_MAX + 9])
+{
+    //  Ids are validated where they enter; the bound keeps a missed one
+    //  from writing past buf.
+    size_t n = strnlen (unit, HRW_ID_MAX);
+    memcpy (buf, unit, n);
+    buf[n] = '\0';
+    hrw_key_put_time (buf + n + 1, t);
+    return n + 9;
+}
+
+//  The unit's series at time t: its last point at or before t, carried
+//  forward to t. Zero when it has none.
+static int
+s_point_at (hrw_detect_t *self, const char *unit, int64_t t, s_point_t *out, int64_t *at)
+{
+    memset (out, 0, sizeof (*out));
+    *at = HRW_TIME_NONE;
+    uint8_t kb[HRW_ID_MAX + 9], want[HRW_ID_MAX + 9];
+    hrw_bytes_t k = { kb, s_series_key (unit, t == INT64_MAX? t: t + 1, kb) }, v;
+    size_t wlen = s_series_key (unit, t, want);
+    size_t plen = wlen - 8;
+    hrw_cursor_t *cur;
+    int rc = hrw_cursor_open (self->store, self->db_series, &cur);
+    if (rc)
+        return rc;
+    rc = hrw_cursor_get (cur, HRW_CURSOR_SEEK, &k, &v);
+    rc = hrw_cursor_get (cur, rc == 0? HRW_CURSOR_PREV: HRW_CURSOR_LAST, &k, &v);
+    if (rc == 0 && k.len == wlen && !memcmp (k.data, want, plen) && v.len == sizeof (*out)) {
+        memcpy (out, v.data, sizeof (*out));
+        *at = hrw_key_get_time ((const uint8_t *) k.data + plen);
+        out->person_days += (double) out->headcount * (double) (t - *at) / (double) S_DAY_US;
+    }
+    hrw_cursor_close (&cur);
+    return rc == HRW_E_NOTFOUND? 0: rc;
+}
+
+static int
+s_series_add (hrw_detect_t *self, const char *unit, int64_t clock, const s_point_t *delta)
+{
+    s_point_t p;
+    int64_t at;
+    int rc = s_point_at (self, unit, clock, &p, &at);
+    if (rc)
+        return rc;
+    p.headcount += delta->headcount;
+    p.voluntary += delta->voluntary;
+    p.regretted += delta->regretted;
+    p.rif += delta->rif;
+    uint8_t kb[HRW_ID_MAX + 9];
+    size_t klen = s_series_key (unit, clock, kb);
+    return hrw_table_put (self->store, self->db_series, kb, klen, &p, sizeof (p), 0);
+}
+
+//  Adds delta to the unit, its ancestors and the company.
+static int
+s_series_chain (hrw_detect_t *self, const char *unit, int64_t clock, const s_point_t *delta)
+{
+    char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+    size_t n = hrw_detect__chain (self, unit, chain);
+    int rc = s_series_add (self, S_COMPANY, clock, delta);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = s_series_add (self, chain[i], clock, delta);
+    return rc;
+}
+
+typedef struct {
+    int64_t at;                 //  Event time of the point
+    s_point_t p;                //  The series there
+} s_stamped_t;
+
+typedef struct {
+    s_stamped_t *pts;           //  The points, oldest first
+    size_t n, cap;
+    size_t plen;                //  Length of the "unit\0" prefix
+} s_points_t;
+
+#define S_STOP 1    //  A key of another shape: the unit's points are over
+
+static int
+s_point_add (hrw_bytes_t k, hrw_bytes_t v, void *arg)
+{
+    s_points_t *all = arg;
+    if (k.len != all->plen + 8)
+        return S_STOP;
+    if (v.len != sizeof (s_point_t))
+        return 0;
+    if (all->n == all->cap) {
+        size_t cap = all->cap? all->cap * 2: 64;
+        void *p = realloc (all->pts, cap * sizeof (*all->pts));
+        if (!p)
+            return ENOMEM;
+        all->pts = p;
+        all->cap = cap;
+    }
+    all->pts[all->n].at = hrw_key_get_time ((const uint8_t *) k.data + all->plen);
+    memcpy (&all->pts[all->n].p, v.data, sizeof (s_point_t));
+    all->n++;
+    return 0;
+}
+
+//  Every point of a unit's series, oldest first; *pts is the caller's to
+//  free.
+static int
+s_series_all (hrw_detect_t *self, const char *unit, s_stamped_t **pts, size_t *n)
+{
+    uint8_t prefix[HRW_ID_MAX + 9];
+    s_points_t all = { NULL, 0, 0, s_series_key (unit, INT64_MIN, prefix) - 8 };
+    int rc = hrw_table_prefix_each (self->store, self->db_series, prefix, all.plen, s_point_add,
+                                    &all);
+    *pts = all.pts;
+    *n = all.n;
+    return rc == S_STOP? 0: rc;
+}
+
+//  The series at t from its points, *i the cursor into them (times asked
+//  in order), carried forward as s_point_at does.
+static s_point_t
+s_carry (const s_stamped_t *pts, size_t n, size_t *i, int64_t t)
+{
+    s_point_t p;
+    memset (&p, 0, sizeof (p));
+    while (*i < n && pts[*i].at <= t)
+        (*i)++;
+    if (*i == 0)
+        return p;
+    p = pts[*i - 1].p;
+    p.person_days += (double) p.headcount * (double) (t - pts[*i - 1].at) / (double) S_DAY_US;
+    return p;
+}
+
+//  Adds (sign 1) or takes away (-1) the unit's whole series, u, to the
+//  ancestor's, point for point: both are piecewise linear in person-days,
+//  so the sum is exact at the union of their points.
+static int
+s_series_merge (hrw_detect_t *self, const char *ancestor, const s_stamped_t *u, size_t nu,
+                int sign)
+{
+    s_stamped_t *a;
+    size_t na, ia = 0, iu = 0, ja = 0, ju = 0;
+    int rc = s_series_all (self, ancestor, &a, &na);
+    if (rc || !nu)
+        goto cleanup;
+    //  Points of the ancestor's before the unit's first are unchanged.
+    while (ja < na && a[ja].at < u[0].at)
+        ja++;
+    while (!rc && (ja < na || ju < nu)) {
+        int64_t t = ju >= nu? a[ja].at: ja >= na? u[ju].at
+                  : a[ja].at < u[ju].at? a[ja].at: u[ju].at;
+        s_point_t pa = s_carry (a, na, &ia, t), pu = s_carry (u, nu, &iu, t);
+        pa.headcount += sign * pu.headcount;
+        pa.person_days += sign * pu.person_days;
+        pa.voluntary = (uint64_t) ((int64_t) pa.voluntary + sign * (int64_t) pu.voluntary);
+        pa.regretted = (uint64_t) ((int64_t) pa.regretted + sign * (int64_t) pu.regretted);
+        pa.rif = (uint64_t) ((int64_t) pa.rif + sign * (int64_t) pu.rif);
+        uint8_t kb[HRW_ID_MAX + 9];
+        size_t klen = s_series_key (ancestor, t, kb);
+        rc = hrw_table_put (self->store, self->db_series, kb, klen, &pa, sizeof (pa), 0);
+        while (ja < na && a[ja].at <= t)
+            ja++;
+        while (ju < nu && u[ju].at <= t)
+            ju++;
+    }
+cleanup:
+    free (a);
+    return rc;
+}
+
+//  The ancestors above a unit's parent, stopping before the unit itself
+//  should the tree loop back to it.
+static size_t
+s_ancestors (hrw_detect_t *self, const char *parent, const char *unit,
+             char chain[][HRW_ID_MAX + 1])
+{
+    size_t n = hrw_detect__chain (self, parent, chain);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp (chain[i], unit))
+            return i;
+    return n;
+}
+
+//  Those of a not in b.
+static size_t
+s_only (char a[][HRW_ID_MAX + 1], size_t na, char b[][HRW_ID_MAX + 1], size_t nb,
+        char out[][HRW_ID_MAX + 1])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < na; i++) {
+        int in_b = 0;
+        for (size_t j = 0; j < nb; j++)
+            in_b |= !strcmp (a[i], b[j]);
+        if (!in_b)
+            memcpy (out[n++], a[i], HRW_ID_MAX + 1);
+    }
+    return n;
+}
+
+//  A unit defined, or given a new parent: its whole history (series and
+//  bench counts) leaves the ancestors it had and joins the ones it has, so
+//  every figure follows the tree as it is now.
+int
+hrw_detect__unit_moved (hrw_detect_t *self, const char *unit, const hrw_detect_before_t *b,
+                        int64_t clock, const char *trigger)
+{
+    hrw_unit_info_t now;
+    if (hrw_store_unit (self->store, unit, &now) || !now.defined)
+        return 0;
+    const char *was = b->had_unit && b->unit.defined? b->unit.parent: "";
+    if (!strcmp (was, now.parent))
+        return 0;
+    char old[HRW_CHAIN_MAX][HRW_ID_MAX + 1], new[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+    char leave[HRW_CHAIN_MAX][HRW_ID_MAX + 1], join[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+    size_t n_old = s_ancestors (self, was, unit, old);
+    size_t n_new = s_ancestors (self, now.parent, unit, new);
+    size_t n_leave = s_only (old, n_old, new, n_new, leave);
+    size_t n_join = s_only (new, n_new, old, n_old, join);
+    s_stamped_t *u;
+    size_t nu;
+    int rc = s_series_all (self, unit, &u, &nu);
+    for (size_t i = 0; !rc && i < n_leave; i++)
+        rc = s_series_merge (self, leave[i], u, nu, -1);
+    for (size_t i = 0; !rc && i < n_join; i++)
+        rc = s_series_merge (self, join[i], u, nu, 1);
+    free (u);
+    if (!rc)
+        rc = hrw_detect__bench_move (self, unit, leave, n_leave, -1, clock, trigger);
+    if (!rc)
+        rc = hrw_detect__bench_move (self, unit, join, n_join, 1, clock, trigger);
+    return rc;
+}
+
+//  When the first voluntary exit was seen (the start of exit history).
+static int64_t
+s_first_exit (hrw_detect_t *self)
+{
+    int64_t t = HRW_TIME_NONE;
+    hrw_table_get_fixed (self->store, self->db_series, "first_exit", 10, &t, sizeof (t));
+    return t;
+}
+
+static int
+s_note_exit (hrw_detect_t *self, int64_t clock)
+{
+    if (s_first_exit (self) != HRW_TIME_NONE)
+        return 0;
+    return hrw_table_put (self->store, self->db_series, "first_exit", 10, &clock, sizeof (clock),
+                          0);
+}
+
+//  A unit's CUSUM (the sustained rise's, or the sharp spike's) as last
+//  brought up to date.
+typedef struct {
+    double s;                   //  The statistic, in log-likelihood units
+    int64_t at;                 //  Event time it was brought up to
+    int64_t fired_at;           //  When its alert last fired, or HRW_TIME_NONE
+    int64_t resolved_at;        //  When its alert last resolved, or HRW_TIME_NONE
+} s_cusum_t;
+
+static int
+s_cusum_get (hrw_detect_t *self, hrw_table_t table, const char *unit, s_cusum_t *r)
+{
+    return hrw_table_get_fixed (self->store, table, unit, strlen (unit), r, sizeof (*r));
+}
+
+//  Brings a unit's CUSUM (kept in table) up to clock: a Poisson CUSUM of
+//  "the rate is some multiple of the (shrunk) baseline". Between two
+//  updates each of the unit's person-days costs drain and each exit earns
+//  gain (log-likelihood units); it never goes below zero. The exit that
+//  triggers an update comes last in its interval.
+static int
+s_cusum_step (hrw_detect_t *self, hrw_table_t table, const char *unit,
+              const hrw_unit_turnover_t *t, int64_t clock, double drain, double gain,
+              s_cusum_t *r)
+{
+    s_point_t now, then;
+    int64_t at;
+    int rc = s_cusum_get (self, table, unit, r);
+    if (rc == HRW_E_NOTFOUND) {
+        memset (r, 0, sizeof (*r));
+        r->at = clock;
+        r->fired_at = r->resolved_at = HRW_TIME_NONE;
+        return 0;
+    }
+    if (rc || clock <= r->at)
+        return rc;
+    if ((rc = s_point_at (self, unit, clock, &now, &at))
+        || (rc = s_point_at (self, unit, r->at, &then, &at)))
+        return rc;
+    double pd = now.person_days - then.person_days;
+    double exits = (double) now.voluntary - (double) then.voluntary;
+    double cost = drain * (pd > 0? pd: 0);
+    if (!t->judged)
+        r->s = 0;
+    else {
+        r->s = r->s > cost? r->s - cost: 0;
+        r->s += (exits > 0? exits: 0) * gain;
+    }
+    r->at = clock;
+    return 0;
+}
+
+int
+hrw_detect_unit_turnover (hrw_detect_t *self, const char *unit, int64_t clock,
+                          hrw_unit_turnover_t *t)
+{
+    const hrw_detect_opts_t *o = &self->opts;
+    int64_t w0 = clock - (int64_t) o->window_days * S_DAY_US;
+    int64_t b0 = w0 - (int64_t) o->baseline_days * S_DAY_US;
+    s_point_t now, start, base, cstart, cbase;
+    int64_t at;
+    int rc = s_point_at (self, unit, clock, &now, &at);
+    if (!rc) rc = s_point_at (self, unit, w0, &start, &at);
+    if (!rc) rc = s_point_at (self, unit, b0, &base, &at);
+    if (!rc) rc = s_point_at (self, S_COMPANY, w0, &cstart, &at);
+    if (!rc) rc = s_point_at (self, S_COMPANY, b0, &cbase, &at);
+    if (rc)
+        return rc;
+    memset (t, 0, sizeof (*t));
+    t->headcount = now.headcount;
+    t->headcount_at_start = start.headcount;
+    t->observed = now.voluntary - start.voluntary;
+    t->regretted = now.regretted - start.regretted;
+    t->rif = now.rif - start.rif;
+    double window_pd = now.person_days - start.person_days;
+    double base_exits = (double) (start.voluntary - base.voluntary);
+    double base_pd = start.person_days - base.person_days;
+    double company_pd = cstart.person_days - cbase.person_days;
+    double company_rate = company_pd > 0
+        ? (double) (cstart.voluntary - cbase.voluntary) / company_pd: 0;
+    //  Shrinkage: a unit's own rate, weighted by its person-days against
+    //  prior_person_days of the company's rate.
+    double rate = (base_exits + company_rate * o->prior_person_days)
+                / (base_pd + o->prior_person_days);
+    t->expected = rate * window_pd;
+    t->person_days = window_pd;
+    //  A rate over a window the unit's people were hardly in (people just
+    //  hired, or hires sent late and counted from the clock) is noise: one
+    //  exit over a few person-days reads as millions of percent a year. It
+    //  takes the people counted now to have been there half the window.
+    int64_t people = now.headcount > start.headcount? now.headcount: start.headcount;
+    t->rate_known = window_pd > 0
+                 && window_pd >= 0.5 * (double) o->window_days * (double) (people > 1? people: 1);
+    t->annualised = t->rate_known? (double) t->observed / window_pd * 365: 0;
+    t->baseline_annualised = rate * 365;
+    //  Exits are judged only once a whole baseline period of them has been
+    //  seen: before that, a rate would be measured over people but not over
+    //  their exits, and every unit would look like a spike.
+    int64_t first_exit = s_first_exit (self);
+    t->judged = company_pd > 0 && first_exit != HRW_TIME_NONE && first_exit <= b0;
+    t->p_value = t->judged && t->rate_known
+               ? hrw_stats_poisson_sf (t->observed, t->expected): 1.0;
+    s_cusum_t r;
+    if (s_cusum_get (self, self->db_rise, unit, &r) == 0)
+        t->rise_cusum = r.s;
+    return 0;
+}
+
+#define S_RISE_REF 10.0     //  Exits a year above which thresholds tighten
+#define S_SPIKE_RATIO 4.0   //  The rate the spike CUSUM looks for, times the baseline
+
+//  The spike CUSUM looks for S_SPIKE_RATIO times the baseline rate: each
+//  exit earns ln S_SPIKE_RATIO, each person-day costs lambda0
+//  (S_SPIKE_RATIO - 1).
+static int
+s_spike_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
+              int64_t clock, s_cusum_t *r)
+{
+    return s_cusum_step (self, self->db_spike, unit, t, clock,
+                         t->baseline_annualised / 365 * (S_SPIKE_RATIO - 1), log (S_SPIKE_RATIO),
+                         r);
+}
+
+//  The sharp-spike test, two ways: exits in the trailing window against
+//  the baseline (a Poisson tail probability below alpha), or the spike
+//  CUSUM reaching spike_h, which sees a sharp rise within days where the
+//  window still dilutes it with the weeks before. It resolves once the
+//  window's probability is back above resolve_p and, in its first window,
+//  the CUSUM is below its threshold; the CUSUM then starts again from zero,
+//  and the alert does not fire again within a window of resolving, so it
+//  cannot flap.
+static int
+s_spike_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
+              int64_t clock, const char *trigger)
+{
+    const hrw_detect_opts_t *o = &self->opts;
+    s_cusum_t r;
+    int rc = s_spike_step (self, unit, t, clock, &r);
+    if (rc)
+        return rc;
+    int was = hrw_alerts_is_firing (self->alerts, K (TURNOVER_SPIKE), unit, NULL);
+    hrw_alert_eval_t e;
+    hrw_detect__eval_init (&e, K (TURNOVER_SPIKE), unit, unit, trigger);
+    //  The tests are repeated at every exit: a unit with more than
+    //  S_RISE_REF exits a year shares alpha among them, and its CUSUM
+    //  threshold grows with the log of its rate, so that false alarms per
+    //  unit-year do not grow with its size.
+    double per_year = t->baseline_annualised * (double) t->headcount_at_start;
+    double alpha = o->alpha * (per_year > S_RISE_REF? S_RISE_REF / per_year: 1);
+    double h = o->spike_h + (per_year > S_RISE_REF? log (per_year / S_RISE_REF): 0);
+    //  Exits are dated to the day, so a day's exits come all at once, with
+    //  none of the day's drain between them: in a big unit that alone
+    //  would lift the score by more than the threshold allows for. It is
+    //  judged as it will stand at the end of the day: the threshold is
+    //  raised by a day's drain.
+    h += t->baseline_annualised / 365 * (S_SPIKE_RATIO - 1) * (double) t->headcount;
+    //  The size tested is the one shown: the people there when the window
+    //  opened, who are the ones who could leave in it.
+    int sized = t->headcount_at_start >= (int64_t) o->min_headcount;
+    int window_hit = t->p_value < alpha && t->observed >= o->min_exits;
+    int cusum_hit = t->judged && t->rate_known && r.s >= h;
+    int64_t window = (int64_t) o->window_days * S_DAY_US;
+    int calm = r.resolved_at == HRW_TIME_NONE || clock - r.resolved_at > window;
+    //  The score remembers a spike in proportion to its size (a month at 6x
+    //  takes two more months to drain), so once the alert has stood for a
+    //  window it is held only by the window itself.
+    int young = r.fired_at != HRW_TIME_NONE && clock - r.fired_at < window;
+    e.firing = was? t->p_value <= o->resolve_p || (young && r.s >= h)
+                  : calm && sized && (window_hit || cusum_hit);
+    if (e.firing && !was)
+        r.fired_at = clock;
+    if (!e.firing && was) {
+        r.resolved_at = clock;
+        r.s = 0;
+    }
+    if ((rc = hrw_detect__put (self, self->db_spike, unit, &r, sizeof (r))))
+        return rc;
+    if (!e.firing && !was)
+        return 0;
+    //  What is shown is always the window: one measure a reader can follow
+    //  from one update to the next. The sharp-rise score says why it fired
+    //  when the window alone would not have.
+    e.observed = (double) t->observed;
+    e.expected = t->expected;
+    e.p_value = t->p_value;
+    hrw_detect__detail (&e, "regretted_exits", (double) t->regretted);
+    hrw_detect__detail (&e, "headcount", (double) t->headcount_at_start);
+    hrw_detect__detail (&e, "headcount_now", (double) t->headcount);
+    hrw_detect__detail (&e, "annualised_rate", t->annualised);
+    hrw_detect__detail (&e, "baseline_annualised_rate", t->baseline_annualised);
+    hrw_detect__detail (&e, "window_days", (double) o->window_days);
+    hrw_detect__detail (&e, "cusum", r.s);
+    hrw_detect__detail (&e, "threshold", h);
+    char why[96] = "";
+    if (r.s >= h)
+        snprintf (why, sizeof (why), ", a sharp rise (score %.1f, fires at %.1f)", r.s, h);
+    snprintf (e.summary, sizeof (e.summary),
+              "%s: %llu voluntary exit%s in %u days (%llu regretted) against %.1f expected, "
+              "p=%.2g%s; headcount %lld at the window's start, %lld now", unit,
+              (unsigned long long) t->observed, t->observed == 1? "": "s", o->window_days,
+              (unsigned long long) t->regretted, t->expected, t->p_value, why,
+              (long long) t->headcount_at_start, (long long) t->headcount);
+    return hrw_detect__update (self, &e, clock);
+}
+
+//  The rise CUSUM looks for a doubling of the baseline rate: the reference
+//  value k of a doubling is lambda0 (2 - 1) / ln 2 exits, so in
+//  log-likelihood units each person-day costs lambda0 and each exit earns
+//  ln 2.
+static int
+s_rise_step (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
+             int64_t clock, s_cusum_t *r)
+{
+    return s_cusum_step (self, self->db_rise, unit, t, clock, t->baseline_annualised / 365,
+                         M_LN2, r);
+}
+
+//  The sustained-rise test. It fires when the CUSUM reaches rise_h in a unit
+//  of min_headcount; it resolves once it has fired for a whole window and
+//  the exits of the last three windows are no more than the baseline
+//  expects, and then starts again from zero; it does not fire again within
+//  a window of resolving. So it neither flickers nor holds for months once
+//  exits are back to normal.
+static int
+s_rise_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
+             int64_t clock, const char *trigger)
+{
+    const hrw_detect_opts_t *o = &self->opts;
+    s_cusum_t r;
+    int rc = s_rise_step (self, unit, t, clock, &r);
+    if (rc)
+        return rc;
+    int64_t window = (int64_t) o->window_days * S_DAY_US;
+    int was = hrw_alerts_is_firing (self->alerts, K (TURNOVER_RISE), unit, NULL);
+    s_point_t now, back;
+    int64_t at;
+    if ((rc = s_point_at (self, unit, clock, &now, &at))
+        || (rc = s_point_at (self, unit, clock - 3 * window, &back, &at)))
+        return rc;
+    double pd3 = now.person_days - back.person_days;
+    double exits3 = (double) now.voluntary - (double) back.voluntary;
+    double expected3 = t->baseline_annualised / 365 * pd3;
+    //  A CUSUM's false alarms come at a steady rate per expected exit, so a
+    //  big unit would have more of them a year than a small one: above
+    //  S_RISE_REF exits a year the threshold grows with the log of the
+    //  unit's rate, which keeps false alarms per unit-year level.
+    double per_year = t->baseline_annualised * (double) t->headcount_at_start;
+    double h = o->rise_h + (per_year > S_RISE_REF? log (per_year / S_RISE_REF): 0);
+    int calm = r.resolved_at == HRW_TIME_NONE || clock - r.resolved_at >= window;
+    hrw_alert_eval_t e;
+    hrw_detect__eval_init (&e, K (TURNOVER_RISE), unit, unit, trigger);
+    if (was)
+        e.firing = !(clock - r.fired_at >= window && exits3 <= expected3);
+    else
+        e.firing = calm && t->judged && r.s >= h
+                && t->headcount_at_start >= (int64_t) o->min_headcount;
+    if (e.firing && !was)
+        r.fired_at = clock;
+    if (!e.firing && was) {
+        r.resolved_at = clock;
+        r.s = 0;
+    }
+    if ((rc = hrw_detect__put (self, self->db_rise, unit, &r, sizeof (r))))
+        return rc;
+    if (!e.firing && !was)
+        return 0;
+    e.observed = exits3;
+    e.expected = expected3;
+    hrw_detect__detail (&e, "cusum", r.s);
+    hrw_detect__detail (&e, "threshold", h);
+    hrw_detect__detail (&e, "headcount", (double) t->headcount_at_start);
+    hrw_detect__detail (&e, "headcount_now", (double) t->headcount);
+    hrw_detect__detail (&e, "baseline_annualised_rate", t->baseline_annualised);
+    snprintf (e.summary, sizeof (e.summary),
+              "%s: voluntary exits running above the baseline of %.1f%% a year: %.0f in the "
+              "last %u days against %.1f expected; headcount %lld at the window's start, "
+              "%lld now", unit, t->baseline_annualised * 100, exits3, 3 * o->window_days,
+              expected3, (long long) t->headcount_at_start, (long long) t->headcount);
+    return hrw_detect__update (self, &e, clock);
+}
+
+int
+hrw_detect__turnover_eval (hrw_detect_t *self, const char *unit, int64_t clock,
+                           const char *trigger)
+{
+    hrw_unit_turnover_t t;
+    int rc = hrw_detect_unit_turnover (self, unit, clock, &t);
+    if (!rc)
+        rc = s_spike_eval (self, unit, &t, clock, trigger);
+    if (!rc)
+        rc = s_rise_eval (self, unit, &t, clock, trigger);
+    return rc;
+}
+
+int
+hrw_detect__rif_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
+{
+    s_point_t now, start;
+    int64_t at;
+    int64_t w0 = clock - (int64_t) self->opts.window_days * S_DAY_US;
+    int rc = s_point_at (self, unit, clock, &now, &at);
+    if (!rc)
+        rc = s_point_at (self, unit, w0, &start, &at);
+    if (rc)
+        return rc;
+    uint64_t n = now.rif - start.rif;
+    hrw_alert_eval_t e;
+    hrw_detect__eval_init (&e, K (REDUCTION_IN_FORCE), unit, unit, trigger);
+    e.severity = SEV (INFO);
+    e.firing = n > 0;
+    if (hrw_detect__quiet (self, &e))
+        return 0;
+    e.observed = (double) n;
+    snprintf (e.summary, sizeof (e.summary),
+              "%s: %llu exits in a reduction in force in the last %u days; they are not "
+              "counted as voluntary turnover", unit, (unsigned long long) n,
+              self->opts.window_days);
+    return hrw_detect__update (self, &e, clock);
+}
+
+//  Headcount and exits as a person event changes them.
+int
+hrw_detect__turnover_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
+                             const char *employee, const hrw_detect_before_t *b, int64_t clock)
+{
+    hrw_employee_info_t now;
+    if (hrw_store_employee (self->store, employee, &now))
+        return 0;
+    int was_active = b->had_employee && b->employee.status == HRW_EMP_ACTIVE;
+    int is_active = now.status == HRW_EMP_ACTIVE;
+    const char *was_unit = was_active? b->employee.unit: "";
+    if (was_active && is_active && !strcmp (was_unit, now.unit))
+        return 0;
+    s_point_t d;
+    int rc = 0;
+    if (was_active) {
+        memset (&d, 0, sizeof (d));
+        d.headcount = -1;
+        if (!is_active && ev->body_case == HRWATCH__V1__EVENT__BODY_EXIT) {
+            const Hrwatch__V1__Exit *x = ev->exit;
+            int voluntary = x->type == HRWATCH__V1__EXIT_TYPE__EXIT_TYPE_VOLUNTARY;
+            d.rif = x->reduction_in_force? 1: 0;
+            d.voluntary = voluntary && !x->reduction_in_force;
+            d.regretted = d.voluntary && x->regretted;
+        }
+        if ((rc = s_series_chain (self, was_unit, clock, &d)))
+            return rc;
+        if (d.voluntary && (rc = s_note_exit (self, clock)))
+            return rc;
+        char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+        size_t n = hrw_detect__chain (self, was_unit, chain);
+        for (size_t i = 0; !rc && d.voluntary && i < n; i++)
+            rc = hrw_detect__turnover_eval (self, chain[i], clock, ev->event_id);
+        if (!rc && d.rif && *was_unit)
+            rc = hrw_detect__rif_eval (self, was_unit, clock, ev->event_id);
+    }
+    if (!rc && is_active) {
+        memset (&d, 0, sizeof (d));
+        d.headcount = 1;
+        rc = s_series_chain (self, now.unit, clock, &d);
+    }
+    return rc;
+}

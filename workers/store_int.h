@@ -1,0 +1,119 @@
+/*  store_int: what the store's files share (store.c: environment and
+    transactions; store_table.c: tables, cursors and read scopes for other
+    modules; store_apply.c: how events change the state; store_read.c:
+    reads of it). Private to workers/store*.c, the only files that know
+    LMDB. */
+#ifndef HRW_STORE_INT_H
+#define HRW_STORE_INT_H
+
+#include <lmdb.h>
+
+#include "lib/clock.h"
+#include "lib/keys.h"
+#include "lib/rec.h"
+#include "workers/store.h"
+
+#define S_REC_VERSION 1
+
+//  Rejected records: version 2 keeps what an integrator needs to fix the
+//  sender and nothing the event said. Version 1 records (older stores) also
+//  kept the payload; it is skipped on reading and ages out with the rest.
+#define S_REJECTED_VERSION 2
+
+//  The store's own named databases.
+typedef enum {
+    S_DB_META, S_DB_EVENT_IDS, S_DB_EMPLOYEES, S_DB_UNITS, S_DB_POSITIONS,
+    S_DB_NOMINATIONS, S_DB_MENTORSHIPS, S_DB_SURVEYS, S_DB_REJECTED, S_DB_PENDING,
+    S_DB_CYCLES, S_DB_CYCLE_UNITS, S_DB_COUNT
+} hrw_store_db_t;
+
+//  A read scope: the store has one, and nested scopes share it.
+struct hrw_store_read {
+    hrw_store_t *store;             //  Whose scope
+    MDB_txn *txn;                   //  Its read-only transaction, or NULL
+                                    //  while it borrows the write one
+    unsigned depth;                 //  Scopes begun and not ended
+};
+
+struct hrw_store {
+    MDB_env *env;                   //  The environment
+    MDB_dbi dbi[S_DB_COUNT];        //  Named databases, by hrw_store_db_t
+    MDB_txn *wtxn;                  //  Open write transaction, or NULL
+    struct hrw_store_read read;     //  The read scope, when one is open
+    hrw_counters_t counters;        //  Live counters (include wtxn's changes)
+    hrw_counters_t saved;           //  Counters as of the last commit
+    hrw_store_opts_t opts;          //  Limits, as opened
+    size_t map_size;                //  Current map size
+    size_t page_size;               //  LMDB page size
+    int lock_fd;                    //  Holds the store's exclusive lock
+};
+
+//  When a register was last set: event time, tie broken by a hash of the
+//  event id.
+typedef struct {
+    int64_t ts;     //  Event time, µs
+    uint64_t tb;    //  Tie-break: hash of the event id
+} hrw_stamp_t;
+
+static inline MDB_val
+hrw_store__val (const void *p, size_t n)
+{
+    MDB_val v = { n, (void *) p };
+    return v;
+}
+
+static inline hrw_stamp_t
+hrw_stamp_get (hrw_rrec_t *r)
+{
+    hrw_stamp_t s;
+    s.ts = hrw_rec_get_i64 (r);
+    s.tb = hrw_rec_get_u64 (r);
+    return s;
+}
+
+//  The key "a\0b" in buf (see hrw_key_pair).
+static inline MDB_val
+hrw_store__pair_key (char *buf, size_t cap, const char *a, const char *b)
+{
+    return hrw_store__val (buf, hrw_key_pair (buf, cap, a, b));
+}
+
+/*  The transaction reads go into: the write one, the read scope's, or a
+    short read-only one of their own, which hrw_store__read_end ends. */
+int hrw_store__read_begin (hrw_store_t *self, MDB_txn **txn);
+void hrw_store__read_end (hrw_store_t *self, MDB_txn *txn);
+
+// ---------------------------------------------------------------------------
+// Records shared by applying and reading (store_apply.c)
+
+typedef struct {
+    hrw_stamp_t hired, exited;          //  Latest hire and exit
+    uint8_t exit_type, regretted, rif;  //  Of the latest exit
+    hrw_stamp_t unit_at, pos_at, mgr_at, level_at;
+    hrw_str_t unit, pos, mgr;
+    int32_t level;
+} hrw_emp_rec_t;
+
+typedef struct {
+    hrw_stamp_t def_at;         //  Last PositionDefined, or none
+    hrw_str_t unit, title;
+    uint8_t critical;
+    hrw_stamp_t inc_at;         //  Last change of incumbent
+    hrw_str_t incumbent;
+} hrw_pos_rec_t;
+
+hrw_emp_status_t hrw_store__emp_status (const hrw_emp_rec_t *e);
+
+/*  An employee's or position's record (strings are views into txn's
+    pages); a missing one reads as empty, with HRW_E_NOTFOUND. */
+int hrw_store__emp_load (MDB_txn *txn, MDB_dbi dbi, const char *id, hrw_emp_rec_t *e);
+int hrw_store__pos_load (MDB_txn *txn, MDB_dbi dbi, const char *id, hrw_pos_rec_t *p);
+
+/*  Reads a fixed-size record; a missing one reads as *dflt. */
+int hrw_store__get_fixed (hrw_store_t *self, MDB_txn *txn, hrw_store_db_t db, MDB_val key,
+                          void *out, size_t size, const void *dflt);
+
+extern const hrw_cycle_info_t hrw_store__no_cycle;         //  A cycle never seen
+extern const hrw_cycle_unit_t hrw_store__no_cycle_unit;    //  ... in a unit
+
+#endif
