@@ -24,8 +24,9 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS) >/dev/null
 	cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
 
+# The entries run side by side, one per core.
 test: build
-	cd $(BUILD) && ctest --output-on-failure
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 test-asan:
 	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_ARGS=-DHRW_SANITIZE=ON
@@ -34,9 +35,10 @@ demo: build
 	tools/demo.sh $(BUILD)
 
 # The tests through the real daemon, with the daemon under valgrind's
-# memcheck: any error or definite leak fails them.
+# memcheck: any error or definite leak fails them. HRW_VALGRIND also gives
+# each entry 25 times its TIMEOUT (tests/valgrind/CMakeLists.txt).
 test-valgrind: build
-	cd $(BUILD) && HRW_VALGRIND=1 ctest -L '^daemon$$' --output-on-failure --timeout 3000
+	cd $(BUILD) && HRW_VALGRIND=1 ctest -L '^daemon$$' --output-on-failure
 
 # libFuzzer on each edge for FUZZ_SECONDS apiece (default 60): ingest
 # (decode -> validate -> apply), control requests, and the config parser;

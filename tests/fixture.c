@@ -69,6 +69,23 @@ h_field (json_t *status, const char *name)
     return v? atol (json_string_value (v)): 0;
 }
 
+char *
+h_digest (h_fixture_t *f, char *buf, size_t cap)
+{
+    json_t *st = h_status (f);
+    snprintf (buf, cap, "%s", json_string_value (json_object_get (st, "stateDigest")));
+    json_decref (st);
+    return buf;
+}
+
+void
+h_generate (h_fixture_t *f, int events, int employees)
+{
+    assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatch-gen --employees %d --years 3 --seed 3 "
+                             "--events %d --out %s/events.jsonl --summary %s/truth.json",
+                             employees, events, f->dir, f->dir), 0);
+}
+
 int
 h_publish (h_fixture_t *f, const char *file, const char *opts)
 {

@@ -47,6 +47,14 @@ void h_expect_out (const char *needle);
 /*  A batch of n hires from first on, as a JSON-lines file; its path. */
 const char *h_batch_file (h_fixture_t *f, int n, int first);
 
+/*  hrwatch-gen writes a 3-year history of employees (seed 3) with about
+    events events to dir/events.jsonl, and what it injected to
+    dir/truth.json. */
+void h_generate (h_fixture_t *f, int events, int employees);
+
+/*  The daemon's state digest (status stateDigest) into buf; returns buf. */
+char *h_digest (h_fixture_t *f, char *buf, size_t cap);
+
 /*  Rewrites the config with extra lines. */
 void h_write_config (h_fixture_t *f, const char *extra);
 
