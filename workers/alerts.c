@@ -452,9 +452,11 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
     return rc;
 }
 
-int
-hrw_alerts_is_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *subject,
-                      const char *cycle)
+//  What is stored of the alert with this identity: 0 nothing, 1 a record
+//  (it fired once), 2 a record that is firing now.
+static int
+s_stored_state (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *subject,
+                const char *cycle)
 {
     hrw_alert_eval_t e;
     char fingerprint[S_KEY_MAX];
@@ -467,29 +469,23 @@ hrw_alerts_is_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const cha
         return 0;
     hrw_arena_reset (self->arena);
     Hrwatch__V1__Alert *a = s_current (self, fingerprint);
-    int firing = a && a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
+    int state = !a? 0: a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING? 2: 1;
     hrw_store_read_end (&scope);
-    return firing;
+    return state;
+}
+
+int
+hrw_alerts_is_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *subject,
+                      const char *cycle)
+{
+    return s_stored_state (self, kind, subject, cycle) == 2;
 }
 
 int
 hrw_alerts_has_fired (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *subject,
                       const char *cycle)
 {
-    hrw_alert_eval_t e;
-    char fingerprint[S_KEY_MAX];
-    e.kind = kind;
-    e.subject = subject;
-    e.cycle = cycle;
-    s_fingerprint (&e, fingerprint, sizeof (fingerprint));
-    hrw_store_read_t *scope;
-    if (hrw_store_read_begin (self->store, &scope))
-        return 0;
-    hrw_bytes_t v;
-    int fired = hrw_table_get (self->store, self->db_current, fingerprint, strlen (fingerprint),
-                               &v) == 0;
-    hrw_store_read_end (&scope);
-    return fired;
+    return s_stored_state (self, kind, subject, cycle) > 0;
 }
 
 void
