@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The CLI's usage contract, without a daemon: --help on stdout with status
+# 0 for every command; every usage error exits 64 and names what was wrong.
+set -uo pipefail
+bin=$1
+hrwatch="$bin/hrwatch"
+fail=0
+check() {   # check WHAT WANT_RC WANT_TEXT STREAM -- ARGS...
+  local what=$1 want_rc=$2 want=$3 stream=$4
+  shift 5
+  local out err rc
+  out=$("$hrwatch" "$@" 2>/tmp/hrw-cli-err.$$); rc=$?
+  err=$(cat /tmp/hrw-cli-err.$$)
+  local text=$out
+  [ "$stream" = stderr ] && text=$err
+  if [ "$rc" != "$want_rc" ] || ! grep -qF -- "$want" <<<"$text"; then
+    echo "FAIL $what: exit $rc (want $want_rc); $stream: ${text:0:200}"
+    fail=1
+  else
+    echo "ok   $what"
+  fi
+}
+for verb in publish status rejected alerts subscribe advance silence unit position backup \
+            keygen; do
+  check "$verb --help: stdout, status 0" 0 "usage: hrwatch $verb" stdout -- "$verb" --help
+done
+check "hrwatch --help: stdout, status 0" 0 "commands:" stdout -- --help
+check "a number that is not one is named" 64 "--for: '2x' is not a number" stderr \
+  -- subscribe --for 2x
+check "a number out of range is named" 64 "--timeout" stderr -- status --timeout 0
+check "an unknown option is named" 64 "unknown option '--frobnicate'" stderr \
+  -- status --frobnicate
+check "an unknown command is a usage error" 64 "usage: hrwatch" stderr -- frobnicate
+check "silence remove wants a number" 64 "abc" stderr -- silence remove abc
+check "too many arguments" 64 "usage: hrwatch unit" stderr -- unit a b
+rm -f /tmp/hrw-cli-err.$$
+exit $fail
