@@ -1,0 +1,203 @@
+/*  hrwatch-gen's modules, shared among its files: the generator state, the
+    random draws, the event writers and the company's moves (gen.c), the
+    --scenarios and default histories (gen_scenarios.c), the realistic
+    company of --quiet and --inject (gen_real.c) and the scenarios --inject
+    puts in it (gen_inject.c). Every draw comes from one stream, g->rng, so
+    the same seed gives the same bytes only while the calls keep their
+    order. */
+#ifndef HRW_GEN_INT_H
+#define HRW_GEN_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/clock.h"
+
+#define GEN_DAY_US (86400LL * HRW_US_PER_SEC)
+#define GEN_MAX_NOMINEES 3     //  Successors a position can have
+#define GEN_CYCLE_DAYS 91      //  Realistic company: days from one survey to the next
+
+typedef struct {
+    int team;           //  Index into teams
+    int slot;           //  Index in its team's member list
+    int active;
+    int level;
+    int position;       //  Held position, or -1
+    int mentor;         //  Current mentor, or -1
+    int64_t mentor_end; //  When the mentoring ends
+    int keep;           //  Quiet background: never leaves on its own
+    int nominated;      //  Realistic company: positions it is a successor for
+} gen_emp_t;
+
+typedef struct {
+    int unit;           //  Index into units
+    int *members;       //  Employee indexes
+    int n, cap;
+    int target;         //  Headcount the team hires back to
+    double risk;        //  Exit-rate multiplier
+    double mood;        //  Mean engagement, 1..5
+    int lead;           //  Index of the team lead position
+    int boost_from;     //  Realistic company: days the exit rate is boosted,
+    int boost_to;       //  from and to (exclusive)
+    double boost;       //  and by how much
+    int resp_day[14];   //  This cycle's responses, by day of the cycle
+    int shift_cycle;    //  From this cycle on (0: never) engagement shifts
+    double shift;       //  by this much
+    int quiet_cycle;    //  In this cycle (0: none) only 4 answer, 1.5 lower
+    int prev_resp;      //  Respondents in the previous cycle
+} gen_team_t;
+
+typedef struct {
+    char id[64];
+    int parent;         //  -1 for the root
+    char name[64];
+    int bench;          //  Realistic company: bench strength short now
+} gen_unit_t;
+
+typedef struct {
+    int unit;
+    int critical;
+    int incumbent;      //  Employee, or -1
+    int nominees[GEN_MAX_NOMINEES];   //  Employees, -1 for none
+    int64_t vacant_since;           //  When the incumbent left, or 0
+    int defined;        //  Realistic company: its positionDefined is out
+    int gap;            //  Realistic company: 0, or the gap's severity
+                        //  (1 warning, 2 critical) as the daemon should see it
+    int hold_until;     //  No background nomination before this day
+} gen_pos_t;
+
+typedef struct {
+    //  Options
+    uint64_t seed;
+    int employees;
+    int years;
+    int64_t start_us;
+    long max_events;
+    FILE *out;
+    //  State
+    uint64_t rng;
+    gen_unit_t *units;
+    int n_units;
+    gen_team_t *teams;
+    int n_teams;
+    gen_pos_t *positions;
+    int n_positions;
+    gen_emp_t *emps;
+    int n_emps, cap_emps;
+    int64_t now;            //  Current simulated day (or instant)
+    int64_t last_t;         //  Time of the last event emitted
+    long seq;               //  Events emitted
+    int stopped;            //  max_events reached
+    FILE *truth;            //  --scenarios: quiet background, ground truth here
+    int real;               //  --quiet or --inject: the realistic company
+    int inject;             //  --inject: scenarios in it
+    int n_units_opt;        //  --units: org units in the realistic company
+    FILE *facts;            //  --truth: its ground truth, JSON lines
+    const char *label;      //  The scenario the next events belong to
+    long unit_cycles;       //  Realistic company: unit-cycles an engagement
+                            //  drop could be judged on (5+ answers in both)
+    //  Ground truth of what was emitted
+    long t_active, t_exited, t_units, t_positions, t_critical, t_nominations, t_mentorships,
+        t_responses;
+    long t_by_type[11];
+} gen_t;
+
+//  --inject: which teams, days and positions each scenario uses.
+typedef struct {
+    int spike_team, rise_team;      //  Exit rate 6x for 30 days; 2x for 120
+    int spike_day, rise_day;
+    int big_team, big_day;          //  6x for 30 days in the largest team
+    int big_rise_team, big_rise_day;    //  2x for 120 in the largest team left
+    int decoy_day;                  //  Four exits in team 3 (6 people)
+    int gap_day[5];                 //  The five causes of a succession gap
+    int gap_position[5];
+    int spare;                      //  The vacant role a successor moves to
+} gen_inject_t;
+
+// ---------------------------------------------------------------------------
+// gen.c: randomness (splitmix64 over g->rng)
+
+//  A uniform draw in [0, 1).
+double gen_uniform (gen_t *g);
+//  A uniform draw in 0..n-1; 0, without drawing, when n <= 0.
+int gen_below (gen_t *g, int n);
+//  A Poisson draw of mean lambda.
+int gen_poisson (gen_t *g, double lambda);
+//  A standard normal draw (two uniform draws).
+double gen_normal (gen_t *g);
+
+// ---------------------------------------------------------------------------
+// gen.c: event lines on g->out, stamped at g->now (each writes nothing once
+// --events is reached) and counted for --summary
+
+//  Writes position p's id ("P-<100+p>") into buf.
+void gen_pos_id (int p, char *buf, size_t cap);
+void gen_emit_unit (gen_t *g, int u);
+void gen_emit_position (gen_t *g, int p);
+void gen_emit_promotion (gen_t *g, int e, int p);
+void gen_emit_transfer (gen_t *g, int e);
+//  A nomination of e for p at a readiness (1 ready now .. 3), or with
+//  nominated 0 its withdrawal.
+void gen_emit_nomination (gen_t *g, int p, int e, int nominated, int readiness);
+//  A mentorship assigned, or with assigned 0 ended.
+void gen_emit_mentor (gen_t *g, int mentor, int mentee, int assigned);
+//  One answer from team's unit; enps -1 for none.
+void gen_emit_survey (gen_t *g, const char *cycle, int team, int score, int enps);
+
+// ---------------------------------------------------------------------------
+// gen.c: the company (exits on allocation failure, status 2)
+
+//  Adds an org unit (parent -1 for the root); returns its index.
+int gen_add_unit (gen_t *g, const char *id, int parent, const char *name);
+//  Adds a vacant position in unit, with no nominees; returns its index.
+int gen_add_position (gen_t *g, int unit, int critical);
+void gen_join_team (gen_t *g, int e, int team);
+void gen_leave_team (gen_t *g, int e);
+//  Hires someone into team, and into position unless it is -1; emits it.
+void gen_hire (gen_t *g, int team, int position);
+//  e leaves the company (their position falls vacant); emits it.
+void gen_exit (gen_t *g, int e, int voluntary);
+//  The team a unit is, or any team (one draw) for a department or division.
+int gen_team_for (gen_t *g, int unit);
+
+// ---------------------------------------------------------------------------
+// gen_scenarios.c: the default history, and --scenarios with its truth
+
+//  The org tree of divisions, departments and teams of about 12.
+void gen_build_org (gen_t *g);
+//  The default history: a random company, day by day.
+void gen_simulate (gen_t *g);
+//  --scenarios: a quiet background, known events injected, the alerts they
+//  should cause written to g->truth.
+void gen_simulate_scenarios (gen_t *g);
+
+// ---------------------------------------------------------------------------
+// gen_real.c: the realistic company (--quiet, --inject)
+
+//  Its org tree of --units units with uneven teams.
+void gen_real_org (gen_t *g);
+//  Its history, with the scenarios when g->inject; facts to g->facts.
+void gen_simulate_real (gen_t *g);
+//  One line of ground truth to g->facts (none without --truth).
+void gen_fact (gen_t *g, const char *scenario, const char *family, const char *kind,
+               const char *subject, int unit, int64_t t, const char *expect,
+               const char *severity, const char *cause, int window_days, int with_trigger);
+//  Ready-now successors of p who count.
+int gen_real_ready (const gen_t *g, int p);
+//  The succession facts the last event changed, with cause.
+void gen_real_facts (gen_t *g, const char *cause);
+//  The moves below, each followed by the facts it changes.
+void gen_real_exit (gen_t *g, int e, int voluntary);
+void gen_real_withdraw (gen_t *g, int p, int k);
+void gen_real_promote (gen_t *g, int e, int p);
+
+// ---------------------------------------------------------------------------
+// gen_inject.c: the scenarios of --inject
+
+//  Chooses their teams, days and boosts (its draws come before the workforce is hired).
+void gen_inject_plan (gen_t *g, gen_inject_t *in);
+//  Day d of them: facts at each onset, and the exits, withdrawals,
+//  promotions and redefinitions that make them.
+void gen_inject_day (gen_t *g, gen_inject_t *in, int d);
+
+#endif
