@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "proto/pbjson.h"
+#include "workers/engine.h"
 
 void
 h_tempdir (char *dir, size_t cap)
@@ -42,6 +43,21 @@ h_event_json (hrw_buf_t *out, const char *json)
     if (hrw_pbjson_encode (&hrwatch__v1__event__descriptor, obj, out, err, sizeof (err)))
         fail_msg ("does not encode: %s: %s", err, json);
     json_decref (obj);
+}
+
+void
+h_engine_accept (hrw_engine_t *engine, const char *json)
+{
+    hrw_buf_t raw = { 0 };
+    h_event_json (&raw, json);
+    Hrwatch__V1__Event *ev = hrwatch__v1__event__unpack (NULL, raw.len, raw.data);
+    assert_non_null (ev);
+    hrw_apply_t result;
+    assert_int_equal (hrw_engine_accept (engine, ev, raw.data, raw.len,
+                                         hrw_hash_message (&ev->base), &result), 0);
+    assert_int_equal (result, HRW_APPLIED);
+    hrwatch__v1__event__free_unpacked (ev, NULL);
+    hrw_buf_free (&raw);
 }
 
 Hrwatch__V1__Event *

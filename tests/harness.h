@@ -23,6 +23,11 @@ void h_rmtree (const char *dir);
     appends it to out; fails the test when it does not encode. */
 void h_event_json (hrw_buf_t *out, const char *json);
 
+/*  Accepts one event (as JSON) into the engine's open transaction; it must
+    be new (applied or held). */
+struct hrw_engine;
+void h_engine_accept (struct hrw_engine *engine, const char *json);
+
 /*  Decodes one JSON line to an Event (free with
     hrwatch__v1__event__free_unpacked). */
 Hrwatch__V1__Event *h_event (const char *json);
