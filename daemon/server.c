@@ -257,10 +257,10 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
     hrw_log (log, HRW_LOG_INFO, "in flight: at most %d frames of %" PRId64 " bytes queued per "
              "publisher connection, budget %" PRIu64 " MiB", self->rcvhwm, self->maxmsg,
              cfg->inflight_max >> 20);
-    if (*cfg->metrics_listen && hrw_metrics_new (cfg->metrics_listen, log, &self->metrics))
+    if (*cfg->metrics_listen && !(self->metrics = hrw_metrics_new (cfg->metrics_listen, log)))
         goto fail;
     if (*cfg->alertmanager_url) {
-        if (hrw_am_new (cfg->alertmanager_url, cfg->alertmanager_resend, log, &self->am))
+        if (!(self->am = hrw_am_new (cfg->alertmanager_url, cfg->alertmanager_resend, log)))
             goto fail;
         //  What is firing now is Alertmanager's to know from the start.
         hrw_alerts_each (hrw_engine_alerts (self->engine), 1, 0, UINT32_MAX, NULL,
