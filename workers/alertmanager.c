@@ -257,12 +257,12 @@ s_run (void *arg)
     return NULL;
 }
 
-int
-hrw_am_new (const char *url, uint32_t resend_seconds, hrw_log_t *log, hrw_am_t **out)
+hrw_am_t *
+hrw_am_new (const char *url, uint32_t resend_seconds, hrw_log_t *log)
 {
     hrw_am_t *self = calloc (1, sizeof (*self));
     if (!self)
-        return -1;
+        return NULL;
     size_t n = strlen (url);
     while (n && url[n - 1] == '/')
         n--;
@@ -275,11 +275,10 @@ hrw_am_new (const char *url, uint32_t resend_seconds, hrw_log_t *log, hrw_am_t *
         pthread_mutex_destroy (&self->lock);
         pthread_cond_destroy (&self->wake);
         free (self);
-        return -1;
+        return NULL;
     }
     hrw_log (log, HRW_LOG_INFO, "alertmanager: forwarding alerts to %s", self->url);
-    *out = self;
-    return 0;
+    return self;
 }
 
 void

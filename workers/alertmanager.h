@@ -15,8 +15,9 @@
 typedef struct hrw_am hrw_am_t;
 
 /*  Starts forwarding to url (e.g. "http://127.0.0.1:9093"), re-sending
-    firing alerts every resend_seconds. Returns 0 and sets *out, or -1. */
-int hrw_am_new (const char *url, uint32_t resend_seconds, hrw_log_t *log, hrw_am_t **out);
+    firing alerts every resend_seconds. Returns the sink, or NULL when
+    memory or a thread cannot be had (nothing is logged). */
+hrw_am_t *hrw_am_new (const char *url, uint32_t resend_seconds, hrw_log_t *log);
 
 /*  Stops the thread (a last attempt is not made); sets *self_p to NULL. */
 void hrw_am_destroy (hrw_am_t **self_p);

@@ -193,8 +193,8 @@ s_answer (void *cls, struct MHD_Connection *conn, const char *url, const char *m
     return rc;
 }
 
-int
-hrw_metrics_new (const char *listen, hrw_log_t *log, hrw_metrics_t **out)
+hrw_metrics_t *
+hrw_metrics_new (const char *listen, hrw_log_t *log)
 {
     char host[64];
     unsigned port;
@@ -203,13 +203,13 @@ hrw_metrics_new (const char *listen, hrw_log_t *log, hrw_metrics_t **out)
     if (sscanf (listen, "%63[^:]:%u", host, &port) != 2 || port == 0 || port > 65535
         || inet_pton (AF_INET, host, &addr.sin_addr) != 1) {
         hrw_log (log, HRW_LOG_ERR, "metrics: '%s' is not an IPv4 address:port", listen);
-        return -1;
+        return NULL;
     }
     addr.sin_family = AF_INET;
     addr.sin_port = htons ((uint16_t) port);
     hrw_metrics_t *self = calloc (1, sizeof (*self));
     if (!self)
-        return -1;
+        return NULL;
     self->log = log;
     self->snap.latest_event_us = self->snap.clock_us = HRW_TIME_NONE;
     pthread_mutex_init (&self->lock, NULL);
@@ -229,11 +229,10 @@ hrw_metrics_new (const char *listen, hrw_log_t *log, hrw_metrics_t **out)
     if (!self->httpd) {
         hrw_log (log, HRW_LOG_ERR, "metrics: cannot listen on %s", listen);
         hrw_metrics_destroy (&self);
-        return -1;
+        return NULL;
     }
     hrw_log (log, HRW_LOG_INFO, "metrics served on http://%s/metrics", listen);
-    *out = self;
-    return 0;
+    return self;
 }
 
 void

@@ -27,9 +27,10 @@ typedef struct {
     uint64_t am_sent, am_failures;          //  Alerts delivered, failed attempts
 } hrw_metrics_snapshot_t;
 
-/*  Serves /metrics on address:port ("127.0.0.1:9464"). Returns 0 and sets
-    *out, or -1 after logging why. */
-int hrw_metrics_new (const char *listen, hrw_log_t *log, hrw_metrics_t **out);
+/*  Serves /metrics on address:port ("127.0.0.1:9464"). Returns the
+    server, or NULL: after logging why when the address is bad or cannot
+    be listened on; silently when memory runs out. */
+hrw_metrics_t *hrw_metrics_new (const char *listen, hrw_log_t *log);
 
 /*  Stops the server; sets *self_p to NULL. */
 void hrw_metrics_destroy (hrw_metrics_t **self_p);
