@@ -35,7 +35,19 @@ struct hrw_store_read {
     unsigned depth;                 //  Scopes begun and not ended
 };
 
+#define HRW_CURSOR_POOL 16          //  Cursors open at once without an allocation
+
+struct hrw_cursor {
+    MDB_cursor *cur;                //  LMDB's cursor
+    MDB_txn *own;                   //  Its own read-only transaction, or NULL
+    hrw_store_t *store;             //  Whose pool it is in, or NULL (allocated)
+};
+
 struct hrw_store {
+    //  Cursors are opened several times for each event (a unit's series
+    //  is read at three or four times); they come from here, not malloc.
+    struct hrw_cursor cursor_pool[HRW_CURSOR_POOL];
+    uint32_t cursor_used;           //  Bit i: cursor_pool[i] is handed out
     MDB_env *env;                   //  The environment
     MDB_dbi dbi[S_DB_COUNT];        //  Named databases, by hrw_store_db_t
     MDB_txn *wtxn;                  //  Open write transaction, or NULL

@@ -7,11 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct hrw_cursor {
-    MDB_cursor *cur;            //  LMDB's cursor
-    MDB_txn *own;               //  Its own read-only transaction, or NULL
-};
-
 static hrw_bytes_t
 s_bytes (const MDB_val *v)
 {
@@ -94,8 +89,15 @@ hrw_table_del (hrw_store_t *self, hrw_table_t t, const void *key, size_t klen)
 int
 hrw_cursor_open (hrw_store_t *self, hrw_table_t t, hrw_cursor_t **out)
 {
-    hrw_cursor_t *c = calloc (1, sizeof (*c));
-    if (!c)
+    hrw_cursor_t *c = NULL;
+    for (int i = 0; i < HRW_CURSOR_POOL && !c; i++)
+        if (!(self->cursor_used & (1u << i))) {
+            self->cursor_used |= 1u << i;
+            c = &self->cursor_pool[i];
+            memset (c, 0, sizeof (*c));
+            c->store = self;
+        }
+    if (!c && !(c = calloc (1, sizeof (*c))))
         return ENOMEM;
     MDB_txn *txn = s_scope_txn (self);
     int rc = 0;
@@ -146,7 +148,10 @@ hrw_cursor_close (hrw_cursor_t **cur_p)
         mdb_cursor_close (c->cur);
     if (c->own)
         mdb_txn_abort (c->own);
-    free (c);
+    if (c->store)
+        c->store->cursor_used &= ~(1u << (c - c->store->cursor_pool));
+    else
+        free (c);
     *cur_p = NULL;
 }
 
