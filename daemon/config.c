@@ -13,6 +13,7 @@
 
 #include "lib/buf.h"
 #include "lib/clock.h"
+#include "lib/num.h"
 
 #define S_MIB (1024ULL * 1024ULL)
 
@@ -126,11 +127,11 @@ hrw_config_setting (size_t i)
 static int
 s_number (const char *value, double lo, double hi, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod (value, &end);
-    //  NaN passes every range check (and turns alerts off): refused.
-    if (errno || end == value || *end || !isfinite (v) || v < lo || v > hi)
+    const char *end;
+    double v;
+    //  Decimal only: no NaN (it passes every range check and would turn
+    //  alerts off), no infinity, no hexadecimal.
+    if (hrw_num_decimal (value, &v, &end) || *end || v < lo || v > hi)
         return -1;
     *out = v;
     return 0;
@@ -337,8 +338,10 @@ hrw_config_load (hrw_config_t *cfg, const char *path, char *err, size_t err_cap)
                   HRW_CONFIG_FILE_MAX);
     else if (rc)
         snprintf (err, err_cap, "%s: cannot read: %s", path, strerror (rc));
-    else if (memchr (text.data, '\0', text.len))
+    else if (memchr (text.data, '\0', text.len)) {
         snprintf (err, err_cap, "%s: holds a NUL byte: not a configuration file", path);
+        rc = -1;
+    }
     else
         rc = hrw_config_parse (cfg, (const char *) text.data, path, err, err_cap) ? -1: 0;
     hrw_buf_free (&text);

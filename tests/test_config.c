@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "daemon/config.h"
@@ -134,6 +135,8 @@ t_number_edges (const hrw_config_setting_t *s)
     t_refused (s, "inf");
     t_refused (s, "");
     t_refused (s, "5x");
+    t_refused (s, "0x10");          //  strtod's hexadecimal
+    t_refused (s, " 1");            //  ... and its leading space
 }
 
 static void
@@ -255,6 +258,24 @@ t_kept (void *arg, const hrw_config_setting_t *s, const char *running)
     assert_int_equal (s->when, HRW_CONFIG_RESTART);
     k->calls++;
     snprintf (k->said, sizeof (k->said), "[%s] %s still %s", s->section, s->key, running);
+}
+
+//  A NUL byte would end the text the parser sees: what follows it (a bad
+//  value, an unknown key) would never be read, and the file would pass.
+static void
+test_a_file_with_a_nul_byte_is_refused (void **state)
+{
+    (void) state;
+    char path[] = "/tmp/hrwatch-test-config-XXXXXX", err[512] = "";
+    int fd = mkstemp (path);
+    assert_true (fd >= 0);
+    static const char text[] = "[store]\nmap_size_mb = 64\0\nmap_size_mb = 0\n";
+    assert_int_equal (write (fd, text, sizeof (text) - 1), (ssize_t) sizeof (text) - 1);
+    close (fd);
+    hrw_config_t cfg;
+    assert_int_equal (hrw_config_load (&cfg, path, err, sizeof (err)), -1);
+    assert_non_null (strstr (err, "holds a NUL byte"));
+    unlink (path);
 }
 
 static void
@@ -487,6 +508,7 @@ main (void)
         cmocka_unit_test (test_log_level_takes_the_names_only),
         cmocka_unit_test (test_retired_settings_are_accepted_and_ignored),
         cmocka_unit_test (test_unknown_keys_and_sections_are_refused),
+        cmocka_unit_test (test_a_file_with_a_nul_byte_is_refused),
         cmocka_unit_test (test_reload_applies_reloadable_settings_and_keeps_the_rest),
         cmocka_unit_test (test_reload_flags_of_the_settings_the_daemon_sizes_at_start),
         cmocka_unit_test (test_packaged_file_shows_every_setting_with_its_default),

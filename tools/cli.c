@@ -1,6 +1,7 @@
 /*  cli: the subcommands' option parser (getopt_long, built from a table of
     options) and the checked conversion of their values. */
 #include "tools/cli.h"
+#include "lib/num.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -30,10 +31,9 @@ hrw_cli_exit (int rc)
 static int
 s_real (const char *text, const char *suffixes, double *out, char *suffix)
 {
-    char *end;
-    errno = 0;
-    double v = strtod (text, &end);
-    if (errno || end == text || !isfinite (v))
+    const char *end;
+    double v;
+    if (hrw_num_decimal (text, &v, &end))
         return -1;
     *suffix = *end;
     if (*end && (!suffixes || !strchr (suffixes, *end) || end[1]))
