@@ -33,5 +33,10 @@ check "an unknown option is named" 64 "unknown option '--frobnicate'" stderr \
 check "an unknown command is a usage error" 64 "usage: hrwatch" stderr -- frobnicate
 check "silence remove wants a number" 64 "abc" stderr -- silence remove abc
 check "too many arguments" 64 "usage: hrwatch unit" stderr -- unit a b
+check "decimal numbers only (no hexadecimal)" 64 "'0x10' is not a number" stderr \
+  -- status --timeout 0x10
+check "an empty argument is not a default" 64 "an empty argument" stderr -- backup ''
+check "an empty key name writes nothing" 64 "an empty argument" stderr -- keygen ''
+check "a directory is not an event file" 64 "Is a directory" stderr -- publish /
 rm -f /tmp/hrw-cli-err.$$
 exit $fail

@@ -146,6 +146,13 @@ hrw_cli_parse (int argc, char **argv, const hrw_cli_opt_t *opts, const char *usa
             fprintf (stderr, "hrwatch: unexpected argument '%s'\n", argv[optind]);
             return hrw_cli_usage (usage);
         }
+        //  An empty NAME or TIME would otherwise read as none given, and a
+        //  command would go on with its default (a backup named by the
+        //  clock, keys written as ".key").
+        if (!*argv[optind]) {
+            fprintf (stderr, "hrwatch: %s: an empty argument\n", argv[0]);
+            return hrw_cli_usage (usage);
+        }
         args[(*n_args)++] = argv[optind];
     }
     return 0;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -362,6 +363,13 @@ s_parse (int argc, char **argv, s_pub_t *p)
     p->timeout_us = (int64_t) (timeout * HRW_US_PER_SEC);
     if (n_args && strcmp (args[0], "-")) {
         p->in = fopen (args[0], "r");
+        //  A directory opens, then reads as an empty file: refused here.
+        struct stat st;
+        if (p->in && fstat (fileno (p->in), &st) == 0 && S_ISDIR (st.st_mode)) {
+            fclose (p->in);
+            p->in = NULL;
+            errno = EISDIR;
+        }
         if (!p->in) {
             fprintf (stderr, "hrwatch: cannot read %s: %s\n", args[0], strerror (errno));
             return HRW_CLI_USAGE;
