@@ -38,5 +38,11 @@ check "decimal numbers only (no hexadecimal)" 64 "'0x10' is not a number" stderr
 check "an empty argument is not a default" 64 "an empty argument" stderr -- backup ''
 check "an empty key name writes nothing" 64 "an empty argument" stderr -- keygen ''
 check "a directory is not an event file" 64 "Is a directory" stderr -- publish /
+check "a missing unit is named" 64 "which unit?" stderr -- unit
+check "a missing silence action is named" 64 "add, list or remove?" stderr -- silence
+check "silence add without a target says what it needs" 64 "add wants --for and one of" \
+  stderr -- silence add --for 1h
+check "a silence no longer than the daemon allows" 64 "from 1 to 31622400" stderr \
+  -- silence add --unit U --for 400d
 rm -f /tmp/hrw-cli-err.$$
 exit $fail

@@ -294,7 +294,7 @@ s_silence_parse (int argc, char **argv, const char **endpoint, Hrwatch__V1__Sile
     const hrw_cli_opt_t opts[] = {
         { "fingerprint", 'F', HRW_CLI_STRING, &fingerprint, 0, 0, 0 },
         { "unit", 'u', HRW_CLI_STRING, &unit, 0, 0, 0 },
-        { "for", 'f', HRW_CLI_DURATION, &seconds, 1, 3650.0 * 86400, 0 },
+        { "for", 'f', HRW_CLI_DURATION, &seconds, 1, 366.0 * 86400, 0 },  //  As the daemon allows
         { "comment", 'c', HRW_CLI_STRING, &comment, 0, 0, 0 },
         { "endpoint", 'e', HRW_CLI_STRING, endpoint, 0, 0, 0 },
         { NULL, 0, 0, NULL, 0, 0, 0 }
@@ -332,8 +332,15 @@ s_silence_parse (int argc, char **argv, const char **endpoint, Hrwatch__V1__Sile
         sr->action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST;
         sr->list = 1;
     }
-    else
+    else {
+        fprintf (stderr, "hrwatch: silence: %s\n", !n_args? "add, list or remove?"
+                 : strcmp (action, "add") && strcmp (action, "list") && strcmp (action, "remove")
+                 ? "the action is add, list or remove"
+                 : !strcmp (action, "remove")? "remove wants one silence's number"
+                 : !strcmp (action, "list")? "list takes no argument"
+                 : "add wants --for and one of --unit or --fingerprint");
         return hrw_cli_usage (s_silence_usage);
+    }
     return 0;
 }
 

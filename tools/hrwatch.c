@@ -264,8 +264,10 @@ s_report (int argc, char **argv, int position)
     int rc = s_parse (argc, argv, &o, usage, 1);
     if (rc)
         return hrw_cli_exit (rc);
-    if (o.n_args != 1)
+    if (o.n_args != 1) {
+        fprintf (stderr, "hrwatch: %s: which %s?\n", argv[0], position? "position": "unit");
         return hrw_cli_usage (usage);
+    }
     const char *id = o.args[0];
     Hrwatch__V1__UnitRequest ur = HRWATCH__V1__UNIT_REQUEST__INIT;
     Hrwatch__V1__PositionRequest pr = HRWATCH__V1__POSITION_REQUEST__INIT;
@@ -341,8 +343,10 @@ s_keygen (int argc, char **argv)
     int rc = hrw_cli_parse (argc, argv, opts, usage, args, 1, &n_args);
     if (rc)
         return hrw_cli_exit (rc);
-    if (n_args != 1)
+    if (n_args != 1) {
+        fprintf (stderr, "hrwatch: keygen: a NAME for the key files is required\n");
         return hrw_cli_usage (usage);
+    }
     const char *name = args[0];
     hrw_curve_keys_t keys;
     int at = 0;
