@@ -3,6 +3,7 @@
     cannot disagree. */
 #include "daemon/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <inttypes.h>
@@ -299,6 +300,42 @@ s_handler (void *user, const char *section, const char *name, const char *value)
     return 0;
 }
 
+//  Values whose form is known, checked here so that --check-config finds
+//  them, not the daemon's start: a ZeroMQ endpoint, the metrics address,
+//  the Alertmanager URL. Returns the first that is wrong, or NULL.
+static const char *
+s_malformed (const hrw_config_t *cfg, const char **which)
+{
+    static const char *const names[] = {
+        "[ingest] endpoint", "[ingest] push_endpoint", "[control] endpoint", "[alerts] endpoint"
+    };
+    const char *endpoints[] = {
+        cfg->ingest_endpoint, cfg->push_endpoint, cfg->control_endpoint, cfg->alerts_endpoint
+    };
+    for (size_t i = 0; i < sizeof (endpoints) / sizeof (endpoints[0]); i++)
+        if (*endpoints[i] && strncmp (endpoints[i], "tcp://", 6)
+            && strncmp (endpoints[i], "ipc://", 6)) {
+            *which = names[i];
+            return "not a ZeroMQ endpoint (tcp://HOST:PORT or ipc://PATH)";
+        }
+    char host[64];
+    unsigned port;
+    struct in_addr addr;
+    char tail;
+    if (*cfg->metrics_listen
+        && (sscanf (cfg->metrics_listen, "%63[^:]:%u%c", host, &port, &tail) != 2
+            || port == 0 || port > 65535 || inet_pton (AF_INET, host, &addr) != 1)) {
+        *which = "[metrics] listen";
+        return "not an IPv4 address:port (127.0.0.1:9464)";
+    }
+    if (*cfg->alertmanager_url && strncmp (cfg->alertmanager_url, "http://", 7)
+        && strncmp (cfg->alertmanager_url, "https://", 8)) {
+        *which = "[alertmanager] url";
+        return "not an http:// or https:// URL";
+    }
+    return NULL;
+}
+
 int
 hrw_config_parse (hrw_config_t *cfg, const char *text, const char *name, char *err,
                   size_t err_cap)
@@ -313,6 +350,11 @@ hrw_config_parse (hrw_config_t *cfg, const char *text, const char *name, char *e
     if (rc == 0 && *cfg->server_key && (!*cfg->publishers || !*cfg->subscribers)) {
         snprintf (err, err_cap, "%s: [security] server_key needs both the publishers and the "
                   "subscribers allowlists", name);
+        return -1;
+    }
+    const char *which = NULL, *why = rc == 0? s_malformed (cfg, &which): NULL;
+    if (why) {
+        snprintf (err, err_cap, "%s: %s: %s", name, which, why);
         return -1;
     }
     if (rc == 0)

@@ -278,6 +278,38 @@ test_a_file_with_a_nul_byte_is_refused (void **state)
     unlink (path);
 }
 
+//  Endpoints, the metrics address and the Alertmanager URL are checked
+//  when the file is read, so --check-config finds them, not the start.
+static void
+test_addresses_of_a_known_form_are_checked (void **state)
+{
+    (void) state;
+    static const struct {
+        const char *text, *says;
+    } bad[] = {
+        { "[ingest]\nendpoint = garbage\n", "[ingest] endpoint: not a ZeroMQ endpoint" },
+        { "[alerts]\nendpoint = http://x\n", "[alerts] endpoint: not a ZeroMQ endpoint" },
+        { "[metrics]\nlisten = 1.2.3.4:99999\n", "[metrics] listen: not an IPv4" },
+        { "[metrics]\nlisten = localhost:9464\n", "[metrics] listen: not an IPv4" },
+        { "[metrics]\nlisten = 127.0.0.1:9464x\n", "[metrics] listen: not an IPv4" },
+        { "[alertmanager]\nurl = ftp://x\n", "[alertmanager] url: not an http" },
+    };
+    hrw_config_t cfg;
+    char err[512];
+    for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++) {
+        err[0] = 0;
+        hrw_config_defaults (&cfg);
+        assert_int_equal (hrw_config_parse (&cfg, bad[i].text, "t.conf", err, sizeof (err)), -1);
+        if (!strstr (err, bad[i].says))
+            fail_msg ("%s: said '%s'", bad[i].text, err);
+    }
+    static const char *good =
+        "[ingest]\nendpoint = ipc:///run/x.sock\npush_endpoint =\n"
+        "[metrics]\nlisten = 0.0.0.0:1\n[alertmanager]\nurl = https://am:9093\n";
+    hrw_config_defaults (&cfg);
+    assert_int_equal (hrw_config_parse (&cfg, good, "t.conf", err, sizeof (err)), 0);
+}
+
 static void
 test_reload_applies_reloadable_settings_and_keeps_the_rest (void **state)
 {
@@ -509,6 +541,7 @@ main (void)
         cmocka_unit_test (test_retired_settings_are_accepted_and_ignored),
         cmocka_unit_test (test_unknown_keys_and_sections_are_refused),
         cmocka_unit_test (test_a_file_with_a_nul_byte_is_refused),
+        cmocka_unit_test (test_addresses_of_a_known_form_are_checked),
         cmocka_unit_test (test_reload_applies_reloadable_settings_and_keeps_the_rest),
         cmocka_unit_test (test_reload_flags_of_the_settings_the_daemon_sizes_at_start),
         cmocka_unit_test (test_packaged_file_shows_every_setting_with_its_default),
