@@ -340,6 +340,19 @@ int
 hrw_config_parse (hrw_config_t *cfg, const char *text, const char *name, char *err,
                   size_t err_cap)
 {
+    //  inih reads a line into a buffer of INI_MAX_LINE bytes and takes the
+    //  rest of a longer one as a line of its own: say so, on its line.
+    int line = 1;
+    for (const char *p = text; *p; line++) {
+        const char *eol = strchr (p, '\n');
+        size_t len = eol? (size_t) (eol - p): strlen (p);
+        if (len >= INI_MAX_LINE) {
+            snprintf (err, err_cap, "%s: line %d: longer than %d characters", name, line,
+                      INI_MAX_LINE - 1);
+            return -1;
+        }
+        p = eol? eol + 1: p + len;
+    }
     char what[512] = "";
     s_ctx_t c = { cfg, what, sizeof (what), 0 };
     int rc = ini_parse_string (text, s_handler, &c);

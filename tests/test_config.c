@@ -279,9 +279,10 @@ test_a_file_with_a_nul_byte_is_refused (void **state)
 }
 
 //  Endpoints, the metrics address and the Alertmanager URL are checked
-//  when the file is read, so --check-config finds them, not the start.
+//  when the file is read, so --check-config finds them, not the start; so
+//  is a line longer than the parser reads.
 static void
-test_addresses_of_a_known_form_are_checked (void **state)
+test_addresses_and_long_lines_are_checked (void **state)
 {
     (void) state;
     static const struct {
@@ -303,6 +304,12 @@ test_addresses_of_a_known_form_are_checked (void **state)
         if (!strstr (err, bad[i].says))
             fail_msg ("%s: said '%s'", bad[i].text, err);
     }
+    //  A line too long for the parser is named as such, on its own line.
+    char text[400];
+    snprintf (text, sizeof (text), "[store]\n# %0250d\nmap_size_mb = 64\n", 0);
+    hrw_config_defaults (&cfg);
+    assert_int_equal (hrw_config_parse (&cfg, text, "t.conf", err, sizeof (err)), -1);
+    assert_string_equal (err, "t.conf: line 2: longer than 199 characters");
     static const char *good =
         "[ingest]\nendpoint = ipc:///run/x.sock\npush_endpoint =\n"
         "[metrics]\nlisten = 0.0.0.0:1\n[alertmanager]\nurl = https://am:9093\n";
@@ -541,7 +548,7 @@ main (void)
         cmocka_unit_test (test_retired_settings_are_accepted_and_ignored),
         cmocka_unit_test (test_unknown_keys_and_sections_are_refused),
         cmocka_unit_test (test_a_file_with_a_nul_byte_is_refused),
-        cmocka_unit_test (test_addresses_of_a_known_form_are_checked),
+        cmocka_unit_test (test_addresses_and_long_lines_are_checked),
         cmocka_unit_test (test_reload_applies_reloadable_settings_and_keeps_the_rest),
         cmocka_unit_test (test_reload_flags_of_the_settings_the_daemon_sizes_at_start),
         cmocka_unit_test (test_packaged_file_shows_every_setting_with_its_default),
