@@ -391,53 +391,62 @@ test_one_client_cannot_crowd_a_group (void **state)
     assert_int_equal (zmq_connect (d, f->ingest), 0);
     enum { N = 300 };
     static hrw_buf_t frames[N];
-    for (int i = 0; i < N; i++) {
-        hrw_buf_t ev = { 0 };
-        char json[300], id[16];
-        snprintf (json, sizeof (json), "{\"eventId\":\"busy-%d\",\"occurredAt\":"
-                  "\"2025-06-01T00:00:00Z\",\"source\":\"t\",\"hire\":{\"employeeId\":"
-                  "\"B-%d\",\"unitId\":\"ops\"}}", i, i);
-        h_event_json (&ev, json);
-        snprintf (id, sizeof (id), "%d", i);
-        h_batch (&frames[i], id, &ev, 1);
-        hrw_buf_free (&ev);
-    }
-    int pending = N, busy = 0, rounds = 0;
     static int done[N];
-    while (pending > 0 && rounds++ < 1000) {
-        for (int i = 0; i < N; i++)
-            if (!done[i]) {
-                zmq_send (d, "", 0, ZMQ_SNDMORE);
-                zmq_send (d, frames[i].data, frames[i].len, 0);
-            }
-        int expect = pending;
-        for (int k = 0; k < expect; k++) {
-            zmq_msg_t m;
-            zmq_msg_init (&m);
-            do
-                assert_true (zmq_msg_recv (&m, d, 0) >= 0);
-            while (zmq_msg_more (&m));
-            Hrwatch__V1__Ack *ack = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&m),
-                                                              zmq_msg_data (&m));
-            assert_non_null (ack);
-            int i = atoi (ack->batch_id);
-            if (ack->status == HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_UNAVAILABLE) {
-                assert_int_equal (ack->reason, HRWATCH__V1__REASON__REASON_BUSY);
-                busy++;
-            }
-            else if (!done[i]) {
-                assert_int_equal (ack->accepted, 1);
-                done[i] = 1;
-                pending--;
-            }
-            hrwatch__v1__ack__free_unpacked (ack, NULL);
-            zmq_msg_close (&m);
+    int busy = 0, attempts = 0;
+    //  Whether a burst outruns the daemon depends on the machine's timing:
+    //  a burst is tried up to three times, each with new events, and each
+    //  must end with every batch accepted exactly once.
+    while (busy == 0 && attempts < 3) {
+        for (int i = 0; i < N; i++) {
+            hrw_buf_t ev = { 0 };
+            char json[300], id[16];
+            snprintf (json, sizeof (json), "{\"eventId\":\"busy-%d-%d\",\"occurredAt\":"
+                      "\"2025-06-01T00:00:00Z\",\"source\":\"t\",\"hire\":{\"employeeId\":"
+                      "\"B-%d-%d\",\"unitId\":\"ops\"}}", attempts, i, attempts, i);
+            h_event_json (&ev, json);
+            snprintf (id, sizeof (id), "%d", i);
+            hrw_buf_clear (&frames[i]);
+            h_batch (&frames[i], id, &ev, 1);
+            hrw_buf_free (&ev);
+            done[i] = 0;
         }
+        attempts++;
+        int pending = N, rounds = 0;
+        while (pending > 0 && rounds++ < 1000) {
+            for (int i = 0; i < N; i++)
+                if (!done[i]) {
+                    zmq_send (d, "", 0, ZMQ_SNDMORE);
+                    zmq_send (d, frames[i].data, frames[i].len, 0);
+                }
+            int expect = pending;
+            for (int k = 0; k < expect; k++) {
+                zmq_msg_t m;
+                zmq_msg_init (&m);
+                do
+                    assert_true (zmq_msg_recv (&m, d, 0) >= 0);
+                while (zmq_msg_more (&m));
+                Hrwatch__V1__Ack *ack = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&m),
+                                                                  zmq_msg_data (&m));
+                assert_non_null (ack);
+                int i = atoi (ack->batch_id);
+                if (ack->status == HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_UNAVAILABLE) {
+                    assert_int_equal (ack->reason, HRWATCH__V1__REASON__REASON_BUSY);
+                    busy++;
+                }
+                else if (!done[i]) {
+                    assert_int_equal (ack->accepted, 1);
+                    done[i] = 1;
+                    pending--;
+                }
+                hrwatch__v1__ack__free_unpacked (ack, NULL);
+                zmq_msg_close (&m);
+            }
+        }
+        assert_int_equal (pending, 0);
     }
-    assert_int_equal (pending, 0);
     assert_true (busy > 0);
     json_t *st = h_status (f);
-    assert_int_equal (h_field (st, "eventsAccepted"), N);
+    assert_int_equal (h_field (st, "eventsAccepted"), (long) N * attempts);
     json_decref (st);
     for (int i = 0; i < N; i++)
         hrw_buf_free (&frames[i]);
