@@ -46,6 +46,23 @@ h_event_json (hrw_buf_t *out, const char *json)
 }
 
 void
+h_engine_open (const char *dir, int64_t lateness_us, int replay, uint32_t log_keep,
+               hrw_store_t **store, hrw_engine_t **engine)
+{
+    hrw_store_opts_t o = { .path = dir, .map_size = 1 << 20,
+                           .max_map_size = 0, .rejected_keep = 100 };
+    assert_int_equal (hrw_store_open (&o, store), 0);
+    hrw_engine_opts_t eo;
+    hrw_engine_defaults (&eo);
+    eo.replay = replay;
+    eo.lateness_us = lateness_us;
+    if (log_keep)
+        eo.alert_log_keep = log_keep;
+    *engine = hrw_engine_new (*store, &eo);
+    assert_non_null (*engine);
+}
+
+void
 h_engine_accept (hrw_engine_t *engine, const char *json)
 {
     hrw_buf_t raw = { 0 };

@@ -28,6 +28,12 @@ void h_event_json (hrw_buf_t *out, const char *json);
 struct hrw_engine;
 void h_engine_accept (struct hrw_engine *engine, const char *json);
 
+/*  Opens a store in dir (a 1 MiB map) and an engine on it with the
+    defaults but these options (0 for log_keep: the default). */
+struct hrw_store;
+void h_engine_open (const char *dir, int64_t lateness_us, int replay, uint32_t log_keep,
+                    struct hrw_store **store, struct hrw_engine **engine);
+
 /*  Decodes one JSON line to an Event (free with
     hrwatch__v1__event__free_unpacked). */
 Hrwatch__V1__Event *h_event (const char *json);

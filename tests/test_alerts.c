@@ -52,15 +52,7 @@ typedef struct {
 static void
 s_open (fixture_t *f)
 {
-    hrw_store_opts_t o = { .path = f->dir, .map_size = 1 << 20,
-                           .max_map_size = 0, .rejected_keep = 100 };
-    assert_int_equal (hrw_store_open (&o, &f->store), 0);
-    hrw_engine_opts_t eo;
-    hrw_engine_defaults (&eo);
-    eo.replay = 1;
-    eo.alert_log_keep = f->log_keep;
-    f->engine = hrw_engine_new (f->store, &eo);
-    assert_non_null (f->engine);
+    h_engine_open (f->dir, 0, 1, f->log_keep, &f->store, &f->engine);
     f->alerts = hrw_engine_alerts (f->engine);
 }
 

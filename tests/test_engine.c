@@ -43,15 +43,7 @@ s_open (int64_t lateness_us, int replay)
     fixture_t *f = calloc (1, sizeof (*f));
     assert_non_null (f);
     h_tempdir (f->dir, sizeof (f->dir));
-    hrw_store_opts_t o = { .path = f->dir, .map_size = 1 << 20,
-                           .max_map_size = 0, .rejected_keep = 100 };
-    assert_int_equal (hrw_store_open (&o, &f->store), 0);
-    hrw_engine_opts_t eo;
-    hrw_engine_defaults (&eo);
-    eo.replay = replay;
-    eo.lateness_us = lateness_us;
-    f->engine = hrw_engine_new (f->store, &eo);
-    assert_non_null (f->engine);
+    h_engine_open (f->dir, lateness_us, replay, 0, &f->store, &f->engine);
     return f;
 }
 
