@@ -61,7 +61,7 @@ s_to_json (const Hrwatch__V1__Alert *a)
     static const char *sev[] = { "none", "info", "warning", "critical" };
     json_t *labels = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "alertname",
                                 hrw_alerts_kind_name (a->kind), "source", "hrwatch",
-                                "fingerprint", a->fingerprint, "subject", a->subject,
+                                "hrwatch_fingerprint", a->fingerprint, "subject", a->subject,
                                 "unit", a->unit_id, "unit_path", path, "severity",
                                 sev[a->severity >= 0 && a->severity <= 3? a->severity: 0]);
     if (labels && *a->survey_cycle_id)
