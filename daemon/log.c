@@ -1,12 +1,15 @@
-/*  log: stderr, journal-aware, or syslog. */
+/*  log: stderr, journal-aware, or syslog (when something listens on it). */
 #include "daemon/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/uio.h>
+#include <paths.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
@@ -59,11 +62,39 @@ hrw_log_destroy (hrw_log_t **self_p)
     *self_p = NULL;
 }
 
-void
+//  1 when something listens on the syslog socket. syslog(3) drops what it
+//  cannot deliver without a word, so this is asked before stderr is given up.
+static int
+s_syslog_reachable (void)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    snprintf (addr.sun_path, sizeof (addr.sun_path), "%s", _PATH_LOG);
+    static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+    for (size_t i = 0; i < sizeof (types) / sizeof (types[0]); i++) {
+        int fd = socket (AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            continue;
+        int rc = connect (fd, (struct sockaddr *) &addr, sizeof (addr));
+        close (fd);
+        if (rc == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int
 hrw_log_use_syslog (hrw_log_t *self)
 {
+    if (self->target == S_JOURNAL)
+        return 0;       //  The journal's own socket does not need stderr
+    if (!s_syslog_reachable ()) {
+        hrw_log (self, HRW_LOG_WARNING, "no journal and nothing listening on %s: logging "
+                 "on stderr from now on", _PATH_LOG);
+        return -1;
+    }
     openlog ("hrwatchd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
     self->target = S_SYSLOG;
+    return 0;
 }
 
 void

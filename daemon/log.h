@@ -15,8 +15,10 @@ hrw_log_t *hrw_log_new (hrw_log_level_t level);
 /*  Closes it; sets *self_p to NULL. */
 void hrw_log_destroy (hrw_log_t **self_p);
 
-/*  From now on, write to syslog (stderr is about to be closed). */
-void hrw_log_use_syslog (hrw_log_t *self);
+/*  The daemon has detached and would close stderr: from now on, write to
+    syslog. Returns 0, or -1 when nothing listens on /dev/log: then records
+    stay on stderr (it says so, once) and the caller must keep it open. */
+int hrw_log_use_syslog (hrw_log_t *self);
 
 /*  Changes the threshold. */
 void hrw_log_set_level (hrw_log_t *self, hrw_log_level_t level);

@@ -103,8 +103,10 @@ s_detach (void)
     return fds[1];
 }
 
+//  Tells the waiting parent the verdict; once ready, the daemon lets go of
+//  the terminal, though not of stderr while its log records still go there.
 static void
-s_report_ready (int ready_fd, char status)
+s_report_ready (int ready_fd, char status, int keep_stderr)
 {
     if (ready_fd < 0)
         return;
@@ -117,7 +119,8 @@ s_report_ready (int ready_fd, char status)
         if (null >= 0) {
             dup2 (null, STDIN_FILENO);
             dup2 (null, STDOUT_FILENO);
-            dup2 (null, STDERR_FILENO);
+            if (!keep_stderr)
+                dup2 (null, STDERR_FILENO);
             if (null > STDERR_FILENO)
                 close (null);
         }
@@ -173,7 +176,8 @@ s_serve (const hrw_config_t *cfg, const char *config_path, int init, hrw_log_t *
         //  One line that names the file, says what is wrong and where the
         //  way out is written down.
         hrw_log (log, HRW_LOG_ERR, "refusing to start: %s/%s: %s; see Restore in "
-                 "docs/operations.md", cfg->store_path, HRW_STORE_FILE, hrw_store_strerror (rc));
+                 "operations.md (/usr/share/doc/hrwatch)", cfg->store_path, HRW_STORE_FILE,
+                 hrw_store_strerror (rc));
         status = EXIT_DATAERR;
         goto done;
     }
@@ -192,15 +196,15 @@ s_serve (const hrw_config_t *cfg, const char *config_path, int init, hrw_log_t *
     }
     hrw_log (log, HRW_LOG_NOTICE, "hrwatchd %s ready, store %s", HRW_VERSION, cfg->store_path);
     if (ready_fd >= 0) {
-        s_report_ready (ready_fd, 0);
+        int keep_stderr = hrw_log_use_syslog (log) != 0;
+        s_report_ready (ready_fd, 0, keep_stderr);
         ready_fd = -1;
-        hrw_log_use_syslog (log);
     }
     status = hrw_server_run (server, sfd) == 0? EXIT_SUCCESS: EXIT_FAILURE;
     if (*cfg->pid_file)
         unlink (cfg->pid_file);
 done:
-    s_report_ready (ready_fd, 1);
+    s_report_ready (ready_fd, 1, 1);
     hrw_server_destroy (&server);
     hrw_store_destroy (&store);
     if (sfd >= 0)
