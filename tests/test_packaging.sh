@@ -34,6 +34,11 @@ for f in usr/sbin/hrwatchd usr/bin/hrwatch usr/bin/hrwatch-gen \
          usr/share/hrwatch/proto/hrwatch/v1/events.proto; do
   [ -e "$root/$f" ] || fail "$f is not installed"
 done
+# The documentation ships with it, every page of docs/.
+for f in "$(dirname "$0")"/../docs/*.md README.md; do
+  f="usr/share/doc/hrwatch/$(basename "$f")"
+  [ -e "$root/$f" ] || fail "$f is not installed"
+done
 [ -x "$root/usr/sbin/hrwatchd" ] || fail "hrwatchd is not executable"
 "$root/usr/sbin/hrwatchd" --version | grep -q '^hrwatchd ' || fail "installed hrwatchd does not run"
 "$root/usr/sbin/hrwatchd" --check-config --config "$root/etc/hrwatch/hrwatchd.conf" >/dev/null 2>&1 \

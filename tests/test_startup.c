@@ -78,7 +78,7 @@ s_expect_refused (h_fixture_t *f, const char *flag, const char *problem)
     snprintf (line, sizeof (line), "refusing to start: %s", s_path (f, HRW_STORE_FILE));
     h_wait_log (f, line);
     h_wait_log (f, problem);
-    h_wait_log (f, "see Restore in docs/operations.md");
+    h_wait_log (f, "see Restore in operations.md (/usr/share/doc/hrwatch)");
 }
 
 // ---------------------------------------------------------------------------
