@@ -750,6 +750,34 @@ test_alert_firing_before_a_silence_is_shown_silenced_until_it_ends (void **state
     assert_int_equal (s_silenced_at (f, A_NOW + 2 * A_HOUR_US), 0);
 }
 
+//  A silence mutes news, but never leaves subscribers and Alertmanager
+//  holding a firing alert that has gone: the resolution of an alert they
+//  heard fire is published even under a silence. One whose firing they
+//  never heard resolves muted, unless a change of it was published since.
+static void
+test_a_silence_never_hides_the_end_of_an_alert_that_was_heard (void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal (s_verdict_commit (f, "wh", 1, WARNING, 3), 1);    //  #1, heard
+    uint64_t id = s_silence_m (f, 0, 0, "ops", NULL, NULL);
+    assert_int_equal (s_verdict_commit (f, "wh", 1, CRITICAL, 3), 1);   //  #2, muted
+    assert_int_equal (f->queued.n, 0);
+    assert_int_equal (s_verdict_commit (f, "wh", 0, 0, 0), 1);          //  #3, heard
+    s_expect_queued (f, 0, 3, RESOLVED, CRITICAL, 0);
+    assert_int_equal (f->queued.got[0].silenced, 0);
+
+    assert_true (s_muted (f, SPIKE, "ops", "ops", WARNING));            //  #4, #5
+
+    assert_int_equal (s_verdict_commit (f, "wh", 1, WARNING, 3), 1);    //  #6, muted
+    assert_int_equal (f->queued.n, 0);
+    s_silence_remove (f, id);
+    assert_int_equal (s_verdict_commit (f, "wh", 1, WARNING, 4), 1);    //  #7, heard
+    s_expect_queued (f, 0, 7, UPDATED, WARNING, 4);
+    s_silence_m (f, 0, 0, "ops", NULL, NULL);
+    assert_int_equal (s_verdict_commit (f, "wh", 0, 0, 0), 1);          //  #8, heard
+    s_expect_queued (f, 0, 8, RESOLVED, WARNING, 0);
+}
+
 int
 main (void)
 {
@@ -776,6 +804,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_old_format_silences_still_match, setup, teardown),
         cmocka_unit_test_setup_teardown (
             test_alert_firing_before_a_silence_is_shown_silenced_until_it_ends, setup, teardown),
+        cmocka_unit_test_setup_teardown (
+            test_a_silence_never_hides_the_end_of_an_alert_that_was_heard, setup, teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

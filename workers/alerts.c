@@ -34,6 +34,8 @@ struct hrw_alerts {
     hrw_table_t db_log;         //  seq (big-endian) -> packed Alert
     hrw_table_t db_meta;        //  "meta" -> s_meta_t
     hrw_table_t db_silences;    //  id (big-endian) -> packed Silence
+    hrw_table_t db_unheard;     //  fingerprint -> "1": fired under a silence,
+                                //  not published firing since
     int64_t now_us;             //  Wall clock of the current transaction
     uint32_t log_keep;          //  Log entries kept
     s_meta_t meta;              //  As of the current transaction
@@ -90,7 +92,8 @@ hrw_alerts_new (hrw_store_t *store, uint32_t log_keep)
     if (!self->arena || !self->silence_arena || hrw_table_open (store, "alerts", &self->db_current)
         || hrw_table_open (store, "alert_log", &self->db_log)
         || hrw_table_open (store, "alert_meta", &self->db_meta)
-        || hrw_table_open (store, "silences", &self->db_silences)) {
+        || hrw_table_open (store, "silences", &self->db_silences)
+        || hrw_table_open (store, "alert_unheard", &self->db_unheard)) {
         hrw_alerts_destroy (&self);
         return NULL;
     }
@@ -398,6 +401,32 @@ s_silenced (hrw_alerts_t *self, const Hrwatch__V1__Alert *a)
     return s_matched (self->silences, self->n_silences, self->now_us, a);
 }
 
+//  Sets a->silenced: whether the change is muted. A silence in force that
+//  matches it mutes it, except a resolution of an alert that subscribers
+//  and Alertmanager last heard of as firing (it fired before the silence,
+//  or was published since): muting that would leave them holding a firing
+//  alert that is gone, re-sent to Alertmanager for ever. So the alerts
+//  whose firing nobody heard are kept in db_unheard until they resolve or
+//  a change of theirs is published.
+static int
+s_mute (hrw_alerts_t *self, Hrwatch__V1__Alert *a)
+{
+    int silenced = s_silenced (self, a);
+    int resolved = a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_RESOLVED;
+    const char *fp = a->fingerprint;
+    size_t len = strlen (fp);
+    hrw_bytes_t v;
+    int rc = 0;
+    if (silenced && !resolved && a->change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_FIRED)
+        rc = hrw_table_put (self->store, self->db_unheard, fp, len, "1", 1, 0);
+    else if (silenced && resolved)
+        silenced = hrw_table_get (self->store, self->db_unheard, fp, len, &v) == 0;
+    if (!rc && (!silenced || resolved))
+        rc = hrw_table_del (self->store, self->db_unheard, fp, len);
+    a->silenced = silenced;
+    return rc == HRW_E_NOTFOUND? 0: rc;
+}
+
 //  Stores the change as current, logs and queues it. A new change takes the
 //  next sequence number; with seq set, it rewrites the change of that
 //  number made earlier in this transaction (nothing of it was published
@@ -405,12 +434,14 @@ s_silenced (hrw_alerts_t *self, const Hrwatch__V1__Alert *a)
 static int
 s_record (hrw_alerts_t *self, Hrwatch__V1__Alert *a, uint64_t seq)
 {
-    a->silenced = s_silenced (self, a);
+    int rc = s_mute (self, a);
+    if (rc)
+        return rc;
     a->seq = seq? seq: ++self->meta.seq;
     if (self->meta.log_first == 0)
         self->meta.log_first = a->seq;
     hrw_buf_t packed = { 0 };
-    int rc = hrw_buf_pack (&packed, &a->base)? ENOMEM: 0;
+    rc = hrw_buf_pack (&packed, &a->base)? ENOMEM: 0;
     uint8_t kb[HRW_KEY_U64_LEN];
     hrw_key_put_u64 (kb, a->seq);
     if (!rc)
