@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+//  At start-up. silenced here says whether a silence in force now matches
+//  the alert, whenever it fired (hrw_alerts_each computes it as it lists):
+//  an alert muted now is not handed over, one whose silence ended is.
 void
 hrw_server__am_firing (const uint8_t *data, size_t len, void *arg)
 {
@@ -19,7 +22,8 @@ hrw_server__am_firing (const uint8_t *data, size_t len, void *arg)
 
 //  Logs an alert change, and hands it to Alertmanager forwarding. One log
 //  record per alert change, with its fingerprint as a journal field. The
-//  summary holds ids and counts only, never names.
+//  summary holds ids and counts only, never names. Changes muted by a
+//  silence were never queued, so neither reach this nor the PUB socket.
 static void
 s_alert_out (hrw_server_t *self, const hrw_alert_pub_t *p)
 {

@@ -134,6 +134,79 @@ test_hostile_control_fields_get_errors_and_the_daemon_stays_up (void **state)
     s_still_serving (f);
 }
 
+//  Every matcher of a silence to add is checked where it enters, and the
+//  error names the field and why: no matcher at all, an enum number the
+//  contract does not define, a string too long or with a byte it may not
+//  hold (the first one, by offset). A good one is kept and listed.
+static void
+test_silence_matchers_are_checked_where_they_enter (void **state)
+{
+    h_fixture_t *f = *state;
+    char long_id[70], long_fp[260];
+    memset (long_id, 'a', sizeof (long_id) - 1);
+    long_id[65] = '\0';                                     //  65 bytes
+    memset (long_fp, 'a', sizeof (long_fp) - 1);
+    long_fp[256] = '\0';                                    //  256 bytes
+    Hrwatch__V1__Silence add = HRWATCH__V1__SILENCE__INIT;
+    Google__Protobuf__Timestamp until = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+    Hrwatch__V1__SilenceRequest sr = HRWATCH__V1__SILENCE_REQUEST__INIT;
+    sr.action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_ADD;
+    sr.add = &add;
+    add.until = &until;
+    until.seconds = time (NULL) + 3600;
+    Hrwatch__V1__ControlRequest req = s_request (HRWATCH__V1__CONTROL_REQUEST__REQUEST_SILENCE,
+                                                 &sr);
+    s_expect_free (f, &req, E (INVALID_ARGUMENT), "silence.add needs at least one matcher");
+    add.kind = 99;
+    s_expect_free (f, &req, E (INVALID_ARGUMENT),
+                   "silence.add.kind is 99: not a value of hrwatch.v1.AlertKind (1 to 7)");
+    add.kind = -1;
+    s_expect_free (f, &req, E (INVALID_ARGUMENT), "silence.add.kind is -1");
+    add.kind = HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_SPIKE;
+    add.severity = 4;
+    s_expect_free (f, &req, E (INVALID_ARGUMENT),
+                   "silence.add.severity is 4: not a value of hrwatch.v1.Severity");
+    add.severity = HRWATCH__V1__SEVERITY__SEVERITY_CRITICAL;
+    add.subject = long_id;
+    s_expect_free (f, &req, E (INVALID_ARGUMENT), "silence.add.subject is 65 bytes, over 64");
+    add.subject = (char *) "P-1\nforged";
+    s_expect_free (f, &req, E (INVALID_ARGUMENT),
+                   "silence.add.subject holds byte 0x0a at offset 3");
+    add.subject = (char *) "P-\xc3\xa9";
+    s_expect_free (f, &req, E (INVALID_ARGUMENT), "silence.add.subject holds byte 0xc3");
+    add.subject = (char *) "P-1";
+    add.unit_id = (char *) "ops team";
+    s_expect_free (f, &req, E (INVALID_ARGUMENT), "silence.add.unit_id holds byte 0x20");
+    add.unit_id = long_id;
+    s_expect_free (f, &req, E (INVALID_ARGUMENT), "silence.add.unit_id is 65 bytes");
+    add.unit_id = (char *) "ops";
+    add.fingerprint = long_fp;
+    s_expect_free (f, &req, E (INVALID_ARGUMENT),
+                   "silence.add.fingerprint is 256 bytes, over 255");
+    add.fingerprint = (char *) "turnover_spike/ops\x7f";
+    s_expect_free (f, &req, E (INVALID_ARGUMENT), "silence.add.fingerprint holds byte 0x7f");
+    add.fingerprint = (char *) "";
+
+    //  All five together are one good silence; a severity alone is another.
+    Hrwatch__V1__ControlResponse *resp = s_expect (f, &req, E (NONE), NULL);
+    assert_non_null (resp->silences);
+    assert_int_equal (resp->silences->n_silences, 1);
+    Hrwatch__V1__Silence *got = resp->silences->silences[0];
+    assert_int_equal (got->kind, HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_SPIKE);
+    assert_int_equal (got->severity, HRWATCH__V1__SEVERITY__SEVERITY_CRITICAL);
+    assert_string_equal (got->subject, "P-1");
+    assert_string_equal (got->unit_id, "ops");
+    hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    Hrwatch__V1__Silence sev = HRWATCH__V1__SILENCE__INIT;
+    sev.severity = HRWATCH__V1__SEVERITY__SEVERITY_INFO;
+    sev.until = &until;
+    sr.add = &sev;
+    resp = s_expect (f, &req, E (NONE), NULL);
+    assert_int_equal (resp->silences->n_silences, 2);
+    hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    s_still_serving (f);
+}
+
 //  A control request whose id holds a NUL byte is refused, not cut short.
 static void
 test_control_ids_with_nul_bytes_are_refused (void **state)
@@ -427,6 +500,8 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (
             test_hostile_control_fields_get_errors_and_the_daemon_stays_up, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_silence_matchers_are_checked_where_they_enter,
+                                         h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_control_ids_with_nul_bytes_are_refused, h_setup,
                                          h_teardown),
         cmocka_unit_test_setup_teardown (test_tcp_control_without_curve_is_read_only, h_setup,

@@ -7,7 +7,6 @@
     change is printed exactly once, in order. */
 #include "tools/alerts.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -258,115 +257,6 @@ hrw_cli_advance_main (int argc, char **argv)
         hrw_clock_format (hrw_clock_from_parts (t->seconds, t->nanos), when, sizeof (when));
     printf ("clock at %s; %" PRIu64 " events still held; %" PRIu64 " alerts firing\n", when,
             resp->status->events_pending, resp->status->alerts_firing);
-    hrwatch__v1__control_response__free_unpacked (resp, NULL);
-    return 0;
-}
-
-// ---------------------------------------------------------------------------
-// Silences
-
-static const char *s_silence_usage =
-    "usage: hrwatch silence add (--fingerprint F | --unit U) --for DURATION [--comment TEXT]\n"
-    "       hrwatch silence list\n"
-    "       hrwatch silence remove ID\n"
-    "  Mutes alert changes (recorded, not published) for DURATION: 90s, 30m, 2h, 7d.\n"
-    "  --unit mutes the unit and everything below it.\n";
-
-static void
-s_print_silence (const Hrwatch__V1__Silence *s)
-{
-    char until[48] = "-";
-    if (s->until)
-        hrw_clock_format (hrw_clock_from_parts (s->until->seconds, 0), until, sizeof (until));
-    printf ("%-4" PRIu64 " until %s  %s %s%s%s\n", s->id, until,
-            *s->fingerprint? "fingerprint": "unit", *s->fingerprint? s->fingerprint: s->unit_id,
-            *s->comment? "  # ": "", s->comment);
-}
-
-//  Reads the silence's action and its options into sr. Returns 0, or what
-//  hrw_cli_parse returns.
-static int
-s_silence_parse (int argc, char **argv, const char **endpoint, Hrwatch__V1__SilenceRequest *sr,
-                 Hrwatch__V1__Silence *add, Google__Protobuf__Timestamp *until)
-{
-    double seconds = 0;
-    const char *fingerprint = add->fingerprint, *unit = add->unit_id, *comment = add->comment;
-    const hrw_cli_opt_t opts[] = {
-        { "fingerprint", 'F', HRW_CLI_STRING, &fingerprint, 0, 0, 0 },
-        { "unit", 'u', HRW_CLI_STRING, &unit, 0, 0, 0 },
-        { "for", 'f', HRW_CLI_DURATION, &seconds, 1, 366.0 * 86400, 0 },  //  As the daemon allows
-        { "comment", 'c', HRW_CLI_STRING, &comment, 0, 0, 0 },
-        { "endpoint", 'e', HRW_CLI_STRING, endpoint, 0, 0, 0 },
-        { NULL, 0, 0, NULL, 0, 0, 0 }
-    };
-    //  "silence add --unit ops --for 2h": the action, then the options.
-    char *args[2];
-    int n_args = 0;
-    int rc = hrw_cli_parse (argc, argv, opts, s_silence_usage, args, 2, &n_args);
-    if (rc)
-        return rc;
-    add->fingerprint = (char *) fingerprint;
-    add->unit_id = (char *) unit;
-    add->comment = (char *) comment;
-    const char *action = n_args? args[0]: "";
-    uint64_t id = 0;
-    if (!strcmp (action, "add") && n_args == 1 && seconds > 0
-        && (*add->fingerprint != '\0') != (*add->unit_id != '\0')) {
-        until->seconds = (int64_t) (hrw_clock_now_us () / HRW_US_PER_SEC + seconds);
-        add->until = until;
-        sr->action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_ADD;
-        sr->add = add;
-    }
-    else if (!strcmp (action, "remove") && n_args == 2) {
-        char *end;
-        errno = 0;
-        id = strtoull (args[1], &end, 10);
-        if (errno || *end || args[1][0] < '0' || args[1][0] > '9') {
-            fprintf (stderr, "hrwatch: silence remove: '%s' is not a silence's number\n", args[1]);
-            return hrw_cli_usage (s_silence_usage);
-        }
-        sr->action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_REMOVE_ID;
-        sr->remove_id = id;
-    }
-    else if (!strcmp (action, "list") && n_args == 1) {
-        sr->action_case = HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST;
-        sr->list = 1;
-    }
-    else {
-        fprintf (stderr, "hrwatch: silence: %s\n", !n_args? "add, list or remove?"
-                 : strcmp (action, "add") && strcmp (action, "list") && strcmp (action, "remove")
-                 ? "the action is add, list or remove"
-                 : !strcmp (action, "remove")? "remove wants one silence's number"
-                 : !strcmp (action, "list")? "list takes no argument"
-                 : "add wants --for and one of --unit or --fingerprint");
-        return hrw_cli_usage (s_silence_usage);
-    }
-    return 0;
-}
-
-int
-hrw_cli_silence_main (int argc, char **argv)
-{
-    const char *endpoint = hrw_client_control_endpoint ();
-    Hrwatch__V1__Silence add = HRWATCH__V1__SILENCE__INIT;
-    Google__Protobuf__Timestamp until = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-    Hrwatch__V1__SilenceRequest sr = HRWATCH__V1__SILENCE_REQUEST__INIT;
-    int rc = s_silence_parse (argc, argv, &endpoint, &sr, &add, &until);
-    if (rc)
-        return hrw_cli_exit (rc);
-    Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
-    req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_SILENCE;
-    req.silence = &sr;
-    Hrwatch__V1__ControlResponse *resp = hrw_client_request (endpoint, &req, 5000);
-    if (!resp || !resp->silences) {
-        if (resp)
-            hrwatch__v1__control_response__free_unpacked (resp, NULL);
-        return 2;
-    }
-    for (size_t i = 0; i < resp->silences->n_silences; i++)
-        s_print_silence (resp->silences->silences[i]);
-    if (resp->silences->n_silences == 0)
-        printf ("no silences in force\n");
     hrwatch__v1__control_response__free_unpacked (resp, NULL);
     return 0;
 }

@@ -34,6 +34,8 @@ struct hrw_alerts {
     hrw_table_t db_log;         //  seq (big-endian) -> packed Alert
     hrw_table_t db_meta;        //  "meta" -> s_meta_t
     hrw_table_t db_silences;    //  id (big-endian) -> packed Silence
+    hrw_table_t db_unheard;     //  fingerprint -> "1": fired under a silence,
+                                //  not published firing since
     int64_t now_us;             //  Wall clock of the current transaction
     uint32_t log_keep;          //  Log entries kept
     s_meta_t meta;              //  As of the current transaction
@@ -43,7 +45,25 @@ struct hrw_alerts {
     s_queued_t *queued;         //  Index into pubs
     size_t n_queued, cap_queued;
     hrw_arena_t *arena;         //  Scratch for one update
+    hrw_arena_t *silence_arena; //  The silences in force, unpacked
+    Hrwatch__V1__Silence **silences;    //  In force at silences_at
+    size_t n_silences, cap_silences;
+    int64_t silences_at;        //  Wall clock they were loaded for
+    int64_t silences_end;       //  Earliest expiry among them
+    int silences_stale;         //  One was added or removed since the last
+                                //  begin (maybe in an abandoned transaction)
 };
+
+//  Silences in force at one wall-clock time, unpacked into an arena.
+typedef struct {
+    hrw_arena_t *arena;         //  Where they are unpacked
+    int64_t now_us;             //  In force: until after this
+    void **items;               //  Hrwatch__V1__Silence *
+    size_t n, cap;
+    int64_t end;                //  Earliest expiry among them
+} s_in_force_t;
+
+static int s_in_force (hrw_alerts_t *self, s_in_force_t *c);
 
 static const char *s_kind_names[] = {
     "unspecified", "succession_gap", "bench_strength", "successor_overlap",
@@ -67,10 +87,13 @@ hrw_alerts_new (hrw_store_t *store, uint32_t log_keep)
     self->store = store;
     self->log_keep = log_keep? log_keep: 1;
     self->arena = hrw_arena_new (64 * 1024);
-    if (!self->arena || hrw_table_open (store, "alerts", &self->db_current)
+    self->silence_arena = hrw_arena_new (16 * 1024);
+    self->silences_stale = 1;
+    if (!self->arena || !self->silence_arena || hrw_table_open (store, "alerts", &self->db_current)
         || hrw_table_open (store, "alert_log", &self->db_log)
         || hrw_table_open (store, "alert_meta", &self->db_meta)
-        || hrw_table_open (store, "silences", &self->db_silences)) {
+        || hrw_table_open (store, "silences", &self->db_silences)
+        || hrw_table_open (store, "alert_unheard", &self->db_unheard)) {
         hrw_alerts_destroy (&self);
         return NULL;
     }
@@ -86,10 +109,28 @@ hrw_alerts_destroy (hrw_alerts_t **self_p)
         return;
     hrw_alerts_t *self = *self_p;
     hrw_arena_destroy (&self->arena);
+    hrw_arena_destroy (&self->silence_arena);
     hrw_buf_free (&self->pubs);
     free (self->queued);
     free (self);
     *self_p = NULL;
+}
+
+//  Loads the silences in force at now_us, which every change of a
+//  transaction at that wall clock is matched against: one walk of the
+//  table per reload, not one per change.
+static int
+s_silences_load (hrw_alerts_t *self, int64_t now_us)
+{
+    hrw_arena_reset (self->silence_arena);
+    s_in_force_t c = { self->silence_arena, now_us, NULL, 0, 0, INT64_MAX };
+    int rc = s_in_force (self, &c);
+    self->silences = (Hrwatch__V1__Silence **) c.items;
+    self->n_silences = rc? 0: c.n;
+    self->cap_silences = c.cap;
+    self->silences_at = now_us;
+    self->silences_end = rc? now_us: c.end;    //  Failed: tried again next time
+    return rc;
 }
 
 int
@@ -104,6 +145,13 @@ hrw_alerts_begin (hrw_alerts_t *self, int64_t now_us)
     if (rc == HRW_E_NOTFOUND || rc == HRW_E_CORRUPT)
         rc = 0;         //  Not of this size: kept as it was
     self->txn_seq = self->meta.seq;
+    //  Reloaded only when one was added or removed, the earliest expired,
+    //  or the wall clock went back (tests, a clock step).
+    if (!rc && (self->silences_stale || now_us >= self->silences_end
+                || now_us < self->silences_at)) {
+        rc = s_silences_load (self, now_us);
+        self->silences_stale = rc != 0;
+    }
     return rc;
 }
 
@@ -290,39 +338,93 @@ s_us (const Google__Protobuf__Timestamp *t)
     return t? hrw_clock_from_parts (t->seconds, t->nanos): HRW_TIME_NONE;
 }
 
+//  1 when the silence has at least one matcher: one without any would
+//  match every alert.
+static int
+s_silence_has_matcher (const Hrwatch__V1__Silence *s)
+{
+    return s->kind != HRWATCH__V1__ALERT_KIND__ALERT_KIND_UNSPECIFIED
+        || s->severity != HRWATCH__V1__SEVERITY__SEVERITY_UNSPECIFIED || *s->unit_id
+        || *s->subject || *s->fingerprint;
+}
+
+//  1 when unit is the alert's unit or one above it. Whole ids are compared,
+//  so "ops" does not take in "ops2".
+static int
+s_in_subtree (const char *unit, const Hrwatch__V1__Alert *a)
+{
+    for (size_t i = 0; i < a->n_unit_path; i++)
+        if (!strcmp (a->unit_path[i], unit))
+            return 1;
+    //  A unit the store does not know yet has no path, only itself.
+    return a->n_unit_path == 0 && !strcmp (a->unit_id, unit);
+}
+
+//  1 when every matcher the silence has matches the alert (those left at
+//  their default match anything). Silences stored before kind, severity
+//  and subject existed have them at their default, and so match as before.
 static int
 s_silence_matches (const Hrwatch__V1__Silence *s, const Hrwatch__V1__Alert *a)
 {
-    if (*s->fingerprint)
-        return !strcmp (s->fingerprint, a->fingerprint);
-    for (size_t i = 0; i < a->n_unit_path; i++)
-        if (!strcmp (a->unit_path[i], s->unit_id))
+    if (!s_silence_has_matcher (s))
+        return 0;
+    if (s->kind != HRWATCH__V1__ALERT_KIND__ALERT_KIND_UNSPECIFIED && s->kind != a->kind)
+        return 0;
+    if (s->severity != HRWATCH__V1__SEVERITY__SEVERITY_UNSPECIFIED && s->severity != a->severity)
+        return 0;
+    if (*s->subject && strcmp (s->subject, a->subject))
+        return 0;
+    if (*s->fingerprint && strcmp (s->fingerprint, a->fingerprint))
+        return 0;
+    return !*s->unit_id || s_in_subtree (s->unit_id, a);
+}
+
+//  1 when one of n silences in force at now_us matches the alert.
+static int
+s_matched (Hrwatch__V1__Silence *const *silences, size_t n, int64_t now_us,
+           const Hrwatch__V1__Alert *a)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s_us (silences[i]->until) > now_us && s_silence_matches (silences[i], a))
             return 1;
     return 0;
 }
 
-typedef struct {
-    hrw_alerts_t *self;
-    const Hrwatch__V1__Alert *alert;
-} s_silenced_t;
-
-//  1 (which ends the walk) when the silence is in force and matches.
-static int
-s_silence_one (hrw_bytes_t k, hrw_bytes_t v, void *arg)
-{
-    s_silenced_t *c = arg;
-    (void) k;
-    Hrwatch__V1__Silence *s = hrwatch__v1__silence__unpack (
-        hrw_arena_allocator (c->self->arena), v.len, v.data);
-    return s && s_us (s->until) > c->self->now_us && s_silence_matches (s, c->alert);
-}
-
-//  1 when a silence in force matches the alert.
+//  1 when a silence in force matches the alert: the silences loaded at
+//  begin, or, after one was added or removed in this transaction, reloaded
+//  (and reloaded again at the next begin, in case this one is abandoned).
 static int
 s_silenced (hrw_alerts_t *self, const Hrwatch__V1__Alert *a)
 {
-    s_silenced_t c = { self, a };
-    return hrw_table_prefix_each (self->store, self->db_silences, "", 0, s_silence_one, &c) == 1;
+    if (self->silences_stale && s_silences_load (self, self->now_us))
+        return 0;
+    return s_matched (self->silences, self->n_silences, self->now_us, a);
+}
+
+//  Sets a->silenced: whether the change is muted. A silence in force that
+//  matches it mutes it, except a resolution of an alert that subscribers
+//  and Alertmanager last heard of as firing (it fired before the silence,
+//  or was published since): muting that would leave them holding a firing
+//  alert that is gone, re-sent to Alertmanager for ever. So the alerts
+//  whose firing nobody heard are kept in db_unheard until they resolve or
+//  a change of theirs is published.
+static int
+s_mute (hrw_alerts_t *self, Hrwatch__V1__Alert *a)
+{
+    int silenced = s_silenced (self, a);
+    int resolved = a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_RESOLVED;
+    const char *fp = a->fingerprint;
+    size_t len = strlen (fp);
+    hrw_bytes_t v;
+    int rc = 0;
+    if (silenced && !resolved && a->change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_FIRED)
+        rc = hrw_table_put (self->store, self->db_unheard, fp, len, "1", 1, 0);
+    else if (silenced && resolved)
+        silenced = hrw_table_get (self->store, self->db_unheard, fp, len, &v) == 0;
+    if (!rc && (!silenced || resolved))
+        rc = hrw_table_del (self->store, self->db_unheard, fp, len);
+    a->silenced = silenced;
+    return rc == HRW_E_NOTFOUND? 0: rc;
 }
 
 //  Stores the change as current, logs and queues it. A new change takes the
@@ -332,12 +434,14 @@ s_silenced (hrw_alerts_t *self, const Hrwatch__V1__Alert *a)
 static int
 s_record (hrw_alerts_t *self, Hrwatch__V1__Alert *a, uint64_t seq)
 {
-    a->silenced = s_silenced (self, a);
+    int rc = s_mute (self, a);
+    if (rc)
+        return rc;
     a->seq = seq? seq: ++self->meta.seq;
     if (self->meta.log_first == 0)
         self->meta.log_first = a->seq;
     hrw_buf_t packed = { 0 };
-    int rc = hrw_buf_pack (&packed, &a->base)? ENOMEM: 0;
+    rc = hrw_buf_pack (&packed, &a->base)? ENOMEM: 0;
     uint8_t kb[HRW_KEY_U64_LEN];
     hrw_key_put_u64 (kb, a->seq);
     if (!rc)
@@ -525,36 +629,67 @@ hrw_alerts_firing_by_kind (hrw_alerts_t *self, uint64_t out[HRW_ALERT_KINDS])
 // ---------------------------------------------------------------------------
 // Reading
 
-//  The topic of a packed alert, read without unpacking all of it.
-static int
-s_topic_matches (hrw_alerts_t *self, hrw_bytes_t v, const char *prefix, int active)
+//  The alert if the listing shows it (NULL otherwise), unpacked in the
+//  scratch arena.
+static Hrwatch__V1__Alert *
+s_listed (hrw_alerts_t *self, hrw_bytes_t v, const char *prefix, int active)
 {
     hrw_arena_reset (self->arena);
     Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (hrw_arena_allocator (self->arena),
                                                          v.len, v.data);
     if (!a)
-        return 0;
+        return NULL;
     if (active && a->state != HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING)
-        return 0;
+        return NULL;
     //  What was not published is not replayed to subscribers either.
     if (!active && a->silenced)
+        return NULL;
+    return !prefix || !strncmp (a->topic, prefix, strlen (prefix))? a: NULL;
+}
+
+//  Hands a firing alert to fn with silenced as the silences in force now
+//  say: one that fired before a silence began is muted now, one that fired
+//  under a silence since removed or expired is not. Only what is handed
+//  out changes; the stored record keeps whether its change was published.
+static int
+s_hand_active (Hrwatch__V1__Alert *a, hrw_bytes_t v, const s_in_force_t *in_force,
+               void (*fn) (const uint8_t *, size_t, void *), void *arg)
+{
+    int silenced = s_matched ((Hrwatch__V1__Silence *const *) in_force->items, in_force->n,
+                              in_force->now_us, a);
+    if (silenced == (a->silenced != 0)) {
+        fn (v.data, v.len, arg);
         return 0;
-    return !prefix || !strncmp (a->topic, prefix, strlen (prefix));
+    }
+    a->silenced = silenced;
+    hrw_buf_t packed = { 0 };
+    if (hrw_buf_pack (&packed, &a->base)) {
+        hrw_buf_free (&packed);
+        return ENOMEM;
+    }
+    fn (packed.data, packed.len, arg);
+    hrw_buf_free (&packed);
+    return 0;
 }
 
 int
-hrw_alerts_each (hrw_alerts_t *self, int active, uint64_t after_seq, uint32_t limit,
-                 const char *prefix, void (*fn) (const uint8_t *, size_t, void *), void *arg)
+hrw_alerts_each_at (hrw_alerts_t *self, int64_t now_us, int active, uint64_t after_seq,
+                    uint32_t limit, const char *prefix,
+                    void (*fn) (const uint8_t *, size_t, void *), void *arg)
 {
     hrw_store_read_t *scope;
-    hrw_cursor_t *cur;
+    hrw_cursor_t *cur = NULL;
+    s_in_force_t in_force = { hrw_arena_new (16 * 1024), now_us, NULL, 0, 0, INT64_MAX };
+    if (!in_force.arena)
+        return ENOMEM;
     int rc = hrw_store_read_begin (self->store, &scope);
     if (rc)
-        return rc;
-    if ((rc = hrw_cursor_open (self->store, active? self->db_current: self->db_log, &cur))) {
-        hrw_store_read_end (&scope);
-        return rc;
-    }
+        goto arena;
+    //  The silences of this snapshot, once for the whole listing.
+    if (active && (rc = s_in_force (self, &in_force)))
+        goto scope;
+    if ((rc = hrw_cursor_open (self->store, active? self->db_current: self->db_log, &cur)))
+        goto scope;
     uint8_t kb[HRW_KEY_U64_LEN];
     hrw_key_put_u64 (kb, after_seq + 1);
     hrw_bytes_t k = { kb, sizeof (kb) }, v;
@@ -562,14 +697,29 @@ hrw_alerts_each (hrw_alerts_t *self, int active, uint64_t after_seq, uint32_t li
     uint32_t n = 0;
     while (n < limit && (rc = hrw_cursor_get (cur, op, &k, &v)) == 0) {
         op = HRW_CURSOR_NEXT;
-        if (!s_topic_matches (self, v, prefix, active))
+        Hrwatch__V1__Alert *a = s_listed (self, v, prefix, active);
+        if (!a)
             continue;
-        fn (v.data, v.len, arg);
+        if (!active)
+            fn (v.data, v.len, arg);
+        else if ((rc = s_hand_active (a, v, &in_force, fn, arg)))
+            break;
         n++;
     }
     hrw_cursor_close (&cur);
+scope:
     hrw_store_read_end (&scope);
+arena:
+    hrw_arena_destroy (&in_force.arena);
     return rc == HRW_E_NOTFOUND? 0: rc;
+}
+
+int
+hrw_alerts_each (hrw_alerts_t *self, int active, uint64_t after_seq, uint32_t limit,
+                 const char *prefix, void (*fn) (const uint8_t *, size_t, void *), void *arg)
+{
+    return hrw_alerts_each_at (self, hrw_clock_now_us (), active, after_seq, limit, prefix, fn,
+                               arg);
 }
 
 typedef struct {
@@ -620,10 +770,36 @@ hrw_alerts_each_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind,
 // ---------------------------------------------------------------------------
 // Silences
 
+//  hrw_table_prefix_each callback: keeps a silence in force.
+static int
+s_in_force_one (hrw_bytes_t k, hrw_bytes_t v, void *arg)
+{
+    s_in_force_t *c = arg;
+    (void) k;
+    Hrwatch__V1__Silence *s = hrwatch__v1__silence__unpack (hrw_arena_allocator (c->arena),
+                                                             v.len, v.data);
+    int64_t until = s? s_us (s->until): HRW_TIME_NONE;
+    if (!s || until <= c->now_us)
+        return 0;
+    if (hrw_arena_push (c->arena, &c->items, &c->n, &c->cap, s))
+        return ENOMEM;
+    if (until < c->end)
+        c->end = until;
+    return 0;
+}
+
+//  Collects the silences in force at c->now_us. Returns 0, ENOMEM or an
+//  LMDB error.
+static int
+s_in_force (hrw_alerts_t *self, s_in_force_t *c)
+{
+    return hrw_table_prefix_each (self->store, self->db_silences, "", 0, s_in_force_one, c);
+}
+
 int
 hrw_alerts_silence_add (hrw_alerts_t *self, const Hrwatch__V1__Silence *in, uint64_t *id)
 {
-    if ((!*in->fingerprint && !*in->unit_id) || !in->until)
+    if (!s_silence_has_matcher (in) || !in->until)
         return EINVAL;
     Hrwatch__V1__Silence s = *in;
     Google__Protobuf__Timestamp *created = hrw_arena_timestamp (self->arena, self->now_us);
@@ -637,6 +813,7 @@ hrw_alerts_silence_add (hrw_alerts_t *self, const Hrwatch__V1__Silence *in, uint
     int rc = hrw_table_put (self->store, self->db_silences, kb, sizeof (kb), packed.data,
                             packed.len, 0);
     hrw_buf_free (&packed);
+    self->silences_stale = 1;
     return rc? rc: s_save_meta (self);
 }
 
@@ -645,6 +822,7 @@ hrw_alerts_silence_remove (hrw_alerts_t *self, uint64_t id)
 {
     uint8_t kb[HRW_KEY_U64_LEN];
     hrw_key_put_u64 (kb, id);
+    self->silences_stale = 1;
     return hrw_table_del (self->store, self->db_silences, kb, sizeof (kb));
 }
 

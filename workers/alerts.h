@@ -59,8 +59,10 @@ void hrw_alerts_destroy (hrw_alerts_t **self_p);
     now_us is the wall clock, against which silences expire. */
 int hrw_alerts_begin (hrw_alerts_t *self, int64_t now_us);
 
-/*  Adds a silence (inside a write transaction); sets *id. Returns 0, an
-    LMDB error, or EINVAL when it matches nothing or has no expiry. */
+/*  Adds a silence (inside a write transaction); sets *id. Its matchers
+    (kind, severity, unit_id, subject, fingerprint) must all match an alert
+    for the silence to mute it; the caller has checked each. Returns 0, an
+    LMDB error, or EINVAL when it has no matcher or no expiry. */
 int hrw_alerts_silence_add (hrw_alerts_t *self, const Hrwatch__V1__Silence *silence,
                             uint64_t *id);
 
@@ -93,8 +95,16 @@ size_t hrw_alerts_queued (hrw_alerts_t *self);
 hrw_alert_pub_t hrw_alerts_queued_at (hrw_alerts_t *self, size_t i);
 
 /*  Calls fn with each packed Alert: the firing ones (active), or the log
-    after after_seq, oldest first; only topics starting with prefix; at
-    most limit. Returns 0 or an LMDB error. */
+    after after_seq, oldest first (changes muted by a silence left out);
+    only topics starting with prefix; at most limit. A firing alert's
+    silenced says whether a silence in force at the wall clock now_us
+    matches it now, whenever it fired; in the log, silenced is what it was
+    when the change was made. Returns 0, ENOMEM or an LMDB error. */
+int hrw_alerts_each_at (hrw_alerts_t *self, int64_t now_us, int active, uint64_t after_seq,
+                        uint32_t limit, const char *prefix,
+                        void (*fn) (const uint8_t *, size_t, void *), void *arg);
+
+/*  The same at the wall clock now. */
 int hrw_alerts_each (hrw_alerts_t *self, int active, uint64_t after_seq, uint32_t limit,
                      const char *prefix, void (*fn) (const uint8_t *, size_t, void *), void *arg);
 

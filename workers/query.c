@@ -15,6 +15,7 @@
 #include "workers/validate.h"
 
 #define S_CODE(name) HRWATCH__V1__CONTROL_ERROR__CONTROL_ERROR_##name
+#define S_FINGERPRINT_MAX 255   //  Longest silence fingerprint (a kind and ids)
 
 //  Sets the response's error: a code for programs, words for people.
 static int
@@ -269,16 +270,72 @@ s_collect_silence (const uint8_t *data, size_t len, void *arg)
         c->oom = 1;
 }
 
-//  What is wrong with a silence to add, or NULL.
+//  Why a matcher's string is not good, written into msg; NULL when good
+//  (empty too: a matcher not given). It is too long, or it holds a byte
+//  that an id (id set) or printable ASCII does not: the first one is named.
 static const char *
-s_silence_check (const Hrwatch__V1__Silence *in, int64_t now)
+s_matcher_text_why (const char *field, const char *v, size_t max, int id, char *msg,
+                    size_t cap)
 {
-    if (!*in->fingerprint && !*in->unit_id)
-        return "silence.add needs a fingerprint or a unit_id";
-    if (!s_printable (in->fingerprint, 255))
-        return "silence.add.fingerprint is not at most 255 bytes of printable ASCII";
-    if (*in->unit_id && !hrw_validate_id (in->unit_id))
-        return "silence.add.unit_id is not 1-64 bytes of [A-Za-z0-9._:@-]";
+    size_t n = strlen (v);
+    if (n > max) {
+        snprintf (msg, cap, "silence.add.%s is %zu bytes, over %zu", field, n, max);
+        return msg;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char one[2] = { v[i], '\0' };
+        unsigned char ch = (unsigned char) v[i];
+        if (id? hrw_validate_id (one): ch >= 0x20 && ch <= 0x7e)
+            continue;
+        snprintf (msg, cap, "silence.add.%s holds byte 0x%02x at offset %zu, not %s", field, ch,
+                  i, id? "one of [A-Za-z0-9._:@-]": "printable ASCII");
+        return msg;
+    }
+    return NULL;
+}
+
+//  Why an enum matcher is not good, written into msg; NULL when good (0,
+//  UNSPECIFIED, is a matcher not given). protobuf-c keeps a number the
+//  enum does not define as it came.
+static const char *
+s_matcher_enum_why (const char *field, const ProtobufCEnumDescriptor *d, int value, char *msg,
+                    size_t cap)
+{
+    if (value == 0 || protobuf_c_enum_descriptor_get_value (d, value))
+        return NULL;
+    snprintf (msg, cap, "silence.add.%s is %d: not a value of %s (1 to %u)", field, value,
+              d->name, d->n_values - 1);
+    return msg;
+}
+
+//  What is wrong with the matchers of a silence to add (into msg), or NULL.
+static const char *
+s_silence_matchers_why (const Hrwatch__V1__Silence *in, char *msg, size_t cap)
+{
+    const char *why;
+    if (in->kind == 0 && in->severity == 0 && !*in->unit_id && !*in->subject
+        && !*in->fingerprint)
+        return "silence.add needs at least one matcher: kind, severity, unit_id, subject or "
+               "fingerprint";
+    if ((why = s_matcher_enum_why ("kind", &hrwatch__v1__alert_kind__descriptor, in->kind, msg,
+                                   cap))
+        || (why = s_matcher_enum_why ("severity", &hrwatch__v1__severity__descriptor,
+                                      in->severity, msg, cap))
+        || (why = s_matcher_text_why ("unit_id", in->unit_id, HRW_ID_MAX, 1, msg, cap))
+        || (why = s_matcher_text_why ("subject", in->subject, HRW_ID_MAX, 1, msg, cap))
+        || (why = s_matcher_text_why ("fingerprint", in->fingerprint,
+                                      S_FINGERPRINT_MAX, 0, msg, cap)))
+        return why;
+    return NULL;
+}
+
+//  What is wrong with a silence to add (into msg), or NULL.
+static const char *
+s_silence_check (const Hrwatch__V1__Silence *in, int64_t now, char *msg, size_t cap)
+{
+    const char *why = s_silence_matchers_why (in, msg, cap);
+    if (why)
+        return why;
     if (!s_text (in->comment, HRW_QUERY_COMMENT_MAX))
         return "silence.add.comment is not at most 256 bytes of UTF-8 without control "
                "characters";
@@ -316,10 +373,11 @@ s_silence (hrw_engine_t *engine, const Hrwatch__V1__SilenceRequest *req, hrw_are
            Hrwatch__V1__ControlResponse *resp)
 {
     int64_t now = hrw_clock_now_us ();
+    char msg[200];
     const char *bad;
     if (req->action_case == HRWATCH__V1__SILENCE_REQUEST__ACTION_ADD
-        && (bad = s_silence_check (req->add, now)))
-        return s_error (resp, S_CODE (INVALID_ARGUMENT), bad);
+        && (bad = s_silence_check (req->add, now, msg, sizeof (msg))))
+        return s_errorf (resp, arena, S_CODE (INVALID_ARGUMENT), "%s", bad);
     int rc = 0;
     if (req->action_case != HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST
         && (rc = s_silence_change (engine, req, now)))
