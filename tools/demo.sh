@@ -22,7 +22,8 @@
 #            at least 40 people a unit)
 #
 # The daemon reads a config file written into STATE (hrwatchd.conf) with
-# the store, the endpoints and the backup directory beside the store.
+# the store, the endpoints and the backup directory (STATE-backups); the
+# demo's history, the subscribers' output and the log go to STATE-work.
 set -euo pipefail
 run=0
 if [ "${1:-}" = --run ]; then
@@ -106,7 +107,8 @@ if [ $run = 1 ]; then
 fi
 
 # --- The demo ---------------------------------------------------------------
-work="$build/demo/work-${port_base:-default}"
+# The history, the subscribers' output and the daemon's log, beside the store.
+work="$state-work"
 if [ -e "$state" ] && [ -n "$(ls -A "$state")" ]; then
   if [ ! -e "$state/hrwatch-store" ]; then
     echo "demo: $state holds something that is not an hrwatch store; choose another STATE" >&2
@@ -118,8 +120,13 @@ if [ -e "$state" ] && [ -n "$(ls -A "$state")" ]; then
   fi
   rm -rf "$state"
 fi
+if [ -e "$work" ] && [ ! -e "$work/.hrwatch-demo" ]; then
+  echo "demo: $work is not the demo's own; choose another STATE" >&2
+  exit 1
+fi
 rm -rf "$work"
 mkdir -p "$work"
+touch "$work/.hrwatch-demo"
 s_write_config
 
 daemon="" subs=()
