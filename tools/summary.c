@@ -188,7 +188,7 @@ s_kind_total (const s_counts_t *c, int kind)
     return total;
 }
 
-//  The commands that show more, for the alerts shown (at most 8 of them).
+//  The commands that show more, for the alerts shown (at most cap of them).
 //  Each names the endpoint when it is not the one hrwatch finds by itself.
 static size_t
 s_next (const s_opts_t *o, Hrwatch__V1__Alert **top, size_t n_top, char out[][192], size_t cap)
@@ -198,11 +198,7 @@ s_next (const s_opts_t *o, Hrwatch__V1__Alert **top, size_t n_top, char out[][19
         snprintf (ep, sizeof (ep), " --endpoint %s", o->endpoint);
     size_t n = 0;
     snprintf (out[n++], 192, "hrwatch alerts%s", ep);
-    //  Changes as they come need the alerts socket too, which the control
-    //  socket's endpoint does not tell: only on the defaults.
-    if (!*ep)
-        snprintf (out[n++], 192, "hrwatch subscribe --text");
-    for (size_t i = 0; i < n_top && n + 1 < cap; i++) {
+    for (size_t i = 0; i < n_top && n + 2 < cap; i++) {
         const Hrwatch__V1__Alert *a = top[i];
         if (a->kind == HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSION_GAP)
             snprintf (out[n], 192, "hrwatch position %s%s", a->subject, ep);
@@ -215,6 +211,10 @@ s_next (const s_opts_t *o, Hrwatch__V1__Alert **top, size_t n_top, char out[][19
             seen = !strcmp (out[j], out[n]);
         n += seen? 0: 1;
     }
+    //  Changes as they come need the alerts socket too, which the control
+    //  socket's endpoint does not tell: only on the defaults.
+    if (!*ep)
+        snprintf (out[n++], 192, "hrwatch subscribe --text");
     return n;
 }
 
@@ -261,7 +261,9 @@ s_print_text (const s_opts_t *o, const s_counts_t *c, Hrwatch__V1__Alert **sorte
         long long days = s_age_days (started, c->as_of);
         printf ("  %zu. %s %s %s, firing since %s", i + 1, s_severity[s_severity_of (a)],
                 s_kind_one[s_kind_of (a)], subject, since);
-        if (days >= 0)
+        if (days == 0)
+            printf (" (less than a day)");
+        else if (days > 0)
             printf (" (%lld day%s)", days, days == 1? "": "s");
         printf (".\n");
         if (*a->summary)
