@@ -131,7 +131,9 @@ s_write_config
 
 daemon="" subs=()
 s_cleanup() {
-  [ ${#subs[@]} -gt 0 ] && kill "${subs[@]}" 2>/dev/null || true
+  if [ ${#subs[@]} -gt 0 ]; then
+    kill "${subs[@]}" 2>/dev/null || true
+  fi
   if [ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null; then
     kill -TERM "$daemon" 2>/dev/null || true
     wait "$daemon" 2>/dev/null || true
