@@ -13,6 +13,7 @@
 #include "tools/cli.h"
 #include "tools/client.h"
 #include "tools/publish.h"
+#include "tools/summary.h"
 #include "daemon/curve.h"
 #include "lib/clock.h"
 #include "workers/validate.h"
@@ -40,6 +41,7 @@ s_usage (FILE *out)
              "  status           counts of the workforce state and of ingested events\n"
              "  rejected         rejected events kept for inspection, with their reasons\n"
              "  alerts [PREFIX]  the firing alerts\n"
+             "  summary          the firing alerts in a few sentences: counts, the most pressing\n"
              "  subscribe [PREFIX]  alert changes as JSON lines, caught up from --after SEQ\n"
              "  advance [TIME]   move the event-time clock (after a held-back replay)\n"
              "  silence add|list|remove  mute alerts for a fingerprint or a unit subtree\n"
@@ -387,6 +389,7 @@ main (int argc, char **argv)
         return s_rejected (argc - 1, argv + 1);
     if (!strcmp (cmd, "alerts"))
         return hrw_cli_alerts_main (argc - 1, argv + 1);
+    if (!strcmp (cmd, "summary")) return hrw_cli_summary_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "subscribe"))
         return hrw_cli_subscribe_main (argc - 1, argv + 1);
     if (!strcmp (cmd, "advance"))

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The demo as a user meets it, on ports of its own and a store in a temp
+# dir: it ends with the summary and the command that reopens the store;
+# that command reopens it (same alerts, same summary) on those ports; and
+# nothing is left running. Then hrwatch summary against hrwatch alerts
+# --json, its --json object complete on an empty store too, its usage.
+#
+#   tests/test_demo.sh BUILD
+set -uo pipefail
+bin=$(cd "$1" && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
+hrwatch="$bin/hrwatch"
+tmp=$(mktemp -d /tmp/hrw-demo-test.XXXXXX)
+daemon=""
+fail=0
+
+s_cleanup() {
+  if [ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null; then
+    kill -TERM "$daemon" 2>/dev/null
+    wait "$daemon" 2>/dev/null
+  fi
+  rm -rf "$tmp"
+}
+trap s_cleanup EXIT
+
+s_ok() { echo "ok   $1"; }
+s_fail() { echo "FAIL $1"; fail=1; }
+s_check() {   # s_check WHAT COMMAND...: passes when COMMAND succeeds
+  local what=$1
+  shift
+  if "$@"; then s_ok "$what"; else s_fail "$what"; fi
+}
+
+# Whether something answers on 127.0.0.1:PORT.
+s_listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A PORT_BASE whose five ports nothing listens on.
+port_base=""
+for _ in $(seq 50); do
+  p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+  busy=0
+  for i in 0 1 2 3 4; do
+    s_listening $((p + i)) && busy=1
+  done
+  [ $busy = 0 ] && { port_base=$p; break; }
+done
+[ -n "$port_base" ] || { echo "FAIL no free PORT_BASE found"; exit 1; }
+control=tcp://127.0.0.1:$((port_base + 3))
+state=$tmp/state
+echo "PORT_BASE=$port_base STATE=$state"
+
+# Nothing of ours runs: no process holds the store, no port answers.
+s_nothing_left() {
+  local p
+  for p in 0 1 2 3 4; do
+    s_listening $((port_base + p)) && { echo "  port $((port_base + p)) still answers"; return 1; }
+  done
+  if pgrep -f -- "$tmp/" >/dev/null; then
+    echo "  still running:"; pgrep -af -- "$tmp/"; return 1
+  fi
+  return 0
+}
+
+# --- The demo ---------------------------------------------------------------
+start=$(date +%s)
+env -u HRWATCH_CONTROL -u HRWATCH_ALERTS -u HRWATCH_INGEST PORT_BASE=$port_base \
+  STATE="$state" "$root/tools/demo.sh" "$bin" >"$tmp/demo.out" 2>&1
+rc=$?
+echo "demo: exit $rc in $(( $(date +%s) - start )) s"
+s_check "the demo succeeds" test $rc = 0
+[ $rc = 0 ] || sed 's/^/  | /' "$tmp/demo.out"
+s_check "it binds the ports PORT_BASE gives (control on +3)" \
+  grep -qF "control $control" "$tmp/demo.out"
+s_check "it ends with a summary" grep -qE '^(No alerts|[0-9]+ alerts? firing) ' "$tmp/demo.out"
+reopen=$(sed -n 's/^ *\(make run STATE=.*\)$/\1/p' "$tmp/demo.out" | tail -n 1)
+s_check "it prints the command that reopens the store" \
+  test "$reopen" = "make run STATE=$state PORT_BASE=$port_base REPLAY=1"
+s_check "and how to query it" grep -qF "hrwatch summary --endpoint $control" "$tmp/demo.out"
+s_check "the store stays" test -s "$state/data.mdb"
+s_check "nothing is left running after the demo" s_nothing_left
+# The summary as the demo printed it: from its line to the blank line.
+sed -n '/^== summary$/,/^$/p' "$tmp/demo.out" | sed '1d;$d' >"$tmp/demo-summary.txt"
+
+# --- Reopening --------------------------------------------------------------
+# What make run does once the three targets are built (building here would
+# reconfigure the build directory under the other ctest entries): the
+# command's variables, given to tools/demo.sh --run.
+s_reopen() {   # s_reopen STATE PORT_BASE REPLAY
+  env -u HRWATCH_CONTROL STATE="$1" PORT_BASE="$2" REPLAY="$3" \
+    "$root/tools/demo.sh" --run "$bin" >"$tmp/run.log" 2>&1 &
+  daemon=$!
+  local _
+  for _ in $(seq 100); do
+    "$hrwatch" status --endpoint "$control" --timeout 0.2 >/dev/null 2>&1 && return 0
+    kill -0 "$daemon" 2>/dev/null || break
+    sleep 0.1
+  done
+  sed 's/^/  | /' "$tmp/run.log"
+  return 1
+}
+s_stop() {
+  kill -TERM "$daemon" 2>/dev/null
+  wait "$daemon" 2>/dev/null
+  daemon=""
+}
+vars=${reopen#make run }
+eval "declare $vars"   # STATE=... PORT_BASE=... REPLAY=1, as printed
+s_check "the printed command reopens the store on PORT_BASE" \
+  s_reopen "${STATE:-}" "${PORT_BASE:-}" "${REPLAY:-}"
+"$hrwatch" status --endpoint "$control" >"$tmp/status.txt"
+s_check "hrwatch status answers there, with the demo's events" \
+  grep -qE '^events +[1-9][0-9]* accepted' "$tmp/status.txt"
+env -u HRWATCH_CONTROL "$hrwatch" summary --top 3 --endpoint "$control" >"$tmp/summary.txt"
+s_check "the reopened store gives the demo's summary" cmp -s "$tmp/demo-summary.txt" "$tmp/summary.txt"
+[ $fail = 0 ] || diff "$tmp/demo-summary.txt" "$tmp/summary.txt" | sed 's/^/  | /'
+
+# --- hrwatch summary against hrwatch alerts ----------------------------------
+"$hrwatch" alerts --json --endpoint "$control" >"$tmp/alerts.jsonl"
+"$hrwatch" summary --json --top 100 --endpoint "$control" >"$tmp/summary.json"
+s_check "summary --json counts what alerts --json lists" \
+  python3 - "$tmp/alerts.jsonl" "$tmp/summary.json" <<'PY'
+import json, sys
+alerts = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+s = json.load(open(sys.argv[2]))
+kinds = ["succession_gap", "bench_strength", "successor_overlap", "turnover_spike",
+         "turnover_rise", "reduction_in_force", "engagement_drop"]
+sevs = ["critical", "warning", "info"]
+def kind(a): return a["kind"].replace("ALERT_KIND_", "").lower()
+def sev(a): return a.get("severity", "").replace("SEVERITY_", "").lower()
+ok = s["firing"] == len(alerts) and not s["truncated"]
+for k in kinds:
+    for v in sevs:
+        ok &= s["byKind"][k][v] == sum(1 for a in alerts if kind(a) == k and sev(a) == v)
+    ok &= s["byKind"][k]["total"] == sum(1 for a in alerts if kind(a) == k)
+for v in sevs:
+    ok &= s["bySeverity"][v] == sum(1 for a in alerts if sev(a) == v)
+ok &= sorted(t["fingerprint"] for t in s["top"]) == sorted(a["fingerprint"] for a in alerts)
+rank = {"critical": 0, "warning": 1, "info": 2}
+order = [(rank[t["severity"]], t["startedAt"]) for t in s["top"]]
+ok &= order == sorted(order)
+if not ok:
+    print(json.dumps(s, indent=1)); print(alerts)
+sys.exit(0 if ok else 1)
+PY
+n_firing=$(grep -c . "$tmp/alerts.jsonl")
+s_check "the summary's first line says how many fire ($n_firing)" \
+  grep -qE "^(No alerts firing|$n_firing alerts? firing) " "$tmp/summary.txt"
+"$hrwatch" summary --top 1 --endpoint "$control" >"$tmp/top1.txt"
+s_check "--top 1 shows one" test "$(grep -c '^  [0-9]*\. ' "$tmp/top1.txt")" = $((n_firing < 1? 0: 1))
+s_stop
+s_reopen "$tmp/empty" "$port_base" "" || s_fail "a daemon on an empty store"
+"$hrwatch" summary --json --endpoint "$control" >"$tmp/empty.json"
+s_check "summary --json on an empty store: every count there, zeros too" python3 - "$tmp/empty.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+kinds = ["succession_gap", "bench_strength", "successor_overlap", "turnover_spike",
+         "turnover_rise", "reduction_in_force", "engagement_drop"]
+ok = s["firing"] == 0 and s["silenced"] == 0 and s["top"] == [] and "asOf" in s
+ok &= s["bySeverity"] == {"critical": 0, "warning": 0, "info": 0}
+ok &= all(s["byKind"][k] == {"total": 0, "critical": 0, "warning": 0, "info": 0} for k in kinds)
+ok &= "hrwatch alerts --endpoint" in " ".join(s["next"])
+sys.exit(0 if ok else (print(s) or 1))
+PY
+s_check "the text on an empty store says so" \
+  bash -c "'$hrwatch' summary --endpoint '$control' | grep -q '^No alerts firing as of'"
+s_stop
+
+# --- Usage --------------------------------------------------------------------
+out=$("$hrwatch" summary --help); rc=$?
+s_check "summary --help: usage on stdout, status 0" \
+  test $rc = 0 -a "${out:0:22}" = "usage: hrwatch summary"
+s_check "hrwatch --help lists summary" bash -c "'$hrwatch' --help | grep -q '^  summary '"
+for args in "--top x" "--top 101" "--frobnicate" "extra" "--timeout 0"; do
+  # shellcheck disable=SC2086
+  "$hrwatch" summary $args >/dev/null 2>"$tmp/err"; rc=$?
+  s_check "summary $args: usage error, status 64" \
+    test $rc = 64 -a -n "$(grep 'usage: hrwatch summary' "$tmp/err")"
+done
+"$hrwatch" summary --endpoint "$control" --timeout 0.3 >/dev/null 2>&1; rc=$?
+s_check "no daemon: status 2" test $rc = 2
+s_check "nothing is left running at the end" s_nothing_left
+exit $fail
