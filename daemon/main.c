@@ -233,10 +233,32 @@ s_raise_nofile (hrw_log_t *log)
                  (unsigned long long) was, (unsigned long long) rl.rlim_cur);
 }
 
+//  Started with stdin, stdout or stderr closed, the next descriptor opened
+//  (the signalfd, the ready pipe) would take its number, and be replaced by
+//  /dev/null or written log records once the daemon lets go of the
+//  terminal. /dev/null fills each gap first. Returns 0, or -1.
+static int
+s_standard_fds (void)
+{
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+        if (fcntl (fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int null = open ("/dev/null", O_RDWR);
+        if (null != fd) {
+            if (null >= 0)
+                close (null);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
     s_args_t args = { NULL, 0, 0, 0, 0 };
+    if (s_standard_fds ())
+        return EXIT_FAILURE;
     int rc = s_parse_args (argc, argv, &args);
     if (rc >= 0)
         return rc;

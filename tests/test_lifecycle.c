@@ -83,6 +83,31 @@ s_expect_background_log (const char *logfile)
     assert_non_null (strstr (all, " notice: stopped"));
 }
 
+//  SIGTERM to the daemon whose pid the file holds; 1 once it has stopped
+//  (the file is gone) within 2 s.
+static int
+s_stop_by_pid_file (const char *pidfile)
+{
+    FILE *fp = fopen (pidfile, "r");
+    int pid = 0;
+    if (!fp || fscanf (fp, "%d", &pid) != 1 || pid <= 1) {
+        if (fp)
+            fclose (fp);
+        return 0;
+    }
+    fclose (fp);
+    if (kill (pid, SIGTERM))
+        return 0;
+    struct stat st;
+    for (int i = 0; i < 200 && stat (pidfile, &st) == 0; i++)
+        h_sleep_ms (10);
+    if (stat (pidfile, &st) == 0) {
+        kill (pid, SIGKILL);
+        return 0;
+    }
+    return 1;
+}
+
 static void
 test_background_mode_returns_when_ready (void **state)
 {
@@ -104,29 +129,20 @@ test_background_mode_returns_when_ready (void **state)
                              control), 0);
     char pidfile[600];
     snprintf (pidfile, sizeof (pidfile), "%s/hrwatchd.pid", f->dir);
-    FILE *fp = fopen (pidfile, "r");
-    assert_non_null (fp);
-    int pid = 0;
-    assert_int_equal (fscanf (fp, "%d", &pid), 1);
-    fclose (fp);
-    assert_int_equal (kill (pid, SIGTERM), 0);
-    struct stat st;
-    for (int i = 0; i < 200 && stat (pidfile, &st) == 0; i++)
-        h_sleep_ms (10);
-    assert_int_not_equal (stat (pidfile, &st), 0);
+    assert_true (s_stop_by_pid_file (pidfile));
     s_expect_background_log (logfile);
     //  A second daemon on endpoints in use fails and says so, with status 1.
     assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatchd --config %s 2>>%s", conf, logfile), 0);
     assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatchd --foreground --config %s",
                              conf), 1);
     h_expect_out ("store is in use by another process");
-    fp = fopen (pidfile, "r");
-    assert_non_null (fp);
-    assert_int_equal (fscanf (fp, "%d", &pid), 1);
-    fclose (fp);
-    kill (pid, SIGTERM);
-    for (int i = 0; i < 200 && stat (pidfile, &st) == 0; i++)
-        h_sleep_ms (10);
+    assert_true (s_stop_by_pid_file (pidfile));
+    //  Started with stdin, stdout and stderr closed, it still says it is
+    //  ready with status 0, serves, and stops on SIGTERM.
+    assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatchd --config %s <&- >&- 2>&-", conf), 0);
+    assert_int_equal (h_run (NULL, 0, 0, BIN "/hrwatch status --timeout 2 --endpoint '%s'",
+                             control), 0);
+    assert_true (s_stop_by_pid_file (pidfile));
 }
 
 static void
@@ -189,6 +205,7 @@ test_systemd_notifications (void **state)
     int fd = h_notify_socket (f);
     pid_t pid = fork ();
     if (pid == 0) {
+        h_child_dies_with_parent ();
         char wpid[32];
         snprintf (wpid, sizeof (wpid), "%d", (int) getpid ());
         setenv ("WATCHDOG_USEC", "200000", 1);
