@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -140,10 +141,20 @@ h_daemon_start (const char *config, const char *control_endpoint)
     return h_daemon_start_with (config, control_endpoint, NULL);
 }
 
+void
+h_child_dies_with_parent (void)
+{
+    pid_t parent = getppid ();
+    prctl (PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid () != parent)   //  It died before the request was made
+        _exit (1);
+}
+
 //  The daemon's child side: log next to the config, exec.
 static void __attribute__ ((noreturn))
 s_daemon_exec (const char *config, const char *flag)
 {
+    h_child_dies_with_parent ();
     //  The daemon's log goes next to its config, for tests to read.
     char log[1100];
     snprintf (log, sizeof (log), "%s.log", config);

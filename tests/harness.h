@@ -46,6 +46,11 @@ void h_batch (hrw_buf_t *frame, const char *batch_id, hrw_buf_t *events, size_t 
 int h_run (char *out, size_t cap, int want_stderr, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
 
+/*  In a child just forked, before exec: the child gets SIGTERM when the
+    test that forked it dies, so a test killed or crashed leaves no daemon
+    (or Alertmanager) behind. */
+void h_child_dies_with_parent (void);
+
 /*  Starts hrwatchd --foreground with the config file (and one more flag,
     or NULL); returns its pid once it answers on control_endpoint. With
     HRW_NOFILE set in the environment, the daemon runs with that open-file

@@ -430,6 +430,7 @@ s_start_alertmanager (h_fixture_t *f, int port)
     snprintf (cfg, sizeof (cfg), "--config.file=%s", conf);
     pid_t pid = fork ();
     if (pid == 0) {
+        h_child_dies_with_parent ();
         char storage[620], web[100];
         snprintf (storage, sizeof (storage), "--storage.path=%s", data);
         snprintf (web, sizeof (web), "--web.listen-address=%s", listen);

@@ -81,6 +81,7 @@ test_kill9_mid_stream_then_republish_matches_a_clean_run (void **state)
     h_fixture_t *f = h_fixture (NULL);
     pid_t pub = fork ();
     if (pub == 0) {
+        h_child_dies_with_parent ();
         int null = open ("/dev/null", 1);
         dup2 (null, 1);
         execl (BIN "/hrwatch", "hrwatch", "publish", file, "--endpoint", f->ingest, "--batch",
