@@ -22,11 +22,22 @@ s_role (hrw_server_t *self, zmq_msg_t *msg)
     return user && !strcmp (user, HRW_ZAP_ADMIN)? HRW_QUERY_ADMIN: HRW_QUERY_READER;
 }
 
+//  Who made an administration request, for the log: a key on the admins
+//  allowlist, or a client of the ipc:// socket (its file mode admits the
+//  service group alone).
+static const char *
+s_who (hrw_server_t *self, zmq_msg_t *msg)
+{
+    const char *user = self->zap? zmq_msg_gets (msg, "User-Id"): NULL;
+    return user? "an admins key": "the ipc control socket";
+}
+
 void
 hrw_server__control (hrw_server_t *self)
 {
+    char audit[600];
     hrw_query_env_t env = { self->store, self->engine, self->cfg.backup_dir,
-                            self->cfg.limits.max_future_us };
+                            self->cfg.limits.max_future_us, audit, sizeof (audit) };
     //  A bounded number per turn, so queries cannot starve ingest.
     for (int i = 0; i < 64; i++) {
         hrw_server_slot_t slot;
@@ -35,8 +46,12 @@ hrw_server__control (hrw_server_t *self)
             return;
         hrw_buf_clear (&self->reply);
         if (hrw_query_handle (&env, s_role (self, &slot.body), zmq_msg_data (&slot.body),
-                              zmq_msg_size (&slot.body), &self->reply) == 0)
+                              zmq_msg_size (&slot.body), &self->reply) == 0) {
             hrw_server__reply (&slot, self->reply.data, self->reply.len);
+            if (*audit)
+                hrw_log (self->log, HRW_LOG_NOTICE, "control: %s (by %s)", audit,
+                         s_who (self, &slot.body));
+        }
         else
             hrw_log (self->log, HRW_LOG_WARNING, "out of memory answering a control request");
         hrw_server__release (&slot);

@@ -93,8 +93,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
     if (size == 0)
         return 0;
+    char audit[600];
     hrw_query_env_t env = { s_target.store, s_target.engine, s_backups,
-                            366LL * 86400 * HRW_US_PER_SEC };
+                            366LL * 86400 * HRW_US_PER_SEC, audit, sizeof (audit) };
     hrw_query_role_t role = data[0] & 1? HRW_QUERY_ADMIN: HRW_QUERY_READER;
     hrw_buf_clear (&s_out);
     if (hrw_query_handle (&env, role, data + 1, size - 1, &s_out))

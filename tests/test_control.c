@@ -185,6 +185,15 @@ test_silence_matchers_are_checked_where_they_enter (void **state)
                    "silence.add.fingerprint is 256 bytes, over 255");
     add.fingerprint = (char *) "turnover_spike/ops\x7f";
     s_expect_free (f, &req, E (INVALID_ARGUMENT), "silence.add.fingerprint holds byte 0x7f");
+    //  A fingerprint that can match no alert: a topic, an unknown kind,
+    //  words, a cycle missing or one too many.
+    static const char *never[] = { "succession_gap/acme/sales/P-1", "no_such_kind/P-1",
+                                   "nonsense with spaces", "engagement_drop/ops",
+                                   "turnover_spike/ops/c1", "succession_gap/", "succession_gap" };
+    for (size_t i = 0; i < sizeof (never) / sizeof (never[0]); i++) {
+        add.fingerprint = (char *) never[i];
+        s_expect_free (f, &req, E (INVALID_ARGUMENT), "is not KIND/SUBJECT");
+    }
     add.fingerprint = (char *) "";
 
     //  All five together are one good silence; a severity alone is another.

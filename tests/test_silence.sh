@@ -73,6 +73,7 @@ run "the alert that fired before it shows silenced" 0 "succession_gap/ops/P-1 (s
   alerts "${ctl[@]}"
 run "add by severity and subject" 0 "severity critical subject P-9" \
   silence add --severity critical --subject P-9 --for 30m "${ctl[@]}"
+absent "add prints the new silence alone" "kind succession_gap"
 
 run "list --json" 0 '"unitId":"ops"' silence list --json "${ctl[@]}"
 if python3 - "$out" <<'PY'
@@ -99,14 +100,27 @@ run "the daemon checks the subject's bytes" 2 "silence.add.subject holds byte 0x
   silence add --subject 'P 1' --for 1h "${ctl[@]}"
 grep -qF CONTROL_ERROR_INVALID_ARGUMENT <<<"$out" \
   && echo "ok   with its code" || { echo "FAIL no code: $out"; fail=1; }
+run "a topic is not a fingerprint" 2 "is not KIND/SUBJECT" \
+  silence add --fingerprint succession_gap/ops/P-1 --for 1h "${ctl[@]}"
+run "a kind as list --json spells it" 0 "kind succession_gap" \
+  silence add --kind ALERT_KIND_SUCCESSION_GAP --for 1m "${ctl[@]}"
+run "... and removed" 0 "silence 3 removed" silence remove 3 "${ctl[@]}"
+grep -qF "control: silence 1 added until" "$dir/hrwatchd.log" \
+  && grep -qF "kind succession_gap, severity any, unit 'ops', subject '', fingerprint ''" \
+       "$dir/hrwatchd.log" && grep -qF "control: silence 3 removed (by the ipc control socket)" \
+       "$dir/hrwatchd.log" && ! grep -qF reorg "$dir/hrwatchd.log" \
+  && echo "ok   the log says who added and removed silences, without their comments" \
+  || { echo "FAIL audit lines: $(grep control: "$dir/hrwatchd.log")"; fail=1; }
 run "--help on stdout" 0 "hrwatch silence add [--kind K]" silence --help
 
-run "remove" 0 "severity critical subject P-9" silence remove 1 "${ctl[@]}"
+run "remove" 0 "silence 1 removed" silence remove 1 "${ctl[@]}"
+run "list after the removal" 0 "severity critical subject P-9" silence list "${ctl[@]}"
 absent "the removed one is not listed" "unit ops"
 run "alerts after the removal" 0 "succession_gap/ops/P-1" alerts "${ctl[@]}"
 absent "no longer silenced once removed" "(silenced)"
 run "a second removal finds nothing" 2 "CONTROL_ERROR_NOT_FOUND" silence remove 1 "${ctl[@]}"
-run "remove the other" 0 "no silences in force" silence remove 2 "${ctl[@]}"
+run "remove the other" 0 '{"removed":"2"}' silence remove 2 --json "${ctl[@]}"
+run "none left" 0 "no silences in force" silence list "${ctl[@]}"
 run "list --json with none prints nothing" 0 "" silence list --json "${ctl[@]}"
 [ -z "$out" ] && echo "ok   empty" || { echo "FAIL not empty: $out"; fail=1; }
 exit $fail

@@ -33,7 +33,8 @@ static const char *s_usage =
     "    --unit U          the unit U and everything below it\n"
     "    --subject X       the alert's position, unit or employee id, exactly\n"
     "    --fingerprint F   one alert, exactly (e.g. succession_gap/P-1)\n"
-    "  list --json prints one JSON object (hrwatch.v1.Silence) per line.\n"
+    "  add prints the new silence, remove the number removed, list those in force;\n"
+    "  with --json one JSON object (hrwatch.v1.Silence) a line.\n"
     "  Common: --endpoint E (the control socket).\n";
 
 typedef struct {
@@ -76,7 +77,8 @@ s_enum_arg (const char *option, const char *text, const ProtobufCEnumDescriptor 
         if (d->values[i].value == 0)
             continue;       //  UNSPECIFIED: no matcher, which is leaving it out
         s_value_name (&d->values[i], prefix, name, sizeof (name));
-        if (!strcmp (name, text)) {
+        //  The name as list --json prints it is taken too.
+        if (!strcmp (name, text) || !strcmp (d->values[i].name, text)) {
             *out = d->values[i].value;
             return 0;
         }
@@ -228,6 +230,43 @@ s_print (const Hrwatch__V1__Silence *s)
     printf ("%s%s%s\n", line, *s->comment? "  # ": "", s->comment);
 }
 
+static void
+s_show (const s_opts_t *o, const Hrwatch__V1__Silence *s)
+{
+    if (o->json)
+        hrw_client_print_json (hrw_pbjson_decode (&s->base));
+    else
+        s_print (s);
+}
+
+//  Every action answers with the silences in force after it: list shows
+//  them all, add the new one (numbers only grow: the highest), remove says
+//  which went.
+static void
+s_report (const s_opts_t *o, const Hrwatch__V1__SilenceRequest *sr,
+          const Hrwatch__V1__SilenceList *list)
+{
+    if (sr->action_case == HRWATCH__V1__SILENCE_REQUEST__ACTION_REMOVE_ID) {
+        if (o->json)
+            printf ("{\"removed\":\"%" PRIu64 "\"}\n", sr->remove_id);
+        else
+            printf ("silence %" PRIu64 " removed\n", sr->remove_id);
+        return;
+    }
+    const Hrwatch__V1__Silence *newest = NULL;
+    for (size_t i = 0; i < list->n_silences; i++) {
+        if (sr->action_case == HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST)
+            s_show (o, list->silences[i]);
+        else if (!newest || list->silences[i]->id > newest->id)
+            newest = list->silences[i];
+    }
+    if (newest)
+        s_show (o, newest);
+    if (!o->json && sr->action_case == HRWATCH__V1__SILENCE_REQUEST__ACTION_LIST
+        && list->n_silences == 0)
+        printf ("no silences in force\n");
+}
+
 int
 hrw_cli_silence_main (int argc, char **argv)
 {
@@ -249,15 +288,7 @@ hrw_cli_silence_main (int argc, char **argv)
             hrwatch__v1__control_response__free_unpacked (resp, NULL);
         return 2;
     }
-    //  Every action answers with the silences in force after it.
-    for (size_t i = 0; i < resp->silences->n_silences; i++) {
-        if (o.json)
-            hrw_client_print_json (hrw_pbjson_decode (&resp->silences->silences[i]->base));
-        else
-            s_print (resp->silences->silences[i]);
-    }
-    if (!o.json && resp->silences->n_silences == 0)
-        printf ("no silences in force\n");
+    s_report (&o, &sr, resp->silences);
     hrwatch__v1__control_response__free_unpacked (resp, NULL);
     return 0;
 }

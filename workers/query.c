@@ -2,6 +2,7 @@
 #include "workers/query.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,6 +309,40 @@ s_matcher_enum_why (const char *field, const ProtobufCEnumDescriptor *d, int val
     return msg;
 }
 
+//  Why a fingerprint matcher cannot match any alert (into msg), or NULL. A
+//  fingerprint is KIND/SUBJECT, and KIND/UNIT/CYCLE for an engagement drop;
+//  a topic pasted in its place names the unit path too, and would mute
+//  nothing without a word.
+static const char *
+s_fingerprint_why (const char *fp, char *msg, size_t cap)
+{
+    char copy[S_FINGERPRINT_MAX + 1];
+    snprintf (copy, sizeof (copy), "%s", fp);
+    char *parts[4] = { NULL };
+    int n = 0;
+    for (char *p = copy, *slash; p && n < 4; p = slash? slash + 1: NULL) {
+        slash = strchr (p, '/');
+        if (slash)
+            *slash = '\0';
+        parts[n++] = p;
+    }
+    int kind = 0;
+    for (int k = 1; k < (int) hrwatch__v1__alert_kind__descriptor.n_values && !kind; k++)
+        if (!strcmp (parts[0], hrw_alerts_kind_name ((Hrwatch__V1__AlertKind) k)))
+            kind = k;
+    int want = kind == HRWATCH__V1__ALERT_KIND__ALERT_KIND_ENGAGEMENT_DROP? 3: 2;
+    int ids_ok = 1;
+    for (int i = 1; i < n; i++)
+        ids_ok &= hrw_validate_id (parts[i]);
+    if (!kind || n != want || !ids_ok || strlen (fp) > S_FINGERPRINT_MAX) {
+        snprintf (msg, cap, "silence.add.fingerprint '%.60s' is not KIND/SUBJECT (e.g. "
+                  "succession_gap/P-113; engagement_drop/UNIT/CYCLE), so it matches no alert",
+                  fp);
+        return msg;
+    }
+    return NULL;
+}
+
 //  What is wrong with the matchers of a silence to add (into msg), or NULL.
 static const char *
 s_silence_matchers_why (const Hrwatch__V1__Silence *in, char *msg, size_t cap)
@@ -324,7 +359,8 @@ s_silence_matchers_why (const Hrwatch__V1__Silence *in, char *msg, size_t cap)
         || (why = s_matcher_text_why ("unit_id", in->unit_id, HRW_ID_MAX, 1, msg, cap))
         || (why = s_matcher_text_why ("subject", in->subject, HRW_ID_MAX, 1, msg, cap))
         || (why = s_matcher_text_why ("fingerprint", in->fingerprint,
-                                      S_FINGERPRINT_MAX, 0, msg, cap)))
+                                      S_FINGERPRINT_MAX, 0, msg, cap))
+        || (*in->fingerprint && (why = s_fingerprint_why (in->fingerprint, msg, cap))))
         return why;
     return NULL;
 }
@@ -687,6 +723,38 @@ s_dispatch (const hrw_query_env_t *env, const Hrwatch__V1__ControlRequest *r,
     }
 }
 
+//  One line for the log on what an administration request that succeeded
+//  changed: ids and times, never a comment (free text may name people).
+static void
+s_audit (const hrw_query_env_t *env, const Hrwatch__V1__ControlRequest *r,
+         const Hrwatch__V1__ControlResponse *resp)
+{
+    char *out = env->audit;
+    size_t cap = env->audit_cap;
+    const Hrwatch__V1__SilenceRequest *sr = r->silence;
+    if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_SILENCE
+        && sr->action_case == HRWATCH__V1__SILENCE_REQUEST__ACTION_ADD && resp->silences) {
+        uint64_t id = 0;
+        for (size_t i = 0; i < resp->silences->n_silences; i++)
+            if (resp->silences->silences[i]->id > id)
+                id = resp->silences->silences[i]->id;
+        static const char *sev[] = { "any", "info", "warning", "critical" };
+        int si = sr->add->severity;
+        char until[48];
+        hrw_clock_format (s_time (sr->add->until), until, sizeof (until));
+        snprintf (out, cap, "silence %" PRIu64 " added until %s: kind %s, severity %s, unit "
+                  "'%s', subject '%s', fingerprint '%s'", id, until,
+                  sr->add->kind? hrw_alerts_kind_name (sr->add->kind): "any",
+                  si >= 0 && si <= 3? sev[si]: "?", sr->add->unit_id, sr->add->subject,
+                  sr->add->fingerprint);
+    }
+    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_SILENCE
+             && sr->action_case == HRWATCH__V1__SILENCE_REQUEST__ACTION_REMOVE_ID)
+        snprintf (out, cap, "silence %" PRIu64 " removed", sr->remove_id);
+    else if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_BACKUP && resp->backup)
+        snprintf (out, cap, "backup written to %s", resp->backup->directory);
+}
+
 int
 hrw_query_handle (const hrw_query_env_t *env, hrw_query_role_t role, const uint8_t *req,
                   size_t len, hrw_buf_t *out)
@@ -714,6 +782,11 @@ hrw_query_handle (const hrw_query_env_t *env, hrw_query_role_t role, const uint8
                  "allowlist");
     else
         rc = s_dispatch (env, r, arena, &resp);
+    if (env->audit && env->audit_cap) {
+        *env->audit = '\0';
+        if (rc == 0 && !resp.code && r && s_is_admin_request (r))
+            s_audit (env, r, &resp);
+    }
     if (rc == 0)
         rc = hrw_buf_pack (out, &resp.base);
     hrw_arena_destroy (&arena);

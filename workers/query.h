@@ -25,6 +25,8 @@ typedef struct {
     hrw_engine_t *engine;
     const char *backup_dir;     //  Where backups go; "" turns them off
     int64_t max_future_us;      //  How far advance may lead the wall clock
+    char *audit;                //  Out: what an administration request changed, for
+    size_t audit_cap;           //  the log ("" when nothing); NULL: not wanted
 } hrw_query_env_t;
 
 /*  Who is asking: a reader may query; an admin may also change things
