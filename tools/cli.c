@@ -69,7 +69,15 @@ s_value (const hrw_cli_opt_t *opt, const char *arg)
     const char *what = "a number";
     switch (opt->kind) {
         case HRW_CLI_FLAG: *(int *) opt->target = opt->set; return 0;
-        case HRW_CLI_STRING: *(const char **) opt->target = arg; return 0;
+        case HRW_CLI_STRING:
+            //  An empty endpoint, prefix or name would otherwise read as
+            //  none given, or fail later as something other than usage.
+            if (!*arg) {
+                fprintf (stderr, "hrwatch: --%s: an empty value\n", opt->name);
+                return -1;
+            }
+            *(const char **) opt->target = arg;
+            return 0;
         case HRW_CLI_UINT:
             what = "a whole number";
             bad = s_whole (arg, &u) || (double) u < opt->min || (double) u > opt->max;
@@ -90,9 +98,11 @@ s_value (const hrw_cli_opt_t *opt, const char *arg)
                 *(double *) opt->target = v;
             break;
     }
+    char lo[32], hi[32];
     if (bad)
-        fprintf (stderr, "hrwatch: --%s: '%s' is not %s from %.15g to %.15g\n", opt->name, arg, what,
-                 opt->min, opt->max);
+        fprintf (stderr, "hrwatch: --%s: '%s' is not %s from %s to %s\n", opt->name, arg, what,
+                 hrw_num_format (opt->min, lo, sizeof (lo)),
+                 hrw_num_format (opt->max, hi, sizeof (hi)));
     return bad? -1: 0;
 }
 
