@@ -15,7 +15,6 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "proto/pbjson.h"
 #include "tools/cli.h"
 #include "tools/client.h"
 #include "lib/clock.h"
@@ -57,7 +56,8 @@ s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int positional)
         { NULL, 0, 0, NULL, 0, 0, 0 }
     };
     o->control = hrw_client_control_endpoint ();
-    o->alerts = getenv ("HRWATCH_ALERTS")? getenv ("HRWATCH_ALERTS"): HRW_DEFAULT_ALERTS;
+    const char *env = getenv ("HRWATCH_ALERTS");
+    o->alerts = env && *env? env: HRW_DEFAULT_ALERTS;
     o->prefix = "";
     char *args[1];
     int n_args = 0;
@@ -73,7 +73,7 @@ static void
 s_print (s_opts_t *o, const Hrwatch__V1__Alert *a)
 {
     if (o->json) {
-        hrw_client_print_json (hrw_pbjson_decode (&a->base));
+        hrw_client_print_message (&a->base);
     }
     else {
         static const char *sev[] = { "-", "info", "warning", "critical" };
@@ -163,19 +163,30 @@ hrw_cli_subscribe_main (int argc, char **argv)
     memset (&o, 0, sizeof (o));
     o.json = 1;
     int rc = s_parse (argc, argv, &o,
-                      "usage: hrwatch subscribe [PREFIX] [--after SEQ] [--count N] [--for S] [--text]\n"
-                      "                         [--alerts-endpoint E] [--endpoint E]\n"
-                      "  Alert changes as JSON lines: first those logged after SEQ, then live.\n", 1);
+                      "usage: hrwatch subscribe [PREFIX] [--after SEQ] [--count N] [--for S] [--json | --text]\n"
+                      "                         [--alerts-endpoint E] [--endpoint E] [--timeout S]\n"
+                      "  Alert changes as JSON lines (--json, the default; --text: for people):\n"
+                      "  first those logged after SEQ, then live, each once. --count N stops\n"
+                      "  after N changes printed (whatever the form), --for S after S seconds.\n",
+                      1);
     if (rc)
         return hrw_cli_exit (rc);
     o.last = o.after;
     void *ctx = zmq_ctx_new ();
-    void *sub = hrw_client_socket (ctx, ZMQ_SUB, o.alerts);
-    if (!sub) {
+    hrw_client_conn_t conn;
+    //  Subscribed before the catch-up, so nothing published in between is
+    //  missed; and known to be connected, so a daemon that is not there is
+    //  said at once, not after a silent --for.
+    if (hrw_client_open (ctx, ZMQ_SUB, o.alerts, &conn)) {
         rc = 2;
         goto done;
     }
+    void *sub = conn.sock;
     zmq_setsockopt (sub, ZMQ_SUBSCRIBE, o.prefix, strlen (o.prefix));
+    if (hrw_client_wait (&conn, HRW_CLIENT_CONNECT_MS)) {
+        rc = 2;
+        goto done;
+    }
     int64_t deadline = o.seconds > 0? hrw_clock_now_us () + (int64_t) (o.seconds * 1e6): 0;
     int need_catch_up = 1;
     while (!o.count || (long) o.printed < o.count) {
@@ -215,9 +226,9 @@ hrw_cli_subscribe_main (int argc, char **argv)
         zmq_msg_close (&body);
     }
 done:
-    if (sub)
-        zmq_close (sub);
-    zmq_ctx_term (ctx);
+    hrw_client_close (&conn);
+    if (ctx)
+        zmq_ctx_term (ctx);
     return rc;
 }
 
@@ -226,7 +237,7 @@ hrw_cli_advance_main (int argc, char **argv)
 {
     s_opts_t o;
     memset (&o, 0, sizeof (o));
-    int rc = s_parse (argc, argv, &o, "usage: hrwatch advance [TIME] [--endpoint E]\n"
+    int rc = s_parse (argc, argv, &o, "usage: hrwatch advance [TIME] [--endpoint E] [--json]\n"
                       "  Moves the event-time clock to TIME (RFC 3339), or to the newest event,\n"
                       "  applying the events held until then (after a replay with a large\n"
                       "  allowed lateness).\n", 1);
@@ -256,8 +267,11 @@ hrw_cli_advance_main (int argc, char **argv)
     const Google__Protobuf__Timestamp *t = resp->status->clock;
     if (t)
         hrw_clock_format (hrw_clock_from_parts (t->seconds, t->nanos), when, sizeof (when));
-    printf ("clock at %s; %" PRIu64 " events still held; %" PRIu64 " alerts firing\n", when,
-            resp->status->events_pending, resp->status->alerts_firing);
+    if (o.json)
+        hrw_client_print_message (&resp->status->base);
+    else
+        printf ("clock at %s; %" PRIu64 " events still held; %" PRIu64 " alerts firing\n", when,
+                resp->status->events_pending, resp->status->alerts_firing);
     hrwatch__v1__control_response__free_unpacked (resp, NULL);
     return 0;
 }
