@@ -35,11 +35,12 @@ typedef struct {
     uint64_t last;              //  Highest sequence number printed
 } s_opts_t;
 
-//  The options the alert subcommands share; positional: whether one
-//  argument (the prefix, or advance's time) may follow. Returns 0, or what
-//  hrw_cli_parse returns.
+//  The options the alert subcommands share, those of them named in names;
+//  positional: whether one argument (the prefix, or advance's time) may
+//  follow. Returns 0, or what hrw_cli_parse returns.
 static int
-s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int positional)
+s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int positional,
+         const char *names)
 {
     double timeout = 5;
     uint64_t count = 0;
@@ -55,13 +56,15 @@ s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int positional)
         { "timeout", 't', HRW_CLI_REAL, &timeout, 0.001, 86400, 0 },
         { NULL, 0, 0, NULL, 0, 0, 0 }
     };
+    hrw_cli_opt_t mine[HRW_CLI_OPTS_MAX + 1];
+    hrw_cli_select (opts, names, mine);
     o->control = hrw_client_control_endpoint ();
     const char *env = getenv ("HRWATCH_ALERTS");
     o->alerts = env && *env? env: HRW_DEFAULT_ALERTS;
     o->prefix = "";
     char *args[1];
     int n_args = 0;
-    int rc = hrw_cli_parse (argc, argv, opts, usage, args, positional? 1: 0, &n_args);
+    int rc = hrw_cli_parse (argc, argv, mine, usage, args, positional? 1: 0, &n_args);
     if (n_args)
         o->prefix = args[0];
     o->count = (long) count;
@@ -119,9 +122,10 @@ hrw_cli_alerts_main (int argc, char **argv)
 {
     s_opts_t o;
     memset (&o, 0, sizeof (o));
-    int rc = s_parse (argc, argv, &o, "usage: hrwatch alerts [PREFIX] [--json] [--endpoint E]\n"
+    int rc = s_parse (argc, argv, &o, "usage: hrwatch alerts [PREFIX] [--json | --text] "
+                      "[--endpoint E] [--timeout S]\n"
                       "  The firing alerts, optionally only those whose topic starts with PREFIX.\n",
-                      1);
+                      1, "endpoint json text timeout");
     if (rc)
         return hrw_cli_exit (rc);
     Hrwatch__V1__ControlResponse *resp = s_request (&o, 1, 0);
@@ -168,7 +172,7 @@ hrw_cli_subscribe_main (int argc, char **argv)
                       "  Alert changes as JSON lines (--json, the default; --text: for people):\n"
                       "  first those logged after SEQ, then live, each once. --count N stops\n"
                       "  after N changes printed (whatever the form), --for S after S seconds.\n",
-                      1);
+                      1, "endpoint alerts-endpoint json text after count for prefix timeout");
     if (rc)
         return hrw_cli_exit (rc);
     o.last = o.after;
@@ -240,7 +244,7 @@ hrw_cli_advance_main (int argc, char **argv)
     int rc = s_parse (argc, argv, &o, "usage: hrwatch advance [TIME] [--endpoint E] [--json]\n"
                       "  Moves the event-time clock to TIME (RFC 3339), or to the newest event,\n"
                       "  applying the events held until then (after a replay with a large\n"
-                      "  allowed lateness).\n", 1);
+                      "  allowed lateness).\n", 1, "endpoint json");
     if (rc)
         return hrw_cli_exit (rc);
     Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;

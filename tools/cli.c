@@ -10,13 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_OPTS_MAX 24
+#define S_OPTS_MAX HRW_CLI_OPTS_MAX
 
 int
 hrw_cli_usage (const char *usage)
 {
     fprintf (stderr, "%s", usage);
     return HRW_CLI_USAGE;
+}
+
+void
+hrw_cli_select (const hrw_cli_opt_t *opts, const char *names, hrw_cli_opt_t *out)
+{
+    size_t n = 0;
+    for (; opts->name && n < HRW_CLI_OPTS_MAX; opts++) {
+        size_t len = strlen (opts->name);
+        for (const char *p = strstr (names, opts->name); p; p = strstr (p + 1, opts->name))
+            if ((p == names || p[-1] == ' ') && (p[len] == ' ' || !p[len])) {
+                out[n++] = *opts;
+                break;
+            }
+    }
+    out[n] = (hrw_cli_opt_t) { NULL, 0, 0, NULL, 0, 0, 0 };
 }
 
 int

@@ -51,10 +51,10 @@ s_usage (FILE *out)
              "Run 'hrwatch COMMAND --help' for a command's options.\n");
 }
 
-//  The options the query subcommands share; at most max_args arguments.
-//  Returns 0, or what hrw_cli_parse returns.
+//  The options the query subcommands share, those of them named in names;
+//  at most max_args arguments. Returns 0, or what hrw_cli_parse returns.
 static int
-s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int max_args)
+s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int max_args, const char *names)
 {
     double timeout = 5;
     uint64_t limit = 0;
@@ -67,8 +67,10 @@ s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int max_args)
         { "after", 'a', HRW_CLI_UINT, &o->after, 0, (double) UINT64_MAX, 0 },
         { NULL, 0, 0, NULL, 0, 0, 0 }
     };
+    hrw_cli_opt_t mine[HRW_CLI_OPTS_MAX + 1];
+    hrw_cli_select (opts, names, mine);
     o->endpoint = hrw_client_control_endpoint ();
-    int rc = hrw_cli_parse (argc, argv, opts, usage, o->args, max_args, &o->n_args);
+    int rc = hrw_cli_parse (argc, argv, mine, usage, o->args, max_args, &o->n_args);
     o->timeout_ms = (int) (timeout * 1000);
     o->limit = (uint32_t) limit;
     return rc;
@@ -112,7 +114,8 @@ s_status (int argc, char **argv)
 {
     s_opts_t o = { 0 };
     int rc = s_parse (argc, argv, &o,
-                      "usage: hrwatch status [--endpoint E] [--json] [--digest] [--timeout S]\n", 0);
+                      "usage: hrwatch status [--endpoint E] [--json] [--digest] [--timeout S]\n", 0,
+                      "endpoint json digest timeout");
     if (rc)
         return hrw_cli_exit (rc);
     Hrwatch__V1__StatusRequest sr = HRWATCH__V1__STATUS_REQUEST__INIT;
@@ -156,7 +159,7 @@ s_rejected (int argc, char **argv)
     s_opts_t o = { 0 };
     int rc = s_parse (argc, argv, &o,
                       "usage: hrwatch rejected [--endpoint E] [--json] [--limit N] [--after SEQ]"
-                      " [--timeout S]\n", 0);
+                      " [--timeout S]\n", 0, "endpoint json limit after timeout");
     if (rc)
         return hrw_cli_exit (rc);
     Hrwatch__V1__RejectedRequest rr = HRWATCH__V1__REJECTED_REQUEST__INIT;
@@ -259,9 +262,10 @@ static int
 s_report (int argc, char **argv, int position)
 {
     s_opts_t o = { 0 };
-    const char *usage = position? "usage: hrwatch position POSITION [--json] [--endpoint E]\n"
-                                : "usage: hrwatch unit UNIT [--json] [--endpoint E]\n";
-    int rc = s_parse (argc, argv, &o, usage, 1);
+    const char *usage = position
+        ? "usage: hrwatch position POSITION [--json] [--endpoint E] [--timeout S]\n"
+        : "usage: hrwatch unit UNIT [--json] [--endpoint E] [--timeout S]\n";
+    int rc = s_parse (argc, argv, &o, usage, 1, "endpoint json timeout");
     if (rc)
         return hrw_cli_exit (rc);
     if (o.n_args != 1) {
@@ -305,7 +309,7 @@ s_backup (int argc, char **argv)
                         "  into a new directory NAME (default: from the time) under its\n"
                         "  [control] backup_dir. Administration: needs the ipc:// control\n"
                         "  socket or an admins key.\n";
-    int rc = s_parse (argc, argv, &o, usage, 1);
+    int rc = s_parse (argc, argv, &o, usage, 1, "endpoint json");
     if (rc)
         return hrw_cli_exit (rc);
     const char *name = o.n_args? o.args[0]: "";
