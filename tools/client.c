@@ -96,7 +96,10 @@ fail:
     return -1;
 }
 
-//  Says why a handshake failed, from the event and its value.
+//  Says why a handshake failed, from the event and its value. libzmq
+//  reports a server key that is not the daemon's, and CURVE on one side
+//  only, without detail: the likely cause is named from whether this side
+//  uses CURVE.
 static void
 s_say_failure (const hrw_client_conn_t *conn, uint16_t event, uint32_t value)
 {
@@ -104,16 +107,15 @@ s_say_failure (const hrw_client_conn_t *conn, uint16_t event, uint32_t value)
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
         fprintf (stderr, "hrwatch: %s refused this client's key (status %u): is its public key "
                  "on the daemon's allowlist for this socket?\n", ep, value);
-    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-             && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
-        fprintf (stderr, "hrwatch: the handshake with %s failed: %s\n", ep, conn->curve
-                 ? "this client uses CURVE and the daemon does not on this socket"
-                 : "the daemon wants CURVE (--server-key FILE --key FILE)");
     else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
-        fprintf (stderr, "hrwatch: the handshake with %s failed (protocol error 0x%x)%s\n", ep,
-                 value, conn->curve? ": is --server-key the daemon's public key?": "");
+        fprintf (stderr, "hrwatch: the handshake with %s failed (protocol error 0x%x): %s\n", ep,
+                 value, conn->curve? "is --server-key the daemon's public key, and does it use "
+                 "CURVE on this socket?": "does it want CURVE (--server-key FILE --key FILE)?");
     else
-        fprintf (stderr, "hrwatch: the handshake with %s failed\n", ep);
+        fprintf (stderr, "hrwatch: the handshake with %s failed: %s\n", ep, conn->curve
+                 ? "is --server-key the daemon's public key, and does it use CURVE on this "
+                   "socket?"
+                 : "does it want CURVE (--server-key FILE --key FILE)?");
 }
 
 //  Takes one event off the monitor. Returns 1 when one was read, else 0.
