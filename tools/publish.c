@@ -387,8 +387,14 @@ s_run (s_pub_t *p)
             p->sent += b->n_events;
             s_send (p, b, now);
         }
-        if (p->eof && s_in_flight (p) == 0)
+        //  Nothing (more) to send: still, a daemon that was never there
+        //  is said, not a success of nothing.
+        if (p->eof && s_in_flight (p) == 0) {
+            int left = HRW_CLIENT_CONNECT_MS - (int) ((now - p->started) / 1000);
+            if (!p->was_up && hrw_client_wait (&p->conn, left > 0? left: 0))
+                status = 2;
             break;
+        }
         s_receive (p, 50);
         now = hrw_clock_now_us ();
         s_progress (p, now);
