@@ -187,7 +187,7 @@ hrw_cli_subscribe_main (int argc, char **argv)
     }
     void *sub = conn.sock;
     zmq_setsockopt (sub, ZMQ_SUBSCRIBE, o.prefix, strlen (o.prefix));
-    if (hrw_client_wait (&conn, HRW_CLIENT_CONNECT_MS)) {
+    if (hrw_client_wait (&conn, HRW_CLIENT_CONNECT_MS, o.timeout_ms)) {
         rc = 2;
         goto done;
     }

@@ -165,24 +165,27 @@ void
 hrw_client_not_up (const hrw_client_conn_t *conn)
 {
     if (conn->connected)
-        fprintf (stderr, "hrwatch: %s took the connection but did not finish the handshake%s\n",
-                 conn->endpoint, conn->curve? " (CURVE: is --server-key the daemon's public key?)"
-                                            : " (is hrwatchd listening there?)");
+        fprintf (stderr, "hrwatch: %s took the connection but did not finish the handshake in "
+                 "time%s\n", conn->endpoint, conn->curve
+                 ? " (CURVE: is --server-key the daemon's public key?)"
+                 : " (is hrwatchd listening there, and not overloaded?)");
     else
         fprintf (stderr, "hrwatch: nothing answers at %s (is hrwatchd running?)\n",
                  conn->endpoint);
 }
 
 int
-hrw_client_wait (hrw_client_conn_t *conn, int wait_ms)
+hrw_client_wait (hrw_client_conn_t *conn, int connect_ms, int up_ms)
 {
-    int64_t deadline = hrw_clock_now_us () + (int64_t) wait_ms * 1000;
+    int64_t start = hrw_clock_now_us ();
     for (;;) {
-        int64_t left = (deadline - hrw_clock_now_us ()) / 1000;
+        int64_t spent = (hrw_clock_now_us () - start) / 1000;
+        int64_t left = (conn->connected? up_ms: connect_ms) - spent;
         int rc = hrw_client_poll (conn, left > 0? (int) left: 0);
         if (rc)
             return rc > 0? 0: -1;
-        if (left <= 0) {
+        //  A connection made meanwhile moves the deadline: poll again.
+        if (left <= 0 && (!conn->connected || spent >= up_ms)) {
             hrw_client_not_up (conn);
             return -1;
         }
@@ -247,7 +250,7 @@ hrw_client_request (const char *endpoint, const Hrwatch__V1__ControlRequest *req
     if (hrw_client_open (ctx, ZMQ_DEALER, endpoint, &conn) || hrw_buf_pack (&frame, &req->base))
         goto done;
     int wait = timeout_ms < HRW_CLIENT_CONNECT_MS? timeout_ms: HRW_CLIENT_CONNECT_MS;
-    if (hrw_client_wait (&conn, wait))
+    if (hrw_client_wait (&conn, wait, timeout_ms))
         goto done;
     zmq_send (conn.sock, "", 0, ZMQ_SNDMORE);
     zmq_send (conn.sock, frame.data, frame.len, 0);

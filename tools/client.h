@@ -12,9 +12,9 @@
 #define HRW_DEFAULT_CONTROL "tcp://127.0.0.1:7413"
 #define HRW_PACKAGED_CONTROL "/run/hrwatch/control.sock"
 
-/*  How long a command waits for a connection (and its handshake) before
-    saying nothing answers: a running daemon answers in milliseconds; the
-    answer itself then gets the command's full --timeout. */
+/*  How long a command waits for a connection before saying nothing
+    answers: a running daemon takes it in milliseconds; the handshake and
+    the answer then get the command's full --timeout. */
 #define HRW_CLIENT_CONNECT_MS 1500
 
 /*  The control endpoint to use: $HRWATCH_CONTROL; else the packaged
@@ -50,16 +50,20 @@ int hrw_client_poll (hrw_client_conn_t *conn, int wait_ms);
     endpoint, or it answered but the handshake did not finish. */
 void hrw_client_not_up (const hrw_client_conn_t *conn);
 
-/*  Waits up to wait_ms for conn's handshake. Returns 0 when it is up, or
-    -1 after saying why not (hrw_client_not_up, or the failure). */
-int hrw_client_wait (hrw_client_conn_t *conn, int wait_ms);
+/*  Waits for conn: up to connect_ms for a transport connection, and up to
+    up_ms in all for its handshake to succeed (a daemon with a backlog of
+    connections takes them in turn: once connected, a slow handshake is
+    waited for). Returns 0 when it is up, or -1 after saying why not
+    (hrw_client_not_up, or the failure). */
+int hrw_client_wait (hrw_client_conn_t *conn, int connect_ms, int up_ms);
 
 /*  Closes conn's sockets (safe on a closed or zeroed conn). */
 void hrw_client_close (hrw_client_conn_t *conn);
 
 /*  Sends req to endpoint and waits up to timeout_ms for the answer, once
     connected: a daemon that is not there is said within
-    HRW_CLIENT_CONNECT_MS (or timeout_ms, if shorter). Returns the decoded
+    HRW_CLIENT_CONNECT_MS (or timeout_ms, if shorter), a failed handshake
+    at once. Returns the decoded
     response (free with hrwatch__v1__control_response__free_unpacked), or
     NULL after printing why to stderr. */
 Hrwatch__V1__ControlResponse *hrw_client_request (const char *endpoint,

@@ -346,8 +346,9 @@ s_resend (s_pub_t *p, int64_t now)
 }
 
 //  Whether the connection still gives hope: a handshake that failed, or
-//  none made within HRW_CLIENT_CONNECT_MS of the start, is said (once) and
-//  ends the run. Once it was up, a daemon gone quiet gets the full timeout.
+//  no connection made within HRW_CLIENT_CONNECT_MS of the start, is said
+//  (once) and ends the run. A connection made (a daemon taking a backlog in
+//  turn) or once up (a daemon gone quiet) gets the full timeout.
 static int
 s_connection_ok (s_pub_t *p, int64_t now)
 {
@@ -355,7 +356,8 @@ s_connection_ok (s_pub_t *p, int64_t now)
     p->was_up |= rc > 0;
     if (rc < 0)
         return 0;
-    if (!p->was_up && now - p->started > (int64_t) HRW_CLIENT_CONNECT_MS * 1000) {
+    if (!p->was_up && !p->conn.connected
+        && now - p->started > (int64_t) HRW_CLIENT_CONNECT_MS * 1000) {
         hrw_client_not_up (&p->conn);
         return 0;
     }
@@ -390,8 +392,10 @@ s_run (s_pub_t *p)
         //  Nothing (more) to send: still, a daemon that was never there
         //  is said, not a success of nothing.
         if (p->eof && s_in_flight (p) == 0) {
-            int left = HRW_CLIENT_CONNECT_MS - (int) ((now - p->started) / 1000);
-            if (!p->was_up && hrw_client_wait (&p->conn, left > 0? left: 0))
+            int spent = (int) ((now - p->started) / 1000);
+            int left = HRW_CLIENT_CONNECT_MS - spent;
+            int up = (int) (p->timeout_us / 1000) - spent;
+            if (!p->was_up && hrw_client_wait (&p->conn, left > 0? left: 0, up > 0? up: 0))
                 status = 2;
             break;
         }
