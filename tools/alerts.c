@@ -135,6 +135,10 @@ hrw_cli_alerts_main (int argc, char **argv)
         s_print (&o, resp->alerts->alerts[i]);
     if (!o.json && resp->alerts->n_alerts == 0)
         printf ("no alerts firing\n");
+    //  The firing list comes in one page: say when there may be more.
+    if (resp->alerts->n_alerts >= S_PAGE)
+        fprintf (stderr, "hrwatch: the first %d firing alerts are shown; a PREFIX narrows "
+                 "them\n", S_PAGE);
     hrwatch__v1__control_response__free_unpacked (resp, NULL);
     return 0;
 }
