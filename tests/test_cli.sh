@@ -67,6 +67,13 @@ for verb in $verbs; do
     stderr -- "$verb" --frobnicate
 done
 check "hrwatch --help: stdout, status 0" 0 "commands:" stdout -- --help
+check "hrwatch help: stdout, status 0" 0 "commands:" stdout -- help
+check "no command is a usage error" 64 "usage: hrwatch" stderr --
+check "a missing position is named" 64 "which position?" stderr -- position
+check "a missing key name is named" 64 "a NAME for the key files is required" stderr -- keygen
+check "an unreadable event file is named" 64 "cannot read $work/none.jsonl" stderr \
+  -- publish "$work/none.jsonl"
+check "advance wants a time it can read" 64 "is not an RFC 3339 time" stderr -- advance yesterday
 check "a number that is not one is named" 64 "--for: '2x' is not a number" stderr \
   -- subscribe --for 2x
 check "a number out of range is named" 64 "--timeout" stderr -- status --timeout 0
