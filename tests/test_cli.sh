@@ -265,15 +265,19 @@ total=$("$hrwatch" subscribe --after 0 --for 1 "${sub[@]}" | grep -c '"seq"')
 # 5. publish's progress: on a terminal, refreshed on stderr and cleared at
 #    the end; nothing through a pipe.
 "$bin/hrwatch-gen" --employees 1000 --years 2 --seed 9 >"$work/mid.jsonl"
-script -qec "'$hrwatch' publish '$work/mid.jsonl' --batch 20 --window 1 --endpoint \
-  ipc://$work/ingest.sock" /dev/null >"$work/tty.out" 2>&1
+# The input stalls for a second, so the run is long however fast the
+# machine is.
+script -qec "(head -n 100 '$work/mid.jsonl'; sleep 1; tail -n +101 '$work/mid.jsonl') \
+  | '$hrwatch' publish --batch 20 --window 1 --endpoint ipc://$work/ingest.sock" /dev/null \
+  >"$work/tty.out" 2>&1
 if grep -q 'events/s: [0-9]* acknowledged' "$work/tty.out" \
    && grep -q $'\r\e\[K'"published" "$work/tty.out"; then
   ok "publish on a terminal shows progress and clears it"
 else
   bad "publish on a terminal: $(tr '\r\033' '|~' <"$work/tty.out" | head -c 400)"
 fi
-sed 's/"eventId":"/"eventId":"again-/' "$work/mid.jsonl" \
+sed 's/"eventId":"/"eventId":"again-/' "$work/mid.jsonl" >"$work/again.jsonl"
+(head -n 100 "$work/again.jsonl"; sleep 1; tail -n +101 "$work/again.jsonl") \
   | "$hrwatch" publish --batch 20 --window 1 "${ing[@]}" 2>&1 | cat >"$work/pipe.out"
 if ! grep -q 'events/s' "$work/pipe.out" && ! grep -q $'\r' "$work/pipe.out" \
    && grep -q '^published' "$work/pipe.out"; then
