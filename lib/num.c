@@ -2,7 +2,10 @@
 #include "lib/num.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static const char *
@@ -42,4 +45,17 @@ hrw_num_decimal (const char *text, double *out, const char **end)
     *out = v;
     *end = p;
     return 0;
+}
+
+const char *
+hrw_num_format (double v, char *buf, size_t cap)
+{
+    //  2^64 is UINT64_MAX rounded: a range's top given as (double) UINT64_MAX.
+    if (v >= 18446744073709551615.0 && v <= 18446744073709551616.0)
+        snprintf (buf, cap, "%" PRIu64, UINT64_MAX);
+    else if (v == floor (v) && fabs (v) < 9007199254740992.0)   //  2^53: exact
+        snprintf (buf, cap, "%.0f", v);
+    else
+        snprintf (buf, cap, "%.15g", v);
+    return buf;
 }

@@ -20,22 +20,44 @@ typedef struct {
     size_t err_cap;
     char path[256];     //  Dotted path of the field being encoded
     int depth;          //  Nesting, bounded against hostile input
+    hrw_pbjson_error_t kind;    //  What kind of failure, once one happened
 } s_enc_t;
 
 static int s_fail (s_enc_t *e, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static int s_fail_range (s_enc_t *e, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
 
 static int
-s_fail (s_enc_t *e, const char *fmt, ...)
+s_vfail (s_enc_t *e, hrw_pbjson_error_t kind, const char *fmt, va_list ap)
 {
-    char what[200];
-    va_list ap;
-    va_start (ap, fmt);
+    char what[600];
     vsnprintf (what, sizeof (what), fmt, ap);
-    va_end (ap);
+    e->kind = kind;
     if (e->path[0])
         snprintf (e->err, e->err_cap, "%s: %s", e->path, what);
     else
         snprintf (e->err, e->err_cap, "%s", what);
+    return -1;
+}
+
+static int
+s_fail (s_enc_t *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    s_vfail (e, HRW_PBJSON_E_SHAPE, fmt, ap);
+    va_end (ap);
+    return -1;
+}
+
+//  A value of the right type, outside what the field takes.
+static int
+s_fail_range (s_enc_t *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    s_vfail (e, HRW_PBJSON_E_RANGE, fmt, ap);
+    va_end (ap);
     return -1;
 }
 
@@ -119,7 +141,7 @@ s_json_int (s_enc_t *e, json_t *v, int is_signed, int64_t lo, uint64_t hi, uint6
     if (json_is_integer (v)) {
         json_int_t x = json_integer_value (v);
         if ((is_signed && (x < lo || (x > 0 && (uint64_t) x > hi))) || (!is_signed && (x < 0 || (uint64_t) x > hi)))
-            return s_fail (e, "%" JSON_INTEGER_FORMAT " is out of range", x);
+            return s_fail_range (e, "%" JSON_INTEGER_FORMAT " is out of range", x);
         *bits = (uint64_t) x;
         return 0;
     }
@@ -129,19 +151,36 @@ s_json_int (s_enc_t *e, json_t *v, int is_signed, int64_t lo, uint64_t hi, uint6
         errno = 0;
         if (is_signed) {
             long long x = strtoll (s, &end, 10);
-            if (errno || !*s || *end || x < lo || (x > 0 && (uint64_t) x > hi))
-                return s_fail (e, "\"%s\" is not an integer in range", s);
+            if (!*s || *end)
+                return s_fail (e, "\"%s\" is not an integer", s);
+            if (errno || x < lo || (x > 0 && (uint64_t) x > hi))
+                return s_fail_range (e, "\"%s\" is out of range", s);
             *bits = (uint64_t) x;
         }
         else {
             unsigned long long x = strtoull (s, &end, 10);
-            if (errno || !*s || *end || *s == '-' || x > hi)
-                return s_fail (e, "\"%s\" is not an integer in range", s);
+            if (!*s || *end)
+                return s_fail (e, "\"%s\" is not an integer", s);
+            if (errno || *s == '-' || x > hi)
+                return s_fail_range (e, "\"%s\" is out of range", s);
             *bits = x;
         }
         return 0;
     }
     return s_fail (e, "expected an integer");
+}
+
+//  An enum name that is not one of ed's: says which are.
+static int
+s_fail_enum (s_enc_t *e, const ProtobufCEnumDescriptor *ed, const char *name)
+{
+    char allowed[400] = "";
+    size_t n = 0;
+    for (unsigned i = 0; i < ed->n_values && n < sizeof (allowed); i++)
+        n += (size_t) snprintf (allowed + n, sizeof (allowed) - n, "%s%s", i? ", ": "",
+                                ed->values[i].name);
+    return s_fail_range (e, "\"%.64s\" is not a value of %s (one of %s)", name, ed->name,
+                         allowed);
 }
 
 static int
@@ -150,7 +189,7 @@ s_json_enum (s_enc_t *e, const ProtobufCEnumDescriptor *ed, json_t *v, uint64_t 
     if (json_is_integer (v)) {
         json_int_t x = json_integer_value (v);
         if (x < INT32_MIN || x > INT32_MAX)
-            return s_fail (e, "enum number out of range");
+            return s_fail_range (e, "enum number out of range");
         *bits = (uint64_t) (int64_t) x;
         return 0;
     }
@@ -158,7 +197,7 @@ s_json_enum (s_enc_t *e, const ProtobufCEnumDescriptor *ed, json_t *v, uint64_t 
         const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value_by_name (ed,
                                                                                       json_string_value (v));
         if (!ev)
-            return s_fail (e, "\"%s\" is not a value of %s", json_string_value (v), ed->name);
+            return s_fail_enum (e, ed, json_string_value (v));
         *bits = (uint64_t) (int64_t) ev->value;
         return 0;
     }
@@ -394,20 +433,30 @@ s_encode_object (s_enc_t *e, const ProtobufCMessageDescriptor *desc, json_t *obj
 }
 
 int
+hrw_pbjson_encode_kind (const ProtobufCMessageDescriptor *desc, json_t *obj, hrw_buf_t *out,
+                        char *err, size_t err_cap, hrw_pbjson_error_t *kind)
+{
+    s_enc_t e = { out, err, err_cap, "", 0, 0 };
+    size_t start = out->len;
+    int rc = 0;
+    if (!json_is_object (obj))
+        rc = s_fail (&e, "expected a JSON object");
+    else if (s_encode_object (&e, desc, obj)) {
+        out->len = start;
+        rc = -1;
+    }
+    else if (out->oom)
+        rc = s_fail (&e, "out of memory");
+    if (rc && kind)
+        *kind = e.kind;
+    return rc;
+}
+
+int
 hrw_pbjson_encode (const ProtobufCMessageDescriptor *desc, json_t *obj, hrw_buf_t *out,
                    char *err, size_t err_cap)
 {
-    s_enc_t e = { out, err, err_cap, "", 0 };
-    if (!json_is_object (obj))
-        return s_fail (&e, "expected a JSON object");
-    size_t start = out->len;
-    if (s_encode_object (&e, desc, obj)) {
-        out->len = start;
-        return -1;
-    }
-    if (out->oom)
-        return s_fail (&e, "out of memory");
-    return 0;
+    return hrw_pbjson_encode_kind (desc, obj, out, err, err_cap, NULL);
 }
 
 // ---------------------------------------------------------------------------
@@ -448,7 +497,7 @@ s_int64_string (int64_t v, int is_signed)
 }
 
 static json_t *
-s_value_json (const ProtobufCFieldDescriptor *f, const void *p)
+s_value_json (const ProtobufCFieldDescriptor *f, const void *p, unsigned flags)
 {
     switch (f->type) {
         case PROTOBUF_C_TYPE_INT32:
@@ -497,7 +546,7 @@ s_value_json (const ProtobufCFieldDescriptor *f, const void *p)
                 return json_string (hrw_clock_format (hrw_clock_from_parts (t->seconds, t->nanos),
                                                       text, sizeof (text)));
             }
-            return m? hrw_pbjson_decode (m): json_object ();
+            return m? hrw_pbjson_decode_flags (m, flags): json_object ();
         }
     }
     return json_null ();
@@ -539,8 +588,32 @@ s_is_default (const ProtobufCFieldDescriptor *f, const void *p)
     }
 }
 
+//  Whether field f of the message at base is left out of its JSON.
+static int
+s_omitted (const ProtobufCFieldDescriptor *f, const char *base, unsigned flags)
+{
+    const void *p = base + f->offset;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED)
+        return !(flags & HRW_PBJSON_ALL_FIELDS)
+            && *(const size_t *) (base + f->quantifier_offset) == 0;
+    //  Fields with presence (oneof members, proto3 optional) print when set.
+    if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        return *(const uint32_t *) (base + f->quantifier_offset) != f->id;
+    if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset)
+        return !*(const protobuf_c_boolean *) (base + f->quantifier_offset);
+    if (flags & HRW_PBJSON_ALL_FIELDS)
+        return 0;
+    return f->label == PROTOBUF_C_LABEL_NONE && s_is_default (f, p);
+}
+
 json_t *
 hrw_pbjson_decode (const ProtobufCMessage *msg)
+{
+    return hrw_pbjson_decode_flags (msg, 0);
+}
+
+json_t *
+hrw_pbjson_decode_flags (const ProtobufCMessage *msg, unsigned flags)
 {
     const ProtobufCMessageDescriptor *desc = msg->descriptor;
     json_t *obj = json_object ();
@@ -551,27 +624,19 @@ hrw_pbjson_decode (const ProtobufCMessage *msg)
         const char *base = (const char *) msg;
         const void *p = base + f->offset;
         json_t *v;
+        if (s_omitted (f, base, flags))
+            continue;
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *) (base + f->quantifier_offset);
-            if (n == 0)
-                continue;
             const char *arr = *(char *const *) p;
             v = json_array ();
             for (size_t k = 0; v && k < n; k++)
-                json_array_append_new (v, s_value_json (f, arr + k * s_sizeof (f->type)));
+                json_array_append_new (v, s_value_json (f, arr + k * s_sizeof (f->type), flags));
         }
-        else {
-            if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-                if (*(const uint32_t *) (base + f->quantifier_offset) != f->id)
-                    continue;
-            }
-            else if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset
-                     && !*(const protobuf_c_boolean *) (base + f->quantifier_offset))
-                continue;
-            else if (f->label == PROTOBUF_C_LABEL_NONE && s_is_default (f, p))
-                continue;
-            v = s_value_json (f, p);
-        }
+        else if (f->type == PROTOBUF_C_TYPE_MESSAGE && !*(ProtobufCMessage *const *) p)
+            v = json_null ();   //  Unset, and asked for: null is its proto3 JSON
+        else
+            v = s_value_json (f, p, flags);
         char camel[S_NAME_MAX];
         s_camel (f->name, camel, sizeof (camel));
         if (!v || json_object_set_new (obj, camel, v)) {

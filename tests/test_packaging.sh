@@ -11,6 +11,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 (cd "$build" && cpack -B "$work/out" >/dev/null)
 deb=$(ls "$work"/out/hrwatch_*.deb)
 echo "built $(basename "$deb")"
+grep -q ' \./usr/share/bash-completion/completions/hrwatch$' <<<"$(dpkg-deb -c "$deb")" \
+  || fail "the .deb has no bash completion for hrwatch"
 
 lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reports errors"
 echo "lintian: no errors"
@@ -31,7 +33,8 @@ for f in usr/sbin/hrwatchd usr/bin/hrwatch usr/bin/hrwatch-gen \
          usr/lib/tmpfiles.d/hrwatch.conf etc/hrwatch/hrwatchd.conf \
          usr/share/man/man8/hrwatchd.8.gz usr/share/man/man1/hrwatch.1.gz \
          usr/share/man/man5/hrwatchd.conf.5.gz usr/share/doc/hrwatch/copyright \
-         usr/share/hrwatch/proto/hrwatch/v1/events.proto; do
+         usr/share/hrwatch/proto/hrwatch/v1/events.proto \
+         usr/share/bash-completion/completions/hrwatch; do
   [ -e "$root/$f" ] || fail "$f is not installed"
 done
 # The documentation ships with it, every page of docs/.

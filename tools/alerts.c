@@ -14,7 +14,6 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "proto/pbjson.h"
 #include "tools/cli.h"
 #include "tools/client.h"
 #include "lib/clock.h"
@@ -35,11 +34,12 @@ typedef struct {
     uint64_t last;              //  Highest sequence number printed
 } s_opts_t;
 
-//  The options the alert subcommands share; positional: whether one
-//  argument (the prefix, or advance's time) may follow. Returns 0, or what
-//  hrw_cli_parse returns.
+//  The options the alert subcommands share, those of them named in names;
+//  positional: whether one argument (the prefix, or advance's time) may
+//  follow. Returns 0, or what hrw_cli_parse returns.
 static int
-s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int positional)
+s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int positional,
+         const char *names)
 {
     double timeout = 5;
     uint64_t count = 0;
@@ -55,12 +55,15 @@ s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int positional)
         { "timeout", 't', HRW_CLI_REAL, &timeout, 0.001, 86400, 0 },
         { NULL, 0, 0, NULL, 0, 0, 0 }
     };
+    hrw_cli_opt_t mine[HRW_CLI_OPTS_MAX + 1];
+    hrw_cli_select (opts, names, mine);
     o->control = hrw_client_control_endpoint ();
-    o->alerts = getenv ("HRWATCH_ALERTS")? getenv ("HRWATCH_ALERTS"): HRW_DEFAULT_ALERTS;
+    const char *env = getenv ("HRWATCH_ALERTS");
+    o->alerts = env && *env? env: HRW_DEFAULT_ALERTS;
     o->prefix = "";
     char *args[1];
     int n_args = 0;
-    int rc = hrw_cli_parse (argc, argv, opts, usage, args, positional? 1: 0, &n_args);
+    int rc = hrw_cli_parse (argc, argv, mine, usage, args, positional? 1: 0, &n_args);
     if (n_args)
         o->prefix = args[0];
     o->count = (long) count;
@@ -72,7 +75,7 @@ static void
 s_print (s_opts_t *o, const Hrwatch__V1__Alert *a)
 {
     if (o->json) {
-        hrw_client_print_json (hrw_pbjson_decode (&a->base));
+        hrw_client_print_message (&a->base);
     }
     else {
         static const char *sev[] = { "-", "info", "warning", "critical" };
@@ -118,9 +121,10 @@ hrw_cli_alerts_main (int argc, char **argv)
 {
     s_opts_t o;
     memset (&o, 0, sizeof (o));
-    int rc = s_parse (argc, argv, &o, "usage: hrwatch alerts [PREFIX] [--json] [--endpoint E]\n"
+    int rc = s_parse (argc, argv, &o, "usage: hrwatch alerts [PREFIX] [--json | --text] "
+                      "[--endpoint E] [--timeout S]\n"
                       "  The firing alerts, optionally only those whose topic starts with PREFIX.\n",
-                      1);
+                      1, "endpoint json text timeout");
     if (rc)
         return hrw_cli_exit (rc);
     Hrwatch__V1__ControlResponse *resp = s_request (&o, 1, 0);
@@ -130,6 +134,10 @@ hrw_cli_alerts_main (int argc, char **argv)
         s_print (&o, resp->alerts->alerts[i]);
     if (!o.json && resp->alerts->n_alerts == 0)
         printf ("no alerts firing\n");
+    //  The firing list comes in one page: say when there may be more.
+    if (resp->alerts->n_alerts >= S_PAGE)
+        fprintf (stderr, "hrwatch: the first %d firing alerts are shown; a PREFIX narrows "
+                 "them\n", S_PAGE);
     hrwatch__v1__control_response__free_unpacked (resp, NULL);
     return 0;
 }
@@ -162,19 +170,30 @@ hrw_cli_subscribe_main (int argc, char **argv)
     memset (&o, 0, sizeof (o));
     o.json = 1;
     int rc = s_parse (argc, argv, &o,
-                      "usage: hrwatch subscribe [PREFIX] [--after SEQ] [--count N] [--for S] [--text]\n"
-                      "                         [--alerts-endpoint E] [--endpoint E]\n"
-                      "  Alert changes as JSON lines: first those logged after SEQ, then live.\n", 1);
+                      "usage: hrwatch subscribe [PREFIX] [--after SEQ] [--count N] [--for S] [--json | --text]\n"
+                      "                         [--alerts-endpoint E] [--endpoint E] [--timeout S]\n"
+                      "  Alert changes as JSON lines (--json, the default; --text: for people):\n"
+                      "  first those logged after SEQ, then live, each once. --count N stops\n"
+                      "  after N changes printed (whatever the form), --for S after S seconds.\n",
+                      1, "endpoint alerts-endpoint json text after count for prefix timeout");
     if (rc)
         return hrw_cli_exit (rc);
     o.last = o.after;
     void *ctx = zmq_ctx_new ();
-    void *sub = hrw_client_socket (ctx, ZMQ_SUB, o.alerts);
-    if (!sub) {
+    hrw_client_conn_t conn;
+    //  Subscribed before the catch-up, so nothing published in between is
+    //  missed; and known to be connected, so a daemon that is not there is
+    //  said at once, not after a silent --for.
+    if (hrw_client_open (ctx, ZMQ_SUB, o.alerts, &conn)) {
         rc = 2;
         goto done;
     }
+    void *sub = conn.sock;
     zmq_setsockopt (sub, ZMQ_SUBSCRIBE, o.prefix, strlen (o.prefix));
+    if (hrw_client_wait (&conn, HRW_CLIENT_CONNECT_MS, o.timeout_ms)) {
+        rc = 2;
+        goto done;
+    }
     int64_t deadline = o.seconds > 0? hrw_clock_now_us () + (int64_t) (o.seconds * 1e6): 0;
     int need_catch_up = 1;
     while (!o.count || (long) o.printed < o.count) {
@@ -214,9 +233,9 @@ hrw_cli_subscribe_main (int argc, char **argv)
         zmq_msg_close (&body);
     }
 done:
-    if (sub)
-        zmq_close (sub);
-    zmq_ctx_term (ctx);
+    hrw_client_close (&conn);
+    if (ctx)
+        zmq_ctx_term (ctx);
     return rc;
 }
 
@@ -225,10 +244,10 @@ hrw_cli_advance_main (int argc, char **argv)
 {
     s_opts_t o;
     memset (&o, 0, sizeof (o));
-    int rc = s_parse (argc, argv, &o, "usage: hrwatch advance [TIME] [--endpoint E]\n"
+    int rc = s_parse (argc, argv, &o, "usage: hrwatch advance [TIME] [--endpoint E] [--json]\n"
                       "  Moves the event-time clock to TIME (RFC 3339), or to the newest event,\n"
                       "  applying the events held until then (after a replay with a large\n"
-                      "  allowed lateness).\n", 1);
+                      "  allowed lateness).\n", 1, "endpoint json");
     if (rc)
         return hrw_cli_exit (rc);
     Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
@@ -255,8 +274,11 @@ hrw_cli_advance_main (int argc, char **argv)
     const Google__Protobuf__Timestamp *t = resp->status->clock;
     if (t)
         hrw_clock_format (hrw_clock_from_parts (t->seconds, t->nanos), when, sizeof (when));
-    printf ("clock at %s; %" PRIu64 " events still held; %" PRIu64 " alerts firing\n", when,
-            resp->status->events_pending, resp->status->alerts_firing);
+    if (o.json)
+        hrw_client_print_message (&resp->status->base);
+    else
+        printf ("clock at %s; %" PRIu64 " events still held; %" PRIu64 " alerts firing\n", when,
+                resp->status->events_pending, resp->status->alerts_firing);
     hrwatch__v1__control_response__free_unpacked (resp, NULL);
     return 0;
 }

@@ -10,13 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_OPTS_MAX 24
+#define S_OPTS_MAX HRW_CLI_OPTS_MAX
 
 int
 hrw_cli_usage (const char *usage)
 {
     fprintf (stderr, "%s", usage);
     return HRW_CLI_USAGE;
+}
+
+void
+hrw_cli_select (const hrw_cli_opt_t *opts, const char *names, hrw_cli_opt_t *out)
+{
+    size_t n = 0;
+    for (; opts->name && n < HRW_CLI_OPTS_MAX; opts++) {
+        size_t len = strlen (opts->name);
+        for (const char *p = strstr (names, opts->name); p; p = strstr (p + 1, opts->name))
+            if ((p == names || p[-1] == ' ') && (p[len] == ' ' || !p[len])) {
+                out[n++] = *opts;
+                break;
+            }
+    }
+    out[n] = (hrw_cli_opt_t) { NULL, 0, 0, NULL, 0, 0, 0 };
 }
 
 int
@@ -69,7 +84,15 @@ s_value (const hrw_cli_opt_t *opt, const char *arg)
     const char *what = "a number";
     switch (opt->kind) {
         case HRW_CLI_FLAG: *(int *) opt->target = opt->set; return 0;
-        case HRW_CLI_STRING: *(const char **) opt->target = arg; return 0;
+        case HRW_CLI_STRING:
+            //  An empty endpoint, prefix or name would otherwise read as
+            //  none given, or fail later as something other than usage.
+            if (!*arg) {
+                fprintf (stderr, "hrwatch: --%s: an empty value\n", opt->name);
+                return -1;
+            }
+            *(const char **) opt->target = arg;
+            return 0;
         case HRW_CLI_UINT:
             what = "a whole number";
             bad = s_whole (arg, &u) || (double) u < opt->min || (double) u > opt->max;
@@ -90,9 +113,11 @@ s_value (const hrw_cli_opt_t *opt, const char *arg)
                 *(double *) opt->target = v;
             break;
     }
+    char lo[32], hi[32];
     if (bad)
-        fprintf (stderr, "hrwatch: --%s: '%s' is not %s from %.15g to %.15g\n", opt->name, arg, what,
-                 opt->min, opt->max);
+        fprintf (stderr, "hrwatch: --%s: '%s' is not %s from %s to %s\n", opt->name, arg, what,
+                 hrw_num_format (opt->min, lo, sizeof (lo)),
+                 hrw_num_format (opt->max, hi, sizeof (hi)));
     return bad? -1: 0;
 }
 

@@ -36,6 +36,13 @@ typedef struct {
 int hrw_cli_parse (int argc, char **argv, const hrw_cli_opt_t *opts, const char *usage,
                    char **args, int max_args, int *n_args);
 
+#define HRW_CLI_OPTS_MAX 24     //  Most options of one subcommand
+
+/*  Copies into out (room for HRW_CLI_OPTS_MAX + 1 rows) the rows of opts
+    whose names are among names (space-separated), then the end row: for
+    subcommands that share a table but not every option in it. */
+void hrw_cli_select (const hrw_cli_opt_t *opts, const char *names, hrw_cli_opt_t *out);
+
 /*  The exit status hrw_cli_parse's result calls for, once it is not 0. */
 int hrw_cli_exit (int rc);
 

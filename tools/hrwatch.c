@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proto/pbjson.h"
 #include "tools/alerts.h"
 #include "tools/cli.h"
 #include "tools/client.h"
@@ -33,7 +32,7 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-             "usage: hrwatch [--server-key FILE --key FILE] COMMAND [OPTIONS]\n"
+             "usage: hrwatch [--server-key FILE] [--key FILE] COMMAND [OPTIONS]\n"
              "  --server-key, --key: CURVE on tcp:// (the server's public key file and this\n"
              "  client's key pair; or HRWATCH_SERVER_KEY and HRWATCH_KEY)\n"
              "commands:\n"
@@ -50,13 +49,14 @@ s_usage (FILE *out)
              "  backup [NAME]    a consistent copy of the running store, in its backup_dir\n"
              "  keygen [--force] NAME  a CURVE key pair: NAME.key (secret) and NAME.pub\n"
              "  version          print the version\n"
+             "--json prints what a command prints as JSON, every field there.\n"
              "Run 'hrwatch COMMAND --help' for a command's options.\n");
 }
 
-//  The options the query subcommands share; at most max_args arguments.
-//  Returns 0, or what hrw_cli_parse returns.
+//  The options the query subcommands share, those of them named in names;
+//  at most max_args arguments. Returns 0, or what hrw_cli_parse returns.
 static int
-s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int max_args)
+s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int max_args, const char *names)
 {
     double timeout = 5;
     uint64_t limit = 0;
@@ -69,8 +69,10 @@ s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int max_args)
         { "after", 'a', HRW_CLI_UINT, &o->after, 0, (double) UINT64_MAX, 0 },
         { NULL, 0, 0, NULL, 0, 0, 0 }
     };
+    hrw_cli_opt_t mine[HRW_CLI_OPTS_MAX + 1];
+    hrw_cli_select (opts, names, mine);
     o->endpoint = hrw_client_control_endpoint ();
-    int rc = hrw_cli_parse (argc, argv, opts, usage, o->args, max_args, &o->n_args);
+    int rc = hrw_cli_parse (argc, argv, mine, usage, o->args, max_args, &o->n_args);
     o->timeout_ms = (int) (timeout * 1000);
     o->limit = (uint32_t) limit;
     return rc;
@@ -114,7 +116,8 @@ s_status (int argc, char **argv)
 {
     s_opts_t o = { 0 };
     int rc = s_parse (argc, argv, &o,
-                      "usage: hrwatch status [--endpoint E] [--json] [--digest] [--timeout S]\n", 0);
+                      "usage: hrwatch status [--endpoint E] [--json] [--digest] [--timeout S]\n", 0,
+                      "endpoint json digest timeout");
     if (rc)
         return hrw_cli_exit (rc);
     Hrwatch__V1__StatusRequest sr = HRWATCH__V1__STATUS_REQUEST__INIT;
@@ -129,7 +132,7 @@ s_status (int argc, char **argv)
         return 2;
     }
     if (o.json)
-        hrw_client_print_json (hrw_pbjson_decode (&resp->status->base));
+        hrw_client_print_message (&resp->status->base);
     else
         s_print_status (resp->status);
     hrwatch__v1__control_response__free_unpacked (resp, NULL);
@@ -140,7 +143,7 @@ static void
 s_print_rejected (const Hrwatch__V1__RejectedEvent *r, int as_json)
 {
     if (as_json) {
-        hrw_client_print_json (hrw_pbjson_decode (&r->base));
+        hrw_client_print_message (&r->base);
         return;
     }
     char when[48] = "-";
@@ -158,7 +161,7 @@ s_rejected (int argc, char **argv)
     s_opts_t o = { 0 };
     int rc = s_parse (argc, argv, &o,
                       "usage: hrwatch rejected [--endpoint E] [--json] [--limit N] [--after SEQ]"
-                      " [--timeout S]\n", 0);
+                      " [--timeout S]\n", 0, "endpoint json limit after timeout");
     if (rc)
         return hrw_cli_exit (rc);
     Hrwatch__V1__RejectedRequest rr = HRWATCH__V1__REJECTED_REQUEST__INIT;
@@ -261,9 +264,10 @@ static int
 s_report (int argc, char **argv, int position)
 {
     s_opts_t o = { 0 };
-    const char *usage = position? "usage: hrwatch position POSITION [--json] [--endpoint E]\n"
-                                : "usage: hrwatch unit UNIT [--json] [--endpoint E]\n";
-    int rc = s_parse (argc, argv, &o, usage, 1);
+    const char *usage = position
+        ? "usage: hrwatch position POSITION [--json] [--endpoint E] [--timeout S]\n"
+        : "usage: hrwatch unit UNIT [--json] [--endpoint E] [--timeout S]\n";
+    int rc = s_parse (argc, argv, &o, usage, 1, "endpoint json timeout");
     if (rc)
         return hrw_cli_exit (rc);
     if (o.n_args != 1) {
@@ -288,7 +292,7 @@ s_report (int argc, char **argv, int position)
     const ProtobufCMessage *m = !resp? NULL: position? (ProtobufCMessage *) resp->position
                                                       : (ProtobufCMessage *) resp->unit;
     if (m && o.json)
-        hrw_client_print_json (hrw_pbjson_decode (m));
+        hrw_client_print_message (m);
     else if (m && position)
         s_print_position (resp->position);
     else if (m)
@@ -302,12 +306,12 @@ static int
 s_backup (int argc, char **argv)
 {
     s_opts_t o = { 0 };
-    const char *usage = "usage: hrwatch backup [NAME] [--endpoint E]\n"
+    const char *usage = "usage: hrwatch backup [NAME] [--endpoint E] [--json]\n"
                         "  A consistent, compacted copy of the running store, written by hrwatchd\n"
                         "  into a new directory NAME (default: from the time) under its\n"
                         "  [control] backup_dir. Administration: needs the ipc:// control\n"
                         "  socket or an admins key.\n";
-    int rc = s_parse (argc, argv, &o, usage, 1);
+    int rc = s_parse (argc, argv, &o, usage, 1, "endpoint json");
     if (rc)
         return hrw_cli_exit (rc);
     const char *name = o.n_args? o.args[0]: "";
@@ -322,8 +326,11 @@ s_backup (int argc, char **argv)
             hrwatch__v1__control_response__free_unpacked (resp, NULL);
         return 2;
     }
-    printf ("backup written to %s (%.1f MiB)\n", resp->backup->directory,
-            (double) resp->backup->bytes / 1048576.0);
+    if (o.json)
+        hrw_client_print_message (&resp->backup->base);
+    else
+        printf ("backup written to %s (%.1f MiB)\n", resp->backup->directory,
+                (double) resp->backup->bytes / 1048576.0);
     hrwatch__v1__control_response__free_unpacked (resp, NULL);
     return 0;
 }
@@ -332,14 +339,15 @@ static int
 s_keygen (int argc, char **argv)
 {
     static const char *usage =
-        "usage: hrwatch keygen [--force] NAME\n"
+        "usage: hrwatch keygen [--force] [--json] NAME\n"
         "  Writes a CURVE key pair: NAME.key (both keys, mode 0600) and NAME.pub\n"
         "  (the public key, for allowlists and --server-key). An existing file\n"
         "  is refused unless --force, which replaces both.\n";
-    int force = 0, n_args = 0;
+    int force = 0, json = 0, n_args = 0;
     char *args[1];
     const hrw_cli_opt_t opts[] = {
         { "force", 0, HRW_CLI_FLAG, &force, 0, 0, 1 },
+        { "json", 'j', HRW_CLI_FLAG, &json, 0, 0, 1 },
         { NULL, 0, 0, NULL, 0, 0, 0 }
     };
     int rc = hrw_cli_parse (argc, argv, opts, usage, args, 1, &n_args);
@@ -362,20 +370,84 @@ s_keygen (int argc, char **argv)
                  strerror (rc), force? "": "; nothing written");
     if (rc)
         return 2;
-    printf ("%s.key (secret) and %s.pub written; public key %s\n", name, name, keys.public_key);
+    char secret[4096], public[4096];
+    snprintf (secret, sizeof (secret), "%s.key", name);
+    snprintf (public, sizeof (public), "%s.pub", name);
+    if (json)
+        hrw_client_print_json (json_pack ("{s:s, s:s, s:s}", "secretKeyFile", secret,
+                                          "publicKeyFile", public, "publicKey", keys.public_key));
+    else
+        printf ("%s (secret) and %s written; public key %s\n", secret, public, keys.public_key);
     return 0;
+}
+
+static int
+s_version (int argc, char **argv)
+{
+    static const char *usage = "usage: hrwatch version [--json]\n";
+    int json = 0, n_args = 0;
+    const hrw_cli_opt_t opts[] = {
+        { "json", 'j', HRW_CLI_FLAG, &json, 0, 0, 1 },
+        { NULL, 0, 0, NULL, 0, 0, 0 }
+    };
+    int rc = hrw_cli_parse (argc, argv, opts, usage, NULL, 0, &n_args);
+    if (rc)
+        return hrw_cli_exit (rc);
+    if (json)
+        hrw_client_print_json (json_pack ("{s:s}", "version", HRW_VERSION));
+    else
+        printf ("hrwatch %s\n", HRW_VERSION);
+    return 0;
+}
+
+//  The options for every command, before it: --key FILE, --key=FILE, and
+//  the same of --server-key. They set the environment the socket helper
+//  reads. Returns how many arguments they took, or -1 after saying what
+//  was wrong.
+static int
+s_global_options (int argc, char **argv)
+{
+    static const struct { const char *name; const char *env; } opts[] = {
+        { "--key", "HRWATCH_KEY" }, { "--server-key", "HRWATCH_SERVER_KEY" }
+    };
+    int i = 1;
+    while (i < argc) {
+        const char *arg = argv[i], *value = NULL;
+        size_t k = 0;
+        for (; k < 2; k++) {
+            size_t n = strlen (opts[k].name);
+            if (!strcmp (arg, opts[k].name)) {
+                value = i + 1 < argc? argv[++i]: NULL;
+                break;
+            }
+            if (!strncmp (arg, opts[k].name, n) && arg[n] == '=') {
+                value = arg + n + 1;
+                break;
+            }
+        }
+        if (k == 2)
+            break;
+        if (!value || !*value) {
+            fprintf (stderr, "hrwatch: %s: %s\n", opts[k].name,
+                     value? "an empty file name": "missing a key file after it");
+            return -1;
+        }
+        setenv (opts[k].env, value, 1);
+        i++;
+    }
+    return i - 1;
 }
 
 int
 main (int argc, char **argv)
 {
-    //  Options for every command come first: they set the environment the
-    //  socket helper reads.
-    while (argc > 2 && (!strcmp (argv[1], "--server-key") || !strcmp (argv[1], "--key"))) {
-        setenv (!strcmp (argv[1], "--key")? "HRWATCH_KEY": "HRWATCH_SERVER_KEY", argv[2], 1);
-        argc -= 2;
-        argv += 2;
+    int taken = s_global_options (argc, argv);
+    if (taken < 0) {
+        s_usage (stderr);
+        return HRW_CLI_USAGE;
     }
+    argc -= taken;
+    argv += taken;
     if (argc < 2) {
         s_usage (stderr);
         return HRW_CLI_USAGE;
@@ -404,10 +476,8 @@ main (int argc, char **argv)
         return s_keygen (argc - 1, argv + 1);
     if (!strcmp (cmd, "position"))
         return s_report (argc - 1, argv + 1, 1);
-    if (!strcmp (cmd, "version") || !strcmp (cmd, "--version")) {
-        printf ("hrwatch %s\n", HRW_VERSION);
-        return 0;
-    }
+    if (!strcmp (cmd, "version") || !strcmp (cmd, "--version"))
+        return s_version (argc - 1, argv + 1);
     if (!strcmp (cmd, "help") || !strcmp (cmd, "--help") || !strcmp (cmd, "-h")) {
         s_usage (stdout);
         return 0;

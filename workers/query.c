@@ -501,6 +501,30 @@ s_cmp_cycles (const void *a, const void *b)
 }
 
 static int
+s_any (hrw_bytes_t key, hrw_bytes_t val, void *arg)
+{
+    (void) key;
+    (void) val;
+    *(int *) arg = 1;
+    return 1;   //  One is enough
+}
+
+//  Whether anyone was ever counted in unit (or below it): a unit named
+//  only by hires, never defined, is still a unit. The turnover detector
+//  keeps a series per unit with keys "unit\0" + time (detect_turnover.c).
+//  Returns 0 and sets *counted, or an error code.
+static int
+s_unit_counted (hrw_store_t *store, const char *unit, int *counted)
+{
+    hrw_table_t series;
+    *counted = 0;
+    int rc = hrw_table_open (store, "det_series", &series);
+    if (!rc)
+        rc = hrw_table_prefix_each (store, series, unit, strlen (unit) + 1, s_any, counted);
+    return rc == 1? 0: rc;
+}
+
+static int
 s_unit (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__UnitRequest *req,
         hrw_arena_t *arena, Hrwatch__V1__ControlResponse *resp)
 {
@@ -510,7 +534,10 @@ s_unit (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__UnitRequest
         return -1;
     hrwatch__v1__unit_report__init (u);
     hrw_unit_info_t info;
-    int known = hrw_store_unit (store, req->unit_id, &info) == 0;
+    int defined = hrw_store_unit (store, req->unit_id, &info) == 0, counted;
+    int rc = s_unit_counted (store, req->unit_id, &counted);
+    if (rc)
+        return s_store_error (resp, rc);
     hrw_counters_t c;
     hrw_store_counters (store, &c);
     if (c.clock_us == HRW_TIME_NONE)
@@ -519,12 +546,12 @@ s_unit (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__UnitRequest
     hrw_unit_turnover_t t;
     uint32_t critical, covered;
     const hrw_engine_opts_t *o = hrw_engine_opts (engine);
-    int rc = hrw_detect_unit_report (hrw_engine_detect (engine), req->unit_id, c.clock_us, &t,
-                                     &critical, &covered);
+    rc = hrw_detect_unit_report (hrw_engine_detect (engine), req->unit_id, c.clock_us, &t,
+                                 &critical, &covered);
     if (rc)
         return s_store_error (resp, rc);
     u->unit_id = req->unit_id;
-    u->name = known? hrw_arena_strdup (arena, info.name): (char *) "";
+    u->name = defined? hrw_arena_strdup (arena, info.name): (char *) "";
     size_t n = hrw_store_unit_chain (store, req->unit_id, chain);
     u->unit_path = hrw_arena_alloc (arena, (n + 1) * sizeof (char *));
     if (!u->unit_path || !u->name)
@@ -557,6 +584,10 @@ s_unit (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__UnitRequest
     }
     if (cc.oom)
         return -1;
+    //  Never defined, no one ever in it, no critical position, no survey
+    //  answer: a typo, not an empty unit (as for a position).
+    if (!defined && !counted && !critical && !cc.n)
+        return s_error (resp, S_CODE (NOT_FOUND), "no such unit");
     if (cc.n)
         qsort (cc.items, cc.n, sizeof (*cc.items), s_cmp_cycles);
     //  Ordered by first answer, then told nothing of a small group: when
