@@ -217,6 +217,8 @@ test_silences_mute_publication_but_not_the_record (void **state)
     assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch alerts %s", opts), 0);
     h_expect_out ("succession_gap/ops/P-1 (silenced)");
     assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch silence remove 1 %s", opts), 0);
+    h_expect_out ("silence 1 removed");
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch silence list %s", opts), 0);
     h_expect_out ("no silences in force");
     h_publish_lines (f, s_position (2, 1));                 //  #3, heard again
     assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch subscribe --after 2 --count 1 "

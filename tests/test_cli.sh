@@ -396,7 +396,7 @@ complete_check "add list remove" hrwatch silence ""
 complete_check "--kind" hrwatch silence add --k
 complete_check "critical" hrwatch silence add --severity cr
 complete_check "--endpoint --help --json" hrwatch silence list --
-complete_check "--top" hrwatch summary --t
+complete_check "--timeout --top" hrwatch summary --t
 complete_check "--after --alerts-endpoint" hrwatch subscribe --a
 
 # ---------------------------------------------------------------------------

@@ -84,7 +84,8 @@ a, b = (json.loads(line) for line in lines)
 assert a["id"] == "1" and a["kind"] == "ALERT_KIND_SUCCESSION_GAP" and a["unitId"] == "ops", a
 assert a["comment"] == "reorg" and a["until"].endswith("Z"), a
 assert b["severity"] == "SEVERITY_CRITICAL" and b["subject"] == "P-9" and "until" in b, b
-assert "kind" not in b and "unitId" not in b, b
+# Complete objects: matchers not given are there, at their zero value.
+assert b["kind"] == "ALERT_KIND_UNSPECIFIED" and b["unitId"] == "" and b["fingerprint"] == "", b
 PY
 then echo "ok   list --json: one whole object per silence, with matchers and until"
 else echo "FAIL list --json: $out"; fail=1; fi
@@ -93,7 +94,7 @@ run "an unknown kind names the allowed ones" 64 "is not one of succession_gap, b
   silence add --kind turnover --for 1h "${ctl[@]}"
 run "an unknown severity names the allowed ones" 64 "'high' is not one of info, warning, critical" \
   silence add --severity high --for 1h "${ctl[@]}"
-run "an empty matcher is not none" 64 "--unit is empty" silence add --unit '' --for 1h "${ctl[@]}"
+run "an empty matcher is not none" 64 "--unit: an empty value" silence add --unit '' --for 1h "${ctl[@]}"
 run "add wants a matcher" 64 "add wants --for and one of --kind" silence add --for 1h "${ctl[@]}"
 run "add wants --for" 64 "add wants --for" silence add --kind turnover_spike "${ctl[@]}"
 run "the daemon checks the subject's bytes" 2 "silence.add.subject holds byte 0x20 at offset 1" \

@@ -89,16 +89,6 @@ s_enum_arg (const char *option, const char *text, const ProtobufCEnumDescriptor 
     return hrw_cli_usage (s_usage);
 }
 
-//  An empty matcher would read as one not given: a silence wider than asked.
-static int
-s_nonempty (const char *option, const char *text)
-{
-    if (!text || *text)
-        return 0;
-    fprintf (stderr, "hrwatch: silence add: --%s is empty\n", option);
-    return hrw_cli_usage (s_usage);
-}
-
 //  Fills add (and until) from the options. Returns 0 or HRW_CLI_USAGE.
 static int
 s_add_request (const s_opts_t *o, Hrwatch__V1__Silence *add, Google__Protobuf__Timestamp *until)
@@ -107,9 +97,7 @@ s_add_request (const s_opts_t *o, Hrwatch__V1__Silence *add, Google__Protobuf__T
     if ((rc = s_enum_arg ("kind", o->kind, &hrwatch__v1__alert_kind__descriptor, "ALERT_KIND_",
                           &kind))
         || (rc = s_enum_arg ("severity", o->severity, &hrwatch__v1__severity__descriptor,
-                             "SEVERITY_", &severity))
-        || (rc = s_nonempty ("unit", o->unit)) || (rc = s_nonempty ("subject", o->subject))
-        || (rc = s_nonempty ("fingerprint", o->fingerprint)))
+                             "SEVERITY_", &severity)))
         return rc;
     if (!o->seconds || (!kind && !severity && !o->unit && !o->subject && !o->fingerprint)) {
         fprintf (stderr, "hrwatch: silence: add wants --for and one of --kind, --severity, "
@@ -234,7 +222,7 @@ static void
 s_show (const s_opts_t *o, const Hrwatch__V1__Silence *s)
 {
     if (o->json)
-        hrw_client_print_json (hrw_pbjson_decode (&s->base));
+        hrw_client_print_message (&s->base);
     else
         s_print (s);
 }
