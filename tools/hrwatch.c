@@ -43,7 +43,7 @@ s_usage (FILE *out)
              "  summary          the firing alerts in a few sentences: counts, the most pressing\n"
              "  subscribe [PREFIX]  alert changes as JSON lines, caught up from --after SEQ\n"
              "  advance [TIME]   move the event-time clock (after a held-back replay)\n"
-             "  silence add|list|remove  mute alerts for a fingerprint or a unit subtree\n"
+             "  silence add|list|remove  mute the alerts that match kind, severity, unit, subject\n"
              "  unit UNIT        headcount, turnover against baseline, engagement, bench\n"
              "  position POS     incumbent, successors by readiness, succession gap\n"
              "  backup [NAME]    a consistent copy of the running store, in its backup_dir\n"
