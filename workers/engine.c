@@ -116,14 +116,18 @@ s_clock (hrw_engine_t *self)
 int
 hrw_engine_reevaluate (hrw_engine_t *self)
 {
+    hrw_alerts_step (self->alerts);
     return hrw_detect_reevaluate (self->detect, s_clock (self));
 }
 
-//  Applies an event and shows it to the detectors at clock.
+//  Applies an event and shows it to the detectors at clock: one step, so
+//  what it changes is said apart from what other events of the same
+//  commit change.
 static int
 s_apply (hrw_engine_t *self, const Hrwatch__V1__Event *ev, int64_t clock)
 {
     hrw_detect_before_t before;
+    hrw_alerts_step (self->alerts);
     int rc = hrw_detect_before (self->detect, ev, &before);
     if (!rc)
         rc = hrw_store_apply (self->store, ev);
@@ -148,6 +152,7 @@ s_days (hrw_engine_t *self, int64_t from, int64_t upto)
     if (firing == 0 && !hrw_detect_cycles_open (self->detect))
         return 0;
     for (; day <= upto; day += S_DAY_US) {
+        hrw_alerts_step (self->alerts);
         int rc = hrw_detect_sweep (self->detect, day);
         if (rc)
             return rc;

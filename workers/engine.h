@@ -3,7 +3,9 @@
     them; the clock follows the newest event, less the allowed lateness,
     and (live, not in a replay) also the wall clock less the lateness, so
     windows slide when nothing arrives. An event older than the clock is
-    late: it is applied at once and evaluated at the clock's time. */
+    late: it is applied at once and evaluated at the clock's time. Each
+    event applied (and each midnight swept) is a step of its own for the
+    alerts, so how events are cut into commits changes no alert. */
 #ifndef HRW_ENGINE_H
 #define HRW_ENGINE_H
 
