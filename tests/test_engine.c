@@ -506,6 +506,7 @@ test_the_alert_log_does_not_depend_on_how_events_are_committed (void **state)
     s_history_load (&h);
     static const size_t one[] = { 1 }, all[] = { 0 };
     static const size_t uneven[] = { 500, 3, 1, 2000, 17, 250, 1, 1, 64, 999 };
+    static const size_t primes[] = { 7919, 13, 1021 };
     hrw_buf_t want = { 0 }, got = { 0 };
     s_replay_cut (&h, 0, one, 1, &want);
 
@@ -531,6 +532,16 @@ test_the_alert_log_does_not_depend_on_how_events_are_committed (void **state)
     hrw_buf_clear (&got);
     s_replay_cut (&h, 0, uneven, sizeof (uneven) / sizeof (uneven[0]), &got);
     s_logs_same (&want, &got, "uneven commits");
+
+    //  With lateness allowed, which events are late (applied at the clock)
+    //  and which are held (applied at their own time) must not depend on
+    //  the commits either.
+    hrw_buf_clear (&want);
+    hrw_buf_clear (&got);
+    s_replay_cut (&h, 3 * 86400 * HRW_US_PER_SEC, one, 1, &want);
+    s_replay_cut (&h, 3 * 86400 * HRW_US_PER_SEC, primes, sizeof (primes) / sizeof (primes[0]),
+                  &got);
+    s_logs_same (&want, &got, "commits of 7919, 13, 1021 with lateness");
     hrw_buf_free (&want);
     hrw_buf_free (&got);
     s_history_free (&h);

@@ -160,6 +160,8 @@ s_days (hrw_engine_t *self, int64_t from, int64_t upto)
     return 0;
 }
 
+static int s_run_to (hrw_engine_t *self, int64_t target);
+
 int
 hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
                    size_t raw_len, uint64_t content_hash, hrw_apply_t *result)
@@ -184,7 +186,14 @@ hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void 
         hrw_store_set_clock (self->store, t);
         return s_apply (self, ev, t);
     }
-    return hrw_store_defer (self->store, t, tb, raw, raw_len);
+    if ((rc = hrw_store_defer (self->store, t, tb, raw, raw_len)))
+        return rc;
+    //  The clock follows each event, not each commit: were it moved only at
+    //  the settle, an event in the same commit as a newer one would be held
+    //  and applied at its own time, and the same event in a commit of its
+    //  own after it would be late, applied at the clock. The wall clock's
+    //  part (live) is the settle's.
+    return s_run_to (self, c.latest_event_us - self->opts.lateness_us);
 }
 
 static int
