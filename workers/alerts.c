@@ -39,8 +39,10 @@ struct hrw_alerts {
     int64_t now_us;             //  Wall clock of the current transaction
     uint32_t log_keep;          //  Log entries kept
     s_meta_t meta;              //  As of the current transaction
-    uint64_t txn_seq;           //  meta.seq when the transaction began: a
-                                //  change numbered above it is this one's
+    uint64_t step_seq;          //  meta.seq when the evaluation step in hand
+                                //  began (an event applied, a day swept, a
+                                //  re-evaluation): a change numbered above
+                                //  it is this step's, so not yet published
     hrw_buf_t pubs;             //  Topics and packed alerts queued
     s_queued_t *queued;         //  Index into pubs
     size_t n_queued, cap_queued;
@@ -144,7 +146,7 @@ hrw_alerts_begin (hrw_alerts_t *self, int64_t now_us)
         memset (&self->meta, 0, sizeof (self->meta));
     if (rc == HRW_E_NOTFOUND || rc == HRW_E_CORRUPT)
         rc = 0;         //  Not of this size: kept as it was
-    self->txn_seq = self->meta.seq;
+    self->step_seq = self->meta.seq;
     //  Reloaded only when one was added or removed, the earliest expired,
     //  or the wall clock went back (tests, a clock step).
     if (!rc && (self->silences_stale || now_us >= self->silences_end
@@ -501,9 +503,13 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
         return 0;
     if (e->firing && was_firing && !s_moved (old, e))
         return 0;                               //  Nothing anyone needs to hear
-    //  This alert changed already in this transaction: an update folds
-    //  into that change, and a state change replaces an update.
-    int here = old && old->seq > self->txn_seq;
+    //  This alert changed already in this step: an update folds into that
+    //  change, and a state change replaces an update. Only within a step,
+    //  never across the steps of one commit: a commit holds as many events
+    //  as the network happened to deliver together, and folding across
+    //  them would make the log depend on that (a firing stamped at one
+    //  event time saying the count of a later one).
+    int here = old && old->seq > self->step_seq;
     Hrwatch__V1__AlertChange was_change = here? old->change: 0;
     Hrwatch__V1__AlertChange change;
     if (!e->firing)
@@ -525,7 +531,7 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
     a.changed_at = hrw_arena_timestamp (self->arena, clock_us);
     a.change = change;
     if (seq && change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED) {
-        //  Folded into the earlier change of this commit: it keeps what it
+        //  Folded into the earlier change of this step: it keeps what it
         //  said happened, and the event that made it happen.
         a.change = was_change;
         if (was_change != HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED) {
@@ -590,6 +596,12 @@ hrw_alerts_has_fired (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const cha
                       const char *cycle)
 {
     return s_stored_state (self, kind, subject, cycle) > 0;
+}
+
+void
+hrw_alerts_step (hrw_alerts_t *self)
+{
+    self->step_seq = self->meta.seq;
 }
 
 void

@@ -73,6 +73,14 @@ int hrw_alerts_silence_remove (hrw_alerts_t *self, uint64_t id);
 int hrw_alerts_silences_each (hrw_alerts_t *self, int64_t now_us,
                               void (*fn) (const uint8_t *, size_t, void *), void *arg);
 
+/*  Starts an evaluation step: one event applied, one day swept, one
+    re-evaluation. An alert says at most one thing per step (a change and
+    updates after it in the same step are one record); each step's changes
+    are numbered apart, so the log depends on the events and their order,
+    never on how many of them one transaction held. hrw_alerts_begin
+    starts one too. */
+void hrw_alerts_step (hrw_alerts_t *self);
+
 /*  Records the verdict at event time clock_us. Sets *changed when it made
     a change (which is logged and queued). Returns 0 or an LMDB error. */
 int hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *eval, int64_t clock_us,
@@ -82,12 +90,12 @@ int hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *eval, int64_t
 int hrw_alerts_is_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *subject,
                           const char *cycle);
 
-/*  Forgets the queued changes (once published). */
 /*  1 when an alert with this identity has ever fired (it may have resolved
     since). */
 int hrw_alerts_has_fired (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *subject,
                           const char *cycle);
 
+/*  Forgets the queued changes (once published). */
 void hrw_alerts_clear_queue (hrw_alerts_t *self);
 
 /*  Changes queued in the current (just committed) transaction. */

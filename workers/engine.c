@@ -116,14 +116,18 @@ s_clock (hrw_engine_t *self)
 int
 hrw_engine_reevaluate (hrw_engine_t *self)
 {
+    hrw_alerts_step (self->alerts);
     return hrw_detect_reevaluate (self->detect, s_clock (self));
 }
 
-//  Applies an event and shows it to the detectors at clock.
+//  Applies an event and shows it to the detectors at clock: one step, so
+//  what it changes is said apart from what other events of the same
+//  commit change.
 static int
 s_apply (hrw_engine_t *self, const Hrwatch__V1__Event *ev, int64_t clock)
 {
     hrw_detect_before_t before;
+    hrw_alerts_step (self->alerts);
     int rc = hrw_detect_before (self->detect, ev, &before);
     if (!rc)
         rc = hrw_store_apply (self->store, ev);
@@ -148,12 +152,15 @@ s_days (hrw_engine_t *self, int64_t from, int64_t upto)
     if (firing == 0 && !hrw_detect_cycles_open (self->detect))
         return 0;
     for (; day <= upto; day += S_DAY_US) {
+        hrw_alerts_step (self->alerts);
         int rc = hrw_detect_sweep (self->detect, day);
         if (rc)
             return rc;
     }
     return 0;
 }
+
+static int s_run_to (hrw_engine_t *self, int64_t target);
 
 int
 hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
@@ -179,7 +186,14 @@ hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void 
         hrw_store_set_clock (self->store, t);
         return s_apply (self, ev, t);
     }
-    return hrw_store_defer (self->store, t, tb, raw, raw_len);
+    if ((rc = hrw_store_defer (self->store, t, tb, raw, raw_len)))
+        return rc;
+    //  The clock follows each event, not each commit: were it moved only at
+    //  the settle, an event in the same commit as a newer one would be held
+    //  and applied at its own time, and the same event in a commit of its
+    //  own after it would be late, applied at the clock. The wall clock's
+    //  part (live) is the settle's.
+    return s_run_to (self, c.latest_event_us - self->opts.lateness_us);
 }
 
 static int

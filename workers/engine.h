@@ -3,7 +3,10 @@
     them; the clock follows the newest event, less the allowed lateness,
     and (live, not in a replay) also the wall clock less the lateness, so
     windows slide when nothing arrives. An event older than the clock is
-    late: it is applied at once and evaluated at the clock's time. */
+    late: it is applied at once and evaluated at the clock's time. The
+    clock moves with each event accepted, not with each commit, and each
+    event applied (and each midnight swept) is a step of its own for the
+    alerts, so how events are cut into commits changes no alert. */
 #ifndef HRW_ENGINE_H
 #define HRW_ENGINE_H
 
@@ -41,7 +44,9 @@ int hrw_engine_reevaluate (hrw_engine_t *self);
 int hrw_engine_begin (hrw_engine_t *self, int64_t now_us);
 
 /*  Accepts one validated event (raw is its encoding): records its id and
-    applies it now if it is late, or holds it for the clock. */
+    applies it now if it is late, or holds it for the clock; then moves the
+    clock by event time (the newest event less the lateness) as far as
+    this event allows, applying what it reaches. */
 int hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
                        size_t raw_len, uint64_t content_hash, hrw_apply_t *result);
 
