@@ -164,7 +164,7 @@ s_alerts (s_sim_t *s, hrw_engine_t *engine, int64_t t0, int *caught)
         Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (NULL, p.len, p.data);
         int turnover = a->kind == HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_SPIKE
                     || a->kind == HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_RISE;
-        if (turnover && a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING) {
+        if (turnover && a->change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_FIRED) {
             double day = ((double) hrw_clock_from_parts (a->changed_at->seconds,
                                                          a->changed_at->nanos) - t0) / S_DAY;
             //  With a rise, team t0 and its division d0 and the company

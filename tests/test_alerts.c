@@ -427,11 +427,12 @@ test_lifecycle_fired_updated_severity_changed_resolved (void **state)
     assert_int_equal (f->queued.n, 0);
 }
 
-//  Within one commit an alert says one thing: updates fold into the change
-//  before them (keeping what it said happened), and a severity change
-//  replaces an update; each commit then takes one sequence number.
+//  Within one step (an event, a sweep; here a commit, which starts one) an
+//  alert says one thing: updates fold into the change before them (keeping
+//  what it said happened), and a severity change replaces an update; each
+//  step then takes one sequence number.
 static void
-test_updates_fold_into_one_change_per_commit (void **state)
+test_updates_fold_into_one_change_per_step (void **state)
 {
     fixture_t *f = *state;
     s_begin (f, A_NOW);
@@ -784,7 +785,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_lifecycle_fired_updated_severity_changed_resolved,
                                          setup, teardown),
-        cmocka_unit_test_setup_teardown (test_updates_fold_into_one_change_per_commit, setup,
+        cmocka_unit_test_setup_teardown (test_updates_fold_into_one_change_per_step, setup,
                                          teardown),
         cmocka_unit_test_setup_teardown (test_sequence_numbers_go_on_after_a_reopen, setup,
                                          teardown),

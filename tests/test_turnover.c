@@ -237,9 +237,9 @@ test_shuffled_replay_gives_the_same_alerts (void **state)
     s_run_history (g, lines, n, order);
     assert_int_equal (g->n_seen, 0);     //  Nothing decided before the clock moves
     d_advance (g, "2024-01-01T00:00:00Z");
-    //  The same state changes at the same event times; one commit folds the
-    //  updates a live run published one by one into them, so the last
-    //  version of each alert is the same too.
+    //  The same state changes at the same event times, and the same last
+    //  version of each alert (updates are compared in test_engine, against
+    //  any way of committing the same history).
     size_t i = 0, j = 0;
     for (;; i++, j++) {
         while (i < f->n_seen && f->seen[i].update)
