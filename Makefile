@@ -51,10 +51,11 @@ s_missing = for p in $(1); do \
 # no service. While apt-get runs, /usr/sbin/policy-rc.d answers 101 (action
 # forbidden) to every start a package's scripts ask for; it is written only
 # when there is none, and removed afterwards, also when apt-get fails or is
-# interrupted. On a host booted with systemd, the units of the service
-# packages installed here are then stopped and disabled too: policy-rc.d
-# stops the start, not the enabling, and an enabled unit starts at the next
-# boot. Those packages are written to $(SERVICE_RECORD) for services-check.
+# interrupted. The units of the service packages installed here are then
+# disabled (systemctl does that without a running systemd too, in a
+# container or a chroot), and stopped on a host booted with systemd:
+# policy-rc.d stops the start, not the enabling, and an enabled unit starts
+# at the next boot. Those packages are written to $(SERVICE_RECORD) for services-check.
 define s_install
 missing=$$($(call s_missing,$(1))); \
 [ -n "$$missing" ] || exit 0; \
@@ -75,10 +76,13 @@ for p in $$services; do \
   echo $$p >>$(SERVICE_RECORD); \
   units=$$(dpkg -L $$p | grep -E '^(/usr)?/lib/systemd/system/[^/]+\.(service|timer)$$' \
            | xargs -r -n1 basename); \
-  if [ -d /run/systemd/system ] && [ -n "$$units" ]; then \
-    echo "stopping and disabling what $$p installed:" $$units; \
-    $(SUDO) systemctl disable --now -q $$units || rc=1; \
-  elif [ -x /etc/init.d/$$p ] && ps -o args= -u prometheus 2>/dev/null | grep -q "^[^ ]*/$$p\( \|$$\)"; then \
+  now=; [ -d /run/systemd/system ] && now=--now; \
+  if [ -n "$$units" ] && command -v systemctl >/dev/null; then \
+    echo "disabling$${now:+ and stopping} what $$p installed:" $$units; \
+    $(SUDO) systemctl disable $$now -q $$units || rc=1; \
+  fi; \
+  if [ -z "$$now" ] && [ -x /etc/init.d/$$p ] \
+     && ps -o args= -u prometheus 2>/dev/null | grep -q "^[^ ]*/$$p\( \|$$\)"; then \
     $(SUDO) /etc/init.d/$$p stop || rc=1; \
   fi; \
 done; \
@@ -93,8 +97,9 @@ deps-test:
 
 # Nothing the install of the test dependencies started is left: for each
 # service package make installed, no process of it runs as its service user
-# (prometheus), and when systemd is PID 1, none of its units is active or
-# enabled. Fails, naming what it found.
+# (prometheus), none of its units is enabled (systemctl reads that without
+# a running systemd) and, when systemd is PID 1, none is active. Fails,
+# naming what it found.
 services-check:
 	@pkgs=$$(sort -u $(SERVICE_RECORD) 2>/dev/null); \
 	if [ -z "$$pkgs" ]; then \
@@ -106,10 +111,12 @@ services-check:
 	  pids=$$(ps -eo user:32=,pid=,args= | awk -v p=$$p \
 	    '$$1 == "prometheus" { n = split ($$3, a, "/"); if (a[n] == p) print $$2 }'); \
 	  if [ -n "$$pids" ]; then echo "services-check: $$p is running (pid" $$pids")"; fail=1; fi; \
-	  if [ -d /run/systemd/system ]; then \
+	  if command -v systemctl >/dev/null; then \
 	    for u in $$(dpkg -L $$p 2>/dev/null \
 	        | grep -E '^(/usr)?/lib/systemd/system/[^/]+\.(service|timer)$$' | xargs -r -n1 basename); do \
-	      if systemctl is-active -q $$u; then echo "services-check: $$u is active"; fail=1; fi; \
+	      if [ -d /run/systemd/system ] && systemctl is-active -q $$u; then \
+	        echo "services-check: $$u is active"; fail=1; \
+	      fi; \
 	      if [ "$$(systemctl is-enabled $$u 2>/dev/null)" = enabled ]; then \
 	        echo "services-check: $$u is enabled"; fail=1; \
 	      fi; \
