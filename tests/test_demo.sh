@@ -3,7 +3,8 @@
 # dir: it ends with the summary and the command that reopens the store;
 # that command reopens it (same alerts, same summary) on those ports; and
 # nothing is left running. Then hrwatch summary against hrwatch alerts
-# --json, its --json object complete on an empty store too, its usage.
+# --json, its --json object complete on an empty store too, its words
+# (--top, the clock, ages, silenced alerts), its usage.
 #
 #   tests/test_demo.sh BUILD
 set -uo pipefail
@@ -110,7 +111,8 @@ s_check "the printed command reopens the store on PORT_BASE" \
 "$hrwatch" status --endpoint "$control" >"$tmp/status.txt"
 s_check "hrwatch status answers there, with the demo's events" \
   grep -qE '^events +[1-9][0-9]* accepted' "$tmp/status.txt"
-env -u HRWATCH_CONTROL "$hrwatch" summary --top 3 --endpoint "$control" >"$tmp/summary.txt"
+env -u HRWATCH_CONTROL HRWATCH_ALERTS=tcp://127.0.0.1:$((port_base + 2)) \
+  "$hrwatch" summary --top 3 --endpoint "$control" >"$tmp/summary.txt"
 s_check "the reopened store gives the demo's summary" cmp -s "$tmp/demo-summary.txt" "$tmp/summary.txt"
 [ $fail = 0 ] || diff "$tmp/demo-summary.txt" "$tmp/summary.txt" | sed 's/^/  | /'
 
@@ -127,7 +129,7 @@ kinds = ["succession_gap", "bench_strength", "successor_overlap", "turnover_spik
 sevs = ["critical", "warning", "info"]
 def kind(a): return a["kind"].replace("ALERT_KIND_", "").lower()
 def sev(a): return a.get("severity", "").replace("SEVERITY_", "").lower()
-ok = s["firing"] == len(alerts) and not s["truncated"]
+ok = s["firing"] == len(alerts) == s["listed"] and s["complete"]
 for k in kinds:
     for v in sevs:
         ok &= s["byKind"][k][v] == sum(1 for a in alerts if kind(a) == k and sev(a) == v)
@@ -147,6 +149,13 @@ s_check "the summary's first line says how many fire ($n_firing)" \
   grep -qE "^(No alerts firing|$n_firing alerts? firing) " "$tmp/summary.txt"
 "$hrwatch" summary --top 1 --endpoint "$control" >"$tmp/top1.txt"
 s_check "--top 1 shows one" test "$(grep -c '^  [0-9]*\. ' "$tmp/top1.txt")" = $((n_firing < 1? 0: 1))
+s_check "--top 1 has the same heading as --top 3" \
+  test "$(grep '^Most pressing' "$tmp/top1.txt")" = "$(grep '^Most pressing' "$tmp/summary.txt")"
+"$hrwatch" summary --top 0 --endpoint "$control" >"$tmp/top0.txt"
+s_check "--top 0: no heading, none listed" \
+  test -z "$(grep -E '^Most pressing|^  [0-9]+\. ' "$tmp/top0.txt")"
+s_check "after a replay, the time is event time" \
+  grep -q '^[0-9]* alerts\? firing as of .* (event time)' "$tmp/summary.txt"
 s_stop
 s_reopen "$tmp/empty" "$port_base" "" || s_fail "a daemon on an empty store"
 "$hrwatch" summary --json --endpoint "$control" >"$tmp/empty.json"
@@ -161,14 +170,66 @@ ok &= all(s["byKind"][k] == {"total": 0, "critical": 0, "warning": 0, "info": 0}
 ok &= "hrwatch alerts --endpoint" in " ".join(s["next"])
 sys.exit(0 if ok else (print(s) or 1))
 PY
-s_check "the text on an empty store says so" \
-  bash -c "'$hrwatch' summary --endpoint '$control' | grep -q '^No alerts firing as of'"
+s_check "the text on an empty store says so, and that the time is the daemon's clock" \
+  bash -c "'$hrwatch' summary --endpoint '$control' \
+           | grep -qF 'No alerts firing as of $(date -u +%F) (the daemon'\''s clock; no events yet).'"
+s_stop
+
+# --- The summary's words -----------------------------------------------------
+# A daemon of its own on ipc:// sockets (silences need an ipc:// control
+# socket), replaying: two gaps opened 1 ms apart on one day, then the
+# clock taken to three days later at a time of day between the two.
+words=$tmp/words
+mkdir -p "$words"
+cat >"$words/hrwatchd.conf" <<CONF
+[store]
+path = $words/state
+[ingest]
+endpoint = ipc://$words/ingest.sock
+push_endpoint =
+[control]
+endpoint = ipc://$words/control.sock
+backup_dir =
+[alerts]
+endpoint = ipc://$words/alerts.sock
+[metrics]
+listen =
+CONF
+"$bin/hrwatchd" --foreground --replay --config "$words/hrwatchd.conf" 2>"$words/hrwatchd.log" &
+daemon=$!
+wctl=(--endpoint "ipc://$words/control.sock")
+for _ in $(seq 100); do
+  "$hrwatch" status "${wctl[@]}" --timeout 0.2 >/dev/null 2>&1 && break
+  sleep 0.1
+done
+"$hrwatch" publish --quiet --endpoint "ipc://$words/ingest.sock" >/dev/null <<'EV'
+{"eventId":"a","occurredAt":"2025-01-01T10:00:00.000Z","source":"t","positionDefined":{"positionId":"P-A","unitId":"ops","critical":true}}
+{"eventId":"b","occurredAt":"2025-01-01T10:00:00.001Z","source":"t","positionDefined":{"positionId":"P-B","unitId":"ops","critical":true}}
+{"eventId":"c","occurredAt":"2025-01-04T10:00:00.000500Z","source":"t","positionDefined":{"positionId":"P-C","unitId":"ops","critical":false}}
+EV
+"$hrwatch" summary "${wctl[@]}" --top 5 --json >"$words/s.json"
+s_check "alerts opened 1 ms apart on one day are the same age in whole days" \
+  python3 - "$words/s.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+ages = {t["subject"]: t["ageDays"] for t in s["top"]}
+sys.exit(0 if ages.get("P-A") == ages.get("P-B") == 3 else (print(ages) or 1))
+PY
+"$hrwatch" silence add --subject P-A --for 1h "${wctl[@]}" >/dev/null
+"$hrwatch" summary "${wctl[@]}" --top 5 >"$words/s.txt"
+s_check "and read so: (3 days) both" test "$(grep -c 'since 2025-01-01 (3 days)' "$words/s.txt")" = 2
+s_check "a silenced alert is marked (silenced) in the most pressing" \
+  grep -q '^  [0-9]\. critical succession gap for position P-A in ops (silenced), firing' \
+  "$words/s.txt"
+s_check "the others are not" test "$(grep -c '(silenced)' "$words/s.txt")" = 1
+[ $fail = 0 ] || sed 's/^/  | /' "$words/s.txt"
 s_stop
 
 # --- Usage --------------------------------------------------------------------
 out=$("$hrwatch" summary --help); rc=$?
 s_check "summary --help: usage on stdout, status 0" \
   test $rc = 0 -a "${out:0:22}" = "usage: hrwatch summary"
+s_check "summary --help gives the range of --top" grep -q 'N from 0 to 100' <<<"$out"
 s_check "hrwatch --help lists summary" bash -c "'$hrwatch' --help | grep -q '^  summary '"
 for args in "--top x" "--top 101" "--frobnicate" "extra" "--timeout 0"; do
   # shellcheck disable=SC2086
