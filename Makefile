@@ -21,7 +21,11 @@ DEMO_TARGETS := hrwatchd hrwatch hrwatch-gen
 PORT_BASE ?=
 STATE     ?=
 REPLAY    ?=
-DEMO_ENV   = PORT_BASE='$(PORT_BASE)' STATE='$(STATE)' REPLAY='$(REPLAY)'
+# $(call s_quote,TEXT): TEXT in single quotes for the shell, its own
+# single quotes too (a STATE may hold spaces or quotes).
+s_quote    = '$(subst ','\'',$(1))'
+DEMO_ENV   = PORT_BASE=$(call s_quote,$(PORT_BASE)) STATE=$(call s_quote,$(STATE)) \
+             REPLAY=$(call s_quote,$(REPLAY))
 
 CONFIGURE = cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS) >/dev/null
 COMPILE   = cmake --build $(BUILD) -j$(JOBS)
@@ -196,9 +200,12 @@ package: build
 
 # The daemon in the foreground, on the demo's settings: PORT_BASE, STATE,
 # REPLAY (above); on the built-in defaults when none is given, with the
-# store in BUILD/hrwatch-state.
+# store in BUILD/hrwatch-state. exec: the daemon takes the recipe shell's
+# place (tools/demo.sh execs it too), so that the SIGTERM make passes on to
+# its child when it is stopped reaches hrwatchd, which would otherwise be
+# left running without make.
 run: build-demo
-	$(DEMO_ENV) tools/demo.sh --run $(BUILD)
+	exec env $(DEMO_ENV) tools/demo.sh --run $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

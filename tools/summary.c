@@ -2,7 +2,7 @@
     many alerts of each kind and severity, the most pressing few (highest
     severity first, then those firing longest), and where to look next. It
     reads what any running hrwatchd answers on its control socket (the
-    firing alerts, and the status for the event-time clock), so it works
+    firing alerts, and the status for the total and the clock), so it works
     the same after a replay, on a live daemon or on a reopened store. */
 #include "tools/summary.h"
 
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lib/clock.h"
+#include "tools/alerts.h"
 #include "tools/cli.h"
 #include "tools/client.h"
 #include "workers/alerts.h"
@@ -50,26 +51,47 @@ static const char *s_severity[S_SEVERITIES] = { "unspecified", "info", "warning"
 
 typedef struct {
     const char *endpoint;       //  --endpoint
+    const char *alerts;         //  --alerts-endpoint, or NULL when not given
     int json;                   //  --json
     uint64_t top;               //  --top
     int timeout_ms;             //  --timeout
 } s_opts_t;
 
+//  What the time the summary speaks of is.
+typedef enum {
+    S_BASIS_NONE,               //  No clock and no event yet
+    S_BASIS_EVENT,              //  The clock, at or before the newest event: event time
+    S_BASIS_CLOCK,              //  The clock, past the newest event or with none: the
+                                //  daemon's clock (the wall clock on a live daemon)
+    S_BASIS_NEWEST              //  No clock yet: the newest event's time
+} s_basis_t;
+
 typedef struct {
-    uint64_t firing;                                //  Alerts read
+    uint64_t firing;                                //  Alerts firing, all of them
+    uint64_t listed;                                //  Alerts read and counted below
     uint64_t silenced;                              //  ... of which silenced
     uint64_t by_severity[S_SEVERITIES];             //  By severity
     uint64_t by_kind[HRW_ALERT_KINDS][S_SEVERITIES];    //  By kind, then severity
-    int truncated;                                  //  More firing than one answer holds
-    int64_t as_of;                                  //  Event-time clock, or HRW_TIME_NONE
+    int complete;                                   //  The listed are all that fire
+    int64_t as_of;                                  //  What ages count to, or HRW_TIME_NONE
+    int64_t latest;                                 //  Newest event's time, or HRW_TIME_NONE
+    s_basis_t basis;                                //  What as_of is
 } s_counts_t;
 
 static const char *s_usage =
-    "usage: hrwatch summary [--top N] [--json] [--endpoint E] [--timeout S]\n"
+    "usage: hrwatch summary [--top N] [--json] [--endpoint E] [--alerts-endpoint E]\n"
+    "                       [--timeout S]\n"
     "  The firing alerts in a few sentences: how many of each kind and severity,\n"
-    "  the N most pressing (default 3; highest severity, then firing longest;\n"
-    "  ages in event time) and the commands that show more. --json prints one\n"
-    "  object with every count, zeros included.\n";
+    "  the N most pressing (N from 0 to 100, default 3; highest severity, then\n"
+    "  firing longest; silenced ones stay in, marked \"(silenced)\") and the\n"
+    "  commands that show more. Times are the daemon's alert clock: event time\n"
+    "  after a replay, the wall clock on a live daemon (the text says which);\n"
+    "  ages are whole days between the dates shown. Past 10000 firing, one answer\n"
+    "  lists only the first 10000: the total stays exact, the counts by kind and\n"
+    "  severity and the most pressing are of those listed, and say so.\n"
+    "  --alerts-endpoint: the daemon's alerts socket, for the subscribe command\n"
+    "  suggested (default $HRWATCH_ALERTS). --json prints one object with every\n"
+    "  count, zeros included; \"complete\" is false when they count part only.\n";
 
 static int
 s_severity_of (const Hrwatch__V1__Alert *a)
@@ -148,13 +170,23 @@ s_subject (const Hrwatch__V1__Alert *a, char *out, size_t cap)
     }
 }
 
-//  Whole days from t to as_of (event time); -1 when either is unknown.
+//  The day t falls on (UTC), counted from 1970-01-01; floored, also before.
+static long long
+s_day (int64_t t)
+{
+    return (long long) (t >= 0? t / S_DAY_US: -((-(t + 1)) / S_DAY_US) - 1);
+}
+
+//  Whole days from the date t falls on to the date as_of falls on, the two
+//  dates the summary prints: alerts firing since the same date read the
+//  same age whatever their time of day, which whole days of elapsed time
+//  (as_of - t) would not. -1 when either is unknown or t is the later.
 static long long
 s_age_days (int64_t t, int64_t as_of)
 {
     if (t == HRW_TIME_NONE || as_of == HRW_TIME_NONE || as_of < t)
         return -1;
-    return (long long) ((as_of - t) / S_DAY_US);
+    return s_day (as_of) - s_day (t);
 }
 
 //  "2025-03-01" from a time; "-" when unknown.
@@ -172,7 +204,7 @@ s_count (s_counts_t *c, Hrwatch__V1__Alert **alerts, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         int sev = s_severity_of (alerts[i]);
-        c->firing++;
+        c->listed++;
         c->silenced += alerts[i]->silenced? 1: 0;
         c->by_severity[sev]++;
         c->by_kind[s_kind_of (alerts[i])][sev]++;
@@ -188,22 +220,25 @@ s_kind_total (const s_counts_t *c, int kind)
     return total;
 }
 
+#define S_LINE 512              //  One suggested command
+
 //  The commands that show more, for the alerts shown (at most cap of them).
-//  Each names the endpoint when it is not the one hrwatch finds by itself.
+//  Each names the endpoints that are not those hrwatch finds by itself.
 static size_t
-s_next (const s_opts_t *o, Hrwatch__V1__Alert **top, size_t n_top, char out[][192], size_t cap)
+s_next (const s_opts_t *o, Hrwatch__V1__Alert **top, size_t n_top, char out[][S_LINE],
+        size_t cap)
 {
-    char ep[160] = "";
+    char ep[S_LINE / 2] = "";
     if (strcmp (o->endpoint, hrw_client_control_endpoint ()))
         snprintf (ep, sizeof (ep), " --endpoint %s", o->endpoint);
     size_t n = 0;
-    snprintf (out[n++], 192, "hrwatch alerts%s", ep);
+    snprintf (out[n++], S_LINE, "hrwatch alerts%s", ep);
     for (size_t i = 0; i < n_top && n + 2 < cap; i++) {
         const Hrwatch__V1__Alert *a = top[i];
         if (a->kind == HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSION_GAP)
-            snprintf (out[n], 192, "hrwatch position %s%s", a->subject, ep);
+            snprintf (out[n], S_LINE, "hrwatch position %s%s", a->subject, ep);
         else if (a->kind != HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSOR_OVERLAP && *a->unit_id)
-            snprintf (out[n], 192, "hrwatch unit %s%s", a->unit_id, ep);
+            snprintf (out[n], S_LINE, "hrwatch unit %s%s", a->unit_id, ep);
         else
             continue;
         int seen = 0;
@@ -212,30 +247,70 @@ s_next (const s_opts_t *o, Hrwatch__V1__Alert **top, size_t n_top, char out[][19
         n += seen? 0: 1;
     }
     //  Changes as they come need the alerts socket too, which the control
-    //  socket's endpoint does not tell: only on the defaults.
-    if (!*ep)
-        snprintf (out[n++], 192, "hrwatch subscribe --text");
+    //  socket's endpoint does not tell: --alerts-endpoint or $HRWATCH_ALERTS
+    //  does; with neither, the default goes with the default control
+    //  socket, and otherwise the command says what is missing.
+    const char *env = getenv ("HRWATCH_ALERTS");
+    const char *found = env? env: HRW_DEFAULT_ALERTS;
+    const char *alerts = o->alerts? o->alerts: env || !*ep? found: "ALERTS_ENDPOINT";
+    char aep[S_LINE / 2] = "";
+    if (strcmp (alerts, found))
+        snprintf (aep, sizeof (aep), " --alerts-endpoint %s", alerts);
+    snprintf (out[n++], S_LINE, "hrwatch subscribe --text%s%s", aep, ep);
     return n;
+}
+
+//  "as of 2025-12-30 (event time)", saying what the time is.
+static void
+s_as_of_words (const s_counts_t *c, char *out, size_t cap)
+{
+    char as_of[48], latest[48];
+    s_date (c->as_of, as_of, sizeof (as_of));
+    s_date (c->latest, latest, sizeof (latest));
+    switch (c->basis) {
+        case S_BASIS_EVENT:
+            snprintf (out, cap, "as of %s (event time)", as_of);
+            break;
+        case S_BASIS_CLOCK:
+            if (c->latest == HRW_TIME_NONE)
+                snprintf (out, cap, "as of %s (the daemon's clock; no events yet)", as_of);
+            else
+                snprintf (out, cap, "as of %s (the daemon's clock, past the newest event, of %s)",
+                          as_of, latest);
+            break;
+        case S_BASIS_NEWEST:
+            snprintf (out, cap, "as of %s (the newest event's time)", as_of);
+            break;
+        default:
+            snprintf (out, cap, "with no events and no clock yet");
+            break;
+    }
 }
 
 static void
 s_print_text (const s_opts_t *o, const s_counts_t *c, Hrwatch__V1__Alert **sorted, size_t n_top)
 {
-    char as_of[48];
-    s_date (c->as_of, as_of, sizeof (as_of));
+    char as_of[160];
+    s_as_of_words (c, as_of, sizeof (as_of));
+    //  When the list holds part of what fires, every figure but the total
+    //  counts that part: each is a least, and the most pressing are of it.
+    const char *least = c->complete? "": "at least ";
     if (!c->firing)
-        printf ("No alerts firing as of %s (event time).\n", as_of);
+        printf ("No alerts firing %s.\n", as_of);
     else {
-        printf ("%" PRIu64 "%s alert%s firing as of %s (event time):", c->firing,
-                c->truncated? " or more": "", c->firing == 1? "": "s", as_of);
+        printf ("%" PRIu64 " alert%s firing %s", c->firing, c->firing == 1? "": "s", as_of);
+        if (c->complete)
+            printf (":");
+        else
+            printf (". One answer lists only %" PRIu64 " of them; of those:", c->listed);
         const char *sep = " ";
         for (size_t k = 0; k < S_N_KINDS; k++) {
             int kind = (int) s_kinds[k];
             uint64_t total = s_kind_total (c, kind);
             if (!total)
                 continue;
-            printf ("%s%" PRIu64 " %s (", sep, total, total == 1? s_kind_one[kind]
-                                                                : s_kind_many[kind]);
+            printf ("%s%s%" PRIu64 " %s (", sep, least, total, total == 1? s_kind_one[kind]
+                                                                        : s_kind_many[kind]);
             const char *inner = "";
             for (int s = S_SEVERITIES - 1; s >= 0; s--)
                 if (c->by_kind[kind][s]) {
@@ -245,12 +320,18 @@ s_print_text (const s_opts_t *o, const s_counts_t *c, Hrwatch__V1__Alert **sorte
             printf (")");
             sep = ", ";
         }
-        printf (".\nBy severity: %" PRIu64 " critical, %" PRIu64 " warning, %" PRIu64 " info.",
-                c->by_severity[3], c->by_severity[2], c->by_severity[1]);
+        printf (".\nBy severity%s: %" PRIu64 " critical, %" PRIu64 " warning, %" PRIu64 " info.",
+                c->complete? "": ", at least", c->by_severity[3], c->by_severity[2],
+                c->by_severity[1]);
         if (c->silenced)
-            printf (" %" PRIu64 " of them silenced (recorded, not published).", c->silenced);
-        printf ("\n%s\n", n_top == 1? "Most pressing:": "Most pressing, highest severity and "
-                "longest firing first:");
+            printf (" %s%" PRIu64 " of them silenced (recorded, not published).", least,
+                    c->silenced);
+        printf ("\n");
+        if (n_top && c->complete)
+            printf ("Most pressing, highest severity and longest firing first:\n");
+        else if (n_top)
+            printf ("Most pressing of the %" PRIu64 " listed, highest severity and longest "
+                    "firing first:\n", c->listed);
     }
     for (size_t i = 0; i < n_top; i++) {
         const Hrwatch__V1__Alert *a = sorted[i];
@@ -259,8 +340,8 @@ s_print_text (const s_opts_t *o, const s_counts_t *c, Hrwatch__V1__Alert **sorte
         s_date (started, since, sizeof (since));
         s_subject (a, subject, sizeof (subject));
         long long days = s_age_days (started, c->as_of);
-        printf ("  %zu. %s %s %s, firing since %s", i + 1, s_severity[s_severity_of (a)],
-                s_kind_one[s_kind_of (a)], subject, since);
+        printf ("  %zu. %s %s %s%s, firing since %s", i + 1, s_severity[s_severity_of (a)],
+                s_kind_one[s_kind_of (a)], subject, a->silenced? " (silenced)": "", since);
         if (days == 0)
             printf (" (less than a day)");
         else if (days > 0)
@@ -269,7 +350,7 @@ s_print_text (const s_opts_t *o, const s_counts_t *c, Hrwatch__V1__Alert **sorte
         if (*a->summary)
             printf ("     %s\n", a->summary);
     }
-    char next[8][192];
+    char next[8][S_LINE];
     size_t n_next = s_next (o, sorted, n_top, next, 8);
     printf ("Where to look next:\n");
     for (size_t i = 0; i < n_next; i++)
@@ -286,10 +367,15 @@ s_time_json (int64_t t)
 static void
 s_print_json (const s_opts_t *o, const s_counts_t *c, Hrwatch__V1__Alert **sorted, size_t n_top)
 {
+    static const char *bases[] = { NULL, "event_time", "daemon_clock", "newest_event" };
     json_t *root = json_object ();
     json_object_set_new (root, "asOf", s_time_json (c->as_of));
+    json_object_set_new (root, "asOfBasis", bases[c->basis]? json_string (bases[c->basis])
+                                                           : json_null ());
+    json_object_set_new (root, "latestEventAt", s_time_json (c->latest));
     json_object_set_new (root, "firing", json_integer ((json_int_t) c->firing));
-    json_object_set_new (root, "truncated", json_boolean (c->truncated));
+    json_object_set_new (root, "listed", json_integer ((json_int_t) c->listed));
+    json_object_set_new (root, "complete", json_boolean (c->complete));
     json_object_set_new (root, "silenced", json_integer ((json_int_t) c->silenced));
     json_t *sev = json_object ();
     for (int s = S_SEVERITIES - 1; s >= 1; s--)
@@ -330,7 +416,7 @@ s_print_json (const s_opts_t *o, const s_counts_t *c, Hrwatch__V1__Alert **sorte
         json_array_append_new (top, one);
     }
     json_object_set_new (root, "top", top);
-    char next[8][192];
+    char next[8][S_LINE];
     size_t n_next = s_next (o, sorted, n_top, next, 8);
     json_t *where = json_array ();
     for (size_t i = 0; i < n_next; i++)
@@ -339,10 +425,11 @@ s_print_json (const s_opts_t *o, const s_counts_t *c, Hrwatch__V1__Alert **sorte
     hrw_client_print_json (root);
 }
 
-//  The event-time clock (else the newest event's time), from the status.
-//  Returns 0, or -1 when the daemon does not answer.
+//  From the status: the alert clock (else the newest event's time) and what
+//  it is, and how many alerts fire, all of them (*firing). Returns 0, or -1
+//  when the daemon does not answer.
 static int
-s_as_of (const s_opts_t *o, int64_t *as_of)
+s_status (const s_opts_t *o, s_counts_t *c, uint64_t *firing)
 {
     Hrwatch__V1__StatusRequest sr = HRWATCH__V1__STATUS_REQUEST__INIT;
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
@@ -354,9 +441,18 @@ s_as_of (const s_opts_t *o, int64_t *as_of)
             hrwatch__v1__control_response__free_unpacked (resp, NULL);
         return -1;
     }
-    const Google__Protobuf__Timestamp *t = resp->status->clock? resp->status->clock
-                                                              : resp->status->latest_event_at;
-    *as_of = t? hrw_clock_from_parts (t->seconds, t->nanos): HRW_TIME_NONE;
+    const Google__Protobuf__Timestamp *clock = resp->status->clock;
+    const Google__Protobuf__Timestamp *latest = resp->status->latest_event_at;
+    c->latest = latest? hrw_clock_from_parts (latest->seconds, latest->nanos): HRW_TIME_NONE;
+    c->as_of = clock? hrw_clock_from_parts (clock->seconds, clock->nanos): c->latest;
+    //  A live daemon's clock follows the wall clock past the newest event
+    //  (so does one moved on with hrwatch advance): not event time.
+    if (clock)
+        c->basis = c->latest != HRW_TIME_NONE && c->as_of <= c->latest? S_BASIS_EVENT
+                                                                       : S_BASIS_CLOCK;
+    else
+        c->basis = latest? S_BASIS_NEWEST: S_BASIS_NONE;
+    *firing = resp->status->alerts_firing;
     hrwatch__v1__control_response__free_unpacked (resp, NULL);
     return 0;
 }
@@ -364,12 +460,13 @@ s_as_of (const s_opts_t *o, int64_t *as_of)
 int
 hrw_cli_summary_main (int argc, char **argv)
 {
-    s_opts_t o = { hrw_client_control_endpoint (), 0, S_TOP_DEFAULT, 5000 };
+    s_opts_t o = { hrw_client_control_endpoint (), NULL, 0, S_TOP_DEFAULT, 5000 };
     double timeout = 5;
     const hrw_cli_opt_t opts[] = {
         { "top", 'n', HRW_CLI_UINT, &o.top, 0, S_TOP_MAX, 0 },
         { "json", 'j', HRW_CLI_FLAG, &o.json, 0, 0, 1 },
         { "endpoint", 'e', HRW_CLI_STRING, &o.endpoint, 0, 0, 0 },
+        { "alerts-endpoint", 'A', HRW_CLI_STRING, &o.alerts, 0, 0, 0 },
         { "timeout", 't', HRW_CLI_REAL, &timeout, 0.001, 86400, 0 },
         { NULL, 0, 0, NULL, 0, 0, 0 }
     };
@@ -381,13 +478,14 @@ hrw_cli_summary_main (int argc, char **argv)
 
     s_counts_t c;
     memset (&c, 0, sizeof (c));
+    uint64_t firing = 0;
     Hrwatch__V1__ControlResponse *resp = NULL;
     Hrwatch__V1__Alert **sorted = NULL;
     rc = 2;
-    if (s_as_of (&o, &c.as_of))
+    if (s_status (&o, &c, &firing))
         goto cleanup;
     //  The firing alerts come in one answer (the daemon does not page
-    //  them); past its limit the summary says "or more".
+    //  them), of at most HRW_QUERY_ALERTS_MAX; the total is the status's.
     Hrwatch__V1__AlertsRequest ar = HRWATCH__V1__ALERTS_REQUEST__INIT;
     ar.active = 1;
     ar.limit = HRW_QUERY_ALERTS_MAX;
@@ -399,8 +497,11 @@ hrw_cli_summary_main (int argc, char **argv)
     if (!resp || !resp->alerts)
         goto cleanup;
     size_t n = resp->alerts->n_alerts;
-    c.truncated = n >= HRW_QUERY_ALERTS_MAX;
     s_count (&c, resp->alerts->alerts, n);
+    //  A list short of the limit is all there is, and then its own count
+    //  is the total: the status came a moment earlier and may be behind.
+    c.complete = n < HRW_QUERY_ALERTS_MAX || firing <= n;
+    c.firing = c.complete? n: firing;
     sorted = calloc (n? n: 1, sizeof (*sorted));
     if (!sorted) {
         fprintf (stderr, "hrwatch: summary: out of memory for %zu alerts\n", n);
