@@ -422,10 +422,18 @@ kill "${subs[@]}" 2>/dev/null || true
 wait "${subs[@]}" 2>/dev/null || true
 subs=()
 
-echo "== turnover spikes as they fired and resolved during the replay (first 10 changes)"
-head -n 20 "$work/turnover.txt"
-echo "== succession gaps in engineering (first 6 changes of $(( $(wc -l <"$work/gaps.txt") / 2 )))"
-head -n 12 "$work/gaps.txt"
+# Each change is two lines: the state line, then its summary. Updates (new
+# figures for an alert still firing) are counted, not shown.
+state_changes() { awk 'NR % 2 == 1 { keep = $0 !~ /\(updated\)/ } keep' "$1"; }
+updates() { grep -c '(updated)' "$1" || true; }
+# show FILE MAX WHAT: the first MAX state changes of FILE, under a heading.
+show() {
+  local n=$(( $(state_changes "$1" | wc -l) / 2 ))
+  echo "== $3 ($(( n < $2 ? n : $2 )) of $n; $(updates "$1") updates of their figures not shown)"
+  state_changes "$1" | head -n $(( $2 * 2 ))
+}
+show "$work/turnover.txt" 10 "turnover spikes as they fired and resolved during the replay"
+show "$work/gaps.txt" 6 "succession gaps in engineering as they fired and resolved"
 
 echo "== status"
 "$build/hrwatch" status
