@@ -325,6 +325,28 @@ done
 check "an answer still gets the full --timeout once connected" 0 "employees" stdout \
   -- status --timeout 30 "${ctl[@]}"
 
+# Something that takes the connection and never speaks: even the verbs with
+# a long timeout for their answer (backup 10 min, advance 1 min) say so in
+# seconds, not after libzmq's 30 s handshake limit.
+read -r silent < <("$py" -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$py" -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(30)' "$silent" &
+mute=$!
+sleep 0.3
+for verb in backup advance status; do
+  start=$(ms)
+  "$hrwatch" $verb --endpoint "tcp://127.0.0.1:$silent" >/dev/null 2>"$work/mute.err"; rc=$?
+  took=$(( $(ms) - start ))
+  if [ "$rc" = 2 ] && [ "$took" -lt 8000 ] \
+     && grep -qF "took the connection but did not finish the handshake" "$work/mute.err"
+  then ok "$verb, a peer that never speaks: exit 2 in $took ms, said as such"
+  else bad "$verb, a peer that never speaks: exit $rc in $took ms: $(cat "$work/mute.err")"
+  fi
+done
+kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null
+
 # The same over tcp:// with CURVE: a refused key or a wrong server key is
 # said as such, not as a daemon that is not running.
 (cd "$work" && for k in server client rogue other; do "$hrwatch" keygen "$k" >/dev/null; done)

@@ -190,7 +190,8 @@ hrw_cli_subscribe_main (int argc, char **argv)
     }
     void *sub = conn.sock;
     zmq_setsockopt (sub, ZMQ_SUBSCRIBE, o.prefix, strlen (o.prefix));
-    if (hrw_client_wait (&conn, HRW_CLIENT_CONNECT_MS, o.timeout_ms)) {
+    if (hrw_client_wait (&conn, HRW_CLIENT_CONNECT_MS, o.timeout_ms < HRW_CLIENT_HANDSHAKE_MS
+                                                       ? o.timeout_ms: HRW_CLIENT_HANDSHAKE_MS)) {
         rc = 2;
         goto done;
     }

@@ -112,10 +112,11 @@ s_say_failure (const hrw_client_conn_t *conn, uint16_t event, uint32_t value)
                  value, conn->curve? "is --server-key the daemon's public key, and does it use "
                  "CURVE on this socket?": "does it want CURVE (--server-key FILE --key FILE)?");
     else
-        fprintf (stderr, "hrwatch: the handshake with %s failed: %s\n", ep, conn->curve
-                 ? "is --server-key the daemon's public key, and does it use CURVE on this "
-                   "socket?"
-                 : "does it want CURVE (--server-key FILE --key FILE)?");
+        fprintf (stderr, "hrwatch: the handshake with %s failed, without detail: %s\n", ep,
+                 conn->curve
+                 ? "is it hrwatchd, is --server-key the daemon's public key, and does it use "
+                   "CURVE on this socket?"
+                 : "is it hrwatchd, and does it want CURVE (--server-key FILE --key FILE)?");
 }
 
 //  Takes one event off the monitor. Returns 1 when one was read, else 0.
@@ -249,8 +250,11 @@ hrw_client_request (const char *endpoint, const Hrwatch__V1__ControlRequest *req
     void *ctx = zmq_ctx_new ();
     if (hrw_client_open (ctx, ZMQ_DEALER, endpoint, &conn) || hrw_buf_pack (&frame, &req->base))
         goto done;
+    //  A long --timeout (a backup's) is for the answer: a peer that takes
+    //  the connection and never finishes the handshake is said in seconds.
     int wait = timeout_ms < HRW_CLIENT_CONNECT_MS? timeout_ms: HRW_CLIENT_CONNECT_MS;
-    if (hrw_client_wait (&conn, wait, timeout_ms))
+    int up = timeout_ms < HRW_CLIENT_HANDSHAKE_MS? timeout_ms: HRW_CLIENT_HANDSHAKE_MS;
+    if (hrw_client_wait (&conn, wait, up))
         goto done;
     zmq_send (conn.sock, "", 0, ZMQ_SNDMORE);
     zmq_send (conn.sock, frame.data, frame.len, 0);

@@ -16,6 +16,7 @@
     answers: a running daemon takes it in milliseconds; the handshake and
     the answer then get the command's full --timeout. */
 #define HRW_CLIENT_CONNECT_MS 1500
+#define HRW_CLIENT_HANDSHAKE_MS 5000   //  Most a request waits, once connected, for the handshake
 
 /*  The control endpoint to use: $HRWATCH_CONTROL; else the packaged
     service's ipc:// socket when this user may connect to it (administration
