@@ -199,6 +199,9 @@ hrw_cli_subscribe_main (int argc, char **argv)
     int need_catch_up = 1;
     while (!o.count || (long) o.printed < o.count) {
         if (need_catch_up && s_catch_up (&o)) {
+            fprintf (stderr, "hrwatch: subscribe reads the alert log through the control socket "
+                     "(--endpoint, HRWATCH_CONTROL) of the daemon at %s: %s did not answer\n",
+                     o.alerts, o.control);
             rc = 2;
             break;
         }
