@@ -280,6 +280,15 @@ hrw_allowlist_load (const char *path, hrw_allowlist_t **out, hrw_allowlist_bad_f
         char key[HRW_Z85_KEY + 1];
         if (sscanf (line, "%41s", key) != 1 || key[0] == '#')
             continue;
+        //  A NAME.pub appended whole: its "curve" section line is passed
+        //  over and its public-key line gives the key. A secret-key line
+        //  is never taken as a key, whatever it holds.
+        if (!strcmp (key, "curve"))
+            continue;
+        if (!strcmp (key, "public-key") || !strncmp (key, "public-key=", 11)) {
+            if (!s_value (line, "public-key", key))
+                key[0] = '\0';
+        }
         //  A bad line is skipped, never fatal: it can only fail to grant
         //  access, while refusing the file whole would keep keys that were
         //  meant to be revoked.

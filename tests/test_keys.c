@@ -228,6 +228,18 @@ test_revoked_key_is_refused_after_reload_despite_a_bad_line (void **state)
     kill (f->daemon, SIGHUP);
     assert_true (h_notified (fd, "STATUS=reloaded", NULL, 0));
     close (fd);
+
+    //  pub2.pub appended whole (as keygen wrote it) admits pub2 again,
+    //  without an error; a secret key pasted in admits nobody.
+    assert_int_equal (h_run (NULL, 0, 0, "cd %s && cat pub2.pub >>publishers && "
+                             "grep secret-key pub1.key | sed 's/^ *//' >>publishers", f->dir), 0);
+    kill (f->daemon, SIGHUP);
+    h_wait_log (f, "2 publisher keys");
+    assert_int_equal (s_publish_as (f, "pub2", 30), 0);
+    h_expect_out ("2 accepted");
+    snprintf (want, sizeof (want), "allowlist %s/publishers: line 5 is not a Z85 public key",
+              f->dir);
+    h_wait_log (f, want);
     h_curve_done ();
 }
 
