@@ -220,7 +220,8 @@ s_kind_total (const s_counts_t *c, int kind)
     return total;
 }
 
-#define S_LINE 512              //  One suggested command
+#define S_EP 256                //  " --endpoint E", cut to this
+#define S_LINE (64 + 2 * S_EP)  //  One suggested command: a verb, an id, two endpoints
 
 //  The commands that show more, for the alerts shown (at most cap of them).
 //  Each names the endpoints that are not those hrwatch finds by itself.
@@ -228,7 +229,7 @@ static size_t
 s_next (const s_opts_t *o, Hrwatch__V1__Alert **top, size_t n_top, char out[][S_LINE],
         size_t cap)
 {
-    char ep[S_LINE / 2] = "";
+    char ep[S_EP] = "";
     if (strcmp (o->endpoint, hrw_client_control_endpoint ()))
         snprintf (ep, sizeof (ep), " --endpoint %s", o->endpoint);
     size_t n = 0;
@@ -253,7 +254,7 @@ s_next (const s_opts_t *o, Hrwatch__V1__Alert **top, size_t n_top, char out[][S_
     const char *env = getenv ("HRWATCH_ALERTS");
     const char *found = env? env: HRW_DEFAULT_ALERTS;
     const char *alerts = o->alerts? o->alerts: env || !*ep? found: "ALERTS_ENDPOINT";
-    char aep[S_LINE / 2] = "";
+    char aep[S_EP] = "";
     if (strcmp (alerts, found))
         snprintf (aep, sizeof (aep), " --alerts-endpoint %s", alerts);
     snprintf (out[n++], S_LINE, "hrwatch subscribe --text%s%s", aep, ep);
@@ -507,8 +508,11 @@ hrw_cli_summary_main (int argc, char **argv)
         fprintf (stderr, "hrwatch: summary: out of memory for %zu alerts\n", n);
         goto cleanup;
     }
-    memcpy (sorted, resp->alerts->alerts, n * sizeof (*sorted));
-    qsort (sorted, n, sizeof (*sorted), s_compare);
+    //  An empty list comes as a NULL array, which memcpy must not be given.
+    if (n) {
+        memcpy (sorted, resp->alerts->alerts, n * sizeof (*sorted));
+        qsort (sorted, n, sizeof (*sorted), s_compare);
+    }
     size_t n_top = n < o.top? n: (size_t) o.top;
     if (o.json)
         s_print_json (&o, &c, sorted, n_top);
