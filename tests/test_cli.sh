@@ -95,6 +95,14 @@ check "a verb takes only its own options" 64 "unknown option '--count'" stderr \
   -- alerts --count 2
 check "an empty endpoint is a usage error" 64 "--endpoint: an empty value" stderr \
   -- status --endpoint ''
+for e in bogus foo://x ipc:// tcp://127.0.0.1:99999 tcp://:7413 tcp://host; do
+  check "endpoint '$e' is a usage error" 64 "is not an endpoint (tcp://HOST:PORT or ipc://PATH)" \
+    stderr -- status --endpoint "$e"
+done
+check "--alerts-endpoint is checked too" 64 "--alerts-endpoint: 'x' is not an endpoint" stderr \
+  -- subscribe --alerts-endpoint x
+check "help VERB is VERB --help" 0 "usage: hrwatch status" stdout -- help status
+check "help of no such command" 64 "unknown command 'nosuch'" stderr -- help nosuch
 check "an empty ingest endpoint too" 64 "--endpoint: an empty value" stderr \
   -- publish --endpoint '' /dev/null
 check "version refuses an argument" 64 "unexpected argument 'x'" stderr -- version x
@@ -322,6 +330,8 @@ for i in $(seq "$n"); do
   else bad "$verb, nothing at the endpoint: exit $rc in $took ms: $(cat "$work/dead.$i.err")"
   fi
 done
+check "publish with no daemon says nothing was published" 2 \
+  "published nothing: no connection to $dead" stdout -- publish --endpoint "$dead" "$work/some.jsonl"
 check "an answer still gets the full --timeout once connected" 0 "employees" stdout \
   -- status --timeout 30 "${ctl[@]}"
 

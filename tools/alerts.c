@@ -44,8 +44,8 @@ s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int positional,
     double timeout = 5;
     uint64_t count = 0;
     const hrw_cli_opt_t opts[] = {
-        { "endpoint", 'e', HRW_CLI_STRING, &o->control, 0, 0, 0 },
-        { "alerts-endpoint", 'A', HRW_CLI_STRING, &o->alerts, 0, 0, 0 },
+        { "endpoint", 'e', HRW_CLI_ENDPOINT, &o->control, 0, 0, 0 },
+        { "alerts-endpoint", 'A', HRW_CLI_ENDPOINT, &o->alerts, 0, 0, 0 },
         { "json", 'j', HRW_CLI_FLAG, &o->json, 0, 0, 1 },
         { "text", 'T', HRW_CLI_FLAG, &o->json, 0, 0, 0 },
         { "after", 'a', HRW_CLI_UINT, &o->after, 0, (double) UINT64_MAX, 0 },

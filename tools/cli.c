@@ -72,6 +72,22 @@ s_whole (const char *text, uint64_t *out)
     return 0;
 }
 
+//  Whether text is an endpoint hrwatch can connect to: tcp://HOST:PORT
+//  (PORT 1 to 65535) or ipc://PATH. libzmq would take some others and fail
+//  at the connection, as if no daemon were there.
+static int
+s_endpoint_ok (const char *text)
+{
+    if (!strncmp (text, "ipc://", 6))
+        return text[6] != '\0';
+    if (strncmp (text, "tcp://", 6))
+        return 0;
+    const char *colon = strrchr (text + 6, ':');
+    uint64_t port;
+    return colon && colon > text + 6 && !s_whole (colon + 1, &port) && port >= 1
+           && port <= 65535;
+}
+
 //  Converts optarg for opt into its target. Returns 0, or -1 after saying
 //  which option and value were wrong.
 static int
@@ -85,10 +101,16 @@ s_value (const hrw_cli_opt_t *opt, const char *arg)
     switch (opt->kind) {
         case HRW_CLI_FLAG: *(int *) opt->target = opt->set; return 0;
         case HRW_CLI_STRING:
+        case HRW_CLI_ENDPOINT:
             //  An empty endpoint, prefix or name would otherwise read as
             //  none given, or fail later as something other than usage.
             if (!*arg) {
                 fprintf (stderr, "hrwatch: --%s: an empty value\n", opt->name);
+                return -1;
+            }
+            if (opt->kind == HRW_CLI_ENDPOINT && !s_endpoint_ok (arg)) {
+                fprintf (stderr, "hrwatch: --%s: '%s' is not an endpoint (tcp://HOST:PORT or "
+                         "ipc://PATH)\n", opt->name, arg);
                 return -1;
             }
             *(const char **) opt->target = arg;

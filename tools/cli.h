@@ -14,7 +14,8 @@ typedef enum {
     HRW_CLI_STRING,         //  const char *: the argument
     HRW_CLI_UINT,           //  uint64_t: a whole number in [min, max]
     HRW_CLI_REAL,           //  double: a number in [min, max]
-    HRW_CLI_DURATION        //  double: seconds, "90", "90s", "30m", "2h" or "7d", in [min, max]
+    HRW_CLI_DURATION,       //  double: seconds, "90", "90s", "30m", "2h" or "7d", in [min, max]
+    HRW_CLI_ENDPOINT        //  const char *: tcp://HOST:PORT or ipc://PATH
 } hrw_cli_kind_t;
 
 /*  One option of a subcommand; a row with a NULL name ends the list. */

@@ -61,7 +61,7 @@ s_parse (int argc, char **argv, s_opts_t *o, const char *usage, int max_args, co
     double timeout = 5;
     uint64_t limit = 0;
     const hrw_cli_opt_t opts[] = {
-        { "endpoint", 'e', HRW_CLI_STRING, &o->endpoint, 0, 0, 0 },
+        { "endpoint", 'e', HRW_CLI_ENDPOINT, &o->endpoint, 0, 0, 0 },
         { "json", 'j', HRW_CLI_FLAG, &o->json, 0, 0, 1 },
         { "digest", 'd', HRW_CLI_FLAG, &o->digest, 0, 0, 1 },
         { "timeout", 't', HRW_CLI_REAL, &timeout, 0.001, 86400, 0 },
@@ -161,7 +161,10 @@ s_rejected (int argc, char **argv)
     s_opts_t o = { 0 };
     int rc = s_parse (argc, argv, &o,
                       "usage: hrwatch rejected [--endpoint E] [--json] [--limit N] [--after SEQ]"
-                      " [--timeout S]\n", 0, "endpoint json limit after timeout");
+                      " [--timeout S]\n"
+                      "  The rejected events kept, oldest first: --limit of them (default 100,\n"
+                      "  at most 1000), numbered after --after SEQ; page on with the last\n"
+                      "  number printed.\n", 0, "endpoint json limit after timeout");
     if (rc)
         return hrw_cli_exit (rc);
     Hrwatch__V1__RejectedRequest rr = HRWATCH__V1__REJECTED_REQUEST__INIT;
@@ -438,6 +441,42 @@ s_global_options (int argc, char **argv)
     return i - 1;
 }
 
+static int
+s_unit (int argc, char **argv)
+{
+    return s_report (argc, argv, 0);
+}
+
+static int
+s_position (int argc, char **argv)
+{
+    return s_report (argc, argv, 1);
+}
+
+//  Each command's entry point: its name is argv[0].
+static const struct {
+    const char *name;
+    int (*run) (int argc, char **argv);
+} s_commands[] = {
+    { "publish", hrw_cli_publish_main }, { "status", s_status }, { "rejected", s_rejected },
+    { "alerts", hrw_cli_alerts_main }, { "summary", hrw_cli_summary_main },
+    { "subscribe", hrw_cli_subscribe_main }, { "advance", hrw_cli_advance_main },
+    { "silence", hrw_cli_silence_main }, { "unit", s_unit }, { "position", s_position },
+    { "backup", s_backup }, { "keygen", s_keygen }, { "version", s_version },
+    { "--version", s_version }
+};
+
+static int
+s_run (int argc, char **argv)
+{
+    for (size_t i = 0; i < sizeof (s_commands) / sizeof (s_commands[0]); i++)
+        if (!strcmp (argv[0], s_commands[i].name))
+            return s_commands[i].run (argc, argv);
+    fprintf (stderr, "hrwatch: unknown command '%s'\n", argv[0]);
+    s_usage (stderr);
+    return HRW_CLI_USAGE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -453,36 +492,17 @@ main (int argc, char **argv)
         return HRW_CLI_USAGE;
     }
     const char *cmd = argv[1];
-    if (!strcmp (cmd, "publish"))
-        return hrw_cli_publish_main (argc - 1, argv + 1);
-    if (!strcmp (cmd, "status"))
-        return s_status (argc - 1, argv + 1);
-    if (!strcmp (cmd, "rejected"))
-        return s_rejected (argc - 1, argv + 1);
-    if (!strcmp (cmd, "alerts"))
-        return hrw_cli_alerts_main (argc - 1, argv + 1);
-    if (!strcmp (cmd, "summary")) return hrw_cli_summary_main (argc - 1, argv + 1);
-    if (!strcmp (cmd, "subscribe"))
-        return hrw_cli_subscribe_main (argc - 1, argv + 1);
-    if (!strcmp (cmd, "advance"))
-        return hrw_cli_advance_main (argc - 1, argv + 1);
-    if (!strcmp (cmd, "silence"))
-        return hrw_cli_silence_main (argc - 1, argv + 1);
-    if (!strcmp (cmd, "unit"))
-        return s_report (argc - 1, argv + 1, 0);
-    if (!strcmp (cmd, "backup"))
-        return s_backup (argc - 1, argv + 1);
-    if (!strcmp (cmd, "keygen"))
-        return s_keygen (argc - 1, argv + 1);
-    if (!strcmp (cmd, "position"))
-        return s_report (argc - 1, argv + 1, 1);
-    if (!strcmp (cmd, "version") || !strcmp (cmd, "--version"))
-        return s_version (argc - 1, argv + 1);
-    if (!strcmp (cmd, "help") || !strcmp (cmd, "--help") || !strcmp (cmd, "-h")) {
+    if (strcmp (cmd, "help") && strcmp (cmd, "--help") && strcmp (cmd, "-h"))
+        return s_run (argc - 1, argv + 1);
+    if (argc == 2) {
         s_usage (stdout);
         return 0;
     }
-    fprintf (stderr, "hrwatch: unknown command '%s'\n", cmd);
-    s_usage (stderr);
-    return HRW_CLI_USAGE;
+    if (argc > 3) {
+        fprintf (stderr, "hrwatch: help takes one command\n");
+        return HRW_CLI_USAGE;
+    }
+    //  "hrwatch help status" is "hrwatch status --help".
+    char *help[] = { argv[2], (char *) "--help", NULL };
+    return s_run (2, help);
 }

@@ -397,6 +397,8 @@ s_run (s_pub_t *p)
             int up = (int) (p->timeout_us / 1000) - spent;
             if (!p->was_up && hrw_client_wait (&p->conn, left > 0? left: 0, up > 0? up: 0))
                 status = 2;
+            else
+                p->was_up = 1;
             break;
         }
         s_receive (p, 50);
@@ -458,8 +460,18 @@ s_summary (s_pub_t *p, int status)
         s_summary_json (p, unacked);
         return;
     }
-    printf ("published %" PRIu64 " events to %s: %" PRIu64 " accepted, %" PRIu64 " duplicate, %"
-            PRIu64 " rejected", p->sent, p->endpoint, p->accepted, p->duplicate, p->rejected);
+    if (!p->was_up) {
+        //  Batches queued on a socket that never connected went nowhere.
+        printf ("published nothing: no connection to %s (%" PRIu64 " event%s read", p->endpoint,
+                p->sent, p->sent == 1? "": "s");
+        if (p->invalid)
+            printf (", %" PRIu64 " invalid lines", p->invalid);
+        printf (")\n");
+        return;
+    }
+    printf ("published %" PRIu64 " event%s to %s: %" PRIu64 " accepted, %" PRIu64 " duplicate, %"
+            PRIu64 " rejected", p->sent, p->sent == 1? "": "s", p->endpoint, p->accepted,
+            p->duplicate, p->rejected);
     if (p->invalid)
         printf (", %" PRIu64 " invalid lines not sent", p->invalid);
     if (status == 2)
@@ -482,7 +494,7 @@ s_parse (int argc, char **argv, s_pub_t *p)
     uint64_t batch = p->batch_size, window = (uint64_t) p->window;
     double timeout = (double) p->timeout_us / HRW_US_PER_SEC;
     const hrw_cli_opt_t opts[] = {
-        { "endpoint", 'e', HRW_CLI_STRING, &p->endpoint, 0, 0, 0 },
+        { "endpoint", 'e', HRW_CLI_ENDPOINT, &p->endpoint, 0, 0, 0 },
         { "batch", 'b', HRW_CLI_UINT, &batch, 1, 10000000, 0 },
         { "window", 'w', HRW_CLI_UINT, &window, 1, S_WINDOW_MAX, 0 },
         { "timeout", 't', HRW_CLI_REAL, &timeout, 0.001, 1e7, 0 },

@@ -159,7 +159,7 @@ s_parse (int argc, char **argv, s_opts_t *o, Hrwatch__V1__SilenceRequest *sr,
         { "for", 'f', HRW_CLI_DURATION, &o->seconds, 1, 366.0 * 86400, 0 },  //  The daemon's limit
         { "comment", 'c', HRW_CLI_STRING, &o->comment, 0, 0, 0 },
         { "json", 'j', HRW_CLI_FLAG, &o->json, 0, 0, 1 },
-        { "endpoint", 'e', HRW_CLI_STRING, &o->endpoint, 0, 0, 0 },
+        { "endpoint", 'e', HRW_CLI_ENDPOINT, &o->endpoint, 0, 0, 0 },
         { NULL, 0, 0, NULL, 0, 0, 0 }
     };
     //  "silence add --unit ops --for 2h": the action, then the options.

@@ -466,8 +466,8 @@ hrw_cli_summary_main (int argc, char **argv)
     const hrw_cli_opt_t opts[] = {
         { "top", 'n', HRW_CLI_UINT, &o.top, 0, S_TOP_MAX, 0 },
         { "json", 'j', HRW_CLI_FLAG, &o.json, 0, 0, 1 },
-        { "endpoint", 'e', HRW_CLI_STRING, &o.endpoint, 0, 0, 0 },
-        { "alerts-endpoint", 'A', HRW_CLI_STRING, &o.alerts, 0, 0, 0 },
+        { "endpoint", 'e', HRW_CLI_ENDPOINT, &o.endpoint, 0, 0, 0 },
+        { "alerts-endpoint", 'A', HRW_CLI_ENDPOINT, &o.alerts, 0, 0, 0 },
         { "timeout", 't', HRW_CLI_REAL, &timeout, 0.001, 86400, 0 },
         { NULL, 0, 0, NULL, 0, 0, 0 }
     };
