@@ -117,28 +117,12 @@ check "--server-key=FILE is taken before the verb" 0 "hrwatch " stdout \
 # ---------------------------------------------------------------------------
 # A real daemon on ipc:// sockets, from zero
 
-cat >"$work/hrwatchd.conf" <<EOF
-[store]
-path = $work/state
-[ingest]
-endpoint = ipc://$work/ingest.sock
-push_endpoint =
-[control]
-endpoint = ipc://$work/control.sock
-backup_dir = $work/backups
-[alerts]
-endpoint = ipc://$work/alerts.sock
-[metrics]
-listen =
-EOF
-"$bin/hrwatchd" --foreground --config "$work/hrwatchd.conf" 2>"$work/daemon.log" &
-daemon=$!
+# shellcheck source=tests/daemon.sh
+. "$(dirname "$0")/daemon.sh"
+daemon_config "$work" "$work/backups"
+daemon_start "$bin" "$work" || exit 1
 ctl=(--endpoint "ipc://$work/control.sock")
 ing=(--endpoint "ipc://$work/ingest.sock")
-for _ in $(seq 100); do
-  "$hrwatch" status --timeout 0.2 "${ctl[@]}" >/dev/null 2>&1 && break
-  sleep 0.1
-done
 
 # 1. --json, complete: for a store that has seen nothing, the zero fields
 #    are there.

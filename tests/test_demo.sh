@@ -365,27 +365,11 @@ s_check "as on its own SIGTERM" grep -q 'notice: stopped' "$tmp/make-run.log"
 # clock taken to three days later at a time of day between the two.
 words=$tmp/words
 mkdir -p "$words"
-cat >"$words/hrwatchd.conf" <<CONF
-[store]
-path = $words/state
-[ingest]
-endpoint = ipc://$words/ingest.sock
-push_endpoint =
-[control]
-endpoint = ipc://$words/control.sock
-backup_dir =
-[alerts]
-endpoint = ipc://$words/alerts.sock
-[metrics]
-listen =
-CONF
-"$bin/hrwatchd" --foreground --replay --config "$words/hrwatchd.conf" 2>"$words/hrwatchd.log" &
-daemon=$!
+# shellcheck source=tests/daemon.sh
+. "$(dirname "$0")/daemon.sh"
+daemon_config "$words"
+daemon_start "$bin" "$words" --replay || fail=1
 wctl=(--endpoint "ipc://$words/control.sock")
-for _ in $(seq 100); do
-  "$hrwatch" status "${wctl[@]}" --timeout 0.2 >/dev/null 2>&1 && break
-  sleep 0.1
-done
 "$hrwatch" publish --quiet --endpoint "ipc://$words/ingest.sock" >/dev/null <<'EV'
 {"eventId":"a","occurredAt":"2025-01-01T10:00:00.000Z","source":"t","positionDefined":{"positionId":"P-A","unitId":"ops","critical":true}}
 {"eventId":"b","occurredAt":"2025-01-01T10:00:00.001Z","source":"t","positionDefined":{"positionId":"P-B","unitId":"ops","critical":true}}

@@ -16,27 +16,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$dir/hrwatchd.conf" <<CONF
-[store]
-path = $dir/state
-[ingest]
-endpoint = ipc://$dir/ingest.sock
-push_endpoint =
-[control]
-endpoint = ipc://$dir/control.sock
-backup_dir =
-[alerts]
-endpoint = ipc://$dir/alerts.sock
-[metrics]
-listen =
-CONF
-"$bin/hrwatchd" --foreground --config "$dir/hrwatchd.conf" 2>"$dir/hrwatchd.log" &
-daemon=$!
-for _ in $(seq 100); do
-  "$hrwatch" status "${ctl[@]}" --timeout 0.2 >/dev/null 2>&1 && break
-  kill -0 "$daemon" 2>/dev/null || { cat "$dir/hrwatchd.log" >&2; exit 1; }
-  sleep 0.1
-done
+# shellcheck source=tests/daemon.sh
+. "$(dirname "$0")/daemon.sh"
+daemon_config "$dir"
+daemon_start "$bin" "$dir" || exit 1
 
 out=
 # run WHAT WANT_RC WANT_TEXT ARGS...: stdout and stderr together in $out.

@@ -1,0 +1,42 @@
+# Sourced by the shell tests: one hrwatchd of a test's own, every socket an
+# ipc:// file in its directory (so administration is allowed and no port can
+# clash), metrics off.
+
+# daemon_config DIR [BACKUP_DIR]: writes DIR/hrwatchd.conf, the store in
+# DIR/state; backups off unless BACKUP_DIR is given.
+daemon_config() {
+  local dir=$1 backups=${2:-}
+  cat >"$dir/hrwatchd.conf" <<CONF
+[store]
+path = $dir/state
+[ingest]
+endpoint = ipc://$dir/ingest.sock
+push_endpoint =
+[control]
+endpoint = ipc://$dir/control.sock
+backup_dir = $backups
+[alerts]
+endpoint = ipc://$dir/alerts.sock
+[metrics]
+listen =
+CONF
+}
+
+# daemon_start BIN DIR [FLAG...]: hrwatchd --foreground (and FLAGs) on
+# DIR/hrwatchd.conf, its log in DIR/hrwatchd.log; sets daemon to its pid
+# once it answers on its control socket. Returns 1, with the log on stderr,
+# if it exits first or does not answer within 10 s.
+daemon_start() {
+  local bin=$1 dir=$2
+  shift 2
+  "$bin/hrwatchd" --foreground "$@" --config "$dir/hrwatchd.conf" 2>"$dir/hrwatchd.log" &
+  daemon=$!
+  for _ in $(seq 100); do
+    "$bin/hrwatch" status --endpoint "ipc://$dir/control.sock" --timeout 0.2 >/dev/null 2>&1 \
+      && return 0
+    kill -0 "$daemon" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$dir/hrwatchd.log" >&2
+  return 1
+}
