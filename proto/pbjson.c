@@ -26,6 +26,8 @@ typedef struct {
 static int s_fail (s_enc_t *e, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 static int s_fail_range (s_enc_t *e, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
+static int s_vfail (s_enc_t *e, hrw_pbjson_error_t kind, const char *fmt, va_list ap)
+    __attribute__ ((format (printf, 3, 0)));
 
 static int
 s_vfail (s_enc_t *e, hrw_pbjson_error_t kind, const char *fmt, va_list ap)
