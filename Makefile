@@ -150,7 +150,7 @@ test-asan:
 	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_ARGS=-DHRW_SANITIZE=ON
 
 demo: build-demo
-	$(DEMO_ENV) tools/demo.sh $(BUILD)
+	exec env $(DEMO_ENV) tools/demo.sh $(BUILD)
 
 # The tests through the real daemon, with the daemon under valgrind's
 # memcheck: any error or definite leak fails them. HRW_VALGRIND also gives

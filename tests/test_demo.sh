@@ -153,6 +153,20 @@ s_snap "$tmp/theirs" theirs
 s_refused "make run keeps a config it did not write" 1 "hrwatchd.conf was not written by make run" \
   s_run STATE="$tmp/theirs" PORT_BASE=$port_base
 s_same "and leaves it as it is" "$tmp/theirs" theirs
+# Through symbolic links: a STATE that links to their store, a STATE-work
+# that links to a directory of theirs.
+ln -s "$tmp/theirs" "$tmp/link"
+s_refused "the demo refuses a link to a store it did not make" 1 \
+  "the demo deletes only what it made" s_demo STATE="$tmp/link" PORT_BASE=$port_base
+s_refused "make run keeps a config it did not write, through a link" 1 \
+  "hrwatchd.conf was not written by make run" s_run STATE="$tmp/link" PORT_BASE=$port_base
+s_same "and nothing there changes" "$tmp/theirs" theirs
+ln -s "$tmp/theirs" "$tmp/fresh-work"
+s_refused "the demo refuses a STATE-work that is a link" 64 "is a symbolic link" \
+  s_demo STATE="$tmp/fresh" PORT_BASE=$port_base
+s_same "and writes nothing through it" "$tmp/theirs" theirs
+s_check "nor makes STATE" test ! -e "$tmp/fresh"
+s_refused "a '\$' in STATE is refused" 64 "or '\$'" s_demo STATE="$tmp/a\$b" PORT_BASE=$port_base
 
 # --- The demo ---------------------------------------------------------------
 start=$(date +%s)

@@ -109,15 +109,24 @@ else
 fi
 # hrwatchd.conf holds the path on one line, where ';' and '#' may start a
 # comment.
+# A '$' would be expanded by make in the reopen command printed.
 case $state in
-  *$'\n'* | *';'* | *'#'*)
-    echo "$me: STATE may not hold a newline, ';' or '#' (hrwatchd.conf could not hold it): '$state'" >&2
+  *$'\n'* | *';'* | *'#'* | *'$'*)
+    echo "$me: STATE may not hold a newline, ';', '#' (hrwatchd.conf could not hold it)" \
+      "or '\$': '$state'" >&2
     exit 64 ;;
 esac
-# Absolute, as typed (no link resolved), without creating anything yet.
-state=$(realpath -ms -- "$state")
+# Absolute, with every link resolved, without creating anything yet: the
+# checks below look at the directory that would be written, not at a link
+# to it.
+state=$(realpath -m -- "$state")
 [ "$state" != / ] || { echo "$me: STATE may not be /" >&2; exit 64; }
 work="$state-work"
+if [ -L "$work" ]; then
+  echo "$me: $work is a symbolic link; the demo writes only into a directory of its own:" \
+    "choose another STATE" >&2
+  exit 64
+fi
 
 # The endpoints, from PORT_BASE or the daemon's defaults.
 if [ -n "$port_base" ]; then
@@ -139,7 +148,7 @@ s_in_use() {
 
 # Whether DIR holds anything.
 s_nonempty() {
-  [ -n "$(find "$1" -mindepth 1 -maxdepth 1 -print -quit)" ]
+  [ -n "$(find "$1/" -mindepth 1 -maxdepth 1 -print -quit)" ]
 }
 
 # s_strangers DIR NAME...: prints the entries of DIR that are not among
@@ -154,7 +163,7 @@ s_strangers() {
       [ "$name" = "$k" ] && [ -f "$path" ] && [ ! -L "$path" ] && { known=1; break; }
     done
     [ $known = 1 ] || printf '%s\n' "$name"
-  done < <(find "$dir" -mindepth 1 -maxdepth 1 -print0)
+  done < <(find "$dir/" -mindepth 1 -maxdepth 1 -print0)
 }
 
 # Whether STATE holds an hrwatch store (its marker, or its file).
