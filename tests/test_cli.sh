@@ -101,6 +101,12 @@ for e in bogus foo://x ipc:// tcp://127.0.0.1:99999 tcp://:7413 tcp://host; do
 done
 check "--alerts-endpoint is checked too" 64 "--alerts-endpoint: 'x' is not an endpoint" stderr \
   -- subscribe --alerts-endpoint x
+check "'tcp://*:PORT' names nothing to connect to" 64 "is not an endpoint" stderr \
+  -- status --endpoint 'tcp://*:7413'
+out=$(HRWATCH_CONTROL=bogus "$hrwatch" status 2>&1); rc=$?
+[ "$rc" = 2 ] && grep -qF "'bogus' is not an endpoint" <<<"$out" \
+  && ok "an endpoint from the environment is checked too" \
+  || bad "HRWATCH_CONTROL=bogus: exit $rc: $out"
 check "help VERB is VERB --help" 0 "usage: hrwatch status" stdout -- help status
 check "help of no such command" 64 "unknown command 'nosuch'" stderr -- help nosuch
 check "an empty ingest endpoint too" 64 "--endpoint: an empty value" stderr \

@@ -72,11 +72,8 @@ s_whole (const char *text, uint64_t *out)
     return 0;
 }
 
-//  Whether text is an endpoint hrwatch can connect to: tcp://HOST:PORT
-//  (PORT 1 to 65535) or ipc://PATH. libzmq would take some others and fail
-//  at the connection, as if no daemon were there.
-static int
-s_endpoint_ok (const char *text)
+int
+hrw_cli_endpoint_ok (const char *text)
 {
     if (!strncmp (text, "ipc://", 6))
         return text[6] != '\0';
@@ -84,8 +81,9 @@ s_endpoint_ok (const char *text)
         return 0;
     const char *colon = strrchr (text + 6, ':');
     uint64_t port;
-    return colon && colon > text + 6 && !s_whole (colon + 1, &port) && port >= 1
-           && port <= 65535;
+    //  "*" binds; it names nothing to connect to.
+    return colon && colon > text + 6 && text[6] != '*' && !s_whole (colon + 1, &port)
+           && port >= 1 && port <= 65535;
 }
 
 //  Converts optarg for opt into its target. Returns 0, or -1 after saying
@@ -108,7 +106,7 @@ s_value (const hrw_cli_opt_t *opt, const char *arg)
                 fprintf (stderr, "hrwatch: --%s: an empty value\n", opt->name);
                 return -1;
             }
-            if (opt->kind == HRW_CLI_ENDPOINT && !s_endpoint_ok (arg)) {
+            if (opt->kind == HRW_CLI_ENDPOINT && !hrw_cli_endpoint_ok (arg)) {
                 fprintf (stderr, "hrwatch: --%s: '%s' is not an endpoint (tcp://HOST:PORT or "
                          "ipc://PATH)\n", opt->name, arg);
                 return -1;

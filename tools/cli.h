@@ -44,6 +44,11 @@ int hrw_cli_parse (int argc, char **argv, const hrw_cli_opt_t *opts, const char 
     subcommands that share a table but not every option in it. */
 void hrw_cli_select (const hrw_cli_opt_t *opts, const char *names, hrw_cli_opt_t *out);
 
+/*  1 when text is an endpoint hrwatch can connect to: tcp://HOST:PORT
+    (PORT 1 to 65535, HOST not "*") or ipc://PATH. libzmq takes some others
+    and fails at the connection, as if no daemon were there. */
+int hrw_cli_endpoint_ok (const char *text);
+
 /*  The exit status hrw_cli_parse's result calls for, once it is not 0. */
 int hrw_cli_exit (int rc);
 

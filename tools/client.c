@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "lib/buf.h"
+#include "tools/cli.h"
 #include "lib/clock.h"
 #include "daemon/curve.h"
 #include "proto/pbjson.h"
@@ -75,6 +76,12 @@ hrw_client_open (void *ctx, int type, const char *endpoint, hrw_client_conn_t *c
 {
     memset (conn, 0, sizeof (*conn));
     conn->endpoint = endpoint;
+    //  The options were checked; this is for one from the environment.
+    if (!hrw_cli_endpoint_ok (endpoint)) {
+        fprintf (stderr, "hrwatch: '%s' is not an endpoint (tcp://HOST:PORT or ipc://PATH); "
+                 "see HRWATCH_CONTROL, HRWATCH_ALERTS and HRWATCH_INGEST\n", endpoint);
+        return -1;
+    }
     conn->sock = ctx? zmq_socket (ctx, type): NULL;
     if (!conn->sock) {
         fprintf (stderr, "hrwatch: cannot create a socket: %s\n", zmq_strerror (errno));

@@ -462,8 +462,9 @@ s_summary (s_pub_t *p, int status)
     }
     if (!p->was_up) {
         //  Batches queued on a socket that never connected went nowhere.
-        printf ("published nothing: no connection to %s (%" PRIu64 " event%s read", p->endpoint,
-                p->sent, p->sent == 1? "": "s");
+        printf ("published nothing: %s %s (%" PRIu64 " event%s read",
+                p->conn.connected? "no handshake completed with": "no connection to",
+                p->endpoint, p->sent, p->sent == 1? "": "s");
         if (p->invalid)
             printf (", %" PRIu64 " invalid lines", p->invalid);
         printf (")\n");

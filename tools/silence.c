@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "proto/pbjson.h"
 #include "tools/cli.h"
@@ -78,7 +79,7 @@ s_enum_arg (const char *option, const char *text, const ProtobufCEnumDescriptor 
             continue;       //  UNSPECIFIED: no matcher, which is leaving it out
         s_value_name (&d->values[i], prefix, name, sizeof (name));
         //  The name as list --json prints it is taken too.
-        if (!strcmp (name, text) || !strcmp (d->values[i].name, text)) {
+        if (!strcmp (name, text) || !strcasecmp (d->values[i].name, text)) {
             *out = d->values[i].value;
             return 0;
         }
