@@ -108,12 +108,8 @@ s_request (s_opts_t *o, int active, uint64_t after)
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
     req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_ALERTS;
     req.alerts = &ar;
-    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o->control, &req, o->timeout_ms);
-    if (resp && !resp->alerts) {
-        hrwatch__v1__control_response__free_unpacked (resp, NULL);
-        resp = NULL;
-    }
-    return resp;
+    return hrw_client_ask (o->control, &req, o->timeout_ms,
+                           HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_ALERTS);
 }
 
 int
@@ -268,12 +264,10 @@ hrw_cli_advance_main (int argc, char **argv)
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
     req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_ADVANCE;
     req.advance = &ar;
-    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o.control, &req, 60000);
-    if (!resp || !resp->status) {
-        if (resp)
-            hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    Hrwatch__V1__ControlResponse *resp = hrw_client_ask (
+        o.control, &req, 60000, HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_STATUS);
+    if (!resp)
         return 2;
-    }
     char when[48] = "-";
     const Google__Protobuf__Timestamp *t = resp->status->clock;
     if (t)

@@ -290,6 +290,18 @@ hrw_client_print_message (const ProtobufCMessage *msg)
     hrw_client_print_json (hrw_pbjson_decode_flags (msg, HRW_PBJSON_ALL_FIELDS));
 }
 
+Hrwatch__V1__ControlResponse *
+hrw_client_ask (const char *endpoint, const Hrwatch__V1__ControlRequest *req, int timeout_ms,
+                Hrwatch__V1__ControlResponse__ResponseCase want)
+{
+    Hrwatch__V1__ControlResponse *resp = hrw_client_request (endpoint, req, timeout_ms);
+    if (resp && resp->response_case != want) {
+        hrwatch__v1__control_response__free_unpacked (resp, NULL);
+        resp = NULL;
+    }
+    return resp;
+}
+
 const char *
 hrw_client_control_endpoint (void)
 {

@@ -71,6 +71,13 @@ Hrwatch__V1__ControlResponse *hrw_client_request (const char *endpoint,
                                                   const Hrwatch__V1__ControlRequest *req,
                                                   int timeout_ms);
 
+/*  hrw_client_request, for an answer of one kind (want, a response case):
+    any other (an error, already said) is freed and gives NULL. */
+Hrwatch__V1__ControlResponse *hrw_client_ask (const char *endpoint,
+                                              const Hrwatch__V1__ControlRequest *req,
+                                              int timeout_ms,
+                                              Hrwatch__V1__ControlResponse__ResponseCase want);
+
 /*  Prints one JSON value as a line on stdout and releases it. */
 void hrw_client_print_json (void *json);
 

@@ -125,12 +125,10 @@ s_status (int argc, char **argv)
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
     req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_STATUS;
     req.status = &sr;
-    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o.endpoint, &req, o.timeout_ms);
-    if (!resp || !resp->status) {
-        if (resp)
-            hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    Hrwatch__V1__ControlResponse *resp = hrw_client_ask (
+        o.endpoint, &req, o.timeout_ms, HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_STATUS);
+    if (!resp)
         return 2;
-    }
     if (o.json)
         hrw_client_print_message (&resp->status->base);
     else
@@ -173,12 +171,10 @@ s_rejected (int argc, char **argv)
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
     req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_REJECTED;
     req.rejected = &rr;
-    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o.endpoint, &req, o.timeout_ms);
-    if (!resp || !resp->rejected) {
-        if (resp)
-            hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    Hrwatch__V1__ControlResponse *resp = hrw_client_ask (
+        o.endpoint, &req, o.timeout_ms, HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_REJECTED);
+    if (!resp)
         return 2;
-    }
     for (size_t i = 0; i < resp->rejected->n_events; i++)
         s_print_rejected (resp->rejected->events[i], o.json);
     if (!o.json && resp->rejected->n_events == 0)
@@ -323,12 +319,10 @@ s_backup (int argc, char **argv)
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
     req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_BACKUP;
     req.backup = &br;
-    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o.endpoint, &req, 600000);
-    if (!resp || !resp->backup) {
-        if (resp)
-            hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    Hrwatch__V1__ControlResponse *resp = hrw_client_ask (
+        o.endpoint, &req, 600000, HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_BACKUP);
+    if (!resp)
         return 2;
-    }
     if (o.json)
         hrw_client_print_message (&resp->backup->base);
     else

@@ -271,12 +271,10 @@ hrw_cli_silence_main (int argc, char **argv)
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
     req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_SILENCE;
     req.silence = &sr;
-    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o.endpoint, &req, 5000);
-    if (!resp || !resp->silences) {
-        if (resp)
-            hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    Hrwatch__V1__ControlResponse *resp = hrw_client_ask (
+        o.endpoint, &req, 5000, HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_SILENCES);
+    if (!resp)
         return 2;
-    }
     s_report (&o, &sr, resp->silences);
     hrwatch__v1__control_response__free_unpacked (resp, NULL);
     return 0;

@@ -436,12 +436,10 @@ s_status (const s_opts_t *o, s_counts_t *c, uint64_t *firing)
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
     req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_STATUS;
     req.status = &sr;
-    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o->endpoint, &req, o->timeout_ms);
-    if (!resp || !resp->status) {
-        if (resp)
-            hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    Hrwatch__V1__ControlResponse *resp = hrw_client_ask (
+        o->endpoint, &req, o->timeout_ms, HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_STATUS);
+    if (!resp)
         return -1;
-    }
     const Google__Protobuf__Timestamp *clock = resp->status->clock;
     const Google__Protobuf__Timestamp *latest = resp->status->latest_event_at;
     c->latest = latest? hrw_clock_from_parts (latest->seconds, latest->nanos): HRW_TIME_NONE;
@@ -494,8 +492,9 @@ hrw_cli_summary_main (int argc, char **argv)
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
     req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_ALERTS;
     req.alerts = &ar;
-    resp = hrw_client_request (o.endpoint, &req, o.timeout_ms);
-    if (!resp || !resp->alerts)
+    resp = hrw_client_ask (o.endpoint, &req, o.timeout_ms,
+                           HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_ALERTS);
+    if (!resp)
         goto cleanup;
     size_t n = resp->alerts->n_alerts;
     s_count (&c, resp->alerts->alerts, n);
