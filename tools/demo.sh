@@ -238,6 +238,19 @@ s_check_ports() {
   exit 1
 }
 
+# s_refuse_strangers DIR NAME...: refuses DIR, one of the demo's, when it
+# holds anything but NAME (files the demo makes there).
+s_refuse_strangers() {
+  local dir=$1 strangers
+  shift
+  strangers=$(s_strangers "$dir" "$@")
+  if [ -n "$strangers" ]; then
+    s_refuse "$dir is the demo's, but holds what the demo did not make" \
+             "($(s_names <<<"$strangers")); it deletes nothing there: move them away or" \
+             "choose another STATE"
+  fi
+}
+
 # The demo's STATE: absent, empty, or the demo's own (marked) holding
 # nothing but what the demo makes; and not open.
 s_check_demo_state() {
@@ -251,13 +264,7 @@ s_check_demo_state() {
       s_refuse "$state holds $what, and the demo deletes only what it made itself" \
                "(a STATE it creates holds $S_MARKER); choose another STATE, absent or empty"
     fi
-    local strangers
-    strangers=$(s_strangers "$state" "${S_STATE_FILES[@]}")
-    if [ -n "$strangers" ]; then
-      s_refuse "$state is the demo's, but holds what the demo did not make" \
-               "($(s_names <<<"$strangers")); it deletes nothing there: move them away or" \
-               "choose another STATE"
-    fi
+    s_refuse_strangers "$state" "${S_STATE_FILES[@]}"
     if s_in_use; then
       s_refuse "$state is open in a running hrwatchd; stop it or choose another STATE"
     fi
@@ -269,13 +276,7 @@ s_check_demo_state() {
     if [ ! -f "$work/$S_MARKER" ]; then
       s_refuse "$work is not the demo's (it has no $S_MARKER); choose another STATE"
     fi
-    local strangers
-    strangers=$(s_strangers "$work" "${S_WORK_FILES[@]}")
-    if [ -n "$strangers" ]; then
-      s_refuse "$work is the demo's, but holds what the demo did not make" \
-               "($(s_names <<<"$strangers")); it deletes nothing there: move them away or" \
-               "choose another STATE"
-    fi
+    s_refuse_strangers "$work" "${S_WORK_FILES[@]}"
   fi
 }
 
