@@ -489,6 +489,34 @@ test_sequence_numbers_go_on_after_a_reopen (void **state)
     s_expect_queued (f, 0, 4, RESOLVED, WARNING, 0);
 }
 
+//  A store written when there were eight alert kinds keeps a shorter
+//  counter record: its sequence number and firing count carry on.
+static void
+test_counters_of_fewer_alert_kinds_carry_on (void **state)
+{
+    fixture_t *f = *state;
+    s_verdict_commit (f, "wh", 1, WARNING, 3);
+    s_verdict_commit (f, "eng", 1, WARNING, 3);
+    hrw_table_t meta;
+    assert_int_equal (hrw_table_open (f->store, "alert_meta", &meta), 0);
+    uint8_t old[(5 + 8) * sizeof (uint64_t)];
+    assert_int_equal (hrw_store_begin (f->store), 0);
+    hrw_bytes_t v;
+    assert_int_equal (hrw_table_get (f->store, meta, "meta", 4, &v), 0);
+    assert_true (v.len > sizeof (old));
+    memcpy (old, v.data, sizeof (old));
+    assert_int_equal (hrw_table_put (f->store, meta, "meta", 4, old, sizeof (old), 0), 0);
+    assert_int_equal (hrw_store_commit (f->store), 0);
+    s_close (f);
+    s_open (f);
+    uint64_t seq, firing;
+    hrw_alerts_totals (f->alerts, &seq, &firing);
+    assert_int_equal (seq, 2);
+    assert_int_equal (firing, 2);
+    s_verdict_commit (f, "ops", 1, WARNING, 3);
+    s_expect_queued (f, 0, 3, FIRED, WARNING, 3);
+}
+
 //  The log keeps the last log_keep changes (3 here); the current state of
 //  every alert stays.
 static void
@@ -786,6 +814,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_lifecycle_fired_updated_severity_changed_resolved,
                                          setup, teardown),
         cmocka_unit_test_setup_teardown (test_updates_fold_into_one_change_per_step, setup,
+                                         teardown),
+        cmocka_unit_test_setup_teardown (test_counters_of_fewer_alert_kinds_carry_on, setup,
                                          teardown),
         cmocka_unit_test_setup_teardown (test_sequence_numbers_go_on_after_a_reopen, setup,
                                          teardown),

@@ -28,9 +28,14 @@
 static const Hrwatch__V1__AlertKind s_kinds[] = {
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSION_GAP,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_BENCH_STRENGTH,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSION_AT_RISK,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSOR_OVERLAP,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_DEVELOPMENT_STALLED,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSOR_UNMENTORED,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_SPIKE,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_RISE,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_EARLY_TENURE_EXITS,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_MANAGER_HOTSPOT,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_REDUCTION_IN_FORCE,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_ENGAGEMENT_DROP,
 };
@@ -39,11 +44,15 @@ static const Hrwatch__V1__AlertKind s_kinds[] = {
 //  Each kind in words, one and many (indexed by Hrwatch__V1__AlertKind).
 static const char *s_kind_one[HRW_ALERT_KINDS] = {
     "alert of an unknown kind", "succession gap", "thin bench", "successor overlap",
-    "turnover spike", "reduction in force", "engagement drop", "sustained turnover rise"
+    "turnover spike", "reduction in force", "engagement drop", "sustained turnover rise",
+    "early-tenure exits", "manager hotspot", "successor without a mentor",
+    "stalled development", "succession at risk"
 };
 static const char *s_kind_many[HRW_ALERT_KINDS] = {
     "alerts of an unknown kind", "succession gaps", "thin benches", "successor overlaps",
-    "turnover spikes", "reductions in force", "engagement drops", "sustained turnover rises"
+    "turnover spikes", "reductions in force", "engagement drops", "sustained turnover rises",
+    "early-tenure exit clusters", "manager hotspots", "successors without a mentor",
+    "stalled developments", "successions at risk"
 };
 
 //  Severities, as the JSON names them and as words (critical first).

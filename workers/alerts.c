@@ -67,9 +67,31 @@ typedef struct {
 
 static int s_in_force (hrw_alerts_t *self, s_in_force_t *c);
 
+/*  The counters as stored. A record written when there were fewer alert
+    kinds is shorter: what it has is kept and the newer kinds' counts start
+    at zero (none of them can have fired then). One longer than this build
+    knows is from a newer hrwatchd: its leading counters are read. */
+static int
+s_load_meta (hrw_alerts_t *self)
+{
+    hrw_store_read_t *scope;
+    int rc = hrw_store_read_begin (self->store, &scope);
+    if (rc)
+        return rc;
+    hrw_bytes_t v;
+    memset (&self->meta, 0, sizeof (self->meta));
+    rc = hrw_table_get (self->store, self->db_meta, "meta", 4, &v);
+    if (rc == 0)
+        memcpy (&self->meta, v.data, v.len < sizeof (self->meta)? v.len: sizeof (self->meta));
+    hrw_store_read_end (&scope);
+    return rc == HRW_E_NOTFOUND? 0: rc;
+}
+
 static const char *s_kind_names[] = {
     "unspecified", "succession_gap", "bench_strength", "successor_overlap",
-    "turnover_spike", "reduction_in_force", "engagement_drop", "turnover_rise"
+    "turnover_spike", "reduction_in_force", "engagement_drop", "turnover_rise",
+    "early_tenure_exits", "manager_hotspot", "successor_unmentored", "development_stalled",
+    "succession_at_risk"
 };
 
 const char *
@@ -99,8 +121,10 @@ hrw_alerts_new (hrw_store_t *store, uint32_t log_keep)
         hrw_alerts_destroy (&self);
         return NULL;
     }
-    //  None yet, or not of this size: the counters start from zero.
-    hrw_table_get_fixed (store, self->db_meta, "meta", 4, &self->meta, sizeof (self->meta));
+    if (s_load_meta (self)) {
+        hrw_alerts_destroy (&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -140,12 +164,7 @@ hrw_alerts_begin (hrw_alerts_t *self, int64_t now_us)
 {
     hrw_alerts_clear_queue (self);
     self->now_us = now_us;
-    int rc = hrw_table_get_fixed (self->store, self->db_meta, "meta", 4, &self->meta,
-                                  sizeof (self->meta));
-    if (rc == HRW_E_NOTFOUND)
-        memset (&self->meta, 0, sizeof (self->meta));
-    if (rc == HRW_E_NOTFOUND || rc == HRW_E_CORRUPT)
-        rc = 0;         //  Not of this size: kept as it was
+    int rc = s_load_meta (self);
     self->step_seq = self->meta.seq;
     //  Reloaded only when one was added or removed, the earliest expired,
     //  or the wall clock went back (tests, a clock step).
