@@ -131,4 +131,33 @@ typedef struct {
 int hrw_detect_position_report (hrw_detect_t *self, const char *position,
                                 hrw_position_report_t *out);
 
+// ---------------------------------------------------------------------------
+// History, for reports (detect_history.c): read-only, inside the caller's
+// read scope; nothing here changes a detector's state.
+
+typedef struct {
+    int64_t start_us;               //  The month's first instant (in)
+    int64_t end_us;                 //  Its end (out), or the clock for the last
+    int64_t headcount;              //  At end_us
+    uint64_t voluntary;             //  Voluntary exits in [start, end), RIF excluded
+    double person_days;             //  Person-days in [start, end)
+    double expected;                //  Voluntary exits the baseline expects there
+    uint32_t expected_low;          //  5% Poisson quantile of expected
+    uint32_t expected_high;         //  95% Poisson quantile of expected
+    int judged;                     //  A full baseline of exits existed at end_us
+} hrw_history_month_t;
+
+/*  The unit's (and its subtree's; "" for the whole company) headcount,
+    voluntary exits, person-days and expected exits for each of n months,
+    whose start_us and end_us the caller has set (ascending, not
+    overlapping). Expected is the month's person-days times the (shrunk)
+    baseline rate as it stood at the month's end: the rate a turnover alert
+    at that time judged against. Returns 0 or an error code. */
+int hrw_detect_history_months (hrw_detect_t *self, const char *unit, hrw_history_month_t *months,
+                               size_t n);
+
+/*  The smallest k with P(X <= k) >= q for X Poisson with that mean (a
+    normal approximation past a mean of 1000). */
+uint32_t hrw_detect_poisson_quantile (double mean, double q);
+
 #endif

@@ -705,6 +705,9 @@ s_check_ids (const Hrwatch__V1__ControlRequest *r)
     if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_POSITION
         && !hrw_validate_id (r->position->position_id))
         return "position.position_id is not 1-64 bytes of [A-Za-z0-9._:@-]";
+    if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_REPORT && *r->report->unit_id
+        && !hrw_validate_id (r->report->unit_id))
+        return "report.unit_id is not empty or 1-64 bytes of [A-Za-z0-9._:@-]";
     if (r->request_case == HRWATCH__V1__CONTROL_REQUEST__REQUEST_ALERTS
         && !s_printable (r->alerts->prefix, HRW_QUERY_PREFIX_MAX))
         return "alerts.prefix is not at most 255 bytes of printable ASCII";
@@ -745,6 +748,8 @@ s_dispatch (const hrw_query_env_t *env, const Hrwatch__V1__ControlRequest *r,
             return s_position (env->engine, r->position, arena, resp);
         case HRWATCH__V1__CONTROL_REQUEST__REQUEST_BACKUP:
             return s_backup (env, r->backup, arena, resp);
+        case HRWATCH__V1__CONTROL_REQUEST__REQUEST_REPORT:
+            return hrw_query_report (env, r->report, arena, resp);
         case HRWATCH__V1__CONTROL_REQUEST__REQUEST_ADVANCE:
             if (s_advance (env, r->advance, arena, resp) || resp->code)
                 return 0;

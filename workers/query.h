@@ -8,12 +8,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hrwatch/v1/control.pb-c.h"
+#include "lib/arena.h"
 #include "lib/buf.h"
 #include "workers/engine.h"
 #include "workers/store.h"
 
 #define HRW_QUERY_REJECTED_MAX 1000  //  Most rejected events in one answer
 #define HRW_QUERY_ALERTS_MAX 10000   //  Most alerts in one answer
+
+#define HRW_QUERY_REPORT_MONTHS_DEFAULT 24   //  Months of history in a report
+#define HRW_QUERY_REPORT_MONTHS_MAX 120      //  ... at most
+#define HRW_QUERY_REPORT_UNITS_MAX 200       //  Units in one report
+#define HRW_QUERY_REPORT_POSITIONS_MAX 300   //  Critical positions in one report
+#define HRW_QUERY_REPORT_ALERTS_MAX 500      //  Firing alerts in one report
+#define HRW_QUERY_REPORT_CYCLES_MAX 24       //  Closed survey cycles in one report
 
 #define HRW_QUERY_SILENCE_MAX_DAYS 366  //  Longest silence
 #define HRW_QUERY_PREFIX_MAX 255        //  Longest alert topic prefix
@@ -39,5 +48,11 @@ typedef enum { HRW_QUERY_READER, HRW_QUERY_ADMIN } hrw_query_role_t;
     and code set. Returns 0, or -1 when out of memory. */
 int hrw_query_handle (const hrw_query_env_t *env, hrw_query_role_t role, const uint8_t *req,
                       size_t len, hrw_buf_t *out);
+
+/*  Answers a ReportRequest (query_report.c) into resp, in one read scope:
+    the response, or its error and code. Returns 0, or -1 when out of
+    memory. */
+int hrw_query_report (const hrw_query_env_t *env, const Hrwatch__V1__ReportRequest *req,
+                      hrw_arena_t *arena, Hrwatch__V1__ControlResponse *resp);
 
 #endif

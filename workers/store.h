@@ -366,6 +366,31 @@ int hrw_store_cycles_each (hrw_store_t *self,
                            void (*fn) (const char *cycle, const hrw_cycle_info_t *, void *),
                            void *arg);
 
+/*  Walks of a whole table, in id order, each in one snapshot (a read
+    scope of its own, or the caller's). The info is valid only during the
+    call. Returns 0 or an error code. */
+int hrw_store_units_each (hrw_store_t *self,
+                          void (*fn) (const char *id, const hrw_unit_info_t *, void *),
+                          void *arg);
+int hrw_store_positions_each (hrw_store_t *self,
+                              void (*fn) (const char *id, const hrw_position_info_t *, void *),
+                              void *arg);
+int hrw_store_employees_each (hrw_store_t *self,
+                              void (*fn) (const char *id, const hrw_employee_info_t *, void *),
+                              void *arg);
+
+typedef struct {
+    const char *mentor;         //  NUL-terminated
+    const char *mentee;         //  NUL-terminated
+    int active;                 //  Mentoring now (1) or ended (0)
+    int64_t at_us;              //  Event time of the last change
+} hrw_mentorship_view_t;
+
+/*  Calls fn for each mentorship (active or not), by mentor: one scan of
+    the table. The view is valid only during the call. */
+int hrw_store_mentorships_each (hrw_store_t *self,
+                                void (*fn) (const hrw_mentorship_view_t *, void *), void *arg);
+
 #define HRW_CHAIN_MAX 16    //  Deepest org tree followed
 
 /*  The unit and its ancestors, nearest first, following parents (stopping

@@ -428,3 +428,142 @@ hrw_store_cycles_each (hrw_store_t *self,
     hrw_store__read_end (self, txn);
     return rc == HRW_E_NOTFOUND? 0: rc;
 }
+
+//  Calls fn with the id of each record of a table keyed by an id, in id
+//  order, inside a read scope of its own (or the caller's), so the point
+//  reads fn makes see the same snapshot as the walk. A key longer than an
+//  id is not one and is passed over.
+static int
+s_ids_each (hrw_store_t *self, hrw_store_db_t db, int (*fn) (const char *id, void *), void *arg)
+{
+    hrw_store_read_t *scope = NULL;
+    hrw_cursor_t *cur = NULL;
+    hrw_table_t t = { self->dbi[db] };
+    int rc = hrw_store_read_begin (self, &scope);
+    if (rc)
+        return rc;
+    if ((rc = hrw_cursor_open (self, t, &cur)))
+        goto cleanup;
+    hrw_bytes_t k, v;
+    while ((rc = hrw_cursor_get (cur, HRW_CURSOR_NEXT, &k, &v)) == 0) {
+        char id[HRW_ID_MAX + 1];
+        if (!k.len || k.len > HRW_ID_MAX || memchr (k.data, '\0', k.len))
+            continue;
+        memcpy (id, k.data, k.len);
+        id[k.len] = '\0';
+        if ((rc = fn (id, arg)))
+            break;
+    }
+    if (rc == HRW_E_NOTFOUND)
+        rc = 0;
+cleanup:
+    hrw_cursor_close (&cur);
+    hrw_store_read_end (&scope);
+    return rc;
+}
+
+typedef struct {
+    hrw_store_t *store;
+    void (*unit) (const char *, const hrw_unit_info_t *, void *);        //  One of the
+    void (*position) (const char *, const hrw_position_info_t *, void *);  //  three, by
+    void (*employee) (const char *, const hrw_employee_info_t *, void *);  //  the walk
+    void *arg;
+} s_walk_t;
+
+static int
+s_unit_one (const char *id, void *arg)
+{
+    s_walk_t *w = arg;
+    hrw_unit_info_t info;
+    int rc = hrw_store_unit (w->store, id, &info);
+    if (rc == 0)
+        w->unit (id, &info, w->arg);
+    return rc == HRW_E_CORRUPT? rc: 0;
+}
+
+int
+hrw_store_units_each (hrw_store_t *self,
+                      void (*fn) (const char *id, const hrw_unit_info_t *, void *), void *arg)
+{
+    s_walk_t w = { self, fn, NULL, NULL, arg };
+    return s_ids_each (self, S_DB_UNITS, s_unit_one, &w);
+}
+
+static int
+s_position_one (const char *id, void *arg)
+{
+    s_walk_t *w = arg;
+    hrw_position_info_t info;
+    int rc = hrw_store_position (w->store, id, &info);
+    if (rc == 0)
+        w->position (id, &info, w->arg);
+    return rc == HRW_E_CORRUPT? rc: 0;
+}
+
+int
+hrw_store_positions_each (hrw_store_t *self,
+                          void (*fn) (const char *id, const hrw_position_info_t *, void *),
+                          void *arg)
+{
+    s_walk_t w = { self, NULL, fn, NULL, arg };
+    return s_ids_each (self, S_DB_POSITIONS, s_position_one, &w);
+}
+
+static int
+s_employee_one (const char *id, void *arg)
+{
+    s_walk_t *w = arg;
+    hrw_employee_info_t info;
+    int rc = hrw_store_employee (w->store, id, &info);
+    if (rc == 0)
+        w->employee (id, &info, w->arg);
+    return rc == HRW_E_CORRUPT? rc: 0;
+}
+
+int
+hrw_store_employees_each (hrw_store_t *self,
+                          void (*fn) (const char *id, const hrw_employee_info_t *, void *),
+                          void *arg)
+{
+    s_walk_t w = { self, NULL, NULL, fn, arg };
+    return s_ids_each (self, S_DB_EMPLOYEES, s_employee_one, &w);
+}
+
+typedef struct {
+    void (*fn) (const hrw_mentorship_view_t *, void *);
+    void *arg;
+} s_ment_ctx_t;
+
+static int
+s_ment_one (hrw_bytes_t k, hrw_bytes_t v, void *arg)
+{
+    s_ment_ctx_t *c = arg;
+    //  The key is "mentor\0mentee", both ids.
+    const char *key = k.data;
+    const char *nul = memchr (key, '\0', k.len);
+    if (!nul || nul == key || (size_t) (nul - key) > HRW_ID_MAX
+        || k.len - (size_t) (nul - key) - 1 == 0 || k.len - (size_t) (nul - key) - 1 > HRW_ID_MAX)
+        return 0;
+    char mentor[HRW_ID_MAX + 1], mentee[HRW_ID_MAX + 1];
+    size_t na = (size_t) (nul - key), nb = k.len - na - 1;
+    memcpy (mentor, key, na);
+    mentor[na] = '\0';
+    memcpy (mentee, nul + 1, nb);
+    mentee[nb] = '\0';
+    hrw_rrec_t r = { v.data, v.len, 1, 0 };
+    hrw_mentorship_view_t view = { mentor, mentee, 0, HRW_TIME_NONE };
+    view.at_us = hrw_stamp_get (&r).ts;
+    view.active = hrw_rec_get_u8 (&r);
+    if (!r.err)
+        c->fn (&view, c->arg);
+    return 0;
+}
+
+int
+hrw_store_mentorships_each (hrw_store_t *self,
+                            void (*fn) (const hrw_mentorship_view_t *, void *), void *arg)
+{
+    s_ment_ctx_t c = { fn, arg };
+    hrw_table_t t = { self->dbi[S_DB_MENTORSHIPS] };
+    return hrw_table_prefix_each (self, t, "", 0, s_ment_one, &c);
+}
