@@ -12,6 +12,7 @@
 #include "tools/cli.h"
 #include "tools/client.h"
 #include "tools/publish.h"
+#include "tools/report.h"
 #include "tools/summary.h"
 #include "daemon/curve.h"
 #include "lib/clock.h"
@@ -41,6 +42,7 @@ s_usage (FILE *out)
              "  rejected         rejected events kept for inspection, with their reasons\n"
              "  alerts [PREFIX]  the firing alerts\n"
              "  summary          the firing alerts in a few sentences: counts, the most pressing\n"
+             "  report           the leaders' report: text, JSON, or one HTML page with charts\n"
              "  subscribe [PREFIX]  alert changes as JSON lines, caught up from --after SEQ\n"
              "  advance [TIME]   move the event-time clock (after a held-back replay)\n"
              "  silence add|list|remove  mute the alerts that match kind, severity, unit, subject\n"
@@ -454,6 +456,7 @@ static const struct {
 } s_commands[] = {
     { "publish", hrw_cli_publish_main }, { "status", s_status }, { "rejected", s_rejected },
     { "alerts", hrw_cli_alerts_main }, { "summary", hrw_cli_summary_main },
+    { "report", hrw_cli_report_main },
     { "subscribe", hrw_cli_subscribe_main }, { "advance", hrw_cli_advance_main },
     { "silence", hrw_cli_silence_main }, { "unit", s_unit }, { "position", s_position },
     { "backup", s_backup }, { "keygen", s_keygen }, { "version", s_version },

@@ -1,0 +1,256 @@
+/*  report: `hrwatch report`. The leaders' report of a unit's subtree (or
+    the whole company): one ReportRequest to the control socket, a read any
+    client may make, answered by the daemon in one consistent snapshot;
+    printed as text, as the WorkforceReport in JSON, or written as one HTML
+    page (report_html.c). */
+#include "tools/report.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "tools/cli.h"
+#include "tools/client.h"
+#include "workers/query.h"
+
+static const char *s_usage =
+    "usage: hrwatch report [--html FILE] [--text] [--json] [--unit UNIT] [--months N]\n"
+    "                      [--endpoint E] [--timeout S]\n"
+    "  The leaders' report of UNIT and everything below it (default: the whole\n"
+    "  company), at the daemon's event-time clock: headcount and exits month by\n"
+    "  month against what the baseline expects, turnover and bench strength by\n"
+    "  unit, engagement by closed survey cycle, critical positions with their\n"
+    "  successors and mentors, and the alerts firing. --months N: months of\n"
+    "  history, 1 to 120 (default 24). --html FILE writes one self-contained page\n"
+    "  (charts drawn in SVG, no script, nothing fetched); --text prints it (the\n"
+    "  default when neither --html nor --json is given); --json prints the\n"
+    "  WorkforceReport (docs/report.md). An unknown unit exits 2.\n";
+
+const char *
+hrw_report_kind_name (int kind, char *buf, size_t cap)
+{
+    const ProtobufCEnumValue *v
+        = protobuf_c_enum_descriptor_get_value (&hrwatch__v1__alert_kind__descriptor, kind);
+    const char *prefix = "ALERT_KIND_";
+    if (!v || strncmp (v->name, prefix, strlen (prefix))) {
+        snprintf (buf, cap, "kind %d", kind);
+        return buf;
+    }
+    size_t n = 0;
+    for (const char *p = v->name + strlen (prefix); *p && n + 1 < cap; p++)
+        buf[n++] = (char) tolower ((unsigned char) *p);
+    buf[n] = '\0';
+    return buf;
+}
+
+int
+hrw_report_kind_explained (int kind)
+{
+    switch (kind) {
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSION_GAP:
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_BENCH_STRENGTH:
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSOR_OVERLAP:
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_SPIKE:
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_REDUCTION_IN_FORCE:
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_ENGAGEMENT_DROP:
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_RISE:
+            return 1;
+        default:
+            return 0;
+    }
+}
+
+const char *
+hrw_report_date (const Google__Protobuf__Timestamp *t, char *buf, size_t cap)
+{
+    char full[48];
+    if (!t || cap < 11) {
+        snprintf (buf, cap, "-");
+        return buf;
+    }
+    hrw_clock_format (hrw_clock_from_parts (t->seconds, t->nanos), full, sizeof (full));
+    snprintf (buf, cap, "%.10s", full);
+    return buf;
+}
+
+const char *
+hrw_report_readiness (int readiness)
+{
+    static const char *words[] = { "readiness not given", "ready now", "ready in 1-2 years",
+                                   "ready in 3+ years" };
+    return readiness >= 0 && readiness <= 3? words[readiness]: "readiness unknown";
+}
+
+static void
+s_print_text (const Hrwatch__V1__WorkforceReport *w)
+{
+    char d[16], d2[16], kind[64];
+    printf ("Workforce report: %s, data as of %s (event time)\n",
+            *w->unit_id? w->unit_id: "the whole company", hrw_report_date (w->clock, d, sizeof (d)));
+    if (*w->name)
+        printf ("Unit name: %s\n", w->name);
+    printf ("Headcount now: %lld\n", (long long) w->headcount);
+
+    printf ("\nMonth by month (headcount at the month's end; voluntary exits against what the "
+            "baseline expects, usual range 5%%-95%%; involuntary exits):\n");
+    for (size_t i = 0; i < w->n_months; i++) {
+        const Hrwatch__V1__ReportMonth *m = w->months[i];
+        printf ("  %.7s  headcount %6lld  voluntary %4llu (expected %.1f, usual %u-%u)  "
+                "involuntary %4llu%s\n", hrw_report_date (m->month_start, d, sizeof (d)),
+                (long long) m->headcount, (unsigned long long) m->voluntary_exits,
+                m->expected_voluntary, m->expected_low, m->expected_high,
+                (unsigned long long) m->involuntary_exits,
+                m->turnover_alert? "  [turnover alert]": "");
+    }
+
+    printf ("\nUnits (voluntary turnover over the last %u days, a year's rate; bench strength: "
+            "critical roles with a ready-now successor):\n", w->window_days);
+    for (size_t i = 0; i < w->n_units; i++) {
+        const Hrwatch__V1__ReportUnit *u = w->units[i];
+        char turnover[64], bench[64];
+        if (u->turnover_rate_known)
+            snprintf (turnover, sizeof (turnover), "turnover %5.1f%% (baseline %.1f%%)",
+                      u->turnover_annualised * 100, u->baseline_annualised * 100);
+        else
+            snprintf (turnover, sizeof (turnover), "turnover not known yet");
+        if (u->critical_positions)
+            snprintf (bench, sizeof (bench), "bench %u/%u (%.0f%%)", u->covered_positions,
+                      u->critical_positions, u->bench_strength * 100);
+        else
+            snprintf (bench, sizeof (bench), "no critical roles");
+        printf ("  %*s%-*s headcount %5lld  %s  %s\n", (int) u->depth * 2, "",
+                20 - (int) (u->depth * 2 < 18? u->depth * 2: 18), u->unit_id,
+                (long long) u->headcount, turnover, bench);
+    }
+
+    printf ("\nEngagement by closed survey cycle (at least %u respondents to be reported):\n",
+            w->min_respondents);
+    if (!w->n_engagement)
+        printf ("  no closed survey cycle\n");
+    for (size_t i = 0; i < w->n_engagement; i++) {
+        const Hrwatch__V1__ReportCycle *c = w->engagement[i];
+        if (!c->reported) {
+            printf ("  %-12s closed %s  not enough responses to report\n", c->survey_cycle_id,
+                    hrw_report_date (c->closed_at, d, sizeof (d)));
+            continue;
+        }
+        char enps[32] = "eNPS not reported";
+        if (c->enps_reported)
+            snprintf (enps, sizeof (enps), "eNPS %+.0f", c->enps);
+        printf ("  %-12s closed %s  %u respondents, engagement %.2f of 5, %s\n",
+                c->survey_cycle_id, hrw_report_date (c->closed_at, d, sizeof (d)),
+                c->respondents, c->mean_engagement, enps);
+    }
+
+    printf ("\nCritical positions:\n");
+    if (!w->n_positions)
+        printf ("  none\n");
+    for (size_t i = 0; i < w->n_positions; i++) {
+        const Hrwatch__V1__ReportPosition *p = w->positions[i];
+        printf ("  %s (%s, %s): %s%s; %u ready now%s\n", p->position_id, *p->title? p->title: "-",
+                p->unit_id, p->vacant? "vacant": "held by ", p->vacant? "": p->incumbent_id,
+                p->ready_now, p->gap? "; SUCCESSION GAP": "");
+        for (size_t j = 0; j < p->n_successors; j++) {
+            const Hrwatch__V1__ReportSuccessor *s = p->successors[j];
+            printf ("    successor %s, %s, %s%s, %s%s\n", s->employee_id,
+                    hrw_report_readiness (s->readiness), s->counted? "counted": "not counted: ",
+                    s->counted? "": s->not_counted_because, *s->mentor_id? "mentor ": "no mentor",
+                    s->mentor_id);
+        }
+    }
+
+    for (int signals = 0; signals < 2; signals++) {
+        printf ("\n%s\n", signals? "Signals (further alert kinds, by name):"
+                                 : "Alerts firing (highest severity, then oldest, first):");
+        size_t shown = 0;
+        for (size_t i = 0; i < w->n_alerts; i++) {
+            const Hrwatch__V1__Alert *a = w->alerts[i];
+            if (hrw_report_kind_explained (a->kind) == signals)
+                continue;
+            const ProtobufCEnumValue *sev
+                = protobuf_c_enum_descriptor_get_value (&hrwatch__v1__severity__descriptor,
+                                                        a->severity);
+            printf ("  %s %s %s since %s: %s\n", sev? sev->name + strlen ("SEVERITY_"): "?",
+                    hrw_report_kind_name (a->kind, kind, sizeof (kind)), a->subject,
+                    hrw_report_date (a->started_at, d2, sizeof (d2)), a->summary);
+            shown++;
+        }
+        if (!shown)
+            printf ("  none\n");
+    }
+    for (size_t i = 0; i < w->n_truncated; i++)
+        printf ("\nNote: the list of %s was cut at its cap.\n", w->truncated[i]);
+}
+
+int
+hrw_cli_report_main (int argc, char **argv)
+{
+    const char *endpoint = hrw_client_control_endpoint ();
+    const char *html = NULL, *unit = "";
+    int text = 0, json = 0;
+    uint64_t months = HRW_QUERY_REPORT_MONTHS_DEFAULT;
+    double timeout = 30;
+    const hrw_cli_opt_t opts[] = {
+        { "html", 'o', HRW_CLI_STRING, &html, 0, 0, 0 },
+        { "text", 0, HRW_CLI_FLAG, &text, 0, 0, 1 },
+        { "json", 'j', HRW_CLI_FLAG, &json, 0, 0, 1 },
+        { "unit", 'u', HRW_CLI_STRING, &unit, 0, 0, 0 },
+        { "months", 'm', HRW_CLI_UINT, &months, 1, HRW_QUERY_REPORT_MONTHS_MAX, 0 },
+        { "endpoint", 'e', HRW_CLI_ENDPOINT, &endpoint, 0, 0, 0 },
+        { "timeout", 't', HRW_CLI_REAL, &timeout, 0.001, 86400, 0 },
+        { NULL, 0, 0, NULL, 0, 0, 0 }
+    };
+    int n_args = 0;
+    int rc = hrw_cli_parse (argc, argv, opts, s_usage, NULL, 0, &n_args);
+    if (rc)
+        return hrw_cli_exit (rc);
+    if (text && json) {
+        fprintf (stderr, "hrwatch: report: --text or --json, not both\n");
+        return hrw_cli_usage (s_usage);
+    }
+    if (!html && !json)
+        text = 1;
+
+    Hrwatch__V1__ReportRequest rr = HRWATCH__V1__REPORT_REQUEST__INIT;
+    rr.unit_id = (char *) unit;
+    rr.months = (uint32_t) months;
+    Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
+    req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_REPORT;
+    req.report = &rr;
+    Hrwatch__V1__ControlResponse *resp = hrw_client_ask (
+        endpoint, &req, (int) (timeout * 1000), HRWATCH__V1__CONTROL_RESPONSE__RESPONSE_REPORT);
+    if (!resp)
+        return 2;
+    rc = 0;
+    if (html) {
+        //  Written beside, then renamed: a reader never sees half a page.
+        size_t n = strlen (html) + 16;
+        char *tmp = malloc (n);
+        FILE *f = NULL;
+        if (tmp) {
+            snprintf (tmp, n, "%s.tmp", html);
+            f = fopen (tmp, "w");
+        }
+        int bad = !f || hrw_report_html_write (f, resp->report) != 0;
+        if (f && fclose (f))
+            bad = 1;
+        if (!bad && rename (tmp, html))
+            bad = 1;
+        if (bad) {
+            fprintf (stderr, "hrwatch: report: cannot write %s: %s\n", html, strerror (errno));
+            if (tmp)
+                remove (tmp);
+            rc = 1;
+        }
+        free (tmp);
+    }
+    if (json)
+        hrw_client_print_message (&resp->report->base);
+    else if (text)
+        s_print_text (resp->report);
+    hrwatch__v1__control_response__free_unpacked (resp, NULL);
+    return rc;
+}

@@ -1,0 +1,37 @@
+/*  report: `hrwatch report`, the leaders' report: one WorkforceReport from
+    the control socket, as text, JSON, or one self-contained HTML file
+    (report_html.c). */
+#ifndef HRW_TOOLS_REPORT_H
+#define HRW_TOOLS_REPORT_H
+
+#include <stdio.h>
+
+#include "hrwatch/v1/control.pb-c.h"
+
+/*  Runs `hrwatch report` (argv[0] is its name). Returns the exit status:
+    0; 1 when the HTML file cannot be written; 2 when the daemon refuses
+    (an unknown unit) or does not answer; HRW_CLI_USAGE on bad usage. */
+int hrw_cli_report_main (int argc, char **argv);
+
+/*  The kind's short name ("turnover_spike"), from the enum's own names, so
+    a kind added to alerts.proto is named without a change here; "kind N"
+    (into buf) for a number the enum does not know. */
+const char *hrw_report_kind_name (int kind, char *buf, size_t cap);
+
+/*  1 for the kinds the report explains in its own sections (succession,
+    bench, turnover, reductions in force, engagement); 0 for the others,
+    which it shows as signals, by kind name. */
+int hrw_report_kind_explained (int kind);
+
+/*  The date of a timestamp, "YYYY-MM-DD" (or "-" when absent), into buf. */
+const char *hrw_report_date (const Google__Protobuf__Timestamp *t, char *buf, size_t cap);
+
+/*  A readiness in words ("ready now"). */
+const char *hrw_report_readiness (int readiness);
+
+/*  Writes the report as one HTML page, its charts drawn as inline SVG: no
+    script, no file or address outside it. Returns 0, or -1 when a write
+    failed. */
+int hrw_report_html_write (FILE *out, const Hrwatch__V1__WorkforceReport *w);
+
+#endif
