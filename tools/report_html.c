@@ -145,7 +145,7 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
                  mon, (long long) m->headcount, x,
                  S_TOP + plot_h - ((double) m->headcount - lo) / (hi - lo) * plot_h, mon,
                  (long long) m->headcount);
-        if (i % ((n + 11) / 12) == 0 || i + 1 == n)
+        if ((n - 1 - i) % ((n + 11) / 12) == 0)
             fprintf (out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x,
                      height - S_BOTTOM + 16, mon);
     }
@@ -207,7 +207,7 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
                  "choice</title></circle>\n", mon, (unsigned long long) m->voluntary_exits,
                  m->turnover_alert? 1: 0, x, S_Y (m->voluntary_exits), mon,
                  (unsigned long long) m->voluntary_exits);
-        if (i % ((n + 11) / 12) == 0 || i + 1 == n)
+        if ((n - 1 - i) % ((n + 11) / 12) == 0)
             fprintf (out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x,
                      height - S_BOTTOM + 16, mon);
     }

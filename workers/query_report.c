@@ -351,8 +351,10 @@ s_months (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w)
             y--;
         }
     }
+    //  The last month ends at the clock, the clock's own instant in it (as
+    //  a unit's headcount at the clock counts an event at that instant).
     for (uint32_t i = 0; i < n_months; i++)
-        months[i].end_us = i + 1 < n_months? months[i + 1].start_us: r->clock;
+        months[i].end_us = i + 1 < n_months? months[i + 1].start_us: r->clock + 1;
     hrw_detect_t *detect = hrw_engine_detect (r->env->engine);
     if ((rc = hrw_detect_history_months (detect, r->scope, months, n_months)))
         goto cleanup;
