@@ -61,6 +61,7 @@ ms() { date +%s%3N; }
 # Usage, without a daemon
 
 verbs="publish status rejected alerts subscribe advance silence unit position backup keygen version"
+verbs+=" summary report"
 for verb in $verbs; do
   check "$verb --help: stdout, status 0" 0 "usage: hrwatch $verb" stdout -- "$verb" --help
   check "$verb: an unknown option is named, status 64" 64 "unknown option '--frobnicate'" \
@@ -420,6 +421,10 @@ complete_check "critical" hrwatch silence add --severity cr
 complete_check "--endpoint --help --json" hrwatch silence list --
 complete_check "--timeout --top" hrwatch summary --t
 complete_check "--after --alerts-endpoint" hrwatch subscribe --a
+complete_check "report" hrwatch rep
+complete_check "--help --html" hrwatch report --h
+complete_check "--months" hrwatch report --m
+complete_check "events.jsonl" hrwatch report --html ev
 
 # ---------------------------------------------------------------------------
 # 10. The man page has a section for every verb of hrwatch --help, and every

@@ -179,6 +179,11 @@ s_check "the demo succeeds" test $rc = 0
 s_check "it binds the ports PORT_BASE gives (control on +3)" \
   grep -qF "control $control" "$tmp/demo.out"
 s_check "it ends with a summary" grep -qE '^(No alerts|[0-9]+ alerts? firing) ' "$tmp/demo.out"
+page=$(sed -n '/^== the leaders. report/{n;s/^ *//;p}' "$tmp/demo.out")
+s_check "it writes the leaders' report and says where ($page)" \
+  test -s "$page" -a "$page" = "$state-work/report.html"
+s_check "the report has its sections" \
+  grep -q '<section id="monthly">.*' "$page"
 reopen=$(sed -n 's/^ *\(make run STATE=.*\)$/\1/p' "$tmp/demo.out" | tail -n 1)
 s_check "it prints the command that reopens the store, STATE quoted" \
   test "$reopen" = "make run STATE=$(printf %q "$state") PORT_BASE=$port_base REPLAY=1"

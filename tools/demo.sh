@@ -54,7 +54,7 @@ S_MARKER=.hrwatch-demo
 S_STORE_FILES=(data.mdb lock.mdb hrwatchd.lock hrwatch-store hrwatch-store.tmp)
 S_STATE_FILES=("$S_MARKER" hrwatchd.conf hrwatchd.pid "${S_STORE_FILES[@]}")
 S_WORK_FILES=("$S_MARKER" history.jsonl truth.json turnover.txt gaps.txt summary.txt
-              hrwatchd.log)
+              hrwatchd.log report.html report.html.tmp)
 
 s_refuse() {
   echo "$me: $*" >&2
@@ -451,6 +451,8 @@ echo "== status"
 # The endpoints named, so that the commands it suggests name them too.
 env -u HRWATCH_CONTROL -u HRWATCH_ALERTS "$build/hrwatch" summary --top 3 \
   --endpoint "$control" --alerts-endpoint "$alerts" >"$work/summary.txt"
+# The leaders' report of the same store, one HTML page to open in a browser.
+"$build/hrwatch" report --endpoint "$control" --html "$work/report.html" >/dev/null
 
 echo "== stopping hrwatchd (the store stays in $state)"
 kill -TERM "$daemon"
@@ -464,6 +466,9 @@ bin=$build
 echo
 echo "== summary"
 cat "$work/summary.txt"
+echo
+echo "== the leaders' report (headcount, exits, turnover, engagement, bench, successors, alerts)"
+echo "   $work/report.html"
 echo
 echo "== to look around yourself: reopen the store (in $root; Ctrl-C stops it)"
 echo "   $(s_reopen_command)"
