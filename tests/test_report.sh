@@ -43,8 +43,10 @@ render() {   # render HTML DOMFILE: the DOM after Chromium has laid the page out
 . "$src/tests/daemon.sh"
 daemon_config "$work"
 ctl=(--endpoint "ipc://$work/control.sock")
-"$bin/hrwatch-gen" --inject --employees 1000 --units 12 --years 3 --seed 7 >"$work/history.jsonl" \
-  || { echo "FAIL hrwatch-gen"; exit 1; }
+# The scenarios history: a deep tree (acme/ops/ops-d1/ops-d1-t4) and a
+# turnover spike injected in ops-d1-t4, which the monthly chart must mark.
+"$bin/hrwatch-gen" --scenarios "$work/truth.jsonl" --employees 1000 --years 3 --seed 7 \
+  >"$work/history.jsonl" || { echo "FAIL hrwatch-gen"; exit 1; }
 daemon_start "$bin" "$work" --replay || { echo "FAIL hrwatchd did not start"; exit 1; }
 "$hrwatch" publish --quiet --endpoint "ipc://$work/ingest.sock" "$work/history.jsonl" >/dev/null \
   || { echo "FAIL publishing the history"; exit 1; }
@@ -52,14 +54,16 @@ daemon_start "$bin" "$work" --replay || { echo "FAIL hrwatchd did not start"; ex
 # A unit name of markup (names are free text from the HR system), and a
 # mentor for a successor, both dated before the newest event.
 "$hrwatch" report --json "${ctl[@]}" >"$work/before.json" || bad "report --json before"
-mentee=$("$py" -c '
-import json, sys
+read -r mentee day < <("$py" -c '
+import datetime, json, sys
 d = json.load(open(sys.argv[1]))
-print(next(s["employeeId"] for p in d["positions"] for s in p["successors"] if s["counted"]))
+clock = datetime.datetime.fromisoformat(d["clock"].replace("Z", "+00:00"))
+print(next(s["employeeId"] for p in d["positions"] for s in p["successors"] if s["counted"]),
+      (clock - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))
 ' "$work/before.json")
 cat >"$work/extra.jsonl" <<EOF
-{"eventId":"rep-1","occurredAt":"2025-06-01T00:00:00Z","source":"test","orgUnitDefined":{"unitId":"eng","parentId":"acme","name":"<script>alert(1)</script> R&D \"lab\""}}
-{"eventId":"rep-2","occurredAt":"2025-06-01T00:00:00Z","source":"test","mentorAssigned":{"mentorId":"E-MENTOR-1","menteeId":"$mentee"}}
+{"eventId":"rep-1","occurredAt":"$day","source":"test","orgUnitDefined":{"unitId":"eng","parentId":"acme","name":"<script>alert(1)</script> R&D \"lab\""}}
+{"eventId":"rep-2","occurredAt":"$day","source":"test","mentorAssigned":{"mentorId":"E-MENTOR-1","menteeId":"$mentee"}}
 EOF
 "$hrwatch" publish --quiet --endpoint "ipc://$work/ingest.sock" "$work/extra.jsonl" >/dev/null \
   || bad "publishing the name and the mentor"
@@ -234,7 +238,8 @@ check("the mentor assigned is shown beside the successor", len(mentee) >= 1, suc
 check("no other mentor invented", all(x[3] in ("", "E-MENTOR-1") for v in succ.values()
                                       for x in v), "")
 
-cycles = having("bar engagement") + having("not-reported", "text")
+cycles = having("bar engagement") + [(t, a) for t, a, s in page.els if s == "engagement"
+                                     and t == "text" and "not-reported" in (a.get("class") or "")]
 check("one entry a closed cycle (%d)" % len(d["engagement"]), len(cycles) == len(d["engagement"]),
       len(cycles))
 check("a cycle not reported has no number", all(
@@ -325,6 +330,39 @@ if grep -v "mentor assigned" "$work/unit.check" | grep -q "^FAIL"; then
 else
   ok "the unit's page: the same checks ($(grep -c '^ok' "$work/unit.check") passed)"
 fi
+
+# ---------------------------------------------------------------------------
+# The months marked with a turnover alert are those the alert log says a
+# spike or rise was firing in, for ops-d1 or a unit just below it.
+
+"$hrwatch" report --json --unit ops-d1 --months 36 "${ctl[@]}" >"$work/d1.json" \
+  || bad "report --unit ops-d1"
+"$hrwatch" subscribe --after 0 --for 3 --json --alerts-endpoint "ipc://$work/alerts.sock" \
+  "${ctl[@]}" >"$work/log.jsonl" 2>/dev/null
+"$py" - "$work/d1.json" "$work/log.jsonl" <<'EOF' || fail=1
+import json, sys
+d = json.load(open(sys.argv[1]))
+log = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+top = {u["unitId"] for u in d["units"] if u["depth"] <= 1}
+spans, last = [], {}
+for a in log:
+    if a["kind"] not in ("ALERT_KIND_TURNOVER_SPIKE", "ALERT_KIND_TURNOVER_RISE") \
+            or a["subject"] not in top:
+        continue
+    last[a["fingerprint"]] = a
+    if a["state"] == "ALERT_STATE_RESOLVED":
+        spans.append((a["startedAt"][:7], a["resolvedAt"][:7]))
+for a in last.values():
+    if a["state"] == "ALERT_STATE_FIRING":
+        spans.append((a["startedAt"][:7], d["clock"][:7]))
+want = sorted(m["monthStart"][:7] for m in d["months"]
+              if any(lo <= m["monthStart"][:7] <= hi for lo, hi in spans))
+got = sorted(m["monthStart"][:7] for m in d["months"] if m["turnoverAlert"])
+ok = want == got and len(got) > 0
+print(("ok   " if ok else "FAIL ") + "months marked with a turnover alert are the log's (%s)"
+      % (",".join(got) if ok else "got %s, want %s from %s" % (got, want, spans)))
+sys.exit(0 if ok else 1)
+EOF
 
 # ---------------------------------------------------------------------------
 # Errors and usage.

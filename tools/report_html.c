@@ -109,7 +109,7 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
                "and how many left of their own choice that month, against the range the unit's "
                "own history makes usual (the green band: 9 months in 10 fall inside it). "
                "Months shaded red had a turnover alert (a sudden spike or a sustained rise) "
-               "firing. Purple squares are people who left for other reasons (dismissals, "
+               "firing for this organisation or one of the units just below it. Purple squares are people who left for other reasons (dismissals, "
                "reductions in force).");
     if (!n) {
         fputs ("<p>No months.</p></section>\n", out);

@@ -40,6 +40,8 @@ typedef struct {
     s_unit_t **by_parent;           //  The same, by parent then id
     const char **subtree;           //  Ids of the scope's subtree, sorted (not for "")
     size_t n_subtree;
+    const char **top;               //  Ids of the units at depth 0 and 1, sorted:
+    size_t n_top;                   //  whose turnover alerts mark the months
     int rc;                         //  First store error in a callback
     int oom;                        //  An allocation failed in a callback
 } s_report_t;
@@ -128,22 +130,30 @@ s_is_unit (const s_report_t *r, const char *id)
     return 0;
 }
 
-//  The walk's order: the scope, then its subtree depth first, children by
-//  id; for the company, each root (a unit with no parent, or a parent
-//  never defined) and its subtree. Fills order (ids and depths, room for
-//  n_units + 1) and returns how many.
 typedef struct {
     const char *id;
     const char *parent;
     uint32_t depth;
 } s_place_t;
 
+//  A unit waiting in the walk, with its depth.
+typedef struct {
+    s_unit_t *u;
+    uint32_t depth;
+} s_pending_t;
+
+//  The walk's order: the scope, then its subtree depth first, children by
+//  id; for the company, each root (a unit with no parent, or a parent
+//  never defined) and its subtree. Fills order (ids and depths, room for
+//  n_units + 1) and returns how many.
 static size_t
-s_walk (s_report_t *r, s_place_t *order, s_unit_t **stack)
+s_walk (s_report_t *r, s_place_t *order, s_pending_t *stack)
 {
     size_t n = 0, top = 0;
+    uint32_t base = 0;
     if (*r->scope) {
         order[n++] = (s_place_t) { r->scope, "", 0 };
+        base = 1;
         for (size_t i = 0; i < r->n_units; i++)
             if (!strcmp (r->units[i].id, r->scope))
                 r->units[i].seen = 1;
@@ -154,30 +164,23 @@ s_walk (s_report_t *r, s_place_t *order, s_unit_t **stack)
         int root = *r->scope? !strcmp (u->parent, r->scope)
                             : !*u->parent || !s_is_unit (r, u->parent);
         if (root && !u->seen)
-            stack[top++] = u;
+            stack[top++] = (s_pending_t) { u, base };
     }
-    uint32_t base = *r->scope? 1: 0;
-    //  Depth is kept beside each entry: the stack holds units, the depth of
-    //  each is its parent's plus one, found in order (the parent is placed
-    //  before its children).
+    //  Each unit is pushed at most once per parent and placed once (seen),
+    //  so a loop in the tree ends the walk; the stack never holds more
+    //  than every unit.
     while (top) {
-        s_unit_t *u = stack[--top];
-        if (u->seen)
+        s_pending_t p = stack[--top];
+        if (p.u->seen)
             continue;
-        u->seen = 1;
-        uint32_t depth = base;
-        for (size_t j = n; j-- > 0;)
-            if (!strcmp (order[j].id, u->parent)) {
-                depth = order[j].depth + 1;
-                break;
-            }
-        order[n++] = (s_place_t) { u->id, u->parent, depth };
-        size_t first = s_first_child (r, u->id), end = first;
-        while (end < r->n_units && !strcmp (r->by_parent[end]->parent, u->id))
+        p.u->seen = 1;
+        order[n++] = (s_place_t) { p.u->id, p.u->parent, p.depth };
+        size_t first = s_first_child (r, p.u->id), end = first;
+        while (end < r->n_units && !strcmp (r->by_parent[end]->parent, p.u->id))
             end++;
         for (size_t j = end; j-- > first;)
-            if (!r->by_parent[j]->seen)
-                stack[top++] = r->by_parent[j];
+            if (!r->by_parent[j]->seen && top < r->n_units)
+                stack[top++] = (s_pending_t) { r->by_parent[j], p.depth + 1 };
     }
     return n;
 }
@@ -253,6 +256,7 @@ typedef struct {
     uint64_t *involuntary;          //  Per month
     int *alert;                     //  Per month: a turnover alert was firing
     const s_report_t *r;
+    int active;                     //  Marking the firing alerts, not the log
 } s_months_ctx_t;
 
 //  The month t falls in, or -1.
@@ -319,11 +323,18 @@ s_mark_alert (const uint8_t *data, size_t len, void *arg)
         return;
     int turnover = a->kind == S_KIND (TURNOVER_SPIKE) || a->kind == S_KIND (TURNOVER_RISE);
     int64_t from = s_ts (a->started_at), to = HRW_TIME_NONE;
-    if (a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_RESOLVED)
+    //  In the log a firing change says nothing of how long it fired: its
+    //  resolution does, and what still fires is in the active list.
+    if (!c->active && a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_RESOLVED)
         to = s_ts (a->resolved_at);
-    else if (a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING)
+    else if (c->active && a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING)
         to = c->r->clock;
-    if (turnover && from != HRW_TIME_NONE && to != HRW_TIME_NONE && s_alert_in_scope (c->r, a))
+    //  The scope and the units just below it: at the company's scope every
+    //  month has a spike in some team, which would say nothing.
+    const char *subject = a->subject;
+    int top = c->r->n_top && bsearch (&subject, c->r->top, c->r->n_top, sizeof (char *),
+                                      s_cmp_str) != NULL;
+    if (turnover && top && from != HRW_TIME_NONE && to != HRW_TIME_NONE)
         for (size_t i = 0; i < c->n; i++)
             if (c->months[i].start_us <= to && from < c->months[i].end_us)
                 c->alert[i] = 1;
@@ -358,15 +369,17 @@ s_months (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w)
     hrw_detect_t *detect = hrw_engine_detect (r->env->engine);
     if ((rc = hrw_detect_history_months (detect, r->scope, months, n_months)))
         goto cleanup;
-    s_months_ctx_t c = { months, n_months, invol, alert, r };
+    s_months_ctx_t c = { months, n_months, invol, alert, r, 0 };
     if ((rc = hrw_store_employees_each (r->env->store, s_count_exit, &c)))
         goto cleanup;
     hrw_alerts_t *alerts = hrw_engine_alerts (r->env->engine);
     const char *kinds[] = { "turnover_spike/", "turnover_rise/" };
-    for (int k = 0; k < 2; k++)
-        if ((rc = hrw_alerts_each (alerts, 0, 0, UINT32_MAX, kinds[k], s_mark_alert, &c))
-            || (rc = hrw_alerts_each (alerts, 1, 0, UINT32_MAX, kinds[k], s_mark_alert, &c)))
+    for (int k = 0; k < 4; k++) {
+        c.active = k >= 2;
+        if ((rc = hrw_alerts_each (alerts, c.active, 0, UINT32_MAX, kinds[k % 2], s_mark_alert,
+                                   &c)))
             goto cleanup;
+    }
     rc = ENOMEM;
     w->months = hrw_arena_alloc (r->arena, n_months * sizeof (void *));
     Hrwatch__V1__ReportMonth *out = hrw_arena_alloc (r->arena, n_months * sizeof (*out));
@@ -816,7 +829,7 @@ s_build (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w,
     hrw_detect_t *detect = hrw_engine_detect (r->env->engine);
     const hrw_engine_opts_t *o = hrw_engine_opts (r->env->engine);
     s_place_t *order = NULL;
-    s_unit_t **stack = NULL;
+    s_pending_t *stack = NULL;
     int rc = 0, more;
     *answered = 0;
 
@@ -856,6 +869,14 @@ s_build (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w,
     size_t n_order = s_walk (r, order, stack);
     if (*r->scope && (rc = s_subtree (r, order, n_order)))
         goto cleanup;
+    rc = ENOMEM;
+    if (!(r->top = hrw_arena_alloc (r->arena, (n_order + 1) * sizeof (char *))))
+        goto cleanup;
+    for (size_t i = 0; i < n_order; i++)
+        if (order[i].depth <= 1)
+            r->top[r->n_top++] = order[i].id;
+    if (r->n_top)
+        qsort (r->top, r->n_top, sizeof (char *), s_cmp_str);
 
     //  The scope's name and path.
     char (*chain)[HRW_ID_MAX + 1] = hrw_arena_alloc (r->arena, HRW_CHAIN_MAX * (HRW_ID_MAX + 1));
