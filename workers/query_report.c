@@ -839,8 +839,8 @@ s_build (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w,
         goto cleanup;
     if (*r->scope) {
         int known, surveyed = 0;
-        hrw_detect_unit_report (detect, r->scope, r->clock, &t, &critical, &covered);
-        if ((rc = s_unit_known (r, &t, critical, &known))
+        if ((rc = hrw_detect_unit_report (detect, r->scope, r->clock, &t, &critical, &covered))
+            || (rc = s_unit_known (r, &t, critical, &known))
             || (!known && (rc = hrw_store_surveys_each (store, r->scope, s_any_survey,
                                                         &surveyed))))
             goto cleanup;
