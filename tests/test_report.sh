@@ -64,7 +64,21 @@ print(next(s["employeeId"] for p in d["positions"] for s in p["successors"] if s
 cat >"$work/extra.jsonl" <<EOF
 {"eventId":"rep-1","occurredAt":"$day","source":"test","orgUnitDefined":{"unitId":"eng","parentId":"acme","name":"<script>alert(1)</script> R&D \"lab\""}}
 {"eventId":"rep-2","occurredAt":"$day","source":"test","mentorAssigned":{"mentorId":"E-MENTOR-1","menteeId":"$mentee"}}
+{"eventId":"rep-3","occurredAt":"$day","source":"test","orgUnitDefined":{"unitId":"anon","parentId":"acme","name":"Anonymity"}}
+{"eventId":"rep-4","occurredAt":"$day","source":"test","orgUnitDefined":{"unitId":"anon-big","parentId":"anon","name":"Six answer"}}
+{"eventId":"rep-5","occurredAt":"$day","source":"test","orgUnitDefined":{"unitId":"anon-small","parentId":"anon","name":"Two answer"}}
 EOF
+# Cycle anon-c1: six answers from anon-big (all 5 and 10), two from
+# anon-small (1 and 0); anon-c2: the two of anon-small alone. Both closed.
+for i in 1 2 3 4 5 6; do
+  echo "{\"eventId\":\"rep-b$i\",\"occurredAt\":\"$day\",\"source\":\"test\",\"surveyResponse\":{\"surveyCycleId\":\"anon-c1\",\"unitId\":\"anon-big\",\"engagement\":5,\"enps\":10}}"
+done >>"$work/extra.jsonl"
+for c in 1 2; do
+  for i in 1 2; do
+    echo "{\"eventId\":\"rep-s$c$i\",\"occurredAt\":\"$day\",\"source\":\"test\",\"surveyResponse\":{\"surveyCycleId\":\"anon-c$c\",\"unitId\":\"anon-small\",\"engagement\":1,\"enps\":0}}"
+  done
+  echo "{\"eventId\":\"rep-c$c\",\"occurredAt\":\"$day\",\"source\":\"test\",\"surveyCycleClosed\":{\"surveyCycleId\":\"anon-c$c\"}}"
+done >>"$work/extra.jsonl"
 "$hrwatch" publish --quiet --endpoint "ipc://$work/ingest.sock" "$work/extra.jsonl" >/dev/null \
   || bad "publishing the name and the mentor"
 
@@ -270,12 +284,10 @@ EOF
   "$work/positions.jsonl" "$work/status.json" "$work/all.txt" 24 || fail=1
 
 # ---------------------------------------------------------------------------
-# One unit's subtree, 6 months.
+# One division's subtree, 6 months.
 
-unit=$("$py" -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(next(u["unitId"] for u in d["units"] if u["depth"] == 1))' "$work/all.json")
+# eng: a division with positions, and the unit whose name is markup.
+unit=eng
 "$hrwatch" report --json --unit "$unit" --months 6 "${ctl[@]}" >"$work/unit.json"; rc=$?
 [ $rc = 0 ] && ok "report --unit $unit exits 0" || bad "report --unit exit $rc"
 "$hrwatch" report --text --unit "$unit" --months 6 "${ctl[@]}" >"$work/unit.txt" \
@@ -284,19 +296,19 @@ print(next(u["unitId"] for u in d["units"] if u["depth"] == 1))' "$work/all.json
   || bad "report --html --unit"
 render "$work/unit.html" "$work/unit.dom" || bad "chromium on the unit's page"
 grep "^unit $unit\$" "$work/ids" >/dev/null || bad "$unit is not among the company's units"
-: >"$work/units.jsonl"
-: >"$work/positions.jsonl"
+: >"$work/u-units.jsonl"
+: >"$work/u-positions.jsonl"
 "$py" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 for u in d["units"]: print("unit", u["unitId"])
 for p in d["positions"]: print("position", p["positionId"])
-' "$work/unit.json" >"$work/ids"
+' "$work/unit.json" >"$work/u-ids"
 while read -r what id; do
-  "$hrwatch" "$what" "$id" --json "${ctl[@]}" >>"$work/${what}s.jsonl" || bad "$what $id --json"
-done <"$work/ids"
-"$hrwatch" unit "$unit" --json "${ctl[@]}" >"$work/status.json"
-"$py" - "$work/unit.json" "$work/all.json" "$work/status.json" "$unit" <<'EOF' || fail=1
+  "$hrwatch" "$what" "$id" --json "${ctl[@]}" >>"$work/u-${what}s.jsonl" || bad "$what $id --json"
+done <"$work/u-ids"
+"$hrwatch" unit "$unit" --json "${ctl[@]}" >"$work/u-unit.json"
+"$py" - "$work/unit.json" "$work/all.json" "$work/u-unit.json" "$unit" <<'EOF' || fail=1
 import json, sys
 d, a, u, unit = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), \
     json.load(open(sys.argv[3])), sys.argv[4]
@@ -316,13 +328,13 @@ sys.exit(0 if ok else 1)
 EOF
 # The same page checks, scaled to the subtree (status stands in for the
 # scope's headcount through the unit's own report).
-"$py" - "$work/status.json" <<'EOF' >"$work/status2.json"
+"$py" - "$work/u-unit.json" <<'EOF' >"$work/status2.json"
 import json, sys
 u = json.load(open(sys.argv[1]))
 print(json.dumps({"employeesActive": u["headcount"]}))
 EOF
-"$py" "$work/check.py" "$work/unit.dom" "$work/unit.json" "$work/units.jsonl" \
-  "$work/positions.jsonl" "$work/status2.json" "$work/unit.txt" 6 >"$work/unit.check"
+"$py" "$work/check.py" "$work/unit.dom" "$work/unit.json" "$work/u-units.jsonl" \
+  "$work/u-positions.jsonl" "$work/status2.json" "$work/unit.txt" 6 >"$work/unit.check"
 # The mentee may work elsewhere: the mentor need not be in this subtree.
 if grep -v "mentor assigned" "$work/unit.check" | grep -q "^FAIL"; then
   grep "^FAIL" "$work/unit.check"
@@ -330,6 +342,35 @@ if grep -v "mentor assigned" "$work/unit.check" | grep -q "^FAIL"; then
 else
   ok "the unit's page: the same checks ($(grep -c '^ok' "$work/unit.check") passed)"
 fi
+
+# ---------------------------------------------------------------------------
+# Anonymity: a unit below the threshold is left out of the pooled figure
+# whole, and a cycle with nothing to pool says nothing but that.
+
+"$hrwatch" report --json --unit anon "${ctl[@]}" >"$work/anon.json" || bad "report --unit anon"
+"$hrwatch" report --html "$work/anon.html" --unit anon "${ctl[@]}" || bad "report --html --unit anon"
+"$py" - "$work/anon.json" "$work/anon.html" <<'EOF' || fail=1
+import json, sys
+d = json.load(open(sys.argv[1]))
+page = open(sys.argv[2]).read()
+c = {x["surveyCycleId"]: x for x in d["engagement"]}
+one, two = c.get("anon-c1", {}), c.get("anon-c2", {})
+checks = [
+    ("the small unit's answers are not pooled in", one.get("reported") and
+     one.get("respondents") == 6 and one.get("meanEngagement") == 5 and one.get("enps") == 100),
+    ("a cycle below the threshold gives no number, not even a count",
+     two.get("reported") is False and not two.get("respondents") and
+     not two.get("meanEngagement") and not two.get("enps") and not two.get("enpsReported")),
+    ("the page says not enough responses and no count",
+     'data-cycle="anon-c2"' in page and "not enough" in page and
+     'data-cycle="anon-c2" data-value' not in page),
+]
+bad = 0
+for what, ok in checks:
+    print(("ok   " if ok else "FAIL ") + what + ("" if ok else ": %s" % d["engagement"]))
+    bad += not ok
+sys.exit(1 if bad else 0)
+EOF
 
 # ---------------------------------------------------------------------------
 # The months marked with a turnover alert are those the alert log says a
