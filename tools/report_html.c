@@ -105,7 +105,8 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
 {
     size_t n = w->n_months;
     s_section (out, "monthly", "Headcount and exits, month by month",
-               "the number of people at the end of each month (the current month: today), "
+               "the number of people at the end of each month (for the current month: on the "
+               "date of the data), "
                "and how many left of their own choice that month, against the range the unit's "
                "own history makes usual (the green band: 9 months in 10 fall inside it). "
                "Months shaded red had a turnover alert (a sudden spike or a sustained rise) "
@@ -551,8 +552,8 @@ hrw_report_html_write (FILE *out, const Hrwatch__V1__WorkforceReport *w)
         s_esc (out, w->name);
         fputs (")", out);
     }
-    fprintf (out, "</h1>\n<p class=\"asof\">Data as of <b id=\"as-of\">%s</b> (the date of the "
-             "newest HR event hrwatch has taken in). ",
+    fprintf (out, "</h1>\n<p class=\"asof\">Data as of <b id=\"as-of\">%s</b> (hrwatch's clock: "
+             "the time of the newest HR event it has taken in, or today on a live feed). ",
              hrw_report_date (w->clock, d, sizeof (d)));
     if (w->n_unit_path > 1) {
         fputs ("Part of ", out);
