@@ -185,6 +185,33 @@ test_stalled_after_365_days_improvement_resets (void **state)
     s_nothing_more (f, at);
 }
 
+//  New days on a reload judge everyone with a record at once: shorter
+//  fire what is past due, longer resolve what is not yet.
+static void
+test_unmentored_reload_rejudges_at_once (void **state)
+{
+    d_fixture_t *f = *state;
+    s_only = "successor_unmentored";
+    s_company (f);
+    size_t at = f->n_seen;
+    d_event (f, "n2", "2024-01-01T00:00:00Z", NOM ("P-1", "E-2", "READY_NOW"));
+    d_advance (f, "2024-02-15T12:00:00Z");
+    s_nothing_more (f, at);
+    hrw_detect_opts_t o = hrw_engine_opts (f->engine)->detect;
+    o.unmentored_days = 30;
+    d_reload (f, &o);
+    s_expect (f, &at, "successor_unmentored/E-2", "firing", "", "45 days (at most 30");
+    s_last_changed (f, at, "2024-02-15T12:00:00Z");
+    o.unmentored_days = 90;
+    d_reload (f, &o);
+    s_expect (f, &at, "successor_unmentored/E-2", "resolved", "", NULL);
+    //  And the due date follows the new days: 31 March again.
+    d_advance (f, "2024-03-31T00:00:00Z");
+    s_expect (f, &at, "successor_unmentored/E-2", "firing", "", NULL);
+    s_last_changed (f, at, "2024-03-31T00:00:00Z");
+    s_nothing_more (f, at);
+}
+
 //  A spike (the successor's unit, or one above it) and a team of 40: the
 //  exits of test_turnover.c's company.
 static void
@@ -348,6 +375,8 @@ main (void)
                                          d_teardown),
         cmocka_unit_test_setup_teardown (test_unmentored_resolves_when_no_longer_a_successor,
                                          d_setup, d_teardown),
+        cmocka_unit_test_setup_teardown (test_unmentored_reload_rejudges_at_once, d_setup,
+                                         d_teardown),
         cmocka_unit_test_setup_teardown (test_stalled_after_365_days_improvement_resets,
                                          d_setup, d_teardown),
         cmocka_unit_test_setup_teardown (test_at_risk_follows_the_spike_and_a_second_successor,
