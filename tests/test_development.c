@@ -183,6 +183,15 @@ test_stalled_after_365_days_improvement_resets (void **state)
     s_expect (f, &at, "development_stalled/E-5", "resolved", "r5", NULL);
     d_event (f, "w4", "2025-06-04T00:00:00Z", WITHDRAW ("P-1", "E-4"));
     s_nothing_more (f, at);
+    //  Stalled again a year on; a reload with longer days resolves it.
+    d_event (f, "n6", "2025-06-05T00:00:00Z", NOM ("P-1", "E-6", "READY_3_PLUS_YEARS"));
+    d_advance (f, "2026-06-05T00:00:00Z");
+    s_expect (f, &at, "development_stalled/E-6", "firing", "", NULL);
+    hrw_detect_opts_t o = hrw_engine_opts (f->engine)->detect;
+    o.stale_readiness_days = 400;
+    d_reload (f, &o);
+    s_expect (f, &at, "development_stalled/E-6", "resolved", "", NULL);
+    s_nothing_more (f, at);
 }
 
 //  New days on a reload judge everyone with a record at once: shorter

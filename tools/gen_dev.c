@@ -314,8 +314,7 @@ s_pick (gen_t *g, uint64_t a, uint64_t b, int not)
 }
 
 //  The start of day d: what falls due at midnight (the daemon's sweep,
-//  with no triggering event), then the day's mentoring and developing
-//  nominations.
+//  with no triggering event).
 void
 gen_dev_day (gen_t *g, int d)
 {
@@ -334,6 +333,19 @@ gen_dev_day (gen_t *g, int d)
         int64_t t = p->due != S_NONE && p->due <= midnight && !p->firing_u? p->due: midnight;
         s_eval (g, e, t, 0);
     }
+    (void) d;
+}
+
+//  The end of day d: its mentoring and developing nominations, after the
+//  rest of the company's events, so that those keep the times they had
+//  before there were any (a window compares times to the microsecond).
+void
+gen_dev_day_end (gen_t *g, int d)
+{
+    if (g->stopped || !g->n_positions)
+        return;
+    s_init (g);
+    struct gen_dev *dv = g->dev;
     for (int i = 0; i < dv->n_tracked; i++) {
         int e = dv->tracked[i];
         s_person_t *p = &dv->people[e];

@@ -209,8 +209,9 @@ void gen_inject_day (gen_t *g, gen_inject_t *in, int d);
 //  After each event (from gen_real_facts): the development facts it
 //  changes, and each critical role's only ready-now successor.
 void gen_dev_after (gen_t *g);
-//  The start of day d: what falls due at midnight, then the day's mentoring
-//  and developing nominations.
+//  The start of day d: what falls due at midnight.
 void gen_dev_day (gen_t *g, int d);
+//  The end of day d: its mentoring and developing nominations.
+void gen_dev_day_end (gen_t *g, int d);
 
 #endif

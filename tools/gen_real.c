@@ -368,6 +368,7 @@ gen_simulate_real (gen_t *g)
             s_real_day_team (g, t, d);
         s_real_roles (g, d);
         s_real_survey_day (g, d);
+        gen_dev_day_end (g, d);
     }
     if (g->facts) {
         int judged = g->years - 1;

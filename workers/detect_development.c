@@ -497,6 +497,13 @@ s_collect_key (hrw_bytes_t k, hrw_bytes_t v, void *arg)
     return 0;
 }
 
+static void
+s_collect_subject (const char *subject, const char *cycle, void *arg)
+{
+    (void) cycle;
+    hrw_buf_append (arg, subject, strlen (subject) + 1);
+}
+
 int
 hrw_detect__dev_reevaluate (hrw_detect_t *self, int64_t clock)
 {
@@ -504,10 +511,14 @@ hrw_detect__dev_reevaluate (hrw_detect_t *self, int64_t clock)
     if (was->unmentored_days == o->unmentored_days
         && was->stale_readiness_days == o->stale_readiness_days)
         return 0;
-    //  Everyone with a record: successors and nominees (a reload is rare;
+    //  Everyone with a record (successors, nominees not yet stalled) and
+    //  everyone stalled now, whose record may be gone (a reload is rare;
     //  the events never scan).
     hrw_buf_t keys = { 0 };
     int rc = hrw_table_prefix_each (self->store, self->db_dev_person, "", 0, s_collect_key, &keys);
+    if (!rc)
+        rc = hrw_alerts_each_firing (self->alerts, K (DEVELOPMENT_STALLED), s_collect_subject,
+                                     &keys);
     if (!rc && keys.oom)
         rc = ENOMEM;
     for (size_t off = 0; !rc && off < keys.len;) {
@@ -566,8 +577,9 @@ s_risk_eval (hrw_detect_t *self, const char *position, const s_risk_t *r, int64_
     e.firing = *r->sole && *why;
     if (hrw_detect__quiet (self, &e))
         return 0;
+    //  One ready-now successor where two would leave the role covered.
     e.observed = 1;
-    e.expected = self->opts.min_ready_now + 1;
+    e.expected = 2;
     if (e.firing)
         snprintf (e.summary, sizeof (e.summary), "%s's only ready-now successor %s is in %s, "
                   "where %s", position, r->sole, r->unit, why);
