@@ -315,6 +315,30 @@ test_at_risk_spike_above_the_unit_and_a_transfer (void **state)
     s_nothing_more (f, at);
 }
 
+//  A unit re-parented under a spiking one: its sole successors are at
+//  risk from that event on.
+static void
+test_at_risk_follows_a_unit_moved_under_a_spike (void **state)
+{
+    d_fixture_t *f = *state;
+    s_only = "succession_at_risk";
+    s_spike_company (f);
+    d_event (f, "u9", "2024-09-03T00:00:00Z",
+             "\"orgUnitDefined\":{\"unitId\":\"lab\",\"parentId\":\"acme\"}");
+    d_event (f, "t5", "2024-09-04T00:00:00Z", "\"transfer\":{\"employeeId\":\"E-5\","
+             "\"newUnitId\":\"lab\"}");
+    size_t at = f->n_seen;
+    s_exit (f, 1, "2024-10-01T00:00:00Z");
+    s_exit (f, 2, "2024-10-03T00:00:00Z");
+    s_exit (f, 3, "2024-10-05T00:00:00Z");
+    s_nothing_more (f, at);
+    d_event (f, "u9b", "2024-10-06T00:00:00Z",
+             "\"orgUnitDefined\":{\"unitId\":\"lab\",\"parentId\":\"ops\"}");
+    s_expect (f, &at, "succession_at_risk/P-9", "firing", "u9b", "E-5 is in lab, where a "
+              "turnover spike is firing (on ops)");
+    s_nothing_more (f, at);
+}
+
 //  One history: mentors, nominations, improvements, a withdrawal.
 static const char *s_history[][3] = {
     { "u", "2023-12-01T00:00:00Z", ORG },
@@ -391,6 +415,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_at_risk_follows_the_spike_and_a_second_successor,
                                          d_setup, d_teardown),
         cmocka_unit_test_setup_teardown (test_at_risk_spike_above_the_unit_and_a_transfer,
+                                         d_setup, d_teardown),
+        cmocka_unit_test_setup_teardown (test_at_risk_follows_a_unit_moved_under_a_spike,
                                          d_setup, d_teardown),
         cmocka_unit_test_setup_teardown (
             test_development_replay_in_another_order_gives_the_same_alerts, d_setup, d_teardown),

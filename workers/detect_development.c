@@ -379,6 +379,9 @@ s_nominee_add (const hrw_nomination_view_t *n, void *arg)
         snprintf (out->employees[out->n++], HRW_ID_MAX + 1, "%s", n->employee);
 }
 
+static int s_unit_moved (hrw_detect_t *self, const char *unit, int64_t clock,
+                         const char *trigger);
+
 int
 hrw_detect__dev_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
                        const hrw_detect_before_t *b, const char *employee, int64_t clock)
@@ -412,6 +415,17 @@ hrw_detect__dev_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
             for (size_t i = 0; !rc && i < list.n; i++)
                 rc = s_person_eval (self, list.employees[i], clock, trigger);
             return rc;
+        }
+        case HRWATCH__V1__EVENT__BODY_ORG_UNIT_DEFINED: {
+            //  A new parent: the sole successors below it sit under new
+            //  ancestors, whose spikes now reach them.
+            const char *unit = ev->org_unit_defined->unit_id;
+            hrw_unit_info_t now;
+            if (hrw_store_unit (self->store, unit, &now))
+                return 0;
+            if (b->had_unit && !strcmp (b->unit.parent, now.parent))
+                return 0;
+            return s_unit_moved (self, unit, clock, trigger);
         }
         default:
             break;
@@ -690,6 +704,35 @@ hrw_detect__dev_cause (hrw_detect_t *self, const hrw_alert_eval_t *e, int was_fi
         s_risk_t r;
         if (!(rc = hrw_detect__get_or_zero (self, self->db_dev_risk, position, &r, sizeof (r))))
             rc = s_risk_eval (self, position, &r, clock, e->trigger_event_id);
+    }
+    hrw_buf_free (&list.positions);
+    return rc;
+}
+
+//  A unit re-parented: the positions whose sole successor sits in it or
+//  below are indexed under its new ancestors too and judged again. Entries
+//  under the old ancestors stay until the position's sole successor
+//  changes; a spike there re-judges the position on the tree as it is
+//  now, which finds nothing.
+static int
+s_unit_moved (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
+{
+    char prefix[HRW_ID_MAX + 2];
+    s_risk_list_t list;
+    memset (&list, 0, sizeof (list));
+    list.plen = hrw_key_pair (prefix, sizeof (prefix), unit, "");
+    int rc = hrw_table_prefix_each (self->store, self->db_dev_risk_idx, prefix, list.plen,
+                                    s_risk_add, &list);
+    if (!rc && list.positions.oom)
+        rc = ENOMEM;
+    for (size_t off = 0; !rc && off < list.positions.len;) {
+        const char *position = (const char *) list.positions.data + off;
+        off += strlen (position) + 1;
+        s_risk_t r;
+        if ((rc = hrw_detect__get_or_zero (self, self->db_dev_risk, position, &r, sizeof (r))))
+            break;
+        if (!(rc = s_risk_index (self, position, &r, 1)))
+            rc = s_risk_eval (self, position, &r, clock, trigger);
     }
     hrw_buf_free (&list.positions);
     return rc;
