@@ -315,6 +315,43 @@ test_at_risk_spike_above_the_unit_and_a_transfer (void **state)
     s_nothing_more (f, at);
 }
 
+//  Ten answers from ops in a cycle, all score, then the cycle closed.
+static void
+s_cycle (d_fixture_t *f, const char *cycle, const char *when, const char *closed, int score)
+{
+    char id[64], body[300];
+    for (int i = 0; i < 10; i++) {
+        snprintf (id, sizeof (id), "s-%s-%d", cycle, i);
+        snprintf (body, sizeof (body), "\"surveyResponse\":{\"surveyCycleId\":\"%s\","
+                  "\"unitId\":\"ops\",\"engagement\":%d,\"enps\":%d}", cycle,
+                  score - (i % 3 == 0), 2 * score - (i % 3));
+        d_event (f, id, when, body);
+    }
+    snprintf (id, sizeof (id), "close-%s", cycle);
+    snprintf (body, sizeof (body), "\"surveyCycleClosed\":{\"surveyCycleId\":\"%s\"}", cycle);
+    d_event (f, id, closed, body);
+}
+
+//  An engagement drop on the successor's own unit puts the role at risk
+//  until the next cycle closes without one.
+static void
+test_at_risk_follows_an_engagement_drop (void **state)
+{
+    d_fixture_t *f = *state;
+    s_only = "succession_at_risk";
+    s_company (f);
+    d_event (f, "n2", "2024-01-01T00:00:00Z", NOM ("P-1", "E-2", "READY_NOW"));
+    size_t at = f->n_seen;
+    s_cycle (f, "2024-Q1", "2024-02-15T00:00:00Z", "2024-03-01T00:00:00Z", 5);
+    s_nothing_more (f, at);
+    s_cycle (f, "2024-Q2", "2024-05-15T00:00:00Z", "2024-05-20T00:00:00Z", 3);
+    s_expect (f, &at, "succession_at_risk/P-1", "firing", "close-2024-Q2",
+              "P-1's only ready-now successor E-2 is in ops, where an engagement drop is firing");
+    s_cycle (f, "2024-Q3", "2024-08-15T00:00:00Z", "2024-08-20T00:00:00Z", 3);
+    s_expect (f, &at, "succession_at_risk/P-1", "resolved", "close-2024-Q3", NULL);
+    s_nothing_more (f, at);
+}
+
 //  A unit re-parented under a spiking one: its sole successors are at
 //  risk from that event on.
 static void
@@ -416,6 +453,8 @@ main (void)
                                          d_setup, d_teardown),
         cmocka_unit_test_setup_teardown (test_at_risk_spike_above_the_unit_and_a_transfer,
                                          d_setup, d_teardown),
+        cmocka_unit_test_setup_teardown (test_at_risk_follows_an_engagement_drop, d_setup,
+                                         d_teardown),
         cmocka_unit_test_setup_teardown (test_at_risk_follows_a_unit_moved_under_a_spike,
                                          d_setup, d_teardown),
         cmocka_unit_test_setup_teardown (
