@@ -171,7 +171,7 @@ test_stalled_after_365_days_improvement_resets (void **state)
     d_advance (f, "2024-12-30T23:00:00Z");
     s_nothing_more (f, at);
     d_advance (f, "2024-12-31T00:00:00Z");
-    s_expect (f, &at, "development_stalled/E-4", "firing", "", "P-1 (ready in 3+ years for 365");
+    s_expect (f, &at, "development_stalled/E-4", "firing", "", "readiness has not improved for P-1 (ready in 3+ years, 365 days)");
     s_last_changed (f, at, "2024-12-31T00:00:00Z");
     s_nothing_more (f, at);
     d_advance (f, "2025-06-01T00:00:00Z");

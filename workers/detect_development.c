@@ -223,7 +223,7 @@ s_person_eval (hrw_detect_t *self, const char *employee, int64_t clock, const ch
             int64_t days = (clock - n.since) / S_DAY_US;
             if (days > stall_days)
                 stall_days = days;
-            snprintf (item, sizeof (item), "%s (%s for %lld days)", pos,
+            snprintf (item, sizeof (item), "%s (%s, %lld days)", pos,
                       s_readiness_words (readiness), (long long) days);
             s_list_add (stall_list, sizeof (stall_list), item);
         }
@@ -290,7 +290,7 @@ s_person_eval (hrw_detect_t *self, const char *employee, int64_t clock, const ch
         hrw_detect__detail (&e, "stalled_nominations", stalled);
         if (e.firing)
             snprintf (e.summary, sizeof (e.summary),
-                      "%s's readiness has not improved for %.220s (at most %u days advised)",
+                      "%s's readiness has not improved for %.220s; at most %u days advised",
                       employee, stall_list, self->opts.stale_readiness_days);
         else
             snprintf (e.summary, sizeof (e.summary), "%s %s", employee,
