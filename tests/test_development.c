@@ -83,6 +83,18 @@ test_unmentored_fires_on_day_90_by_the_sweep_alone (void **state)
     assert_true (strstr (f->seen[at - 1].summary, "90 days"));
     assert_int_equal (f->seen[at - 1].severity, HRWATCH__V1__SEVERITY__SEVERITY_INFO);
     s_nothing_more (f, at);
+    //  Touched again with nothing new (the days alone moved): no update.
+    size_t before = f->n_seen;
+    d_event (f, "n2b", "2024-04-01T10:00:00Z", NOM ("P-1", "E-2", "READY_NOW"));
+    assert_int_equal (f->n_seen, before);
+    //  A second role is news: one update, naming both.
+    d_event (f, "p2", "2024-04-01T11:00:00Z", CRIT ("P-2"));
+    d_event (f, "n2c", "2024-04-01T12:00:00Z", NOM ("P-2", "E-2", "READY_1_2_YEARS"));
+    assert_true (f->n_seen > before);
+    assert_true (f->seen[f->n_seen - 1].update);
+    assert_string_equal (f->seen[f->n_seen - 1].fingerprint, "successor_unmentored/E-2");
+    assert_non_null (strstr (f->seen[f->n_seen - 1].summary,
+                             "P-1 (ready now), P-2 (ready in 1-2 years)"));
     //  A mentor resolves it; the mentor is never named.
     d_event (f, "m1", "2024-04-02T10:00:00Z", MENTOR ("E-7", "E-2"));
     s_expect (f, &at, "successor_unmentored/E-2", "resolved", "m1", NULL);

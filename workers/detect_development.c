@@ -33,6 +33,8 @@ typedef struct {
     int64_t due_unmentored;     //  Key in db_dev_due for "unmentored", or NONE
     int64_t due_stalled;        //  Key in db_dev_due for "stalled", or NONE
     uint32_t mentors;           //  Active mentors (mentor\0mentee pairs)
+    uint32_t sig_unmentored;    //  What the firing alert lists (a hash), or 0
+    uint32_t sig_stalled;       //  The same for "stalled"
     uint32_t spare;             //  Zero
 } s_person_t;
 
@@ -48,7 +50,19 @@ typedef struct {
 } s_risk_t;
 
 static const s_person_t s_person_none = { HRW_TIME_NONE, HRW_TIME_NONE, HRW_TIME_NONE,
-                                          HRW_TIME_NONE, 0, 0 };
+                                          HRW_TIME_NONE, 0, 0, 0, 0 };
+
+//  FNV-1a of what a firing alert lists (positions and readiness, never the
+//  days, which move with the clock alone), never 0.
+static uint32_t
+s_sig (uint32_t h, const char *text)
+{
+    if (!h)
+        h = 2166136261u;
+    for (; *text; text++)
+        h = (h ^ (uint8_t) *text) * 16777619u;
+    return h? h: 1;
+}
 
 static const char *
 s_readiness_words (int r)
@@ -179,8 +193,13 @@ s_list_add (char *buf, size_t cap, const char *text)
 
 //  Re-evaluates both alerts about employee at clock, keeps their record and
 //  due entries, and says what changed.
+//  While an alert fires, an evaluation that finds the same positions says
+//  nothing (its days move with the clock alone: publishing them at every
+//  touch would teach people to ignore the updates); force says it anyway
+//  (new thresholds).
 static int
-s_person_eval (hrw_detect_t *self, const char *employee, int64_t clock, const char *trigger)
+s_person_eval_as (hrw_detect_t *self, const char *employee, int64_t clock, const char *trigger,
+                  int force)
 {
     s_person_t p, was;
     int rc = s_person_get (self, employee, &p);
@@ -195,6 +214,7 @@ s_person_eval (hrw_detect_t *self, const char *employee, int64_t clock, const ch
         return rc;
     char succ_list[200] = "", stall_list[200] = "", item[HRW_ID_MAX + 40];
     int successor = 0, stalled = 0;
+    uint32_t sig_u = 0, sig_s = 0;
     int64_t next_stall = HRW_TIME_NONE, stall_days = 0;
     int64_t stale_us = (int64_t) self->opts.stale_readiness_days * S_DAY_US;
     for (size_t i = 0; active && i < noms.n; i++) {
@@ -209,6 +229,7 @@ s_person_eval (hrw_detect_t *self, const char *employee, int64_t clock, const ch
             successor = 1;
             snprintf (item, sizeof (item), "%s (%s)", pos, s_readiness_words (readiness));
             s_list_add (succ_list, sizeof (succ_list), item);
+            sig_u = s_sig (sig_u, item);
         }
         if (readiness == S_READY_NOW)
             continue;
@@ -220,6 +241,8 @@ s_person_eval (hrw_detect_t *self, const char *employee, int64_t clock, const ch
         int64_t due = s_day_ceil (n.since + stale_us);
         if (clock >= due) {
             stalled++;
+            snprintf (item, sizeof (item), "%s (%d)", pos, readiness);
+            sig_s = s_sig (sig_s, item);
             int64_t days = (clock - n.since) / S_DAY_US;
             if (days > stall_days)
                 stall_days = days;
@@ -243,6 +266,8 @@ s_person_eval (hrw_detect_t *self, const char *employee, int64_t clock, const ch
         due_u = s_day_ceil (start + (int64_t) self->opts.unmentored_days * S_DAY_US);
     }
     int unmentored = due_u != HRW_TIME_NONE && clock >= due_u;
+    p.sig_unmentored = unmentored? sig_u: 0;
+    p.sig_stalled = stalled? sig_s: 0;
     if ((rc = s_due_move (self, S_DUE_UNMENTORED, employee, &p.due_unmentored,
                           unmentored? HRW_TIME_NONE: due_u)))
         return rc;
@@ -263,7 +288,9 @@ s_person_eval (hrw_detect_t *self, const char *employee, int64_t clock, const ch
     hrw_detect__eval_init (&e, K (SUCCESSOR_UNMENTORED), employee, unit, trigger);
     e.severity = SEV (INFO);
     e.firing = unmentored;
-    if (!hrw_detect__quiet (self, &e)) {
+    int same = !force && unmentored && p.sig_unmentored == was.sig_unmentored;
+    if (!hrw_detect__quiet (self, &e)
+        && !(same && hrw_alerts_is_firing (self->alerts, e.kind, employee, NULL))) {
         int64_t days = start != HRW_TIME_NONE? (clock - start) / S_DAY_US: 0;
         e.observed = (double) days;
         e.expected = self->opts.unmentored_days;
@@ -284,7 +311,9 @@ s_person_eval (hrw_detect_t *self, const char *employee, int64_t clock, const ch
     }
     hrw_detect__eval_init (&e, K (DEVELOPMENT_STALLED), employee, unit, trigger);
     e.firing = stalled > 0;
-    if (!hrw_detect__quiet (self, &e)) {
+    same = !force && stalled && p.sig_stalled == was.sig_stalled;
+    if (!hrw_detect__quiet (self, &e)
+        && !(same && hrw_alerts_is_firing (self->alerts, e.kind, employee, NULL))) {
         e.observed = (double) stall_days;
         e.expected = self->opts.stale_readiness_days;
         hrw_detect__detail (&e, "stalled_nominations", stalled);
@@ -299,6 +328,12 @@ s_person_eval (hrw_detect_t *self, const char *employee, int64_t clock, const ch
         rc = hrw_detect__update (self, &e, clock);
     }
     return rc;
+}
+
+static int
+s_person_eval (hrw_detect_t *self, const char *employee, int64_t clock, const char *trigger)
+{
+    return s_person_eval_as (self, employee, clock, trigger, 0);
 }
 
 //  A nomination changed in the store (or was re-sent): its record follows,
@@ -538,7 +573,7 @@ hrw_detect__dev_reevaluate (hrw_detect_t *self, int64_t clock)
     for (size_t off = 0; !rc && off < keys.len;) {
         const char *employee = (const char *) keys.data + off;
         off += strlen (employee) + 1;
-        rc = s_person_eval (self, employee, clock, "");
+        rc = s_person_eval_as (self, employee, clock, "", 1);
     }
     hrw_buf_free (&keys);
     return rc;
