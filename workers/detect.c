@@ -363,11 +363,11 @@ hrw_detect_reevaluate (hrw_detect_t *self, int64_t clock)
                 || was->prior_person_days != o->prior_person_days
                 || was->rise_h != o->rise_h || was->spike_h != o->spike_h))
         rc = hrw_detect_sweep (self, clock);
-    //  Engagement is decided once, when a cycle closes: new thresholds
-    //  apply to the next cycle to close, never to one decided already.
     //  Successor development: everyone with a record, when its days changed.
     if (!rc)
         rc = hrw_detect__dev_reevaluate (self, clock);
+    //  Engagement is decided once, when a cycle closes: new thresholds
+    //  apply to the next cycle to close, never to one decided already.
     if (!rc)
         self->judged = self->opts;
     return rc;
