@@ -94,6 +94,9 @@ static const hrw_config_setting_t s_settings[] = {
     //  Below 3 respondents an aggregate tells too much about a person.
     { "alerts", "min_respondents", U32, D (min_respondents), 3, 100000, "5", RELOAD },
     { "alerts", "survey_close_days", U32, D (survey_close_days), 1, 3650, "21", RELOAD },
+    //  Successor development: days, at most ten years.
+    { "alerts", "unmentored_days", U32, D (unmentored_days), 1, 3650, "90", RELOAD },
+    { "alerts", "stale_readiness_days", U32, D (stale_readiness_days), 1, 3650, "365", RELOAD },
     { "metrics", "listen", STR, O (metrics_listen), 0, ENDP, "127.0.0.1:9464", RESTART },
     { "alertmanager", "url", STR, O (alertmanager_url), 0, ENDP, "", RESTART },
     { "alertmanager", "resend_seconds", U32, O (alertmanager_resend), 1, 86400, "60", RESTART },

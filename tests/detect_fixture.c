@@ -153,3 +153,15 @@ d_tick (d_fixture_t *f, const char *wall)
     s_collect (f);
 }
 
+
+void
+d_reload (d_fixture_t *f, const hrw_detect_opts_t *opts)
+{
+    hrw_engine_opts_t eo = *hrw_engine_opts (f->engine);
+    eo.detect = *opts;
+    hrw_engine_set_opts (f->engine, &eo);
+    assert_int_equal (hrw_engine_begin (f->engine, f->wall_us), 0);
+    assert_int_equal (hrw_engine_reevaluate (f->engine), 0);
+    assert_int_equal (hrw_engine_commit (f->engine), 0);
+    s_collect (f);
+}

@@ -67,4 +67,8 @@ void d_hire_many (d_fixture_t *f, const char *unit, int first, int n, const char
     settle. */
 void d_tick (d_fixture_t *f, const char *wall);
 
+/*  A reload: new detector thresholds, re-evaluated at the clock in a
+    transaction of their own; collects what that changes. */
+void d_reload (d_fixture_t *f, const hrw_detect_opts_t *opts);
+
 #endif

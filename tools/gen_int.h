@@ -100,6 +100,8 @@ typedef struct {
     long t_active, t_exited, t_units, t_positions, t_critical, t_nominations, t_mentorships,
         t_responses;
     long t_by_type[11];
+    //  Successor development (gen_dev.c): its own state, its own draws
+    struct gen_dev *dev;
 } gen_t;
 
 //  --inject: which teams, days and positions each scenario uses.
@@ -199,5 +201,17 @@ void gen_inject_plan (gen_t *g, gen_inject_t *in);
 //  Day d of them: facts at each onset, and the exits, withdrawals,
 //  promotions and redefinitions that make them.
 void gen_inject_day (gen_t *g, gen_inject_t *in, int d);
+
+// ---------------------------------------------------------------------------
+// gen_dev.c: successor development in the realistic company (mentors,
+// developing nominations), drawn from a hash of the seed, never g->rng
+
+//  After each event (from gen_real_facts): the development facts it
+//  changes, and each critical role's only ready-now successor.
+void gen_dev_after (gen_t *g);
+//  The start of day d: what falls due at midnight.
+void gen_dev_day (gen_t *g, int d);
+//  The end of day d: its mentoring and developing nominations.
+void gen_dev_day_end (gen_t *g, int d);
 
 #endif

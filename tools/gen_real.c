@@ -112,6 +112,8 @@ gen_real_facts (gen_t *g, const char *cause)
             g->units[u].bench = now;
         }
     }
+    //  Successor development, and who is a role's only ready-now successor.
+    gen_dev_after (g);
 }
 
 void
@@ -359,12 +361,14 @@ gen_simulate_real (gen_t *g)
     int days = g->years * 365;
     for (int d = 0; d < days && !g->stopped; d++) {
         g->now = g->start_us + d * GEN_DAY_US;
+        gen_dev_day (g, d);
         if (g->inject)
             gen_inject_day (g, &in, d);
         for (int t = 0; t < g->n_teams; t++)
             s_real_day_team (g, t, d);
         s_real_roles (g, d);
         s_real_survey_day (g, d);
+        gen_dev_day_end (g, d);
     }
     if (g->facts) {
         int judged = g->years - 1;

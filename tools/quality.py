@@ -23,6 +23,13 @@ import sys
 #   match "unit_or_ancestor": a firing on the scenario's unit or any unit
 #     above it within the scenario's window is the same detection.
 #   match "unit": a firing on the scenario's own unit within its window.
+#   match "trigger_or_day": as "trigger" for a change an event causes; a
+#     change the day-boundary sweep makes (no trigger) matches a fact
+#     without one by kind, subject, change and day.
+#   match "derived": the truth is derived here, at each instant, from the
+#     generator's record of each critical role's only ready-now successor
+#     and the turnover spikes and engagement drops the daemon raised
+#     (succession_at_risk); matched by kind, subject, change and instant.
 # exposure: what false alerts are counted per. flap_days: a fingerprint
 # firing again within this many days of resolving is a flap.
 FAMILIES = [
@@ -33,9 +40,16 @@ FAMILIES = [
     ("turnover_",          "turnover",   "unit_or_ancestor", "unit_years",  30),
     ("reduction_in_force", "turnover",   "unit_or_ancestor", "unit_years",  30),
     ("engagement_",        "engagement", "unit",             "unit_cycles", 91),
+    # Successor development and succession at risk (exact, rule-based)
+    ("successor_unmentored", "succession", "trigger_or_day",   "unit_years",  30),
+    ("development_stalled", "succession", "trigger_or_day",    "unit_years",  30),
+    ("succession_at_risk", "succession", "derived",            "unit_years",  30),
 ]
+# Match rules whose truth is exact: every change is scored against it.
+EXACT = ("trigger", "trigger_or_day", "derived")
 KNOWN_KINDS = ["succession_gap", "bench_strength", "successor_overlap", "turnover_spike",
-               "reduction_in_force", "engagement_drop", "turnover_rise"]
+               "reduction_in_force", "engagement_drop", "turnover_rise",
+               "successor_unmentored", "development_stalled", "succession_at_risk"]
 # Kinds whose targets are a delay: the share caught within it is shown too.
 WITHIN_DAYS = {"turnover_spike": 20, "turnover_rise": 60}
 # What false alerts are counted per, and how that is written.
@@ -83,6 +97,17 @@ CHECKS = [
                    if k.startswith("turnover_")) <= 1.0),
     ("no decoy fires (small team, few respondents)",
      lambda s: all(k["decoys_fired"] == 0 for k in s.kinds.values())),
+    # Successor development and succession at risk are exact: every change
+    # the truth derives, on its event or its day, and nothing else.
+    ("successor development and succession at risk: every change the truth derives seen "
+     "(recall 100%)", lambda s: all(s.recall_all(k) == 1.0 for k in (
+         "successor_unmentored", "development_stalled", "succession_at_risk"))),
+    ("successor development and succession at risk: no alert change the truth does not derive",
+     lambda s: all(s.kinds[k]["false"] == 0 for k in (
+         "successor_unmentored", "development_stalled", "succession_at_risk"))),
+    ("successor development: no severity the truth does not give",
+     lambda s: all(s.kinds[k]["wrong_severity"] == 0 for k in (
+         "successor_unmentored", "development_stalled"))),
     # The 90% recall once asked of a 0.5 engagement drop and the 80% within
     # 60 days of a 2x rise are out of reach at these false-alarm budgets for
     # teams of this size (docs/alerts.md gives the bounds).
@@ -174,8 +199,53 @@ def succession_row(name):
     return name if name.startswith("gap-") else "background (derived)"
 
 
+def at_risk_facts(truth, alerts):
+    """succession_at_risk's truth: at each instant a role's only ready-now
+    successor (the generator's "sole" records) or the turnover spikes and
+    engagement drops firing (the daemon's own alerts) change, whether that
+    successor's unit has a spike on it or above it, or a drop on it."""
+    changes = {}    # time -> [("sole", record) | ("cause", kind, unit, firing, fingerprint)]
+    for t in truth:
+        if "sole" in t:
+            changes.setdefault(parse_time(t["sole"]["at"]), []).append(("sole", t["sole"]))
+    for a in sorted(alerts, key=lambda x: int(x["seq"])):
+        k = kind_of(a)
+        if k not in ("turnover_spike", "engagement_drop") or \
+           a.get("change") == "ALERT_CHANGE_UPDATED":
+            continue
+        changes.setdefault(parse_time(a["changedAt"]), []).append(
+            ("cause", k, a.get("unitId", ""), a["state"] == "ALERT_STATE_FIRING",
+             a["fingerprint"]))
+    sole, spikes, drops, expected, out = {}, {}, {}, {}, []
+    for t in sorted(changes):
+        for c in changes[t]:
+            if c[0] == "sole":
+                sole[c[1]["position"]] = c[1]
+            elif c[1] == "turnover_spike":
+                spikes[c[4]] = c[2] if c[3] else None
+            else:
+                drops[c[4]] = c[2] if c[3] else None
+        spiking = set(u for u in spikes.values() if u)
+        dropping = set(u for u in drops.values() if u)
+        for pos, s in sole.items():
+            path = s["unit_path"]
+            now = bool(s["employee"]) and bool(path) and \
+                (any(u in spiking for u in path) or path[0] in dropping)
+            if now != expected.get(pos, False):
+                expected[pos] = now
+                out.append({"scenario": "background", "family": "succession",
+                            "kind": "succession_at_risk", "subject": pos,
+                            "unit": s["position_unit"], "unit_path": [],
+                            "onset": datetime.datetime.fromtimestamp(
+                                t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                            "expect": "fire" if now else "resolve",
+                            "severity": "warning" if now else None, "window_days": 0,
+                            "at": t})
+    return out
+
+
 def score_run(scores, kind_of_run, truth, alerts):
-    facts = [t for t in truth if "scenario" in t]
+    facts = [t for t in truth if "scenario" in t] + at_risk_facts(truth, alerts)
     for t in truth:
         if "exposure" in t:
             for e in ("unit_years", "unit_cycles"):
@@ -209,7 +279,7 @@ def score_run(scores, kind_of_run, truth, alerts):
         state[fp] = (firing, sev)
         refire = change == "fire" and fp in last_resolve and row is not None \
             and t - last_resolve[fp] <= row[4] * 86400
-        if refire and row[2] != "trigger":
+        if refire and row[2] not in EXACT:
             ks["flaps"] += 1
         if change == "resolve":
             last_resolve[fp] = t
@@ -226,11 +296,20 @@ def score_run(scores, kind_of_run, truth, alerts):
             if change == "fire":
                 false_alert("no scenario family for this kind")
             continue
-        if row[2] == "trigger":
+        if row[2] in EXACT:
             match = None
             for f in facts:
-                if f["kind"] == k and f["subject"] == subject and f.get("trigger") == \
-                   a.get("triggerEventId") and f["expect"] == change and f["matched"] is None:
+                if f["kind"] != k or f["subject"] != subject or f["expect"] != change \
+                   or f["matched"] is not None:
+                    continue
+                if row[2] == "derived":
+                    same = abs(f["at"] - t) < 1e-3
+                elif "trigger" in f or row[2] == "trigger":
+                    same = f.get("trigger") == a.get("triggerEventId")
+                else:
+                    same = not a.get("triggerEventId") and \
+                        f["onset"][:10] == a["changedAt"][:10]
+                if same:
                     match = f
                     break
             if match is None:
@@ -342,7 +421,7 @@ def report(scores, args):
             false_text = "%d false (no scenario family: every firing counts)" % ks["false"]
         out.append("")
         extra = ""
-        if row and row[2] == "trigger":
+        if row and row[2] in EXACT:
             extra = "; wrong severity: %d; fired again within %d days of resolving, as the " \
                 "truth says it should: %d" % (ks["wrong_severity"], row[4], ks["refires_in_truth"])
         out.append("%d alert changes; %s; flaps: %d; decoys fired: %d; on a scenario's unit but "

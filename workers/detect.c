@@ -37,6 +37,8 @@ hrw_detect_defaults (hrw_detect_opts_t *o)
     o->survey_close_days = 21;
     o->enps_drop = 15;
     o->min_respondents = 5;
+    o->unmentored_days = 90;
+    o->stale_readiness_days = 365;
 }
 
 hrw_detect_t *
@@ -56,7 +58,14 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
         || hrw_table_open (store, "det_decided", &self->db_decided)
         || hrw_table_open (store, "det_holds", &self->db_holds)
         || hrw_table_open (store, "det_rise", &self->db_rise)
-        || hrw_table_open (store, "det_spike", &self->db_spike)) {
+        || hrw_table_open (store, "det_spike", &self->db_spike)
+        || hrw_table_open (store, "det_dev_person", &self->db_dev_person)
+        || hrw_table_open (store, "det_dev_nom", &self->db_dev_nom)
+        || hrw_table_open (store, "det_dev_mentor", &self->db_dev_mentor)
+        || hrw_table_open (store, "det_dev_due", &self->db_dev_due)
+        || hrw_table_open (store, "det_dev_risk", &self->db_dev_risk)
+        || hrw_table_open (store, "det_dev_risk_idx", &self->db_dev_risk_idx)
+        || hrw_table_open (store, "det_dev_drops", &self->db_dev_drops)) {
         free (self);
         return NULL;
     }
@@ -135,7 +144,13 @@ int
 hrw_detect__update (hrw_detect_t *self, const hrw_alert_eval_t *e, int64_t clock)
 {
     int changed;
-    return hrw_alerts_update (self->alerts, e, clock, &changed);
+    //  Succession at risk follows the spikes and drops where successors sit.
+    int cause = e->kind == K (TURNOVER_SPIKE) || e->kind == K (ENGAGEMENT_DROP);
+    int was = cause && hrw_alerts_is_firing (self->alerts, e->kind, e->subject, e->cycle);
+    int rc = hrw_alerts_update (self->alerts, e, clock, &changed);
+    if (!rc && cause)
+        rc = hrw_detect__dev_cause (self, e, was, clock);
+    return rc;
 }
 
 // ---------------------------------------------------------------------------
@@ -209,6 +224,9 @@ hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
         rc = hrw_detect__turnover_person (self, ev, employee, b, clock);
     if (!rc && employee)
         rc = hrw_detect__gap_person (self, ev, employee, b, clock);
+    //  Successor development: mentorships, nominations, people.
+    if (!rc)
+        rc = hrw_detect__dev_after (self, ev, b, employee, clock);
     return rc;
 }
 
@@ -243,6 +261,9 @@ hrw_detect_sweep (hrw_detect_t *self, int64_t clock)
     }
     if (!rc && !s.rc)
         rc = hrw_detect__engagement_close_due (self, clock);
+    //  Successor development: what falls due today.
+    if (!rc && !s.rc)
+        rc = hrw_detect__dev_sweep (self, clock);
     return rc? rc: s.rc;
 }
 
@@ -342,6 +363,9 @@ hrw_detect_reevaluate (hrw_detect_t *self, int64_t clock)
                 || was->prior_person_days != o->prior_person_days
                 || was->rise_h != o->rise_h || was->spike_h != o->spike_h))
         rc = hrw_detect_sweep (self, clock);
+    //  Successor development: everyone with a record, when its days changed.
+    if (!rc)
+        rc = hrw_detect__dev_reevaluate (self, clock);
     //  Engagement is decided once, when a cycle closes: new thresholds
     //  apply to the next cycle to close, never to one decided already.
     if (!rc)

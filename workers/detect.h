@@ -31,6 +31,9 @@ typedef struct {
     double enps_drop;               //  eNPS drop (points) that counts on its own
     uint32_t min_respondents;       //  Anonymity threshold, at least 3
     uint32_t survey_close_days;     //  A survey cycle closes this long after its start
+    //  Successor development (detect_development.c)
+    uint32_t unmentored_days;       //  Days a successor may go without a mentor
+    uint32_t stale_readiness_days;  //  Days a nomination's readiness may stay unimproved
 } hrw_detect_opts_t;
 
 typedef struct hrw_detect hrw_detect_t;
@@ -80,6 +83,10 @@ int hrw_detect_sweep (hrw_detect_t *self, int64_t clock_us);
 /*  Whether a survey cycle is open, so day boundaries must be swept even
     with nothing firing. */
 int hrw_detect_cycles_open (hrw_detect_t *self);
+
+/*  Whether a development alert falls due at or before upto, so the day
+    boundaries up to it must be swept even with nothing firing. */
+int hrw_detect_due_by (hrw_detect_t *self, int64_t upto);
 
 typedef struct {
     int64_t headcount;              //  At the clock

@@ -26,6 +26,15 @@ struct hrw_detect {
     hrw_table_t db_holds;       //  employee\0position -> "" (named incumbent there)
     hrw_table_t db_rise;        //  unit -> s_rise_t (sustained-rise CUSUM)
     hrw_table_t db_spike;       //  unit -> s_spike_t (sharp-spike CUSUM)
+    //  Successor development and succession at risk (detect_development.c)
+    hrw_table_t db_dev_person;  //  employee -> s_person_t (successor since, mentors)
+    hrw_table_t db_dev_nom;     //  employee\0position -> s_nom_t (since nominated or improved)
+    hrw_table_t db_dev_mentor;  //  mentor\0mentee -> uint8 (active, as last counted)
+    hrw_table_t db_dev_due;     //  time\0kind\0employee -> "" (what the sweep must reach)
+    hrw_table_t db_dev_risk;    //  position -> s_risk_t (its sole successor and their unit)
+    hrw_table_t db_dev_risk_idx;    //  unit\0position -> "" for the sole successor's unit
+                                    //  and every unit above it
+    hrw_table_t db_dev_drops;   //  unit -> uint32 (engagement drops firing there)
 };
 
 // ---------------------------------------------------------------------------
@@ -107,5 +116,31 @@ int hrw_detect__engagement_decide (hrw_detect_t *self, const char *cycle, int64_
 
 /*  Closes and decides the cycles whose time is up at clock. */
 int hrw_detect__engagement_close_due (hrw_detect_t *self, int64_t clock);
+
+// ---------------------------------------------------------------------------
+// Successor development, succession at risk (detect_development.c)
+
+/*  An event, now applied: the mentees, nominees and people it concerns are
+    re-evaluated (successor without a mentor, development stalled). */
+int hrw_detect__dev_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
+                           const hrw_detect_before_t *b, const char *employee, int64_t clock);
+
+/*  At a day boundary: the people whose alerts time alone brings due. */
+int hrw_detect__dev_sweep (hrw_detect_t *self, int64_t clock);
+
+/*  After new thresholds: everyone with a development record. */
+int hrw_detect__dev_reevaluate (hrw_detect_t *self, int64_t clock);
+
+/*  A position's gap evaluated: its only counted ready-now successor (or ""
+    when it has none or several, or is not critical) decides succession at
+    risk, re-indexed under their unit. */
+int hrw_detect__dev_risk (hrw_detect_t *self, const char *position, const char *sole,
+                          int64_t clock, const char *trigger);
+
+/*  A turnover spike or engagement drop about to be recorded (was_firing:
+    before): when it starts or stops firing, the positions whose sole
+    successor sits there are re-evaluated. */
+int hrw_detect__dev_cause (hrw_detect_t *self, const hrw_alert_eval_t *e, int was_firing,
+                           int64_t clock);
 
 #endif

@@ -419,7 +419,9 @@ hrw_detect__gap_eval (hrw_detect_t *self, const char *position, int64_t clock, c
     snprintf (now.unit, sizeof (now.unit), "%s", critical? p.unit: "");
     if (critical && ready == 1)
         snprintf (now.sole, sizeof (now.sole), "%s", c.sole);
-    return s_recount (self, position, &now, clock, trigger);
+    rc = s_recount (self, position, &now, clock, trigger);
+    //  Succession at risk: where its only ready-now successor sits.
+    return rc? rc: hrw_detect__dev_risk (self, position, now.sole, clock, trigger);
 }
 
 //  Re-evaluates the positions employee is nominated for, but skip, saying

@@ -149,7 +149,8 @@ s_days (hrw_engine_t *self, int64_t from, int64_t upto)
         return 0;       //  No boundary crossed: the common case, kept cheap
     uint64_t seq, firing;
     hrw_alerts_totals (self->alerts, &seq, &firing);
-    if (firing == 0 && !hrw_detect_cycles_open (self->detect))
+    if (firing == 0 && !hrw_detect_cycles_open (self->detect)
+        && !hrw_detect_due_by (self->detect, upto))
         return 0;
     for (; day <= upto; day += S_DAY_US) {
         hrw_alerts_step (self->alerts);

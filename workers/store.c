@@ -27,7 +27,7 @@ static const char *s_db_names[S_DB_COUNT] = {
     "survey_cycles", "survey_cycle_units"
 };
 
-#define S_MAX_DBS 32    //  Ours, and room for sibling modules' own
+#define S_MAX_DBS 64    //  Ours, and room for sibling modules' own (the detectors keep many)
 
 // ---------------------------------------------------------------------------
 // Opening, transactions, growth
