@@ -50,4 +50,8 @@ double hrw_stats_nps (const uint32_t counts[11], uint32_t n);
 /*  A sample from a histogram: counts[i] answers of value lo + i. */
 hrw_sample_t hrw_stats_from_histogram (const uint32_t *counts, int n_values, int lo);
 
+/*  P(X >= k) for X ~ Binomial(n, p): how surprising k or more of n are
+    when each is one with probability p. 1 when k <= 0, 0 when k > n. */
+double hrw_stats_binomial_sf (uint64_t k, uint64_t n, double p);
+
 #endif

@@ -31,6 +31,17 @@ typedef struct {
     double enps_drop;               //  eNPS drop (points) that counts on its own
     uint32_t min_respondents;       //  Anonymity threshold, at least 3
     uint32_t survey_close_days;     //  A survey cycle closes this long after its start
+    //  Early-tenure exits and manager hotspots (detect_tenure.c,
+    //  detect_manager.c; docs/alerts.md)
+    uint32_t early_tenure_days;     //  An exit this soon after the hire is early
+    uint32_t early_tenure_window_days;  //  Trailing window of exits judged
+    uint32_t early_tenure_baseline_days;    //  The rest of the company's share, over this
+    uint32_t early_tenure_min_exits;    //  Early exits before it may fire
+    double early_tenure_alpha;      //  Fires below this binomial tail probability
+    uint32_t manager_window_days;   //  Trailing window of a manager's reports' exits
+    uint32_t manager_min_exits;     //  Voluntary exits among reports before it may fire
+    uint32_t manager_min_reports;   //  Direct reports (at the window's start) before it may
+    double manager_alpha;           //  Fires below this Poisson tail probability
 } hrw_detect_opts_t;
 
 typedef struct hrw_detect hrw_detect_t;

@@ -26,6 +26,9 @@ struct hrw_detect {
     hrw_table_t db_holds;       //  employee\0position -> "" (named incumbent there)
     hrw_table_t db_rise;        //  unit -> s_rise_t (sustained-rise CUSUM)
     hrw_table_t db_spike;       //  unit -> s_spike_t (sharp-spike CUSUM)
+    //  Early-tenure exits and manager hotspots
+    hrw_table_t db_tenure;      //  unit\0time -> cumulative voluntary and early exits
+    hrw_table_t db_manager;     //  manager\0time -> cumulative reports, person-days, exits
 };
 
 // ---------------------------------------------------------------------------
@@ -107,5 +110,43 @@ int hrw_detect__engagement_decide (hrw_detect_t *self, const char *cycle, int64_
 
 /*  Closes and decides the cycles whose time is up at clock. */
 int hrw_detect__engagement_close_due (hrw_detect_t *self, int64_t clock);
+
+// ---------------------------------------------------------------------------
+// Early-tenure exits (detect_tenure.c) and manager hotspots (detect_manager.c)
+
+/*  A time-indexed series in table (key "id\0time" -> a fixed-size record
+    of cumulative figures): the last record at or before t into out (size
+    bytes) and its time into *at; zeroes and HRW_TIME_NONE when there is
+    none. Returns 0 or an error code. */
+int hrw_detect__series_at (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
+                           void *out, size_t size, int64_t *at);
+
+/*  Writes the record of id's series at t. */
+int hrw_detect__series_put (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
+                            const void *val, size_t size);
+
+/*  A unit's (and its subtree's) baseline daily rate of voluntary exits over
+    [from, to), shrunk towards the company's over the same days as the
+    turnover baseline is (prior_person_days); *judged says a whole period
+    of exit history lies behind it. "" is the company. */
+int hrw_detect__unit_rate (hrw_detect_t *self, const char *unit, int64_t from, int64_t to,
+                           double *rate, int *judged);
+
+/*  Counts a voluntary exit (with the tenure it came at) and re-judges the
+    leaver's unit and its ancestors; nothing for other events. */
+int hrw_detect__tenure_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
+                               const char *employee, const hrw_detect_before_t *b,
+                               int64_t clock);
+int hrw_detect__tenure_eval (hrw_detect_t *self, const char *unit, int64_t clock,
+                             const char *trigger);
+
+/*  Moves a person between managers' series as a hire, transfer or exit
+    changes whom they report to, and re-judges a manager who lost a report
+    to a voluntary exit. */
+int hrw_detect__manager_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
+                                const char *employee, const hrw_detect_before_t *b,
+                                int64_t clock);
+int hrw_detect__manager_eval (hrw_detect_t *self, const char *manager, int64_t clock,
+                              const char *trigger);
 
 #endif
