@@ -226,3 +226,15 @@ hrw_stats_binomial_sf (uint64_t k, uint64_t n, double p)
         return 1.0;
     return s_ibeta ((double) k, (double) (n - k + 1), p);
 }
+
+double
+hrw_stats_rate_ratio_sf (uint64_t k, double e, double kb, double eb)
+{
+    if (k == 0)
+        return 1.0;
+    if (e <= 0.0)
+        return 0.0;
+    if (eb <= 0.0)
+        return 0.0;
+    return s_ibeta ((double) k, (kb > 0.0? kb: 0.0) + 1.0, e / (e + eb));
+}

@@ -200,10 +200,28 @@ s_hotspot_day (gen_t *g, gen_inject_t *in, int d)
         }
 }
 
+//  The turnover scenarios of gen_inject.c are hotspots too: their team's
+//  lead loses reports at 6x or 2x. The alert may fire, within the 180 days
+//  its window holds those exits and a month more.
+static void
+s_allow (gen_t *g, const char *scenario, int team, int day, int d)
+{
+    if (d != day || team < 0)
+        return;
+    int u = g->teams[team].unit;
+    gen_fact (g, scenario, "turnover", "manager_hotspot", g->units[u].id, u, s_day_at (g, d),
+              "allow", NULL, NULL, 210, 0);
+}
+
 void
 gen_manager_day (gen_t *g, gen_inject_t *in, int d)
 {
     const char *was = g->label;
+    s_allow (g, "spike-6x-30d", in->spike_team, in->spike_day, d);
+    s_allow (g, "spike-6x-30d-largest-team", in->big_team, in->big_day, d);
+    s_allow (g, "rise-2x-120d", in->rise_team, in->rise_day, d);
+    s_allow (g, "rise-2x-120d-largest-team", in->big_rise_team, in->big_rise_day, d);
+    s_allow (g, "decoy-small-team", 3, in->decoy_day, d);
     if (in->tenure_team >= 0) {
         g->label = "early-tenure-3x";
         s_tenure_day (g, in, d);

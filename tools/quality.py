@@ -33,9 +33,14 @@ FAMILIES = [
     ("turnover_",          "turnover",   "unit_or_ancestor", "unit_years",  30),
     ("reduction_in_force", "turnover",   "unit_or_ancestor", "unit_years",  30),
     ("engagement_",        "engagement", "unit",             "unit_cycles", 91),
+    # Early-tenure exits and manager hotspots: turnover's family, so one
+    # detector's alert on another's scenario is related, not false.
+    ("early_tenure_exits", "turnover",   "unit_or_ancestor", "unit_years",  30),
+    ("manager_hotspot",    "turnover",   "unit_or_ancestor", "unit_years",  30),
 ]
 KNOWN_KINDS = ["succession_gap", "bench_strength", "successor_overlap", "turnover_spike",
                "reduction_in_force", "engagement_drop", "turnover_rise"]
+KNOWN_KINDS += ["early_tenure_exits", "manager_hotspot"]
 # Kinds whose targets are a delay: the share caught within it is shown too.
 WITHIN_DAYS = {"turnover_spike": 20, "turnover_rise": 60}
 # What false alerts are counted per, and how that is written.

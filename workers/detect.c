@@ -43,11 +43,11 @@ hrw_detect_defaults (hrw_detect_opts_t *o)
     o->early_tenure_window_days = 180;
     o->early_tenure_baseline_days = 365;
     o->early_tenure_min_exits = 3;
-    o->early_tenure_alpha = 0.0001;
+    o->early_tenure_alpha = 0.0005;
     o->manager_window_days = 180;
     o->manager_min_exits = 3;
     o->manager_min_reports = 5;
-    o->manager_alpha = 0.0001;
+    o->manager_alpha = 0.002;
 }
 
 hrw_detect_t *
@@ -69,7 +69,8 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
         || hrw_table_open (store, "det_rise", &self->db_rise)
         || hrw_table_open (store, "det_spike", &self->db_spike)
         || hrw_table_open (store, "det_tenure", &self->db_tenure)
-        || hrw_table_open (store, "det_manager", &self->db_manager)) {
+        || hrw_table_open (store, "det_manager", &self->db_manager)
+        || hrw_table_open (store, "det_manager_unit", &self->db_manager_unit)) {
         free (self);
         return NULL;
     }

@@ -29,6 +29,7 @@ struct hrw_detect {
     //  Early-tenure exits and manager hotspots
     hrw_table_t db_tenure;      //  unit\0time -> cumulative voluntary and early exits
     hrw_table_t db_manager;     //  manager\0time -> cumulative reports, person-days, exits
+    hrw_table_t db_manager_unit;    //  manager -> the unit most of their reports are in
 };
 
 // ---------------------------------------------------------------------------
@@ -125,12 +126,13 @@ int hrw_detect__series_at (hrw_detect_t *self, hrw_table_t table, const char *id
 int hrw_detect__series_put (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
                             const void *val, size_t size);
 
-/*  A unit's (and its subtree's) baseline daily rate of voluntary exits over
-    [from, to), shrunk towards the company's over the same days as the
-    turnover baseline is (prior_person_days); *judged says a whole period
-    of exit history lies behind it. "" is the company. */
+/*  A unit's (and its subtree's) voluntary exits and person-days over
+    [from, to), with prior_person_days of the company's rate over the same
+    days added as the turnover baseline's shrinkage does (so *exits /
+    *person_days is that baseline rate); *judged says a whole period of
+    exit history lies behind it. "" is the company. */
 int hrw_detect__unit_rate (hrw_detect_t *self, const char *unit, int64_t from, int64_t to,
-                           double *rate, int *judged);
+                           double *exits, double *person_days, int *judged);
 
 /*  Counts a voluntary exit (with the tenure it came at) and re-judges the
     leaver's unit and its ancestors; nothing for other events. */

@@ -2,8 +2,10 @@
     their direct reports (how many, person-days, voluntary exits), moved as
     hires, transfers and exits change whom people report to. Voluntary
     exits among one manager's reports over the trailing window are tested
-    against what the baseline of the manager's unit predicts for the
-    person-days the reports were there (a one-sided Poisson tail). */
+    against what the baseline of the unit most of them are in predicts for
+    the person-days they were there: the window's exits against the
+    baseline's, conditionally on their sum, so that the noise of a
+    baseline of one year is allowed for. */
 #include "workers/detect_int.h"
 
 #include <stdio.h>
@@ -20,6 +22,34 @@ typedef struct {
                                 //  in force excluded
     uint64_t spare;             //  Zero
 } s_team_t;
+
+//  The unit most of a manager's reports are in, by a majority vote of
+//  the reports as they join (Boyer-Moore: one record, no list of
+//  reports): exact when they are all in one unit, as a team is; a lead
+//  promoted from another team is held to their new team's rate, not to
+//  the one they came from.
+typedef struct {
+    char unit[HRW_ID_MAX + 1];  //  The unit leading the vote
+    int64_t votes;              //  Its lead
+} s_vote_t;
+
+static int
+s_vote (hrw_detect_t *self, const char *manager, const char *unit)
+{
+    s_vote_t v;
+    int rc = hrw_detect__get_or_zero (self, self->db_manager_unit, manager, &v, sizeof (v));
+    if (rc)
+        return rc;
+    v.unit[HRW_ID_MAX] = '\0';
+    if (v.votes <= 0) {
+        memset (v.unit, 0, sizeof (v.unit));
+        memcpy (v.unit, unit, strnlen (unit, HRW_ID_MAX));
+        v.votes = 1;
+    }
+    else
+        v.votes += strcmp (v.unit, unit)? -1: 1;
+    return hrw_detect__put (self, self->db_manager_unit, manager, &v, sizeof (v));
+}
 
 //  The manager's series at t, its person-days carried forward to t.
 static int
@@ -57,20 +87,33 @@ hrw_detect__manager_eval (hrw_detect_t *self, const char *manager, int64_t clock
         rc = s_team_at (self, manager, w0, &start);
     if (rc)
         return rc;
-    //  The manager's unit sets what is normal: its baseline over the
-    //  baseline_days before the window (so the window's exits do not raise
-    //  their own bar), shrunk towards the company's as turnover's is. A
-    //  manager the store does not know is held to the company's rate.
-    hrw_employee_info_t m;
-    const char *unit = hrw_store_employee (self->store, manager, &m) == 0? m.unit: "";
-    double rate;
-    int judged;
-    if ((rc = hrw_detect__unit_rate (self, unit, b0, w0, &rate, &judged)))
+    //  The unit most of the reports are in sets what is normal: its
+    //  baseline over the baseline_days before the window (so the window's
+    //  exits do not raise their own bar), shrunk towards the company's as
+    //  turnover's is. The alert is filed under the manager's own unit
+    //  (where they sit), or that one when the store does not know them.
+    s_vote_t v;
+    if ((rc = hrw_detect__get_or_zero (self, self->db_manager_unit, manager, &v, sizeof (v))))
         return rc;
+    v.unit[HRW_ID_MAX] = '\0';
+    hrw_employee_info_t m;
+    const char *unit = hrw_store_employee (self->store, manager, &m) == 0? m.unit: v.unit;
+    double base_exits, base_pd;
+    int judged;
+    if ((rc = hrw_detect__unit_rate (self, v.unit, b0, w0, &base_exits, &base_pd, &judged)))
+        return rc;
+    double rate = base_pd > 0? base_exits / base_pd: 0;
     uint64_t n = now.exits - start.exits;
     double pd = now.person_days - start.person_days;
-    double expected = rate * (pd > 0? pd: 0);
-    double p = judged? hrw_stats_poisson_sf (n, expected): 1.0;
+    if (pd < 0)
+        pd = 0;
+    double expected = rate * pd;
+    //  A Poisson tail against the baseline's point estimate would take a
+    //  year's chance high or low for the truth: in a team of hundreds the
+    //  window's count is then "significant" every few years. The exits of
+    //  the window and of the baseline are compared conditionally on their
+    //  sum instead (binomial, with the window's share of the exposure).
+    double p = judged? hrw_stats_rate_ratio_sf (n, pd, base_exits, base_pd): 1.0;
     //  The team tested is the larger of those there when the window opened
     //  and those there now with the ones who left in it.
     int64_t team = start.reports > now.reports + (int64_t) n? start.reports
@@ -126,6 +169,8 @@ hrw_detect__manager_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
         rc = s_team_add (self, was, clock, -1, left);
     if (!rc && *is)
         rc = s_team_add (self, is, clock, 1, 0);
+    if (!rc && *is)
+        rc = s_vote (self, is, now.unit);
     if (!rc && *was && left)
         rc = hrw_detect__manager_eval (self, was, clock, ev->event_id);
     return rc;

@@ -648,7 +648,7 @@ hrw_detect__turnover_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
 
 int
 hrw_detect__unit_rate (hrw_detect_t *self, const char *unit, int64_t from, int64_t to,
-                       double *rate, int *judged)
+                       double *exits, double *person_days, int *judged)
 {
     s_point_t a, b, ca, cb;
     int64_t at;
@@ -663,8 +663,8 @@ hrw_detect__unit_rate (hrw_detect_t *self, const char *unit, int64_t from, int64
         ? (double) (cb.voluntary - ca.voluntary) / company_pd: 0;
     double pd = b.person_days - a.person_days;
     double prior = self->opts.prior_person_days;
-    *rate = pd + prior > 0
-          ? ((double) (b.voluntary - a.voluntary) + company_rate * prior) / (pd + prior): 0;
+    *exits = (double) (b.voluntary - a.voluntary) + company_rate * prior;
+    *person_days = (pd > 0? pd: 0) + prior;
     int64_t first_exit = s_first_exit (self);
     *judged = company_pd > 0 && first_exit != HRW_TIME_NONE && first_exit <= from;
     return 0;
