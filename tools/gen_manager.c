@@ -3,7 +3,11 @@
     lead of the unit above (the root's to nobody). A lead who leaves keeps
     their reports until the role is filled again; then every report is
     re-pointed to the new lead with a Transfer to the unit they are in (an
-    HRIS sends such a change when a manager is replaced). With --inject,
+    HRIS sends such a change when a manager is replaced). Someone holding a
+    role is not re-pointed: a division's lead sits in one of its teams, and
+    a Transfer would say they moved out of the unit of their role (the
+    daemon would open a succession gap the truth does not know); a lead's
+    manager is the one named when they took the role. With --inject,
     two scenarios: early-tenure exits and a manager hotspot. Every choice
     here is drawn from a stream of its own (g->side_rng, a hash of the
     seed), never from g->rng, so the company's other events stay as they
@@ -87,10 +91,9 @@ void
 gen_manager_repoint (gen_t *g, int p)
 {
     (void) p;
-    //  A few dozen roles are filled over a history: everyone is checked,
-    //  which also re-points the new lead to the one above.
+    //  A few dozen roles are filled over a history: everyone is checked.
     for (int e = 0; e < g->n_emps && !g->stopped; e++) {
-        if (!g->emps[e].active)
+        if (!g->emps[e].active || g->emps[e].position >= 0)
             continue;
         int m = gen_manager_of (g, e);
         if (m >= 0 && m != g->emps[e].manager)
