@@ -265,6 +265,14 @@ test_manager_hotspot_follows_the_report_to_the_new_manager (void **state)
     assert_int_equal (s_changes (f, at, "manager_hotspot/E-900", "firing", &fired), 1);
     if (!strstr (fired->summary, "of E-900's direct reports left voluntarily in 180 days"))
         fail_msg ("summary '%s'", fired->summary);
+    //  The ten moved count among E-900's reports from the transfer on: 20
+    //  at the last exit, less the eight who left.
+    const d_seen_t *last = NULL;
+    for (size_t i = at; i < f->n_seen; i++)
+        if (!strcmp (f->seen[i].fingerprint, "manager_hotspot/E-900"))
+            last = &f->seen[i];
+    if (!strstr (last->summary, "; 12 reports now"))
+        fail_msg ("summary '%s'", last->summary);
     for (int i = 11; i <= 18; i++) {
         char who[16];
         snprintf (who, sizeof (who), "E-%d", i);

@@ -79,7 +79,7 @@ int hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
 /*  After hrw_detect_set_opts, inside a write transaction: re-evaluates at
     clock_us what the changed thresholds decide (all critical positions,
     bench strength and overlap counts; the firing turnover, reduction in
-    force and engagement alerts), so alerts say at once what the new
+    force, early-tenure and manager-hotspot alerts), so alerts say at once what the new
     thresholds make of them. Returns 0 or an LMDB error; on an error the
     thresholds stay marked as not yet applied. */
 int hrw_detect_reevaluate (hrw_detect_t *self, int64_t clock_us);
