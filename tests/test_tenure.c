@@ -232,6 +232,41 @@ test_early_tenure_resolves_by_the_sweep (void **state)
     assert_int_equal (s_changes (f, at, "early_tenure_exits/ops", "resolved", NULL), 1);
 }
 
+//  A reload that raises the minimum count above what the window holds
+//  resolves the firing alerts at once, at the clock's time.
+static void
+test_early_tenure_reload_rejudges_the_firing_alerts (void **state)
+{
+    d_fixture_t *f = *state;
+    s_trickle_t t = { 0 };
+    s_company (f);
+    s_trickle (f, &t, S_MONTH (2024, 6));
+    s_hire (f, "wh", 1, 3, "2024-06-01T00:00:00Z", NULL);
+    s_exit (f, 1, "2024-07-01T00:00:00Z", VOL);
+    s_exit (f, 2, "2024-07-05T00:00:00Z", VOL);
+    s_exit (f, 3, "2024-07-10T00:00:00Z", VOL);
+    assert_int_equal (s_changes (f, 0, "early_tenure_exits/wh", "firing", NULL), 1);
+    hrw_engine_opts_t eo = *hrw_engine_opts (f->engine);
+    eo.detect.early_tenure_min_exits = 4;
+    hrw_engine_set_opts (f->engine, &eo);
+    assert_int_equal (hrw_engine_begin (f->engine, 0), 0);
+    assert_int_equal (hrw_engine_reevaluate (f->engine), 0);
+    assert_int_equal (hrw_engine_commit (f->engine), 0);
+    hrw_alerts_t *alerts = hrw_engine_alerts (f->engine);
+    int resolved = 0;
+    for (size_t i = 0; i < hrw_alerts_queued (alerts); i++) {
+        hrw_alert_pub_t p = hrw_alerts_queued_at (alerts, i);
+        Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (NULL, p.len, p.data);
+        assert_non_null (a);
+        resolved += a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_RESOLVED
+                 && (!strcmp (a->fingerprint, "early_tenure_exits/wh")
+                     || !strcmp (a->fingerprint, "early_tenure_exits/ops"));
+        hrwatch__v1__alert__free_unpacked (a, NULL);
+    }
+    hrw_alerts_clear_queue (alerts);
+    assert_int_equal (resolved, 2);
+}
+
 // ---------------------------------------------------------------------------
 // Manager hotspot
 
@@ -457,6 +492,8 @@ main (void)
                                          d_setup, d_teardown),
         cmocka_unit_test_setup_teardown (test_early_tenure_resolves_by_the_sweep, d_setup,
                                          d_teardown),
+        cmocka_unit_test_setup_teardown (test_early_tenure_reload_rejudges_the_firing_alerts,
+                                         d_setup, d_teardown),
         cmocka_unit_test_setup_teardown (
             test_manager_hotspot_follows_the_report_to_the_new_manager, d_setup, d_teardown),
         cmocka_unit_test_setup_teardown (
