@@ -27,7 +27,8 @@ struct hrw_detect {
     hrw_table_t db_rise;        //  unit -> s_rise_t (sustained-rise CUSUM)
     hrw_table_t db_spike;       //  unit -> s_spike_t (sharp-spike CUSUM)
     //  Early-tenure exits and manager hotspots
-    hrw_table_t db_tenure;      //  unit\0time -> cumulative voluntary and early exits
+    hrw_table_t db_tenure;      //  unit\0time -> cumulative voluntary and early exits;
+                                //  unit -> int64 (when its alert last resolved)
     hrw_table_t db_manager;     //  manager\0time -> cumulative reports, person-days, exits
     hrw_table_t db_manager_unit;    //  manager -> the unit most of their reports are in
 };

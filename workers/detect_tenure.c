@@ -134,7 +134,22 @@ hrw_detect__tenure_eval (hrw_detect_t *self, const char *unit, int64_t clock,
     //  It fires below alpha and holds until the window no longer supports
     //  it (above resolve_p, or fewer early exits than the minimum), so a
     //  share near the threshold does not flicker.
-    e.firing = was? enough && p <= o->resolve_p: enough && p < o->early_tenure_alpha;
+    //  Nor does it fire again within turnover's window (window_days) of
+    //  resolving: the next early exit after a resolution would otherwise
+    //  raise it again at once. When it last resolved is kept under the
+    //  unit's bare id, which no series key is.
+    int64_t resolved = HRW_TIME_NONE;
+    rc = hrw_table_get_fixed (self->store, self->db_tenure, unit, strlen (unit), &resolved,
+                              sizeof (resolved));
+    if (rc && rc != HRW_E_NOTFOUND)
+        return rc;
+    int calm = rc || resolved == HRW_TIME_NONE
+            || clock - resolved >= (int64_t) o->window_days * S_DAY_US;
+    e.firing = was? enough && p <= o->resolve_p: calm && enough && p < o->early_tenure_alpha;
+    if (was && !e.firing
+        && (rc = hrw_table_put (self->store, self->db_tenure, unit, strlen (unit), &clock,
+                                sizeof (clock), 0)))
+        return rc;
     if (hrw_detect__quiet (self, &e))
         return 0;
     e.observed = (double) k;
