@@ -213,3 +213,28 @@ hrw_stats_nps (const uint32_t counts[11], uint32_t n)
     hrw_stats_nps_counts (counts, &promoters, &detractors);
     return n? 100.0 * (promoters - detractors) / n: 0;
 }
+
+double
+hrw_stats_binomial_sf (uint64_t k, uint64_t n, double p)
+{
+    //  P(X >= k) = I_p(k, n - k + 1).
+    if (k == 0)
+        return 1.0;
+    if (k > n || p <= 0.0)
+        return 0.0;
+    if (p >= 1.0)
+        return 1.0;
+    return s_ibeta ((double) k, (double) (n - k + 1), p);
+}
+
+double
+hrw_stats_rate_ratio_sf (uint64_t k, double e, double kb, double eb)
+{
+    if (k == 0)
+        return 1.0;
+    if (e <= 0.0)
+        return 0.0;
+    if (eb <= 0.0)
+        return 0.0;
+    return s_ibeta ((double) k, (kb > 0.0? kb: 0.0) + 1.0, e / (e + eb));
+}

@@ -50,4 +50,17 @@ double hrw_stats_nps (const uint32_t counts[11], uint32_t n);
 /*  A sample from a histogram: counts[i] answers of value lo + i. */
 hrw_sample_t hrw_stats_from_histogram (const uint32_t *counts, int n_values, int lo);
 
+/*  P(X >= k) for X ~ Binomial(n, p): how surprising k or more of n are
+    when each is one with probability p. 1 when k <= 0, 0 when k > n. */
+double hrw_stats_binomial_sf (uint64_t k, uint64_t n, double p);
+
+/*  Two Poisson counts compared, conditionally on their sum: k events over
+    exposure e (the window) against kb over eb (the baseline). Returns
+    P(at least k of the k + kb fall in the window) when both share one
+    rate, I_r(k, kb + 1) with r = e / (e + eb): the baseline's own noise
+    is allowed for, as a Poisson tail against its point estimate does
+    not. kb and eb may be fractional (prior pseudo-counts). 1 when k is 0,
+    0 when eb is 0 and e is not. */
+double hrw_stats_rate_ratio_sf (uint64_t k, double e, double kb, double eb);
+
 #endif

@@ -62,6 +62,30 @@ test_welch (void **state)
     assert_true (hrw_stats_welch_drop (a, one, NULL, NULL) == 1.0);
 }
 
+//  Reference values by exact summation of the binomial series.
+static void
+test_binomial_tail (void **state)
+{
+    (void) state;
+    s_close (hrw_stats_binomial_sf (0, 5, 0.3), 1.0, 1e-12);
+    s_close (hrw_stats_binomial_sf (3, 3, 0.02), 8.0e-06, 1e-9);
+    s_close (hrw_stats_binomial_sf (4, 10, 0.03), 0.0001470850343846211, 1e-9);
+    s_close (hrw_stats_binomial_sf (3, 6, 0.5), 0.65625, 1e-9);
+    assert_true (hrw_stats_binomial_sf (4, 3, 0.5) == 0.0);
+}
+
+//  With whole baseline counts the conditional test is a binomial tail:
+//  40 exits over 53,000 person-days against 46 over 111,000.
+static void
+test_rate_ratio_tail (void **state)
+{
+    (void) state;
+    s_close (hrw_stats_rate_ratio_sf (40, 53000, 46, 111000), 0.004206482633881051, 1e-8);
+    s_close (hrw_stats_rate_ratio_sf (0, 10, 3, 10), 1.0, 1e-12);
+    //  Far more conservative than a Poisson tail against 46 * 53 / 111.
+    assert_true (hrw_stats_poisson_sf (40, 46.0 * 53 / 111) < 0.001);
+}
+
 int
 main (void)
 {
@@ -69,6 +93,8 @@ main (void)
         cmocka_unit_test (test_poisson_tail),
         cmocka_unit_test (test_student_t_tail),
         cmocka_unit_test (test_welch),
+        cmocka_unit_test (test_binomial_tail),
+        cmocka_unit_test (test_rate_ratio_tail),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -86,7 +86,7 @@ s_begin (gen_t *g, int type)
 {
     if (g->stopped)
         return -1;
-    if (g->max_events && g->seq >= g->max_events) {
+    if (g->max_events && g->seq + g->extra >= g->max_events) {
         g->stopped = 1;
         return -1;
     }
@@ -154,9 +154,18 @@ s_emit_hire (gen_t *g, int e)
     s_emp_id (e, eid, sizeof (eid));
     if (g->emps[e].position >= 0)
         gen_pos_id (g->emps[e].position, pid, sizeof (pid));
-    fprintf (g->out, "\"hire\":{\"employeeId\":\"%s\",\"unitId\":\"%s\",%s%s%s\"level\":%d}}\n",
+    //  Realistic company: the manager too.
+    char mid[32] = "";
+    int m = g->real? gen_manager_of (g, e): -1;
+    g->emps[e].manager = m;
+    if (m >= 0) {
+        char id[16];
+        s_emp_id (m, id, sizeof (id));
+        snprintf (mid, sizeof (mid), "\"managerId\":\"%s\",", id);
+    }
+    fprintf (g->out, "\"hire\":{\"employeeId\":\"%s\",\"unitId\":\"%s\",%s%s%s%s\"level\":%d}}\n",
              eid, g->units[g->teams[g->emps[e].team].unit].id, *pid? "\"positionId\":\"": "",
-             pid, *pid? "\",": "", g->emps[e].level);
+             pid, *pid? "\",": "", mid, g->emps[e].level);
     g->t_active++;
 }
 
@@ -282,6 +291,8 @@ s_new_emp (gen_t *g, int team, int level)
     e->level = level;
     e->position = -1;
     e->mentor = -1;
+    e->manager = -1;
+    e->hired_day = (int) ((g->now - g->start_us) / GEN_DAY_US);
     return g->n_emps++;
 }
 
@@ -321,6 +332,8 @@ gen_hire (gen_t *g, int team, int position)
     if (position >= 0)
         g->positions[position].incumbent = e;
     s_emit_hire (g, e);
+    if (position >= 0 && g->real)
+        gen_manager_repoint (g, position);
 }
 
 void
@@ -347,6 +360,72 @@ gen_team_for (gen_t *g, int unit)
 }
 
 // ---------------------------------------------------------------------------
+// Managers and their scenarios (realistic company; gen_manager.c)
+
+void
+gen_emp_id (int e, char *buf, size_t cap)
+{
+    s_emp_id (e, buf, cap);
+}
+
+void
+gen_emit_manager (gen_t *g, int e, int manager)
+{
+    if (g->stopped || manager < 0)
+        return;
+    if (g->max_events && g->seq + g->extra >= g->max_events) {
+        g->stopped = 1;
+        return;
+    }
+    char when[48], eid[16], mid[16];
+    g->extra++;
+    g->t_by_type[T_TRANSFER]++;
+    //  At the instant of the event before (or the day's first), without
+    //  moving the clock of the others: they keep their times.
+    int64_t t = g->now + 9 * 3600 * HRW_US_PER_SEC;
+    if (t < g->last_t)
+        t = g->last_t;
+    s_emp_id (e, eid, sizeof (eid));
+    s_emp_id (manager, mid, sizeof (mid));
+    fprintf (g->out, "{\"eventId\":\"gen%" PRIu64 "-m%ld\",\"occurredAt\":\"%s\",\"source\":"
+             "\"hrwatch-gen\",\"transfer\":{\"employeeId\":\"%s\",\"newUnitId\":\"%s\","
+             "\"newManagerId\":\"%s\"}}\n", g->seed, g->extra,
+             hrw_clock_format (t, when, sizeof (when)), eid,
+             g->units[g->teams[g->emps[e].team].unit].id, mid);
+    g->emps[e].manager = manager;
+}
+
+int
+gen_hire_aside (gen_t *g, int team, int level)
+{
+    int e = s_new_emp (g, team, level);
+    g->emps[e].active = 1;
+    g->emps[e].slot = -1;
+    s_emit_hire (g, e);
+    return e;
+}
+
+void
+gen_exit_aside (gen_t *g, int e)
+{
+    g->emps[e].active = 0;
+    s_emit_exit (g, e, 1, 0);
+}
+
+void
+gen_swap_out (gen_t *g, int e)
+{
+    int team = g->emps[e].team, slot = g->emps[e].slot, level = g->emps[e].level;
+    g->emps[e].active = 0;
+    s_emit_exit (g, e, 1, 0);
+    int n = s_new_emp (g, team, level);
+    g->emps[n].active = 1;
+    g->emps[n].slot = slot;
+    g->teams[team].members[slot] = n;
+    s_emit_hire (g, n);
+}
+
+// ---------------------------------------------------------------------------
 // Flags, the summary, main
 
 static void
@@ -360,7 +439,7 @@ s_write_summary (const gen_t *g, const char *path)
     fprintf (f, "{\"events\":%ld,\"employees_active\":%ld,\"employees_exited\":%ld,\"units\":%ld,"
              "\"positions\":%ld,\"critical_positions\":%ld,\"nominations\":%ld,"
              "\"mentorships\":%ld,\"survey_responses\":%ld,\"by_type\":{",
-             g->seq, g->t_active, g->t_exited, g->t_units, g->t_positions, g->t_critical,
+             g->seq + g->extra, g->t_active, g->t_exited, g->t_units, g->t_positions, g->t_critical,
              g->t_nominations, g->t_mentorships, g->t_responses);
     for (int i = 0; i < 11; i++)
         fprintf (f, "%s\"%s\":%ld", i? ",": "", s_type_names[i], g->t_by_type[i]);
@@ -380,9 +459,10 @@ s_usage (FILE *out)
                   "  slow rise, a succession gap opened and closed and an engagement drop\n"
                   "  injected; TRUTH gets the alerts they should cause, as JSON lines.\n"
                   "  --quiet: a realistic company of --units org units (40) with steady exit\n"
-                  "  rates, stable moods and nothing injected; --inject: the same with\n"
-                  "  scenarios injected (a 6x spike, a 2x rise, engagement drops, every cause\n"
-                  "  of a succession gap, decoys). --truth FILE gets their ground truth.\n");
+                  "  rates, stable moods, teams reporting to their leads and nothing\n"
+                  "  injected; --inject: the same with scenarios injected (a 6x spike, a 2x\n"
+                  "  rise, engagement drops, every cause of a succession gap, early-tenure\n"
+                  "  exits, a manager hotspot, decoys). --truth FILE gets their ground truth.\n");
 }
 
 int
@@ -450,6 +530,8 @@ main (int argc, char **argv)
     }
     g.start_us = hrw_clock_from_parts (secs, 0);
     g.rng = g.seed * 0x2545f4914f6cdd1dULL + 1;
+    //  Managers and their scenarios draw from a stream of their own.
+    g.side_rng = (g.seed ^ 0x6d616e6167657273ULL) * 0x9e3779b97f4a7c15ULL + 7;
     if (g.real) {
         gen_real_org (&g);
         gen_simulate_real (&g);

@@ -4,7 +4,8 @@
     company of --quiet and --inject (gen_real.c) and the scenarios --inject
     puts in it (gen_inject.c). Every draw comes from one stream, g->rng, so
     the same seed gives the same bytes only while the calls keep their
-    order. */
+    order; managers and their scenarios (gen_manager.c) draw from their
+    own, g->side_rng, so that they move nothing else. */
 #ifndef HRW_GEN_INT_H
 #define HRW_GEN_INT_H
 
@@ -27,6 +28,9 @@ typedef struct {
     int64_t mentor_end; //  When the mentoring ends
     int keep;           //  Quiet background: never leaves on its own
     int nominated;      //  Realistic company: positions it is a successor for
+    //  Realistic company: managers (gen_manager.c)
+    int manager;        //  The manager last emitted for it, or -1
+    int hired_day;      //  Day of the history it was hired (negative: before)
 } gen_emp_t;
 
 typedef struct {
@@ -102,6 +106,12 @@ typedef struct {
     long t_by_type[11];
     //  Successor development (gen_dev.c): its own state, its own draws
     struct gen_dev *dev;
+    //  Realistic company: managers and the scenarios of gen_manager.c,
+    //  drawn from their own stream so the one above is not moved
+    uint64_t side_rng;      //  Their stream, a hash of the seed
+    long extra;             //  Events emitted beside g->seq (manager changes)
+    int initial;            //  Hiring the initial workforce: its leads come later
+    int lead_base;          //  ... as employees lead_base + their position
 } gen_t;
 
 //  --inject: which teams, days and positions each scenario uses.
@@ -114,6 +124,12 @@ typedef struct {
     int gap_day[5];                 //  The five causes of a succession gap
     int gap_position[5];
     int spare;                      //  The vacant role a successor moves to
+    //  Early-tenure exits and a manager hotspot (gen_manager.c)
+    int tenure_team, tenure_day;    //  Extra hires who leave early, for 180 days
+    int hotspot_team, hotspot_day;  //  The lead's reports leave at 4x, for 120 days
+    int pending[64];                //  Extra hires still to leave ...
+    int pending_day[64];            //  ... on these days
+    int n_pending;
 } gen_inject_t;
 
 // ---------------------------------------------------------------------------
@@ -213,5 +229,39 @@ void gen_dev_after (gen_t *g);
 void gen_dev_day (gen_t *g, int d);
 //  The end of day d: its mentoring and developing nominations.
 void gen_dev_day_end (gen_t *g, int d);
+// gen.c: what managers and their scenarios need of the writers (realistic
+// company only)
+
+//  A manager change of e (to its own unit), stamped with the event before
+//  it and numbered apart ("gen<seed>-m<n>"), so the other events keep
+//  their ids and times.
+void gen_emit_manager (gen_t *g, int e, int manager);
+//  Someone hired into team beside its member list (the main stream never
+//  draws them), at level; emits the hire and returns them.
+int gen_hire_aside (gen_t *g, int team, int level);
+//  e, hired aside, leaves voluntarily (not regretted); emits it.
+void gen_exit_aside (gen_t *g, int e);
+//  e leaves voluntarily (not regretted) and a new hire at its level takes
+//  its place in its team's member list, so the main stream's draws are
+//  the same; emits both.
+void gen_swap_out (gen_t *g, int e);
+//  The employee id of e into buf.
+void gen_emp_id (int e, char *buf, size_t cap);
+
+// ---------------------------------------------------------------------------
+// gen_manager.c: managers (realistic company): each team reports to the
+// holder of its unit's lead position, a lead to the lead of the unit above
+
+//  A draw in [0, 1) from the side stream.
+double gen_side_uniform (gen_t *g);
+//  e's manager now (an employee), or -1.
+int gen_manager_of (const gen_t *g, int e);
+//  Position p has a new incumbent: its reports are re-pointed to them, and
+//  they to the lead above.
+void gen_manager_repoint (gen_t *g, int p);
+//  --inject: chooses the teams and days of the two scenarios (side stream).
+void gen_manager_plan (gen_t *g, gen_inject_t *in);
+//  Day d of them: facts at each onset, the extra hires and exits.
+void gen_manager_day (gen_t *g, gen_inject_t *in, int d);
 
 #endif

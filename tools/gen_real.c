@@ -172,6 +172,7 @@ gen_real_promote (gen_t *g, int e, int p)
     g->emps[e].level++;
     g->positions[p].incumbent = e;
     gen_emit_promotion (g, e, p);
+    gen_manager_repoint (g, p);
     gen_real_facts (g, "promotion");
 }
 
@@ -329,6 +330,10 @@ s_real_initial (gen_t *g)
     for (int t = 0; t < g->n_teams; t++)
         total += g->teams[t].target;
     int64_t span = 5 * 365 * GEN_DAY_US;
+    //  The leads are hired after the workforce, one per position in turn:
+    //  the workforce is hired reporting to the ones they will be.
+    g->initial = 1;
+    g->lead_base = g->n_emps + total;
     for (int i = 0, t = 0; i < total; t = (t + 1) % g->n_teams) {
         if (g->teams[t].n >= g->teams[t].target)
             continue;
@@ -339,6 +344,7 @@ s_real_initial (gen_t *g)
     }
     for (int p = 0; p < g->n_positions; p++)
         gen_hire (g, gen_team_for (g, g->positions[p].unit), p);
+    g->initial = 0;
     for (int p = 0; p < g->n_positions; p++)
         if (g->positions[p].critical)
             s_real_nominate (g, p);
@@ -357,6 +363,8 @@ gen_simulate_real (gen_t *g)
     g->label = "background";
     if (g->inject)
         gen_inject_plan (g, &in);
+    if (g->inject)
+        gen_manager_plan (g, &in);
     s_real_initial (g);
     int days = g->years * 365;
     for (int d = 0; d < days && !g->stopped; d++) {
@@ -364,6 +372,8 @@ gen_simulate_real (gen_t *g)
         gen_dev_day (g, d);
         if (g->inject)
             gen_inject_day (g, &in, d);
+        if (g->inject)
+            gen_manager_day (g, &in, d);
         for (int t = 0; t < g->n_teams; t++)
             s_real_day_team (g, t, d);
         s_real_roles (g, d);

@@ -39,6 +39,17 @@ hrw_detect_defaults (hrw_detect_opts_t *o)
     o->min_respondents = 5;
     o->unmentored_days = 90;
     o->stale_readiness_days = 365;
+    //  Early-tenure exits and manager hotspots: the alphas are set from the
+    //  false alarms make quality measures (docs/alerts.md).
+    o->early_tenure_days = 90;
+    o->early_tenure_window_days = 180;
+    o->early_tenure_baseline_days = 365;
+    o->early_tenure_min_exits = 3;
+    o->early_tenure_alpha = 0.0005;
+    o->manager_window_days = 180;
+    o->manager_min_exits = 3;
+    o->manager_min_reports = 5;
+    o->manager_alpha = 0.002;
 }
 
 hrw_detect_t *
@@ -66,6 +77,9 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
         || hrw_table_open (store, "det_dev_risk", &self->db_dev_risk)
         || hrw_table_open (store, "det_dev_risk_idx", &self->db_dev_risk_idx)
         || hrw_table_open (store, "det_dev_drops", &self->db_dev_drops)) {
+        || hrw_table_open (store, "det_tenure", &self->db_tenure)
+        || hrw_table_open (store, "det_manager", &self->db_manager)
+        || hrw_table_open (store, "det_manager_unit", &self->db_manager_unit)) {
         free (self);
         return NULL;
     }
@@ -227,6 +241,11 @@ hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
     //  Successor development: mentorships, nominations, people.
     if (!rc)
         rc = hrw_detect__dev_after (self, ev, b, employee, clock);
+    //  Early-tenure exits and manager hotspots
+    if (!rc && employee)
+        rc = hrw_detect__tenure_person (self, ev, employee, b, clock);
+    if (!rc && employee)
+        rc = hrw_detect__manager_person (self, ev, employee, b, clock);
     return rc;
 }
 
@@ -234,7 +253,8 @@ typedef struct {
     hrw_detect_t *self;
     int64_t clock;
     int rc;
-    int rif;            //  Which kind is being swept
+    int rif;            //  Which kind is being swept: 1 reductions in force,
+                        //  2 early-tenure exits, 3 manager hotspots
 } s_sweep_t;
 
 static void
@@ -244,7 +264,9 @@ s_sweep_one (const char *subject, const char *cycle, void *arg)
     (void) cycle;
     if (s->rc)
         return;
-    s->rc = s->rif? hrw_detect__rif_eval (s->self, subject, s->clock, "")
+    s->rc = s->rif == 3? hrw_detect__manager_eval (s->self, subject, s->clock, "")
+          : s->rif == 2? hrw_detect__tenure_eval (s->self, subject, s->clock, "")
+          : s->rif? hrw_detect__rif_eval (s->self, subject, s->clock, "")
                   : hrw_detect__turnover_eval (s->self, subject, s->clock, "");
 }
 
@@ -258,6 +280,15 @@ hrw_detect_sweep (hrw_detect_t *self, int64_t clock)
     if (!rc && !s.rc) {
         s.rif = 1;
         rc = hrw_alerts_each_firing (self->alerts, K (REDUCTION_IN_FORCE), s_sweep_one, &s);
+    }
+    //  Early-tenure exits and manager hotspots
+    if (!rc && !s.rc) {
+        s.rif = 2;
+        rc = hrw_alerts_each_firing (self->alerts, K (EARLY_TENURE_EXITS), s_sweep_one, &s);
+    }
+    if (!rc && !s.rc) {
+        s.rif = 3;
+        rc = hrw_alerts_each_firing (self->alerts, K (MANAGER_HOTSPOT), s_sweep_one, &s);
     }
     if (!rc && !s.rc)
         rc = hrw_detect__engagement_close_due (self, clock);
@@ -361,7 +392,17 @@ hrw_detect_reevaluate (hrw_detect_t *self, int64_t clock)
                 || was->alpha != o->alpha || was->resolve_p != o->resolve_p
                 || was->min_exits != o->min_exits || was->min_headcount != o->min_headcount
                 || was->prior_person_days != o->prior_person_days
-                || was->rise_h != o->rise_h || was->spike_h != o->spike_h))
+                || was->rise_h != o->rise_h || was->spike_h != o->spike_h
+                //  Early-tenure exits and manager hotspots
+                || was->early_tenure_days != o->early_tenure_days
+                || was->early_tenure_window_days != o->early_tenure_window_days
+                || was->early_tenure_baseline_days != o->early_tenure_baseline_days
+                || was->early_tenure_min_exits != o->early_tenure_min_exits
+                || was->early_tenure_alpha != o->early_tenure_alpha
+                || was->manager_window_days != o->manager_window_days
+                || was->manager_min_exits != o->manager_min_exits
+                || was->manager_min_reports != o->manager_min_reports
+                || was->manager_alpha != o->manager_alpha))
         rc = hrw_detect_sweep (self, clock);
     //  Successor development: everyone with a record, when its days changed.
     if (!rc)

@@ -34,6 +34,17 @@ typedef struct {
     //  Successor development (detect_development.c)
     uint32_t unmentored_days;       //  Days a successor may go without a mentor
     uint32_t stale_readiness_days;  //  Days a nomination's readiness may stay unimproved
+    //  Early-tenure exits and manager hotspots (detect_tenure.c,
+    //  detect_manager.c; docs/alerts.md)
+    uint32_t early_tenure_days;     //  An exit this soon after the hire is early
+    uint32_t early_tenure_window_days;  //  Trailing window of exits judged
+    uint32_t early_tenure_baseline_days;    //  The rest of the company's share, over this
+    uint32_t early_tenure_min_exits;    //  Early exits before it may fire
+    double early_tenure_alpha;      //  Fires below this binomial tail probability
+    uint32_t manager_window_days;   //  Trailing window of a manager's reports' exits
+    uint32_t manager_min_exits;     //  Voluntary exits among reports before it may fire
+    uint32_t manager_min_reports;   //  Direct reports (at the window's start) before it may
+    double manager_alpha;           //  Fires below this Poisson tail probability
 } hrw_detect_opts_t;
 
 typedef struct hrw_detect hrw_detect_t;
@@ -71,7 +82,7 @@ int hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
 /*  After hrw_detect_set_opts, inside a write transaction: re-evaluates at
     clock_us what the changed thresholds decide (all critical positions,
     bench strength and overlap counts; the firing turnover, reduction in
-    force and engagement alerts), so alerts say at once what the new
+    force, early-tenure and manager-hotspot alerts), so alerts say at once what the new
     thresholds make of them. Returns 0 or an LMDB error; on an error the
     thresholds stay marked as not yet applied. */
 int hrw_detect_reevaluate (hrw_detect_t *self, int64_t clock_us);

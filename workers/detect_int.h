@@ -35,6 +35,11 @@ struct hrw_detect {
     hrw_table_t db_dev_risk_idx;    //  unit\0position -> "" for the sole successor's unit
                                     //  and every unit above it
     hrw_table_t db_dev_drops;   //  unit -> uint32 (engagement drops firing there)
+    //  Early-tenure exits and manager hotspots
+    hrw_table_t db_tenure;      //  unit\0time -> cumulative voluntary and early exits;
+                                //  unit -> int64 (when its alert last resolved)
+    hrw_table_t db_manager;     //  manager\0time -> cumulative reports, person-days, exits
+    hrw_table_t db_manager_unit;    //  manager -> the unit most of their reports are in
 };
 
 // ---------------------------------------------------------------------------
@@ -142,5 +147,42 @@ int hrw_detect__dev_risk (hrw_detect_t *self, const char *position, const char *
     successor sits there are re-evaluated. */
 int hrw_detect__dev_cause (hrw_detect_t *self, const hrw_alert_eval_t *e, int was_firing,
                            int64_t clock);
+// Early-tenure exits (detect_tenure.c) and manager hotspots (detect_manager.c)
+
+/*  A time-indexed series in table (key "id\0time" -> a fixed-size record
+    of cumulative figures): the last record at or before t into out (size
+    bytes) and its time into *at; zeroes and HRW_TIME_NONE when there is
+    none. Returns 0 or an error code. */
+int hrw_detect__series_at (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
+                           void *out, size_t size, int64_t *at);
+
+/*  Writes the record of id's series at t. */
+int hrw_detect__series_put (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
+                            const void *val, size_t size);
+
+/*  A unit's (and its subtree's) voluntary exits and person-days over
+    [from, to), with prior_person_days of the company's rate over the same
+    days added as the turnover baseline's shrinkage does (so *exits /
+    *person_days is that baseline rate); *judged says a whole period of
+    exit history lies behind it. "" is the company. */
+int hrw_detect__unit_rate (hrw_detect_t *self, const char *unit, int64_t from, int64_t to,
+                           double *exits, double *person_days, int *judged);
+
+/*  Counts a voluntary exit (with the tenure it came at) and re-judges the
+    leaver's unit and its ancestors; nothing for other events. */
+int hrw_detect__tenure_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
+                               const char *employee, const hrw_detect_before_t *b,
+                               int64_t clock);
+int hrw_detect__tenure_eval (hrw_detect_t *self, const char *unit, int64_t clock,
+                             const char *trigger);
+
+/*  Moves a person between managers' series as a hire, transfer or exit
+    changes whom they report to, and re-judges a manager who lost a report
+    to a voluntary exit. */
+int hrw_detect__manager_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
+                                const char *employee, const hrw_detect_before_t *b,
+                                int64_t clock);
+int hrw_detect__manager_eval (hrw_detect_t *self, const char *manager, int64_t clock,
+                              const char *trigger);
 
 #endif

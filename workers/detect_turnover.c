@@ -642,3 +642,30 @@ hrw_detect__turnover_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
     }
     return rc;
 }
+
+// ---------------------------------------------------------------------------
+// A unit's baseline rate, for the manager hotspot (detect_manager.c)
+
+int
+hrw_detect__unit_rate (hrw_detect_t *self, const char *unit, int64_t from, int64_t to,
+                       double *exits, double *person_days, int *judged)
+{
+    s_point_t a, b, ca, cb;
+    int64_t at;
+    int rc = s_point_at (self, unit, from, &a, &at);
+    if (!rc) rc = s_point_at (self, unit, to, &b, &at);
+    if (!rc) rc = s_point_at (self, S_COMPANY, from, &ca, &at);
+    if (!rc) rc = s_point_at (self, S_COMPANY, to, &cb, &at);
+    if (rc)
+        return rc;
+    double company_pd = cb.person_days - ca.person_days;
+    double company_rate = company_pd > 0
+        ? (double) (cb.voluntary - ca.voluntary) / company_pd: 0;
+    double pd = b.person_days - a.person_days;
+    double prior = self->opts.prior_person_days;
+    *exits = (double) (b.voluntary - a.voluntary) + company_rate * prior;
+    *person_days = (pd > 0? pd: 0) + prior;
+    int64_t first_exit = s_first_exit (self);
+    *judged = company_pd > 0 && first_exit != HRW_TIME_NONE && first_exit <= from;
+    return 0;
+}
