@@ -76,7 +76,7 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
         || hrw_table_open (store, "det_dev_due", &self->db_dev_due)
         || hrw_table_open (store, "det_dev_risk", &self->db_dev_risk)
         || hrw_table_open (store, "det_dev_risk_idx", &self->db_dev_risk_idx)
-        || hrw_table_open (store, "det_dev_drops", &self->db_dev_drops)) {
+        || hrw_table_open (store, "det_dev_drops", &self->db_dev_drops)
         || hrw_table_open (store, "det_tenure", &self->db_tenure)
         || hrw_table_open (store, "det_manager", &self->db_manager)
         || hrw_table_open (store, "det_manager_unit", &self->db_manager_unit)) {
