@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lib/clock.h"
+#include "lib/keys.h"
 #include "lib/stats.h"
 
 void
@@ -412,4 +413,54 @@ hrw_detect_reevaluate (hrw_detect_t *self, int64_t clock)
     if (!rc)
         self->judged = self->opts;
     return rc;
+}
+
+// ---------------------------------------------------------------------------
+// Time-indexed series ("id\0time" -> a fixed-size record): the turnover,
+// early-tenure and manager series
+
+size_t
+hrw_detect__series_key (const char *id, int64_t t, uint8_t buf[HRW_ID_MAX + 9])
+{
+    //  Ids are validated where they enter; the bound keeps a missed one
+    //  from writing past buf.
+    size_t n = strnlen (id, HRW_ID_MAX);
+    memcpy (buf, id, n);
+    buf[n] = '\0';
+    hrw_key_put_time (buf + n + 1, t);
+    return n + 9;
+}
+
+int
+hrw_detect__series_at (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
+                       void *out, size_t size, int64_t *at)
+{
+    memset (out, 0, size);
+    *at = HRW_TIME_NONE;
+    uint8_t kb[HRW_ID_MAX + 9], want[HRW_ID_MAX + 9];
+    hrw_bytes_t k = { kb, hrw_detect__series_key (id, t == INT64_MAX? t: t + 1, kb) }, v;
+    size_t wlen = hrw_detect__series_key (id, t, want), plen = wlen - 8;
+    hrw_cursor_t *cur;
+    int rc = hrw_cursor_open (self->store, table, &cur);
+    if (rc)
+        return rc;
+    //  The first key after t, then the one before it: the last at or
+    //  before t, if it is this id's.
+    rc = hrw_cursor_get (cur, HRW_CURSOR_SEEK, &k, &v);
+    rc = hrw_cursor_get (cur, rc == 0? HRW_CURSOR_PREV: HRW_CURSOR_LAST, &k, &v);
+    if (rc == 0 && k.len == wlen && !memcmp (k.data, want, plen) && v.len == size) {
+        memcpy (out, v.data, size);
+        *at = hrw_key_get_time ((const uint8_t *) k.data + plen);
+    }
+    hrw_cursor_close (&cur);
+    return rc == HRW_E_NOTFOUND? 0: rc;
+}
+
+int
+hrw_detect__series_put (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
+                        const void *val, size_t size)
+{
+    uint8_t kb[HRW_ID_MAX + 9];
+    size_t klen = hrw_detect__series_key (id, t, kb);
+    return hrw_table_put (self->store, table, kb, klen, val, size, 0);
 }

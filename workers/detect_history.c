@@ -8,54 +8,6 @@
 #include <string.h>
 
 #include "lib/clock.h"
-#include "lib/keys.h"
-
-//  A point of the series as detect_turnover.c writes it (its s_point_t):
-//  records of another size are not read, so a change there shows up as
-//  empty history here, never as wrong numbers.
-typedef struct {
-    int64_t headcount;
-    double person_days;
-    uint64_t voluntary;
-    uint64_t regretted;
-    uint64_t rif;
-} s_point_t;
-
-//  The series key "unit\0" and the time; returns its length.
-static size_t
-s_key (const char *unit, int64_t t, uint8_t buf[HRW_ID_MAX + 9])
-{
-    size_t n = strnlen (unit, HRW_ID_MAX);
-    memcpy (buf, unit, n);
-    buf[n] = '\0';
-    hrw_key_put_time (buf + n + 1, t);
-    return n + 9;
-}
-
-//  The unit's series at t: its last point at or before t, person-days
-//  carried forward to t; zero before its first point.
-static int
-s_point_at (hrw_detect_t *self, const char *unit, int64_t t, s_point_t *out)
-{
-    memset (out, 0, sizeof (*out));
-    uint8_t kb[HRW_ID_MAX + 9], want[HRW_ID_MAX + 9];
-    hrw_bytes_t k = { kb, s_key (unit, t == INT64_MAX? t: t + 1, kb) }, v;
-    size_t wlen = s_key (unit, t, want);
-    size_t plen = wlen - 8;
-    hrw_cursor_t *cur;
-    int rc = hrw_cursor_open (self->store, self->db_series, &cur);
-    if (rc)
-        return rc;
-    rc = hrw_cursor_get (cur, HRW_CURSOR_SEEK, &k, &v);
-    rc = hrw_cursor_get (cur, rc == 0? HRW_CURSOR_PREV: HRW_CURSOR_LAST, &k, &v);
-    if (rc == 0 && k.len == wlen && !memcmp (k.data, want, plen) && v.len == sizeof (*out)) {
-        memcpy (out, v.data, sizeof (*out));
-        int64_t at = hrw_key_get_time ((const uint8_t *) k.data + plen);
-        out->person_days += (double) out->headcount * (double) (t - at) / (double) S_DAY_US;
-    }
-    hrw_cursor_close (&cur);
-    return rc == HRW_E_NOTFOUND? 0: rc;
-}
 
 int
 hrw_detect_history_months (hrw_detect_t *self, const char *unit, hrw_history_month_t *months,
@@ -64,10 +16,11 @@ hrw_detect_history_months (hrw_detect_t *self, const char *unit, hrw_history_mon
     int rc = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         hrw_history_month_t *m = &months[i];
-        s_point_t a, b;
+        hrw_detect_point_t a, b;
         hrw_unit_turnover_t t;
-        if ((rc = s_point_at (self, unit, m->start_us - 1, &a))
-            || (rc = s_point_at (self, unit, m->end_us - 1, &b))
+        int64_t at;
+        if ((rc = hrw_detect__point_at (self, unit, m->start_us - 1, &a, &at))
+            || (rc = hrw_detect__point_at (self, unit, m->end_us - 1, &b, &at))
             || (rc = hrw_detect_unit_turnover (self, unit, m->end_us, &t)))
             break;
         //  The series counts an exit at its event time: an exit at the

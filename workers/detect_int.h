@@ -72,6 +72,21 @@ int hrw_detect__quiet (hrw_detect_t *self, const hrw_alert_eval_t *e);
 /*  Hands the verdict to the alert log. Returns 0 or an error code. */
 int hrw_detect__update (hrw_detect_t *self, const hrw_alert_eval_t *e, int64_t clock);
 
+/*  The series key "id\0" and the time big-endian into buf; returns its
+    length (the prefix "id\0" is that less 8). */
+size_t hrw_detect__series_key (const char *id, int64_t t, uint8_t buf[HRW_ID_MAX + 9]);
+
+/*  A time-indexed series in table (key "id\0time" -> a fixed-size record
+    of cumulative figures): the last record at or before t into out (size
+    bytes) and its time into *at; zeroes and HRW_TIME_NONE when there is
+    none. Returns 0 or an error code. */
+int hrw_detect__series_at (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
+                           void *out, size_t size, int64_t *at);
+
+/*  Writes the record of id's series at t. */
+int hrw_detect__series_put (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
+                            const void *val, size_t size);
+
 // ---------------------------------------------------------------------------
 // Succession gap, bench strength, successor overlap (detect_succession.c)
 
@@ -100,6 +115,23 @@ int hrw_detect__gap_nomination (hrw_detect_t *self, const Hrwatch__V1__Event *ev
 
 // ---------------------------------------------------------------------------
 // Turnover and org-unit history (detect_turnover.c)
+
+/*  A unit's cumulative turnover history at one instant (the series in
+    db_series): headcount from then on, and totals since the beginning. */
+typedef struct {
+    int64_t headcount;
+    double person_days;
+    uint64_t voluntary;         //  Voluntary exits, reductions in force excluded
+    uint64_t regretted;         //  ... of which regretted
+    uint64_t rif;               //  Exits in a reduction in force
+} hrw_detect_point_t;
+
+/*  The unit's series at t: its last point at or before t (its time in
+    *at), person-days carried forward to t; zero and HRW_TIME_NONE before
+    its first point. "" is the company. Returns 0 or an error code. */
+int hrw_detect__point_at (hrw_detect_t *self, const char *unit, int64_t t,
+                          hrw_detect_point_t *out, int64_t *at);
+
 
 /*  A unit defined or re-parented: its history follows it in the tree. */
 int hrw_detect__unit_moved (hrw_detect_t *self, const char *unit, const hrw_detect_before_t *b,
@@ -148,17 +180,6 @@ int hrw_detect__dev_risk (hrw_detect_t *self, const char *position, const char *
 int hrw_detect__dev_cause (hrw_detect_t *self, const hrw_alert_eval_t *e, int was_firing,
                            int64_t clock);
 // Early-tenure exits (detect_tenure.c) and manager hotspots (detect_manager.c)
-
-/*  A time-indexed series in table (key "id\0time" -> a fixed-size record
-    of cumulative figures): the last record at or before t into out (size
-    bytes) and its time into *at; zeroes and HRW_TIME_NONE when there is
-    none. Returns 0 or an error code. */
-int hrw_detect__series_at (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
-                           void *out, size_t size, int64_t *at);
-
-/*  Writes the record of id's series at t. */
-int hrw_detect__series_put (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
-                            const void *val, size_t size);
 
 /*  A unit's (and its subtree's) voluntary exits and person-days over
     [from, to), with prior_person_days of the company's rate over the same

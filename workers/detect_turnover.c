@@ -15,78 +15,37 @@
 
 #define S_COMPANY ""        //  Series key for the whole company
 
-//  A unit's cumulative history at one instant: headcount from then on, and
-//  totals since the beginning.
-typedef struct {
-    int64_t headcount;
-    double person_days;
-    uint64_t voluntary;         //  Voluntary exits, reductions in force excluded
-    uint64_t regretted;         //  ... of which regretted
-    uint64_t rif;               //  Exits in a reduction in force
-} s_point_t;
-
 // ---------------------------------------------------------------------------
 // Turnover: per-unit cumulative series
 
-//  The series key "unit\0" and the time; returns its length.
-static size_t
-s_series_key (const char *unit, int64_t t, uint8_t buf[HRW_ID_MAX + 9])
+int
+hrw_detect__point_at (hrw_detect_t *self, const char *unit, int64_t t, hrw_detect_point_t *out,
+                      int64_t *at)
 {
-    //  Ids are validated where they enter; the bound keeps a missed one
-    //  from writing past buf.
-    size_t n = strnlen (unit, HRW_ID_MAX);
-    memcpy (buf, unit, n);
-    buf[n] = '\0';
-    hrw_key_put_time (buf + n + 1, t);
-    return n + 9;
-}
-
-//  The unit's series at time t: its last point at or before t, carried
-//  forward to t. Zero when it has none.
-static int
-s_point_at (hrw_detect_t *self, const char *unit, int64_t t, s_point_t *out, int64_t *at)
-{
-    memset (out, 0, sizeof (*out));
-    *at = HRW_TIME_NONE;
-    uint8_t kb[HRW_ID_MAX + 9], want[HRW_ID_MAX + 9];
-    hrw_bytes_t k = { kb, s_series_key (unit, t == INT64_MAX? t: t + 1, kb) }, v;
-    size_t wlen = s_series_key (unit, t, want);
-    size_t plen = wlen - 8;
-    hrw_cursor_t *cur;
-    int rc = hrw_cursor_open (self->store, self->db_series, &cur);
-    if (rc)
-        return rc;
-    rc = hrw_cursor_get (cur, HRW_CURSOR_SEEK, &k, &v);
-    rc = hrw_cursor_get (cur, rc == 0? HRW_CURSOR_PREV: HRW_CURSOR_LAST, &k, &v);
-    if (rc == 0 && k.len == wlen && !memcmp (k.data, want, plen) && v.len == sizeof (*out)) {
-        memcpy (out, v.data, sizeof (*out));
-        *at = hrw_key_get_time ((const uint8_t *) k.data + plen);
+    int rc = hrw_detect__series_at (self, self->db_series, unit, t, out, sizeof (*out), at);
+    if (!rc && *at != HRW_TIME_NONE)
         out->person_days += (double) out->headcount * (double) (t - *at) / (double) S_DAY_US;
-    }
-    hrw_cursor_close (&cur);
-    return rc == HRW_E_NOTFOUND? 0: rc;
+    return rc;
 }
 
 static int
-s_series_add (hrw_detect_t *self, const char *unit, int64_t clock, const s_point_t *delta)
+s_series_add (hrw_detect_t *self, const char *unit, int64_t clock, const hrw_detect_point_t *delta)
 {
-    s_point_t p;
+    hrw_detect_point_t p;
     int64_t at;
-    int rc = s_point_at (self, unit, clock, &p, &at);
+    int rc = hrw_detect__point_at (self, unit, clock, &p, &at);
     if (rc)
         return rc;
     p.headcount += delta->headcount;
     p.voluntary += delta->voluntary;
     p.regretted += delta->regretted;
     p.rif += delta->rif;
-    uint8_t kb[HRW_ID_MAX + 9];
-    size_t klen = s_series_key (unit, clock, kb);
-    return hrw_table_put (self->store, self->db_series, kb, klen, &p, sizeof (p), 0);
+    return hrw_detect__series_put (self, self->db_series, unit, clock, &p, sizeof (p));
 }
 
 //  Adds delta to the unit, its ancestors and the company.
 static int
-s_series_chain (hrw_detect_t *self, const char *unit, int64_t clock, const s_point_t *delta)
+s_series_chain (hrw_detect_t *self, const char *unit, int64_t clock, const hrw_detect_point_t *delta)
 {
     char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
     size_t n = hrw_detect__chain (self, unit, chain);
@@ -98,7 +57,7 @@ s_series_chain (hrw_detect_t *self, const char *unit, int64_t clock, const s_poi
 
 typedef struct {
     int64_t at;                 //  Event time of the point
-    s_point_t p;                //  The series there
+    hrw_detect_point_t p;                //  The series there
 } s_stamped_t;
 
 typedef struct {
@@ -115,7 +74,7 @@ s_point_add (hrw_bytes_t k, hrw_bytes_t v, void *arg)
     s_points_t *all = arg;
     if (k.len != all->plen + 8)
         return S_STOP;
-    if (v.len != sizeof (s_point_t))
+    if (v.len != sizeof (hrw_detect_point_t))
         return 0;
     if (all->n == all->cap) {
         size_t cap = all->cap? all->cap * 2: 64;
@@ -126,7 +85,7 @@ s_point_add (hrw_bytes_t k, hrw_bytes_t v, void *arg)
         all->cap = cap;
     }
     all->pts[all->n].at = hrw_key_get_time ((const uint8_t *) k.data + all->plen);
-    memcpy (&all->pts[all->n].p, v.data, sizeof (s_point_t));
+    memcpy (&all->pts[all->n].p, v.data, sizeof (hrw_detect_point_t));
     all->n++;
     return 0;
 }
@@ -137,7 +96,7 @@ static int
 s_series_all (hrw_detect_t *self, const char *unit, s_stamped_t **pts, size_t *n)
 {
     uint8_t prefix[HRW_ID_MAX + 9];
-    s_points_t all = { NULL, 0, 0, s_series_key (unit, INT64_MIN, prefix) - 8 };
+    s_points_t all = { NULL, 0, 0, hrw_detect__series_key (unit, INT64_MIN, prefix) - 8 };
     int rc = hrw_table_prefix_each (self->store, self->db_series, prefix, all.plen, s_point_add,
                                     &all);
     *pts = all.pts;
@@ -146,11 +105,11 @@ s_series_all (hrw_detect_t *self, const char *unit, s_stamped_t **pts, size_t *n
 }
 
 //  The series at t from its points, *i the cursor into them (times asked
-//  in order), carried forward as s_point_at does.
-static s_point_t
+//  in order), carried forward as hrw_detect__point_at does.
+static hrw_detect_point_t
 s_carry (const s_stamped_t *pts, size_t n, size_t *i, int64_t t)
 {
-    s_point_t p;
+    hrw_detect_point_t p;
     memset (&p, 0, sizeof (p));
     while (*i < n && pts[*i].at <= t)
         (*i)++;
@@ -179,14 +138,14 @@ s_series_merge (hrw_detect_t *self, const char *ancestor, const s_stamped_t *u, 
     while (!rc && (ja < na || ju < nu)) {
         int64_t t = ju >= nu? a[ja].at: ja >= na? u[ju].at
                   : a[ja].at < u[ju].at? a[ja].at: u[ju].at;
-        s_point_t pa = s_carry (a, na, &ia, t), pu = s_carry (u, nu, &iu, t);
+        hrw_detect_point_t pa = s_carry (a, na, &ia, t), pu = s_carry (u, nu, &iu, t);
         pa.headcount += sign * pu.headcount;
         pa.person_days += sign * pu.person_days;
         pa.voluntary = (uint64_t) ((int64_t) pa.voluntary + sign * (int64_t) pu.voluntary);
         pa.regretted = (uint64_t) ((int64_t) pa.regretted + sign * (int64_t) pu.regretted);
         pa.rif = (uint64_t) ((int64_t) pa.rif + sign * (int64_t) pu.rif);
         uint8_t kb[HRW_ID_MAX + 9];
-        size_t klen = s_series_key (ancestor, t, kb);
+        size_t klen = hrw_detect__series_key (ancestor, t, kb);
         rc = hrw_table_put (self->store, self->db_series, kb, klen, &pa, sizeof (pa), 0);
         while (ja < na && a[ja].at <= t)
             ja++;
@@ -304,7 +263,7 @@ s_cusum_step (hrw_detect_t *self, hrw_table_t table, const char *unit,
               const hrw_unit_turnover_t *t, int64_t clock, double drain, double gain,
               s_cusum_t *r)
 {
-    s_point_t now, then;
+    hrw_detect_point_t now, then;
     int64_t at;
     int rc = s_cusum_get (self, table, unit, r);
     if (rc == HRW_E_NOTFOUND) {
@@ -315,8 +274,8 @@ s_cusum_step (hrw_detect_t *self, hrw_table_t table, const char *unit,
     }
     if (rc || clock <= r->at)
         return rc;
-    if ((rc = s_point_at (self, unit, clock, &now, &at))
-        || (rc = s_point_at (self, unit, r->at, &then, &at)))
+    if ((rc = hrw_detect__point_at (self, unit, clock, &now, &at))
+        || (rc = hrw_detect__point_at (self, unit, r->at, &then, &at)))
         return rc;
     double pd = now.person_days - then.person_days;
     double exits = (double) now.voluntary - (double) then.voluntary;
@@ -338,13 +297,13 @@ hrw_detect_unit_turnover (hrw_detect_t *self, const char *unit, int64_t clock,
     const hrw_detect_opts_t *o = &self->opts;
     int64_t w0 = clock - (int64_t) o->window_days * S_DAY_US;
     int64_t b0 = w0 - (int64_t) o->baseline_days * S_DAY_US;
-    s_point_t now, start, base, cstart, cbase;
+    hrw_detect_point_t now, start, base, cstart, cbase;
     int64_t at;
-    int rc = s_point_at (self, unit, clock, &now, &at);
-    if (!rc) rc = s_point_at (self, unit, w0, &start, &at);
-    if (!rc) rc = s_point_at (self, unit, b0, &base, &at);
-    if (!rc) rc = s_point_at (self, S_COMPANY, w0, &cstart, &at);
-    if (!rc) rc = s_point_at (self, S_COMPANY, b0, &cbase, &at);
+    int rc = hrw_detect__point_at (self, unit, clock, &now, &at);
+    if (!rc) rc = hrw_detect__point_at (self, unit, w0, &start, &at);
+    if (!rc) rc = hrw_detect__point_at (self, unit, b0, &base, &at);
+    if (!rc) rc = hrw_detect__point_at (self, S_COMPANY, w0, &cstart, &at);
+    if (!rc) rc = hrw_detect__point_at (self, S_COMPANY, b0, &cbase, &at);
     if (rc)
         return rc;
     memset (t, 0, sizeof (*t));
@@ -513,10 +472,10 @@ s_rise_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
         return rc;
     int64_t window = (int64_t) o->window_days * S_DAY_US;
     int was = hrw_alerts_is_firing (self->alerts, K (TURNOVER_RISE), unit, NULL);
-    s_point_t now, back;
+    hrw_detect_point_t now, back;
     int64_t at;
-    if ((rc = s_point_at (self, unit, clock, &now, &at))
-        || (rc = s_point_at (self, unit, clock - 3 * window, &back, &at)))
+    if ((rc = hrw_detect__point_at (self, unit, clock, &now, &at))
+        || (rc = hrw_detect__point_at (self, unit, clock - 3 * window, &back, &at)))
         return rc;
     double pd3 = now.person_days - back.person_days;
     double exits3 = (double) now.voluntary - (double) back.voluntary;
@@ -576,12 +535,12 @@ hrw_detect__turnover_eval (hrw_detect_t *self, const char *unit, int64_t clock,
 int
 hrw_detect__rif_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
 {
-    s_point_t now, start;
+    hrw_detect_point_t now, start;
     int64_t at;
     int64_t w0 = clock - (int64_t) self->opts.window_days * S_DAY_US;
-    int rc = s_point_at (self, unit, clock, &now, &at);
+    int rc = hrw_detect__point_at (self, unit, clock, &now, &at);
     if (!rc)
-        rc = s_point_at (self, unit, w0, &start, &at);
+        rc = hrw_detect__point_at (self, unit, w0, &start, &at);
     if (rc)
         return rc;
     uint64_t n = now.rif - start.rif;
@@ -612,7 +571,7 @@ hrw_detect__turnover_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
     const char *was_unit = was_active? b->employee.unit: "";
     if (was_active && is_active && !strcmp (was_unit, now.unit))
         return 0;
-    s_point_t d;
+    hrw_detect_point_t d;
     int rc = 0;
     if (was_active) {
         memset (&d, 0, sizeof (d));
@@ -650,12 +609,12 @@ int
 hrw_detect__unit_rate (hrw_detect_t *self, const char *unit, int64_t from, int64_t to,
                        double *exits, double *person_days, int *judged)
 {
-    s_point_t a, b, ca, cb;
+    hrw_detect_point_t a, b, ca, cb;
     int64_t at;
-    int rc = s_point_at (self, unit, from, &a, &at);
-    if (!rc) rc = s_point_at (self, unit, to, &b, &at);
-    if (!rc) rc = s_point_at (self, S_COMPANY, from, &ca, &at);
-    if (!rc) rc = s_point_at (self, S_COMPANY, to, &cb, &at);
+    int rc = hrw_detect__point_at (self, unit, from, &a, &at);
+    if (!rc) rc = hrw_detect__point_at (self, unit, to, &b, &at);
+    if (!rc) rc = hrw_detect__point_at (self, S_COMPANY, from, &ca, &at);
+    if (!rc) rc = hrw_detect__point_at (self, S_COMPANY, to, &cb, &at);
     if (rc)
         return rc;
     double company_pd = cb.person_days - ca.person_days;
