@@ -410,6 +410,7 @@ gen_exit_aside (gen_t *g, int e)
 {
     g->emps[e].active = 0;
     s_emit_exit (g, e, 1, 0);
+    gen_dev_after (g);      //  They may have been a developing successor
 }
 
 void
@@ -423,6 +424,7 @@ gen_swap_out (gen_t *g, int e)
     g->emps[n].slot = slot;
     g->teams[team].members[slot] = n;
     s_emit_hire (g, n);
+    gen_dev_after (g);      //  The one who left may have been a developing successor
 }
 
 // ---------------------------------------------------------------------------

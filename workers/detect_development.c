@@ -621,9 +621,16 @@ s_risk_eval (hrw_detect_t *self, const char *position, const s_risk_t *r, int64_
         return rc;
     hrw_position_info_t p;
     int defined = hrw_store_position (self->store, position, &p) == 0 && p.defined;
+    //  The successor as recorded may have left or moved with the very
+    //  event that changes the spike (their exit is counted before the gap
+    //  is judged again): judged on who they are now, so one event never
+    //  both raises and clears it.
+    hrw_employee_info_t who;
+    int there = *r->sole && hrw_store_employee (self->store, r->sole, &who) == 0
+             && who.status == HRW_EMP_ACTIVE && !strcmp (who.unit, r->unit);
     hrw_alert_eval_t e;
     hrw_detect__eval_init (&e, K (SUCCESSION_AT_RISK), position, defined? p.unit: "", trigger);
-    e.firing = *r->sole && *why;
+    e.firing = there && *why;
     if (hrw_detect__quiet (self, &e))
         return 0;
     //  One ready-now successor where two would leave the role covered.
@@ -635,6 +642,9 @@ s_risk_eval (hrw_detect_t *self, const char *position, const s_risk_t *r, int64_
     else if (!*r->sole)
         snprintf (e.summary, sizeof (e.summary), "%s no longer has a single ready-now "
                   "successor", position);
+    else if (!there)
+        snprintf (e.summary, sizeof (e.summary), "%s's only ready-now successor %s is no "
+                  "longer in %s", position, r->sole, r->unit);
     else
         snprintf (e.summary, sizeof (e.summary), "%s's only ready-now successor %s is in %s, "
                   "where nothing is firing now", position, r->sole, r->unit);
