@@ -422,6 +422,26 @@ done
 "$hrwatch" report --html "$work/no/such/dir/r.html" "${ctl[@]}" >/dev/null 2>"$work/err"; rc=$?
 [ $rc = 1 ] && grep -q "cannot write" "$work/err" && ok "a page that cannot be written exits 1" \
   || bad "unwritable --html: exit $rc"
+# The page is written into a new file of its own and renamed: never through
+# a link or into a device or pipe at FILE, nor through whatever sits beside.
+echo victim >"$work/victim"
+ln -s "$work/victim" "$work/link.html"
+"$hrwatch" report --html "$work/link.html" "${ctl[@]}" >/dev/null 2>"$work/err"; rc=$?
+[ $rc = 1 ] && grep -q "symbolic link" "$work/err" && [ -L "$work/link.html" ] \
+  && [ "$(cat "$work/victim")" = victim ] && ok "a link at FILE is refused, not followed" \
+  || bad "a link at FILE: exit $rc: $(cat "$work/err")"
+mkfifo "$work/fifo.html"
+"$hrwatch" report --html "$work/fifo.html" "${ctl[@]}" >/dev/null 2>"$work/err"; rc=$?
+[ $rc = 1 ] && grep -q "not a regular file" "$work/err" && [ -p "$work/fifo.html" ] \
+  && ok "a pipe at FILE is refused" || bad "a pipe at FILE: exit $rc: $(cat "$work/err")"
+ln -s "$work/victim" "$work/page.html.tmp"
+"$hrwatch" report --html "$work/page.html" "${ctl[@]}" >/dev/null 2>"$work/err"; rc=$?
+[ $rc = 0 ] && [ "$(cat "$work/victim")" = victim ] && [ -f "$work/page.html" ] \
+  && [ ! -L "$work/page.html" ] && [ "$(stat -c %a "$work/page.html")" = 600 ] \
+  && ok "the page is its own file (0600), nothing beside it written through" \
+  || bad "a link beside FILE: exit $rc: $(cat "$work/err")"
+leftover=$(find "$work" -maxdepth 1 -name '.*.html.*' | wc -l)
+[ "$leftover" = 0 ] && ok "no temporary file left behind" || bad "$leftover temporary files left"
 "$hrwatch" report --help | grep -q "usage: hrwatch report" && ok "report --help" \
   || bad "report --help"
 

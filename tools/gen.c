@@ -419,12 +419,12 @@ gen_swap_out (gen_t *g, int e)
     int team = g->emps[e].team, slot = g->emps[e].slot, level = g->emps[e].level;
     g->emps[e].active = 0;
     s_emit_exit (g, e, 1, 0);
+    gen_dev_after (g);      //  They may have been a developing successor
     int n = s_new_emp (g, team, level);
     g->emps[n].active = 1;
     g->emps[n].slot = slot;
     g->teams[team].members[slot] = n;
     s_emit_hire (g, n);
-    gen_dev_after (g);      //  The one who left may have been a developing successor
 }
 
 // ---------------------------------------------------------------------------

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/clock.h"
 #include "tools/cli.h"
@@ -185,6 +187,67 @@ s_print_text (const Hrwatch__V1__WorkforceReport *w)
         printf ("\nNote: the list of %s was cut at its cap.\n", w->truncated[i]);
 }
 
+//  Writes the page to path: into a new file of its own beside it (made
+//  with O_EXCL, so nothing already there, a link least of all, is written
+//  through), synced, then renamed over path, so a reader never sees half a
+//  page. path itself must be a regular file or not exist: a device, a
+//  directory or a link there is refused, not replaced. The page holds
+//  workforce figures: it is made 0600. Returns 0, or 1 with a message.
+static int
+s_write_html (const char *path, const Hrwatch__V1__WorkforceReport *w)
+{
+    struct stat st;
+    if (lstat (path, &st) == 0 && !S_ISREG (st.st_mode)) {
+        fprintf (stderr, "hrwatch: report: %s is %s, not a regular file: not replaced\n", path,
+                 S_ISLNK (st.st_mode)? "a symbolic link": S_ISDIR (st.st_mode)? "a directory"
+                                                         : "a device or special file");
+        return 1;
+    }
+    size_t n = strlen (path) + 16;
+    char *tmp = malloc (n);
+    if (!tmp) {
+        fprintf (stderr, "hrwatch: report: out of memory\n");
+        return 1;
+    }
+    //  In the same directory, so the rename stays within one file system.
+    const char *slash = strrchr (path, '/');
+    int dlen = slash? (int) (slash - path + 1): 0;
+    snprintf (tmp, n, "%.*s.%s.XXXXXX", dlen, path, slash? slash + 1: path);
+    const char *failed = path;
+    int made = 0;
+    FILE *f = NULL;
+    int fd = mkstemp (tmp);
+    if (fd < 0)
+        goto fail;
+    made = 1;
+    failed = tmp;
+    if (!(f = fdopen (fd, "w")))
+        goto fail;
+    fd = -1;
+    if (hrw_report_html_write (f, w) || fflush (f) || fsync (fileno (f)))
+        goto fail;
+    int closed = fclose (f);
+    f = NULL;
+    if (closed)
+        goto fail;
+    failed = path;
+    if (rename (tmp, path))
+        goto fail;
+    free (tmp);
+    return 0;
+fail:;
+    int err = errno;
+    if (f)
+        fclose (f);
+    if (fd >= 0)
+        close (fd);
+    if (made)
+        unlink (tmp);
+    fprintf (stderr, "hrwatch: report: cannot write %s: %s\n", failed, strerror (err));
+    free (tmp);
+    return 1;
+}
+
 int
 hrw_cli_report_main (int argc, char **argv)
 {
@@ -225,28 +288,8 @@ hrw_cli_report_main (int argc, char **argv)
     if (!resp)
         return 2;
     rc = 0;
-    if (html) {
-        //  Written beside, then renamed: a reader never sees half a page.
-        size_t n = strlen (html) + 16;
-        char *tmp = malloc (n);
-        FILE *f = NULL;
-        if (tmp) {
-            snprintf (tmp, n, "%s.tmp", html);
-            f = fopen (tmp, "w");
-        }
-        int bad = !f || hrw_report_html_write (f, resp->report) != 0;
-        if (f && fclose (f))
-            bad = 1;
-        if (!bad && rename (tmp, html))
-            bad = 1;
-        if (bad) {
-            fprintf (stderr, "hrwatch: report: cannot write %s: %s\n", html, strerror (errno));
-            if (tmp)
-                remove (tmp);
-            rc = 1;
-        }
-        free (tmp);
-    }
+    if (html)
+        rc = s_write_html (html, resp->report);
     if (json)
         hrw_client_print_message (&resp->report->base);
     else if (text)
