@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "lib/clock.h"
 #include "workers/query.h"
 
 //  Administration is for clients on an ipc:// control socket with a path
@@ -32,14 +33,19 @@ s_who (hrw_server_t *self, zmq_msg_t *msg)
     return user? "an admins key": "the ipc control socket";
 }
 
+#define S_CONTROL_TURN_US 5000  //  Control work begun per turn of the loop
+
 void
 hrw_server__control (hrw_server_t *self)
 {
     char audit[600];
     hrw_query_env_t env = { self->store, self->engine, self->cfg.backup_dir,
                             self->cfg.limits.max_future_us, audit, sizeof (audit) };
-    //  A bounded number per turn, so queries cannot starve ingest.
-    for (int i = 0; i < 64; i++) {
+    //  A bounded number and time per turn, so queries cannot starve ingest:
+    //  a client with many reports queued (tens of ms each) holds an ack up
+    //  by one of them, not by all.
+    int64_t start = hrw_clock_now_us ();
+    for (int i = 0; i < 64 && hrw_clock_now_us () - start < S_CONTROL_TURN_US; i++) {
         hrw_server_slot_t slot;
         int rc = hrw_server__recv (self->control, &slot, 1);
         if (rc <= 0)
