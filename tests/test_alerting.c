@@ -256,6 +256,14 @@ test_unit_and_position_reports (void **state)
                   i, i < 6? "ops": "tiny");
         strcat (lines, line);
     }
+    //  Six answer, two of them the optional eNPS question.
+    for (int i = 0; i < 6; i++) {
+        snprintf (line, sizeof (line), "{\"eventId\":\"sq-%d\",\"occurredAt\":"
+                  "\"2025-03-01T00:00:00Z\",\"source\":\"t\",\"surveyResponse\":{"
+                  "\"surveyCycleId\":\"Q1\",\"unitId\":\"shy\",\"engagement\":3%s}}\n",
+                  i, i < 2? ",\"enps\":10": "");
+        strcat (lines, line);
+    }
     h_publish_lines (f, lines);
     char opts[600];
     snprintf (opts, sizeof (opts), "--json --endpoint '%s'", f->control);
@@ -271,7 +279,7 @@ test_unit_and_position_reports (void **state)
     h_expect_out ("\"criticalPositions\":1,\"coveredPositions\":1,\"benchStrength\":1.0");
     //  The cycle is open: how many answered, never a score.
     h_expect_out ("\"reported\":true,\"respondents\":6,\"meanEngagement\":0.0,\"enps\":0.0,"
-                  "\"closed\":false,\"lateResponses\":0}");
+                  "\"closed\":false,\"lateResponses\":0,\"enpsReported\":false}");
     h_publish_lines (f, "{\"eventId\":\"close-q1\",\"occurredAt\":\"2025-03-02T00:00:00Z\","
                      "\"source\":\"t\",\"surveyCycleClosed\":{\"surveyCycleId\":\"Q1\"}}\n"
                      "{\"eventId\":\"sv-late\",\"occurredAt\":\"2025-03-03T00:00:00Z\","
@@ -279,13 +287,21 @@ test_unit_and_position_reports (void **state)
                      "\"unitId\":\"ops\",\"engagement\":1,\"enps\":0}}\n");
     assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch unit ops %s", opts), 0);
     h_expect_out ("\"reported\":true,\"respondents\":6,\"meanEngagement\":4.0,\"enps\":100.0,"
-                  "\"closed\":true,\"lateResponses\":1");
+                  "\"closed\":true,\"lateResponses\":1,\"enpsReported\":true}");
+    //  Two eNPS answers of six: the score, not the eNPS (a 0 there is no
+    //  score, and the text says so).
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch unit shy %s", opts), 0);
+    h_expect_out ("\"reported\":true,\"respondents\":6,\"meanEngagement\":3.0,\"enps\":0.0,"
+                  "\"closed\":true,\"lateResponses\":0,\"enpsReported\":false}");
+    assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch unit shy --endpoint '%s'",
+                             f->control), 0);
+    h_expect_out ("3.00 of 5, eNPS not reported (too few answered it), 6 respondents");
     //  Two respondents: the cycle is named, nothing else, not even the count
     //  or when the first answer came (which would say someone answered).
     assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatch unit tiny %s", opts), 0);
     h_expect_out ("\"engagement\":[{\"surveyCycleId\":\"Q1\",\"firstResponseAt\":null,"
                   "\"reported\":false,\"respondents\":0,\"meanEngagement\":0.0,\"enps\":0.0,"
-                  "\"closed\":true,\"lateResponses\":0}]");
+                  "\"closed\":true,\"lateResponses\":0,\"enpsReported\":false}]");
     assert_int_equal (h_run (h_out, sizeof (h_out), 1, BIN "/hrwatch position P-404 %s", opts), 2);
     h_expect_out ("no such position");
 }

@@ -225,9 +225,13 @@ s_print_unit (const Hrwatch__V1__UnitReport *u)
         printf ("bench strength    no critical positions\n");
     for (size_t i = 0; i < u->n_engagement; i++) {
         const Hrwatch__V1__CycleEngagement *e = u->engagement[i];
-        if (e->reported && e->closed)
+        if (e->reported && e->closed && e->enps_reported)
             printf ("engagement        %-10s %.2f of 5, eNPS %+.0f, %u respondents\n",
                     e->survey_cycle_id, e->mean_engagement, e->enps, e->respondents);
+        else if (e->reported && e->closed)
+            printf ("engagement        %-10s %.2f of 5, eNPS not reported (too few answered "
+                    "it), %u respondents\n", e->survey_cycle_id, e->mean_engagement,
+                    e->respondents);
         else if (e->reported)
             printf ("engagement        %-10s open: %u respondents so far, no score until "
                     "it closes\n", e->survey_cycle_id, e->respondents);

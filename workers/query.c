@@ -454,7 +454,8 @@ s_cycle_scores (Hrwatch__V1__CycleEngagement *e, const hrw_survey_info_t *info,
                 uint32_t min_respondents)
 {
     e->mean_engagement = hrw_stats_from_histogram (info->engagement, 5, 1).mean;
-    if (info->enps_responses >= min_respondents)
+    e->enps_reported = info->enps_responses >= min_respondents && info->enps_responses > 0;
+    if (e->enps_reported)
         e->enps = hrw_stats_nps (info->enps, info->enps_responses);
 }
 
