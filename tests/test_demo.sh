@@ -252,7 +252,12 @@ import json, sys
 alerts = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 s = json.load(open(sys.argv[2]))
 kinds = ["succession_gap", "bench_strength", "successor_overlap", "turnover_spike",
-         "turnover_rise", "reduction_in_force", "engagement_drop"]
+         "turnover_rise", "reduction_in_force", "engagement_drop", "early_tenure_exits",
+         "manager_hotspot", "successor_unmentored", "development_stalled", "succession_at_risk"]
+pressing = ["succession_gap", "succession_at_risk", "turnover_spike", "engagement_drop",
+            "bench_strength", "turnover_rise", "manager_hotspot", "early_tenure_exits",
+            "successor_overlap", "development_stalled", "successor_unmentored",
+            "reduction_in_force"]
 sevs = ["critical", "warning", "info"]
 def kind(a): return a["kind"].replace("ALERT_KIND_", "").lower()
 def sev(a): return a.get("severity", "").replace("SEVERITY_", "").lower()
@@ -265,7 +270,7 @@ for v in sevs:
     ok &= s["bySeverity"][v] == sum(1 for a in alerts if sev(a) == v)
 ok &= sorted(t["fingerprint"] for t in s["top"]) == sorted(a["fingerprint"] for a in alerts)
 rank = {"critical": 0, "warning": 1, "info": 2}
-order = [(rank[t["severity"]], t["startedAt"]) for t in s["top"]]
+order = [(rank[t["severity"]], pressing.index(kind(t)), t["startedAt"]) for t in s["top"]]
 ok &= order == sorted(order)
 if not ok:
     print(json.dumps(s, indent=1)); print(alerts)
@@ -320,7 +325,12 @@ s_check "summary --json on an empty store: every count there, zeros too" python3
 import json, sys
 s = json.load(open(sys.argv[1]))
 kinds = ["succession_gap", "bench_strength", "successor_overlap", "turnover_spike",
-         "turnover_rise", "reduction_in_force", "engagement_drop"]
+         "turnover_rise", "reduction_in_force", "engagement_drop", "early_tenure_exits",
+         "manager_hotspot", "successor_unmentored", "development_stalled", "succession_at_risk"]
+pressing = ["succession_gap", "succession_at_risk", "turnover_spike", "engagement_drop",
+            "bench_strength", "turnover_rise", "manager_hotspot", "early_tenure_exits",
+            "successor_overlap", "development_stalled", "successor_unmentored",
+            "reduction_in_force"]
 ok = s["firing"] == 0 and s["silenced"] == 0 and s["top"] == [] and "asOf" in s
 ok &= s["bySeverity"] == {"critical": 0, "warning": 0, "info": 0}
 ok &= all(s["byKind"][k] == {"total": 0, "critical": 0, "warning": 0, "info": 0} for k in kinds)

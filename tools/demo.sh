@@ -465,7 +465,8 @@ bin=$build
 [ "${build#"$root"/}" != "$build" ] && bin=${build#"$root"/}
 echo
 echo "== summary"
-cat "$work/summary.txt"
+# The commands it suggests, as they run from here (hrwatch is not installed).
+sed "s|^  hrwatch |  $bin/hrwatch |" "$work/summary.txt"
 echo
 echo "== the leaders' report (headcount, exits, turnover, engagement, bench, successors, alerts)"
 echo "   $work/report.html"

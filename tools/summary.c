@@ -92,7 +92,8 @@ static const char *s_usage =
     "                       [--timeout S]\n"
     "  The firing alerts in a few sentences: how many of each kind and severity,\n"
     "  the N most pressing (N from 0 to 100, default 3; highest severity, then\n"
-    "  firing longest; silenced ones stay in, marked \"(silenced)\") and the\n"
+    "  succession before turnover, engagement and development, then firing\n"
+    "  longest; silenced ones stay in, marked \"(silenced)\") and the\n"
     "  commands that show more. Times are the daemon's alert clock: event time\n"
     "  after a replay, the wall clock on a live daemon (the text says which);\n"
     "  ages are whole days between the dates shown. Past 10000 firing, one answer\n"
@@ -121,8 +122,36 @@ s_started (const Hrwatch__V1__Alert *a)
                         : HRW_TIME_NONE;
 }
 
-//  Most pressing first: higher severity, then firing since longer, then by
-//  fingerprint so that the order does not depend on the daemon's.
+//  Within a severity, what a leader acts on first: a role uncovered or
+//  about to be, people leaving or losing heart, then the slower signals.
+static const Hrwatch__V1__AlertKind s_pressing[] = {
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSION_GAP,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSION_AT_RISK,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_SPIKE,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_ENGAGEMENT_DROP,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_BENCH_STRENGTH,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_RISE,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_MANAGER_HOTSPOT,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_EARLY_TENURE_EXITS,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSOR_OVERLAP,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_DEVELOPMENT_STALLED,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSOR_UNMENTORED,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_REDUCTION_IN_FORCE,
+};
+#define S_N_PRESSING (sizeof (s_pressing) / sizeof (s_pressing[0]))
+
+static size_t
+s_pressing_rank (const Hrwatch__V1__Alert *a)
+{
+    size_t i = 0;
+    while (i < S_N_PRESSING && s_pressing[i] != a->kind)
+        i++;
+    return i;
+}
+
+//  Most pressing first: higher severity, then the kind (s_pressing), then
+//  firing since longer, then by fingerprint so that the order does not
+//  depend on the daemon's.
 static int
 s_compare (const void *pa, const void *pb)
 {
@@ -131,6 +160,9 @@ s_compare (const void *pa, const void *pb)
     int sa = s_severity_of (a), sb = s_severity_of (b);
     if (sa != sb)
         return sb - sa;
+    size_t ka = s_pressing_rank (a), kb = s_pressing_rank (b);
+    if (ka != kb)
+        return ka < kb? -1: 1;
     int64_t ta = s_started (a), tb = s_started (b);
     if (ta != tb)
         return ta < tb? -1: 1;
@@ -338,10 +370,12 @@ s_print_text (const s_opts_t *o, const s_counts_t *c, Hrwatch__V1__Alert **sorte
                     c->silenced);
         printf ("\n");
         if (n_top && c->complete)
-            printf ("Most pressing, highest severity and longest firing first:\n");
+            printf ("Most pressing (highest severity, then succession, turnover, engagement, "
+                    "development; longest firing first):\n");
         else if (n_top)
-            printf ("Most pressing of the %" PRIu64 " listed, highest severity and longest "
-                    "firing first:\n", c->listed);
+            printf ("Most pressing of the %" PRIu64 " listed (highest severity, then "
+                    "succession, turnover, engagement, development; longest firing first):\n",
+                    c->listed);
     }
     for (size_t i = 0; i < n_top; i++) {
         const Hrwatch__V1__Alert *a = sorted[i];
