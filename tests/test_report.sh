@@ -199,6 +199,24 @@ check("the company's headcount is the status's", int(d["headcount"]) ==
 check("the headcount shown is the JSON's", [a.get("data-value") for t, a, s in page.els
       if a.get("id") == "headcount-now"] == [str(d["headcount"])], "")
 
+def shown(id_):
+    return [a.get("data-value") for t, a, s in page.els if a.get("id") == id_]
+check("the overview shows the uncut totals",
+      shown("units-total") == [str(d["unitsTotal"])]
+      and shown("critical-total") == [str(d["criticalPositionsTotal"])]
+      and shown("gaps-total") == [str(d["gapsTotal"])]
+      and shown("alerts-total") == [str(d["alertsFiringTotal"])]
+      and d["unitsTotal"] >= len(d["units"]) and d["criticalPositionsTotal"] >= len(d["positions"])
+      and d["alertsFiringTotal"] >= len(d["alerts"])
+      and d["gapsTotal"] >= len([p for p in d["positions"] if p["gap"]]),
+      (shown("units-total"), d.get("unitsTotal")))
+for cut, n, total in [("units", len(d["units"]), d["unitsTotal"]),
+                      ("positions", len(d["positions"]), d["criticalPositionsTotal"]),
+                      ("alerts", len(d["alerts"]), d["alertsFiringTotal"])]:
+    check("%s cut only past the cap, and the note says of how many" % cut,
+          (cut in d.get("truncated", [])) == (total > n)
+          and (total == n or ("the first %d of %d" % (n, total)) in "".join(page.texts)), (n, total))
+
 bars = having("bar turnover")
 check("one turnover bar a unit (%d)" % len(d["units"]), len(bars) == len(d["units"]), len(bars))
 check("one baseline tick a unit", len(having("tick baseline")) == len(d["units"]), "")

@@ -76,6 +76,46 @@ hrw_report_date (const Google__Protobuf__Timestamp *t, char *buf, size_t cap)
     return buf;
 }
 
+uint32_t
+hrw_report_units_total (const Hrwatch__V1__WorkforceReport *w)
+{
+    return w->units_total > w->n_units? w->units_total: (uint32_t) w->n_units;
+}
+
+uint32_t
+hrw_report_positions_total (const Hrwatch__V1__WorkforceReport *w)
+{
+    return w->critical_positions_total > w->n_positions? w->critical_positions_total
+                                                        : (uint32_t) w->n_positions;
+}
+
+uint32_t
+hrw_report_alerts_total (const Hrwatch__V1__WorkforceReport *w)
+{
+    return w->alerts_firing_total > w->n_alerts? w->alerts_firing_total: (uint32_t) w->n_alerts;
+}
+
+const char *
+hrw_report_cut_note (const Hrwatch__V1__WorkforceReport *w, const char *what, char *buf,
+                     size_t cap)
+{
+    if (!strcmp (what, "units"))
+        snprintf (buf, cap, "This list shows the first %zu of %u units.", w->n_units,
+                  hrw_report_units_total (w));
+    else if (!strcmp (what, "positions"))
+        snprintf (buf, cap, "This list shows the first %zu of %u critical positions.",
+                  w->n_positions, hrw_report_positions_total (w));
+    else if (!strcmp (what, "alerts"))
+        snprintf (buf, cap, "This list shows the first %zu of %u alerts firing.", w->n_alerts,
+                  hrw_report_alerts_total (w));
+    else if (!strcmp (what, "engagement"))
+        snprintf (buf, cap, "This list shows the latest %zu closed survey cycles; older ones "
+                  "are left out.", w->n_engagement);
+    else
+        snprintf (buf, cap, "This list of %.64s shows only part of it.", what);
+    return buf;
+}
+
 const char *
 hrw_report_readiness (int readiness)
 {
@@ -93,6 +133,13 @@ s_print_text (const Hrwatch__V1__WorkforceReport *w)
     if (*w->name)
         printf ("Unit name: %s\n", w->name);
     printf ("Headcount now: %lld\n", (long long) w->headcount);
+    size_t gaps_listed = 0;
+    for (size_t i = 0; i < w->n_positions; i++)
+        gaps_listed += w->positions[i]->gap? 1: 0;
+    printf ("Units: %u; critical roles: %u, %u with a succession gap; alerts firing: %u\n",
+            hrw_report_units_total (w), hrw_report_positions_total (w),
+            w->gaps_total > gaps_listed? w->gaps_total: (uint32_t) gaps_listed,
+            hrw_report_alerts_total (w));
 
     printf ("\nMonth by month (headcount at the month's end; voluntary exits against what the "
             "baseline expects, usual range 5%%-95%%; involuntary exits):\n");
@@ -181,8 +228,10 @@ s_print_text (const Hrwatch__V1__WorkforceReport *w)
         if (!shown)
             printf ("  none\n");
     }
-    for (size_t i = 0; i < w->n_truncated; i++)
-        printf ("\nNote: the list of %s was cut at its cap.\n", w->truncated[i]);
+    for (size_t i = 0; i < w->n_truncated; i++) {
+        char note[160];
+        printf ("\nNote: %s\n", hrw_report_cut_note (w, w->truncated[i], note, sizeof (note)));
+    }
 }
 
 int

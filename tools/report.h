@@ -4,6 +4,7 @@
 #ifndef HRW_TOOLS_REPORT_H
 #define HRW_TOOLS_REPORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "hrwatch/v1/control.pb-c.h"
@@ -25,6 +26,17 @@ int hrw_report_kind_explained (int kind);
 
 /*  The date of a timestamp, "YYYY-MM-DD" (or "-" when absent), into buf. */
 const char *hrw_report_date (const Google__Protobuf__Timestamp *t, char *buf, size_t cap);
+
+/*  The totals, uncut: the daemon's *_total fields, or the list's length
+    from a daemon that does not send them. */
+uint32_t hrw_report_units_total (const Hrwatch__V1__WorkforceReport *w);
+uint32_t hrw_report_positions_total (const Hrwatch__V1__WorkforceReport *w);
+uint32_t hrw_report_alerts_total (const Hrwatch__V1__WorkforceReport *w);
+
+/*  The note for a list cut at its cap (what: an entry of `truncated`),
+    e.g. "This list shows the first 200 of 302 units.", into buf. */
+const char *hrw_report_cut_note (const Hrwatch__V1__WorkforceReport *w, const char *what,
+                                 char *buf, size_t cap);
 
 /*  A readiness in words ("ready now"). */
 const char *hrw_report_readiness (int readiness);

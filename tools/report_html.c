@@ -565,21 +565,36 @@ hrw_report_html_write (FILE *out, const Hrwatch__V1__WorkforceReport *w)
     fprintf (out, "</p>\n</header>\n");
     s_section (out, "overview", "At a glance",
                "the size of the organisation now, and how many warnings are open.");
+    //  The company's totals, not the lengths of the (capped) lists.
     size_t gaps = 0, signals = 0, alerts = 0;
     for (size_t i = 0; i < w->n_positions; i++)
         gaps += w->positions[i]->gap? 1: 0;
     for (size_t i = 0; i < w->n_alerts; i++)
         hrw_report_kind_explained (w->alerts[i]->kind)? alerts++: signals++;
+    uint32_t units = hrw_report_units_total (w), critical = hrw_report_positions_total (w);
+    uint32_t firing = hrw_report_alerts_total (w);
+    if (w->gaps_total > gaps)
+        gaps = w->gaps_total;
     fprintf (out, "<ul><li><b id=\"headcount-now\" data-value=\"%lld\">%lld</b> people now, in "
-             "%zu unit%s.</li><li>%zu critical role%s, %zu with a succession gap.</li>"
-             "<li>%zu alert%s and %zu signal%s firing.</li></ul>\n",
-             (long long) w->headcount, (long long) w->headcount, w->n_units,
-             w->n_units == 1? "": "s", w->n_positions, w->n_positions == 1? "": "s", gaps,
-             alerts, alerts == 1? "": "s", signals, signals == 1? "": "s");
+             "<b id=\"units-total\" data-value=\"%u\">%u</b> unit%s.</li><li><b id=\""
+             "critical-total\" data-value=\"%u\">%u</b> critical role%s, <b id=\"gaps-total\" "
+             "data-value=\"%zu\">%zu</b> with a succession gap.</li>",
+             (long long) w->headcount, (long long) w->headcount, units, units, units == 1? "": "s",
+             critical, critical, critical == 1? "": "s", gaps, gaps);
+    if (firing == alerts + signals)
+        fprintf (out, "<li><b id=\"alerts-total\" data-value=\"%u\">%zu</b> alert%s and %zu "
+                 "signal%s firing.</li></ul>\n", firing, alerts, alerts == 1? "": "s", signals,
+                 signals == 1? "": "s");
+    else
+        fprintf (out, "<li><b id=\"alerts-total\" data-value=\"%u\">%u</b> alerts and signals "
+                 "firing (of the first %zu listed: %zu alert%s and %zu signal%s).</li></ul>\n",
+                 firing, firing, w->n_alerts, alerts, alerts == 1? "": "s", signals,
+                 signals == 1? "": "s");
     for (size_t i = 0; i < w->n_truncated; i++) {
-        fputs ("<p class=\"note\">This report lists only part of the ", out);
-        s_esc (out, w->truncated[i]);
-        fputs (": there were more than one report holds.</p>\n", out);
+        char note[160];
+        fputs ("<p class=\"note\">", out);
+        s_esc (out, hrw_report_cut_note (w, w->truncated[i], note, sizeof (note)));
+        fputs ("</p>\n", out);
     }
     fputs ("</section>\n", out);
     s_monthly (out, w);

@@ -606,9 +606,9 @@ cleanup:
 
 typedef struct {
     s_report_t *r;
-    char (*ids)[HRW_ID_MAX + 1];    //  Critical positions in scope, by id
-    size_t n;
-    int more;                       //  Past the cap
+    char (*ids)[HRW_ID_MAX + 1];    //  Critical positions in scope, by id, every one
+    size_t n, cap;
+    int oom;
 } s_positions_t;
 
 static void
@@ -617,9 +617,15 @@ s_collect_position (const char *id, const hrw_position_info_t *info, void *arg)
     s_positions_t *c = arg;
     if (!info->defined || !info->critical || !s_in_scope (c->r, info->unit))
         return;
-    if (c->n == HRW_QUERY_REPORT_POSITIONS_MAX) {
-        c->more = 1;
-        return;
+    if (c->n == c->cap) {
+        size_t cap = c->cap? c->cap * 2: 64;
+        void *p = realloc (c->ids, cap * sizeof (*c->ids));
+        if (!p) {
+            c->oom = 1;
+            return;
+        }
+        c->ids = p;
+        c->cap = cap;
     }
     snprintf (c->ids[c->n++], HRW_ID_MAX + 1, "%s", id);
 }
@@ -668,26 +674,38 @@ s_mentor (const hrw_mentorship_view_t *v, void *arg)
 static int
 s_positions (s_report_t *r, Hrwatch__V1__WorkforceReport *w, int *more)
 {
-    s_positions_t c = { r, malloc (HRW_QUERY_REPORT_POSITIONS_MAX * sizeof (*c.ids)), 0, 0 };
+    s_positions_t c = { r, NULL, 0, 0, 0 };
     hrw_position_report_t *pr = malloc (sizeof (*pr));
     Hrwatch__V1__ReportSuccessor **all = NULL;
     int rc = ENOMEM;
-    if (!c.ids || !pr)
+    if (!pr)
         goto cleanup;
     if ((rc = hrw_store_positions_each (r->env->store, s_collect_position, &c)))
         goto cleanup;
-    *more = c.more;
     rc = ENOMEM;
-    w->positions = hrw_arena_alloc (r->arena, (c.n + 1) * sizeof (void *));
-    all = malloc ((c.n * HRW_SUCCESSORS_MAX + 1) * sizeof (*all));
+    if (c.oom)
+        goto cleanup;
+    //  Every critical position in scope is counted, and its gap; the
+    //  first HRW_QUERY_REPORT_POSITIONS_MAX by id are listed.
+    size_t keep = c.n < HRW_QUERY_REPORT_POSITIONS_MAX? c.n: HRW_QUERY_REPORT_POSITIONS_MAX;
+    *more = c.n > keep;
+    w->critical_positions_total = (uint32_t) c.n;
+    w->positions = hrw_arena_alloc (r->arena, (keep + 1) * sizeof (void *));
+    all = malloc ((keep * HRW_SUCCESSORS_MAX + 1) * sizeof (*all));
     if (!w->positions || !all)
         goto cleanup;
     size_t n_all = 0;
     hrw_detect_t *detect = hrw_engine_detect (r->env->engine);
-    for (size_t i = 0; i < c.n; i++) {
+    for (size_t i = keep; i < c.n; i++) {
+        if ((rc = hrw_detect_position_report (detect, c.ids[i], pr)))
+            goto cleanup;
+        w->gaps_total += pr->gap? 1: 0;
+    }
+    for (size_t i = 0; i < keep; i++) {
         rc = hrw_detect_position_report (detect, c.ids[i], pr);
         if (rc)
             goto cleanup;
+        w->gaps_total += pr->gap? 1: 0;
         rc = ENOMEM;
         Hrwatch__V1__ReportPosition *p = hrw_arena_alloc (r->arena, sizeof (*p));
         Hrwatch__V1__ReportSuccessor *s
@@ -721,7 +739,7 @@ s_positions (s_report_t *r, Hrwatch__V1__WorkforceReport *w, int *more)
         p->n_successors = pr->n_successors;
         w->positions[i] = p;
     }
-    w->n_positions = c.n;
+    w->n_positions = keep;
     //  One scan of the mentorships for every successor listed.
     if (n_all)
         qsort (all, n_all, sizeof (*all), s_cmp_successor);
@@ -743,6 +761,7 @@ typedef struct {
     s_report_t *r;
     Hrwatch__V1__Alert **items;     //  Room for HRW_QUERY_REPORT_ALERTS_MAX
     size_t n;
+    uint32_t total;                 //  Every one in scope, past the cap too
     int more;
     int oom;
 } s_alerts_t;
@@ -758,6 +777,7 @@ s_collect_alert (const uint8_t *data, size_t len, void *arg)
     hrwatch__v1__alert__free_unpacked (a, NULL);
     if (!in)
         return;
+    c->total++;
     if (c->n == HRW_QUERY_REPORT_ALERTS_MAX) {
         c->more = 1;
         return;
@@ -787,7 +807,7 @@ static int
 s_alerts (s_report_t *r, Hrwatch__V1__WorkforceReport *w, int *more)
 {
     s_alerts_t c = { r, hrw_arena_alloc (r->arena, HRW_QUERY_REPORT_ALERTS_MAX * sizeof (void *)),
-                     0, 0, 0 };
+                     0, 0, 0, 0 };
     if (!c.items)
         return ENOMEM;
     int rc = hrw_alerts_each (hrw_engine_alerts (r->env->engine), 1, 0, UINT32_MAX, "",
@@ -800,6 +820,7 @@ s_alerts (s_report_t *r, Hrwatch__V1__WorkforceReport *w, int *more)
         qsort (c.items, c.n, sizeof (*c.items), s_cmp_alert);
     w->alerts = c.items;
     w->n_alerts = c.n;
+    w->alerts_firing_total = c.total;
     *more = c.more;
     return 0;
 }
@@ -905,6 +926,7 @@ s_build (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w,
         || (rc = s_alerts (r, w, &more))
         || (more && (rc = s_truncated (r->arena, w, "alerts"))))
         goto cleanup;
+    w->units_total = (uint32_t) n_order;
     w->window_days = o->detect.window_days;
     w->min_respondents = o->detect.min_respondents;
 cleanup:
