@@ -174,18 +174,25 @@ check("the date of the data", d["clock"][:10] in "".join(page.texts))
 
 months = int(want_months)
 check("the JSON has %d months" % months, len(d["months"]) == months, len(d["months"]))
+# A month before the scope's first data has no point: known months only.
+known = [m for m in d["months"] if m["known"]]
+check("the known months are the latest ones, at least one",
+      known and d["months"][-len(known):] == known, len(known))
 for series in ["headcount", "voluntary", "expected", "involuntary"]:
     pts = having("point " + series)
-    check("%d %s points in the monthly charts" % (months, series), len(pts) == months, len(pts))
+    check("%d %s points in the monthly charts (one a known month)" % (len(known), series),
+          len(pts) == len(known), len(pts))
+check("no point in a month without data", not [a for t, a in having("point")
+      if a.get("data-month") in {m["monthStart"][:7] for m in d["months"] if not m["known"]}])
 hc = [int(a["data-value"]) for t, a in having("point headcount")]
-check("headcount points are the JSON's", hc == [int(m["headcount"]) for m in d["months"]],
-      (hc, [m["headcount"] for m in d["months"]]))
+check("headcount points are the JSON's", hc == [int(m["headcount"]) for m in known],
+      (hc, [m["headcount"] for m in known]))
 vol = [int(a["data-value"]) for t, a in having("point voluntary")]
 check("voluntary exit points are the JSON's",
-      vol == [int(m["voluntaryExits"]) for m in d["months"]], vol)
+      vol == [int(m["voluntaryExits"]) for m in known], vol)
 band = [(int(a["data-low"]), int(a["data-high"])) for t, a in having("point expected")]
 check("the band is the JSON's", band == [(m["expectedLow"], m["expectedHigh"])
-                                         for m in d["months"]], band)
+                                         for m in known], band)
 check("the band holds what is expected", all(
     m["expectedLow"] <= m["expectedVoluntary"] + 1 and m["expectedVoluntary"] <= m["expectedHigh"] + 1
     for m in d["months"]), "")
@@ -296,6 +303,9 @@ txt = open(text).read()
 check("--text says the headcount --json does", ("Headcount now: %s" % d["headcount"]) in txt, "")
 check("--text lists every unit", all(u["unitId"] in txt for u in d["units"]), "")
 check("--text lists every position", all(p["positionId"] in txt for p in d["positions"]), "")
+check("--text says no data for each month without it",
+      all(("%s  no data" % m["monthStart"][:7]) in txt for m in d["months"] if not m["known"])
+      and all(("%s  headcount" % m["monthStart"][:7]) in txt for m in known), "")
 sys.exit(1 if fails else 0)
 EOF
 "$py" "$work/check.py" "$work/all.dom" "$work/all.json" "$work/units.jsonl" \
@@ -420,6 +430,28 @@ got = sorted(m["monthStart"][:7] for m in d["months"] if m["turnoverAlert"])
 ok = want == got and len(got) > 0
 print(("ok   " if ok else "FAIL ") + "months marked with a turnover alert are the log's (%s)"
       % (",".join(got) if ok else "got %s, want %s from %s" % (got, want, spans)))
+sys.exit(0 if ok else 1)
+EOF
+
+# ---------------------------------------------------------------------------
+# More months than the history: those before the first event are not
+# zeros but "no data", with no point drawn; JSON still has every month.
+
+"$hrwatch" report --json --months 60 "${ctl[@]}" >"$work/long.json" || bad "report --months 60"
+"$hrwatch" report --text --months 60 "${ctl[@]}" >"$work/long.txt" || bad "report --text --months 60"
+"$hrwatch" report --html "$work/long.html" --months 60 "${ctl[@]}" || bad "report --html --months 60"
+"$py" - "$work/long.json" "$work/long.txt" "$work/long.html" <<'EOF' || fail=1
+import json, re, sys
+d, txt, page = json.load(open(sys.argv[1])), open(sys.argv[2]).read(), open(sys.argv[3]).read()
+unknown = [m["monthStart"][:7] for m in d["months"] if not m["known"]]
+known = [m for m in d["months"] if m["known"]]
+pts = re.findall(r'class="point headcount" data-month="([0-9-]+)"', page)
+ok = len(d["months"]) == 60 and unknown and known \
+    and all(("%s  no data" % u) in txt for u in unknown) \
+    and pts == [m["monthStart"][:7] for m in known] \
+    and 'class="not-reported no-data" data-months="%d"' % len(unknown) in page
+print(("ok   " if ok else "FAIL ") + "months before the first event say no data (%d of 60), "
+      "points in the %d known" % (len(unknown), len(known)))
 sys.exit(0 if ok else 1)
 EOF
 

@@ -145,6 +145,10 @@ s_print_text (const Hrwatch__V1__WorkforceReport *w)
             "baseline expects, usual range 5%%-95%%; involuntary exits):\n");
     for (size_t i = 0; i < w->n_months; i++) {
         const Hrwatch__V1__ReportMonth *m = w->months[i];
+        if (!m->known) {
+            printf ("  %.7s  no data\n", hrw_report_date (m->month_start, d, sizeof (d)));
+            continue;
+        }
         printf ("  %.7s  headcount %6lld  voluntary %4llu (expected %.1f, usual %u-%u)  "
                 "involuntary %4llu%s\n", hrw_report_date (m->month_start, d, sizeof (d)),
                 (long long) m->headcount, (unsigned long long) m->voluntary_exits,

@@ -91,6 +91,21 @@ s_yaxis (FILE *out, double lo, double hi, int height, const char *suffix)
     }
 }
 
+//  Over the months before the scope's first data (known false: a prefix,
+//  as the series only grows), "no data" in place of points.
+static void
+s_no_data (FILE *out, const Hrwatch__V1__WorkforceReport *w, double step, int plot_h)
+{
+    size_t k = 0;
+    while (k < w->n_months && !w->months[k]->known)
+        k++;
+    if (!k)
+        return;
+    fprintf (out, "<text class=\"not-reported no-data\" data-months=\"%zu\" x=\"%.1f\" "
+             "y=\"%.1f\" text-anchor=\"middle\">no data</text>\n", k,
+             S_LEFT + step * (double) k / 2, S_TOP + plot_h / 2.0);
+}
+
 static void
 s_month (const Hrwatch__V1__ReportMonth *m, char out[8])
 {
@@ -111,7 +126,8 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
                "own history makes usual (the green band: 9 months in 10 fall inside it). "
                "Months shaded red had a turnover alert (a sudden spike or a sustained rise) "
                "firing for this organisation or one of the units just below it. Purple squares are people who left for other reasons (dismissals, "
-               "reductions in force).");
+               "reductions in force). Months before hrwatch has any data for this organisation "
+               "say \"no data\" and show no points.");
     if (!n) {
         fputs ("<p>No months.</p></section>\n", out);
         return;
@@ -121,10 +137,13 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
     char mon[8];
     //  Headcount: a line through one point a month.
     double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        lo = fmin (lo, (double) w->months[i]->headcount);
-        hi = fmax (hi, (double) w->months[i]->headcount);
-    }
+    for (size_t i = 0; i < n; i++)
+        if (w->months[i]->known) {
+            lo = fmin (lo, (double) w->months[i]->headcount);
+            hi = fmax (hi, (double) w->months[i]->headcount);
+        }
+    if (lo > hi)
+        lo = hi = 0;
     double pad = fmax ((hi - lo) * 0.15, fmax (1, hi * 0.02));
     lo = fmax (0, floor (lo - pad));
     hi = ceil (hi + pad);
@@ -132,16 +151,19 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
              "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Headcount by month\">\n",
              S_W, height, S_W, height);
     s_yaxis (out, lo, hi, height, "");
+    s_no_data (out, w, step, plot_h);
     fputs ("<polyline class=\"line headcount\" points=\"", out);
     for (size_t i = 0; i < n; i++)
-        fprintf (out, "%.1f,%.1f ", S_LEFT + step * ((double) i + 0.5),
+        if (w->months[i]->known)
+            fprintf (out, "%.1f,%.1f ", S_LEFT + step * ((double) i + 0.5),
                  S_TOP + plot_h - ((double) w->months[i]->headcount - lo) / (hi - lo) * plot_h);
     fputs ("\"/>\n", out);
     for (size_t i = 0; i < n; i++) {
         const Hrwatch__V1__ReportMonth *m = w->months[i];
         double x = S_LEFT + step * ((double) i + 0.5);
         s_month (m, mon);
-        fprintf (out, "<circle class=\"point headcount\" data-month=\"%s\" data-value=\"%lld\" "
+        if (m->known)
+            fprintf (out, "<circle class=\"point headcount\" data-month=\"%s\" data-value=\"%lld\" "
                  "cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>%s: %lld people</title></circle>\n",
                  mon, (long long) m->headcount, x,
                  S_TOP + plot_h - ((double) m->headcount - lo) / (hi - lo) * plot_h, mon,
@@ -178,18 +200,35 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
         }
     s_yaxis (out, 0, hi, height, "");
 #define S_Y(v) (S_TOP + plot_h - (double) (v) / hi * plot_h)
-    fputs ("<polygon class=\"band\" points=\"", out);
-    for (size_t i = 0; i < n; i++)
-        fprintf (out, "%.1f,%.1f ", S_LEFT + step * ((double) i + 0.5),
-                 S_Y (w->months[i]->expected_high));
-    for (size_t i = n; i-- > 0;)
-        fprintf (out, "%.1f,%.1f ", S_LEFT + step * ((double) i + 0.5),
-                 S_Y (w->months[i]->expected_low));
-    fputs ("\"/>\n", out);
+    s_no_data (out, w, step, plot_h);
+    //  The band over each run of months it holds for.
+    for (size_t i = 0; i < n;) {
+        if (!w->months[i]->known) {
+            i++;
+            continue;
+        }
+        size_t end = i;
+        while (end < n && w->months[end]->known)
+            end++;
+        fputs ("<polygon class=\"band\" points=\"", out);
+        for (size_t j = i; j < end; j++)
+            fprintf (out, "%.1f,%.1f ", S_LEFT + step * ((double) j + 0.5),
+                     S_Y (w->months[j]->expected_high));
+        for (size_t j = end; j-- > i;)
+            fprintf (out, "%.1f,%.1f ", S_LEFT + step * ((double) j + 0.5),
+                     S_Y (w->months[j]->expected_low));
+        fputs ("\"/>\n", out);
+        i = end;
+    }
     for (size_t i = 0; i < n; i++) {
         const Hrwatch__V1__ReportMonth *m = w->months[i];
         double x = S_LEFT + step * ((double) i + 0.5);
         s_month (m, mon);
+        if ((n - 1 - i) % ((n + 11) / 12) == 0)
+            fprintf (out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x,
+                     height - S_BOTTOM + 16, mon);
+        if (!m->known)
+            continue;
         fprintf (out, "<line class=\"point expected\" data-month=\"%s\" data-value=\"%.2f\" "
                  "data-low=\"%u\" data-high=\"%u\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
                  "y2=\"%.1f\"><title>%s: %.1f expected, usually %u to %u</title></line>\n",
@@ -208,9 +247,6 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
                  "choice</title></circle>\n", mon, (unsigned long long) m->voluntary_exits,
                  m->turnover_alert? 1: 0, x, S_Y (m->voluntary_exits), mon,
                  (unsigned long long) m->voluntary_exits);
-        if ((n - 1 - i) % ((n + 11) / 12) == 0)
-            fprintf (out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x,
-                     height - S_BOTTOM + 16, mon);
     }
 #undef S_Y
     fputs ("</svg>\n</section>\n", out);

@@ -15,6 +15,7 @@
 #include "hrwatch/v1/control.pb-c.h"
 #include "lib/arena.h"
 #include "lib/clock.h"
+#include "lib/keys.h"
 #include "lib/stats.h"
 #include "workers/detect.h"
 
@@ -341,6 +342,31 @@ s_mark_alert (const uint8_t *data, size_t len, void *arg)
     hrwatch__v1__alert__free_unpacked (a, NULL);
 }
 
+//  The time of the scope's first point in the turnover series (det_series:
+//  the id, a NUL, then the time), or HRW_TIME_NONE when it has none: a
+//  month ending before it has no data, only zeros.
+static int
+s_first_point (s_report_t *r, int64_t *first)
+{
+    hrw_store_t *store = r->env->store;
+    size_t plen = strlen (r->scope) + 1;
+    *first = HRW_TIME_NONE;
+    hrw_table_t series;
+    hrw_cursor_t *cur = NULL;
+    int rc = hrw_table_open (store, "det_series", &series);
+    if (!rc)
+        rc = hrw_cursor_open (store, series, &cur);
+    if (!rc) {
+        hrw_bytes_t k = { r->scope, plen }, v;
+        rc = hrw_cursor_get (cur, HRW_CURSOR_SEEK, &k, &v);
+        if (!rc && k.len == plen + 8 && !memcmp (k.data, r->scope, plen))
+            *first = hrw_key_get_time ((const uint8_t *) k.data + plen);
+        rc = rc == HRW_E_NOTFOUND? 0: rc;
+    }
+    hrw_cursor_close (&cur);
+    return rc;
+}
+
 static int
 s_months (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w)
 {
@@ -367,7 +393,9 @@ s_months (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w)
     for (uint32_t i = 0; i < n_months; i++)
         months[i].end_us = i + 1 < n_months? months[i + 1].start_us: r->clock + 1;
     hrw_detect_t *detect = hrw_engine_detect (r->env->engine);
-    if ((rc = hrw_detect_history_months (detect, r->scope, months, n_months)))
+    int64_t first;
+    if ((rc = hrw_detect_history_months (detect, r->scope, months, n_months))
+        || (rc = s_first_point (r, &first)))
         goto cleanup;
     s_months_ctx_t c = { months, n_months, invol, alert, r, 0 };
     if ((rc = hrw_store_employees_each (r->env->store, s_count_exit, &c)))
@@ -400,6 +428,8 @@ s_months (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w)
         o->baseline_judged = months[i].judged;
         o->turnover_alert = alert[i];
         o->person_days = months[i].person_days;
+        //  As the history reads it: the point at or before end_us - 1.
+        o->known = first != HRW_TIME_NONE && first <= months[i].end_us - 1;
         w->months[i] = o;
     }
     w->n_months = n_months;
