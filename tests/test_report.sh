@@ -452,7 +452,16 @@ ok = len(d["months"]) == 60 and unknown and known \
     and 'class="not-reported no-data" data-months="%d"' % len(unknown) in page
 print(("ok   " if ok else "FAIL ") + "months before the first event say no data (%d of 60), "
       "points in the %d known" % (len(unknown), len(known)))
-sys.exit(0 if ok else 1)
+unjudged = [m["monthStart"][:7] for m in known if not m["baselineJudged"]]
+grey = re.findall(r'class="no-range" data-month="([0-9-]+)"', page)
+lines = {l[2:9]: l for l in txt.splitlines() if re.match(r"  [0-9]{4}-[0-9]{2}  ", l)}
+ok2 = grey == unjudged and ("no usual range yet: less than a full baseline of history" in page) \
+    == bool(unjudged) and all("usual range: not enough history" in lines[u] for u in unjudged) \
+    and all("usual range: not enough history" not in lines[m["monthStart"][:7]]
+            for m in known if m["baselineJudged"])
+print(("ok   " if ok2 else "FAIL ") + "months without a judged baseline have no usual range "
+      "(%d), said in the legend and in --text" % len(unjudged))
+sys.exit(0 if ok and ok2 else 1)
 EOF
 
 # ---------------------------------------------------------------------------

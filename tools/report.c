@@ -149,11 +149,15 @@ s_print_text (const Hrwatch__V1__WorkforceReport *w)
             printf ("  %.7s  no data\n", hrw_report_date (m->month_start, d, sizeof (d)));
             continue;
         }
-        printf ("  %.7s  headcount %6lld  voluntary %4llu (expected %.1f, usual %u-%u)  "
+        char range[64];
+        if (m->baseline_judged)
+            snprintf (range, sizeof (range), "usual %u-%u", m->expected_low, m->expected_high);
+        else
+            snprintf (range, sizeof (range), "usual range: not enough history");
+        printf ("  %.7s  headcount %6lld  voluntary %4llu (expected %.1f, %s)  "
                 "involuntary %4llu%s\n", hrw_report_date (m->month_start, d, sizeof (d)),
                 (long long) m->headcount, (unsigned long long) m->voluntary_exits,
-                m->expected_voluntary, m->expected_low, m->expected_high,
-                (unsigned long long) m->involuntary_exits,
+                m->expected_voluntary, range, (unsigned long long) m->involuntary_exits,
                 m->turnover_alert? "  [turnover alert]": "");
     }
 

@@ -50,7 +50,7 @@ static const char *s_css =
     ".line.headcount{fill:none;stroke:#2f6db5;stroke-width:2}"
     ".point.headcount{fill:#2f6db5}.point.voluntary{fill:#d9822b}"
     ".point.involuntary{fill:#7a5aa6}.band{fill:#cfe3d6;stroke:none}"
-    ".point.expected{stroke:#2e7d4f;stroke-width:2}.spike{fill:#f6d3d0}"
+    ".point.expected{stroke:#2e7d4f;stroke-width:2}.no-range{fill:#eef1f4}.spike{fill:#f6d3d0}"
     ".bar.turnover{fill:#d9822b}.tick.baseline{stroke:#1d2733;stroke-width:3}"
     ".bar.engagement{fill:#2f6db5}.point.enps{fill:#2e7d4f;stroke:#fff;stroke-width:2}.bar.bench{fill:#2e7d4f}"
     ".bar.bench.low{fill:#b3261e}.not-reported{fill:#7a8896;font-style:italic}"
@@ -125,7 +125,9 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
                "and how many left of their own choice that month, against the range the unit's "
                "own history makes usual (the green band: 9 months in 10 fall inside it). "
                "Months shaded red had a turnover alert (a sudden spike or a sustained rise) "
-               "firing for this organisation or one of the units just below it. Purple squares are people who left for other reasons (dismissals, "
+               "firing for this organisation or one of the units just below it. Grey months have "
+               "no usual range yet: there was less than a full baseline of history to judge "
+               "them by. Purple squares are people who left for other reasons (dismissals, "
                "reductions in force). Months before hrwatch has any data for this organisation "
                "say \"no data\" and show no points.");
     if (!n) {
@@ -182,14 +184,30 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
         hi = fmax (hi, (double) m->involuntary_exits);
     }
     hi = ceil (hi * 1.15);
+    //  A month whose baseline is not judged yet has an expectation that
+    //  leans on little history: no band, but a grey column saying so.
+    int unjudged = 0;
+    for (size_t i = 0; i < n; i++)
+        unjudged |= w->months[i]->known && !w->months[i]->baseline_judged;
     fprintf (out, "<h3>Exits</h3><div class=\"legend\"><span><i class=\"sw\" style=\"background:"
              "#d9822b\"></i>left by choice</span><span><i class=\"sw\" style=\"background:#cfe3d6"
              "\"></i>usual range</span><span><i class=\"sw\" style=\"background:#2e7d4f\"></i>"
              "expected</span><span><i class=\"sw\" style=\"background:#7a5aa6\"></i>left for "
              "other reasons</span><span><i class=\"sw\" style=\"background:#f6d3d0\"></i>"
-             "turnover alert firing</span></div>\n"
+             "turnover alert firing</span>%s</div>\n"
              "<svg class=\"chart exits\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-             "role=\"img\" aria-label=\"Exits by month\">\n", S_W, height, S_W, height);
+             "role=\"img\" aria-label=\"Exits by month\">\n",
+             unjudged? "<span class=\"legend-no-range\"><i class=\"sw\" style=\"background:"
+                       "#eef1f4;border:1px solid #c5ced8\"></i>no usual range yet: less than a "
+                       "full baseline of history</span>": "", S_W, height, S_W, height);
+    for (size_t i = 0; i < n; i++)
+        if (w->months[i]->known && !w->months[i]->baseline_judged) {
+            s_month (w->months[i], mon);
+            fprintf (out, "<rect class=\"no-range\" data-month=\"%s\" x=\"%.1f\" y=\"%d\" "
+                     "width=\"%.1f\" height=\"%d\"><title>%s: no usual range yet, less than a "
+                     "full baseline of history</title></rect>\n", mon, S_LEFT + step * (double) i,
+                     S_TOP, step, plot_h, mon);
+        }
     for (size_t i = 0; i < n; i++)
         if (w->months[i]->turnover_alert) {
             s_month (w->months[i], mon);
@@ -201,14 +219,16 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
     s_yaxis (out, 0, hi, height, "");
 #define S_Y(v) (S_TOP + plot_h - (double) (v) / hi * plot_h)
     s_no_data (out, w, step, plot_h);
-    //  The band over each run of months it holds for.
+    //  The band over each run of months it holds for: known, and judged
+    //  on a full baseline.
+#define S_BANDED(m) ((m)->known && (m)->baseline_judged)
     for (size_t i = 0; i < n;) {
-        if (!w->months[i]->known) {
+        if (!S_BANDED (w->months[i])) {
             i++;
             continue;
         }
         size_t end = i;
-        while (end < n && w->months[end]->known)
+        while (end < n && S_BANDED (w->months[end]))
             end++;
         fputs ("<polygon class=\"band\" points=\"", out);
         for (size_t j = i; j < end; j++)
@@ -230,12 +250,17 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
         if (!m->known)
             continue;
         fprintf (out, "<line class=\"point expected\" data-month=\"%s\" data-value=\"%.2f\" "
-                 "data-low=\"%u\" data-high=\"%u\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
-                 "y2=\"%.1f\"><title>%s: %.1f expected, usually %u to %u</title></line>\n",
-                 mon, m->expected_voluntary, m->expected_low, m->expected_high,
-                 x - step * 0.35, x + step * 0.35, S_Y (m->expected_voluntary),
-                 S_Y (m->expected_voluntary), mon, m->expected_voluntary, m->expected_low,
-                 m->expected_high);
+                 "data-low=\"%u\" data-high=\"%u\" data-judged=\"%d\" x1=\"%.1f\" "
+                 "x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"><title>%s: %.1f expected", mon,
+                 m->expected_voluntary, m->expected_low, m->expected_high,
+                 m->baseline_judged? 1: 0, x - step * 0.35, x + step * 0.35,
+                 S_Y (m->expected_voluntary), S_Y (m->expected_voluntary), mon,
+                 m->expected_voluntary);
+        if (m->baseline_judged)
+            fprintf (out, ", usually %u to %u</title></line>\n", m->expected_low,
+                     m->expected_high);
+        else
+            fputs (", no usual range yet</title></line>\n", out);
         fprintf (out, "<rect class=\"point involuntary\" data-month=\"%s\" data-value=\"%llu\" "
                  "x=\"%.1f\" y=\"%.1f\" width=\"7\" height=\"7\"><title>%s: %llu left for "
                  "other reasons</title></rect>\n", mon,
@@ -248,6 +273,7 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
                  m->turnover_alert? 1: 0, x, S_Y (m->voluntary_exits), mon,
                  (unsigned long long) m->voluntary_exits);
     }
+#undef S_BANDED
 #undef S_Y
     fputs ("</svg>\n</section>\n", out);
 }
