@@ -227,6 +227,14 @@ for cut, n, total in [("units", len(d["units"]), d["unitsTotal"]),
 bars = having("bar turnover")
 check("one turnover bar a unit (%d)" % len(d["units"]), len(bars) == len(d["units"]), len(bars))
 check("one baseline tick a unit", len(having("tick baseline")) == len(d["units"]), "")
+# A unit below the detector's min_headcount is not judged: no bar drawn.
+check("minHeadcount is the detector's in force", int(d.get("minHeadcount", 0)) >= 1, d.get("minHeadcount"))
+small = [a for t, a in bars
+         if int(next(u["headcount"] for u in d["units"] if u["unitId"] == a["data-unit"]))
+         < int(d["minHeadcount"])]
+check("a unit of fewer than minHeadcount people shows no bar (%d)" % len(small),
+      all(a["data-small"] == "1" and float(a["width"]) == 0 for a in small)
+      and all(a["data-small"] == "0" for t, a in bars if a not in small), "")
 bench = having("bar bench")
 check("one bench bar a unit", len(bench) == len(d["units"]), len(bench))
 by_unit = {a["data-unit"]: a for t, a in bars}

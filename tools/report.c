@@ -116,6 +116,12 @@ hrw_report_cut_note (const Hrwatch__V1__WorkforceReport *w, const char *what, ch
     return buf;
 }
 
+int
+hrw_report_unit_small (const Hrwatch__V1__WorkforceReport *w, const Hrwatch__V1__ReportUnit *u)
+{
+    return u->headcount < (int64_t) w->min_headcount;
+}
+
 const char *
 hrw_report_readiness (int readiness)
 {
@@ -162,11 +168,14 @@ s_print_text (const Hrwatch__V1__WorkforceReport *w)
     }
 
     printf ("\nUnits (voluntary turnover over the last %u days, a year's rate; bench strength: "
-            "critical roles with a ready-now successor):\n", w->window_days);
+            "critical roles with a ready-now successor; no rate for a unit of fewer than %u people):\n",
+            w->window_days, w->min_headcount);
     for (size_t i = 0; i < w->n_units; i++) {
         const Hrwatch__V1__ReportUnit *u = w->units[i];
         char turnover[64], bench[64];
-        if (u->turnover_rate_known)
+        if (hrw_report_unit_small (w, u))
+            snprintf (turnover, sizeof (turnover), "turnover: too few people to judge");
+        else if (u->turnover_rate_known)
             snprintf (turnover, sizeof (turnover), "turnover %5.1f%% (baseline %.1f%%)",
                       u->turnover_annualised * 100, u->baseline_annualised * 100);
         else

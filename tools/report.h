@@ -38,6 +38,11 @@ uint32_t hrw_report_alerts_total (const Hrwatch__V1__WorkforceReport *w);
 const char *hrw_report_cut_note (const Hrwatch__V1__WorkforceReport *w, const char *what,
                                  char *buf, size_t cap);
 
+/*  1 when the unit has too few people for its turnover rate to be judged
+    (fewer than the detector's min_headcount): the report shows it no rate. */
+int hrw_report_unit_small (const Hrwatch__V1__WorkforceReport *w,
+                           const Hrwatch__V1__ReportUnit *u);
+
 /*  A readiness in words ("ready now"). */
 const char *hrw_report_readiness (int readiness);
 

@@ -296,16 +296,18 @@ s_unit_label (FILE *out, const Hrwatch__V1__ReportUnit *u, double y)
 static void
 s_turnover (FILE *out, const Hrwatch__V1__WorkforceReport *w)
 {
-    char what[600];
+    char what[700];
     snprintf (what, sizeof (what), "for each unit (and everything below it), the share of its "
               "people who left of their own choice over the last %u days, as a rate per year "
               "(the bar), against the rate its own past makes usual (the black mark). A unit "
-              "with too few people or too short a history shows no bar.", w->window_days);
+              "of fewer than %u people (too few for a rate to mean anything: one exit would "
+              "read as a huge one) or with too short a history shows no bar.", w->window_days,
+              w->min_headcount);
     s_section (out, "turnover", "Turnover by unit", what);
     double hi = 0.05;
     for (size_t i = 0; i < w->n_units; i++) {
         const Hrwatch__V1__ReportUnit *u = w->units[i];
-        if (u->turnover_rate_known)
+        if (u->turnover_rate_known && !hrw_report_unit_small (w, u))
             hi = fmax (hi, u->turnover_annualised);
         hi = fmax (hi, u->baseline_annualised);
     }
@@ -318,22 +320,33 @@ s_turnover (FILE *out, const Hrwatch__V1__WorkforceReport *w)
         const Hrwatch__V1__ReportUnit *u = w->units[i];
         double y = S_TOP + (double) i * S_ROW;
         s_unit_label (out, u, y + 15);
-        double len = u->turnover_rate_known? u->turnover_annualised / hi * plot_w: 0;
+        int small = hrw_report_unit_small (w, u);
+        int drawn = u->turnover_rate_known && !small;
+        double len = drawn? u->turnover_annualised / hi * plot_w: 0;
         fprintf (out, "<rect class=\"bar turnover\" data-unit=\"");
         s_esc (out, u->unit_id);
         fprintf (out, "\" data-value=\"%.6f\" data-baseline=\"%.6f\" data-known=\"%d\" "
-                 "x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"16\"><title>", 
-                 u->turnover_rate_known? u->turnover_annualised: 0, u->baseline_annualised,
-                 u->turnover_rate_known? 1: 0, S_LABEL, y + 2, len);
+                 "data-small=\"%d\" x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"16\">"
+                 "<title>", u->turnover_rate_known? u->turnover_annualised: 0,
+                 u->baseline_annualised, u->turnover_rate_known? 1: 0, small, S_LABEL, y + 2,
+                 len);
         s_esc (out, u->unit_id);
-        fprintf (out, ": %.1f%% a year, usual %.1f%%</title></rect>\n",
-                 u->turnover_annualised * 100, u->baseline_annualised * 100);
+        if (drawn)
+            fprintf (out, ": %.1f%% a year, usual %.1f%%</title></rect>\n",
+                     u->turnover_annualised * 100, u->baseline_annualised * 100);
+        else
+            fprintf (out, ": %s, usual %.1f%%</title></rect>\n",
+                     small? "too few people to judge": "not enough history yet",
+                     u->baseline_annualised * 100);
         double bx = S_LABEL + u->baseline_annualised / hi * plot_w;
         fprintf (out, "<line class=\"tick baseline\" data-unit=\"");
         s_esc (out, u->unit_id);
         fprintf (out, "\" data-value=\"%.6f\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>\n",
                  u->baseline_annualised, bx, bx, y, y + 20);
-        if (u->turnover_rate_known)
+        if (small)
+            fprintf (out, "<text class=\"not-reported\" x=\"%.1f\" y=\"%.1f\">too few people "
+                     "to judge</text>\n", bx + 8, y + 15);
+        else if (u->turnover_rate_known)
             fprintf (out, "<text x=\"%.1f\" y=\"%.1f\">%.1f%%</text>\n",
                      S_LABEL + fmax (len, bx - S_LABEL) + 8, y + 15, u->turnover_annualised * 100);
         else

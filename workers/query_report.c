@@ -959,6 +959,7 @@ s_build (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w,
     w->units_total = (uint32_t) n_order;
     w->window_days = o->detect.window_days;
     w->min_respondents = o->detect.min_respondents;
+    w->min_headcount = o->detect.min_headcount;
 cleanup:
     free (order);
     free (stack);
