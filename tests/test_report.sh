@@ -184,6 +184,13 @@ for series in ["headcount", "voluntary", "expected", "involuntary"]:
           len(pts) == len(known), len(pts))
 check("no point in a month without data", not [a for t, a in having("point")
       if a.get("data-month") in {m["monthStart"][:7] for m in d["months"] if not m["known"]}])
+# The headcount axis starts at 0: its lowest grid label in the chart is 0.
+hc_svg = open(dom, encoding="utf-8").read()
+hc_svg = hc_svg[hc_svg.find('class="chart headcount"'):]
+hc_svg = hc_svg[:hc_svg.find("</svg>")]
+import re
+ylabels = [float(x) for x in re.findall(r'text-anchor="end"[^>]*>(-?[0-9.e+]+)</text>', hc_svg)]
+check("the headcount axis starts at 0", ylabels and min(ylabels) == 0, ylabels[:3])
 hc = [int(a["data-value"]) for t, a in having("point headcount")]
 check("headcount points are the JSON's", hc == [int(m["headcount"]) for m in known],
       (hc, [m["headcount"] for m in known]))

@@ -138,17 +138,13 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
     double step = (double) (S_W - S_LEFT - S_RIGHT) / (double) n;
     char mon[8];
     //  Headcount: a line through one point a month.
-    double lo = INFINITY, hi = -INFINITY;
+    //  The axis starts at 0: a line over a cut axis makes a change of a
+    //  few percent look like a collapse.
+    double lo = 0, hi = 0;
     for (size_t i = 0; i < n; i++)
-        if (w->months[i]->known) {
-            lo = fmin (lo, (double) w->months[i]->headcount);
+        if (w->months[i]->known)
             hi = fmax (hi, (double) w->months[i]->headcount);
-        }
-    if (lo > hi)
-        lo = hi = 0;
-    double pad = fmax ((hi - lo) * 0.15, fmax (1, hi * 0.02));
-    lo = fmax (0, floor (lo - pad));
-    hi = ceil (hi + pad);
+    hi = ceil (fmax (1, hi * 1.1));
     fprintf (out, "<h3>People</h3><svg class=\"chart headcount\" width=\"%d\" height=\"%d\" "
              "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Headcount by month\">\n",
              S_W, height, S_W, height);
