@@ -309,6 +309,23 @@ check("signals: the alerts of further kinds",
       len(sig) == len([a for a in d["alerts"] if a["kind"][len("ALERT_KIND_"):] not in explained]),
       "")
 
+rank = {"SEVERITY_CRITICAL": 0, "SEVERITY_WARNING": 1, "SEVERITY_INFO": 2}
+sev_num = {"SEVERITY_CRITICAL": 3, "SEVERITY_WARNING": 2, "SEVERITY_INFO": 1}
+want = sorted([a for a in d["alerts"] if a["kind"][len("ALERT_KIND_"):] not in explained],
+              key=lambda a: (rank.get(a["severity"], 3), a.get("startedAt", ""), a["fingerprint"]))
+got = [(int(a["data-severity"]), a["data-since"]) for a in sig]
+check("signals: critical, then warning, then info, oldest first",
+      got == [(sev_num.get(a["severity"], 0), a["startedAt"][:10]) for a in want], got[:5])
+html_text = open(dom, encoding="utf-8").read()
+sig_html = html_text[html_text.find('<section id="signals"'):]
+sig_html = sig_html[:sig_html.find("</section>")]
+known_kinds = {"early_tenure_exits", "manager_hotspot", "successor_unmentored",
+               "development_stalled", "succession_at_risk"}
+check("signals: each row says what it means and since when it fires",
+      sig_html.count('class="meaning"') == len(sig) and sig_html.count('class="since"') == len(sig)
+      and sig_html.count("(no description for this kind)")
+          == len([a for a in sig if a["data-kind"] not in known_kinds]), "")
+
 # The name of markup is text, never markup.
 names = [s for s in page.texts if "<script>alert(1)</script>" in s]
 check("a unit name of markup is shown as text", len(names) >= 1, "")

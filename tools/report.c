@@ -116,6 +116,84 @@ hrw_report_cut_note (const Hrwatch__V1__WorkforceReport *w, const char *what, ch
     return buf;
 }
 
+const char *
+hrw_report_signal_meaning (int kind)
+{
+    switch (kind) {
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_EARLY_TENURE_EXITS:
+            return "More of the people leaving had joined only recently than is usual: new "
+                   "hires are going before they settle (look at hiring and onboarding).";
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_MANAGER_HOTSPOT:
+            return "More of one manager's direct reports left of their own choice than their "
+                   "unit's history predicts: a place to look, not a verdict on the manager.";
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSOR_UNMENTORED:
+            return "Someone the succession plan counts on has had no mentor for months.";
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_DEVELOPMENT_STALLED:
+            return "A successor's readiness for a role has not improved for a year: the plan "
+                   "may be stale, or their development is not working.";
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSION_AT_RISK:
+            return "A critical role's only ready-now successor is in a unit where people are "
+                   "leaving fast or engagement just fell.";
+        default:
+            return "";
+    }
+}
+
+//  Critical first, then warning, then info, then anything else.
+static int
+s_severity_rank (int severity)
+{
+    switch (severity) {
+        case HRWATCH__V1__SEVERITY__SEVERITY_CRITICAL: return 0;
+        case HRWATCH__V1__SEVERITY__SEVERITY_WARNING: return 1;
+        case HRWATCH__V1__SEVERITY__SEVERITY_INFO: return 2;
+        default: return 3;
+    }
+}
+
+static int
+s_cmp_alert (const void *pa, const void *pb)
+{
+    const Hrwatch__V1__Alert *a = *(const Hrwatch__V1__Alert *const *) pa;
+    const Hrwatch__V1__Alert *b = *(const Hrwatch__V1__Alert *const *) pb;
+    int ra = s_severity_rank (a->severity), rb = s_severity_rank (b->severity);
+    if (ra != rb)
+        return ra < rb? -1: 1;
+    int64_t ta = a->started_at? hrw_clock_from_parts (a->started_at->seconds,
+                                                      a->started_at->nanos): INT64_MAX;
+    int64_t tb = b->started_at? hrw_clock_from_parts (b->started_at->seconds,
+                                                      b->started_at->nanos): INT64_MAX;
+    if (ta != tb)
+        return ta < tb? -1: 1;
+    return strcmp (a->fingerprint? a->fingerprint: "", b->fingerprint? b->fingerprint: "");
+}
+
+const Hrwatch__V1__Alert **
+hrw_report_alerts_sorted (const Hrwatch__V1__WorkforceReport *w, size_t *n)
+{
+    *n = 0;
+    if (!w->n_alerts)
+        return NULL;
+    const Hrwatch__V1__Alert **list = malloc (w->n_alerts * sizeof (*list));
+    if (!list)
+        return NULL;
+    for (size_t i = 0; i < w->n_alerts; i++)
+        list[i] = w->alerts[i];
+    qsort (list, w->n_alerts, sizeof (*list), s_cmp_alert);
+    *n = w->n_alerts;
+    return list;
+}
+
+long
+hrw_report_days (const Google__Protobuf__Timestamp *a, const Google__Protobuf__Timestamp *b)
+{
+    if (!a || !b)
+        return 0;
+    int64_t d = hrw_clock_from_parts (b->seconds, b->nanos)
+              - hrw_clock_from_parts (a->seconds, a->nanos);
+    return d > 0? (long) (d / (86400LL * HRW_US_PER_SEC)): 0;
+}
+
 int
 hrw_report_unit_small (const Hrwatch__V1__WorkforceReport *w, const Hrwatch__V1__ReportUnit *u)
 {
@@ -226,25 +304,43 @@ s_print_text (const Hrwatch__V1__WorkforceReport *w)
         }
     }
 
+    size_t n_sorted;
+    const Hrwatch__V1__Alert **sorted = hrw_report_alerts_sorted (w, &n_sorted);
+    const Hrwatch__V1__Alert *const *list = sorted? sorted: (const Hrwatch__V1__Alert *const *)
+                                                           w->alerts;
     for (int signals = 0; signals < 2; signals++) {
-        printf ("\n%s\n", signals? "Signals (further alert kinds, by name):"
+        printf ("\n%s\n", signals? "Signals (further alert kinds, critical, then warning, then "
+                                   "info, oldest first; the summary is as measured when it "
+                                   "fired):"
                                  : "Alerts firing (highest severity, then oldest, first):");
         size_t shown = 0;
         for (size_t i = 0; i < w->n_alerts; i++) {
-            const Hrwatch__V1__Alert *a = w->alerts[i];
+            const Hrwatch__V1__Alert *a = list[i];
             if (hrw_report_kind_explained (a->kind) == signals)
                 continue;
             const ProtobufCEnumValue *sev
                 = protobuf_c_enum_descriptor_get_value (&hrwatch__v1__severity__descriptor,
                                                         a->severity);
-            printf ("  %s %s %s since %s: %s\n", sev? sev->name + strlen ("SEVERITY_"): "?",
-                    hrw_report_kind_name (a->kind, kind, sizeof (kind)), a->subject,
-                    hrw_report_date (a->started_at, d2, sizeof (d2)), a->summary);
+            const char *sev_name = sev && !strncmp (sev->name, "SEVERITY_", 9)? sev->name + 9: "?";
+            if (!signals)
+                printf ("  %s %s %s since %s: %s\n", sev_name,
+                        hrw_report_kind_name (a->kind, kind, sizeof (kind)), a->subject,
+                        hrw_report_date (a->started_at, d2, sizeof (d2)), a->summary);
+            else {
+                printf ("  %s %s %s, firing since %s (%ld days)\n", sev_name,
+                        hrw_report_kind_name (a->kind, kind, sizeof (kind)), a->subject,
+                        hrw_report_date (a->started_at, d2, sizeof (d2)),
+                        hrw_report_days (a->started_at, w->clock));
+                if (*hrw_report_signal_meaning (a->kind))
+                    printf ("      what it means: %s\n", hrw_report_signal_meaning (a->kind));
+                printf ("      when it fired: %s\n", a->summary);
+            }
             shown++;
         }
         if (!shown)
             printf ("  none\n");
     }
+    free (sorted);
     for (size_t i = 0; i < w->n_truncated; i++) {
         char note[160];
         printf ("\nNote: %s\n", hrw_report_cut_note (w, w->truncated[i], note, sizeof (note)));

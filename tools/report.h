@@ -43,6 +43,21 @@ const char *hrw_report_cut_note (const Hrwatch__V1__WorkforceReport *w, const ch
 int hrw_report_unit_small (const Hrwatch__V1__WorkforceReport *w,
                            const Hrwatch__V1__ReportUnit *u);
 
+/*  What a signal kind (one the report does not explain in its own
+    sections) means, in one plain sentence; "" for a kind it has no words
+    for (a kind added later is still shown, by name). */
+const char *hrw_report_signal_meaning (int kind);
+
+/*  The alerts, highest severity first (critical, warning, info, then any
+    other), then firing longest, then by fingerprint: a new array the
+    caller frees (NULL when there are none or memory ran out; *n is then 0
+    or the count). */
+const Hrwatch__V1__Alert **hrw_report_alerts_sorted (const Hrwatch__V1__WorkforceReport *w,
+                                                     size_t *n);
+
+/*  Whole days from a to b (timestamps), 0 when either is absent. */
+long hrw_report_days (const Google__Protobuf__Timestamp *a, const Google__Protobuf__Timestamp *b);
+
 /*  A readiness in words ("ready now"). */
 const char *hrw_report_readiness (int readiness);
 

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S_W 960             //  Chart width, px
@@ -544,6 +545,39 @@ s_kind_words (int kind)
     }
 }
 
+//  A signal's row: what it means in plain words, and since when it has
+//  fired (with the days to the date of the data), which is what a reader
+//  reads; the summary stays as its detector wrote it when it fired, so a
+//  day count in it is the one of that day.
+static void
+s_signal_row (FILE *out, const Hrwatch__V1__WorkforceReport *w, const Hrwatch__V1__Alert *a)
+{
+    char kind[64], d[16];
+    const ProtobufCEnumValue *sev
+        = protobuf_c_enum_descriptor_get_value (&hrwatch__v1__severity__descriptor, a->severity);
+    const char *sev_name = sev && !strncmp (sev->name, "SEVERITY_", 9)? sev->name + 9: "UNKNOWN";
+    hrw_report_kind_name (a->kind, kind, sizeof (kind));
+    fputs ("<tr class=\"alert signal\" data-kind=\"", out);
+    s_esc (out, kind);
+    fprintf (out, "\" data-severity=\"%d\" data-since=\"%s\"><td class=\"sev-", a->severity,
+             hrw_report_date (a->started_at, d, sizeof (d)));
+    for (const char *p = sev_name; *p; p++)
+        fputc (*p >= 'A' && *p <= 'Z'? *p + 32: *p, out);
+    fputs ("\">", out);
+    s_esc (out, sev_name);
+    fputs ("</td><td>", out);
+    s_esc (out, kind);
+    fputs ("</td><td>", out);
+    s_esc (out, a->subject);
+    fputs ("</td><td class=\"meaning\">", out);
+    s_esc (out, *hrw_report_signal_meaning (a->kind)? hrw_report_signal_meaning (a->kind)
+                                                    : "(no description for this kind)");
+    fprintf (out, "</td><td class=\"since\"><b>%s</b><br>%ld days</td><td>", d,
+             hrw_report_days (a->started_at, w->clock));
+    s_esc (out, a->summary);
+    fputs ("</td></tr>\n", out);
+}
+
 static void
 s_alert_row (FILE *out, const Hrwatch__V1__Alert *a, int explain)
 {
@@ -582,22 +616,35 @@ s_alerts (FILE *out, const Hrwatch__V1__WorkforceReport *w, int signals)
                    "further warning signs hrwatch watches for, by name (for example people "
                    "leaving early in their tenure, a manager with many exits, a successor "
                    "without a mentor, development that has stalled, a succession at risk), "
-                   "each with what it measured.");
+                   "critical first, then warnings, then information, the oldest first; each "
+                   "with what it means, since when it has been firing, and what it measured "
+                   "when it fired (a day count there is of that day: the date it has fired "
+                   "since is the one to read).");
     else
         s_section (out, "alerts", "Alerts firing now",
                    "the conditions hrwatch is raising now about succession, bench strength, "
                    "turnover and engagement, the most severe and the oldest first, each with "
                    "what it means and what was measured.");
-    size_t shown = 0;
+    size_t shown = 0, n_sorted;
+    const Hrwatch__V1__Alert **sorted = hrw_report_alerts_sorted (w, &n_sorted);
+    const Hrwatch__V1__Alert *const *list = sorted? sorted: (const Hrwatch__V1__Alert *const *)
+                                                           w->alerts;
     for (size_t i = 0; i < w->n_alerts; i++) {
-        const Hrwatch__V1__Alert *a = w->alerts[i];
+        const Hrwatch__V1__Alert *a = list[i];
         if (hrw_report_kind_explained (a->kind) == signals)
             continue;
         if (!shown++)
-            fputs ("<table><thead><tr><th>Severity</th><th>Kind</th><th>About</th><th>Since"
-                   "</th><th>What it says</th></tr></thead><tbody>\n", out);
-        s_alert_row (out, a, !signals);
+            fputs (signals? "<table><thead><tr><th>Severity</th><th>Kind</th><th>About</th>"
+                            "<th>What it means</th><th>Firing since</th><th>When it fired, "
+                            "it measured</th></tr></thead><tbody>\n"
+                          : "<table><thead><tr><th>Severity</th><th>Kind</th><th>About</th>"
+                            "<th>Since</th><th>What it says</th></tr></thead><tbody>\n", out);
+        if (signals)
+            s_signal_row (out, w, a);
+        else
+            s_alert_row (out, a, 1);
     }
+    free (sorted);
     if (shown)
         fputs ("</tbody></table>\n", out);
     else
