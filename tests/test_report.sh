@@ -231,6 +231,17 @@ for cut, n, total in [("units", len(d["units"]), d["unitsTotal"]),
           (cut in d.get("truncated", [])) == (total > n)
           and (total == n or ("the first %d of %d" % (n, total)) in "".join(page.texts)), (n, total))
 
+# Children in natural order: digits compare as numbers (eng-t2 before eng-t10).
+import re as _re
+def natural(x):
+    return _re.sub(r"[0-9]+", lambda m: m.group().lstrip("0").rjust(20, "0"), x).encode()
+sibs = {}
+for u in d["units"]:
+    sibs.setdefault((u["parentId"], u["depth"]), []).append(u["unitId"])
+check("sibling units in natural order (digits as numbers)",
+      all(v == sorted(v, key=natural) for v in sibs.values()),
+      [v for v in sibs.values() if v != sorted(v, key=natural)][:1])
+
 bars = having("bar turnover")
 check("one turnover bar a unit (%d)" % len(d["units"]), len(bars) == len(d["units"]), len(bars))
 check("one baseline tick a unit", len(having("tick baseline")) == len(d["units"]), "")

@@ -61,13 +61,54 @@ s_cmp_str (const void *a, const void *b)
     return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
+//  Natural order: runs of digits compare as numbers ("eng-t2" before
+//  "eng-t10"), everything else byte by byte; ids equal that way (leading
+//  zeros) fall back to byte order, so the order is total.
+static int
+s_cmp_natural (const char *a, const char *b)
+{
+    const unsigned char *x = (const unsigned char *) a, *y = (const unsigned char *) b;
+    while (*x && *y) {
+        if (*x >= '0' && *x <= '9' && *y >= '0' && *y <= '9') {
+            while (*x == '0' && x[1] >= '0' && x[1] <= '9')
+                x++;
+            while (*y == '0' && y[1] >= '0' && y[1] <= '9')
+                y++;
+            size_t nx = 0, ny = 0;
+            while (x[nx] >= '0' && x[nx] <= '9')
+                nx++;
+            while (y[ny] >= '0' && y[ny] <= '9')
+                ny++;
+            if (nx != ny)
+                return nx < ny? -1: 1;
+            int c = memcmp (x, y, nx);
+            if (c)
+                return c;
+            x += nx;
+            y += ny;
+            continue;
+        }
+        if (*x != *y)
+            return *x < *y? -1: 1;
+        x++;
+        y++;
+    }
+    if (*x || *y)
+        return *x? 1: -1;
+    return strcmp (a, b);
+}
+
+//  By parent (byte order: s_first_child searches it), then children in
+//  natural order.
 static int
 s_cmp_parent (const void *a, const void *b)
 {
     const s_unit_t *x = *(const s_unit_t *const *) a, *y = *(const s_unit_t *const *) b;
     int c = strcmp (x->parent, y->parent);
-    return c? c: strcmp (x->id, y->id);
+    return c? c: s_cmp_natural (x->id, y->id);
 }
+
+
 
 //  1 when unit is the scope or below it (always, for the company).
 static int
@@ -143,8 +184,16 @@ typedef struct {
     uint32_t depth;
 } s_pending_t;
 
-//  The walk's order: the scope, then its subtree depth first, children by
-//  id; for the company, each root (a unit with no parent, or a parent
+//  Natural order reversed, for the stack: the first comes off first.
+static int
+s_cmp_pending_desc (const void *a, const void *b)
+{
+    const s_unit_t *x = ((const s_pending_t *) a)->u, *y = ((const s_pending_t *) b)->u;
+    return s_cmp_natural (y->id, x->id);
+}
+
+//  The walk's order: the scope, then its subtree depth first, children in
+//  natural order (digits as numbers: eng-t2 before eng-t10); for the company, each root (a unit with no parent, or a parent
 //  never defined) and its subtree. Fills order (ids and depths, room for
 //  n_units + 1) and returns how many.
 static size_t
@@ -159,14 +208,16 @@ s_walk (s_report_t *r, s_place_t *order, s_pending_t *stack)
             if (!strcmp (r->units[i].id, r->scope))
                 r->units[i].seen = 1;
     }
-    //  Pushed in reverse so they come off in id order.
-    for (size_t i = r->n_units; i-- > 0;) {
+    for (size_t i = 0; i < r->n_units; i++) {
         s_unit_t *u = &r->units[i];
         int root = *r->scope? !strcmp (u->parent, r->scope)
                             : !*u->parent || !s_is_unit (r, u->parent);
         if (root && !u->seen)
             stack[top++] = (s_pending_t) { u, base };
     }
+    //  In reverse natural order, so they come off in natural order.
+    if (top)
+        qsort (stack, top, sizeof (*stack), s_cmp_pending_desc);
     //  Each unit is pushed at most once per parent and placed once (seen),
     //  so a loop in the tree ends the walk; the stack never holds more
     //  than every unit.
