@@ -174,18 +174,32 @@ check("the date of the data", d["clock"][:10] in "".join(page.texts))
 
 months = int(want_months)
 check("the JSON has %d months" % months, len(d["months"]) == months, len(d["months"]))
+# A month before the scope's first data has no point: known months only.
+known = [m for m in d["months"] if m["known"]]
+check("the known months are the latest ones, at least one",
+      known and d["months"][-len(known):] == known, len(known))
 for series in ["headcount", "voluntary", "expected", "involuntary"]:
     pts = having("point " + series)
-    check("%d %s points in the monthly charts" % (months, series), len(pts) == months, len(pts))
+    check("%d %s points in the monthly charts (one a known month)" % (len(known), series),
+          len(pts) == len(known), len(pts))
+check("no point in a month without data", not [a for t, a in having("point")
+      if a.get("data-month") in {m["monthStart"][:7] for m in d["months"] if not m["known"]}])
+# The headcount axis starts at 0: its lowest grid label in the chart is 0.
+hc_svg = open(dom, encoding="utf-8").read()
+hc_svg = hc_svg[hc_svg.find('class="chart headcount"'):]
+hc_svg = hc_svg[:hc_svg.find("</svg>")]
+import re
+ylabels = [float(x) for x in re.findall(r'text-anchor="end"[^>]*>(-?[0-9.e+]+)</text>', hc_svg)]
+check("the headcount axis starts at 0", ylabels and min(ylabels) == 0, ylabels[:3])
 hc = [int(a["data-value"]) for t, a in having("point headcount")]
-check("headcount points are the JSON's", hc == [int(m["headcount"]) for m in d["months"]],
-      (hc, [m["headcount"] for m in d["months"]]))
+check("headcount points are the JSON's", hc == [int(m["headcount"]) for m in known],
+      (hc, [m["headcount"] for m in known]))
 vol = [int(a["data-value"]) for t, a in having("point voluntary")]
 check("voluntary exit points are the JSON's",
-      vol == [int(m["voluntaryExits"]) for m in d["months"]], vol)
+      vol == [int(m["voluntaryExits"]) for m in known], vol)
 band = [(int(a["data-low"]), int(a["data-high"])) for t, a in having("point expected")]
 check("the band is the JSON's", band == [(m["expectedLow"], m["expectedHigh"])
-                                         for m in d["months"]], band)
+                                         for m in known], band)
 check("the band holds what is expected", all(
     m["expectedLow"] <= m["expectedVoluntary"] + 1 and m["expectedVoluntary"] <= m["expectedHigh"] + 1
     for m in d["months"]), "")
@@ -199,9 +213,46 @@ check("the company's headcount is the status's", int(d["headcount"]) ==
 check("the headcount shown is the JSON's", [a.get("data-value") for t, a, s in page.els
       if a.get("id") == "headcount-now"] == [str(d["headcount"])], "")
 
+def shown(id_):
+    return [a.get("data-value") for t, a, s in page.els if a.get("id") == id_]
+check("the overview shows the uncut totals",
+      shown("units-total") == [str(d["unitsTotal"])]
+      and shown("critical-total") == [str(d["criticalPositionsTotal"])]
+      and shown("gaps-total") == [str(d["gapsTotal"])]
+      and shown("alerts-total") == [str(d["alertsFiringTotal"])]
+      and d["unitsTotal"] >= len(d["units"]) and d["criticalPositionsTotal"] >= len(d["positions"])
+      and d["alertsFiringTotal"] >= len(d["alerts"])
+      and d["gapsTotal"] >= len([p for p in d["positions"] if p["gap"]]),
+      (shown("units-total"), d.get("unitsTotal")))
+for cut, n, total in [("units", len(d["units"]), d["unitsTotal"]),
+                      ("positions", len(d["positions"]), d["criticalPositionsTotal"]),
+                      ("alerts", len(d["alerts"]), d["alertsFiringTotal"])]:
+    check("%s cut only past the cap, and the note says of how many" % cut,
+          (cut in d.get("truncated", [])) == (total > n)
+          and (total == n or ("the first %d of %d" % (n, total)) in "".join(page.texts)), (n, total))
+
+# Children in natural order: digits compare as numbers (eng-t2 before eng-t10).
+import re as _re
+def natural(x):
+    return _re.sub(r"[0-9]+", lambda m: m.group().lstrip("0").rjust(20, "0"), x).encode()
+sibs = {}
+for u in d["units"]:
+    sibs.setdefault((u["parentId"], u["depth"]), []).append(u["unitId"])
+check("sibling units in natural order (digits as numbers)",
+      all(v == sorted(v, key=natural) for v in sibs.values()),
+      [v for v in sibs.values() if v != sorted(v, key=natural)][:1])
+
 bars = having("bar turnover")
 check("one turnover bar a unit (%d)" % len(d["units"]), len(bars) == len(d["units"]), len(bars))
 check("one baseline tick a unit", len(having("tick baseline")) == len(d["units"]), "")
+# A unit below the detector's min_headcount is not judged: no bar drawn.
+check("minHeadcount is the detector's in force", int(d.get("minHeadcount", 0)) >= 1, d.get("minHeadcount"))
+small = [a for t, a in bars
+         if int(next(u["headcount"] for u in d["units"] if u["unitId"] == a["data-unit"]))
+         < int(d["minHeadcount"])]
+check("a unit of fewer than minHeadcount people shows no bar (%d)" % len(small),
+      all(a["data-small"] == "1" and float(a["width"]) == 0 for a in small)
+      and all(a["data-small"] == "0" for t, a in bars if a not in small), "")
 bench = having("bar bench")
 check("one bench bar a unit", len(bench) == len(d["units"]), len(bench))
 by_unit = {a["data-unit"]: a for t, a in bars}
@@ -269,6 +320,23 @@ check("signals: the alerts of further kinds",
       len(sig) == len([a for a in d["alerts"] if a["kind"][len("ALERT_KIND_"):] not in explained]),
       "")
 
+rank = {"SEVERITY_CRITICAL": 0, "SEVERITY_WARNING": 1, "SEVERITY_INFO": 2}
+sev_num = {"SEVERITY_CRITICAL": 3, "SEVERITY_WARNING": 2, "SEVERITY_INFO": 1}
+want = sorted([a for a in d["alerts"] if a["kind"][len("ALERT_KIND_"):] not in explained],
+              key=lambda a: (rank.get(a["severity"], 3), a.get("startedAt", ""), a["fingerprint"]))
+got = [(int(a["data-severity"]), a["data-since"]) for a in sig]
+check("signals: critical, then warning, then info, oldest first",
+      got == [(sev_num.get(a["severity"], 0), a["startedAt"][:10]) for a in want], got[:5])
+html_text = open(dom, encoding="utf-8").read()
+sig_html = html_text[html_text.find('<section id="signals"'):]
+sig_html = sig_html[:sig_html.find("</section>")]
+known_kinds = {"early_tenure_exits", "manager_hotspot", "successor_unmentored",
+               "development_stalled", "succession_at_risk"}
+check("signals: each row says what it means and since when it fires",
+      sig_html.count('class="meaning"') == len(sig) and sig_html.count('class="since"') == len(sig)
+      and sig_html.count("(no description for this kind)")
+          == len([a for a in sig if a["data-kind"] not in known_kinds]), "")
+
 # The name of markup is text, never markup.
 names = [s for s in page.texts if "<script>alert(1)</script>" in s]
 check("a unit name of markup is shown as text", len(names) >= 1, "")
@@ -278,6 +346,9 @@ txt = open(text).read()
 check("--text says the headcount --json does", ("Headcount now: %s" % d["headcount"]) in txt, "")
 check("--text lists every unit", all(u["unitId"] in txt for u in d["units"]), "")
 check("--text lists every position", all(p["positionId"] in txt for p in d["positions"]), "")
+check("--text says no data for each month without it",
+      all(("%s  no data" % m["monthStart"][:7]) in txt for m in d["months"] if not m["known"])
+      and all(("%s  headcount" % m["monthStart"][:7]) in txt for m in known), "")
 sys.exit(1 if fails else 0)
 EOF
 "$py" "$work/check.py" "$work/all.dom" "$work/all.json" "$work/units.jsonl" \
@@ -403,6 +474,37 @@ ok = want == got and len(got) > 0
 print(("ok   " if ok else "FAIL ") + "months marked with a turnover alert are the log's (%s)"
       % (",".join(got) if ok else "got %s, want %s from %s" % (got, want, spans)))
 sys.exit(0 if ok else 1)
+EOF
+
+# ---------------------------------------------------------------------------
+# More months than the history: those before the first event are not
+# zeros but "no data", with no point drawn; JSON still has every month.
+
+"$hrwatch" report --json --months 60 "${ctl[@]}" >"$work/long.json" || bad "report --months 60"
+"$hrwatch" report --text --months 60 "${ctl[@]}" >"$work/long.txt" || bad "report --text --months 60"
+"$hrwatch" report --html "$work/long.html" --months 60 "${ctl[@]}" || bad "report --html --months 60"
+"$py" - "$work/long.json" "$work/long.txt" "$work/long.html" <<'EOF' || fail=1
+import json, re, sys
+d, txt, page = json.load(open(sys.argv[1])), open(sys.argv[2]).read(), open(sys.argv[3]).read()
+unknown = [m["monthStart"][:7] for m in d["months"] if not m["known"]]
+known = [m for m in d["months"] if m["known"]]
+pts = re.findall(r'class="point headcount" data-month="([0-9-]+)"', page)
+ok = len(d["months"]) == 60 and unknown and known \
+    and all(("%s  no data" % u) in txt for u in unknown) \
+    and pts == [m["monthStart"][:7] for m in known] \
+    and 'class="not-reported no-data" data-months="%d"' % len(unknown) in page
+print(("ok   " if ok else "FAIL ") + "months before the first event say no data (%d of 60), "
+      "points in the %d known" % (len(unknown), len(known)))
+unjudged = [m["monthStart"][:7] for m in known if not m["baselineJudged"]]
+grey = re.findall(r'class="no-range" data-month="([0-9-]+)"', page)
+lines = {l[2:9]: l for l in txt.splitlines() if re.match(r"  [0-9]{4}-[0-9]{2}  ", l)}
+ok2 = grey == unjudged and ("no usual range yet: less than a full baseline of history" in page) \
+    == bool(unjudged) and all("usual range: not enough history" in lines[u] for u in unjudged) \
+    and all("usual range: not enough history" not in lines[m["monthStart"][:7]]
+            for m in known if m["baselineJudged"])
+print(("ok   " if ok2 else "FAIL ") + "months without a judged baseline have no usual range "
+      "(%d), said in the legend and in --text" % len(unjudged))
+sys.exit(0 if ok and ok2 else 1)
 EOF
 
 # ---------------------------------------------------------------------------

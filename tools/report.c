@@ -78,6 +78,130 @@ hrw_report_date (const Google__Protobuf__Timestamp *t, char *buf, size_t cap)
     return buf;
 }
 
+uint32_t
+hrw_report_units_total (const Hrwatch__V1__WorkforceReport *w)
+{
+    return w->units_total > w->n_units? w->units_total: (uint32_t) w->n_units;
+}
+
+uint32_t
+hrw_report_positions_total (const Hrwatch__V1__WorkforceReport *w)
+{
+    return w->critical_positions_total > w->n_positions? w->critical_positions_total
+                                                        : (uint32_t) w->n_positions;
+}
+
+uint32_t
+hrw_report_alerts_total (const Hrwatch__V1__WorkforceReport *w)
+{
+    return w->alerts_firing_total > w->n_alerts? w->alerts_firing_total: (uint32_t) w->n_alerts;
+}
+
+const char *
+hrw_report_cut_note (const Hrwatch__V1__WorkforceReport *w, const char *what, char *buf,
+                     size_t cap)
+{
+    if (!strcmp (what, "units"))
+        snprintf (buf, cap, "This list shows the first %zu of %u units.", w->n_units,
+                  hrw_report_units_total (w));
+    else if (!strcmp (what, "positions"))
+        snprintf (buf, cap, "This list shows the first %zu of %u critical positions.",
+                  w->n_positions, hrw_report_positions_total (w));
+    else if (!strcmp (what, "alerts"))
+        snprintf (buf, cap, "This list shows the first %zu of %u alerts firing.", w->n_alerts,
+                  hrw_report_alerts_total (w));
+    else if (!strcmp (what, "engagement"))
+        snprintf (buf, cap, "This list shows the latest %zu closed survey cycles; older ones "
+                  "are left out.", w->n_engagement);
+    else
+        snprintf (buf, cap, "This list of %.64s shows only part of it.", what);
+    return buf;
+}
+
+const char *
+hrw_report_signal_meaning (int kind)
+{
+    switch (kind) {
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_EARLY_TENURE_EXITS:
+            return "More of the people leaving had joined only recently than is usual: new "
+                   "hires are going before they settle (look at hiring and onboarding).";
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_MANAGER_HOTSPOT:
+            return "More of one manager's direct reports left of their own choice than their "
+                   "unit's history predicts: a place to look, not a verdict on the manager.";
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSOR_UNMENTORED:
+            return "Someone the succession plan counts on has had no mentor for months.";
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_DEVELOPMENT_STALLED:
+            return "A successor's readiness for a role has not improved for a year: the plan "
+                   "may be stale, or their development is not working.";
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSION_AT_RISK:
+            return "A critical role's only ready-now successor is in a unit where people are "
+                   "leaving fast or engagement just fell.";
+        default:
+            return "";
+    }
+}
+
+//  Critical first, then warning, then info, then anything else.
+static int
+s_severity_rank (int severity)
+{
+    switch (severity) {
+        case HRWATCH__V1__SEVERITY__SEVERITY_CRITICAL: return 0;
+        case HRWATCH__V1__SEVERITY__SEVERITY_WARNING: return 1;
+        case HRWATCH__V1__SEVERITY__SEVERITY_INFO: return 2;
+        default: return 3;
+    }
+}
+
+static int
+s_cmp_alert (const void *pa, const void *pb)
+{
+    const Hrwatch__V1__Alert *a = *(const Hrwatch__V1__Alert *const *) pa;
+    const Hrwatch__V1__Alert *b = *(const Hrwatch__V1__Alert *const *) pb;
+    int ra = s_severity_rank (a->severity), rb = s_severity_rank (b->severity);
+    if (ra != rb)
+        return ra < rb? -1: 1;
+    int64_t ta = a->started_at? hrw_clock_from_parts (a->started_at->seconds,
+                                                      a->started_at->nanos): INT64_MAX;
+    int64_t tb = b->started_at? hrw_clock_from_parts (b->started_at->seconds,
+                                                      b->started_at->nanos): INT64_MAX;
+    if (ta != tb)
+        return ta < tb? -1: 1;
+    return strcmp (a->fingerprint? a->fingerprint: "", b->fingerprint? b->fingerprint: "");
+}
+
+const Hrwatch__V1__Alert **
+hrw_report_alerts_sorted (const Hrwatch__V1__WorkforceReport *w, size_t *n)
+{
+    *n = 0;
+    if (!w->n_alerts)
+        return NULL;
+    const Hrwatch__V1__Alert **list = malloc (w->n_alerts * sizeof (*list));
+    if (!list)
+        return NULL;
+    for (size_t i = 0; i < w->n_alerts; i++)
+        list[i] = w->alerts[i];
+    qsort (list, w->n_alerts, sizeof (*list), s_cmp_alert);
+    *n = w->n_alerts;
+    return list;
+}
+
+long
+hrw_report_days (const Google__Protobuf__Timestamp *a, const Google__Protobuf__Timestamp *b)
+{
+    if (!a || !b)
+        return 0;
+    int64_t d = hrw_clock_from_parts (b->seconds, b->nanos)
+              - hrw_clock_from_parts (a->seconds, a->nanos);
+    return d > 0? (long) (d / (86400LL * HRW_US_PER_SEC)): 0;
+}
+
+int
+hrw_report_unit_small (const Hrwatch__V1__WorkforceReport *w, const Hrwatch__V1__ReportUnit *u)
+{
+    return u->headcount < (int64_t) w->min_headcount;
+}
+
 const char *
 hrw_report_readiness (int readiness)
 {
@@ -95,25 +219,43 @@ s_print_text (const Hrwatch__V1__WorkforceReport *w)
     if (*w->name)
         printf ("Unit name: %s\n", w->name);
     printf ("Headcount now: %lld\n", (long long) w->headcount);
+    size_t gaps_listed = 0;
+    for (size_t i = 0; i < w->n_positions; i++)
+        gaps_listed += w->positions[i]->gap? 1: 0;
+    printf ("Units: %u; critical roles: %u, %u with a succession gap; alerts firing: %u\n",
+            hrw_report_units_total (w), hrw_report_positions_total (w),
+            w->gaps_total > gaps_listed? w->gaps_total: (uint32_t) gaps_listed,
+            hrw_report_alerts_total (w));
 
     printf ("\nMonth by month (headcount at the month's end; voluntary exits against what the "
             "baseline expects, usual range 5%%-95%%; involuntary exits):\n");
     for (size_t i = 0; i < w->n_months; i++) {
         const Hrwatch__V1__ReportMonth *m = w->months[i];
-        printf ("  %.7s  headcount %6lld  voluntary %4llu (expected %.1f, usual %u-%u)  "
+        if (!m->known) {
+            printf ("  %.7s  no data\n", hrw_report_date (m->month_start, d, sizeof (d)));
+            continue;
+        }
+        char range[64];
+        if (m->baseline_judged)
+            snprintf (range, sizeof (range), "usual %u-%u", m->expected_low, m->expected_high);
+        else
+            snprintf (range, sizeof (range), "usual range: not enough history");
+        printf ("  %.7s  headcount %6lld  voluntary %4llu (expected %.1f, %s)  "
                 "involuntary %4llu%s\n", hrw_report_date (m->month_start, d, sizeof (d)),
                 (long long) m->headcount, (unsigned long long) m->voluntary_exits,
-                m->expected_voluntary, m->expected_low, m->expected_high,
-                (unsigned long long) m->involuntary_exits,
+                m->expected_voluntary, range, (unsigned long long) m->involuntary_exits,
                 m->turnover_alert? "  [turnover alert]": "");
     }
 
     printf ("\nUnits (voluntary turnover over the last %u days, a year's rate; bench strength: "
-            "critical roles with a ready-now successor):\n", w->window_days);
+            "critical roles with a ready-now successor; no rate for a unit of fewer than %u people):\n",
+            w->window_days, w->min_headcount);
     for (size_t i = 0; i < w->n_units; i++) {
         const Hrwatch__V1__ReportUnit *u = w->units[i];
         char turnover[64], bench[64];
-        if (u->turnover_rate_known)
+        if (hrw_report_unit_small (w, u))
+            snprintf (turnover, sizeof (turnover), "turnover: too few people to judge");
+        else if (u->turnover_rate_known)
             snprintf (turnover, sizeof (turnover), "turnover %5.1f%% (baseline %.1f%%)",
                       u->turnover_annualised * 100, u->baseline_annualised * 100);
         else
@@ -164,27 +306,47 @@ s_print_text (const Hrwatch__V1__WorkforceReport *w)
         }
     }
 
+    size_t n_sorted;
+    const Hrwatch__V1__Alert **sorted = hrw_report_alerts_sorted (w, &n_sorted);
+    const Hrwatch__V1__Alert *const *list = sorted? sorted: (const Hrwatch__V1__Alert *const *)
+                                                           w->alerts;
     for (int signals = 0; signals < 2; signals++) {
-        printf ("\n%s\n", signals? "Signals (further alert kinds, by name):"
+        printf ("\n%s\n", signals? "Signals (further alert kinds, critical, then warning, then "
+                                   "info, oldest first; the summary is as measured when it "
+                                   "fired):"
                                  : "Alerts firing (highest severity, then oldest, first):");
         size_t shown = 0;
         for (size_t i = 0; i < w->n_alerts; i++) {
-            const Hrwatch__V1__Alert *a = w->alerts[i];
+            const Hrwatch__V1__Alert *a = list[i];
             if (hrw_report_kind_explained (a->kind) == signals)
                 continue;
             const ProtobufCEnumValue *sev
                 = protobuf_c_enum_descriptor_get_value (&hrwatch__v1__severity__descriptor,
                                                         a->severity);
-            printf ("  %s %s %s since %s: %s\n", sev? sev->name + strlen ("SEVERITY_"): "?",
-                    hrw_report_kind_name (a->kind, kind, sizeof (kind)), a->subject,
-                    hrw_report_date (a->started_at, d2, sizeof (d2)), a->summary);
+            const char *sev_name = sev && !strncmp (sev->name, "SEVERITY_", 9)? sev->name + 9: "?";
+            if (!signals)
+                printf ("  %s %s %s since %s: %s\n", sev_name,
+                        hrw_report_kind_name (a->kind, kind, sizeof (kind)), a->subject,
+                        hrw_report_date (a->started_at, d2, sizeof (d2)), a->summary);
+            else {
+                printf ("  %s %s %s, firing since %s (%ld days)\n", sev_name,
+                        hrw_report_kind_name (a->kind, kind, sizeof (kind)), a->subject,
+                        hrw_report_date (a->started_at, d2, sizeof (d2)),
+                        hrw_report_days (a->started_at, w->clock));
+                if (*hrw_report_signal_meaning (a->kind))
+                    printf ("      what it means: %s\n", hrw_report_signal_meaning (a->kind));
+                printf ("      when it fired: %s\n", a->summary);
+            }
             shown++;
         }
         if (!shown)
             printf ("  none\n");
     }
-    for (size_t i = 0; i < w->n_truncated; i++)
-        printf ("\nNote: the list of %s was cut at its cap.\n", w->truncated[i]);
+    free (sorted);
+    for (size_t i = 0; i < w->n_truncated; i++) {
+        char note[160];
+        printf ("\nNote: %s\n", hrw_report_cut_note (w, w->truncated[i], note, sizeof (note)));
+    }
 }
 
 //  Writes the page to path: into a new file of its own beside it (made

@@ -4,6 +4,7 @@
 #ifndef HRW_TOOLS_REPORT_H
 #define HRW_TOOLS_REPORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "hrwatch/v1/control.pb-c.h"
@@ -25,6 +26,37 @@ int hrw_report_kind_explained (int kind);
 
 /*  The date of a timestamp, "YYYY-MM-DD" (or "-" when absent), into buf. */
 const char *hrw_report_date (const Google__Protobuf__Timestamp *t, char *buf, size_t cap);
+
+/*  The totals, uncut: the daemon's *_total fields, or the list's length
+    from a daemon that does not send them. */
+uint32_t hrw_report_units_total (const Hrwatch__V1__WorkforceReport *w);
+uint32_t hrw_report_positions_total (const Hrwatch__V1__WorkforceReport *w);
+uint32_t hrw_report_alerts_total (const Hrwatch__V1__WorkforceReport *w);
+
+/*  The note for a list cut at its cap (what: an entry of `truncated`),
+    e.g. "This list shows the first 200 of 302 units.", into buf. */
+const char *hrw_report_cut_note (const Hrwatch__V1__WorkforceReport *w, const char *what,
+                                 char *buf, size_t cap);
+
+/*  1 when the unit has too few people for its turnover rate to be judged
+    (fewer than the detector's min_headcount): the report shows it no rate. */
+int hrw_report_unit_small (const Hrwatch__V1__WorkforceReport *w,
+                           const Hrwatch__V1__ReportUnit *u);
+
+/*  What a signal kind (one the report does not explain in its own
+    sections) means, in one plain sentence; "" for a kind it has no words
+    for (a kind added later is still shown, by name). */
+const char *hrw_report_signal_meaning (int kind);
+
+/*  The alerts, highest severity first (critical, warning, info, then any
+    other), then firing longest, then by fingerprint: a new array the
+    caller frees (NULL when there are none or memory ran out; *n is then 0
+    or the count). */
+const Hrwatch__V1__Alert **hrw_report_alerts_sorted (const Hrwatch__V1__WorkforceReport *w,
+                                                     size_t *n);
+
+/*  Whole days from a to b (timestamps), 0 when either is absent. */
+long hrw_report_days (const Google__Protobuf__Timestamp *a, const Google__Protobuf__Timestamp *b);
 
 /*  A readiness in words ("ready now"). */
 const char *hrw_report_readiness (int readiness);

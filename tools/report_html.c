@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S_W 960             //  Chart width, px
@@ -50,7 +51,7 @@ static const char *s_css =
     ".line.headcount{fill:none;stroke:#2f6db5;stroke-width:2}"
     ".point.headcount{fill:#2f6db5}.point.voluntary{fill:#d9822b}"
     ".point.involuntary{fill:#7a5aa6}.band{fill:#cfe3d6;stroke:none}"
-    ".point.expected{stroke:#2e7d4f;stroke-width:2}.spike{fill:#f6d3d0}"
+    ".point.expected{stroke:#2e7d4f;stroke-width:2}.no-range{fill:#eef1f4}.spike{fill:#f6d3d0}"
     ".bar.turnover{fill:#d9822b}.tick.baseline{stroke:#1d2733;stroke-width:3}"
     ".bar.engagement{fill:#2f6db5}.point.enps{fill:#2e7d4f;stroke:#fff;stroke-width:2}.bar.bench{fill:#2e7d4f}"
     ".bar.bench.low{fill:#b3261e}.not-reported{fill:#7a8896;font-style:italic}"
@@ -91,6 +92,21 @@ s_yaxis (FILE *out, double lo, double hi, int height, const char *suffix)
     }
 }
 
+//  Over the months before the scope's first data (known false: a prefix,
+//  as the series only grows), "no data" in place of points.
+static void
+s_no_data (FILE *out, const Hrwatch__V1__WorkforceReport *w, double step, int plot_h)
+{
+    size_t k = 0;
+    while (k < w->n_months && !w->months[k]->known)
+        k++;
+    if (!k)
+        return;
+    fprintf (out, "<text class=\"not-reported no-data\" data-months=\"%zu\" x=\"%.1f\" "
+             "y=\"%.1f\" text-anchor=\"middle\">no data</text>\n", k,
+             S_LEFT + step * (double) k / 2, S_TOP + plot_h / 2.0);
+}
+
 static void
 s_month (const Hrwatch__V1__ReportMonth *m, char out[8])
 {
@@ -110,8 +126,11 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
                "and how many left of their own choice that month, against the range the unit's "
                "own history makes usual (the green band: 9 months in 10 fall inside it). "
                "Months shaded red had a turnover alert (a sudden spike or a sustained rise) "
-               "firing for this organisation or one of the units just below it. Purple squares are people who left for other reasons (dismissals, "
-               "reductions in force).");
+               "firing for this organisation or one of the units just below it. Grey months have "
+               "no usual range yet: there was less than a full baseline of history to judge "
+               "them by. Purple squares are people who left for other reasons (dismissals, "
+               "reductions in force). Months before hrwatch has any data for this organisation "
+               "say \"no data\" and show no points.");
     if (!n) {
         fputs ("<p>No months.</p></section>\n", out);
         return;
@@ -120,28 +139,30 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
     double step = (double) (S_W - S_LEFT - S_RIGHT) / (double) n;
     char mon[8];
     //  Headcount: a line through one point a month.
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        lo = fmin (lo, (double) w->months[i]->headcount);
-        hi = fmax (hi, (double) w->months[i]->headcount);
-    }
-    double pad = fmax ((hi - lo) * 0.15, fmax (1, hi * 0.02));
-    lo = fmax (0, floor (lo - pad));
-    hi = ceil (hi + pad);
+    //  The axis starts at 0: a line over a cut axis makes a change of a
+    //  few percent look like a collapse.
+    double lo = 0, hi = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w->months[i]->known)
+            hi = fmax (hi, (double) w->months[i]->headcount);
+    hi = ceil (fmax (1, hi * 1.1));
     fprintf (out, "<h3>People</h3><svg class=\"chart headcount\" width=\"%d\" height=\"%d\" "
              "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Headcount by month\">\n",
              S_W, height, S_W, height);
     s_yaxis (out, lo, hi, height, "");
+    s_no_data (out, w, step, plot_h);
     fputs ("<polyline class=\"line headcount\" points=\"", out);
     for (size_t i = 0; i < n; i++)
-        fprintf (out, "%.1f,%.1f ", S_LEFT + step * ((double) i + 0.5),
+        if (w->months[i]->known)
+            fprintf (out, "%.1f,%.1f ", S_LEFT + step * ((double) i + 0.5),
                  S_TOP + plot_h - ((double) w->months[i]->headcount - lo) / (hi - lo) * plot_h);
     fputs ("\"/>\n", out);
     for (size_t i = 0; i < n; i++) {
         const Hrwatch__V1__ReportMonth *m = w->months[i];
         double x = S_LEFT + step * ((double) i + 0.5);
         s_month (m, mon);
-        fprintf (out, "<circle class=\"point headcount\" data-month=\"%s\" data-value=\"%lld\" "
+        if (m->known)
+            fprintf (out, "<circle class=\"point headcount\" data-month=\"%s\" data-value=\"%lld\" "
                  "cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>%s: %lld people</title></circle>\n",
                  mon, (long long) m->headcount, x,
                  S_TOP + plot_h - ((double) m->headcount - lo) / (hi - lo) * plot_h, mon,
@@ -160,14 +181,30 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
         hi = fmax (hi, (double) m->involuntary_exits);
     }
     hi = ceil (hi * 1.15);
+    //  A month whose baseline is not judged yet has an expectation that
+    //  leans on little history: no band, but a grey column saying so.
+    int unjudged = 0;
+    for (size_t i = 0; i < n; i++)
+        unjudged |= w->months[i]->known && !w->months[i]->baseline_judged;
     fprintf (out, "<h3>Exits</h3><div class=\"legend\"><span><i class=\"sw\" style=\"background:"
              "#d9822b\"></i>left by choice</span><span><i class=\"sw\" style=\"background:#cfe3d6"
              "\"></i>usual range</span><span><i class=\"sw\" style=\"background:#2e7d4f\"></i>"
              "expected</span><span><i class=\"sw\" style=\"background:#7a5aa6\"></i>left for "
              "other reasons</span><span><i class=\"sw\" style=\"background:#f6d3d0\"></i>"
-             "turnover alert firing</span></div>\n"
+             "turnover alert firing</span>%s</div>\n"
              "<svg class=\"chart exits\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-             "role=\"img\" aria-label=\"Exits by month\">\n", S_W, height, S_W, height);
+             "role=\"img\" aria-label=\"Exits by month\">\n",
+             unjudged? "<span class=\"legend-no-range\"><i class=\"sw\" style=\"background:"
+                       "#eef1f4;border:1px solid #c5ced8\"></i>no usual range yet: less than a "
+                       "full baseline of history</span>": "", S_W, height, S_W, height);
+    for (size_t i = 0; i < n; i++)
+        if (w->months[i]->known && !w->months[i]->baseline_judged) {
+            s_month (w->months[i], mon);
+            fprintf (out, "<rect class=\"no-range\" data-month=\"%s\" x=\"%.1f\" y=\"%d\" "
+                     "width=\"%.1f\" height=\"%d\"><title>%s: no usual range yet, less than a "
+                     "full baseline of history</title></rect>\n", mon, S_LEFT + step * (double) i,
+                     S_TOP, step, plot_h, mon);
+        }
     for (size_t i = 0; i < n; i++)
         if (w->months[i]->turnover_alert) {
             s_month (w->months[i], mon);
@@ -178,25 +215,49 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
         }
     s_yaxis (out, 0, hi, height, "");
 #define S_Y(v) (S_TOP + plot_h - (double) (v) / hi * plot_h)
-    fputs ("<polygon class=\"band\" points=\"", out);
-    for (size_t i = 0; i < n; i++)
-        fprintf (out, "%.1f,%.1f ", S_LEFT + step * ((double) i + 0.5),
-                 S_Y (w->months[i]->expected_high));
-    for (size_t i = n; i-- > 0;)
-        fprintf (out, "%.1f,%.1f ", S_LEFT + step * ((double) i + 0.5),
-                 S_Y (w->months[i]->expected_low));
-    fputs ("\"/>\n", out);
+    s_no_data (out, w, step, plot_h);
+    //  The band over each run of months it holds for: known, and judged
+    //  on a full baseline.
+#define S_BANDED(m) ((m)->known && (m)->baseline_judged)
+    for (size_t i = 0; i < n;) {
+        if (!S_BANDED (w->months[i])) {
+            i++;
+            continue;
+        }
+        size_t end = i;
+        while (end < n && S_BANDED (w->months[end]))
+            end++;
+        fputs ("<polygon class=\"band\" points=\"", out);
+        for (size_t j = i; j < end; j++)
+            fprintf (out, "%.1f,%.1f ", S_LEFT + step * ((double) j + 0.5),
+                     S_Y (w->months[j]->expected_high));
+        for (size_t j = end; j-- > i;)
+            fprintf (out, "%.1f,%.1f ", S_LEFT + step * ((double) j + 0.5),
+                     S_Y (w->months[j]->expected_low));
+        fputs ("\"/>\n", out);
+        i = end;
+    }
     for (size_t i = 0; i < n; i++) {
         const Hrwatch__V1__ReportMonth *m = w->months[i];
         double x = S_LEFT + step * ((double) i + 0.5);
         s_month (m, mon);
+        if ((n - 1 - i) % ((n + 11) / 12) == 0)
+            fprintf (out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x,
+                     height - S_BOTTOM + 16, mon);
+        if (!m->known)
+            continue;
         fprintf (out, "<line class=\"point expected\" data-month=\"%s\" data-value=\"%.2f\" "
-                 "data-low=\"%u\" data-high=\"%u\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
-                 "y2=\"%.1f\"><title>%s: %.1f expected, usually %u to %u</title></line>\n",
-                 mon, m->expected_voluntary, m->expected_low, m->expected_high,
-                 x - step * 0.35, x + step * 0.35, S_Y (m->expected_voluntary),
-                 S_Y (m->expected_voluntary), mon, m->expected_voluntary, m->expected_low,
-                 m->expected_high);
+                 "data-low=\"%u\" data-high=\"%u\" data-judged=\"%d\" x1=\"%.1f\" "
+                 "x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"><title>%s: %.1f expected", mon,
+                 m->expected_voluntary, m->expected_low, m->expected_high,
+                 m->baseline_judged? 1: 0, x - step * 0.35, x + step * 0.35,
+                 S_Y (m->expected_voluntary), S_Y (m->expected_voluntary), mon,
+                 m->expected_voluntary);
+        if (m->baseline_judged)
+            fprintf (out, ", usually %u to %u</title></line>\n", m->expected_low,
+                     m->expected_high);
+        else
+            fputs (", no usual range yet</title></line>\n", out);
         fprintf (out, "<rect class=\"point involuntary\" data-month=\"%s\" data-value=\"%llu\" "
                  "x=\"%.1f\" y=\"%.1f\" width=\"7\" height=\"7\"><title>%s: %llu left for "
                  "other reasons</title></rect>\n", mon,
@@ -208,10 +269,8 @@ s_monthly (FILE *out, const Hrwatch__V1__WorkforceReport *w)
                  "choice</title></circle>\n", mon, (unsigned long long) m->voluntary_exits,
                  m->turnover_alert? 1: 0, x, S_Y (m->voluntary_exits), mon,
                  (unsigned long long) m->voluntary_exits);
-        if ((n - 1 - i) % ((n + 11) / 12) == 0)
-            fprintf (out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x,
-                     height - S_BOTTOM + 16, mon);
     }
+#undef S_BANDED
 #undef S_Y
     fputs ("</svg>\n</section>\n", out);
 }
@@ -234,16 +293,18 @@ s_unit_label (FILE *out, const Hrwatch__V1__ReportUnit *u, double y)
 static void
 s_turnover (FILE *out, const Hrwatch__V1__WorkforceReport *w)
 {
-    char what[600];
+    char what[700];
     snprintf (what, sizeof (what), "for each unit (and everything below it), the share of its "
               "people who left of their own choice over the last %u days, as a rate per year "
               "(the bar), against the rate its own past makes usual (the black mark). A unit "
-              "with too few people or too short a history shows no bar.", w->window_days);
+              "of fewer than %u people (too few for a rate to mean anything: one exit would "
+              "read as a huge one) or with too short a history shows no bar.", w->window_days,
+              w->min_headcount);
     s_section (out, "turnover", "Turnover by unit", what);
     double hi = 0.05;
     for (size_t i = 0; i < w->n_units; i++) {
         const Hrwatch__V1__ReportUnit *u = w->units[i];
-        if (u->turnover_rate_known)
+        if (u->turnover_rate_known && !hrw_report_unit_small (w, u))
             hi = fmax (hi, u->turnover_annualised);
         hi = fmax (hi, u->baseline_annualised);
     }
@@ -256,22 +317,33 @@ s_turnover (FILE *out, const Hrwatch__V1__WorkforceReport *w)
         const Hrwatch__V1__ReportUnit *u = w->units[i];
         double y = S_TOP + (double) i * S_ROW;
         s_unit_label (out, u, y + 15);
-        double len = u->turnover_rate_known? u->turnover_annualised / hi * plot_w: 0;
+        int small = hrw_report_unit_small (w, u);
+        int drawn = u->turnover_rate_known && !small;
+        double len = drawn? u->turnover_annualised / hi * plot_w: 0;
         fprintf (out, "<rect class=\"bar turnover\" data-unit=\"");
         s_esc (out, u->unit_id);
         fprintf (out, "\" data-value=\"%.6f\" data-baseline=\"%.6f\" data-known=\"%d\" "
-                 "x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"16\"><title>", 
-                 u->turnover_rate_known? u->turnover_annualised: 0, u->baseline_annualised,
-                 u->turnover_rate_known? 1: 0, S_LABEL, y + 2, len);
+                 "data-small=\"%d\" x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"16\">"
+                 "<title>", u->turnover_rate_known? u->turnover_annualised: 0,
+                 u->baseline_annualised, u->turnover_rate_known? 1: 0, small, S_LABEL, y + 2,
+                 len);
         s_esc (out, u->unit_id);
-        fprintf (out, ": %.1f%% a year, usual %.1f%%</title></rect>\n",
-                 u->turnover_annualised * 100, u->baseline_annualised * 100);
+        if (drawn)
+            fprintf (out, ": %.1f%% a year, usual %.1f%%</title></rect>\n",
+                     u->turnover_annualised * 100, u->baseline_annualised * 100);
+        else
+            fprintf (out, ": %s, usual %.1f%%</title></rect>\n",
+                     small? "too few people to judge": "not enough history yet",
+                     u->baseline_annualised * 100);
         double bx = S_LABEL + u->baseline_annualised / hi * plot_w;
         fprintf (out, "<line class=\"tick baseline\" data-unit=\"");
         s_esc (out, u->unit_id);
         fprintf (out, "\" data-value=\"%.6f\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>\n",
                  u->baseline_annualised, bx, bx, y, y + 20);
-        if (u->turnover_rate_known)
+        if (small)
+            fprintf (out, "<text class=\"not-reported\" x=\"%.1f\" y=\"%.1f\">too few people "
+                     "to judge</text>\n", bx + 8, y + 15);
+        else if (u->turnover_rate_known)
             fprintf (out, "<text x=\"%.1f\" y=\"%.1f\">%.1f%%</text>\n",
                      S_LABEL + fmax (len, bx - S_LABEL) + 8, y + 15, u->turnover_annualised * 100);
         else
@@ -473,6 +545,39 @@ s_kind_words (int kind)
     }
 }
 
+//  A signal's row: what it means in plain words, and since when it has
+//  fired (with the days to the date of the data), which is what a reader
+//  reads; the summary stays as its detector wrote it when it fired, so a
+//  day count in it is the one of that day.
+static void
+s_signal_row (FILE *out, const Hrwatch__V1__WorkforceReport *w, const Hrwatch__V1__Alert *a)
+{
+    char kind[64], d[16];
+    const ProtobufCEnumValue *sev
+        = protobuf_c_enum_descriptor_get_value (&hrwatch__v1__severity__descriptor, a->severity);
+    const char *sev_name = sev && !strncmp (sev->name, "SEVERITY_", 9)? sev->name + 9: "UNKNOWN";
+    hrw_report_kind_name (a->kind, kind, sizeof (kind));
+    fputs ("<tr class=\"alert signal\" data-kind=\"", out);
+    s_esc (out, kind);
+    fprintf (out, "\" data-severity=\"%d\" data-since=\"%s\"><td class=\"sev-", a->severity,
+             hrw_report_date (a->started_at, d, sizeof (d)));
+    for (const char *p = sev_name; *p; p++)
+        fputc (*p >= 'A' && *p <= 'Z'? *p + 32: *p, out);
+    fputs ("\">", out);
+    s_esc (out, sev_name);
+    fputs ("</td><td>", out);
+    s_esc (out, kind);
+    fputs ("</td><td>", out);
+    s_esc (out, a->subject);
+    fputs ("</td><td class=\"meaning\">", out);
+    s_esc (out, *hrw_report_signal_meaning (a->kind)? hrw_report_signal_meaning (a->kind)
+                                                    : "(no description for this kind)");
+    fprintf (out, "</td><td class=\"since\"><b>%s</b><br>%ld days</td><td>", d,
+             hrw_report_days (a->started_at, w->clock));
+    s_esc (out, a->summary);
+    fputs ("</td></tr>\n", out);
+}
+
 static void
 s_alert_row (FILE *out, const Hrwatch__V1__Alert *a, int explain)
 {
@@ -511,22 +616,35 @@ s_alerts (FILE *out, const Hrwatch__V1__WorkforceReport *w, int signals)
                    "further warning signs hrwatch watches for, by name (for example people "
                    "leaving early in their tenure, a manager with many exits, a successor "
                    "without a mentor, development that has stalled, a succession at risk), "
-                   "each with what it measured.");
+                   "critical first, then warnings, then information, the oldest first; each "
+                   "with what it means, since when it has been firing, and what it measured "
+                   "when it fired (a day count there is of that day: the date it has fired "
+                   "since is the one to read).");
     else
         s_section (out, "alerts", "Alerts firing now",
                    "the conditions hrwatch is raising now about succession, bench strength, "
                    "turnover and engagement, the most severe and the oldest first, each with "
                    "what it means and what was measured.");
-    size_t shown = 0;
+    size_t shown = 0, n_sorted;
+    const Hrwatch__V1__Alert **sorted = hrw_report_alerts_sorted (w, &n_sorted);
+    const Hrwatch__V1__Alert *const *list = sorted? sorted: (const Hrwatch__V1__Alert *const *)
+                                                           w->alerts;
     for (size_t i = 0; i < w->n_alerts; i++) {
-        const Hrwatch__V1__Alert *a = w->alerts[i];
+        const Hrwatch__V1__Alert *a = list[i];
         if (hrw_report_kind_explained (a->kind) == signals)
             continue;
         if (!shown++)
-            fputs ("<table><thead><tr><th>Severity</th><th>Kind</th><th>About</th><th>Since"
-                   "</th><th>What it says</th></tr></thead><tbody>\n", out);
-        s_alert_row (out, a, !signals);
+            fputs (signals? "<table><thead><tr><th>Severity</th><th>Kind</th><th>About</th>"
+                            "<th>What it means</th><th>Firing since</th><th>When it fired, "
+                            "it measured</th></tr></thead><tbody>\n"
+                          : "<table><thead><tr><th>Severity</th><th>Kind</th><th>About</th>"
+                            "<th>Since</th><th>What it says</th></tr></thead><tbody>\n", out);
+        if (signals)
+            s_signal_row (out, w, a);
+        else
+            s_alert_row (out, a, 1);
     }
+    free (sorted);
     if (shown)
         fputs ("</tbody></table>\n", out);
     else
@@ -565,21 +683,36 @@ hrw_report_html_write (FILE *out, const Hrwatch__V1__WorkforceReport *w)
     fprintf (out, "</p>\n</header>\n");
     s_section (out, "overview", "At a glance",
                "the size of the organisation now, and how many warnings are open.");
+    //  The company's totals, not the lengths of the (capped) lists.
     size_t gaps = 0, signals = 0, alerts = 0;
     for (size_t i = 0; i < w->n_positions; i++)
         gaps += w->positions[i]->gap? 1: 0;
     for (size_t i = 0; i < w->n_alerts; i++)
         hrw_report_kind_explained (w->alerts[i]->kind)? alerts++: signals++;
+    uint32_t units = hrw_report_units_total (w), critical = hrw_report_positions_total (w);
+    uint32_t firing = hrw_report_alerts_total (w);
+    if (w->gaps_total > gaps)
+        gaps = w->gaps_total;
     fprintf (out, "<ul><li><b id=\"headcount-now\" data-value=\"%lld\">%lld</b> people now, in "
-             "%zu unit%s.</li><li>%zu critical role%s, %zu with a succession gap.</li>"
-             "<li>%zu alert%s and %zu signal%s firing.</li></ul>\n",
-             (long long) w->headcount, (long long) w->headcount, w->n_units,
-             w->n_units == 1? "": "s", w->n_positions, w->n_positions == 1? "": "s", gaps,
-             alerts, alerts == 1? "": "s", signals, signals == 1? "": "s");
+             "<b id=\"units-total\" data-value=\"%u\">%u</b> unit%s.</li><li><b id=\""
+             "critical-total\" data-value=\"%u\">%u</b> critical role%s, <b id=\"gaps-total\" "
+             "data-value=\"%zu\">%zu</b> with a succession gap.</li>",
+             (long long) w->headcount, (long long) w->headcount, units, units, units == 1? "": "s",
+             critical, critical, critical == 1? "": "s", gaps, gaps);
+    if (firing == alerts + signals)
+        fprintf (out, "<li><b id=\"alerts-total\" data-value=\"%u\">%zu</b> alert%s and %zu "
+                 "signal%s firing.</li></ul>\n", firing, alerts, alerts == 1? "": "s", signals,
+                 signals == 1? "": "s");
+    else
+        fprintf (out, "<li><b id=\"alerts-total\" data-value=\"%u\">%u</b> alerts and signals "
+                 "firing (of the first %zu listed: %zu alert%s and %zu signal%s).</li></ul>\n",
+                 firing, firing, w->n_alerts, alerts, alerts == 1? "": "s", signals,
+                 signals == 1? "": "s");
     for (size_t i = 0; i < w->n_truncated; i++) {
-        fputs ("<p class=\"note\">This report lists only part of the ", out);
-        s_esc (out, w->truncated[i]);
-        fputs (": there were more than one report holds.</p>\n", out);
+        char note[160];
+        fputs ("<p class=\"note\">", out);
+        s_esc (out, hrw_report_cut_note (w, w->truncated[i], note, sizeof (note)));
+        fputs ("</p>\n", out);
     }
     fputs ("</section>\n", out);
     s_monthly (out, w);

@@ -15,6 +15,7 @@
 #include "hrwatch/v1/control.pb-c.h"
 #include "lib/arena.h"
 #include "lib/clock.h"
+#include "lib/keys.h"
 #include "lib/stats.h"
 #include "workers/detect.h"
 
@@ -60,13 +61,54 @@ s_cmp_str (const void *a, const void *b)
     return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
+//  Natural order: runs of digits compare as numbers ("eng-t2" before
+//  "eng-t10"), everything else byte by byte; ids equal that way (leading
+//  zeros) fall back to byte order, so the order is total.
+static int
+s_cmp_natural (const char *a, const char *b)
+{
+    const unsigned char *x = (const unsigned char *) a, *y = (const unsigned char *) b;
+    while (*x && *y) {
+        if (*x >= '0' && *x <= '9' && *y >= '0' && *y <= '9') {
+            while (*x == '0' && x[1] >= '0' && x[1] <= '9')
+                x++;
+            while (*y == '0' && y[1] >= '0' && y[1] <= '9')
+                y++;
+            size_t nx = 0, ny = 0;
+            while (x[nx] >= '0' && x[nx] <= '9')
+                nx++;
+            while (y[ny] >= '0' && y[ny] <= '9')
+                ny++;
+            if (nx != ny)
+                return nx < ny? -1: 1;
+            int c = memcmp (x, y, nx);
+            if (c)
+                return c;
+            x += nx;
+            y += ny;
+            continue;
+        }
+        if (*x != *y)
+            return *x < *y? -1: 1;
+        x++;
+        y++;
+    }
+    if (*x || *y)
+        return *x? 1: -1;
+    return strcmp (a, b);
+}
+
+//  By parent (byte order: s_first_child searches it), then children in
+//  natural order.
 static int
 s_cmp_parent (const void *a, const void *b)
 {
     const s_unit_t *x = *(const s_unit_t *const *) a, *y = *(const s_unit_t *const *) b;
     int c = strcmp (x->parent, y->parent);
-    return c? c: strcmp (x->id, y->id);
+    return c? c: s_cmp_natural (x->id, y->id);
 }
+
+
 
 //  1 when unit is the scope or below it (always, for the company).
 static int
@@ -142,8 +184,16 @@ typedef struct {
     uint32_t depth;
 } s_pending_t;
 
-//  The walk's order: the scope, then its subtree depth first, children by
-//  id; for the company, each root (a unit with no parent, or a parent
+//  Natural order reversed, for the stack: the first comes off first.
+static int
+s_cmp_pending_desc (const void *a, const void *b)
+{
+    const s_unit_t *x = ((const s_pending_t *) a)->u, *y = ((const s_pending_t *) b)->u;
+    return s_cmp_natural (y->id, x->id);
+}
+
+//  The walk's order: the scope, then its subtree depth first, children in
+//  natural order (digits as numbers: eng-t2 before eng-t10); for the company, each root (a unit with no parent, or a parent
 //  never defined) and its subtree. Fills order (ids and depths, room for
 //  n_units + 1) and returns how many.
 static size_t
@@ -158,14 +208,16 @@ s_walk (s_report_t *r, s_place_t *order, s_pending_t *stack)
             if (!strcmp (r->units[i].id, r->scope))
                 r->units[i].seen = 1;
     }
-    //  Pushed in reverse so they come off in id order.
-    for (size_t i = r->n_units; i-- > 0;) {
+    for (size_t i = 0; i < r->n_units; i++) {
         s_unit_t *u = &r->units[i];
         int root = *r->scope? !strcmp (u->parent, r->scope)
                             : !*u->parent || !s_is_unit (r, u->parent);
         if (root && !u->seen)
             stack[top++] = (s_pending_t) { u, base };
     }
+    //  In reverse natural order, so they come off in natural order.
+    if (top)
+        qsort (stack, top, sizeof (*stack), s_cmp_pending_desc);
     //  Each unit is pushed at most once per parent and placed once (seen),
     //  so a loop in the tree ends the walk; the stack never holds more
     //  than every unit.
@@ -341,6 +393,31 @@ s_mark_alert (const uint8_t *data, size_t len, void *arg)
     hrwatch__v1__alert__free_unpacked (a, NULL);
 }
 
+//  The time of the scope's first point in the turnover series (det_series:
+//  the id, a NUL, then the time), or HRW_TIME_NONE when it has none: a
+//  month ending before it has no data, only zeros.
+static int
+s_first_point (s_report_t *r, int64_t *first)
+{
+    hrw_store_t *store = r->env->store;
+    size_t plen = strlen (r->scope) + 1;
+    *first = HRW_TIME_NONE;
+    hrw_table_t series;
+    hrw_cursor_t *cur = NULL;
+    int rc = hrw_table_open (store, "det_series", &series);
+    if (!rc)
+        rc = hrw_cursor_open (store, series, &cur);
+    if (!rc) {
+        hrw_bytes_t k = { r->scope, plen }, v;
+        rc = hrw_cursor_get (cur, HRW_CURSOR_SEEK, &k, &v);
+        if (!rc && k.len == plen + 8 && !memcmp (k.data, r->scope, plen))
+            *first = hrw_key_get_time ((const uint8_t *) k.data + plen);
+        rc = rc == HRW_E_NOTFOUND? 0: rc;
+    }
+    hrw_cursor_close (&cur);
+    return rc;
+}
+
 static int
 s_months (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w)
 {
@@ -367,7 +444,9 @@ s_months (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w)
     for (uint32_t i = 0; i < n_months; i++)
         months[i].end_us = i + 1 < n_months? months[i + 1].start_us: r->clock + 1;
     hrw_detect_t *detect = hrw_engine_detect (r->env->engine);
-    if ((rc = hrw_detect_history_months (detect, r->scope, months, n_months)))
+    int64_t first;
+    if ((rc = hrw_detect_history_months (detect, r->scope, months, n_months))
+        || (rc = s_first_point (r, &first)))
         goto cleanup;
     s_months_ctx_t c = { months, n_months, invol, alert, r, 0 };
     if ((rc = hrw_store_employees_each (r->env->store, s_count_exit, &c)))
@@ -400,6 +479,8 @@ s_months (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w)
         o->baseline_judged = months[i].judged;
         o->turnover_alert = alert[i];
         o->person_days = months[i].person_days;
+        //  As the history reads it: the point at or before end_us - 1.
+        o->known = first != HRW_TIME_NONE && first <= months[i].end_us - 1;
         w->months[i] = o;
     }
     w->n_months = n_months;
@@ -606,9 +687,9 @@ cleanup:
 
 typedef struct {
     s_report_t *r;
-    char (*ids)[HRW_ID_MAX + 1];    //  Critical positions in scope, by id
-    size_t n;
-    int more;                       //  Past the cap
+    char (*ids)[HRW_ID_MAX + 1];    //  Critical positions in scope, by id, every one
+    size_t n, cap;
+    int oom;
 } s_positions_t;
 
 static void
@@ -617,9 +698,15 @@ s_collect_position (const char *id, const hrw_position_info_t *info, void *arg)
     s_positions_t *c = arg;
     if (!info->defined || !info->critical || !s_in_scope (c->r, info->unit))
         return;
-    if (c->n == HRW_QUERY_REPORT_POSITIONS_MAX) {
-        c->more = 1;
-        return;
+    if (c->n == c->cap) {
+        size_t cap = c->cap? c->cap * 2: 64;
+        void *p = realloc (c->ids, cap * sizeof (*c->ids));
+        if (!p) {
+            c->oom = 1;
+            return;
+        }
+        c->ids = p;
+        c->cap = cap;
     }
     snprintf (c->ids[c->n++], HRW_ID_MAX + 1, "%s", id);
 }
@@ -668,26 +755,38 @@ s_mentor (const hrw_mentorship_view_t *v, void *arg)
 static int
 s_positions (s_report_t *r, Hrwatch__V1__WorkforceReport *w, int *more)
 {
-    s_positions_t c = { r, malloc (HRW_QUERY_REPORT_POSITIONS_MAX * sizeof (*c.ids)), 0, 0 };
+    s_positions_t c = { r, NULL, 0, 0, 0 };
     hrw_position_report_t *pr = malloc (sizeof (*pr));
     Hrwatch__V1__ReportSuccessor **all = NULL;
     int rc = ENOMEM;
-    if (!c.ids || !pr)
+    if (!pr)
         goto cleanup;
     if ((rc = hrw_store_positions_each (r->env->store, s_collect_position, &c)))
         goto cleanup;
-    *more = c.more;
     rc = ENOMEM;
-    w->positions = hrw_arena_alloc (r->arena, (c.n + 1) * sizeof (void *));
-    all = malloc ((c.n * HRW_SUCCESSORS_MAX + 1) * sizeof (*all));
+    if (c.oom)
+        goto cleanup;
+    //  Every critical position in scope is counted, and its gap; the
+    //  first HRW_QUERY_REPORT_POSITIONS_MAX by id are listed.
+    size_t keep = c.n < HRW_QUERY_REPORT_POSITIONS_MAX? c.n: HRW_QUERY_REPORT_POSITIONS_MAX;
+    *more = c.n > keep;
+    w->critical_positions_total = (uint32_t) c.n;
+    w->positions = hrw_arena_alloc (r->arena, (keep + 1) * sizeof (void *));
+    all = malloc ((keep * HRW_SUCCESSORS_MAX + 1) * sizeof (*all));
     if (!w->positions || !all)
         goto cleanup;
     size_t n_all = 0;
     hrw_detect_t *detect = hrw_engine_detect (r->env->engine);
-    for (size_t i = 0; i < c.n; i++) {
+    for (size_t i = keep; i < c.n; i++) {
+        if ((rc = hrw_detect_position_report (detect, c.ids[i], pr)))
+            goto cleanup;
+        w->gaps_total += pr->gap? 1: 0;
+    }
+    for (size_t i = 0; i < keep; i++) {
         rc = hrw_detect_position_report (detect, c.ids[i], pr);
         if (rc)
             goto cleanup;
+        w->gaps_total += pr->gap? 1: 0;
         rc = ENOMEM;
         Hrwatch__V1__ReportPosition *p = hrw_arena_alloc (r->arena, sizeof (*p));
         Hrwatch__V1__ReportSuccessor *s
@@ -721,7 +820,7 @@ s_positions (s_report_t *r, Hrwatch__V1__WorkforceReport *w, int *more)
         p->n_successors = pr->n_successors;
         w->positions[i] = p;
     }
-    w->n_positions = c.n;
+    w->n_positions = keep;
     //  One scan of the mentorships for every successor listed.
     if (n_all)
         qsort (all, n_all, sizeof (*all), s_cmp_successor);
@@ -743,6 +842,7 @@ typedef struct {
     s_report_t *r;
     Hrwatch__V1__Alert **items;     //  Room for HRW_QUERY_REPORT_ALERTS_MAX
     size_t n;
+    uint32_t total;                 //  Every one in scope, past the cap too
     int more;
     int oom;
 } s_alerts_t;
@@ -758,6 +858,7 @@ s_collect_alert (const uint8_t *data, size_t len, void *arg)
     hrwatch__v1__alert__free_unpacked (a, NULL);
     if (!in)
         return;
+    c->total++;
     if (c->n == HRW_QUERY_REPORT_ALERTS_MAX) {
         c->more = 1;
         return;
@@ -787,7 +888,7 @@ static int
 s_alerts (s_report_t *r, Hrwatch__V1__WorkforceReport *w, int *more)
 {
     s_alerts_t c = { r, hrw_arena_alloc (r->arena, HRW_QUERY_REPORT_ALERTS_MAX * sizeof (void *)),
-                     0, 0, 0 };
+                     0, 0, 0, 0 };
     if (!c.items)
         return ENOMEM;
     int rc = hrw_alerts_each (hrw_engine_alerts (r->env->engine), 1, 0, UINT32_MAX, "",
@@ -800,6 +901,7 @@ s_alerts (s_report_t *r, Hrwatch__V1__WorkforceReport *w, int *more)
         qsort (c.items, c.n, sizeof (*c.items), s_cmp_alert);
     w->alerts = c.items;
     w->n_alerts = c.n;
+    w->alerts_firing_total = c.total;
     *more = c.more;
     return 0;
 }
@@ -905,8 +1007,10 @@ s_build (s_report_t *r, uint32_t n_months, Hrwatch__V1__WorkforceReport *w,
         || (rc = s_alerts (r, w, &more))
         || (more && (rc = s_truncated (r->arena, w, "alerts"))))
         goto cleanup;
+    w->units_total = (uint32_t) n_order;
     w->window_days = o->detect.window_days;
     w->min_respondents = o->detect.min_respondents;
+    w->min_headcount = o->detect.min_headcount;
 cleanup:
     free (order);
     free (stack);
