@@ -636,9 +636,13 @@ s_risk_eval (hrw_detect_t *self, const char *position, const s_risk_t *r, int64_
     //  One ready-now successor where two would leave the role covered.
     e.observed = 1;
     e.expected = 2;
-    if (e.firing)
-        snprintf (e.summary, sizeof (e.summary), "%s's only ready-now successor %s is in %s, "
-                  "where %s", position, r->sole, r->unit, why);
+    if (e.firing) {
+        //  Ids of 64 bytes and both causes may not fit: cut, and say so.
+        int n = snprintf (e.summary, sizeof (e.summary), "%s's only ready-now successor %s "
+                          "is in %s, where %s", position, r->sole, r->unit, why);
+        if (n >= (int) sizeof (e.summary))
+            memcpy (e.summary + sizeof (e.summary) - 4, "...", 4);
+    }
     else if (!*r->sole)
         snprintf (e.summary, sizeof (e.summary), "%s no longer has a single ready-now "
                   "successor", position);
