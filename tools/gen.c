@@ -560,5 +560,6 @@ main (int argc, char **argv)
     free (g.units);
     free (g.positions);
     free (g.emps);
+    gen_dev_free (&g);
     return 0;
 }

@@ -405,3 +405,15 @@ gen_dev_day_end (gen_t *g, int d)
         gen_real_facts (g, "developing successor nominated");
     }
 }
+
+void
+gen_dev_free (gen_t *g)
+{
+    if (!g->dev)
+        return;
+    free (g->dev->people);
+    free (g->dev->tracked);
+    free (g->dev->pos);
+    free (g->dev);
+    g->dev = NULL;
+}

@@ -229,6 +229,8 @@ void gen_dev_after (gen_t *g);
 void gen_dev_day (gen_t *g, int d);
 //  The end of day d: its mentoring and developing nominations.
 void gen_dev_day_end (gen_t *g, int d);
+//  Frees its state (none kept when no realistic company was made).
+void gen_dev_free (gen_t *g);
 // gen.c: what managers and their scenarios need of the writers (realistic
 // company only)
 
