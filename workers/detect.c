@@ -323,8 +323,8 @@ hrw_detect_unit_report (hrw_detect_t *self, const char *unit, int64_t clock,
 // ---------------------------------------------------------------------------
 // Re-evaluation after a change of thresholds
 
-static int
-s_key_collect (hrw_bytes_t k, hrw_bytes_t v, void *arg)
+int
+hrw_detect__key_collect (hrw_bytes_t k, hrw_bytes_t v, void *arg)
 {
     hrw_buf_t *keys = arg;
     (void) v;
@@ -342,7 +342,7 @@ s_keys_each (hrw_detect_t *self, hrw_table_t table,
 {
     //  Collected first: fn writes to these tables.
     hrw_buf_t keys = { 0 };
-    int rc = hrw_table_prefix_each (self->store, table, "", 0, s_key_collect, &keys);
+    int rc = hrw_table_prefix_each (self->store, table, "", 0, hrw_detect__key_collect, &keys);
     if (!rc && keys.oom)
         rc = ENOMEM;
     for (size_t off = 0; !rc && off < keys.len;) {

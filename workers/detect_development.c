@@ -534,18 +534,6 @@ hrw_detect__dev_sweep (hrw_detect_t *self, int64_t clock)
     return rc;
 }
 
-static int
-s_collect_key (hrw_bytes_t k, hrw_bytes_t v, void *arg)
-{
-    hrw_buf_t *keys = arg;
-    (void) v;
-    if (k.len <= HRW_ID_MAX) {
-        hrw_buf_append (keys, k.data, k.len);
-        hrw_buf_append (keys, "", 1);
-    }
-    return 0;
-}
-
 static void
 s_collect_subject (const char *subject, const char *cycle, void *arg)
 {
@@ -564,7 +552,7 @@ hrw_detect__dev_reevaluate (hrw_detect_t *self, int64_t clock)
     //  everyone stalled now, whose record may be gone (a reload is rare;
     //  the events never scan).
     hrw_buf_t keys = { 0 };
-    int rc = hrw_table_prefix_each (self->store, self->db_dev_person, "", 0, s_collect_key, &keys);
+    int rc = hrw_table_prefix_each (self->store, self->db_dev_person, "", 0, hrw_detect__key_collect, &keys);
     if (!rc)
         rc = hrw_alerts_each_firing (self->alerts, K (DEVELOPMENT_STALLED), s_collect_subject,
                                      &keys);

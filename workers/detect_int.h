@@ -72,6 +72,11 @@ int hrw_detect__quiet (hrw_detect_t *self, const hrw_alert_eval_t *e);
 /*  Hands the verdict to the alert log. Returns 0 or an error code. */
 int hrw_detect__update (hrw_detect_t *self, const hrw_alert_eval_t *e, int64_t clock);
 
+/*  A table walk's callback (hrw_table_prefix_each) that appends each key
+    of an id's length, NUL-terminated, to the hrw_buf_t at arg: the ids to
+    re-judge, collected before re-judging writes to the table. */
+int hrw_detect__key_collect (hrw_bytes_t k, hrw_bytes_t v, void *arg);
+
 /*  The series key "id\0" and the time big-endian into buf; returns its
     length (the prefix "id\0" is that less 8). */
 size_t hrw_detect__series_key (const char *id, int64_t t, uint8_t buf[HRW_ID_MAX + 9]);
