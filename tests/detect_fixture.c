@@ -129,6 +129,18 @@ d_expect_nothing_more (d_fixture_t *f, size_t cursor)
 }
 
 void
+d_org (d_fixture_t *f)
+{
+    d_event (f, "u1", "2022-01-01T00:00:00Z", "\"orgUnitDefined\":{\"unitId\":\"acme\"}");
+    d_event (f, "u2", "2022-01-01T00:00:01Z",
+             "\"orgUnitDefined\":{\"unitId\":\"ops\",\"parentId\":\"acme\"}");
+    d_event (f, "u3", "2022-01-01T00:00:02Z",
+             "\"orgUnitDefined\":{\"unitId\":\"wh\",\"parentId\":\"ops\"}");
+    d_event (f, "u4", "2022-01-01T00:00:03Z",
+             "\"orgUnitDefined\":{\"unitId\":\"eng\",\"parentId\":\"acme\"}");
+}
+
+void
 d_hire_many (d_fixture_t *f, const char *unit, int first, int n, const char *when)
 {
     for (int i = first; i < first + n; i++) {

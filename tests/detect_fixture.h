@@ -60,6 +60,10 @@ void d_expect (d_fixture_t *f, size_t *cursor, const char *fingerprint, const ch
 /*  Asserts no state change was published since cursor. */
 void d_expect_nothing_more (d_fixture_t *f, size_t cursor);
 
+/*  The org tree the detector tests share, defined on 2022-01-01 (events
+    u1 to u4): acme; ops and eng under it; wh, a team, under ops. */
+void d_org (d_fixture_t *f);
+
 /*  Hires E-first .. E-(first+n-1) into unit at when, events "h-<n>". */
 void d_hire_many (d_fixture_t *f, const char *unit, int first, int n, const char *when);
 

@@ -238,13 +238,7 @@ test_unmentored_reload_rejudges_at_once (void **state)
 static void
 s_spike_company (d_fixture_t *f)
 {
-    d_event (f, "u1", "2022-01-01T00:00:00Z", "\"orgUnitDefined\":{\"unitId\":\"acme\"}");
-    d_event (f, "u2", "2022-01-01T00:00:01Z",
-             "\"orgUnitDefined\":{\"unitId\":\"ops\",\"parentId\":\"acme\"}");
-    d_event (f, "u3", "2022-01-01T00:00:02Z",
-             "\"orgUnitDefined\":{\"unitId\":\"wh\",\"parentId\":\"ops\"}");
-    d_event (f, "u4", "2022-01-01T00:00:03Z",
-             "\"orgUnitDefined\":{\"unitId\":\"eng\",\"parentId\":\"acme\"}");
+    d_org (f);
     d_hire_many (f, "wh", 1, 40, "2022-01-02T00:00:00Z");
     d_hire_many (f, "eng", 100, 200, "2022-01-02T00:00:00Z");
     char when[40], id[16], body[120];

@@ -69,13 +69,7 @@ s_trickle (d_fixture_t *f, s_trickle_t *t, int until)
 static void
 s_company (d_fixture_t *f)
 {
-    d_event (f, "u1", "2022-01-01T00:00:00Z", "\"orgUnitDefined\":{\"unitId\":\"acme\"}");
-    d_event (f, "u2", "2022-01-01T00:00:01Z",
-             "\"orgUnitDefined\":{\"unitId\":\"ops\",\"parentId\":\"acme\"}");
-    d_event (f, "u3", "2022-01-01T00:00:02Z",
-             "\"orgUnitDefined\":{\"unitId\":\"wh\",\"parentId\":\"ops\"}");
-    d_event (f, "u4", "2022-01-01T00:00:03Z",
-             "\"orgUnitDefined\":{\"unitId\":\"eng\",\"parentId\":\"acme\"}");
+    d_org (f);
     s_hire (f, "wh", 900, 2, "2022-01-01T12:00:00Z", NULL);
     s_hire (f, "eng", 902, 1, "2022-01-01T12:00:00Z", NULL);
     s_hire (f, "eng", 100, 200, "2022-01-02T00:00:00Z", "E-902");

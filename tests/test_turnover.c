@@ -28,13 +28,7 @@ s_exit (d_fixture_t *f, int who, const char *when, const char *flags)
 static void
 s_company (d_fixture_t *f)
 {
-    d_event (f, "u1", "2022-01-01T00:00:00Z", "\"orgUnitDefined\":{\"unitId\":\"acme\"}");
-    d_event (f, "u2", "2022-01-01T00:00:01Z",
-             "\"orgUnitDefined\":{\"unitId\":\"ops\",\"parentId\":\"acme\"}");
-    d_event (f, "u3", "2022-01-01T00:00:02Z",
-             "\"orgUnitDefined\":{\"unitId\":\"wh\",\"parentId\":\"ops\"}");
-    d_event (f, "u4", "2022-01-01T00:00:03Z",
-             "\"orgUnitDefined\":{\"unitId\":\"eng\",\"parentId\":\"acme\"}");
+    d_org (f);
     d_event (f, "u5", "2022-01-01T00:00:04Z",
              "\"orgUnitDefined\":{\"unitId\":\"small\",\"parentId\":\"acme\"}");
     d_hire_many (f, "wh", 1, 40, "2022-01-02T00:00:00Z");
