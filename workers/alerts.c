@@ -92,7 +92,7 @@ static const char *s_kind_names[] = {
     "unspecified", "succession_gap", "bench_strength", "successor_overlap",
     "turnover_spike", "reduction_in_force", "engagement_drop", "turnover_rise",
     "early_tenure_exits", "manager_hotspot", "successor_unmentored", "development_stalled",
-    "succession_at_risk"
+    "succession_at_risk", "scheduled_exits"
 };
 
 const char *
@@ -535,10 +535,15 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
     //  event time saying the count of a later one).
     int here = old && old->seq > self->step_seq;
     Hrwatch__V1__AlertChange was_change = here? old->change: 0;
+    //  Resolved earlier in this step and firing again (a correction takes
+    //  its event back, then applies the corrected one): it never stopped,
+    //  so the resolution becomes what changed since the step began.
+    int reopened = here && e->firing
+                && was_change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_RESOLVED;
     Hrwatch__V1__AlertChange change;
     if (!e->firing)
         change = HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_RESOLVED;
-    else if (!was_firing)
+    else if (!was_firing && !reopened)
         change = HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_FIRED;
     else if (old->severity != e->severity)
         change = HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_SEVERITY_CHANGED;
@@ -546,7 +551,7 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
         change = HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED;
     uint64_t seq = 0;
     if (here && (change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED
-                 || was_change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED))
+                 || was_change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED || reopened))
         seq = old->seq;
     Hrwatch__V1__Alert a = HRWATCH__V1__ALERT__INIT;
     int rc = s_fill (self, &a, e, fingerprint);
@@ -554,7 +559,7 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
         return rc;
     a.changed_at = hrw_arena_timestamp (self->arena, clock_us);
     a.change = change;
-    if (seq && change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED) {
+    if (seq && !reopened && change == HRWATCH__V1__ALERT_CHANGE__ALERT_CHANGE_UPDATED) {
         //  Folded into the earlier change of this step: it keeps what it
         //  said happened, and the event that made it happen.
         a.change = was_change;
@@ -566,7 +571,7 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
     if (e->firing) {
         a.state = HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING;
         a.severity = e->severity;
-        a.started_at = was_firing? old->started_at: a.changed_at;
+        a.started_at = was_firing || reopened? old->started_at: a.changed_at;
         if (!was_firing) {
             self->meta.firing++;
             self->meta.firing_by_kind[e->kind % HRW_ALERT_KINDS]++;

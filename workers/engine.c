@@ -128,23 +128,33 @@ hrw_engine_reevaluate (hrw_engine_t *self)
     return hrw_detect_reevaluate (self->detect, s_clock (self));
 }
 
+//  Starts the step in which target is taken back: what it resolves, it
+//  resolves as retracted.
+static void
+s_retraction_step (hrw_engine_t *self, const char *target)
+{
+    char why[HRW_EVENT_ID_MAX + 32];
+    snprintf (why, sizeof (why), "retracted: %s voided", target);
+    hrw_alerts_step (self->alerts);
+    hrw_alerts_set_resolution (self->alerts, why);
+}
+
 //  A held event that will not be applied (voided before its time): its
 //  early warnings go, as retracted, in a step of their own.
 static int
 s_drop_held (hrw_engine_t *self, const Hrwatch__V1__Event *ev, int64_t clock)
 {
-    char why[HRW_EVENT_ID_MAX + 32];
-    snprintf (why, sizeof (why), "retracted: %s voided", ev->event_id);
-    hrw_alerts_step (self->alerts);
-    hrw_alerts_set_resolution (self->alerts, why);
-    return hrw_detect_schedule (self->detect, ev, 0, clock);
+    s_retraction_step (self, ev->event_id);
+    return hrw_detect_schedule (self->detect, ev, 0, clock, NULL);
 }
 
-//  Takes back the event a void or correction names, in a step of its own:
-//  what only it raised resolves as retracted.
+//  Takes back the event a void or correction names, in a step of its own
+//  (which a correction's event shares): what only it raised resolves as
+//  retracted.
 static int
-s_take_back (hrw_engine_t *self, const char *target, int64_t clock)
+s_take_back (hrw_engine_t *self, const char *target, const char *by, int64_t clock)
 {
+    s_retraction_step (self, target);
     hrw_target_t where;
     int64_t counted;
     int rc = hrw_store_target (self->store, target, &self->undo, &counted, &where);
@@ -156,17 +166,15 @@ s_take_back (hrw_engine_t *self, const char *target, int64_t clock)
     if (!ev)
         return HRW_E_CORRUPT;
     if (where == HRW_TARGET_HELD)
-        return s_drop_held (self, ev, clock);
-    char why[HRW_EVENT_ID_MAX + 32];
-    snprintf (why, sizeof (why), "retracted: %s voided", target);
-    hrw_alerts_step (self->alerts);
-    hrw_alerts_set_resolution (self->alerts, why);
+        return hrw_detect_schedule (self->detect, ev, 0, clock, by);
     hrw_detect_before_t before;
     rc = hrw_detect_before (self->detect, ev, &before);
     before.voiding = 1;
     before.counted_us = counted;
     if (!rc)
         rc = hrw_store_unapply (self->store, ev);
+    //  What changes now, the void (or correction) made happen.
+    ev->event_id = (char *) by;
     if (!rc)
         rc = hrw_detect_after (self->detect, ev, &before, clock);
     return rc;
@@ -183,11 +191,14 @@ s_apply (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw, size
     if (hrw_store_is_voided (self->store, ev->event_id))
         return s_drop_held (self, ev, clock);
     const char *target = hrw_store_event_target (ev);
-    int rc = target? s_take_back (self, target, clock): 0;
+    int rc = target? s_take_back (self, target, ev->event_id, clock): 0;
     if (rc || ev->body_case == HRWATCH__V1__EVENT__BODY_EVENT_VOIDED)
         return rc;
+    //  A correction is one step with the take-back: an alert both
+    //  versions raise is updated, not resolved and fired again.
     hrw_detect_before_t before;
-    hrw_alerts_step (self->alerts);
+    if (!target)
+        hrw_alerts_step (self->alerts);
     rc = hrw_detect_before (self->detect, ev, &before);
     if (!rc)
         rc = hrw_store_apply (self->store, ev, raw, raw_len, clock);
@@ -276,7 +287,8 @@ hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void 
     //  A change entered ahead of its day (and not reached by the clock in
     //  the meantime): what it will do is foreseen from when it was known.
     int64_t now = s_clock (self);
-    return now != HRW_TIME_NONE && t <= now? 0: hrw_detect_schedule (self->detect, ev, 1, now);
+    return now != HRW_TIME_NONE && t <= now? 0: hrw_detect_schedule (self->detect, ev, 1, now,
+                                                                      NULL);
 }
 
 static int
