@@ -159,7 +159,7 @@ test_silence_matchers_are_checked_where_they_enter (void **state)
     s_expect_free (f, &req, E (INVALID_ARGUMENT), "silence.add needs at least one matcher");
     add.kind = 99;
     s_expect_free (f, &req, E (INVALID_ARGUMENT),
-                   "silence.add.kind is 99: not a value of hrwatch.v1.AlertKind (1 to 12)");
+                   "silence.add.kind is 99: not a value of hrwatch.v1.AlertKind (1 to 13)");
     add.kind = -1;
     s_expect_free (f, &req, E (INVALID_ARGUMENT), "silence.add.kind is -1");
     add.kind = HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_SPIKE;

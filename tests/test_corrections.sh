@@ -96,6 +96,11 @@ assert vol(b) == 0, b
 assert int(b.get('headcount', 0)) == int(a.get('headcount', 0)), (a, b)
 PY
 check "a correction moves the exit out of the voluntary count" $? "$u1 / $u2"
+out=$(changes)
+p1=$(grep '"subject":"P-1"' <<<"$out")
+[ "$(grep -c ALERT_CHANGE_FIRED <<<"$p1")" = 1 ] && ! grep -q ALERT_CHANGE_RESOLVED <<<"$p1" \
+  && grep -q '"state":"ALERT_STATE_FIRING"' <<<"$(tail -1 <<<"$p1")"
+check "the gap both versions raise stays firing through the correction" $? "$p1"
 
 # --- A void that comes before its event -------------------------------------
 fresh early
@@ -146,6 +151,55 @@ grep -q '"state":"ALERT_STATE_RESOLVED"' <<<"$last" && grep -q '"resolution":"re
 check "voiding the scheduled exit takes the warning back" $? "$last"
 [ "$("$hrwatch" status --json "${ctl[@]}" | field employeesActive)" = 3 ]
 check "... and the exit never happens" $? ""
+
+# --- Eight weeks ahead: info, then a warning a month before the day ---------
+fresh month
+{ org; ev x-6 2025-04-26T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}' '"recordedAt":"2025-03-01T00:00:00Z"'
+  ev h-9 2025-03-31T12:00:00Z '"hire":{"employeeId":"E-9","unitId":"ops"}'; } | pub >/dev/null
+out=$(changes)
+p1=$(grep '"subject":"P-1"' <<<"$out")
+grep -q '"changedAt":"2025-03-01T00:00:00Z".*SEVERITY_INFO\|SEVERITY_INFO.*"changedAt":"2025-03-01T00:00:00Z"' <<<"$(head -1 <<<"$p1")"
+check "eight weeks ahead the early warning is info" $? "$p1"
+last=$(tail -1 <<<"$p1")
+grep -q 'ALERT_CHANGE_SEVERITY_CHANGED' <<<"$last" && grep -q 'SEVERITY_WARNING' <<<"$last" \
+  && grep -q '"changedAt":"2025-03-27T00:00:00Z"' <<<"$last"
+check "... and a warning from the midnight a month before the day" $? "$last"
+
+# --- Many resignations entered ahead in one unit: scheduled_exits -----------
+fresh cluster
+{ ev u-1 2023-01-01T00:00:00Z '"orgUnitDefined":{"unitId":"ops"}'
+  for i in $(seq 1 40); do
+    ev "h-$i" 2023-01-01T00:00:00Z "\"hire\":{\"employeeId\":\"E-$i\",\"unitId\":\"ops\"}"
+  done
+  for i in 1 2 3; do    # a baseline: a few exits a year
+    ev "x-$i" "2023-0$((i * 3))-15T00:00:00Z" "\"exit\":{\"employeeId\":\"E-$i\",\"type\":\"EXIT_TYPE_VOLUNTARY\"}"
+  done
+  ev h-99 2024-06-01T00:00:00Z '"hire":{"employeeId":"E-99","unitId":"ops"}'
+  for i in $(seq 10 17); do
+    ev "r-$i" "2024-06-$i""T00:00:00Z" "\"exit\":{\"employeeId\":\"E-$i\",\"type\":\"EXIT_TYPE_VOLUNTARY\"}" '"recordedAt":"2024-06-02T00:00:00Z"'
+  done; } | pub >/dev/null
+u=$("$hrwatch" unit ops --json "${ctl[@]}")
+python3 -c "import json,sys; u=json.loads(sys.argv[1]); assert int(u['scheduledExits'])==8 and int(u['scheduledInWindow'])==8 and u['nextScheduledExit']=='2024-06-10T00:00:00Z', u" "$u"
+check "the unit shows the eight exits entered ahead" $? "$u"
+"$hrwatch" unit ops "${ctl[@]}" | grep -q "scheduled exits   8 entered ahead (8 voluntary), the next on 2024-06-10"
+check "... in words too" $? "$("$hrwatch" unit ops "${ctl[@]}")"
+out=$(changes)
+last=$(grep '"fingerprint":"scheduled_exits/ops"' <<<"$out" | tail -1)
+grep -q '"state":"ALERT_STATE_FIRING"' <<<"$last" && grep -q '"scheduledFor":"2024-06-17T00:00:00Z"' <<<"$last" \
+  && grep -q '"changedAt":"2024-06-02T00:00:00Z"' <<<"$last"
+check "they raise a scheduled_exits warning for the unit when entered" $? "$last"
+ev v-17 2024-06-03T00:00:00Z '"eventVoided":{"voidedEventId":"r-17"}' | pub >/dev/null
+u=$("$hrwatch" unit ops --json "${ctl[@]}")
+python3 -c "import json,sys; u=json.loads(sys.argv[1]); assert int(u['scheduledExits'])==7, u" "$u"
+check "a voided resignation leaves the count" $? "$u"
+ev h-100 2024-07-20T00:00:00Z '"hire":{"employeeId":"E-100","unitId":"ops"}' | pub >/dev/null
+out=$(changes)
+last=$(grep '"fingerprint":"scheduled_exits/ops"' <<<"$out" | tail -1)
+grep -q '"state":"ALERT_STATE_RESOLVED"' <<<"$last"
+check "once they have happened it resolves (they are exits now, not ahead)" $? "$last"
+u=$("$hrwatch" unit ops --json "${ctl[@]}")
+python3 -c "import json,sys; u=json.loads(sys.argv[1]); assert int(u.get('scheduledExits',0))==0 and int(u['headcount'])==32, u" "$u"
+check "... and the unit's headcount counts them gone" $? "$u"
 
 # --- The digest after a void equals a history without the event -------------
 fresh voided

@@ -217,6 +217,18 @@ s_print_unit (const Hrwatch__V1__UnitReport *u)
         printf ("sustained rise    CUSUM %.2f\n", u->rise_cusum);
     if (u->rif_exits)
         printf ("reduction in force %" PRIu64 " exits in the window\n", u->rif_exits);
+    if (u->scheduled_exits) {
+        char next[48] = "-";
+        if (u->next_scheduled_exit)
+            hrw_clock_format (hrw_clock_from_parts (u->next_scheduled_exit->seconds,
+                                                    u->next_scheduled_exit->nanos),
+                              next, sizeof (next));
+        next[10] = '\0';
+        printf ("scheduled exits   %" PRIu64 " entered ahead (%" PRIu64 " voluntary), the next on "
+                "%s; %" PRIu64 " voluntary in the next %u days, %.1f expected\n",
+                u->scheduled_exits, u->scheduled_voluntary, next, u->scheduled_in_window,
+                u->window_days, u->expected_in_window);
+    }
     if (u->critical_positions)
         printf ("bench strength    %u of %u critical positions have a ready-now successor "
                 "(%.0f%%)\n", u->covered_positions, u->critical_positions,

@@ -133,6 +133,9 @@ hrw_report_signal_meaning (int kind)
         case HRWATCH__V1__ALERT_KIND__ALERT_KIND_DEVELOPMENT_STALLED:
             return "A successor's readiness for a role has not improved for a year: the plan "
                    "may be stale, or their development is not working.";
+        case HRWATCH__V1__ALERT_KIND__ALERT_KIND_SCHEDULED_EXITS:
+            return "More people have already handed in their notice, for the coming weeks, "
+                   "than leave in a usual month: the exits are known before they happen.";
         case HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSION_AT_RISK:
             return "A critical role's only ready-now successor is in a unit where people are "
                    "leaving fast or engagement just fell.";

@@ -31,7 +31,7 @@ static const char *s_usage =
     "                      turnover_spike, reduction_in_force, engagement_drop,\n"
     "                      turnover_rise, early_tenure_exits, manager_hotspot,\n"
     "                      successor_unmentored, development_stalled,\n"
-    "                      succession_at_risk\n"
+    "                      succession_at_risk, scheduled_exits\n"
     "    --severity S      info, warning or critical (exactly that severity)\n"
     "    --unit U          the unit U and everything below it\n"
     "    --subject X       the alert's position, unit or employee id, exactly\n"

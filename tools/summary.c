@@ -33,6 +33,7 @@ static const Hrwatch__V1__AlertKind s_kinds[] = {
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_DEVELOPMENT_STALLED,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSOR_UNMENTORED,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_SPIKE,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_SCHEDULED_EXITS,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_RISE,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_EARLY_TENURE_EXITS,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_MANAGER_HOTSPOT,
@@ -46,13 +47,13 @@ static const char *s_kind_one[HRW_ALERT_KINDS] = {
     "alert of an unknown kind", "succession gap", "thin bench", "successor overlap",
     "turnover spike", "reduction in force", "engagement drop", "sustained turnover rise",
     "early-tenure exits", "manager hotspot", "successor without a mentor",
-    "stalled development", "succession at risk"
+    "stalled development", "succession at risk", "cluster of scheduled exits"
 };
 static const char *s_kind_many[HRW_ALERT_KINDS] = {
     "alerts of an unknown kind", "succession gaps", "thin benches", "successor overlaps",
     "turnover spikes", "reductions in force", "engagement drops", "sustained turnover rises",
     "early-tenure exit clusters", "manager hotspots", "successors without a mentor",
-    "stalled developments", "successions at risk"
+    "stalled developments", "successions at risk", "clusters of scheduled exits"
 };
 
 //  Severities, as the JSON names them and as words (critical first).
@@ -128,6 +129,7 @@ static const Hrwatch__V1__AlertKind s_pressing[] = {
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSION_GAP,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_SUCCESSION_AT_RISK,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_SPIKE,
+    HRWATCH__V1__ALERT_KIND__ALERT_KIND_SCHEDULED_EXITS,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_ENGAGEMENT_DROP,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_BENCH_STRENGTH,
     HRWATCH__V1__ALERT_KIND__ALERT_KIND_TURNOVER_RISE,

@@ -14,7 +14,7 @@
 #include "workers/store.h"
 
 #define HRW_ALERT_DETAILS_MAX 12
-#define HRW_ALERT_KINDS 13      //  Room for Hrwatch__V1__AlertKind values
+#define HRW_ALERT_KINDS 14      //  Room for Hrwatch__V1__AlertKind values
 
 typedef struct hrw_alerts hrw_alerts_t;
 

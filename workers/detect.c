@@ -81,7 +81,8 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
         || hrw_table_open (store, "det_tenure", &self->db_tenure)
         || hrw_table_open (store, "det_manager", &self->db_manager)
         || hrw_table_open (store, "det_manager_unit", &self->db_manager_unit)
-        || hrw_table_open (store, "det_sched", &self->db_sched)) {
+        || hrw_table_open (store, "det_sched", &self->db_sched)
+        || hrw_table_open (store, "det_sched_unit", &self->db_sched_unit)) {
         free (self);
         return NULL;
     }
@@ -186,7 +187,10 @@ s_employee_of (const Hrwatch__V1__Event *ev)
     }
 }
 
-static int s_sched_note (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on, int *changed);
+static int s_sched_note (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on, int *changed,
+                         char unit[HRW_ID_MAX + 1]);
+static int s_sched_judge (hrw_detect_t *self, const char *unit, int64_t clock,
+                          const char *trigger);
 
 int
 hrw_detect_before (hrw_detect_t *self, const Hrwatch__V1__Event *ev, hrw_detect_before_t *b)
@@ -196,7 +200,7 @@ hrw_detect_before (hrw_detect_t *self, const Hrwatch__V1__Event *ev, hrw_detect_
     b->counted_us = HRW_TIME_NONE;
     //  Its day has come: judged from now on as it is, not as foreseen.
     int changed;
-    int rc = s_sched_note (self, ev, 0, &changed);
+    int rc = s_sched_note (self, ev, 0, &changed, b->sched_unit);
     if (rc)
         return rc;
     switch (ev->body_case) {
@@ -257,6 +261,9 @@ hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
         rc = hrw_detect__tenure_person (self, ev, employee, b, clock);
     if (!rc && employee)
         rc = hrw_detect__manager_person (self, ev, employee, b, clock);
+    //  A scheduled exit came: no longer ahead.
+    if (!rc && *b->sched_unit)
+        rc = s_sched_judge (self, b->sched_unit, clock, ev->event_id);
     return rc;
 }
 
@@ -265,7 +272,8 @@ typedef struct {
     int64_t clock;
     int rc;
     int rif;            //  Which kind is being swept: 1 reductions in force,
-                        //  2 early-tenure exits, 3 manager hotspots
+                        //  2 early-tenure exits, 3 manager hotspots, 4 scheduled
+                        //  exits
 } s_sweep_t;
 
 static void
@@ -275,7 +283,8 @@ s_sweep_one (const char *subject, const char *cycle, void *arg)
     (void) cycle;
     if (s->rc)
         return;
-    s->rc = s->rif == 3? hrw_detect__manager_eval (s->self, subject, s->clock, "")
+    s->rc = s->rif == 4? hrw_detect__sched_eval (s->self, subject, s->clock, "")
+          : s->rif == 3? hrw_detect__manager_eval (s->self, subject, s->clock, "")
           : s->rif == 2? hrw_detect__tenure_eval (s->self, subject, s->clock, "")
           : s->rif? hrw_detect__rif_eval (s->self, subject, s->clock, "")
                   : hrw_detect__turnover_eval (s->self, subject, s->clock, "");
@@ -301,6 +310,13 @@ hrw_detect_sweep (hrw_detect_t *self, int64_t clock)
         s.rif = 3;
         rc = hrw_alerts_each_firing (self->alerts, K (MANAGER_HOTSPOT), s_sweep_one, &s);
     }
+    //  Changes entered ahead: their window moves, their day nears.
+    if (!rc && !s.rc) {
+        s.rif = 4;
+        rc = hrw_alerts_each_firing (self->alerts, K (SCHEDULED_EXITS), s_sweep_one, &s);
+    }
+    if (!rc && !s.rc)
+        rc = hrw_detect__sched_sweep (self, clock);
     if (!rc && !s.rc)
         rc = hrw_detect__engagement_close_due (self, clock);
     //  Successor development: what falls due today.
@@ -545,7 +561,9 @@ hrw_detect__series_fix (hrw_detect_t *self, hrw_table_t table, const char *id, i
 typedef struct {
     uint8_t kind;               //  1 an exit, 2 a move out of the role (transfer,
                                 //  promotion)
+    uint8_t voluntary;          //  An exit counted as voluntary turnover
     char id[HRW_EVENT_ID_MAX + 1];
+    char unit[HRW_ID_MAX + 1];  //  Their unit when it was entered: where it counts
 } s_sched_t;
 
 static uint64_t
@@ -568,13 +586,35 @@ s_sched_kind (const Hrwatch__V1__Event *ev, const char **employee)
     }
 }
 
+//  An exit entered ahead counts in its unit, the units above it and the
+//  company: "unit\0" time tie-break -> voluntary (1) or not (0).
+static int
+s_sched_units (hrw_detect_t *self, const s_sched_t *s, int64_t t, uint64_t tb, int on)
+{
+    char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+    size_t n = hrw_detect__chain (self, s->unit, chain);
+    int rc = 0;
+    for (size_t i = 0; !rc && i <= n; i++) {
+        uint8_t key[HRW_ID_MAX + 17];
+        size_t klen = hrw_detect__series_key (i < n? chain[i]: "", t, key);
+        hrw_key_put_u64 (key + klen, tb);
+        klen += 8;
+        rc = on? hrw_table_put (self->store, self->db_sched_unit, key, klen, &s->voluntary, 1, 0)
+               : hrw_table_del (self->store, self->db_sched_unit, key, klen);
+        rc = rc == HRW_E_NOTFOUND? 0: rc;
+    }
+    return rc;
+}
+
 //  Notes (on) or forgets the change; says whether the note changed.
 static int
-s_sched_note (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on, int *changed)
+s_sched_note (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on, int *changed,
+              char unit[HRW_ID_MAX + 1])
 {
     const char *employee = NULL;
     int kind = s_sched_kind (ev, &employee);
     *changed = 0;
+    unit[0] = '\0';
     if (!kind || (!on && s_sched_count (self) == 0))
         return 0;
     int64_t t;
@@ -585,15 +625,29 @@ s_sched_note (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on, int *cha
     hrw_key_put_u64 (key + klen, tb);
     klen += 8;
     int rc;
+    s_sched_t s;
+    memset (&s, 0, sizeof (s));
     if (on) {
-        s_sched_t s;
-        memset (&s, 0, sizeof (s));
+        hrw_employee_info_t e;
         s.kind = (uint8_t) kind;
+        s.voluntary = kind == 1 && ev->exit->type == HRWATCH__V1__EXIT_TYPE__EXIT_TYPE_VOLUNTARY
+                   && !ev->exit->reduction_in_force;
         snprintf (s.id, sizeof (s.id), "%s", ev->event_id);
+        if (hrw_store_employee (self->store, employee, &e) == 0 && e.status == HRW_EMP_ACTIVE)
+            snprintf (s.unit, sizeof (s.unit), "%s", e.unit);
         rc = hrw_table_put (self->store, self->db_sched, key, klen, &s, sizeof (s), 0);
     }
-    else if ((rc = hrw_table_del (self->store, self->db_sched, key, klen)) == HRW_E_NOTFOUND)
-        return 0;
+    else {
+        rc = hrw_table_get_fixed (self->store, self->db_sched, key, klen, &s, sizeof (s));
+        if (rc == HRW_E_NOTFOUND)
+            return 0;
+        if (!rc)
+            rc = hrw_table_del (self->store, self->db_sched, key, klen);
+    }
+    if (!rc && s.kind == 1 && *s.unit) {
+        rc = s_sched_units (self, &s, t, tb, on);
+        snprintf (unit, HRW_ID_MAX + 1, "%s", s.unit);
+    }
     if (rc)
         return rc;
     uint64_t n = s_sched_count (self) + (on? 1: -1);
@@ -602,10 +656,14 @@ s_sched_note (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on, int *cha
 }
 
 int
-hrw_detect_schedule (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on, int64_t clock)
+hrw_detect_schedule (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on, int64_t clock,
+                     const char *trigger)
 {
+    if (!trigger)
+        trigger = ev->event_id;
     int changed;
-    int rc = s_sched_note (self, ev, on, &changed);
+    char unit[HRW_ID_MAX + 1];
+    int rc = s_sched_note (self, ev, on, &changed, unit);
     if (rc || !changed)
         return rc;
     const char *employee = NULL;
@@ -618,7 +676,8 @@ hrw_detect_schedule (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on, i
     when[10] = '\0';       //  The day
     snprintf (cause, sizeof (cause), on? "%s %s on %s (scheduled)": "%s no longer %s on %s",
               employee, kind == 1? "leaves": "moves", when);
-    return hrw_detect__gap_scheduled (self, employee, clock, ev->event_id, cause);
+    rc = hrw_detect__gap_scheduled (self, employee, clock, trigger, cause);
+    return rc || !*unit? rc: s_sched_judge (self, unit, clock, trigger);
 }
 
 int64_t
@@ -648,4 +707,135 @@ hrw_detect_scheduled_exit (hrw_detect_t *self, const char *employee, int transfe
     }
     hrw_cursor_close (&cur);
     return found;
+}
+
+int
+hrw_detect_unit_scheduled (hrw_detect_t *self, const char *unit, int64_t clock,
+                           hrw_unit_scheduled_t *out)
+{
+    memset (out, 0, sizeof (*out));
+    out->next_us = HRW_TIME_NONE;
+    if (s_sched_count (self) == 0)
+        return 0;
+    int64_t until = clock + (int64_t) self->opts.window_days * S_DAY_US;
+    uint8_t kb[HRW_ID_MAX + 9];
+    size_t plen = hrw_detect__series_key (unit, INT64_MIN, kb) - 8;
+    hrw_bytes_t k = { kb, plen + 8 }, v;
+    hrw_cursor_t *cur;
+    int rc = hrw_cursor_open (self->store, self->db_sched_unit, &cur);
+    if (rc)
+        return rc;
+    for (rc = hrw_cursor_get (cur, HRW_CURSOR_SEEK, &k, &v); rc == 0;
+         rc = hrw_cursor_get (cur, HRW_CURSOR_NEXT, &k, &v)) {
+        if (k.len != plen + 16 || memcmp (k.data, kb, plen) || v.len != 1)
+            break;
+        int64_t t = hrw_key_get_time ((const uint8_t *) k.data + plen);
+        int voluntary = *(const uint8_t *) v.data;
+        out->total++;
+        out->voluntary += voluntary;
+        if (out->next_us == HRW_TIME_NONE)
+            out->next_us = t;
+        if (voluntary && t <= until) {
+            out->in_window++;
+            out->last_in_window_us = t;
+        }
+    }
+    hrw_cursor_close (&cur);
+    return rc == HRW_E_NOTFOUND? 0: rc;
+}
+
+//  Voluntary exits already entered for the coming window, against what a
+//  window of the unit's baseline expects: the spike's test, on what is
+//  known ahead.
+int
+hrw_detect__sched_eval (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
+{
+    const hrw_detect_opts_t *o = &self->opts;
+    hrw_unit_scheduled_t s;
+    hrw_unit_turnover_t t;
+    int rc = hrw_detect_unit_scheduled (self, unit, clock, &s);
+    if (!rc)
+        rc = hrw_detect_unit_turnover (self, unit, clock, &t);
+    if (rc)
+        return rc;
+    double expected = t.baseline_annualised / 365 * (double) o->window_days
+                    * (double) (t.headcount > 0? t.headcount: 0);
+    double p = hrw_stats_poisson_sf (s.in_window, expected);
+    int was = hrw_alerts_is_firing (self->alerts, K (SCHEDULED_EXITS), unit, NULL);
+    hrw_alert_eval_t e;
+    hrw_detect__eval_init (&e, K (SCHEDULED_EXITS), unit, unit, trigger);
+    int enough = s.in_window >= o->min_exits && t.judged
+              && t.headcount >= (int64_t) o->min_headcount;
+    e.firing = enough && (was? p <= o->resolve_p: p < o->alpha);
+    if (hrw_detect__quiet (self, &e))
+        return 0;
+    e.drifts = 1;
+    e.observed = (double) s.in_window;
+    e.expected = expected;
+    e.p_value = p;
+    e.scheduled_for_us = e.firing? s.last_in_window_us: HRW_TIME_NONE;
+    hrw_detect__detail (&e, "scheduled_exits", (double) s.total);
+    hrw_detect__detail (&e, "headcount", (double) t.headcount);
+    hrw_detect__detail (&e, "baseline_annualised_rate", t.baseline_annualised);
+    hrw_detect__detail (&e, "window_days", (double) o->window_days);
+    char day[40] = "";
+    if (s.last_in_window_us != HRW_TIME_NONE && s.in_window)
+        hrw_clock_format (s.last_in_window_us, day, sizeof (day));
+    //  Counts and dates only: never who.
+    snprintf (e.summary, sizeof (e.summary),
+              "%.64s: %llu voluntary exits already entered for the next %u days (by %.10s), "
+              "%.1f expected in a window; headcount %lld, p=%.2g", unit,
+              (unsigned long long) s.in_window, o->window_days, day, expected,
+              (long long) t.headcount, p);
+    return hrw_detect__update (self, &e, clock);
+}
+
+//  Judges the unit of a scheduled exit and the units above it.
+static int
+s_sched_judge (hrw_detect_t *self, const char *unit, int64_t clock, const char *trigger)
+{
+    char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+    size_t n = hrw_detect__chain (self, unit, chain);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = hrw_detect__sched_eval (self, chain[i], clock, trigger);
+    return rc;
+}
+
+//  Early warnings whose day comes within S_SOON of day (a midnight) are
+//  judged again: an info becomes a warning a month ahead.
+int
+hrw_detect__sched_sweep (hrw_detect_t *self, int64_t day)
+{
+    if (s_sched_count (self) == 0)
+        return 0;
+    hrw_buf_t people = { 0 };
+    hrw_cursor_t *cur;
+    int rc = hrw_cursor_open (self->store, self->db_sched, &cur);
+    if (rc)
+        return rc;
+    hrw_bytes_t k, v;
+    int64_t lo = day - S_DAY_US + S_SCHED_SOON_US, hi = day + S_SCHED_SOON_US;
+    for (rc = hrw_cursor_get (cur, HRW_CURSOR_FIRST, &k, &v); rc == 0;
+         rc = hrw_cursor_get (cur, HRW_CURSOR_NEXT, &k, &v)) {
+        if (k.len < 17 || v.len != sizeof (s_sched_t))
+            continue;
+        size_t plen = k.len - 16;
+        int64_t t = hrw_key_get_time ((const uint8_t *) k.data + plen);
+        if (t > lo && t <= hi) {
+            hrw_buf_append (&people, k.data, plen - 1);
+            hrw_buf_append (&people, "", 1);
+        }
+    }
+    hrw_cursor_close (&cur);
+    rc = rc == HRW_E_NOTFOUND? 0: rc;
+    if (!rc && people.oom)
+        rc = ENOMEM;
+    for (size_t off = 0; !rc && off < people.len;) {
+        const char *who = (const char *) people.data + off;
+        off += strlen (who) + 1;
+        rc = hrw_detect__gap_scheduled (self, who, day, "", "a month to go");
+    }
+    hrw_buf_free (&people);
+    return rc;
 }

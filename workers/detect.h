@@ -57,6 +57,7 @@ typedef struct {
     int had_position;
     hrw_unit_info_t unit;           //  The unit's definition before, if any
     int had_unit;
+    char sched_unit[HRW_ID_MAX + 1];    //  Where its exit counted as scheduled, or ""
     int voiding;                    //  The event is being taken back, not applied
     int64_t counted_us;             //  ... and was applied at this clock
 } hrw_detect_before_t;
@@ -87,15 +88,28 @@ int hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
     hold or are nominated for re-evaluated at clock_us (their gaps raised
     or lowered early, with the day they take effect). When the change is
     applied on its day its note goes without a word: the gap is then
-    judged as it is. Returns 0 or an error. */
+    judged as it is. trigger: the event that made the change (NULL: ev).
+    Returns 0 or an error. */
 int hrw_detect_schedule (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on,
-                         int64_t clock_us);
+                         int64_t clock_us, const char *trigger);
 
 /*  The earliest scheduled exit of employee after the clock (event time
     and the event's id into id), or HRW_TIME_NONE. For the unit report
     and the gap's early warning. */
 int64_t hrw_detect_scheduled_exit (hrw_detect_t *self, const char *employee, int transfers,
                                    char id[HRW_EVENT_ID_MAX + 1]);
+
+typedef struct {
+    uint64_t total;                 //  Exits entered ahead, in the subtree
+    uint64_t voluntary;             //  ... voluntary
+    uint64_t in_window;             //  ... voluntary, within window_days of the clock
+    int64_t last_in_window_us;      //  The latest of those
+    int64_t next_us;                //  The earliest of all, or HRW_TIME_NONE
+} hrw_unit_scheduled_t;
+
+/*  The exits entered ahead in unit's subtree at clock_us. */
+int hrw_detect_unit_scheduled (hrw_detect_t *self, const char *unit, int64_t clock_us,
+                               hrw_unit_scheduled_t *out);
 
 /*  After hrw_detect_set_opts, inside a write transaction: re-evaluates at
     clock_us what the changed thresholds decide (all critical positions,

@@ -43,6 +43,8 @@ struct hrw_detect {
     hrw_table_t db_sched;       //  employee\0time tie-break -> kind and event id
                                 //  of an exit or move entered ahead of its day;
                                 //  "#" -> how many
+    hrw_table_t db_sched_unit;  //  unit\0time tie-break -> voluntary: the exits
+                                //  entered ahead, in each unit above the leaver
 };
 
 // ---------------------------------------------------------------------------
@@ -103,6 +105,14 @@ int hrw_detect__series_fix (hrw_detect_t *self, hrw_table_t table, const char *i
     for, saying cause. */
 int hrw_detect__gap_scheduled (hrw_detect_t *self, const char *employee, int64_t clock,
                                const char *trigger, const char *cause);
+
+#define S_SCHED_SOON_US (30 * S_DAY_US)    //  An early warning this near warns
+
+/*  Scheduled exits: the unit's test, and the early warnings a month ahead
+    judged again at the midnight sweep. */
+int hrw_detect__sched_eval (hrw_detect_t *self, const char *unit, int64_t clock,
+                            const char *trigger);
+int hrw_detect__sched_sweep (hrw_detect_t *self, int64_t day);
 
 /*  Writes the record of id's series at t. */
 int hrw_detect__series_put (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,

@@ -13,7 +13,6 @@
 #include "lib/stats.h"
 
 #define S_LEAVING_MAX 16        //  Scheduled exits of ready-now successors weighed
-#define S_SOON_US (30 * 86400LL * HRW_US_PER_SEC)   //  An early warning this near warns
 
 typedef struct {
     uint8_t critical;                   //  Counted as critical
@@ -414,7 +413,7 @@ hrw_detect__gap_eval (hrw_detect_t *self, const char *position, int64_t clock, c
     //  Critical only when the gap is real today: no one in the role and no
     //  one ready to step in. A foreseen one warns when it is near.
     e.severity = vacant && ready == 0? SEV (CRITICAL): SEV (WARNING);
-    if (e.scheduled_for_us != HRW_TIME_NONE && e.scheduled_for_us - clock > S_SOON_US)
+    if (e.scheduled_for_us != HRW_TIME_NONE && e.scheduled_for_us - clock > S_SCHED_SOON_US)
         e.severity = SEV (INFO);
     e.observed = ready;
     e.expected = self->opts.min_ready_now;

@@ -574,6 +574,17 @@ s_unit (hrw_store_t *store, hrw_engine_t *engine, const Hrwatch__V1__UnitRequest
     u->turnover_rate_known = t.rate_known;
     u->window_person_days = t.person_days;
     u->rise_cusum = t.rise_cusum;
+    hrw_unit_scheduled_t sc;
+    if ((rc = hrw_detect_unit_scheduled (hrw_engine_detect (engine), req->unit_id, c.clock_us,
+                                         &sc)))
+        return s_store_error (resp, rc);
+    u->scheduled_exits = sc.total;
+    u->scheduled_voluntary = sc.voluntary;
+    u->scheduled_in_window = sc.in_window;
+    u->expected_in_window = t.baseline_annualised / 365 * o->detect.window_days
+                          * (double) (t.headcount > 0? t.headcount: 0);
+    if (sc.next_us != HRW_TIME_NONE)
+        u->next_scheduled_exit = hrw_arena_timestamp (arena, sc.next_us);
     u->critical_positions = critical;
     u->covered_positions = covered;
     u->bench_strength = critical? (double) covered / critical: 0;
