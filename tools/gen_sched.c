@@ -8,6 +8,7 @@
     recordedAt 14-56 days before they occur (the notice), and written where
     they were recorded, so the daemon holds them until they apply; some of
     those (as above) are voided before they apply, and the employee stays.
+    The exits of --inject's scenarios are left as they are.
 
     The company decides its exits on the day they occur, so the history is
     made twice: the first time, written nowhere, to learn which exits are
@@ -86,6 +87,9 @@ gen_sched_decide (gen_t *g, int e, int voluntary)
     int k = 1 + (int) (s_draw (g) * S_VOID_DAYS);
     const gen_emp_t *em = &g->emps[e];
     int d = s_day (g);
+    //  The exits --inject's scenarios make (and their setup) stay as they are.
+    if (g->label && strcmp (g->label, "background"))
+        return GEN_EXIT_PLAIN;
     int rescind = g->rescinds && em->position < 0 && em->slot >= 0
                && u_rescind < (em->nominated > 0? S_RESCIND_SUCC: S_RESCIND_SHARE);
     int ahead = g->scheduled && voluntary && u_ahead < S_AHEAD_SHARE && d - notice >= 1;
