@@ -341,6 +341,17 @@ def score_run(scores, kind_of_run, truth, alerts):
             f["severity"] = "info" if parse_time(x["occurred"]) - parse_time(x["recorded"]) \
                 > 30 * 86400 else "warning"
     rescind_alerts(scores, rescinds, alerts)
+    #  Firings that a void took back (resolution "retracted: ..."): they
+    #  stood on an exit that was rescinded.
+    retracted_fires, open_fire = set(), {}
+    for a in sorted(alerts, key=lambda x: int(x["seq"])):
+        fp = a["fingerprint"]
+        if a["state"] == "ALERT_STATE_FIRING":
+            open_fire.setdefault(fp, a["seq"])
+        elif fp in open_fire:
+            if (a.get("resolution") or "").startswith("retracted:"):
+                retracted_fires.add(open_fire[fp])
+            del open_fire[fp]
     for t in truth:
         if "exposure" in t:
             for e in ("unit_years", "unit_cycles"):
@@ -387,11 +398,12 @@ def score_run(scores, kind_of_run, truth, alerts):
 
         def rescind_related():
             #  Raised by an exit later voided, or changed by its void, or
+            #  taken back by a void (retracted), or
             #  about someone whose exit was voided (their successor
             #  development restarts from the void in the truth, from the
             #  nomination in the daemon): not a false alarm of the
             #  detector; counted apart.
-            if trig in rescinds or trig in voids:
+            if trig in rescinds or trig in voids or a["seq"] in retracted_fires:
                 return True
             return k in ("successor_unmentored", "development_stalled") and \
                 subject in rescinded_people and t >= rescinded_people[subject]
