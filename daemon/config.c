@@ -59,6 +59,7 @@ static const hrw_config_setting_t s_settings[] = {
       RELOAD },
     { "ingest", "max_future_seconds", SEC, O (limits.max_future_us), 0, 315360000, "86400",
       RELOAD },
+    { "ingest", "max_future_days", U32, O (limits.max_future_days), 0, 3660, "366", RELOAD },
     { "ingest", "group_max_frames", U32, O (group_max_frames), 1, 100000, "256", RESTART },
     { "ingest", "client_batches_max", U32, O (client_batches_max), 1, 100000, "64", RELOAD },
     { "ingest", "group_max_bytes", U32, O (group_max_bytes), 1024, 1 << 30, "262144", RELOAD },

@@ -142,6 +142,7 @@ s_verdict_on (fixture_t *f, int kind, const char *subject, const char *unit, int
     e.observed = observed;
     e.expected = 1.0;
     e.p_value = 0.01;
+    e.scheduled_for_us = HRW_TIME_NONE;
     e.trigger_event_id = "";
     snprintf (e.summary, sizeof (e.summary), "%g exits in %s", observed, unit);
     f->clock_us += A_HOUR_US;

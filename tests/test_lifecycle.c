@@ -55,7 +55,7 @@ test_config_is_checked (void **state)
                              "-e 's/^#\\([a-z_]* =\\)/\\1/' "
                              HRW_SOURCE_DIR "/packaging/hrwatchd.conf > %s/all.conf && "
                              "grep -c '^[a-z_]* =' %s/all.conf", f->dir, f->dir), 0);
-    assert_int_equal (atoi (h_out), 60);
+    assert_int_equal (atoi (h_out), 61);
     assert_int_equal (h_run (h_out, sizeof (h_out), 0, BIN "/hrwatchd --check-config --config "
                              "%s/all.conf", f->dir), 0);
     assert_string_equal (h_out, defaults);

@@ -38,6 +38,19 @@ teardown (void **state)
     return 0;
 }
 
+//  Accepts an event (known when it occurred) and applies it if new.
+static int
+accept_apply (hrw_store_t *s, const Hrwatch__V1__Event *ev, uint64_t hash, hrw_apply_t *result)
+{
+    uint8_t raw[1024];
+    size_t n = hrwatch__v1__event__pack (ev, raw);
+    int64_t t = hrw_clock_from_parts (ev->occurred_at->seconds, ev->occurred_at->nanos);
+    int rc = hrw_store_accept (s, ev, hash, t, result);
+    if (!rc && *result == HRW_APPLIED)
+        rc = hrw_store_apply (s, ev, raw, n, t);
+    return rc;
+}
+
 //  Applies one event (JSON with id, time and body) in its own transaction.
 static hrw_apply_t
 apply (hrw_store_t *s, const char *id, const char *when, const char *body)
@@ -48,9 +61,7 @@ apply (hrw_store_t *s, const char *id, const char *when, const char *body)
     Hrwatch__V1__Event *ev = h_event (json);
     hrw_apply_t result = 0;
     assert_int_equal (hrw_store_begin (s), 0);
-    assert_int_equal (hrw_store_accept (s, ev, hrw_hash_message (&ev->base), &result), 0);
-    if (result == HRW_APPLIED)
-        assert_int_equal (hrw_store_apply (s, ev), 0);
+    assert_int_equal (accept_apply (s, ev, hrw_hash_message (&ev->base), &result), 0);
     assert_int_equal (hrw_store_commit (s), 0);
     hrwatch__v1__event__free_unpacked (ev, NULL);
     return result;
@@ -378,8 +389,7 @@ test_abort_forgets_counters (void **state)
                                       "\"source\":\"t\",\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"a\"}}");
     hrw_apply_t r;
     assert_int_equal (hrw_store_begin (f->store), 0);
-    assert_int_equal (hrw_store_accept (f->store, ev, 1, &r), 0);
-    assert_int_equal (hrw_store_apply (f->store, ev), 0);
+    assert_int_equal (accept_apply (f->store, ev, 1, &r), 0);
     hrw_store_abort (f->store);
     hrw_counters_t c = counters (f->store);
     assert_int_equal (c.events_accepted, 0);

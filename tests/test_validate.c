@@ -50,8 +50,25 @@ static const case_t cases[] = {
       "\"eng\"}}", R (MISSING_FIELD), "occurred_at" },
     { "{\"eventId\":\"e\",\"occurredAt\":\"1850-01-01T00:00:00Z\",\"source\":\"s\",\"transfer\":"
       "{\"employeeId\":\"E-1\",\"newUnitId\":\"eng\"}}", R (OUT_OF_RANGE), "1900" },
-    { "{\"eventId\":\"e\",\"occurredAt\":\"2026-01-03T00:00:00Z\",\"source\":\"s\",\"transfer\":"
-      "{\"employeeId\":\"E-1\",\"newUnitId\":\"eng\"}}", R (FUTURE_TIMESTAMP), "ahead" },
+    { "{\"eventId\":\"e\",\"occurredAt\":\"2027-01-03T00:00:00Z\",\"source\":\"s\",\"transfer\":"
+      "{\"employeeId\":\"E-1\",\"newUnitId\":\"eng\"}}", R (FUTURE_TIMESTAMP), "max_future_days" },
+    //  Scheduled a year ahead is fine; recorded ahead of now is not.
+    { "{\"eventId\":\"e\",\"occurredAt\":\"2026-12-30T00:00:00Z\",\"recordedAt\":"
+      "\"2026-01-03T00:00:00Z\",\"source\":\"s\",\"transfer\":{\"employeeId\":\"E-1\","
+      "\"newUnitId\":\"eng\"}}", R (FUTURE_TIMESTAMP), "recorded_at is" },
+    { "{\"eventId\":\"e\",\"occurredAt\":\"2025-06-01T09:00:00Z\",\"recordedAt\":"
+      "\"1850-01-03T00:00:00Z\",\"source\":\"s\",\"transfer\":{\"employeeId\":\"E-1\","
+      "\"newUnitId\":\"eng\"}}", R (OUT_OF_RANGE), "recorded_at is before 1900" },
+    //  Voids and corrections name another event.
+    { "{" HEAD "\"eventVoided\":{}}", R (MISSING_FIELD), "event_voided.voided_event_id is empty" },
+    { "{" HEAD "\"eventVoided\":{\"voidedEventId\":\"e-1\"}}", R (INVALID_VALUE),
+      "event_voided.voided_event_id is the event's own id" },
+    { "{" HEAD "\"eventVoided\":{\"voidedEventId\":\"a b\"}}", R (INVALID_ID),
+      "event_voided.voided_event_id has a byte outside printable ASCII at 1" },
+    { "{" HEAD "\"correctsEventId\":\"x\",\"eventVoided\":{\"voidedEventId\":\"y\"}}",
+      R (INVALID_VALUE), "not on a void" },
+    { "{" HEAD "\"correctsEventId\":\"e-1\",\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"ops\"}}",
+      R (INVALID_VALUE), "corrects_event_id is the event's own id" },
     { "{\"eventId\":\"e\",\"occurredAt\":\"2025-06-01T09:00:00Z\",\"transfer\":{\"employeeId\":"
       "\"E-1\",\"newUnitId\":\"eng\"}}", R (MISSING_FIELD), "source" },
     { "{" HEAD "\"hire\":null}", R (MISSING_FIELD), "no body" },
@@ -169,9 +186,10 @@ test_future_limit_is_configurable (void **state)
                                       "\"newUnitId\":\"eng\"}}");
     char msg[256], fld[64];
     assert_int_equal (hrw_validate_event (ev, 100, &lim, NOW_US, msg, sizeof (msg), fld, sizeof (fld)), R (NONE));
-    lim.max_future_us = 60 * HRW_US_PER_SEC;
+    lim.max_future_days = 0;
     assert_int_equal (hrw_validate_event (ev, 100, &lim, NOW_US, msg, sizeof (msg), fld, sizeof (fld)),
                       R (FUTURE_TIMESTAMP));
+    assert_string_equal (fld, "occurred_at");
     hrwatch__v1__event__free_unpacked (ev, NULL);
 }
 

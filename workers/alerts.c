@@ -54,6 +54,7 @@ struct hrw_alerts {
     int64_t silences_end;       //  Earliest expiry among them
     int silences_stale;         //  One was added or removed since the last
                                 //  begin (maybe in an abandoned transaction)
+    char resolution[HRW_EVENT_ID_MAX + 32];     //  This step's resolutions: why
 };
 
 //  Silences in force at one wall-clock time, unpacked into an arena.
@@ -263,6 +264,8 @@ s_fill (hrw_alerts_t *self, Hrwatch__V1__Alert *a, const hrw_alert_eval_t *e,
     a->p_value = e->p_value;
     a->trigger_event_id = (char *) e->trigger_event_id;
     a->summary = (char *) e->summary;
+    if (e->scheduled_for_us != HRW_TIME_NONE)
+        a->scheduled_for = hrw_arena_timestamp (ar, e->scheduled_for_us);
     a->topic = s_topic (self, e, a->unit_path, n_path);
     return a->topic? 0: ENOMEM;
 }
@@ -503,6 +506,8 @@ s_moved (const Hrwatch__V1__Alert *old, const hrw_alert_eval_t *e)
     //  A window sliding a day changes what it expects and so its p-value;
     //  publishing that daily would teach people to ignore the updates.
     //  The alert keeps the figures it was last published with.
+    if (s_us (old->scheduled_for) != e->scheduled_for_us)
+        return 1;
     if (e->drifts)
         return old->observed != e->observed || old->severity != e->severity;
     return old->observed != e->observed || old->expected != e->expected
@@ -573,6 +578,7 @@ hrw_alerts_update (hrw_alerts_t *self, const hrw_alert_eval_t *e, int64_t clock_
         a.severity = old->severity;
         a.started_at = old->started_at;
         a.resolved_at = a.changed_at;
+        a.resolution = self->resolution;
         self->meta.firing--;
         self->meta.firing_by_kind[e->kind % HRW_ALERT_KINDS]--;
     }
@@ -621,6 +627,13 @@ void
 hrw_alerts_step (hrw_alerts_t *self)
 {
     self->step_seq = self->meta.seq;
+    self->resolution[0] = '\0';
+}
+
+void
+hrw_alerts_set_resolution (hrw_alerts_t *self, const char *why)
+{
+    snprintf (self->resolution, sizeof (self->resolution), "%s", why? why: "");
 }
 
 void

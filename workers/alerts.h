@@ -37,6 +37,8 @@ typedef struct {
     hrw_alert_detail_t details[HRW_ALERT_DETAILS_MAX];
     size_t n_details;
     const char *trigger_event_id;   //  What caused this evaluation, or ""
+    int64_t scheduled_for_us;       //  Foreseen from then by a scheduled change;
+                                    //  HRW_TIME_NONE when it holds in fact
     char summary[320];              //  One line for people
 } hrw_alert_eval_t;
 
@@ -72,6 +74,10 @@ int hrw_alerts_silence_remove (hrw_alerts_t *self, uint64_t id);
 /*  Calls fn with each silence in force at now_us (a packed Silence). */
 int hrw_alerts_silences_each (hrw_alerts_t *self, int64_t now_us,
                               void (*fn) (const uint8_t *, size_t, void *), void *arg);
+
+/*  Until the next step, resolutions say why: "retracted: ID voided" (the
+    step that takes a voided event back), or nothing (NULL). */
+void hrw_alerts_set_resolution (hrw_alerts_t *self, const char *why);
 
 /*  Starts an evaluation step: one event applied, one day swept, one
     re-evaluation. An alert says at most one thing per step (a change and

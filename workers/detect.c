@@ -80,7 +80,8 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
         || hrw_table_open (store, "det_dev_drops", &self->db_dev_drops)
         || hrw_table_open (store, "det_tenure", &self->db_tenure)
         || hrw_table_open (store, "det_manager", &self->db_manager)
-        || hrw_table_open (store, "det_manager_unit", &self->db_manager_unit)) {
+        || hrw_table_open (store, "det_manager_unit", &self->db_manager_unit)
+        || hrw_table_open (store, "det_sched", &self->db_sched)) {
         free (self);
         return NULL;
     }
@@ -143,6 +144,7 @@ hrw_detect__eval_init (hrw_alert_eval_t *e, Hrwatch__V1__AlertKind kind, const c
     e->unit_id = unit? unit: "";
     e->trigger_event_id = trigger? trigger: "";
     e->severity = SEV (WARNING);
+    e->scheduled_for_us = HRW_TIME_NONE;
     //  The turnover tests' expectations follow the window as the clock moves.
     e->drifts = kind == K (TURNOVER_SPIKE) || kind == K (TURNOVER_RISE);
 }
@@ -184,11 +186,19 @@ s_employee_of (const Hrwatch__V1__Event *ev)
     }
 }
 
+static int s_sched_note (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on, int *changed);
+
 int
 hrw_detect_before (hrw_detect_t *self, const Hrwatch__V1__Event *ev, hrw_detect_before_t *b)
 {
     const char *employee = s_employee_of (ev), *position = NULL;
     memset (b, 0, sizeof (*b));
+    b->counted_us = HRW_TIME_NONE;
+    //  Its day has come: judged from now on as it is, not as foreseen.
+    int changed;
+    int rc = s_sched_note (self, ev, 0, &changed);
+    if (rc)
+        return rc;
     switch (ev->body_case) {
         case HRWATCH__V1__EVENT__BODY_POSITION_DEFINED:
             position = ev->position_defined->position_id;
@@ -463,4 +473,179 @@ hrw_detect__series_put (hrw_detect_t *self, hrw_table_t table, const char *id, i
     uint8_t kb[HRW_ID_MAX + 9];
     size_t klen = hrw_detect__series_key (id, t, kb);
     return hrw_table_put (self->store, table, kb, klen, val, size, 0);
+}
+
+typedef struct {
+    size_t plen;                //  Length of "id\0"
+    size_t size;                //  Record size
+    hrw_buf_t points;           //  time, record; time, record; ...
+} s_fix_t;
+
+static int
+s_fix_collect (hrw_bytes_t k, hrw_bytes_t v, void *arg)
+{
+    s_fix_t *f = arg;
+    if (k.len != f->plen + 8 || v.len != f->size)
+        return 1;
+    int64_t at = hrw_key_get_time ((const uint8_t *) k.data + f->plen);
+    hrw_buf_append (&f->points, &at, sizeof (at));
+    hrw_buf_append (&f->points, v.data, v.len);
+    return 0;
+}
+
+int
+hrw_detect__series_fix (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
+                        size_t size, void (*carry) (void *, int64_t),
+                        void (*fix) (void *, int64_t, const void *), const void *arg)
+{
+    uint8_t rec[256];
+    int64_t at;
+    if (size > sizeof (rec))
+        return EINVAL;
+    int rc = hrw_detect__series_at (self, table, id, t, rec, size, &at);
+    if (rc)
+        return rc;
+    if (at != t) {
+        if (at != HRW_TIME_NONE && carry)
+            carry (rec, t - at);
+        if ((rc = hrw_detect__series_put (self, table, id, t, rec, size)))
+            return rc;
+    }
+    //  Collected first: the points are rewritten as they are walked.
+    uint8_t kb[HRW_ID_MAX + 9];
+    s_fix_t f = { hrw_detect__series_key (id, t, kb) - 8, size, { 0 } };
+    hrw_cursor_t *cur;
+    if ((rc = hrw_cursor_open (self->store, table, &cur)))
+        return rc;
+    hrw_bytes_t k = { kb, f.plen + 8 }, v;
+    for (rc = hrw_cursor_get (cur, HRW_CURSOR_SEEK, &k, &v); rc == 0;
+         rc = hrw_cursor_get (cur, HRW_CURSOR_NEXT, &k, &v))
+        if (memcmp (k.data, kb, f.plen) || s_fix_collect (k, v, &f))
+            break;
+    hrw_cursor_close (&cur);
+    rc = rc == HRW_E_NOTFOUND? 0: rc;
+    if (!rc && f.points.oom)
+        rc = ENOMEM;
+    for (size_t off = 0; !rc && off + sizeof (int64_t) + size <= f.points.len;
+         off += sizeof (int64_t) + size) {
+        memcpy (&at, f.points.data + off, sizeof (at));
+        memcpy (rec, f.points.data + off + sizeof (at), size);
+        fix (rec, at - t, arg);
+        rc = hrw_detect__series_put (self, table, id, at, rec, size);
+    }
+    hrw_buf_free (&f.points);
+    return rc;
+}
+
+// ---------------------------------------------------------------------------
+// Changes entered ahead of their day
+
+#define S_SCHED_COUNT "#"       //  No id holds it
+
+typedef struct {
+    uint8_t kind;               //  1 an exit, 2 a move out of the role (transfer,
+                                //  promotion)
+    char id[HRW_EVENT_ID_MAX + 1];
+} s_sched_t;
+
+static uint64_t
+s_sched_count (hrw_detect_t *self)
+{
+    uint64_t n = 0;
+    hrw_table_get_fixed (self->store, self->db_sched, S_SCHED_COUNT, 1, &n, sizeof (n));
+    return n;
+}
+
+//  The scheduled change an event is, or 0.
+static int
+s_sched_kind (const Hrwatch__V1__Event *ev, const char **employee)
+{
+    switch (ev->body_case) {
+        case HRWATCH__V1__EVENT__BODY_EXIT: *employee = ev->exit->employee_id; return 1;
+        case HRWATCH__V1__EVENT__BODY_TRANSFER: *employee = ev->transfer->employee_id; return 2;
+        case HRWATCH__V1__EVENT__BODY_PROMOTION: *employee = ev->promotion->employee_id; return 2;
+        default: return 0;
+    }
+}
+
+//  Notes (on) or forgets the change; says whether the note changed.
+static int
+s_sched_note (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on, int *changed)
+{
+    const char *employee = NULL;
+    int kind = s_sched_kind (ev, &employee);
+    *changed = 0;
+    if (!kind || (!on && s_sched_count (self) == 0))
+        return 0;
+    int64_t t;
+    uint64_t tb;
+    hrw_store_event_stamp (ev, &t, &tb);
+    uint8_t key[HRW_ID_MAX + 17];
+    size_t klen = hrw_detect__series_key (employee, t, key);
+    hrw_key_put_u64 (key + klen, tb);
+    klen += 8;
+    int rc;
+    if (on) {
+        s_sched_t s;
+        memset (&s, 0, sizeof (s));
+        s.kind = (uint8_t) kind;
+        snprintf (s.id, sizeof (s.id), "%s", ev->event_id);
+        rc = hrw_table_put (self->store, self->db_sched, key, klen, &s, sizeof (s), 0);
+    }
+    else if ((rc = hrw_table_del (self->store, self->db_sched, key, klen)) == HRW_E_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    uint64_t n = s_sched_count (self) + (on? 1: -1);
+    *changed = 1;
+    return hrw_table_put (self->store, self->db_sched, S_SCHED_COUNT, 1, &n, sizeof (n), 0);
+}
+
+int
+hrw_detect_schedule (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on, int64_t clock)
+{
+    int changed;
+    int rc = s_sched_note (self, ev, on, &changed);
+    if (rc || !changed)
+        return rc;
+    const char *employee = NULL;
+    int kind = s_sched_kind (ev, &employee);
+    char when[40], cause[HRW_ID_MAX + 80];
+    int64_t t;
+    uint64_t tb;
+    hrw_store_event_stamp (ev, &t, &tb);
+    hrw_clock_format (t, when, sizeof (when));
+    when[10] = '\0';       //  The day
+    snprintf (cause, sizeof (cause), on? "%s %s on %s (scheduled)": "%s no longer %s on %s",
+              employee, kind == 1? "leaves": "moves", when);
+    return hrw_detect__gap_scheduled (self, employee, clock, ev->event_id, cause);
+}
+
+int64_t
+hrw_detect_scheduled_exit (hrw_detect_t *self, const char *employee, int transfers,
+                           char id[HRW_EVENT_ID_MAX + 1])
+{
+    if (s_sched_count (self) == 0)
+        return HRW_TIME_NONE;
+    uint8_t kb[HRW_ID_MAX + 9];
+    size_t plen = hrw_detect__series_key (employee, INT64_MIN, kb) - 8;
+    hrw_bytes_t k = { kb, plen + 8 }, v;
+    hrw_cursor_t *cur;
+    if (hrw_cursor_open (self->store, self->db_sched, &cur))
+        return HRW_TIME_NONE;
+    int64_t found = HRW_TIME_NONE;
+    for (int rc = hrw_cursor_get (cur, HRW_CURSOR_SEEK, &k, &v); rc == 0;
+         rc = hrw_cursor_get (cur, HRW_CURSOR_NEXT, &k, &v)) {
+        if (k.len != plen + 16 || memcmp (k.data, kb, plen) || v.len != sizeof (s_sched_t))
+            break;
+        const s_sched_t *s = v.data;
+        if (s->kind == 1 || transfers) {
+            found = hrw_key_get_time ((const uint8_t *) k.data + plen);
+            if (id)
+                snprintf (id, HRW_EVENT_ID_MAX + 1, "%.*s", HRW_EVENT_ID_MAX, s->id);
+            break;
+        }
+    }
+    hrw_cursor_close (&cur);
+    return found;
 }

@@ -57,6 +57,8 @@ typedef struct {
     int had_position;
     hrw_unit_info_t unit;           //  The unit's definition before, if any
     int had_unit;
+    int voiding;                    //  The event is being taken back, not applied
+    int64_t counted_us;             //  ... and was applied at this clock
 } hrw_detect_before_t;
 
 /*  Fills opts with the documented defaults. */
@@ -78,6 +80,22 @@ int hrw_detect_before (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
     it touches at clock_us. Returns 0 or an LMDB error. */
 int hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
                       const hrw_detect_before_t *before, int64_t clock_us);
+
+/*  A change entered ahead of its day (on 1, when it is held) or no longer
+    coming (0: voided while held), inside the write transaction: exits and
+    transfers are noted for each person, and the critical positions they
+    hold or are nominated for re-evaluated at clock_us (their gaps raised
+    or lowered early, with the day they take effect). When the change is
+    applied on its day its note goes without a word: the gap is then
+    judged as it is. Returns 0 or an error. */
+int hrw_detect_schedule (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on,
+                         int64_t clock_us);
+
+/*  The earliest scheduled exit of employee after the clock (event time
+    and the event's id into id), or HRW_TIME_NONE. For the unit report
+    and the gap's early warning. */
+int64_t hrw_detect_scheduled_exit (hrw_detect_t *self, const char *employee, int transfers,
+                                   char id[HRW_EVENT_ID_MAX + 1]);
 
 /*  After hrw_detect_set_opts, inside a write transaction: re-evaluates at
     clock_us what the changed thresholds decide (all critical positions,

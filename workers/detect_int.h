@@ -40,6 +40,9 @@ struct hrw_detect {
                                 //  unit -> int64 (when its alert last resolved)
     hrw_table_t db_manager;     //  manager\0time -> cumulative reports, person-days, exits
     hrw_table_t db_manager_unit;    //  manager -> the unit most of their reports are in
+    hrw_table_t db_sched;       //  employee\0time tie-break -> kind and event id
+                                //  of an exit or move entered ahead of its day;
+                                //  "#" -> how many
 };
 
 // ---------------------------------------------------------------------------
@@ -87,6 +90,19 @@ size_t hrw_detect__series_key (const char *id, int64_t t, uint8_t buf[HRW_ID_MAX
     none. Returns 0 or an error code. */
 int hrw_detect__series_at (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
                            void *out, size_t size, int64_t *at);
+
+/*  Corrects id's series from t on, as if a change counted then had been
+    otherwise: a point at t is made if there is none (carry brings the one
+    before it forward to t), then fix(rec, microseconds since t, arg) is
+    called on it and every later point. For a voided event. */
+int hrw_detect__series_fix (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
+                            size_t size, void (*carry) (void *, int64_t),
+                            void (*fix) (void *, int64_t, const void *), const void *arg);
+
+/*  Re-evaluates the critical positions employee holds or is nominated
+    for, saying cause. */
+int hrw_detect__gap_scheduled (hrw_detect_t *self, const char *employee, int64_t clock,
+                               const char *trigger, const char *cause);
 
 /*  Writes the record of id's series at t. */
 int hrw_detect__series_put (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,

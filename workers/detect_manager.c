@@ -74,6 +74,35 @@ s_team_add (hrw_detect_t *self, const char *manager, int64_t clock, int reports,
     return hrw_detect__series_put (self, self->db_manager, manager, clock, &p, sizeof (p));
 }
 
+static void
+s_team_carry (void *rec, int64_t dt)
+{
+    s_team_t *p = rec;
+    p->person_days += (double) p->reports * (double) dt / (double) S_DAY_US;
+}
+
+static void
+s_team_fix (void *rec, int64_t dt, const void *arg)
+{
+    s_team_t *p = rec;
+    const s_team_t *d = arg;
+    p->reports += d->reports;
+    p->person_days += (double) d->reports * (double) dt / (double) S_DAY_US;
+    p->exits += d->exits;
+}
+
+//  As s_team_add, but from at on: a voided change taken out.
+static int
+s_team_change (hrw_detect_t *self, const char *manager, int64_t clock, int64_t at, int reports,
+               int exits)
+{
+    if (at == HRW_TIME_NONE || at >= clock)
+        return s_team_add (self, manager, clock, reports, exits);
+    s_team_t d = { reports, 0, (uint64_t) (int64_t) exits, 0 };
+    return hrw_detect__series_fix (self, self->db_manager, manager, at, sizeof (d), s_team_carry,
+                                   s_team_fix, &d);
+}
+
 int
 hrw_detect__manager_eval (hrw_detect_t *self, const char *manager, int64_t clock,
                           const char *trigger)
@@ -152,10 +181,26 @@ hrw_detect__manager_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
                             const char *employee, const hrw_detect_before_t *b, int64_t clock)
 {
     hrw_employee_info_t now;
-    if (hrw_store_employee (self->store, employee, &now))
-        return 0;
+    if (hrw_store_employee (self->store, employee, &now)) {
+        memset (&now, 0, sizeof (now));
+        now.status = HRW_EMP_UNKNOWN;   //  A voided hire was all there was
+    }
+    int64_t at = b->voiding? b->counted_us: HRW_TIME_NONE;
     int was_active = b->had_employee && b->employee.status == HRW_EMP_ACTIVE;
     int is_active = now.status == HRW_EMP_ACTIVE;
+    int rc = 0;
+    if (b->voiding && ev->body_case == HRWATCH__V1__EVENT__BODY_EXIT) {
+        //  A voided exit: back in the team, and not among its leavers,
+        //  from when it counted.
+        int left = ev->exit->type == HRWATCH__V1__EXIT_TYPE__EXIT_TYPE_VOLUNTARY
+                && !ev->exit->reduction_in_force;
+        if (!b->had_employee || b->employee.status != HRW_EMP_EXITED || !*b->employee.manager)
+            return 0;
+        rc = s_team_change (self, b->employee.manager, clock, at, is_active? 1: 0,
+                            left? -1: 0);
+        return rc || !left? rc: hrw_detect__manager_eval (self, b->employee.manager, clock,
+                                                         ev->event_id);
+    }
     const char *was = was_active? b->employee.manager: "";
     const char *is = is_active? now.manager: "";
     if (!strcmp (was, is))
@@ -164,11 +209,10 @@ hrw_detect__manager_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
     if (was_active && !is_active && ev->body_case == HRWATCH__V1__EVENT__BODY_EXIT)
         left = ev->exit->type == HRWATCH__V1__EXIT_TYPE__EXIT_TYPE_VOLUNTARY
             && !ev->exit->reduction_in_force;
-    int rc = 0;
     if (*was)
-        rc = s_team_add (self, was, clock, -1, left);
+        rc = s_team_change (self, was, clock, at, -1, left);
     if (!rc && *is)
-        rc = s_team_add (self, is, clock, 1, 0);
+        rc = s_team_change (self, is, clock, at, 1, 0);
     if (!rc && *is)
         rc = s_vote (self, is, now.unit);
     if (!rc && *was && left)

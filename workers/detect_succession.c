@@ -12,6 +12,9 @@
 #include "lib/keys.h"
 #include "lib/stats.h"
 
+#define S_LEAVING_MAX 16        //  Scheduled exits of ready-now successors weighed
+#define S_SOON_US (30 * 86400LL * HRW_US_PER_SEC)   //  An early warning this near warns
+
 typedef struct {
     uint8_t critical;                   //  Counted as critical
     uint8_t covered;                    //  Had a ready-now successor
@@ -314,6 +317,9 @@ typedef struct {
     uint32_t by_readiness[4];       //  Eligible successors by readiness
     char sole[HRW_ID_MAX + 1];      //  The ready-now one, when only one
     hrw_position_report_t *report;  //  Every nominee, when asked for
+    int64_t leaving[S_LEAVING_MAX]; //  Scheduled exits of ready-now ones, by day
+    size_t n_leaving;
+    char leaver[HRW_ID_MAX + 1];    //  The one who leaves first
 } s_gap_ctx_t;
 
 //  Why a nominee does not count, or NULL when they do; what they did since
@@ -363,8 +369,19 @@ s_gap_nominee (const hrw_nomination_view_t *n, void *arg)
     if (why)
         return;
     c->by_readiness[n->readiness]++;
-    if (n->readiness == HRWATCH__V1__READINESS__READINESS_READY_NOW)
-        snprintf (c->sole, sizeof (c->sole), "%s", n->employee);
+    if (n->readiness != HRWATCH__V1__READINESS__READINESS_READY_NOW)
+        return;
+    snprintf (c->sole, sizeof (c->sole), "%s", n->employee);
+    //  Ready now, and already known to be leaving: in order of the day.
+    int64_t t = hrw_detect_scheduled_exit (c->self, n->employee, 0, NULL);
+    if (t == HRW_TIME_NONE || c->n_leaving == S_LEAVING_MAX)
+        return;
+    size_t i = c->n_leaving++;
+    for (; i > 0 && c->leaving[i - 1] > t; i--)
+        c->leaving[i] = c->leaving[i - 1];
+    c->leaving[i] = t;
+    if (i == 0)
+        snprintf (c->leaver, sizeof (c->leaver), "%s", n->employee);
 }
 
 int
@@ -376,27 +393,53 @@ hrw_detect__gap_eval (hrw_detect_t *self, const char *position, int64_t clock, c
     int critical = defined && p.critical;
     char vacancy[HRW_ID_MAX * 2 + 40];
     int vacant = !defined || !s_holds (self, position, &p, vacancy, sizeof (vacancy));
-    s_gap_ctx_t c = { self, position, defined && !vacant? p.incumbent: "", { 0 }, "", NULL };
+    s_gap_ctx_t c = { self, position, defined && !vacant? p.incumbent: "", { 0 }, "", NULL,
+                      { 0 }, 0, "" };
     int rc = critical? hrw_store_nominations_each (self->store, position, s_gap_nominee, &c): 0;
     if (rc)
         return rc;
     uint32_t ready = c.by_readiness[HRWATCH__V1__READINESS__READINESS_READY_NOW];
+    uint32_t need = self->opts.min_ready_now;
 
     hrw_alert_eval_t e;
     hrw_detect__eval_init (&e, K (SUCCESSION_GAP), position, defined? p.unit: "", trigger);
-    e.firing = critical && ready < self->opts.min_ready_now;
+    e.firing = critical && ready < need;
+    //  Enough ready now, but so many have resignations in that the gap
+    //  opens on a known day: said now, with that day.
+    if (critical && !e.firing && need > 0 && c.n_leaving > ready - need) {
+        e.firing = 1;
+        e.scheduled_for_us = c.leaving[ready - need];
+    }
     int quiet = hrw_detect__quiet (self, &e);
     //  Critical only when the gap is real today: no one in the role and no
-    //  one ready to step in.
+    //  one ready to step in. A foreseen one warns when it is near.
     e.severity = vacant && ready == 0? SEV (CRITICAL): SEV (WARNING);
+    if (e.scheduled_for_us != HRW_TIME_NONE && e.scheduled_for_us - clock > S_SOON_US)
+        e.severity = SEV (INFO);
     e.observed = ready;
     e.expected = self->opts.min_ready_now;
     hrw_detect__detail (&e, "ready_now", ready);
     hrw_detect__detail (&e, "ready_1_2_years", c.by_readiness[2]);
     hrw_detect__detail (&e, "ready_3_plus_years", c.by_readiness[3]);
     hrw_detect__detail (&e, "vacant", vacant);
+    char day[40];
+    if (e.scheduled_for_us != HRW_TIME_NONE) {
+        hrw_clock_format (e.scheduled_for_us, day, sizeof (day));
+        day[10] = '\0';
+        hrw_detect__detail (&e, "scheduled_losses", (double) c.n_leaving);
+    }
     if (quiet)
         e.summary[0] = '\0';
+    else if (e.scheduled_for_us != HRW_TIME_NONE && ready == 1)
+        snprintf (e.summary, sizeof (e.summary),
+                  "%.64s (%.40s in %.64s) loses its only ready-now successor %.64s on %.10s "
+                  "(exit scheduled)", position, *p.title? p.title: "critical position", p.unit,
+                  c.leaver, day);
+    else if (e.scheduled_for_us != HRW_TIME_NONE)
+        snprintf (e.summary, sizeof (e.summary),
+                  "%.64s (%.40s in %.64s) has %u ready-now successors; by %.10s fewer than %u "
+                  "remain (%zu exits scheduled)", position,
+                  *p.title? p.title: "critical position", p.unit, ready, day, need, c.n_leaving);
     else if (!critical)
         snprintf (e.summary, sizeof (e.summary), "%s is not a critical position%s%.100s", position,
                   cause? ": ": "", cause? cause: "");
@@ -547,6 +590,25 @@ hrw_detect__gap_nomination (hrw_detect_t *self, const Hrwatch__V1__Event *ev, in
     return rc? rc: hrw_detect__gap_eval (self, pos, clock, ev->event_id, cause);
 }
 
+int
+hrw_detect__gap_scheduled (hrw_detect_t *self, const char *employee, int64_t clock,
+                           const char *trigger, const char *cause)
+{
+    hrw_employee_info_t e;
+    int known = hrw_store_employee (self->store, employee, &e) == 0;
+    s_list_t held = { NULL, 0, 0, 0 };
+    int rc = s_positions_of (self, self->db_holds, employee, &held);
+    for (size_t i = 0; !rc && i <= held.n; i++) {
+        const char *q = i < held.n? held.positions[i]: known? e.position: "";
+        if (*q && (i == held.n || !known || strcmp (q, e.position)))
+            rc = hrw_detect__gap_eval (self, q, clock, trigger, cause);
+    }
+    free (held.positions);
+    if (!rc)
+        rc = s_gap_nominations (self, employee, "", "", clock, trigger, cause);
+    return rc;
+}
+
 // ---------------------------------------------------------------------------
 // The position report for queries, outside write transactions
 
@@ -569,7 +631,7 @@ hrw_detect_position_report (hrw_detect_t *self, const char *position, hrw_positi
     snprintf (r->title, sizeof (r->title), "%s", p.title);
     snprintf (r->incumbent, sizeof (r->incumbent), "%s", p.incumbent);
     r->vacant = !s_holds (self, position, &p, r->vacant_because, sizeof (r->vacant_because));
-    s_gap_ctx_t c = { self, position, r->vacant? "": p.incumbent, { 0 }, "", r };
+    s_gap_ctx_t c = { self, position, r->vacant? "": p.incumbent, { 0 }, "", r, { 0 }, 0, "" };
     if ((rc = hrw_store_nominations_each (self->store, position, s_gap_nominee, &c)))
         goto done;
     r->ready_now = c.by_readiness[HRWATCH__V1__READINESS__READINESS_READY_NOW];

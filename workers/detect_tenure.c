@@ -46,6 +46,29 @@ s_tenure_add (hrw_detect_t *self, const char *unit, int64_t clock, int early)
     return hrw_detect__series_put (self, self->db_tenure, unit, clock, &p, sizeof (p));
 }
 
+static void
+s_tenure_fix (void *rec, int64_t dt, const void *arg)
+{
+    s_tenure_t *p = rec;
+    const s_tenure_t *d = arg;
+    (void) dt;
+    p->voluntary += d->voluntary;
+    p->early += d->early;
+}
+
+//  Counts an exit (early or not) at the clock, or takes a voided one back
+//  from when it counted (at).
+static int
+s_tenure_change (hrw_detect_t *self, const char *unit, int64_t clock, int64_t at, int early,
+                 int voiding)
+{
+    if (!voiding)
+        return s_tenure_add (self, unit, clock, early);
+    s_tenure_t d = { (uint64_t) -1, early? (uint64_t) -1: 0 };
+    return hrw_detect__series_fix (self, self->db_tenure, unit, at == HRW_TIME_NONE? clock: at,
+                                   sizeof (d), NULL, s_tenure_fix, &d);
+}
+
 int
 hrw_detect__tenure_eval (hrw_detect_t *self, const char *unit, int64_t clock,
                          const char *trigger)
@@ -126,26 +149,30 @@ int
 hrw_detect__tenure_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
                            const char *employee, const hrw_detect_before_t *b, int64_t clock)
 {
+    //  Applied: the leaver was active before; taken back: it was the exit
+    //  in force.
+    int64_t left = hrw_clock_from_parts (ev->occurred_at->seconds, ev->occurred_at->nanos);
     if (ev->body_case != HRWATCH__V1__EVENT__BODY_EXIT || !b->had_employee
-        || b->employee.status != HRW_EMP_ACTIVE)
+        || b->employee.status != (b->voiding? HRW_EMP_EXITED: HRW_EMP_ACTIVE)
+        || (b->voiding && b->employee.exited_us != left))
         return 0;
     const Hrwatch__V1__Exit *x = ev->exit;
     if (x->type != HRWATCH__V1__EXIT_TYPE__EXIT_TYPE_VOLUNTARY || x->reduction_in_force)
         return 0;
     hrw_employee_info_t now;
-    if (hrw_store_employee (self->store, employee, &now) || now.status == HRW_EMP_ACTIVE)
+    if (!b->voiding
+        && (hrw_store_employee (self->store, employee, &now) || now.status == HRW_EMP_ACTIVE))
         return 0;
     //  Tenure is measured to when the exit happened, not to when it was
     //  counted: a late exit is no longer for being sent late.
-    int64_t left = hrw_clock_from_parts (ev->occurred_at->seconds, ev->occurred_at->nanos);
     int64_t hired = b->employee.hired_us;
     int early = hired != HRW_TIME_NONE && left >= hired
              && left - hired <= (int64_t) self->opts.early_tenure_days * S_DAY_US;
     char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
     size_t n = hrw_detect__chain (self, b->employee.unit, chain);
-    int rc = s_tenure_add (self, S_COMPANY, clock, early);
+    int rc = s_tenure_change (self, S_COMPANY, clock, b->counted_us, early, b->voiding);
     for (size_t i = 0; !rc && i < n; i++)
-        rc = s_tenure_add (self, chain[i], clock, early);
+        rc = s_tenure_change (self, chain[i], clock, b->counted_us, early, b->voiding);
     for (size_t i = 0; !rc && i < n; i++)
         rc = hrw_detect__tenure_eval (self, chain[i], clock, ev->event_id);
     return rc;

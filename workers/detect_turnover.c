@@ -55,6 +55,44 @@ s_series_chain (hrw_detect_t *self, const char *unit, int64_t clock, const hrw_d
     return rc;
 }
 
+//  A voided event's change taken out of the series from when it counted.
+static void
+s_point_carry (void *rec, int64_t dt)
+{
+    hrw_detect_point_t *p = rec;
+    p->person_days += (double) p->headcount * (double) dt / (double) S_DAY_US;
+}
+
+static void
+s_point_fix (void *rec, int64_t dt, const void *arg)
+{
+    hrw_detect_point_t *p = rec;
+    const hrw_detect_point_t *d = arg;
+    p->headcount += d->headcount;
+    p->person_days += (double) d->headcount * (double) dt / (double) S_DAY_US;
+    p->voluntary += d->voluntary;
+    p->regretted += d->regretted;
+    p->rif += d->rif;
+}
+
+//  Adds delta to the unit, its ancestors and the company: at the clock, or
+//  from an earlier time on (at, when an event counted then is taken back).
+static int
+s_series_change (hrw_detect_t *self, const char *unit, int64_t clock, int64_t at,
+                 const hrw_detect_point_t *delta)
+{
+    if (at == HRW_TIME_NONE || at >= clock)
+        return s_series_chain (self, unit, clock, delta);
+    char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+    size_t n = hrw_detect__chain (self, unit, chain);
+    int rc = hrw_detect__series_fix (self, self->db_series, S_COMPANY, at, sizeof (*delta),
+                                     s_point_carry, s_point_fix, delta);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = hrw_detect__series_fix (self, self->db_series, chain[i], at, sizeof (*delta),
+                                     s_point_carry, s_point_fix, delta);
+    return rc;
+}
+
 typedef struct {
     int64_t at;                 //  Event time of the point
     hrw_detect_point_t p;                //  The series there
@@ -558,14 +596,64 @@ hrw_detect__rif_eval (hrw_detect_t *self, const char *unit, int64_t clock, const
     return hrw_detect__update (self, &e, clock);
 }
 
-//  Headcount and exits as a person event changes them.
+//  The exit's counts (the sign: 1 counted, -1 taken back), into d.
+static void
+s_exit_counts (const Hrwatch__V1__Exit *x, int sign, hrw_detect_point_t *d)
+{
+    int voluntary = x->type == HRWATCH__V1__EXIT_TYPE__EXIT_TYPE_VOLUNTARY;
+    d->rif = (uint64_t) (int64_t) (x->reduction_in_force? sign: 0);
+    d->voluntary = (uint64_t) (int64_t) (voluntary && !x->reduction_in_force? sign: 0);
+    d->regretted = (uint64_t) (int64_t) (voluntary && !x->reduction_in_force && x->regretted
+                                         ? sign: 0);
+}
+
+//  Re-judges the unit and its ancestors after their exits changed.
+static int
+s_exits_judged (hrw_detect_t *self, const char *unit, const hrw_detect_point_t *d,
+                int64_t clock, const char *trigger)
+{
+    char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+    size_t n = hrw_detect__chain (self, unit, chain);
+    int rc = 0;
+    for (size_t i = 0; !rc && d->voluntary && i < n; i++)
+        rc = hrw_detect__turnover_eval (self, chain[i], clock, trigger);
+    if (!rc && d->rif && *unit)
+        rc = hrw_detect__rif_eval (self, unit, clock, trigger);
+    return rc;
+}
+
+//  A voided exit: its counts come out of its unit's series from when they
+//  counted, and the person is back in the headcount from then on.
+static int
+s_exit_taken_back (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
+                   const hrw_detect_before_t *b, const hrw_employee_info_t *now, int64_t clock)
+{
+    int64_t t = hrw_clock_from_parts (ev->occurred_at->seconds, ev->occurred_at->nanos);
+    //  Counted only if it was the exit in force.
+    if (!b->had_employee || b->employee.status != HRW_EMP_EXITED || b->employee.exited_us != t)
+        return 0;
+    hrw_detect_point_t d;
+    memset (&d, 0, sizeof (d));
+    s_exit_counts (ev->exit, -1, &d);
+    d.headcount = now->status == HRW_EMP_ACTIVE? 1: 0;
+    int rc = s_series_change (self, b->employee.unit, clock, b->counted_us, &d);
+    return rc? rc: s_exits_judged (self, b->employee.unit, &d, clock, ev->event_id);
+}
+
+//  Headcount and exits as a person event changes them (or, voided, as
+//  taking it back does).
 int
 hrw_detect__turnover_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
                              const char *employee, const hrw_detect_before_t *b, int64_t clock)
 {
     hrw_employee_info_t now;
-    if (hrw_store_employee (self->store, employee, &now))
-        return 0;
+    if (hrw_store_employee (self->store, employee, &now)) {
+        memset (&now, 0, sizeof (now));
+        now.status = HRW_EMP_UNKNOWN;   //  A voided hire was all there was
+    }
+    if (b->voiding && ev->body_case == HRWATCH__V1__EVENT__BODY_EXIT)
+        return s_exit_taken_back (self, ev, b, &now, clock);
+    int64_t at = b->voiding? b->counted_us: HRW_TIME_NONE;
     int was_active = b->had_employee && b->employee.status == HRW_EMP_ACTIVE;
     int is_active = now.status == HRW_EMP_ACTIVE;
     const char *was_unit = was_active? b->employee.unit: "";
@@ -576,28 +664,18 @@ hrw_detect__turnover_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
     if (was_active) {
         memset (&d, 0, sizeof (d));
         d.headcount = -1;
-        if (!is_active && ev->body_case == HRWATCH__V1__EVENT__BODY_EXIT) {
-            const Hrwatch__V1__Exit *x = ev->exit;
-            int voluntary = x->type == HRWATCH__V1__EXIT_TYPE__EXIT_TYPE_VOLUNTARY;
-            d.rif = x->reduction_in_force? 1: 0;
-            d.voluntary = voluntary && !x->reduction_in_force;
-            d.regretted = d.voluntary && x->regretted;
-        }
-        if ((rc = s_series_chain (self, was_unit, clock, &d)))
+        if (!is_active && ev->body_case == HRWATCH__V1__EVENT__BODY_EXIT)
+            s_exit_counts (ev->exit, 1, &d);
+        if ((rc = s_series_change (self, was_unit, clock, at, &d)))
             return rc;
         if (d.voluntary && (rc = s_note_exit (self, clock)))
             return rc;
-        char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
-        size_t n = hrw_detect__chain (self, was_unit, chain);
-        for (size_t i = 0; !rc && d.voluntary && i < n; i++)
-            rc = hrw_detect__turnover_eval (self, chain[i], clock, ev->event_id);
-        if (!rc && d.rif && *was_unit)
-            rc = hrw_detect__rif_eval (self, was_unit, clock, ev->event_id);
+        rc = s_exits_judged (self, was_unit, &d, clock, ev->event_id);
     }
     if (!rc && is_active) {
         memset (&d, 0, sizeof (d));
         d.headcount = 1;
-        rc = s_series_chain (self, now.unit, clock, &d);
+        rc = s_series_change (self, now.unit, clock, at, &d);
     }
     return rc;
 }

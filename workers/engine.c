@@ -2,6 +2,7 @@
 #include "workers/engine.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "lib/arena.h"
@@ -16,6 +17,9 @@ struct hrw_engine {
     hrw_engine_opts_t opts;     //  Clock settings
     hrw_buf_t held;             //  A held event's encoding, being applied
     hrw_arena_t *arena;         //  Its decoded form
+    hrw_buf_t undo;             //  The encoding of an event being voided
+    hrw_arena_t *undo_arena;    //  Its decoded form
+    int64_t now_us;             //  Wall clock of the transaction
 };
 
 void
@@ -36,9 +40,10 @@ hrw_engine_new (hrw_store_t *store, const hrw_engine_opts_t *opts)
     self->store = store;
     self->opts = *opts;
     self->arena = hrw_arena_new (64 * 1024);
+    self->undo_arena = hrw_arena_new (64 * 1024);
     self->alerts = hrw_alerts_new (store, opts->alert_log_keep);
     self->detect = self->alerts? hrw_detect_new (store, self->alerts, &opts->detect): NULL;
-    if (!self->arena || !self->detect) {
+    if (!self->arena || !self->undo_arena || !self->detect) {
         hrw_engine_destroy (&self);
         return NULL;
     }
@@ -54,7 +59,9 @@ hrw_engine_destroy (hrw_engine_t **self_p)
     hrw_detect_destroy (&self->detect);
     hrw_alerts_destroy (&self->alerts);
     hrw_arena_destroy (&self->arena);
+    hrw_arena_destroy (&self->undo_arena);
     hrw_buf_free (&self->held);
+    hrw_buf_free (&self->undo);
     free (self);
     *self_p = NULL;
 }
@@ -87,6 +94,7 @@ hrw_engine_opts (hrw_engine_t *self)
 int
 hrw_engine_begin (hrw_engine_t *self, int64_t now_us)
 {
+    self->now_us = now_us;
     int rc = hrw_store_begin (self->store);
     if (!rc && (rc = hrw_alerts_begin (self->alerts, now_us)))
         hrw_store_abort (self->store);
@@ -120,20 +128,83 @@ hrw_engine_reevaluate (hrw_engine_t *self)
     return hrw_detect_reevaluate (self->detect, s_clock (self));
 }
 
-//  Applies an event and shows it to the detectors at clock: one step, so
-//  what it changes is said apart from what other events of the same
-//  commit change.
+//  A held event that will not be applied (voided before its time): its
+//  early warnings go, as retracted, in a step of their own.
 static int
-s_apply (hrw_engine_t *self, const Hrwatch__V1__Event *ev, int64_t clock)
+s_drop_held (hrw_engine_t *self, const Hrwatch__V1__Event *ev, int64_t clock)
 {
-    hrw_detect_before_t before;
+    char why[HRW_EVENT_ID_MAX + 32];
+    snprintf (why, sizeof (why), "retracted: %s voided", ev->event_id);
     hrw_alerts_step (self->alerts);
-    int rc = hrw_detect_before (self->detect, ev, &before);
+    hrw_alerts_set_resolution (self->alerts, why);
+    return hrw_detect_schedule (self->detect, ev, 0, clock);
+}
+
+//  Takes back the event a void or correction names, in a step of its own:
+//  what only it raised resolves as retracted.
+static int
+s_take_back (hrw_engine_t *self, const char *target, int64_t clock)
+{
+    hrw_target_t where;
+    int64_t counted;
+    int rc = hrw_store_target (self->store, target, &self->undo, &counted, &where);
+    if (rc || where == HRW_TARGET_NONE)
+        return rc;
+    hrw_arena_reset (self->undo_arena);
+    Hrwatch__V1__Event *ev = hrwatch__v1__event__unpack (hrw_arena_allocator (self->undo_arena),
+                                                          self->undo.len, self->undo.data);
+    if (!ev)
+        return HRW_E_CORRUPT;
+    if (where == HRW_TARGET_HELD)
+        return s_drop_held (self, ev, clock);
+    char why[HRW_EVENT_ID_MAX + 32];
+    snprintf (why, sizeof (why), "retracted: %s voided", target);
+    hrw_alerts_step (self->alerts);
+    hrw_alerts_set_resolution (self->alerts, why);
+    hrw_detect_before_t before;
+    rc = hrw_detect_before (self->detect, ev, &before);
+    before.voiding = 1;
+    before.counted_us = counted;
     if (!rc)
-        rc = hrw_store_apply (self->store, ev);
+        rc = hrw_store_unapply (self->store, ev);
     if (!rc)
         rc = hrw_detect_after (self->detect, ev, &before, clock);
     return rc;
+}
+
+//  Applies an event and shows it to the detectors at clock: one step, so
+//  what it changes is said apart from what other events of the same
+//  commit change. A void takes its event back; a correction takes its
+//  event back, then is applied.
+static int
+s_apply (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw, size_t raw_len,
+         int64_t clock)
+{
+    if (hrw_store_is_voided (self->store, ev->event_id))
+        return s_drop_held (self, ev, clock);
+    const char *target = hrw_store_event_target (ev);
+    int rc = target? s_take_back (self, target, clock): 0;
+    if (rc || ev->body_case == HRWATCH__V1__EVENT__BODY_EVENT_VOIDED)
+        return rc;
+    hrw_detect_before_t before;
+    hrw_alerts_step (self->alerts);
+    rc = hrw_detect_before (self->detect, ev, &before);
+    if (!rc)
+        rc = hrw_store_apply (self->store, ev, raw, raw_len, clock);
+    if (!rc)
+        rc = hrw_detect_after (self->detect, ev, &before, clock);
+    return rc;
+}
+
+//  When what the event says was known: when it was recorded, where the
+//  HRIS says; else when it takes effect, but live never later than now (a
+//  replay has event time alone).
+static int64_t
+s_known (hrw_engine_t *self, const Hrwatch__V1__Event *ev, int64_t t)
+{
+    if (ev->recorded_at)
+        return hrw_clock_from_parts (ev->recorded_at->seconds, ev->recorded_at->nanos);
+    return self->opts.replay || t < self->now_us? t: self->now_us;
 }
 
 //  Sweeps at every day boundary from the clock up to and including upto,
@@ -167,25 +238,31 @@ int
 hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
                    size_t raw_len, uint64_t content_hash, hrw_apply_t *result)
 {
-    int rc = hrw_store_accept (self->store, ev, content_hash, result);
-    if (rc || *result != HRW_APPLIED)
-        return rc;
     int64_t t;
     uint64_t tb;
     hrw_store_event_stamp (ev, &t, &tb);
-    int64_t clock = s_clock (self);
-    if (clock != HRW_TIME_NONE && t <= clock)
-        return s_apply (self, ev, clock);
-    //  In order, with no lateness allowed and nothing held: the clock moves
-    //  to the event at once, as holding and settling would, without the
-    //  round trip through the queue.
+    int64_t known = s_known (self, ev, t);
+    int rc = hrw_store_accept (self->store, ev, content_hash, known, result);
+    if (rc || *result != HRW_APPLIED)
+        return rc;
     hrw_counters_t c;
     hrw_store_counters (self->store, &c);
-    if (self->opts.lateness_us == 0 && c.events_pending == 0) {
+    int64_t target = c.latest_event_us - self->opts.lateness_us;
+    //  Voided before it came: recorded (a retry is a duplicate), not applied.
+    if (hrw_store_is_voided (self->store, ev->event_id))
+        return s_run_to (self, target);
+    int64_t clock = c.clock_us;
+    if (clock != HRW_TIME_NONE && t <= clock)
+        return s_apply (self, ev, raw, raw_len, clock);
+    //  In order, with no lateness allowed and nothing held before it: the
+    //  clock moves to the event at once, as holding and settling would,
+    //  without the round trip through the queue.
+    int scheduled = t > known;
+    if (!scheduled && self->opts.lateness_us == 0 && !hrw_store_held_by (self->store, t)) {
         if ((rc = s_days (self, clock, t)))
             return rc;
         hrw_store_set_clock (self->store, t);
-        return s_apply (self, ev, t);
+        return s_apply (self, ev, raw, raw_len, t);
     }
     if ((rc = hrw_store_defer (self->store, t, tb, raw, raw_len)))
         return rc;
@@ -194,7 +271,12 @@ hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void 
     //  and applied at its own time, and the same event in a commit of its
     //  own after it would be late, applied at the clock. The wall clock's
     //  part (live) is the settle's.
-    return s_run_to (self, c.latest_event_us - self->opts.lateness_us);
+    if ((rc = s_run_to (self, target)) || !scheduled)
+        return rc;
+    //  A change entered ahead of its day (and not reached by the clock in
+    //  the meantime): what it will do is foreseen from when it was known.
+    int64_t now = s_clock (self);
+    return now != HRW_TIME_NONE && t <= now? 0: hrw_detect_schedule (self->detect, ev, 1, now);
 }
 
 static int
@@ -218,7 +300,7 @@ s_run_to (hrw_engine_t *self, int64_t target)
         if (clock == HRW_TIME_NONE || t > clock)
             clock = t;
         hrw_store_set_clock (self->store, clock);
-        if ((rc = s_apply (self, ev, clock)))
+        if ((rc = s_apply (self, ev, self->held.data, self->held.len, clock)))
             return rc;
     }
     if (rc != HRW_E_NOTFOUND)

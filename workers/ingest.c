@@ -221,6 +221,14 @@ s_event (hrw_ingest_t *self, s_slice_t raw, size_t index, Hrwatch__V1__EventResu
         case HRW_DUPLICATE:
             res->outcome = HRWATCH__V1__OUTCOME__OUTCOME_DUPLICATE;
             return 0;
+        case HRW_NOT_VOIDABLE:
+            snprintf (msg, sizeof (msg), "%s names an event that cannot be taken back (a "
+                      "survey answer or close, or a void)",
+                      ev->body_case == HRWATCH__V1__EVENT__BODY_EVENT_VOIDED
+                      ? "event_voided.voided_event_id": "corrects_event_id");
+            return s_reject (self, res, ev, S_REASON (INVALID_VALUE),
+                             ev->body_case == HRWATCH__V1__EVENT__BODY_EVENT_VOIDED
+                             ? "event_voided.voided_event_id": "corrects_event_id", msg, now_us);
         default:
             return s_reject (self, res, ev, S_REASON (CONFLICT), "event_id",
                              "event_id was accepted before with different content", now_us);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <stddef.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,7 +25,7 @@
 static const char *s_db_names[S_DB_COUNT] = {
     "meta", "event_ids", "employees", "units", "positions",
     "nominations", "mentorships", "surveys", "rejected", "pending",
-    "survey_cycles", "survey_cycle_units"
+    "survey_cycles", "survey_cycle_units", "journal", "voids"
 };
 
 #define S_MAX_DBS 64    //  Ours, and room for sibling modules' own (the detectors keep many)
@@ -322,9 +323,12 @@ s_load_meta (hrw_store_t *self, MDB_txn *txn)
     rc = mdb_get (txn, self->dbi[S_DB_META], &key, &val);
     if (rc)
         return rc == HRW_E_NOTFOUND? HRW_E_CORRUPT: rc;
-    if (val.mv_size != sizeof (self->counters))
+    //  Counters are only ever added at the end: an older store's are
+    //  shorter, and what it did not count is zero.
+    if (val.mv_size > sizeof (self->counters) || val.mv_size < offsetof (hrw_counters_t, voids))
         return HRW_E_CORRUPT;
-    memcpy (&self->counters, val.mv_data, sizeof (self->counters));
+    memset (&self->counters, 0, sizeof (self->counters));
+    memcpy (&self->counters, val.mv_data, val.mv_size);
     return 0;
 }
 

@@ -66,12 +66,15 @@ typedef struct {
     int64_t latest_event_us;        //  Newest occurred_at accepted
     int64_t clock_us;               //  Event-time clock (see engine.h)
     uint64_t events_pending;        //  Accepted, held for the clock
+    uint64_t voids;                 //  Events voided (by a void or a correction)
 } hrw_counters_t;
 
 typedef enum {
     HRW_APPLIED = 1,    //  New event, applied
     HRW_DUPLICATE,      //  Same id and content seen before
-    HRW_CONFLICT        //  Same id, different content: not applied
+    HRW_CONFLICT,       //  Same id, different content: not applied
+    HRW_NOT_VOIDABLE    //  A void or correction of an event that cannot be
+                        //  taken back (a survey answer or close, a void)
 } hrw_apply_t;
 
 typedef enum { HRW_EMP_UNKNOWN, HRW_EMP_ACTIVE, HRW_EMP_EXITED } hrw_emp_status_t;
@@ -188,14 +191,43 @@ void hrw_store_abort (hrw_store_t *self);
 int hrw_store_grow (hrw_store_t *self);
 
 /*  Records a validated event's id with its content hash (the idempotency
-    check), counting it, without applying it. Sets *result: only an
-    HRW_APPLIED event is to be applied, now or later. Returns 0 or an error
-    code (the transaction must then be aborted). */
+    check), counting it, without applying it; known_us (when the event was
+    known: see engine.h) moves the newest event time the clock follows. A
+    void or correction is checked first: of an event voided already it is
+    HRW_DUPLICATE (a correction is applied all the same), of one that
+    cannot be taken back HRW_NOT_VOIDABLE; else the void is noted. Sets
+    *result: only an HRW_APPLIED event is to be applied, now or later.
+    Returns 0 or an error code (the transaction must then be aborted). */
 int hrw_store_accept (hrw_store_t *self, const Hrwatch__V1__Event *ev,
-                      uint64_t content_hash, hrw_apply_t *result);
+                      uint64_t content_hash, int64_t known_us, hrw_apply_t *result);
 
-/*  Applies an accepted event's body to the state. Returns 0 or an error. */
-int hrw_store_apply (hrw_store_t *self, const Hrwatch__V1__Event *ev);
+/*  The event a void or a correction takes back, or NULL. */
+const char *hrw_store_event_target (const Hrwatch__V1__Event *ev);
+
+/*  1 when a void of the event with this id was accepted. */
+int hrw_store_is_voided (hrw_store_t *self, const char *event_id);
+
+/*  Applies an accepted event's body to the state at clock_us, and keeps
+    it (raw, its encoding) under the records it wrote, so a void can take
+    it back. Returns 0 or an error. */
+int hrw_store_apply (hrw_store_t *self, const Hrwatch__V1__Event *ev, const void *raw,
+                     size_t raw_len, int64_t clock_us);
+
+typedef enum {
+    HRW_TARGET_NONE,            //  Never applied, not held: nothing to undo
+    HRW_TARGET_HELD,            //  Held for the clock: now dropped
+    HRW_TARGET_APPLIED          //  Applied: to be taken back
+} hrw_target_t;
+
+/*  Finds the event a void takes back: copies its encoding into raw and,
+    when it was applied, the clock it was applied at into *counted_us;
+    a held one is dropped from the queue. Returns 0 or an error. */
+int hrw_store_target (hrw_store_t *self, const char *event_id, hrw_buf_t *raw,
+                      int64_t *counted_us, hrw_target_t *where);
+
+/*  Takes an applied event back: the records it wrote are derived anew
+    from the events that remain, as if it had never come. 0 or an error. */
+int hrw_store_unapply (hrw_store_t *self, const Hrwatch__V1__Event *ev);
 
 /*  The event time and tie-break of an event, as the store orders them. */
 void hrw_store_event_stamp (const Hrwatch__V1__Event *ev, int64_t *time_us, uint64_t *tb);
@@ -203,6 +235,9 @@ void hrw_store_event_stamp (const Hrwatch__V1__Event *ev, int64_t *time_us, uint
 /*  Holds an accepted event's encoding until the clock reaches its time. */
 int hrw_store_defer (hrw_store_t *self, int64_t time_us, uint64_t tb, const void *data,
                      size_t len);
+
+/*  1 when an event is held with an event time at or before t. */
+int hrw_store_held_by (hrw_store_t *self, int64_t t);
 
 /*  The earliest held event at or before upto: copies its encoding into buf
     (growing it) and removes it from the queue. Returns 0, or HRW_E_NOTFOUND

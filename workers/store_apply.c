@@ -563,9 +563,141 @@ hrw_store_event_stamp (const Hrwatch__V1__Event *ev, int64_t *time_us, uint64_t 
     *tb = hrw_fnv1a (HRW_FNV_OFFSET, ev->event_id, strlen (ev->event_id));
 }
 
+// ---------------------------------------------------------------------------
+// The journal: each applied event kept under the records it wrote
+// ("subject\0" time tie-break -> clock it was applied at, encoding), so a
+// void can derive those records anew from the events that remain. Voids:
+// voided id -> the void's id.
+
+#define S_SUBJECT_MAX (2 * HRW_ID_MAX + 2)
+#define S_JKEY_MAX (S_SUBJECT_MAX + 1 + 16)
+
+static size_t
+s_subject_of (char kind, const char *a, const char *b, char *out)
+{
+    if (!a || !*a)
+        return 0;
+    size_t na = strnlen (a, HRW_ID_MAX), nb = b? strnlen (b, HRW_ID_MAX): 0, n = 0;
+    out[n++] = kind;
+    memcpy (out + n, a, na);
+    n += na;
+    if (b) {
+        out[n++] = '/';         //  No id holds it
+        memcpy (out + n, b, nb);
+        n += nb;
+    }
+    return n;
+}
+
+//  The record an event writes (which 0) or the second one (which 1: the
+//  position a hire or promotion makes its holder incumbent of), as a kind
+//  letter and the id or pair; 0 when none (surveys, voids).
+static size_t
+s_subject (const Hrwatch__V1__Event *ev, int which, char out[S_SUBJECT_MAX])
+{
+    switch (ev->body_case) {
+        case HRWATCH__V1__EVENT__BODY_HIRE:
+            return which? s_subject_of ('p', ev->hire->position_id, NULL, out)
+                        : s_subject_of ('e', ev->hire->employee_id, NULL, out);
+        case HRWATCH__V1__EVENT__BODY_PROMOTION:
+            return which? s_subject_of ('p', ev->promotion->new_position_id, NULL, out)
+                        : s_subject_of ('e', ev->promotion->employee_id, NULL, out);
+        default:
+            break;
+    }
+    if (which)
+        return 0;
+    switch (ev->body_case) {
+        case HRWATCH__V1__EVENT__BODY_EXIT:
+            return s_subject_of ('e', ev->exit->employee_id, NULL, out);
+        case HRWATCH__V1__EVENT__BODY_TRANSFER:
+            return s_subject_of ('e', ev->transfer->employee_id, NULL, out);
+        case HRWATCH__V1__EVENT__BODY_ORG_UNIT_DEFINED:
+            return s_subject_of ('u', ev->org_unit_defined->unit_id, NULL, out);
+        case HRWATCH__V1__EVENT__BODY_POSITION_DEFINED:
+            return s_subject_of ('p', ev->position_defined->position_id, NULL, out);
+        case HRWATCH__V1__EVENT__BODY_SUCCESSOR_NOMINATED:
+            return s_subject_of ('n', ev->successor_nominated->position_id,
+                                 ev->successor_nominated->employee_id, out);
+        case HRWATCH__V1__EVENT__BODY_SUCCESSOR_WITHDRAWN:
+            return s_subject_of ('n', ev->successor_withdrawn->position_id,
+                                 ev->successor_withdrawn->employee_id, out);
+        case HRWATCH__V1__EVENT__BODY_MENTOR_ASSIGNED:
+            return s_subject_of ('m', ev->mentor_assigned->mentor_id,
+                                 ev->mentor_assigned->mentee_id, out);
+        case HRWATCH__V1__EVENT__BODY_MENTOR_ENDED:
+            return s_subject_of ('m', ev->mentor_ended->mentor_id, ev->mentor_ended->mentee_id,
+                                 out);
+        default:
+            return 0;
+    }
+}
+
+static MDB_val
+s_journal_key (const char *subject, size_t n, int64_t t, uint64_t tb, uint8_t buf[S_JKEY_MAX])
+{
+    memcpy (buf, subject, n);
+    buf[n] = '\0';
+    hrw_key_put_time (buf + n + 1, t);
+    hrw_key_put_u64 (buf + n + 9, tb);
+    return hrw_store__val (buf, n + 17);
+}
+
+const char *
+hrw_store_event_target (const Hrwatch__V1__Event *ev)
+{
+    if (ev->body_case == HRWATCH__V1__EVENT__BODY_EVENT_VOIDED)
+        return ev->event_voided->voided_event_id;
+    return *ev->corrects_event_id? ev->corrects_event_id: NULL;
+}
+
+int
+hrw_store_is_voided (hrw_store_t *self, const char *event_id)
+{
+    if (self->counters.voids == 0)
+        return 0;       //  The common case, without a lookup
+    MDB_val key = hrw_store__val (event_id, strlen (event_id)), val;
+    return mdb_get (self->wtxn, self->dbi[S_DB_VOIDS], &key, &val) == 0;
+}
+
+//  The id record: content hash, event time, and the record the event
+//  writes (empty: it cannot be voided).
+typedef struct {
+    uint64_t hash;
+    int64_t occurred;
+} s_id_head_t;
+
+//  A void (or correction) of target, checked and noted.
+static int
+s_void_note (hrw_store_t *self, const Hrwatch__V1__Event *ev, const char *target,
+             hrw_apply_t *result)
+{
+    MDB_val key = hrw_store__val (target, strlen (target)), val;
+    int rc = mdb_get (self->wtxn, self->dbi[S_DB_VOIDS], &key, &val);
+    if (rc == 0) {
+        *result = HRW_DUPLICATE;
+        return 0;
+    }
+    if (rc != HRW_E_NOTFOUND)
+        return rc;
+    rc = mdb_get (self->wtxn, self->dbi[S_DB_EVENT_IDS], &key, &val);
+    if (rc == 0 && val.mv_size <= sizeof (s_id_head_t)) {
+        *result = HRW_NOT_VOIDABLE;
+        return 0;
+    }
+    if (rc && rc != HRW_E_NOTFOUND)
+        return rc;
+    val = hrw_store__val (ev->event_id, strlen (ev->event_id));
+    if ((rc = mdb_put (self->wtxn, self->dbi[S_DB_VOIDS], &key, &val, 0)))
+        return rc;
+    self->counters.voids++;
+    *result = HRW_APPLIED;
+    return 0;
+}
+
 int
 hrw_store_accept (hrw_store_t *self, const Hrwatch__V1__Event *ev, uint64_t content_hash,
-                  hrw_apply_t *result)
+                  int64_t known_us, hrw_apply_t *result)
 {
     MDB_val key = hrw_store__val (ev->event_id, strlen (ev->event_id)), val;
     int rc = mdb_get (self->wtxn, self->dbi[S_DB_EVENT_IDS], &key, &val);
@@ -581,25 +713,218 @@ hrw_store_accept (hrw_store_t *self, const Hrwatch__V1__Event *ev, uint64_t cont
     }
     if (rc != HRW_E_NOTFOUND)
         return rc;
+    const char *target = hrw_store_event_target (ev);
+    if (target) {
+        if ((rc = s_void_note (self, ev, target, result)))
+            return rc;
+        //  Voiding twice changes nothing; a correction still brings its event.
+        int again = *result == HRW_DUPLICATE;
+        if (*result == HRW_NOT_VOIDABLE
+            || (again && ev->body_case == HRWATCH__V1__EVENT__BODY_EVENT_VOIDED)) {
+            self->counters.events_duplicate += again;
+            return 0;
+        }
+    }
+    struct {
+        s_id_head_t head;
+        char subject[S_SUBJECT_MAX];
+    } rec;
     hrw_stamp_t at;
     hrw_store_event_stamp (ev, &at.ts, &at.tb);
-    struct { uint64_t hash; int64_t occurred; } rec = { content_hash, at.ts };
-    val = hrw_store__val (&rec, sizeof (rec));
+    rec.head.hash = content_hash;
+    rec.head.occurred = at.ts;
+    size_t n = s_subject (ev, 0, rec.subject);
+    val = hrw_store__val (&rec, sizeof (rec.head) + n);
     if ((rc = mdb_put (self->wtxn, self->dbi[S_DB_EVENT_IDS], &key, &val, MDB_NOOVERWRITE)))
         return rc;
     self->counters.events_accepted++;
-    if (at.ts > self->counters.latest_event_us)
-        self->counters.latest_event_us = at.ts;
+    if (known_us > self->counters.latest_event_us)
+        self->counters.latest_event_us = known_us;
     *result = HRW_APPLIED;
     return 0;
 }
 
 int
-hrw_store_apply (hrw_store_t *self, const Hrwatch__V1__Event *ev)
+hrw_store_apply (hrw_store_t *self, const Hrwatch__V1__Event *ev, const void *raw,
+                 size_t raw_len, int64_t clock_us)
 {
     hrw_stamp_t at;
     hrw_store_event_stamp (ev, &at.ts, &at.tb);
-    return s_apply_body (self, ev, at);
+    int rc = s_apply_body (self, ev, at);
+    char subject[S_SUBJECT_MAX];
+    uint8_t kbuf[S_JKEY_MAX];
+    for (int which = 0; !rc && which < 2; which++) {
+        size_t n = s_subject (ev, which, subject);
+        if (n == 0)
+            continue;
+        MDB_val key = s_journal_key (subject, n, at.ts, at.tb, kbuf), val;
+        val.mv_size = sizeof (clock_us) + raw_len;
+        if ((rc = mdb_put (self->wtxn, self->dbi[S_DB_JOURNAL], &key, &val, MDB_RESERVE)))
+            break;
+        memcpy (val.mv_data, &clock_us, sizeof (clock_us));
+        memcpy ((uint8_t *) val.mv_data + sizeof (clock_us), raw, raw_len);
+    }
+    return rc;
+}
+
+static MDB_val s_time_key (int64_t t, uint64_t tb, uint8_t buf[16]);
+
+int
+hrw_store_target (hrw_store_t *self, const char *event_id, hrw_buf_t *raw, int64_t *counted_us,
+                  hrw_target_t *where)
+{
+    *where = HRW_TARGET_NONE;
+    *counted_us = HRW_TIME_NONE;
+    MDB_val key = hrw_store__val (event_id, strlen (event_id)), val;
+    int rc = mdb_get (self->wtxn, self->dbi[S_DB_EVENT_IDS], &key, &val);
+    if (rc || val.mv_size <= sizeof (s_id_head_t))
+        return rc == HRW_E_NOTFOUND? 0: rc;
+    s_id_head_t head;
+    memcpy (&head, val.mv_data, sizeof (head));
+    uint64_t tb = hrw_fnv1a (HRW_FNV_OFFSET, event_id, strlen (event_id));
+    char subject[S_SUBJECT_MAX];
+    size_t n = val.mv_size - sizeof (head);
+    if (n > sizeof (subject))
+        return HRW_E_CORRUPT;
+    memcpy (subject, (const uint8_t *) val.mv_data + sizeof (head), n);
+    uint8_t tkey[16], jkey[S_JKEY_MAX];
+    MDB_val pkey = s_time_key (head.occurred, tb, tkey);
+    if ((rc = mdb_get (self->wtxn, self->dbi[S_DB_PENDING], &pkey, &val)) == 0) {
+        hrw_buf_clear (raw);
+        if (hrw_buf_append (raw, val.mv_data, val.mv_size))
+            return ENOMEM;
+        if ((rc = mdb_del (self->wtxn, self->dbi[S_DB_PENDING], &pkey, NULL)))
+            return rc;
+        self->counters.events_pending--;
+        *where = HRW_TARGET_HELD;
+        return 0;
+    }
+    if (rc != HRW_E_NOTFOUND)
+        return rc;
+    MDB_val jk = s_journal_key (subject, n, head.occurred, tb, jkey);
+    if ((rc = mdb_get (self->wtxn, self->dbi[S_DB_JOURNAL], &jk, &val)))
+        return rc == HRW_E_NOTFOUND? 0: rc;
+    if (val.mv_size < sizeof (*counted_us))
+        return HRW_E_CORRUPT;
+    memcpy (counted_us, val.mv_data, sizeof (*counted_us));
+    hrw_buf_clear (raw);
+    if (hrw_buf_append (raw, (const uint8_t *) val.mv_data + sizeof (*counted_us),
+                        val.mv_size - sizeof (*counted_us)))
+        return ENOMEM;
+    *where = HRW_TARGET_APPLIED;
+    return 0;
+}
+
+//  Forgets the record a subject names, with what it counted.
+static int
+s_forget (hrw_store_t *self, const char *subject, size_t n)
+{
+    char id[S_SUBJECT_MAX + 1], kbuf[2 * HRW_ID_MAX + 2];
+    memcpy (id, subject + 1, n - 1);
+    id[n - 1] = '\0';
+    char *slash = strchr (id, '/');
+    MDB_val key = hrw_store__val (id, n - 1), val;
+    hrw_store_db_t db;
+    int rc;
+    switch (subject[0]) {
+        case 'e': {
+            hrw_emp_rec_t e;
+            if ((rc = hrw_store__emp_load (self->wtxn, self->dbi[S_DB_EMPLOYEES], id, &e)))
+                return rc == HRW_E_NOTFOUND? 0: rc;
+            s_count_status (&self->counters, hrw_store__emp_status (&e), -1);
+            db = S_DB_EMPLOYEES;
+            break;
+        }
+        case 'p': {
+            hrw_pos_rec_t p;
+            if ((rc = hrw_store__pos_load (self->wtxn, self->dbi[S_DB_POSITIONS], id, &p)))
+                return rc == HRW_E_NOTFOUND? 0: rc;
+            s_count_position (&self->counters, &p, -1);
+            db = S_DB_POSITIONS;
+            break;
+        }
+        case 'u':
+            if ((rc = mdb_get (self->wtxn, self->dbi[S_DB_UNITS], &key, &val)))
+                return rc == HRW_E_NOTFOUND? 0: rc;
+            self->counters.units--;
+            db = S_DB_UNITS;
+            break;
+        default: {
+            if (!slash)
+                return HRW_E_CORRUPT;
+            *slash = '\0';
+            db = subject[0] == 'n'? S_DB_NOMINATIONS: S_DB_MENTORSHIPS;
+            key = hrw_store__pair_key (kbuf, sizeof (kbuf), id, slash + 1);
+            if ((rc = mdb_get (self->wtxn, self->dbi[db], &key, &val)))
+                return rc == HRW_E_NOTFOUND? 0: rc;
+            hrw_rrec_t r = { val.mv_data, val.mv_size, 1, 0 };
+            hrw_stamp_get (&r);
+            uint8_t active = hrw_rec_get_u8 (&r);
+            if (r.err)
+                return HRW_E_CORRUPT;
+            uint64_t *counter = db == S_DB_NOMINATIONS? &self->counters.nominations
+                                                      : &self->counters.mentorships;
+            *counter -= active;
+            break;
+        }
+    }
+    return mdb_del (self->wtxn, self->dbi[db], &key, NULL);
+}
+
+//  Derives a subject's record anew from the events kept under it. The
+//  registers are order-free and re-applying an event elsewhere changes
+//  nothing there, so each is simply applied again.
+static int
+s_refold (hrw_store_t *self, const char *subject, size_t n)
+{
+    int rc = s_forget (self, subject, n);
+    MDB_cursor *cur;
+    if (rc || (rc = mdb_cursor_open (self->wtxn, self->dbi[S_DB_JOURNAL], &cur)))
+        return rc;
+    uint8_t kbuf[S_JKEY_MAX];
+    MDB_val k = s_journal_key (subject, n, INT64_MIN, 0, kbuf), v;
+    for (rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != n + 17 || memcmp (k.mv_data, subject, n) || ((char *) k.mv_data)[n])
+            break;
+        if (v.mv_size < sizeof (int64_t))
+            continue;
+        Hrwatch__V1__Event *ev = hrwatch__v1__event__unpack (
+            NULL, v.mv_size - sizeof (int64_t), (const uint8_t *) v.mv_data + sizeof (int64_t));
+        if (!ev) {
+            rc = HRW_E_CORRUPT;
+            break;
+        }
+        hrw_stamp_t at;
+        hrw_store_event_stamp (ev, &at.ts, &at.tb);
+        rc = s_apply_body (self, ev, at);
+        hrwatch__v1__event__free_unpacked (ev, NULL);
+        if (rc)
+            break;
+    }
+    mdb_cursor_close (cur);
+    return rc == HRW_E_NOTFOUND? 0: rc;
+}
+
+int
+hrw_store_unapply (hrw_store_t *self, const Hrwatch__V1__Event *ev)
+{
+    hrw_stamp_t at;
+    hrw_store_event_stamp (ev, &at.ts, &at.tb);
+    char subject[2][S_SUBJECT_MAX];
+    size_t n[2];
+    uint8_t kbuf[S_JKEY_MAX];
+    int rc = 0;
+    for (int which = 0; !rc && which < 2; which++) {
+        n[which] = s_subject (ev, which, subject[which]);
+        MDB_val key = s_journal_key (subject[which], n[which], at.ts, at.tb, kbuf);
+        if (n[which] && (rc = mdb_del (self->wtxn, self->dbi[S_DB_JOURNAL], &key, NULL)))
+            rc = rc == HRW_E_NOTFOUND? 0: rc;
+    }
+    for (int which = 0; !rc && which < 2; which++)
+        if (n[which])
+            rc = s_refold (self, subject[which], n[which]);
+    return rc;
 }
 
 // ---------------------------------------------------------------------------
@@ -624,6 +949,21 @@ hrw_store_defer (hrw_store_t *self, int64_t time_us, uint64_t tb, const void *da
     if (rc == 0)
         self->counters.events_pending++;
     return rc;
+}
+
+int
+hrw_store_held_by (hrw_store_t *self, int64_t t)
+{
+    if (self->counters.events_pending == 0)
+        return 0;       //  The common case, without a lookup
+    MDB_cursor *cur;
+    if (mdb_cursor_open (self->wtxn, self->dbi[S_DB_PENDING], &cur))
+        return 1;       //  Held, to be safe: the queue will say
+    MDB_val k, v;
+    int held = mdb_cursor_get (cur, &k, &v, MDB_FIRST) != 0 || k.mv_size != 16
+            || hrw_key_get_time (k.mv_data) <= t;
+    mdb_cursor_close (cur);
+    return held;
 }
 
 int

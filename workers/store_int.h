@@ -24,7 +24,7 @@
 typedef enum {
     S_DB_META, S_DB_EVENT_IDS, S_DB_EMPLOYEES, S_DB_UNITS, S_DB_POSITIONS,
     S_DB_NOMINATIONS, S_DB_MENTORSHIPS, S_DB_SURVEYS, S_DB_REJECTED, S_DB_PENDING,
-    S_DB_CYCLES, S_DB_CYCLE_UNITS, S_DB_COUNT
+    S_DB_CYCLES, S_DB_CYCLE_UNITS, S_DB_JOURNAL, S_DB_VOIDS, S_DB_COUNT
 } hrw_store_db_t;
 
 //  A read scope: the store has one, and nested scopes share it.

@@ -104,7 +104,9 @@ done:
 int
 hrw_store_digest (hrw_store_t *self, char hex[17])
 {
-    static const hrw_store_db_t dbs[] = { S_DB_EVENT_IDS, S_DB_EMPLOYEES, S_DB_UNITS,
+    //  The workforce as the events that stand describe it: not the ids
+    //  seen, so a history with a voided event equals one that never had it.
+    static const hrw_store_db_t dbs[] = { S_DB_EMPLOYEES, S_DB_UNITS,
                                           S_DB_POSITIONS, S_DB_NOMINATIONS, S_DB_MENTORSHIPS,
                                           S_DB_SURVEYS, S_DB_CYCLES, S_DB_CYCLE_UNITS };
     MDB_txn *txn;

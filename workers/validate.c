@@ -51,6 +51,7 @@ hrw_limits_default (hrw_limits_t *lim)
     lim->max_batch_events = 10000;
     lim->max_event_bytes = 64 * 1024;
     lim->max_future_us = 86400LL * HRW_US_PER_SEC;
+    lim->max_future_days = 366;
 }
 
 int
@@ -144,6 +145,31 @@ s_mentorship (s_ctx_t *c, const char *kind, const char *mentor, const char *ment
     S_CHECK (s_id (c, field, mentee, 1));
     if (!strcmp (mentor, mentee))
         return s_fail (c, S_BAD_VALUE, field, "%s is the mentor", field);
+    return S_OK;
+}
+
+static s_reason_t
+s_event_id_named (s_ctx_t *c, const char *field, const char *id)
+{
+    size_t n = strlen (id);
+    if (n == 0)
+        return s_fail (c, S_MISSING, field, "%s is empty", field);
+    if (n > HRW_EVENT_ID_MAX)
+        return s_fail (c, S_BAD_ID, field, "%s is %zu bytes, over %d", field, n, HRW_EVENT_ID_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (id[i] < 0x21 || id[i] > 0x7e)
+            return s_fail (c, S_BAD_ID, field, "%s has a byte outside printable ASCII at %zu",
+                           field, i);
+    return S_OK;
+}
+
+//  What a void or a correction names: another event's id.
+static s_reason_t
+s_other_event (s_ctx_t *c, const char *field, const char *id, const char *own)
+{
+    S_CHECK (s_event_id_named (c, field, id));
+    if (!strcmp (id, own))
+        return s_fail (c, S_BAD_VALUE, field, "%s is the event's own id", field);
     return S_OK;
 }
 
@@ -243,6 +269,13 @@ s_body (s_ctx_t *c, const Hrwatch__V1__Event *ev)
             //  Empty: the cycle closes for every unit.
             return s_id (c, "survey_cycle_closed.unit_id", m->unit_id, 0);
         }
+        case HRWATCH__V1__EVENT__BODY_EVENT_VOIDED:
+            if (*ev->corrects_event_id)
+                return s_fail (c, S_BAD_VALUE, "corrects_event_id",
+                               "corrects_event_id goes on the corrected event, not on a "
+                               "void");
+            return s_other_event (c, "event_voided.voided_event_id",
+                                  ev->event_voided->voided_event_id, ev->event_id);
         default:
             if (ev->base.n_unknown_fields > 0)
                 return s_fail (c, HRWATCH__V1__REASON__REASON_UNSUPPORTED_TYPE, "event", "event body is of a type this version does not know");
@@ -250,42 +283,45 @@ s_body (s_ctx_t *c, const Hrwatch__V1__Event *ev)
     }
 }
 
+//  A timestamp no earlier than 1900 and at most ahead_us past the wall
+//  clock: scheduled changes lead it by days, but when a change was
+//  recorded cannot (much), or the clock that follows it would run ahead.
 static s_reason_t
-s_event_id (s_ctx_t *c, const char *id)
+s_time (s_ctx_t *c, const char *field, const Google__Protobuf__Timestamp *t, int64_t ahead_us,
+        const char *limit, int64_t now_us)
 {
-    size_t n = strlen (id);
-    if (n == 0)
-        return s_fail (c, S_MISSING, "event_id", "event_id is empty");
-    if (n > HRW_EVENT_ID_MAX)
-        return s_fail (c, S_BAD_ID, "event_id", "event_id is %zu bytes, over %d", n, HRW_EVENT_ID_MAX);
-    for (size_t i = 0; i < n; i++)
-        if (id[i] < 0x21 || id[i] > 0x7e)
-            return s_fail (c, S_BAD_ID, "event_id", "event_id has a byte outside printable ASCII at %zu", i);
+    char sub[40];
+    snprintf (sub, sizeof (sub), "%s.nanos", field);
+    if (t->nanos < 0 || t->nanos > 999999999)
+        return s_fail (c, S_RANGE, sub, "%s %d is outside 0..999999999", sub, t->nanos);
+    if (t->seconds < S_EARLIEST_SECONDS)
+        return s_fail (c, S_RANGE, field, "%s is before 1900-01-01", field);
+    //  Past 9999 the seconds would overflow microseconds long before it
+    //  matters; the future check catches everything beyond the clock.
+    int64_t limit_s = (now_us + ahead_us) / HRW_US_PER_SEC;
+    if (t->seconds > limit_s) {
+        char when[40];
+        hrw_clock_format (now_us, when, sizeof (when));
+        return s_fail (c, HRWATCH__V1__REASON__REASON_FUTURE_TIMESTAMP, field,
+                       "%s is %lld s ahead of the daemon's clock (%s); at most %lld s (%s) "
+                       "allowed", field, (long long) (t->seconds - now_us / HRW_US_PER_SEC),
+                       when, (long long) (ahead_us / HRW_US_PER_SEC), limit);
+    }
     return S_OK;
 }
 
 static s_reason_t
-s_time (s_ctx_t *c, const Google__Protobuf__Timestamp *t, const hrw_limits_t *lim,
-        int64_t now_us)
+s_times (s_ctx_t *c, const Hrwatch__V1__Event *ev, const hrw_limits_t *lim, int64_t now_us)
 {
-    if (!t)
+    if (!ev->occurred_at)
         return s_fail (c, S_MISSING, "occurred_at", "occurred_at is missing");
-    if (t->nanos < 0 || t->nanos > 999999999)
-        return s_fail (c, S_RANGE, "occurred_at.nanos", "occurred_at.nanos %d is outside 0..999999999", t->nanos);
-    if (t->seconds < S_EARLIEST_SECONDS)
-        return s_fail (c, S_RANGE, "occurred_at", "occurred_at is before 1900-01-01");
-    //  Past 9999 the seconds would overflow microseconds long before it
-    //  matters; the future check catches everything beyond the clock.
-    int64_t limit_s = (now_us + lim->max_future_us) / HRW_US_PER_SEC;
-    if (t->seconds > limit_s) {
-        char when[40];
-        hrw_clock_format (now_us, when, sizeof (when));
-        return s_fail (c, HRWATCH__V1__REASON__REASON_FUTURE_TIMESTAMP, "occurred_at", "occurred_at is %lld s ahead of the daemon's clock (%s); at most %lld s "
-                       "allowed",
-                       (long long) (t->seconds - now_us / HRW_US_PER_SEC), when,
-                       (long long) (lim->max_future_us / HRW_US_PER_SEC));
-    }
-    return S_OK;
+    S_CHECK (s_time (c, "occurred_at", ev->occurred_at,
+                     (int64_t) lim->max_future_days * 86400 * HRW_US_PER_SEC,
+                     "ingest.max_future_days", now_us));
+    if (!ev->recorded_at)
+        return S_OK;
+    return s_time (c, "recorded_at", ev->recorded_at, lim->max_future_us,
+                   "ingest.max_future_seconds", now_us);
 }
 
 Hrwatch__V1__Reason
@@ -298,8 +334,10 @@ hrw_validate_event (const Hrwatch__V1__Event *ev, size_t encoded_len, const hrw_
     if (encoded_len > lim->max_event_bytes)
         return s_fail (&c, S_TOO_LARGE, "event", "event is %zu bytes, over %u", encoded_len,
                        lim->max_event_bytes);
-    S_CHECK (s_event_id (&c, ev->event_id));
-    S_CHECK (s_time (&c, ev->occurred_at, lim, now_us));
+    S_CHECK (s_event_id_named (&c, "event_id", ev->event_id));
+    S_CHECK (s_times (&c, ev, lim, now_us));
+    if (*ev->corrects_event_id)
+        S_CHECK (s_other_event (&c, "corrects_event_id", ev->corrects_event_id, ev->event_id));
     if (!*ev->source)
         return s_fail (&c, S_MISSING, "source", "source is empty");
     S_CHECK (s_text (&c, "source", ev->source, S_CODE_MAX));

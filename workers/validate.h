@@ -13,7 +13,8 @@ typedef struct {
     uint32_t max_frame_bytes;    //  Largest EventBatch frame
     uint32_t max_batch_events;   //  Most events in one batch
     uint32_t max_event_bytes;    //  Largest encoded Event
-    int64_t max_future_us;       //  How far occurred_at may lead the clock
+    int64_t max_future_us;       //  How far recorded_at may lead the wall clock
+    uint32_t max_future_days;    //  How far occurred_at may (a scheduled change)
 } hrw_limits_t;
 
 /*  Sensible limits for a daemon with default settings. */

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Corrections through the real daemon (issue: rescinded and corrected
+# events, future-dated changes): a rescinded termination of a sole
+# ready-now successor (the gap fires, then resolves as retracted, and they
+# are active again with their nomination); a corrected exit type; a void
+# that comes before its event; a resignation entered four weeks ahead
+# (the gap raised at entry with its day, the ordinary gap on the day); a
+# voided future exit taking its warning back; and the state digest after
+# a void equal to that of a history that never had the event.
+set -uo pipefail
+bin=$1
+hrwatch="$bin/hrwatch"
+top=$(mktemp -d /tmp/hrw-corrections.XXXXXX)
+fail=0
+daemon=
+cleanup() {
+  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  rm -rf "$top"
+}
+trap cleanup EXIT
+# shellcheck source=tests/daemon.sh
+. "$(dirname "$0")/daemon.sh"
+
+check() {       # check WHAT CONDITION-EXIT-CODE DETAIL
+  if [ "$2" = 0 ]; then echo "ok   $1"; else echo "FAIL $1: ${3:0:400}"; fail=1; fi
+}
+
+# A fresh daemon (event time alone: --replay) in $top/NAME; sets dir, ctl.
+fresh() {
+  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  daemon=
+  dir=$top/$1
+  mkdir -p "$dir"
+  daemon_config "$dir"
+  daemon_start "$bin" "$dir" --replay || exit 1
+  ctl=(--endpoint "ipc://$dir/control.sock")
+}
+pub() { "$hrwatch" publish --endpoint "ipc://$dir/ingest.sock" --json "$@"; }
+ev() {  # ev ID TIME BODY [EXTRA]: one event line
+  printf '{"eventId":"%s","occurredAt":"%s","source":"t"%s,%s}\n' "$1" "$2" "${4:+,$4}" "$3"
+}
+# The org: unit ops, critical P-1 held by E-1, E-2 its only ready-now successor.
+org() {
+  ev u-1 2025-01-01T00:00:00Z '"orgUnitDefined":{"unitId":"ops"}'
+  ev h-1 2025-01-01T00:00:00Z '"hire":{"employeeId":"E-1","unitId":"ops","positionId":"P-1"}'
+  ev h-2 2025-01-01T00:00:00Z '"hire":{"employeeId":"E-2","unitId":"ops"}'
+  ev n-1 2025-01-01T00:00:00Z '"successorNominated":{"positionId":"P-1","employeeId":"E-2","readiness":"READINESS_READY_NOW"}'
+  ev p-1 2025-01-01T00:00:00Z '"positionDefined":{"positionId":"P-1","unitId":"ops","critical":true,"incumbentId":"E-1"}'
+}
+changes() {
+  "$hrwatch" subscribe --after 0 --for 0.3 --json "${ctl[@]}" \
+    --alerts-endpoint "ipc://$dir/alerts.sock" 2>/dev/null
+}
+field() { python3 -c "import json,sys; s=json.load(sys.stdin); print(s.get('$1',''))"; }
+
+# --- A rescinded termination of a sole ready-now successor -----------------
+fresh rescind
+{ org; ev x-2 2025-02-01T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}'; } | pub >/dev/null
+out=$(changes)
+grep -q '"change":"ALERT_CHANGE_FIRED".*"subject":"P-1"\|"subject":"P-1".*"change":"ALERT_CHANGE_FIRED"' <<<"$out"
+check "the exit of the only ready-now successor opens the gap" $? "$out"
+before=$("$hrwatch" status --json "${ctl[@]}" | field employeesActive)
+ev v-2 2025-02-05T00:00:00Z '"eventVoided":{"voidedEventId":"x-2"}' | pub >/dev/null
+out=$(changes)
+grep '"subject":"P-1"' <<<"$out" | tail -1 | grep -q '"resolution":"retracted: x-2 voided"'
+check "the void resolves the gap as retracted" $? "$(grep P-1 <<<"$out" | tail -1)"
+grep '"subject":"P-1"' <<<"$out" | tail -1 | grep -q '"state":"ALERT_STATE_RESOLVED"'
+check "... and it is resolved" $? "$out"
+after=$("$hrwatch" status --json "${ctl[@]}" | field employeesActive)
+[ "$after" = $((before + 1)) ]
+check "the employee is active again ($before -> $after)" $? ""
+pos=$("$hrwatch" position P-1 --json "${ctl[@]}")
+python3 -c "import json,sys; p=json.loads(sys.argv[1]); assert not p.get('gap'), p; assert any(s['employeeId']=='E-2' and not s.get('whyNot') for s in p['successors']), p" "$pos"
+check "with their nomination counted" $? "$pos"
+res=$(ev v-2b 2025-02-06T00:00:00Z '"eventVoided":{"voidedEventId":"x-2"}' | pub)
+grep -q '"duplicate":1' <<<"$res"
+check "voiding it again is a duplicate" $? "$res"
+res=$(ev v-s 2025-02-06T00:00:00Z '"eventVoided":{"voidedEventId":"v-2"}' | pub 2>&1)
+grep -q 'event v-s: REASON_INVALID_VALUE: event_voided.voided_event_id names an event that cannot be taken back' <<<"$res"
+check "a void cannot be voided" $? "$res"
+
+# --- A corrected exit type: voluntary -> involuntary ------------------------
+fresh correct
+{ org; ev x-2 2025-02-01T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}'; } | pub >/dev/null
+u1=$("$hrwatch" unit ops --json "${ctl[@]}")
+ev x-2c 2025-02-01T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_INVOLUNTARY"}' '"correctsEventId":"x-2"' | pub >/dev/null
+u2=$("$hrwatch" unit ops --json "${ctl[@]}")
+python3 - "$u1" "$u2" <<'PY'
+import json, sys
+a, b = (json.loads(x) for x in sys.argv[1:])
+def vol(u):
+    t = u.get('turnover', u)
+    return int(t.get('voluntaryExits', t.get('exitsInWindow', 0)))
+assert vol(a) == 1, a
+assert vol(b) == 0, b
+assert int(b.get('headcount', 0)) == int(a.get('headcount', 0)), (a, b)
+PY
+check "a correction moves the exit out of the voluntary count" $? "$u1 / $u2"
+
+# --- A void that comes before its event -------------------------------------
+fresh early
+{ org; ev v-9 2025-02-01T00:00:00Z '"eventVoided":{"voidedEventId":"x-9"}'; } | pub >/dev/null
+res=$(ev x-9 2025-02-02T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}' | pub)
+grep -q '"accepted":1' <<<"$res"
+check "the voided event is accepted when it comes" $? "$res"
+st=$("$hrwatch" status --json "${ctl[@]}")
+[ "$(field employeesActive <<<"$st")" = 2 ]
+check "... but not applied" $? "$st"
+res=$(ev x-9 2025-02-02T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}' | pub)
+grep -q '"duplicate":1' <<<"$res"
+check "... and a retry of it is a duplicate" $? "$res"
+out=$(changes)
+! grep -q '"subject":"P-1"' <<<"$out"
+check "no gap was raised by it" $? "$out"
+
+# --- Four weeks' notice: the early warning, then the gap on the day ---------
+fresh notice
+{ org; ev x-5 2025-03-29T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}' '"recordedAt":"2025-03-01T00:00:00Z"'; } | pub >/dev/null
+out=$(changes)
+last=$(grep '"subject":"P-1"' <<<"$out" | tail -1)
+grep -q '"scheduledFor":"2025-03-29T00:00:00Z"' <<<"$last" && grep -q '"state":"ALERT_STATE_FIRING"' <<<"$last" \
+  && grep -q 'loses its only ready-now successor E-2 on 2025-03-29' <<<"$last" \
+  && grep -q '"changedAt":"2025-03-01T00:00:00Z"' <<<"$last" && grep -q 'SEVERITY_WARNING' <<<"$last"
+check "a resignation entered four weeks ahead raises the gap at entry, with its day" $? "$last"
+[ "$("$hrwatch" status --json "${ctl[@]}" | field employeesActive)" = 2 ]
+check "... while the employee is still active" $? ""
+ev h-9 2025-03-30T00:00:00Z '"hire":{"employeeId":"E-9","unitId":"ops"}' | pub >/dev/null
+out=$(changes)
+last=$(grep '"subject":"P-1"' <<<"$out" | tail -1)
+grep -q '"state":"ALERT_STATE_FIRING"' <<<"$last" && ! grep -q '"scheduledFor":"' <<<"$last" \
+  && grep -q '"changedAt":"2025-03-29T00:00:00Z"' <<<"$last"
+check "on the day it is the ordinary gap" $? "$last"
+n=$(grep -c '"subject":"P-1".*"change":"ALERT_CHANGE_FIRED"\|"change":"ALERT_CHANGE_FIRED".*"subject":"P-1"' <<<"$out")
+[ "$n" = 1 ]
+check "... one incident, fired once" $? "$out"
+
+# --- A voided future exit cancels the warning -------------------------------
+fresh cancel
+{ org; ev x-5 2025-03-29T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}' '"recordedAt":"2025-03-01T00:00:00Z"'
+  ev v-5 2025-03-10T00:00:00Z '"eventVoided":{"voidedEventId":"x-5"}'
+  ev h-9 2025-04-30T00:00:00Z '"hire":{"employeeId":"E-9","unitId":"ops"}'; } | pub >/dev/null
+out=$(changes)
+last=$(grep '"subject":"P-1"' <<<"$out" | tail -1)
+grep -q '"state":"ALERT_STATE_RESOLVED"' <<<"$last" && grep -q '"resolution":"retracted: x-5 voided"' <<<"$last" \
+  && grep -q '"changedAt":"2025-03-10T00:00:00Z"' <<<"$last"
+check "voiding the scheduled exit takes the warning back" $? "$last"
+[ "$("$hrwatch" status --json "${ctl[@]}" | field employeesActive)" = 3 ]
+check "... and the exit never happens" $? ""
+
+# --- The digest after a void equals a history without the event -------------
+fresh voided
+{ org; ev x-2 2025-02-01T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}'
+  ev t-1 2025-02-02T00:00:00Z '"transfer":{"employeeId":"E-1","newUnitId":"ops2"}'
+  ev v-2 2025-02-05T00:00:00Z '"eventVoided":{"voidedEventId":"x-2"}'
+  ev v-3 2025-02-06T00:00:00Z '"eventVoided":{"voidedEventId":"t-1"}'; } | pub >/dev/null
+d1=$("$hrwatch" status --json --digest "${ctl[@]}" | field stateDigest)
+fresh clean
+org | pub >/dev/null
+d2=$("$hrwatch" status --json --digest "${ctl[@]}" | field stateDigest)
+[ -n "$d1" ] && [ "$d1" = "$d2" ]
+check "the digest after voiding equals that of a history without the events" $? "$d1 vs $d2"
+
+exit $fail
