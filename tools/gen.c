@@ -373,13 +373,11 @@ gen_exit (gen_t *g, int e, int voluntary)
     //  Realistic company: whether the exit is rescinded or recorded ahead
     //  (draws of its own stream).
     int how = g->sched? gen_sched_decide (g, e, voluntary): GEN_EXIT_PLAIN;
-    if (how != GEN_EXIT_AHEAD_VOIDED) {
-        em->active = 0;
-        gen_leave_team (g, e);
-        if (em->position >= 0) {
-            g->positions[em->position].incumbent = -1;
-            g->positions[em->position].vacant_since = g->now;
-        }
+    em->active = 0;
+    gen_leave_team (g, e);
+    if (em->position >= 0) {
+        g->positions[em->position].incumbent = -1;
+        g->positions[em->position].vacant_since = g->now;
     }
     int regretted = voluntary && em->level >= 3 && gen_below (g, 2) == 0;
     if (how == GEN_EXIT_AHEAD || how == GEN_EXIT_AHEAD_VOIDED) {
@@ -392,6 +390,9 @@ gen_exit (gen_t *g, int e, int voluntary)
     else
         s_emit_exit (g, e, voluntary, regretted);
     if (how == GEN_EXIT_AHEAD_VOIDED) {
+        //  It never applies: they stay, out of the company's draws.
+        em->active = 1;
+        em->restored = 1;
         g->t_active++;
         g->t_exited--;
     }

@@ -34,6 +34,9 @@ typedef struct {
     //  Realistic company: rescinded and scheduled exits (gen_sched.c)
     int rescind;        //  Left, and the exit is to be voided: its nominations are kept
     int held;           //  Its exit is recorded ahead and not yet applied
+    int restored;       //  Back after its exit was voided: counted by the
+                        //  daemon (and the truth), never by the company's
+                        //  draws, which go on as if it had left
 } gen_emp_t;
 
 typedef struct {
@@ -73,6 +76,8 @@ typedef struct {
     int hold_until;     //  No background nomination before this day
     int tgap;           //  As gap, with successors whose exit is recorded
                         //  ahead not counted: what the truth says
+    int covered;        //  Has a ready-now successor as the daemon counts for
+                        //  bench strength (those leaving ahead still count)
 } gen_pos_t;
 
 typedef struct {
@@ -216,6 +221,8 @@ void gen_fact (gen_t *g, const char *scenario, const char *family, const char *k
                const char *severity, const char *cause, int window_days, int with_trigger);
 //  Ready-now successors of p who count.
 int gen_real_ready (const gen_t *g, int p);
+//  The same as the company sees them: without those back after a void.
+int gen_real_ready_company (const gen_t *g, int p);
 //  The succession facts the last event changed, with cause.
 void gen_real_facts (gen_t *g, const char *cause);
 //  The moves below, each followed by the facts it changes.

@@ -61,8 +61,10 @@ gen_fact (gen_t *g, const char *scenario, const char *family, const char *kind,
 //  Ready-now successors who count: active, not holding this role, and not
 //  holding another critical one (nominees here hold none when nominated;
 //  a move into a role that is not critical keeps them counted).
+enum { S_READY_DAEMON, S_READY_LESS_HELD, S_READY_COMPANY };
+
 static int
-s_ready (const gen_t *g, int p, int less_held)
+s_ready (const gen_t *g, int p, int view)
 {
     const gen_pos_t *pos = &g->positions[p];
     int n = 0;
@@ -70,7 +72,9 @@ s_ready (const gen_t *g, int p, int less_held)
         int e = pos->nominees[k];
         int held = e >= 0? g->emps[e].position: -1;
         n += e >= 0 && g->emps[e].active && e != pos->incumbent
-          && (held < 0 || !g->positions[held].critical) && !(less_held && g->emps[e].held);
+          && (held < 0 || !g->positions[held].critical)
+          && !(view == S_READY_LESS_HELD && g->emps[e].held)
+          && !(view == S_READY_COMPANY && g->emps[e].restored);
     }
     return n;
 }
@@ -78,7 +82,13 @@ s_ready (const gen_t *g, int p, int less_held)
 int
 gen_real_ready (const gen_t *g, int p)
 {
-    return s_ready (g, p, 0);
+    return s_ready (g, p, S_READY_DAEMON);
+}
+
+int
+gen_real_ready_company (const gen_t *g, int p)
+{
+    return s_ready (g, p, S_READY_COMPANY);
 }
 
 //  After an event: the succession gaps and bench-strength shortfalls it
@@ -90,18 +100,20 @@ gen_real_facts (gen_t *g, const char *cause)
     //  successor), so they are kept with or without a truth file.
     if (g->stopped)
         return;
-    //  The company acts on the successors it has (gap); the daemon, and
-    //  so the truth (tgap), does not count one whose exit is recorded
-    //  ahead (--scheduled). Without it the two are the same.
+    //  The company acts on the successors it has (gap), without those back
+    //  after a void (--rescinds), so that its draws stay as they were; the
+    //  daemon, and so the truth (tgap), counts those and not one whose exit
+    //  is recorded ahead (--scheduled). Without either the two are the same.
     char pid[16];
     for (int p = 0; p < g->n_positions; p++) {
         gen_pos_t *pos = &g->positions[p];
         int now = 0, tnow = 0;
-        if (pos->defined && pos->critical && gen_real_ready (g, p) < 1)
+        if (pos->defined && pos->critical && s_ready (g, p, S_READY_COMPANY) < 1)
             now = pos->incumbent < 0? 2: 1;
-        if (pos->defined && pos->critical && s_ready (g, p, 1) < 1)
+        if (pos->defined && pos->critical && s_ready (g, p, S_READY_LESS_HELD) < 1)
             tnow = pos->incumbent < 0? 2: 1;
         pos->gap = now;
+        pos->covered = !(pos->defined && pos->critical) || s_ready (g, p, S_READY_DAEMON) >= 1;
         if (tnow == pos->tgap)
             continue;
         gen_pos_id (p, pid, sizeof (pid));
@@ -116,7 +128,7 @@ gen_real_facts (gen_t *g, const char *cause)
             const gen_pos_t *pos = &g->positions[p];
             if (pos->defined && pos->critical && s_under (g, pos->unit, u)) {
                 crit++;
-                covered += !pos->tgap;
+                covered += pos->covered;
             }
         }
         int now = crit >= 3 && covered * 10 < crit * 7;
@@ -205,7 +217,8 @@ s_real_roles (gen_t *g, int d)
             int chosen = -1;
             for (int k = 0; k < GEN_MAX_NOMINEES && chosen < 0; k++) {
                 int e = pos->nominees[k];
-                if (e >= 0 && g->emps[e].active && g->emps[e].position < 0)
+                if (e >= 0 && g->emps[e].active && !g->emps[e].restored
+                    && g->emps[e].position < 0)
                     chosen = k;
             }
             if (chosen >= 0) {

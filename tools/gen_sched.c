@@ -3,8 +3,11 @@
 
     --rescinds: some exits of people who hold no role (3%; 25% of a
     successor's) are voided 1-14 days after: an eventVoided of the exit, the
-    employee back in their team with their nominations, as if they had
-    never left. --scheduled: 40% of voluntary exits are entered ahead, with
+    employee back with their nominations, as if they had never left. The
+    company's draws go on as if they had left (they are no longer drawn
+    from their team, and its successors are counted without them), so the
+    rest of the history is the one without --rescinds; the truth counts
+    them, as the daemon does. --scheduled: 40% of voluntary exits are entered ahead, with
     recordedAt 14-56 days before they occur (the notice), and written where
     they were recorded, so the daemon holds them until they apply; some of
     those (as above) are voided before they apply, and the employee stays.
@@ -206,7 +209,7 @@ gen_sched_day (gen_t *g, int d)
         else {
             em->active = 1;
             em->rescind = 0;
-            gen_join_team (g, x.e, em->team);
+            em->restored = 1;
             g->t_active++;
             g->t_exited--;
         }
