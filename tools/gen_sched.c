@@ -143,6 +143,16 @@ gen_sched_emitted (gen_t *g, int e, int how, int voluntary, int regretted, long 
     };
 }
 
+//  Whether --events allows one more event (voids count; an exit written
+//  ahead counts where it occurs: not written when its number is past it).
+static int
+s_room (gen_t *g, long seq)
+{
+    if (g->max_events && (g->seq + g->extra + g->voids >= g->max_events || seq > g->max_events))
+        return 0;
+    return !g->stopped;
+}
+
 //  Day d at h:m, plus ms milliseconds.
 static int64_t
 s_at (const gen_t *g, int d, int h, int m, int ms)
@@ -170,6 +180,8 @@ gen_sched_day (gen_t *g, int d)
     int i = 0;
     while (s->pass == 2 && s->next < s->n_ahead && s->ahead[s->next].rday <= d) {
         s_ahead_t *a = &s->ahead[s->next++];
+        if (!s_room (g, a->seq))
+            continue;
         a->recorded = s_at (g, d, 8, 30, i++);
         gen_write_exit (g, g->out, a->seq, a->t, a->recorded, a->e, a->voluntary, a->regretted);
         g->last_t = a->recorded;
@@ -200,6 +212,8 @@ gen_sched_day (gen_t *g, int d)
         }
         memmove (&s->voids[v], &s->voids[v + 1], (size_t) (s->n_voids - v - 1) * sizeof (x));
         s->n_voids--;
+        if (!s_room (g, 0))
+            continue;
         int64_t t = s_at (g, d, 8, 45, i++);
         long n = gen_write_void (g, x.seq, t);
         g->last_t = t;
@@ -275,7 +289,8 @@ gen_sched_run (gen_t *g)
     s_free_company (&first);
     //  The second time, with the exits recorded ahead in the order of
     //  their recording.
-    qsort (s->ahead, (size_t) s->n_ahead, sizeof (*s->ahead), s_by_recorded);
+    if (s->n_ahead)
+        qsort (s->ahead, (size_t) s->n_ahead, sizeof (*s->ahead), s_by_recorded);
     s->pass = 2;
     s->next = 0;
     s->n_voids = 0;
