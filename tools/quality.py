@@ -184,7 +184,9 @@ class Scores:
         #  Days of warning of the succession gaps an exit opened: exits
         #  recorded ahead, and the others.
         self.warning = {"ahead": [], "plain": [], "ahead_missed": 0, "plain_missed": 0,
-                        "ahead_voided": 0, "exits_ahead": 0}
+                        "ahead_voided": 0, "exits_ahead": 0,
+                        #  Early warnings raised as info (date 30+ days out)
+                        "info": 0, "info_in_time": 0, "info_late": [], "info_ended": 0}
 
     def retract_row(self, k):
         if k not in self.retract:
@@ -342,6 +344,39 @@ def rescind_alerts(scores, rescinds, alerts):
                     fp, a["changedAt"][:19], r["exit"], r["void_at"][:19], outcome))
 
 
+def info_warnings(scores, alerts):
+    """Early warnings raised as info (their date more than 30 days out):
+    did each become a warning when 30 days remained (docs/alerts.md)?"""
+    by_fp = {}
+    for a in sorted(alerts, key=lambda x: int(x["seq"])):
+        if kind_of(a) == "succession_gap":
+            by_fp.setdefault(a["fingerprint"], []).append(a)
+    w = scores.warning
+    for changes in by_fp.values():
+        for i, a in enumerate(changes):
+            if a.get("change") != "ALERT_CHANGE_FIRED" or not is_scheduled(a) \
+               or a.get("severity") != "SEVERITY_INFO":
+                continue
+            w["info"] += 1
+            due = parse_time(a["scheduledFor"]) - 30 * 86400
+            nxt = None
+            for b in changes[i + 1:]:
+                if b.get("severity") != "SEVERITY_INFO" or not is_scheduled(b) \
+                   or b["state"] != "ALERT_STATE_FIRING":
+                    nxt = b
+                    break
+            end = parse_time(nxt["changedAt"]) if nxt else None
+            if end is not None and end <= due + 86400 and nxt["state"] == "ALERT_STATE_FIRING" \
+               and is_scheduled(nxt):
+                w["info_in_time"] += 1
+            elif end is not None and end <= due + 86400:
+                w["info_ended"] += 1
+            else:
+                #  Days it stayed info with under 30 to go.
+                last = end if end is not None else parse_time(a["scheduledFor"])
+                w["info_late"].append((last - due) / 86400.0)
+
+
 def score_run(scores, kind_of_run, truth, alerts):
     facts = [t for t in truth if "scenario" in t] + at_risk_facts(truth, alerts)
     #  hrwatch-gen --rescinds and --scheduled: exits voided later, exits
@@ -362,6 +397,7 @@ def score_run(scores, kind_of_run, truth, alerts):
             f["severity"] = "info" if parse_time(x["occurred"]) - parse_time(x["recorded"]) \
                 > 30 * 86400 else "warning"
     rescind_alerts(scores, rescinds, alerts)
+    info_warnings(scores, alerts)
     #  Firings that a void took back (resolution "retracted: ..."): they
     #  stood on an exit that was rescinded.
     retracted_fires, open_fire = set(), {}
@@ -686,6 +722,15 @@ def report_warning(scores):
     if w["ahead_voided"]:
         out.append("Early warnings of exits voided before their date (not in the figures above): "
                    "%d." % w["ahead_voided"])
+        out.append("")
+    if w["info"]:
+        late = w["info_late"]
+        out.append("Early warnings raised as info (date more than 30 days out): %d; became a "
+                   "warning when 30 days remained: %d; ended before then: %d; still info with "
+                   "under 30 days to go: %d%s." % (
+                       w["info"], w["info_in_time"], w["info_ended"], len(late),
+                       " (for a median %.1f days, %.1f–%.1f, of the 30)" % (
+                           statistics.median(late), min(late), max(late)) if late else ""))
         out.append("")
     return out
 
