@@ -346,7 +346,9 @@ def rescind_alerts(scores, rescinds, alerts):
 
 def info_warnings(scores, alerts):
     """Early warnings raised as info (their date more than 30 days out):
-    did each become a warning when 30 days remained (docs/alerts.md)?"""
+    did each become a warning when 30 days remained? Severity is judged
+    when the position is evaluated (docs/alerts.md), so one no event
+    touches stays info: this says how often, and for how long."""
     by_fp = {}
     for a in sorted(alerts, key=lambda x: int(x["seq"])):
         if kind_of(a) == "succession_gap":
