@@ -86,7 +86,7 @@ s_begin (gen_t *g, int type)
 {
     if (g->stopped)
         return -1;
-    if (g->max_events && g->seq + g->extra >= g->max_events) {
+    if (g->max_events && g->seq + g->extra + g->voids >= g->max_events) {
         g->stopped = 1;
         return -1;
     }
@@ -170,18 +170,48 @@ s_emit_hire (gen_t *g, int e)
 }
 
 static void
+s_exit_body (FILE *out, int e, int voluntary, int regretted)
+{
+    char eid[16];
+    s_emp_id (e, eid, sizeof (eid));
+    fprintf (out, "\"exit\":{\"employeeId\":\"%s\",\"type\":\"%s\",\"reasonCode\":\"%s\","
+             "\"regretted\":%s}}\n", eid,
+             voluntary? "EXIT_TYPE_VOLUNTARY": "EXIT_TYPE_INVOLUNTARY",
+             voluntary? "new-opportunity": "performance", regretted? "true": "false");
+}
+
+static void
 s_emit_exit (gen_t *g, int e, int voluntary, int regretted)
 {
     if (s_begin (g, T_EXIT))
         return;
-    char eid[16];
-    s_emp_id (e, eid, sizeof (eid));
-    fprintf (g->out, "\"exit\":{\"employeeId\":\"%s\",\"type\":\"%s\",\"reasonCode\":\"%s\","
-             "\"regretted\":%s}}\n", eid,
-             voluntary? "EXIT_TYPE_VOLUNTARY": "EXIT_TYPE_INVOLUNTARY",
-             voluntary? "new-opportunity": "performance", regretted? "true": "false");
+    s_exit_body (g->out, e, voluntary, regretted);
     g->t_active--;
     g->t_exited++;
+}
+
+void
+gen_write_exit (gen_t *g, FILE *out, long seq, int64_t t, int64_t recorded, int e,
+                int voluntary, int regretted)
+{
+    char when[48], rec[48];
+    fprintf (out, "{\"eventId\":\"gen%" PRIu64 "-%ld\",\"occurredAt\":\"%s\",", g->seed, seq,
+             hrw_clock_format (t, when, sizeof (when)));
+    if (recorded)
+        fprintf (out, "\"recordedAt\":\"%s\",", hrw_clock_format (recorded, rec, sizeof (rec)));
+    fprintf (out, "\"source\":\"hrwatch-gen\",");
+    s_exit_body (out, e, voluntary, regretted);
+}
+
+long
+gen_write_void (gen_t *g, long seq, int64_t t)
+{
+    char when[48];
+    g->voids++;
+    fprintf (g->out, "{\"eventId\":\"gen%" PRIu64 "-v%ld\",\"occurredAt\":\"%s\",\"source\":"
+             "\"hrwatch-gen\",\"eventVoided\":{\"voidedEventId\":\"gen%" PRIu64 "-%ld\"}}\n",
+             g->seed, g->voids, hrw_clock_format (t, when, sizeof (when)), g->seed, seq);
+    return g->voids;
 }
 
 void
@@ -340,13 +370,34 @@ void
 gen_exit (gen_t *g, int e, int voluntary)
 {
     gen_emp_t *em = &g->emps[e];
+    //  Realistic company: whether the exit is rescinded or recorded ahead
+    //  (draws of its own stream).
+    int how = g->sched? gen_sched_decide (g, e, voluntary): GEN_EXIT_PLAIN;
     em->active = 0;
     gen_leave_team (g, e);
     if (em->position >= 0) {
         g->positions[em->position].incumbent = -1;
         g->positions[em->position].vacant_since = g->now;
     }
-    s_emit_exit (g, e, voluntary, voluntary && em->level >= 3 && gen_below (g, 2) == 0);
+    int regretted = voluntary && em->level >= 3 && gen_below (g, 2) == 0;
+    if (how == GEN_EXIT_AHEAD || how == GEN_EXIT_AHEAD_VOIDED) {
+        //  Written on the day it was recorded: numbered and timed here.
+        FILE *out = g->out;
+        g->out = g->mute;
+        s_emit_exit (g, e, voluntary, regretted);
+        g->out = out;
+    }
+    else
+        s_emit_exit (g, e, voluntary, regretted);
+    if (how == GEN_EXIT_AHEAD_VOIDED) {
+        //  It never applies: they stay, out of the company's draws.
+        em->active = 1;
+        em->restored = 1;
+        g->t_active++;
+        g->t_exited--;
+    }
+    if (g->sched && !g->stopped)
+        gen_sched_emitted (g, e, how, voluntary, regretted, g->seq, g->last_t);
 }
 
 //  The team a unit is, or any team for a department or division.
@@ -373,7 +424,7 @@ gen_emit_manager (gen_t *g, int e, int manager)
 {
     if (g->stopped || manager < 0)
         return;
-    if (g->max_events && g->seq + g->extra >= g->max_events) {
+    if (g->max_events && g->seq + g->extra + g->voids >= g->max_events) {
         g->stopped = 1;
         return;
     }
@@ -441,7 +492,7 @@ s_write_summary (const gen_t *g, const char *path)
     fprintf (f, "{\"events\":%ld,\"employees_active\":%ld,\"employees_exited\":%ld,\"units\":%ld,"
              "\"positions\":%ld,\"critical_positions\":%ld,\"nominations\":%ld,"
              "\"mentorships\":%ld,\"survey_responses\":%ld,\"by_type\":{",
-             g->seq + g->extra, g->t_active, g->t_exited, g->t_units, g->t_positions, g->t_critical,
+             g->seq + g->extra + g->voids, g->t_active, g->t_exited, g->t_units, g->t_positions, g->t_critical,
              g->t_nominations, g->t_mentorships, g->t_responses);
     for (int i = 0; i < 11; i++)
         fprintf (f, "%s\"%s\":%ld", i? ",": "", s_type_names[i], g->t_by_type[i]);
@@ -455,7 +506,7 @@ s_usage (FILE *out)
     fprintf (out, "usage: hrwatch-gen [--employees N] [--years Y] [--seed S] [--start DATE]\n"
                   "                   [--events N] [--out FILE] [--summary FILE]\n"
                   "                   [--scenarios TRUTH] [--quiet | --inject] [--units N]\n"
-                  "                   [--truth FILE]\n"
+                  "                   [--truth FILE] [--rescinds] [--scheduled]\n"
                   "  Writes a synthetic company history as hrwatch.v1.Event JSON lines.\n"
                   "  --scenarios: a quiet, deterministic background with a turnover spike, a\n"
                   "  slow rise, a succession gap opened and closed and an engagement drop\n"
@@ -464,7 +515,10 @@ s_usage (FILE *out)
                   "  rates, stable moods, teams reporting to their leads and nothing\n"
                   "  injected; --inject: the same with scenarios injected (a 6x spike, a 2x\n"
                   "  rise, engagement drops, every cause of a succession gap, early-tenure\n"
-                  "  exits, a manager hotspot, decoys). --truth FILE gets their ground truth.\n");
+                  "  exits, a manager hotspot, decoys). --truth FILE gets their ground truth.\n"
+                  "  --rescinds (with --quiet or --inject): some exits are voided 1-14 days\n"
+                  "  after, the employee staying. --scheduled: 40%% of voluntary exits are\n"
+                  "  recorded 14-56 days ahead (recordedAt), written on the day recorded.\n");
 }
 
 int
@@ -478,6 +532,7 @@ main (int argc, char **argv)
         { "scenarios", required_argument, NULL, 'T' },
         { "quiet", no_argument, NULL, 'q' }, { "inject", no_argument, NULL, 'i' },
         { "units", required_argument, NULL, 'u' }, { "truth", required_argument, NULL, 'F' },
+        { "rescinds", no_argument, NULL, 'R' }, { "scheduled", no_argument, NULL, 'A' },
         { NULL, 0, NULL, 0 }
     };
     gen_t g;
@@ -489,7 +544,7 @@ main (int argc, char **argv)
     g.n_units_opt = 40;
     const char *start = "2023-01-02", *summary = NULL;
     int c;
-    while ((c = getopt_long (argc, argv, "n:y:s:d:e:o:S:T:qiu:F:h", opts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "n:y:s:d:e:o:S:T:qiu:F:RAh", opts, NULL)) != -1) {
         switch (c) {
             case 'n': g.employees = atoi (optarg); break;
             case 'y': g.years = atoi (optarg); break;
@@ -518,6 +573,8 @@ main (int argc, char **argv)
                     return 2;
                 }
                 break;
+            case 'R': g.rescinds = 1; break;
+            case 'A': g.scheduled = 1; break;
             case 'h': s_usage (stdout); return 0;
             default: s_usage (stderr); return 64;
         }
@@ -526,7 +583,7 @@ main (int argc, char **argv)
     int32_t nanos;
     if (g.employees < 12 || g.years < 1 || hrw_clock_parse (start, &secs, &nanos)
         || (g.real && (g.truth || g.n_units_opt < 12 || g.employees < 40 * g.n_units_opt))
-        || (g.facts && !g.real)) {
+        || ((g.facts || g.rescinds || g.scheduled) && !g.real)) {
         s_usage (stderr);
         return 64;
     }
@@ -534,10 +591,10 @@ main (int argc, char **argv)
     g.rng = g.seed * 0x2545f4914f6cdd1dULL + 1;
     //  Managers and their scenarios draw from a stream of their own.
     g.side_rng = (g.seed ^ 0x6d616e6167657273ULL) * 0x9e3779b97f4a7c15ULL + 7;
-    if (g.real) {
-        gen_real_org (&g);
-        gen_simulate_real (&g);
-    }
+    //  Rescinded and scheduled exits draw from a third.
+    g.sched_rng = (g.seed ^ 0x7363686564756c65ULL) * 0xbf58476d1ce4e5b9ULL + 11;
+    if (g.real)
+        gen_sched_run (&g);
     else if (g.truth) {
         gen_build_org (&g);
         gen_simulate_scenarios (&g);
@@ -561,5 +618,6 @@ main (int argc, char **argv)
     free (g.positions);
     free (g.emps);
     gen_dev_free (&g);
+    gen_sched_free (&g);
     return 0;
 }

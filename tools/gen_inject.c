@@ -36,7 +36,7 @@ s_pick_position (gen_t *g, const gen_inject_t *in, int want_critical)
             used |= in->gap_position[i] == p;
         if (used || !pos->defined || pos->critical != want_critical || pos->incumbent < 0)
             continue;
-        if (!want_critical || (!pos->gap && gen_real_ready (g, p) == 1))
+        if (!want_critical || (!pos->gap && gen_real_ready_company (g, p) == 1))
             return p;
     }
     return -1;
@@ -201,7 +201,8 @@ gen_inject_day (gen_t *g, gen_inject_t *in, int d)
         gen_pos_t *pos = &g->positions[p];
         pos->hold_until = d + 30;
         int k = 0;
-        while (k < GEN_MAX_NOMINEES - 1 && !(pos->nominees[k] >= 0 && g->emps[pos->nominees[k]].active))
+        while (k < GEN_MAX_NOMINEES - 1 && !(pos->nominees[k] >= 0 && g->emps[pos->nominees[k]].active
+                                             && !g->emps[pos->nominees[k]].restored))
             k++;
         if (i == 0)
             gen_real_exit (g, pos->nominees[k], 1);

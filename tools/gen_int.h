@@ -31,6 +31,12 @@ typedef struct {
     //  Realistic company: managers (gen_manager.c)
     int manager;        //  The manager last emitted for it, or -1
     int hired_day;      //  Day of the history it was hired (negative: before)
+    //  Realistic company: rescinded and scheduled exits (gen_sched.c)
+    int rescind;        //  Left, and the exit is to be voided: its nominations are kept
+    int held;           //  Its exit is recorded ahead and not yet applied
+    int restored;       //  Back after its exit was voided: counted by the
+                        //  daemon (and the truth), never by the company's
+                        //  draws, which go on as if it had left
 } gen_emp_t;
 
 typedef struct {
@@ -68,6 +74,10 @@ typedef struct {
     int gap;            //  Realistic company: 0, or the gap's severity
                         //  (1 warning, 2 critical) as the daemon should see it
     int hold_until;     //  No background nomination before this day
+    int tgap;           //  As gap, with successors whose exit is recorded
+                        //  ahead not counted: what the truth says
+    int covered;        //  Has a ready-now successor as the daemon counts for
+                        //  bench strength (those leaving ahead still count)
 } gen_pos_t;
 
 typedef struct {
@@ -112,6 +122,15 @@ typedef struct {
     long extra;             //  Events emitted beside g->seq (manager changes)
     int initial;            //  Hiring the initial workforce: its leads come later
     int lead_base;          //  ... as employees lead_base + their position
+    //  Realistic company: rescinded exits (voided some days after) and
+    //  exits recorded ahead (gen_sched.c), drawn from a stream of their own
+    int rescinds;           //  --rescinds
+    int scheduled;          //  --scheduled
+    uint64_t sched_rng;     //  Their stream, a hash of the seed
+    long voids;             //  Voids emitted, numbered apart ("gen<seed>-v<n>")
+    const char *trigger;    //  When set, the event the next facts are triggered by
+    FILE *mute;             //  /dev/null: where an exit written ahead goes when it applies
+    struct gen_sched *sched;
 } gen_t;
 
 //  --inject: which teams, days and positions each scenario uses.
@@ -202,6 +221,8 @@ void gen_fact (gen_t *g, const char *scenario, const char *family, const char *k
                const char *severity, const char *cause, int window_days, int with_trigger);
 //  Ready-now successors of p who count.
 int gen_real_ready (const gen_t *g, int p);
+//  The same as the company sees them: without those back after a void.
+int gen_real_ready_company (const gen_t *g, int p);
 //  The succession facts the last event changed, with cause.
 void gen_real_facts (gen_t *g, const char *cause);
 //  The moves below, each followed by the facts it changes.
@@ -265,5 +286,33 @@ void gen_manager_repoint (gen_t *g, int p);
 void gen_manager_plan (gen_t *g, gen_inject_t *in);
 //  Day d of them: facts at each onset, the extra hires and exits.
 void gen_manager_day (gen_t *g, gen_inject_t *in, int d);
+
+// ---------------------------------------------------------------------------
+// gen_sched.c: rescinded exits and exits recorded ahead (realistic company
+// with --rescinds or --scheduled). The history is made twice: the first
+// time only to learn which exits are recorded ahead and when they occur,
+// the second time writing each of them on the day it is recorded.
+
+//  Runs the realistic company: twice when either option is on, else once.
+void gen_sched_run (gen_t *g);
+//  Decides (own stream) how e's exit goes, before gen_exit changes any
+//  state: GEN_EXIT_PLAIN, or GEN_EXIT_RESCIND (applied, voided later),
+//  GEN_EXIT_AHEAD (recorded ahead), GEN_EXIT_AHEAD_VOIDED (recorded ahead
+//  and voided before it applies: the employee stays).
+enum { GEN_EXIT_PLAIN, GEN_EXIT_RESCIND, GEN_EXIT_AHEAD, GEN_EXIT_AHEAD_VOIDED };
+int gen_sched_decide (gen_t *g, int e, int voluntary);
+//  The exit decided above was emitted as event seq at t: remembered.
+void gen_sched_emitted (gen_t *g, int e, int how, int voluntary, int regretted, long seq,
+                        int64_t t);
+//  Start of day d (after the midnight sweep): exits recorded ahead today,
+//  and the voids due today, each followed by the facts it changes.
+void gen_sched_day (gen_t *g, int d);
+//  Frees its state.
+void gen_sched_free (gen_t *g);
+// gen.c: the exit line, for gen_sched.c (recorded 0: no recordedAt)
+void gen_write_exit (gen_t *g, FILE *out, long seq, int64_t t, int64_t recorded, int e,
+                     int voluntary, int regretted);
+//  A void of event seq, stamped at t (numbered apart); returns its number.
+long gen_write_void (gen_t *g, long seq, int64_t t);
 
 #endif

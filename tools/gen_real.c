@@ -51,7 +51,9 @@ gen_fact (gen_t *g, const char *scenario, const char *family, const char *kind,
         fprintf (g->facts, ",\"severity\":\"%s\"", severity);
     if (cause)
         fprintf (g->facts, ",\"cause\":\"%s\"", cause);
-    if (with_trigger)
+    if (with_trigger && g->trigger)
+        fprintf (g->facts, ",\"trigger\":\"%s\"", g->trigger);
+    else if (with_trigger)
         fprintf (g->facts, ",\"trigger\":\"gen%" PRIu64 "-%ld\"", g->seed, g->seq);
     fprintf (g->facts, "}\n");
 }
@@ -59,8 +61,10 @@ gen_fact (gen_t *g, const char *scenario, const char *family, const char *kind,
 //  Ready-now successors who count: active, not holding this role, and not
 //  holding another critical one (nominees here hold none when nominated;
 //  a move into a role that is not critical keeps them counted).
-int
-gen_real_ready (const gen_t *g, int p)
+enum { S_READY_DAEMON, S_READY_LESS_HELD, S_READY_COMPANY };
+
+static int
+s_ready (const gen_t *g, int p, int view)
 {
     const gen_pos_t *pos = &g->positions[p];
     int n = 0;
@@ -68,9 +72,23 @@ gen_real_ready (const gen_t *g, int p)
         int e = pos->nominees[k];
         int held = e >= 0? g->emps[e].position: -1;
         n += e >= 0 && g->emps[e].active && e != pos->incumbent
-          && (held < 0 || !g->positions[held].critical);
+          && (held < 0 || !g->positions[held].critical)
+          && !(view == S_READY_LESS_HELD && g->emps[e].held)
+          && !(view == S_READY_COMPANY && g->emps[e].restored);
     }
     return n;
+}
+
+int
+gen_real_ready (const gen_t *g, int p)
+{
+    return s_ready (g, p, S_READY_DAEMON);
+}
+
+int
+gen_real_ready_company (const gen_t *g, int p)
+{
+    return s_ready (g, p, S_READY_COMPANY);
 }
 
 //  After an event: the succession gaps and bench-strength shortfalls it
@@ -82,19 +100,27 @@ gen_real_facts (gen_t *g, const char *cause)
     //  successor), so they are kept with or without a truth file.
     if (g->stopped)
         return;
+    //  The company acts on the successors it has (gap), without those back
+    //  after a void (--rescinds), so that its draws stay as they were; the
+    //  daemon, and so the truth (tgap), counts those and not one whose exit
+    //  is recorded ahead (--scheduled). Without either the two are the same.
     char pid[16];
     for (int p = 0; p < g->n_positions; p++) {
         gen_pos_t *pos = &g->positions[p];
-        int now = 0;
-        if (pos->defined && pos->critical && gen_real_ready (g, p) < 1)
+        int now = 0, tnow = 0;
+        if (pos->defined && pos->critical && s_ready (g, p, S_READY_COMPANY) < 1)
             now = pos->incumbent < 0? 2: 1;
-        if (now == pos->gap)
+        if (pos->defined && pos->critical && s_ready (g, p, S_READY_LESS_HELD) < 1)
+            tnow = pos->incumbent < 0? 2: 1;
+        pos->gap = now;
+        pos->covered = !(pos->defined && pos->critical) || s_ready (g, p, S_READY_DAEMON) >= 1;
+        if (tnow == pos->tgap)
             continue;
         gen_pos_id (p, pid, sizeof (pid));
         gen_fact (g, g->label, "succession", "succession_gap", pid, pos->unit, g->last_t,
-                !pos->gap? "fire": !now? "resolve": "severity",
-                now == 2? "critical": now == 1? "warning": NULL, cause, 0, 1);
-        pos->gap = now;
+                !pos->tgap? "fire": !tnow? "resolve": "severity",
+                tnow == 2? "critical": tnow == 1? "warning": NULL, cause, 0, 1);
+        pos->tgap = tnow;
     }
     for (int u = 0; u < g->n_units; u++) {
         int crit = 0, covered = 0;
@@ -102,7 +128,7 @@ gen_real_facts (gen_t *g, const char *cause)
             const gen_pos_t *pos = &g->positions[p];
             if (pos->defined && pos->critical && s_under (g, pos->unit, u)) {
                 crit++;
-                covered += !pos->gap;
+                covered += pos->covered;
             }
         }
         int now = crit >= 3 && covered * 10 < crit * 7;
@@ -132,7 +158,8 @@ s_real_nominate (gen_t *g, int p)
     gen_pos_t *pos = &g->positions[p];
     int slot = -1;
     for (int k = 0; k < GEN_MAX_NOMINEES && slot < 0; k++)
-        if (pos->nominees[k] < 0 || !g->emps[pos->nominees[k]].active)
+        if (pos->nominees[k] < 0
+            || (!g->emps[pos->nominees[k]].active && !g->emps[pos->nominees[k]].rescind))
             slot = k;
     if (slot < 0)
         return;
@@ -190,7 +217,8 @@ s_real_roles (gen_t *g, int d)
             int chosen = -1;
             for (int k = 0; k < GEN_MAX_NOMINEES && chosen < 0; k++) {
                 int e = pos->nominees[k];
-                if (e >= 0 && g->emps[e].active && g->emps[e].position < 0)
+                if (e >= 0 && g->emps[e].active && !g->emps[e].restored
+                    && g->emps[e].position < 0)
                     chosen = k;
             }
             if (chosen >= 0) {
@@ -370,6 +398,7 @@ gen_simulate_real (gen_t *g)
     for (int d = 0; d < days && !g->stopped; d++) {
         g->now = g->start_us + d * GEN_DAY_US;
         gen_dev_day (g, d);
+        gen_sched_day (g, d);
         if (g->inject)
             gen_inject_day (g, &in, d);
         if (g->inject)

@@ -124,6 +124,20 @@ CHECKS = [
     # where a tripling brings one or two early leavers); here 2 of 4.
     ("early_tenure_exits: early-tenure-3x caught in 1 of 4 seeds",
      lambda s: s.caught_within("early_tenure_exits", "early-tenure-3x", 270.0, 0.25)),
+    # Rescinded exits (hrwatch-gen --rescinds) and exits recorded ahead
+    # (--scheduled): vacuous without them.
+    ("rescinded exits: every succession alert a rescinded exit raised is retracted at its void "
+     "or resolved before it (none still firing after)",
+     lambda s: all(s.retract[k]["firing_after"] + s.retract[k]["firing_updated"] == 0
+                   for k in ("succession_gap", "bench_strength", "succession_at_risk")
+                   if k in s.retract)),
+    ("rescinded exits: retractions are seen (resolution 'retracted: ...' at a void)",
+     lambda s: not s.rescinds["exits"] or sum(r["retracted"] for r in s.retract.values()) > 0),
+    ("exits recorded ahead: every succession gap one opens is raised at least 1 day before the "
+     "exit's date, none missed",
+     lambda s: not s.warning["exits_ahead"] or (
+         s.warning["ahead"] and min(s.warning["ahead"]) >= 1.0
+         and s.warning["ahead_missed"] == 0)),
     # manager-hotspot-4x has no recall check at this scale: its teams here
     # are of 20-40 people, where 4x for four months is 3-5 exits, and none
     # of the 4 seeds is caught (the full run: 3 in 4, in teams of 20-500).
@@ -163,6 +177,22 @@ class Scores:
         self.exposure = {"unit_years": 0, "unit_cycles": 0}
         self.quiet_exposure = {"unit_years": 0, "unit_cycles": 0}
         self.runs = {"quiet": 0, "inject": 0}
+        #  Rescinded exits: per kind, alerts a rescinded exit raised and
+        #  what became of them at its void.
+        self.rescinds = {"exits": 0, "ahead": 0, "successors": 0}
+        self.retract = {}
+        #  Days of warning of the succession gaps an exit opened: exits
+        #  recorded ahead, and the others.
+        self.warning = {"ahead": [], "plain": [], "ahead_missed": 0, "plain_missed": 0,
+                        "ahead_voided": 0, "exits_ahead": 0,
+                        #  Early warnings raised as info (date 30+ days out)
+                        "info": 0, "info_in_time": 0, "info_late": [], "info_ended": 0}
+
+    def retract_row(self, k):
+        if k not in self.retract:
+            self.retract[k] = {"alerts": 0, "retracted": 0, "firing_after": 0, "firing_updated": 0,
+                               "resolved_before": 0, "resolved_other": 0, "examples": []}
+        return self.retract[k]
 
     def kind(self, k):
         if k not in self.kinds:
@@ -170,7 +200,8 @@ class Scores:
             self.kinds[k] = {"family": row[1] if row else None, "scenarios": {}, "false": 0,
                              "false_quiet": 0, "flaps": 0, "wrong_severity": 0,
                              "decoys_fired": 0, "related": 0, "changes": 0, "refires_in_truth": 0,
-                             "examples": []}
+                             "scheduled_changes": 0, "rescind_related": 0,
+                             "rescind_related_quiet": 0, "examples": []}
         return self.kinds[k]
 
     def scenario(self, k, name, expect):
@@ -263,8 +294,123 @@ def at_risk_facts(truth, alerts):
     return out
 
 
+def is_scheduled(a):
+    return bool(a.get("scheduledFor"))
+
+
+def rescind_alerts(scores, rescinds, alerts):
+    """Alerts whose firing a rescinded exit triggered: at the void, were
+    they retracted (resolved with resolution "retracted: ...")?"""
+    by_fp = {}
+    for a in sorted(alerts, key=lambda x: int(x["seq"])):
+        by_fp.setdefault(a["fingerprint"], []).append(a)
+    for fp, changes in by_fp.items():
+        k = kind_of(changes[0])
+        firing = False
+        for i, a in enumerate(changes):
+            now = a["state"] == "ALERT_STATE_FIRING"
+            started = now and not firing
+            firing = now
+            r = rescinds.get(a.get("triggerEventId", ""))
+            #  Fired by the exit, before its void (what the void itself
+            #  raises names the exit too).
+            if not started or r is None or \
+               parse_time(a["changedAt"]) >= parse_time(r["void_at"]) - 1e-3:
+                continue
+            row = scores.retract_row(k)
+            row["alerts"] += 1
+            void_at = parse_time(r["void_at"])
+            outcome = "firing_after"
+            updated = False
+            for b in changes[i + 1:]:
+                if b["state"] == "ALERT_STATE_FIRING":
+                    updated |= abs(parse_time(b["changedAt"]) - void_at) < 1e-3
+                    continue
+                when = parse_time(b["changedAt"])
+                if (b.get("resolution") or "").startswith("retracted:"):
+                    outcome = "retracted"
+                elif when < void_at - 1e-3:
+                    outcome = "resolved_before"
+                elif when <= void_at + 1e-3:
+                    outcome = "resolved_other"
+                else:
+                    outcome = "firing_after"
+                break
+            if outcome == "firing_after" and updated:
+                outcome = "firing_updated"
+            row[outcome] += 1
+            if outcome not in ("retracted", "firing_updated") and len(row["examples"]) < 3:
+                row["examples"].append("%s fired %s on %s, voided %s: %s" % (
+                    fp, a["changedAt"][:19], r["exit"], r["void_at"][:19], outcome))
+
+
+def info_warnings(scores, alerts):
+    """Early warnings raised as info (their date more than 30 days out):
+    did each become a warning when 30 days remained? Severity is judged
+    when the position is evaluated (docs/alerts.md), so one no event
+    touches stays info: this says how often, and for how long."""
+    by_fp = {}
+    for a in sorted(alerts, key=lambda x: int(x["seq"])):
+        if kind_of(a) == "succession_gap":
+            by_fp.setdefault(a["fingerprint"], []).append(a)
+    w = scores.warning
+    for changes in by_fp.values():
+        for i, a in enumerate(changes):
+            if a.get("change") != "ALERT_CHANGE_FIRED" or not is_scheduled(a) \
+               or a.get("severity") != "SEVERITY_INFO":
+                continue
+            w["info"] += 1
+            due = parse_time(a["scheduledFor"]) - 30 * 86400
+            nxt = None
+            for b in changes[i + 1:]:
+                if b.get("severity") != "SEVERITY_INFO" or not is_scheduled(b) \
+                   or b["state"] != "ALERT_STATE_FIRING":
+                    nxt = b
+                    break
+            end = parse_time(nxt["changedAt"]) if nxt else None
+            if end is not None and end <= due + 86400 and nxt["state"] == "ALERT_STATE_FIRING" \
+               and is_scheduled(nxt):
+                w["info_in_time"] += 1
+            elif end is not None and end <= due + 86400:
+                w["info_ended"] += 1
+            else:
+                #  Days it stayed info with under 30 to go.
+                last = end if end is not None else parse_time(a["scheduledFor"])
+                w["info_late"].append((last - due) / 86400.0)
+
+
 def score_run(scores, kind_of_run, truth, alerts):
     facts = [t for t in truth if "scenario" in t] + at_risk_facts(truth, alerts)
+    #  hrwatch-gen --rescinds and --scheduled: exits voided later, exits
+    #  recorded ahead.
+    rescinds = {t["rescind"]["exit"]: t["rescind"] for t in truth if "rescind" in t}
+    voids = {r["void"]: r for r in rescinds.values()}
+    rescinded_people = {r["employee"]: parse_time(r["exit_at"]) for r in rescinds.values()}
+    ahead = {t["exit_ahead"]["exit"]: t["exit_ahead"] for t in truth if "exit_ahead" in t}
+    scores.rescinds["exits"] += len(rescinds)
+    scores.rescinds["ahead"] += sum(1 for r in rescinds.values() if r["ahead"])
+    scores.rescinds["successors"] += sum(1 for r in rescinds.values() if r["successor_of"])
+    scores.warning["exits_ahead"] += len(ahead)
+    for f in facts:
+        #  An early warning is info while its date is more than 30 days out.
+        x = ahead.get(f.get("trigger"))
+        if x and f.get("kind") == "succession_gap" and f["expect"] == "fire" \
+           and f.get("cause") == "exit recorded ahead":
+            f["severity"] = "info" if parse_time(x["occurred"]) - parse_time(x["recorded"]) \
+                > 30 * 86400 else "warning"
+    rescind_alerts(scores, rescinds, alerts)
+    info_warnings(scores, alerts)
+    #  Firings that a void took back (resolution "retracted: ..."): they
+    #  stood on an exit that was rescinded.
+    retracted_fires, open_fire = set(), {}
+    for a in sorted(alerts, key=lambda x: int(x["seq"])):
+        fp = a["fingerprint"]
+        if a["state"] == "ALERT_STATE_FIRING":
+            open_fire.setdefault(fp, a["seq"])
+        elif fp in open_fire:
+            if (a.get("resolution") or "").startswith("retracted:"):
+                retracted_fires.add(open_fire[fp])
+            del open_fire[fp]
     for t in truth:
         if "exposure" in t:
             for e in ("unit_years", "unit_cycles"):
@@ -278,7 +424,10 @@ def score_run(scores, kind_of_run, truth, alerts):
         scores.kind(k)
     state = {}          #  fingerprint -> (firing, severity)
     last_resolve = {}   #  fingerprint -> time
+    foreseen = {}       #  fingerprint -> its last change had scheduledFor
     for a in sorted(alerts, key=lambda x: int(x["seq"])):
+        was_foreseen = foreseen.get(a["fingerprint"], False)
+        foreseen[a["fingerprint"]] = is_scheduled(a)
         #  An update restates a firing alert with its current figures; how
         #  many there are depends on how events were grouped into commits,
         #  so they are not scored: only fire, severity and resolve are.
@@ -304,16 +453,41 @@ def score_run(scores, kind_of_run, truth, alerts):
             last_resolve[fp] = t
         unit = a.get("unitId", "")
 
+        trig = a.get("triggerEventId", "")
+
+        def rescind_related():
+            #  Raised by an exit later voided, or changed by its void, or
+            #  taken back by a void (retracted), or
+            #  about someone whose exit was voided (their successor
+            #  development restarts from the void in the truth, from the
+            #  nomination in the daemon): not a false alarm of the
+            #  detector; counted apart.
+            if trig in rescinds or trig in voids or a["seq"] in retracted_fires:
+                return True
+            return k in ("successor_unmentored", "development_stalled") and \
+                subject in rescinded_people and t >= rescinded_people[subject]
+
         def false_alert(why):
+            if rescind_related():
+                ks["rescind_related"] += 1
+                if kind_of_run == "quiet":
+                    ks["rescind_related_quiet"] += 1
+                return False
             ks["false"] += 1
             if kind_of_run == "quiet":
                 ks["false_quiet"] += 1
             if len(ks["examples"]) < 3:
                 ks["examples"].append("%s %s %s (%s)" % (fp, change, a["changedAt"][:10], why))
+            return True
 
         if row is None:
             if change == "fire":
                 false_alert("no scenario family for this kind")
+            continue
+        if row[2] in EXACT and is_scheduled(a) and change != "fire":
+            #  An early warning's severity as its date nears, or as more
+            #  is foreseen: the truth says only when it opens and closes.
+            ks["scheduled_changes"] += 1
             continue
         if row[2] in EXACT:
             match = None
@@ -325,6 +499,12 @@ def score_run(scores, kind_of_run, truth, alerts):
                     same = abs(f["at"] - t) < 1e-3
                 elif "trigger" in f or row[2] == "trigger":
                     same = f.get("trigger") == a.get("triggerEventId")
+                    #  What a void changes names, as its trigger, the event
+                    #  it took back (a retraction's resolution says so).
+                    v = voids.get(f.get("trigger"))
+                    if not same and v:
+                        same = a.get("triggerEventId") == v["exit"] and \
+                            abs(parse_time(v["void_at"]) - t) < 1e-3
                 else:
                     same = not a.get("triggerEventId") and \
                         f["onset"][:10] == a["changedAt"][:10]
@@ -332,8 +512,14 @@ def score_run(scores, kind_of_run, truth, alerts):
                     match = f
                     break
             if match is None:
-                false_alert("not in the derived truth")
-                ks["flaps"] += refire
+                #  An early warning's own changes (info to warning as its
+                #  date nears, the day it comes into force) are not in the
+                #  truth, which says when the gap opens and closes.
+                if (is_scheduled(a) or was_foreseen) and firing:
+                    ks["scheduled_changes"] += 1
+                    continue
+                if false_alert("not in the derived truth"):
+                    ks["flaps"] += refire
                 continue
             match["matched"] = t
             if refire:
@@ -373,6 +559,20 @@ def score_run(scores, kind_of_run, truth, alerts):
                     f["matched"] = t
         else:
             false_alert("no scenario")
+    for f in facts:
+        if f["kind"] != "succession_gap" or f["expect"] != "fire" \
+           or f.get("cause") not in ("exit", "exit recorded ahead"):
+            continue
+        x = ahead.get(f.get("trigger"))
+        if x and x["voided"]:
+            scores.warning["ahead_voided"] += 1
+            continue
+        which = "ahead" if x else "plain"
+        if f["matched"] is None:
+            scores.warning[which + "_missed"] += 1
+            continue
+        occurred = parse_time(x["occurred"]) if x else f["t"]
+        scores.warning[which].append((occurred - f["matched"]) / 86400.0)
     for f in facts:
         k = f["kind"]
         if f["family"] == "succession":
@@ -443,18 +643,98 @@ def report(scores, args):
         if row and row[2] in EXACT:
             extra = "; wrong severity: %d; fired again within %d days of resolving, as the " \
                 "truth says it should: %d" % (ks["wrong_severity"], row[4], ks["refires_in_truth"])
+        if ks["scheduled_changes"]:
+            extra += "; changes of early warnings not scored (severity as the date nears, " \
+                "the day it comes into force): %d" % ks["scheduled_changes"]
+        if ks["rescind_related"]:
+            extra += "; raised or changed by a rescinded exit or its void, not counted false: " \
+                "%d (quiet companies: %d)" % (ks["rescind_related"], ks["rescind_related_quiet"])
         out.append("%d alert changes; %s; flaps: %d; decoys fired: %d; on a scenario's unit but "
                    "another kind of its family: %d%s." % (ks["changes"], false_text, ks["flaps"],
                                                          ks["decoys_fired"], ks["related"], extra))
         for e in ks["examples"]:
             out.append("  e.g. %s" % e)
         out.append("")
+    out.extend(report_rescinds(scores))
+    out.extend(report_warning(scores))
     out.append("Exposure: %d unit-years judged (every unit, leaves and parents, over the years "
                "after the first), %d unit-cycles judged (5+ answers in the cycle and the one "
                "before); %d quiet and %d injected companies."
                % (scores.exposure["unit_years"], scores.exposure["unit_cycles"],
                   scores.runs["quiet"], scores.runs["inject"]))
     return "\n".join(out) + "\n"
+
+
+def report_rescinds(scores):
+    r = scores.rescinds
+    out = ["#### rescinded exits", ""]
+    if not r["exits"]:
+        return out + ["(none: hrwatch-gen without --rescinds)", ""]
+    out.append("%d exits voided 1-14 days after (%d of them recorded ahead and voided before "
+               "their date; %d of a ready-now successor). Alerts a rescinded exit fired, and "
+               "what became of them at its void:" % (r["exits"], r["ahead"], r["successors"]))
+    out.append("")
+    out.append("| kind | fired by a rescinded exit | retracted | still firing after the void "
+               "| of which updated at the void | resolved before the void "
+               "| resolved at the void, not as retracted |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|")
+    for k in sorted(scores.retract):
+        x = scores.retract[k]
+        out.append("| %s | %d | %d | %d | %d | %d | %d |" % (
+            k, x["alerts"], x["retracted"], x["firing_after"] + x["firing_updated"],
+            x["firing_updated"], x["resolved_before"], x["resolved_other"]))
+    if not scores.retract:
+        out.append("| (none fired) | | | | | | |")
+    out.append("")
+    out.append("Still firing after the void is right only where the alert holds without the "
+               "exit: a turnover window that still tests high with the exit taken out is "
+               "updated with the corrected figures at the void (docs/alerts.md, Retractions); "
+               "succession alerts an exit alone raised should all be retracted.")
+    set_apart = sum(k["rescind_related"] for k in scores.kinds.values())
+    set_apart_quiet = sum(k["rescind_related_quiet"] for k in scores.kinds.values())
+    out.append("")
+    out.append("Alert changes raised or changed by a rescinded exit or its void (or a firing a "
+               "void took back) that the truth does not have, counted apart, not as false "
+               "alarms: %d (quiet companies: %d)." % (set_apart, set_apart_quiet))
+    out.append("")
+    for k in sorted(scores.retract):
+        for e in scores.retract[k]["examples"]:
+            out.append("  e.g. %s" % e)
+    out.append("")
+    return out
+
+
+def days_text(xs):
+    if not xs:
+        return "—"
+    return "median %.1f, %.1f–%.1f, %d gaps" % (statistics.median(xs), min(xs), max(xs), len(xs))
+
+
+def report_warning(scores):
+    w = scores.warning
+    out = ["#### days of warning (succession_gap opened by an exit)", ""]
+    out.append("Days from the gap's alert to the exit's date: exits recorded ahead "
+               "(hrwatch-gen --scheduled, %d of them) and the others." % w["exits_ahead"])
+    out.append("")
+    out.append("| exit | days of warning | gaps the truth has, not seen |")
+    out.append("|---|---|---:|")
+    out.append("| recorded ahead | %s | %d |" % (days_text(w["ahead"]), w["ahead_missed"]))
+    out.append("| not recorded ahead | %s | %d |" % (days_text(w["plain"]), w["plain_missed"]))
+    out.append("")
+    if w["ahead_voided"]:
+        out.append("Early warnings of exits voided before their date (not in the figures above): "
+                   "%d." % w["ahead_voided"])
+        out.append("")
+    if w["info"]:
+        late = w["info_late"]
+        out.append("Early warnings raised as info (date more than 30 days out): %d; became a "
+                   "warning when 30 days remained: %d; ended before then: %d; still info with "
+                   "under 30 days to go: %d%s." % (
+                       w["info"], w["info_in_time"], w["info_ended"], len(late),
+                       " (for a median %.1f days, %.1f–%.1f, of the 30)" % (
+                           statistics.median(late), min(late), max(late)) if late else ""))
+        out.append("")
+    return out
 
 
 def main():

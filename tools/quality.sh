@@ -17,6 +17,9 @@
 # small: a few seeds of a small company, with the checks the detectors
 # must pass (tools/quality.py --check); for make test. QUALITY_ALERTS adds
 # lines to the daemons' [alerts] section (thresholds to try, one a line).
+# QUALITY_GEN: hrwatch-gen's options for every company (default
+# "--rescinds --scheduled": some exits voided after, some recorded ahead;
+# empty for the histories without either).
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 mode=${2:-full}
@@ -57,7 +60,7 @@ listen =
 CONF
   ctl=(--endpoint "ipc://$dir/control.sock")
   "$build/hrwatch-gen" --employees "$employees" --units "$units" --years "$years" \
-    --seed "$seed" "--$kind" --truth "$dir/truth.jsonl" --out "$dir/events.jsonl"
+    --seed "$seed" "--$kind" ${QUALITY_GEN-} --truth "$dir/truth.jsonl" --out "$dir/events.jsonl"
   "$build/hrwatchd" --foreground --replay --config "$dir/hrwatchd.conf" 2>"$dir/hrwatchd.log" &
   daemon=$!
   trap 'kill "$daemon" 2>/dev/null || true' EXIT
@@ -82,6 +85,7 @@ fi
 rm -rf "$work"
 mkdir -p "$work"
 export QUALITY_ALERTS=${QUALITY_ALERTS:-}
+export QUALITY_GEN=${QUALITY_GEN---rescinds --scheduled}
 export QUALITY_EMPLOYEES=$employees QUALITY_UNITS=$units QUALITY_YEARS=$years QUALITY_WORK=$work
 start=$(date +%s)
 {
@@ -91,6 +95,6 @@ start=$(date +%s)
 elapsed=$(( $(date +%s) - start ))
 machine="$(uname -n), $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores"
 python3 "$here/quality.py" --work "$work" --seconds "$elapsed" --machine "$machine" \
-  --scale "$quiet quiet + $inject injected companies of $employees people, $units units, $years years" \
+  --scale "$quiet quiet + $inject injected companies of $employees people, $units units, $years years${QUALITY_GEN:+ (hrwatch-gen $QUALITY_GEN)}" \
   --out "$build/quality$([ "$mode" = small ] && echo -small).md" \
   $([ "$mode" = small ] && echo --check)
