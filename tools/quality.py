@@ -48,13 +48,16 @@ FAMILIES = [
     # detector's alert on another's scenario is related, not false.
     ("early_tenure_exits", "turnover",   "unit_or_ancestor", "unit_years",  30),
     ("manager_hotspot",    "turnover",   "unit_or_ancestor", "unit_years",  30),
+    # Voluntary exits entered ahead, clustered in a unit: no scenario
+    # injects them, so every firing in a quiet company is a false alarm.
+    ("scheduled_exits",    "turnover",   "unit_or_ancestor", "unit_years",  30),
 ]
 # Match rules whose truth is exact: every change is scored against it.
 EXACT = ("trigger", "trigger_or_day", "derived")
 KNOWN_KINDS = ["succession_gap", "bench_strength", "successor_overlap", "turnover_spike",
                "reduction_in_force", "engagement_drop", "turnover_rise",
                "successor_unmentored", "development_stalled", "succession_at_risk",
-               "early_tenure_exits", "manager_hotspot"]
+               "early_tenure_exits", "manager_hotspot", "scheduled_exits"]
 # Kinds whose targets are a delay: the share caught within it is shown too.
 WITHIN_DAYS = {"turnover_spike": 20, "turnover_rise": 60}
 # What false alerts are counted per, and how that is written.
