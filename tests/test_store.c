@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include <lmdb.h>
+
 #include "lib/clock.h"
 #include "workers/store.h"
 
@@ -381,6 +383,53 @@ test_counters_survive_reopen (void **state)
     assert_string_equal (hrw_clock_format (c.latest_event_us, t, sizeof (t)), "2024-01-01T00:00:00Z");
 }
 
+//  Accepts a void of target (not applied: the engine takes it back).
+static hrw_apply_t
+void_of (hrw_store_t *s, const char *id, const char *target)
+{
+    char json[256];
+    snprintf (json, sizeof (json), "{\"eventId\":\"%s\",\"occurredAt\":\"2024-02-01T00:00:00Z\","
+              "\"source\":\"t\",\"eventVoided\":{\"voidedEventId\":\"%s\"}}", id, target);
+    Hrwatch__V1__Event *ev = h_event (json);
+    hrw_apply_t result = 0;
+    assert_int_equal (hrw_store_begin (s), 0);
+    assert_int_equal (hrw_store_accept (s, ev, hrw_hash_message (&ev->base), 0, &result), 0);
+    assert_int_equal (hrw_store_commit (s), 0);
+    hrwatch__v1__event__free_unpacked (ev, NULL);
+    return result;
+}
+
+static void
+test_a_store_without_its_events_takes_none_back (void **state)
+{
+    fixture_t *f = *state;
+    apply (f->store, "1", "2024-01-01T00:00:00Z", "\"hire\":{\"employeeId\":\"E-1\",\"unitId\":\"a\"}");
+    apply (f->store, "2", "2024-01-01T00:00:00Z", "\"hire\":{\"employeeId\":\"E-2\",\"unitId\":\"a\"}");
+    assert_int_equal (void_of (f->store, "v-1", "1"), HRW_APPLIED);
+    assert_int_equal (void_of (f->store, "v-1b", "1"), HRW_DUPLICATE);
+    assert_int_equal (void_of (f->store, "v-1c", "v-1"), HRW_NOT_VOIDABLE);
+    hrw_store_destroy (&f->store);
+    //  As a store made before events were kept: no mark in its meta.
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val key = { 7, (void *) "journal" };
+    assert_int_equal (mdb_env_create (&env), 0);
+    assert_int_equal (mdb_env_set_maxdbs (env, 64), 0);
+    assert_int_equal (mdb_env_open (env, f->dir, 0, 0600), 0);
+    assert_int_equal (mdb_txn_begin (env, NULL, 0, &txn), 0);
+    assert_int_equal (mdb_dbi_open (txn, "meta", 0, &dbi), 0);
+    assert_int_equal (mdb_del (txn, dbi, &key, NULL), 0);
+    assert_int_equal (mdb_txn_commit (txn), 0);
+    mdb_env_close (env);
+    hrw_store_opts_t o = { .path = f->dir, .map_size = 1 << 20,
+                           .max_map_size = 0, .rejected_keep = 5 };
+    assert_int_equal (hrw_store_open (&o, &f->store), 0);
+    assert_false (hrw_store_journaled (f->store));
+    assert_int_equal (void_of (f->store, "v-2", "2"), HRW_NOT_VOIDABLE);
+    assert_int_equal (counters (f->store).employees_active, 2);
+}
+
 static void
 test_abort_forgets_counters (void **state)
 {
@@ -480,6 +529,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_rejected_are_kept_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown (test_counters_survive_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown (test_abort_forgets_counters, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_a_store_without_its_events_takes_none_back, setup,
+                                         teardown),
         cmocka_unit_test_setup_teardown (test_tables_for_other_modules, setup, teardown),
         cmocka_unit_test (test_error_words),
     };

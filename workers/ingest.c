@@ -222,10 +222,12 @@ s_event (hrw_ingest_t *self, s_slice_t raw, size_t index, Hrwatch__V1__EventResu
             res->outcome = HRWATCH__V1__OUTCOME__OUTCOME_DUPLICATE;
             return 0;
         case HRW_NOT_VOIDABLE:
-            snprintf (msg, sizeof (msg), "%s names an event that cannot be taken back (a "
-                      "survey answer or close, or a void)",
+            snprintf (msg, sizeof (msg), "%s names an event that cannot be taken back (%s)",
                       ev->body_case == HRWATCH__V1__EVENT__BODY_EVENT_VOIDED
-                      ? "event_voided.voided_event_id": "corrects_event_id");
+                      ? "event_voided.voided_event_id": "corrects_event_id",
+                      hrw_store_journaled (self->store)
+                      ? "a survey answer or close, or a void"
+                      : "this store was made before events were kept to be taken back");
             return s_reject (self, res, ev, S_REASON (INVALID_VALUE),
                              ev->body_case == HRWATCH__V1__EVENT__BODY_EVENT_VOIDED
                              ? "event_voided.voided_event_id": "corrects_event_id", msg, now_us);

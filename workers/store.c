@@ -299,12 +299,19 @@ fail:
 static int
 s_load_meta (hrw_store_t *self, MDB_txn *txn)
 {
+    //  A store begun with the journal has every event in it: only there
+    //  can a void derive a record anew from the events that remain.
+    MDB_val jkey = hrw_store__val ("journal", 7), jval;
     MDB_val key = hrw_store__val ("schema", 6), val;
     int rc = mdb_get (txn, self->dbi[S_DB_META], &key, &val);
     if (rc == HRW_E_NOTFOUND) {
         uint32_t v = HRW_SCHEMA_VERSION;
         val = hrw_store__val (&v, sizeof (v));
+        jval = hrw_store__val ("1", 1);
         rc = mdb_put (txn, self->dbi[S_DB_META], &key, &val, 0);
+        if (!rc)
+            rc = mdb_put (txn, self->dbi[S_DB_META], &jkey, &jval, 0);
+        self->journaled = 1;
         memset (&self->counters, 0, sizeof (self->counters));
         self->counters.latest_event_us = HRW_TIME_NONE;
         self->counters.clock_us = HRW_TIME_NONE;
@@ -313,6 +320,7 @@ s_load_meta (hrw_store_t *self, MDB_txn *txn)
     }
     if (rc)
         return rc;
+    self->journaled = mdb_get (txn, self->dbi[S_DB_META], &jkey, &jval) == 0;
     uint32_t v;
     if (val.mv_size != sizeof (v))
         return HRW_E_CORRUPT;

@@ -204,6 +204,10 @@ int hrw_store_accept (hrw_store_t *self, const Hrwatch__V1__Event *ev,
 /*  The event a void or a correction takes back, or NULL. */
 const char *hrw_store_event_target (const Hrwatch__V1__Event *ev);
 
+/*  1 when the store has kept every event it applied, so it can take one
+    back (a store made before it kept them cannot). */
+int hrw_store_journaled (hrw_store_t *self);
+
 /*  1 when a void of the event with this id was accepted. */
 int hrw_store_is_voided (hrw_store_t *self, const char *event_id);
 

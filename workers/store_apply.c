@@ -652,6 +652,12 @@ hrw_store_event_target (const Hrwatch__V1__Event *ev)
 }
 
 int
+hrw_store_journaled (hrw_store_t *self)
+{
+    return self->journaled;
+}
+
+int
 hrw_store_is_voided (hrw_store_t *self, const char *event_id)
 {
     if (self->counters.voids == 0)
@@ -673,6 +679,10 @@ s_void_note (hrw_store_t *self, const Hrwatch__V1__Event *ev, const char *target
              hrw_apply_t *result)
 {
     MDB_val key = hrw_store__val (target, strlen (target)), val;
+    if (!self->journaled) {
+        *result = HRW_NOT_VOIDABLE;     //  Its records may hold events not kept
+        return 0;
+    }
     int rc = mdb_get (self->wtxn, self->dbi[S_DB_VOIDS], &key, &val);
     if (rc == 0) {
         *result = HRW_DUPLICATE;

@@ -58,6 +58,8 @@ struct hrw_store {
     size_t map_size;                //  Current map size
     size_t page_size;               //  LMDB page size
     int lock_fd;                    //  Holds the store's exclusive lock
+    int journaled;                  //  Every applied event is in the journal (a
+                                    //  store made before it was kept is not)
 };
 
 //  When a register was last set: event time, tie broken by a hash of the
