@@ -201,6 +201,56 @@ u=$("$hrwatch" unit ops --json "${ctl[@]}")
 python3 -c "import json,sys; u=json.loads(sys.argv[1]); assert int(u.get('scheduledExits',0))==0 and int(u['headcount'])==32, u" "$u"
 check "... and the unit's headcount counts them gone" $? "$u"
 
+# --- Voids in the wrong order and of what a void names -----------------------
+fresh order
+{ org; ev n-7 2025-01-01T00:00:00Z '"successorNominated":{"positionId":"P-1","employeeId":"E-7","readiness":"READINESS_READY_NOW"}'
+  ev x-2 2025-02-01T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}'
+  ev h-7 2025-02-10T00:00:00Z '"hire":{"employeeId":"E-7","unitId":"ops"}'
+  ev v-7 2025-02-15T00:00:00Z '"eventVoided":{"voidedEventId":"h-7"}'; } | pub >/dev/null
+last=$(changes | grep '"subject":"P-1"' | tail -1)
+grep -q '"state":"ALERT_STATE_FIRING"' <<<"$last" && grep -q 'hire of E-7 voided' <<<"$last"
+check "voiding the hire that closed a gap opens it again, saying so" $? "$last"
+{ ev v-a 2025-02-16T00:00:00Z '"eventVoided":{"voidedEventId":"v-b"}'
+  ev v-b 2025-02-17T00:00:00Z '"eventVoided":{"voidedEventId":"x-2"}'; } | pub >/dev/null
+[ "$("$hrwatch" status --json "${ctl[@]}" | field employeesActive)" = 2 ]
+check "a void cannot be voided, not even before it comes: it takes its event back" $? ""
+res=$(ev v-c 2025-02-18T00:00:00Z '"eventVoided":{"voidedEventId":"x-2"}' | pub)
+grep -q '"duplicate":1' <<<"$res"
+check "... and a second void of that event is a duplicate" $? "$res"
+{ ev v-e 2025-02-19T00:00:00Z '"eventVoided":{"voidedEventId":"c-9"}'
+  ev c-9 2025-02-20T00:00:00Z '"exit":{"employeeId":"E-1","type":"EXIT_TYPE_INVOLUNTARY"}' '"correctsEventId":"x-1"'
+  ev x-1 2025-02-21T00:00:00Z '"exit":{"employeeId":"E-1","type":"EXIT_TYPE_VOLUNTARY"}'; } | pub >/dev/null
+st=$("$hrwatch" status --json "${ctl[@]}")
+[ "$(field employeesActive <<<"$st")" = 1 ]
+check "a correction voided before it came neither applies nor voids what it names" $? "$st"
+
+fresh heldfix
+{ org; ev x-2 2025-02-01T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}'
+  ev c-1 2025-03-01T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_INVOLUNTARY"}' '"recordedAt":"2025-02-02T00:00:00Z","correctsEventId":"x-2"'
+  ev v-c 2025-02-05T00:00:00Z '"eventVoided":{"voidedEventId":"c-1"}'
+  ev h-9 2025-04-05T00:00:00Z '"hire":{"employeeId":"E-9","unitId":"ops"}'; } | pub >/dev/null
+res=$(ev v-d 2025-04-06T00:00:00Z '"eventVoided":{"voidedEventId":"x-2"}' | pub)
+grep -q '"accepted":1' <<<"$res" && [ "$("$hrwatch" status --json "${ctl[@]}" | field employeesActive)" = 3 ]
+check "a correction voided while held leaves what it corrected to be voided" $? "$res"
+
+fresh survey
+{ org; ev v-s 2025-02-01T00:00:00Z '"eventVoided":{"voidedEventId":"s-1"}'
+  ev s-1 2025-02-02T00:00:00Z '"surveyResponse":{"surveyCycleId":"Q1","unitId":"ops","engagement":3,"enps":5}'; } | pub >/dev/null
+[ "$("$hrwatch" status --json "${ctl[@]}" | field surveyResponses)" = 1 ]
+check "a survey answer voided before it came is counted all the same (it cannot be voided)" $? ""
+
+fresh reparent
+{ ev u-ops 2025-01-01T00:00:00Z '"orgUnitDefined":{"unitId":"ops"}'
+  ev u-eng 2025-01-01T00:00:00Z '"orgUnitDefined":{"unitId":"eng","parentId":"ops"}'
+  ev h-1 2025-01-02T00:00:00Z '"hire":{"employeeId":"E-1","unitId":"eng"}'
+  ev h-2 2025-01-02T00:00:00Z '"hire":{"employeeId":"E-2","unitId":"eng"}'
+  ev x-2 2025-02-01T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}'
+  ev v 2025-02-05T00:00:00Z '"eventVoided":{"voidedEventId":"u-eng"}'
+  ev zz 2025-02-10T00:00:00Z '"hire":{"employeeId":"Z","unitId":"ops"}'; } | pub >/dev/null
+u=$("$hrwatch" unit ops --json "${ctl[@]}")
+python3 -c "import json,sys; u=json.loads(sys.argv[1]); assert int(u['headcount'])==1 and int(u.get('voluntaryExits',0))==0, u" "$u"
+check "voiding a unit's place in the tree takes its people and exits out of the parent" $? "$u"
+
 # --- The digest after a void equals a history without the event -------------
 fresh voided
 { org; ev x-2 2025-02-01T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}'

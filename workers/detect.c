@@ -232,7 +232,7 @@ hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
             break;
         case HRWATCH__V1__EVENT__BODY_SUCCESSOR_NOMINATED:
         case HRWATCH__V1__EVENT__BODY_SUCCESSOR_WITHDRAWN:
-            rc = hrw_detect__gap_nomination (self, ev, clock);
+            rc = hrw_detect__gap_nomination (self, ev, b->voiding, clock);
             break;
         case HRWATCH__V1__EVENT__BODY_SURVEY_CYCLE_CLOSED:
             //  Closed for one unit only: its aggregate is final, but the

@@ -142,7 +142,8 @@ int hrw_detect__gap_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
                             const char *employee, const hrw_detect_before_t *b, int64_t clock);
 int hrw_detect__gap_defined (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
                              const hrw_detect_before_t *b, int64_t clock);
-int hrw_detect__gap_nomination (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int64_t clock);
+int hrw_detect__gap_nomination (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int voiding,
+                                int64_t clock);
 
 // ---------------------------------------------------------------------------
 // Turnover and org-unit history (detect_turnover.c)

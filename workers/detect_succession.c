@@ -493,14 +493,20 @@ hrw_detect__gap_person (hrw_detect_t *self, const Hrwatch__V1__Event *ev, const 
                         const hrw_detect_before_t *b, int64_t clock)
 {
     hrw_employee_info_t now;
-    if (hrw_store_employee (self->store, employee, &now))
-        return 0;
+    if (hrw_store_employee (self->store, employee, &now)) {
+        memset (&now, 0, sizeof (now));
+        now.status = HRW_EMP_UNKNOWN;   //  A voided hire was all there was
+    }
     const char *was_pos = b->had_employee? b->employee.position: "";
     int exited = b->had_employee && b->employee.status == HRW_EMP_ACTIVE
               && now.status != HRW_EMP_ACTIVE;
     int moved = strcmp (was_pos, now.position) != 0;
     char cause[160] = "";
-    if (exited)
+    if (b->voiding)
+        snprintf (cause, sizeof (cause), "%s of %s voided",
+                  protobuf_c_message_descriptor_get_field (&hrwatch__v1__event__descriptor,
+                                                           ev->body_case)->name, employee);
+    else if (exited)
         snprintf (cause, sizeof (cause), "%s exited", employee);
     else if (moved && ev->body_case == HRWATCH__V1__EVENT__BODY_PROMOTION)
         snprintf (cause, sizeof (cause), "%s promoted to %s", employee, now.position);
@@ -552,7 +558,9 @@ hrw_detect__gap_defined (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
         rc = s_pair_put (self, self->db_holds, m->incumbent_id, m->position_id);
     if (!rc)
         rc = hrw_detect__gap_eval (self, m->position_id, clock, ev->event_id,
-                         m->critical? "position defined as critical": "position defined");
+                                   b->voiding? "a definition of it voided"
+                                   : m->critical? "position defined as critical"
+                                                : "position defined");
     hrw_position_info_t p;
     if (rc || hrw_store_position (self->store, m->position_id, &p))
         return rc;
@@ -569,11 +577,21 @@ hrw_detect__gap_defined (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
 }
 
 int
-hrw_detect__gap_nomination (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int64_t clock)
+hrw_detect__gap_nomination (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int voiding,
+                            int64_t clock)
 {
     const char *pos, *emp;
     char cause[160];
-    if (ev->body_case == HRWATCH__V1__EVENT__BODY_SUCCESSOR_NOMINATED) {
+    if (voiding) {
+        pos = ev->body_case == HRWATCH__V1__EVENT__BODY_SUCCESSOR_NOMINATED
+            ? ev->successor_nominated->position_id: ev->successor_withdrawn->position_id;
+        emp = ev->body_case == HRWATCH__V1__EVENT__BODY_SUCCESSOR_NOMINATED
+            ? ev->successor_nominated->employee_id: ev->successor_withdrawn->employee_id;
+        snprintf (cause, sizeof (cause), "%s of %s voided",
+                  ev->body_case == HRWATCH__V1__EVENT__BODY_SUCCESSOR_NOMINATED
+                  ? "nomination": "withdrawal", emp);
+    }
+    else if (ev->body_case == HRWATCH__V1__EVENT__BODY_SUCCESSOR_NOMINATED) {
         static const char *r[] = { "", "ready now", "ready in 1-2 years", "ready in 3+ years" };
         pos = ev->successor_nominated->position_id;
         emp = ev->successor_nominated->employee_id;

@@ -232,8 +232,11 @@ hrw_detect__unit_moved (hrw_detect_t *self, const char *unit, const hrw_detect_b
                         int64_t clock, const char *trigger)
 {
     hrw_unit_info_t now;
-    if (hrw_store_unit (self->store, unit, &now) || !now.defined)
+    int defined = hrw_store_unit (self->store, unit, &now) == 0 && now.defined;
+    if (!defined && !b->voiding)
         return 0;
+    if (!defined)
+        now.parent[0] = '\0';      //  Its definition voided: no longer under anyone
     const char *was = b->had_unit && b->unit.defined? b->unit.parent: "";
     if (!strcmp (was, now.parent))
         return 0;

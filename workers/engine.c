@@ -140,12 +140,14 @@ s_retraction_step (hrw_engine_t *self, const char *target)
 }
 
 //  A held event that will not be applied (voided before its time): its
-//  early warnings go, as retracted, in a step of their own.
+//  early warnings go (trigger: what voided it; NULL: itself).
 static int
-s_drop_held (hrw_engine_t *self, const Hrwatch__V1__Event *ev, int64_t clock)
+s_drop_held (hrw_engine_t *self, const Hrwatch__V1__Event *ev, int64_t clock, const char *by)
 {
-    s_retraction_step (self, ev->event_id);
-    return hrw_detect_schedule (self->detect, ev, 0, clock, NULL);
+    //  A void or correction that will not apply voids nothing.
+    const char *target = hrw_store_event_target (ev);
+    int rc = target? hrw_store_void_forget (self->store, target, ev->event_id): 0;
+    return rc? rc: hrw_detect_schedule (self->detect, ev, 0, clock, by);
 }
 
 //  Takes back the event a void or correction names, in a step of its own
@@ -166,7 +168,7 @@ s_take_back (hrw_engine_t *self, const char *target, const char *by, int64_t clo
     if (!ev)
         return HRW_E_CORRUPT;
     if (where == HRW_TARGET_HELD)
-        return hrw_detect_schedule (self->detect, ev, 0, clock, by);
+        return s_drop_held (self, ev, clock, by);
     hrw_detect_before_t before;
     rc = hrw_detect_before (self->detect, ev, &before);
     before.voiding = 1;
@@ -188,8 +190,10 @@ static int
 s_apply (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw, size_t raw_len,
          int64_t clock)
 {
-    if (hrw_store_is_voided (self->store, ev->event_id))
-        return s_drop_held (self, ev, clock);
+    if (hrw_store_is_voided (self->store, ev->event_id)) {
+        s_retraction_step (self, ev->event_id);
+        return s_drop_held (self, ev, clock, NULL);
+    }
     const char *target = hrw_store_event_target (ev);
     int rc = target? s_take_back (self, target, ev->event_id, clock): 0;
     if (rc || ev->body_case == HRWATCH__V1__EVENT__BODY_EVENT_VOIDED)
@@ -259,9 +263,15 @@ hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void 
     hrw_counters_t c;
     hrw_store_counters (self->store, &c);
     int64_t target = c.latest_event_us - self->opts.lateness_us;
-    //  Voided before it came: recorded (a retry is a duplicate), not applied.
-    if (hrw_store_is_voided (self->store, ev->event_id))
-        return s_run_to (self, target);
+    //  Voided before it came: recorded (a retry is a duplicate), not applied
+    //  (an event that cannot be taken back is applied, the void without
+    //  effect).
+    if (hrw_store_is_voided (self->store, ev->event_id)) {
+        if (hrw_store_voidable (ev))
+            return s_run_to (self, target);
+        if ((rc = hrw_store_void_forget (self->store, ev->event_id, NULL)))
+            return rc;
+    }
     int64_t clock = c.clock_us;
     if (clock != HRW_TIME_NONE && t <= clock)
         return s_apply (self, ev, raw, raw_len, clock);

@@ -208,6 +208,14 @@ const char *hrw_store_event_target (const Hrwatch__V1__Event *ev);
     back (a store made before it kept them cannot). */
 int hrw_store_journaled (hrw_store_t *self);
 
+/*  1 when the event can be taken back (it writes a record: not a survey
+    answer or close, nor a void). */
+int hrw_store_voidable (const Hrwatch__V1__Event *ev);
+
+/*  Forgets that target is voided (by the event by, or by any when NULL):
+    the void will not apply after all. Returns 0 or an error. */
+int hrw_store_void_forget (hrw_store_t *self, const char *target, const char *by);
+
 /*  1 when a void of the event with this id was accepted. */
 int hrw_store_is_voided (hrw_store_t *self, const char *event_id);
 

@@ -652,6 +652,28 @@ hrw_store_event_target (const Hrwatch__V1__Event *ev)
 }
 
 int
+hrw_store_voidable (const Hrwatch__V1__Event *ev)
+{
+    char subject[S_SUBJECT_MAX];
+    return s_subject (ev, 0, subject) > 0;
+}
+
+int
+hrw_store_void_forget (hrw_store_t *self, const char *target, const char *by)
+{
+    MDB_val key = hrw_store__val (target, strlen (target)), val;
+    int rc = mdb_get (self->wtxn, self->dbi[S_DB_VOIDS], &key, &val);
+    if (rc)
+        return rc == HRW_E_NOTFOUND? 0: rc;
+    if (by && (val.mv_size != strlen (by) || memcmp (val.mv_data, by, val.mv_size)))
+        return 0;       //  Voided by another
+    if ((rc = mdb_del (self->wtxn, self->dbi[S_DB_VOIDS], &key, NULL)))
+        return rc;
+    self->counters.voids--;
+    return 0;
+}
+
+int
 hrw_store_journaled (hrw_store_t *self)
 {
     return self->journaled;
@@ -723,8 +745,11 @@ hrw_store_accept (hrw_store_t *self, const Hrwatch__V1__Event *ev, uint64_t cont
     }
     if (rc != HRW_E_NOTFOUND)
         return rc;
+    //  A correction voided before it came will never apply: what it names
+    //  is not voided by it. (A void cannot be voided: one voided before it
+    //  came applies all the same.)
     const char *target = hrw_store_event_target (ev);
-    if (target) {
+    if (target && !(hrw_store_voidable (ev) && hrw_store_is_voided (self, ev->event_id))) {
         if ((rc = s_void_note (self, ev, target, result)))
             return rc;
         //  Voiding twice changes nothing; a correction still brings its event.
