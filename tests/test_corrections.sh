@@ -152,6 +152,19 @@ check "voiding the scheduled exit takes the warning back" $? "$last"
 [ "$("$hrwatch" status --json "${ctl[@]}" | field employeesActive)" = 3 ]
 check "... and the exit never happens" $? ""
 
+# --- A resignation moved to a later date: the warning moves when entered -----
+fresh moved
+{ org; ev x-5 2025-03-29T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}' '"recordedAt":"2025-03-01T00:00:00Z"'
+  ev c-5 2025-04-15T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}' '"recordedAt":"2025-03-03T00:00:00Z","correctsEventId":"x-5"'
+  ev h-9 2025-04-01T00:00:00Z '"hire":{"employeeId":"E-9","unitId":"ops"}'; } | pub >/dev/null
+p1=$(changes | grep '"subject":"P-1"')
+moved=$(grep '"changedAt":"2025-03-03T00:00:00Z"' <<<"$p1")
+grep -q '"scheduledFor":"2025-04-15T00:00:00Z"' <<<"$moved" && grep -q 'SEVERITY_INFO' <<<"$moved" \
+  && ! grep -q ALERT_CHANGE_RESOLVED <<<"$p1" && [ "$(grep -c ALERT_CHANGE_FIRED <<<"$p1")" = 1 ]
+check "a correction entered ahead moves the early warning when it is entered" $? "$p1"
+[ "$("$hrwatch" status --json "${ctl[@]}" | field employeesActive)" = 3 ]
+check "... and the first date passes with the employee still there" $? ""
+
 # --- Eight weeks ahead: info, then a warning a month before the day ---------
 fresh month
 { org; ev x-6 2025-04-26T00:00:00Z '"exit":{"employeeId":"E-2","type":"EXIT_TYPE_VOLUNTARY"}' '"recordedAt":"2025-03-01T00:00:00Z"'

@@ -295,10 +295,15 @@ hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void 
     if ((rc = s_run_to (self, target)) || !scheduled)
         return rc;
     //  A change entered ahead of its day (and not reached by the clock in
-    //  the meantime): what it will do is foreseen from when it was known.
+    //  the meantime): what it will do is foreseen from when it was known,
+    //  and what it corrects (or voids) is taken back then, not on its day.
     int64_t now = s_clock (self);
-    return now != HRW_TIME_NONE && t <= now? 0: hrw_detect_schedule (self->detect, ev, 1, now,
-                                                                      NULL);
+    if (now != HRW_TIME_NONE && t <= now)
+        return 0;
+    const char *back = hrw_store_event_target (ev);
+    if (back && (rc = s_take_back (self, back, ev->event_id, now)))
+        return rc;
+    return hrw_detect_schedule (self->detect, ev, 1, now, NULL);
 }
 
 static int
