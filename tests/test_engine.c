@@ -327,7 +327,8 @@ test_replay_ignores_the_wall_clock_and_live_follows_it (void **state)
 
 //  A generated company's history (hrwatch-gen --inject: a turnover spike
 //  whose alert fires and then updates as exits come, survey cycles closed
-//  by the midnight sweep, succession gaps), each event packed, and the
+//  by the midnight sweep, succession gaps; exits rescinded, and exits
+//  entered ahead with their early warnings), each event packed, and the
 //  order it is sent in: as written, but every 37th event sent some
 //  hundreds of events (days) later, so that some arrive older than the
 //  newest before them (late, or held within a lateness).
@@ -345,7 +346,7 @@ s_history_load (history_t *h)
     h->end = calloc (E_HISTORY_MAX, sizeof (*h->end));
     assert_non_null (h->end);
     FILE *in = popen (HRW_BIN_DIR "/hrwatch-gen --inject --employees 1500 --units 16 "
-                      "--years 3 --seed 7", "r");
+                      "--years 3 --seed 7 --rescinds --scheduled", "r");
     assert_non_null (in);
     static char line[8192];
     while (fgets (line, sizeof (line), in)) {
