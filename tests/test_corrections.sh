@@ -52,6 +52,11 @@ changes() {
     --alerts-endpoint "ipc://$dir/alerts.sock" 2>/dev/null
 }
 field() { python3 -c "import json,sys; s=json.load(sys.stdin); print(s.get('$1',''))"; }
+# jassert WHAT JSON EXPR: the Python EXPR holds of the object j the JSON is.
+jassert() {
+  python3 -c "import json,sys; j=json.loads(sys.argv[1]); assert $3" "$2" 2>/dev/null
+  check "$1" $? "$2"
+}
 
 # --- A rescinded termination of a sole ready-now successor -----------------
 fresh rescind
@@ -70,8 +75,7 @@ after=$("$hrwatch" status --json "${ctl[@]}" | field employeesActive)
 [ "$after" = $((before + 1)) ]
 check "the employee is active again ($before -> $after)" $? ""
 pos=$("$hrwatch" position P-1 --json "${ctl[@]}")
-python3 -c "import json,sys; p=json.loads(sys.argv[1]); assert not p.get('gap'), p; assert any(s['employeeId']=='E-2' and not s.get('whyNot') for s in p['successors']), p" "$pos"
-check "with their nomination counted" $? "$pos"
+jassert "with their nomination counted" "$pos" "not j.get('gap') and any(s['employeeId']=='E-2' and not s.get('whyNot') for s in j['successors'])"
 res=$(ev v-2b 2025-02-06T00:00:00Z '"eventVoided":{"voidedEventId":"x-2"}' | pub)
 grep -q '"duplicate":1' <<<"$res"
 check "voiding it again is a duplicate" $? "$res"
@@ -192,8 +196,7 @@ fresh cluster
     ev "r-$i" "2024-06-$i""T00:00:00Z" "\"exit\":{\"employeeId\":\"E-$i\",\"type\":\"EXIT_TYPE_VOLUNTARY\"}" '"recordedAt":"2024-06-02T00:00:00Z"'
   done; } | pub >/dev/null
 u=$("$hrwatch" unit ops --json "${ctl[@]}")
-python3 -c "import json,sys; u=json.loads(sys.argv[1]); assert int(u['scheduledExits'])==8 and int(u['scheduledInWindow'])==8 and u['nextScheduledExit']=='2024-06-10T00:00:00Z', u" "$u"
-check "the unit shows the eight exits entered ahead" $? "$u"
+jassert "the unit shows the eight exits entered ahead" "$u" "int(j['scheduledExits'])==8 and int(j['scheduledInWindow'])==8 and j['nextScheduledExit']=='2024-06-10T00:00:00Z'"
 "$hrwatch" unit ops "${ctl[@]}" | grep -q "scheduled exits   8 entered ahead (8 voluntary), the next on 2024-06-10"
 check "... in words too" $? "$("$hrwatch" unit ops "${ctl[@]}")"
 out=$(changes)
@@ -203,16 +206,14 @@ grep -q '"state":"ALERT_STATE_FIRING"' <<<"$last" && grep -q '"scheduledFor":"20
 check "they raise a scheduled_exits warning for the unit when entered" $? "$last"
 ev v-17 2024-06-03T00:00:00Z '"eventVoided":{"voidedEventId":"r-17"}' | pub >/dev/null
 u=$("$hrwatch" unit ops --json "${ctl[@]}")
-python3 -c "import json,sys; u=json.loads(sys.argv[1]); assert int(u['scheduledExits'])==7, u" "$u"
-check "a voided resignation leaves the count" $? "$u"
+jassert "a voided resignation leaves the count" "$u" "int(j['scheduledExits'])==7"
 ev h-100 2024-07-20T00:00:00Z '"hire":{"employeeId":"E-100","unitId":"ops"}' | pub >/dev/null
 out=$(changes)
 last=$(grep '"fingerprint":"scheduled_exits/ops"' <<<"$out" | tail -1)
 grep -q '"state":"ALERT_STATE_RESOLVED"' <<<"$last"
 check "once they have happened it resolves (they are exits now, not ahead)" $? "$last"
 u=$("$hrwatch" unit ops --json "${ctl[@]}")
-python3 -c "import json,sys; u=json.loads(sys.argv[1]); assert int(u.get('scheduledExits',0))==0 and int(u['headcount'])==32, u" "$u"
-check "... and the unit's headcount counts them gone" $? "$u"
+jassert "... and the unit's headcount counts them gone" "$u" "int(j.get('scheduledExits',0))==0 and int(j['headcount'])==32"
 
 # --- Voids in the wrong order and of what a void names -----------------------
 fresh order
@@ -261,8 +262,7 @@ fresh reparent
   ev v 2025-02-05T00:00:00Z '"eventVoided":{"voidedEventId":"u-eng"}'
   ev zz 2025-02-10T00:00:00Z '"hire":{"employeeId":"Z","unitId":"ops"}'; } | pub >/dev/null
 u=$("$hrwatch" unit ops --json "${ctl[@]}")
-python3 -c "import json,sys; u=json.loads(sys.argv[1]); assert int(u['headcount'])==1 and int(u.get('voluntaryExits',0))==0, u" "$u"
-check "voiding a unit's place in the tree takes its people and exits out of the parent" $? "$u"
+jassert "voiding a unit's place in the tree takes its people and exits out of the parent" "$u" "int(j['headcount'])==1 and int(j.get('voluntaryExits',0))==0"
 
 # --- The digest after a void equals a history without the event -------------
 fresh voided
