@@ -17,6 +17,7 @@
 #define GEN_DAY_US (86400LL * HRW_US_PER_SEC)
 #define GEN_MAX_NOMINEES 3     //  Successors a position can have
 #define GEN_CYCLE_DAYS 91      //  Realistic company: days from one survey to the next
+#define GEN_GAP_FORESEEN 3     //  Realistic company: a gap only a held exit makes
 
 typedef struct {
     int team;           //  Index into teams
@@ -75,7 +76,9 @@ typedef struct {
                         //  (1 warning, 2 critical) as the daemon should see it
     int hold_until;     //  No background nomination before this day
     int tgap;           //  As gap, with successors whose exit is recorded
-                        //  ahead not counted: what the truth says
+                        //  ahead not counted: what the truth says; or
+                        //  GEN_GAP_FORESEEN while those are the only ones
+                        //  the daemon counts (an early warning)
     int covered;        //  Has a ready-now successor as the daemon counts for
                         //  bench strength (those leaving ahead still count)
 } gen_pos_t;

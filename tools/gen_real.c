@@ -104,6 +104,14 @@ gen_real_facts (gen_t *g, const char *cause)
     //  after a void (--rescinds), so that its draws stay as they were; the
     //  daemon, and so the truth (tgap), counts those and not one whose exit
     //  is recorded ahead (--scheduled). Without either the two are the same.
+    //  While a role's only ready-now successors are ones whose exit is held
+    //  (GEN_GAP_FORESEEN), the daemon raises an early warning: info or
+    //  warning by how far off the exit is, never critical, even for a
+    //  vacant role; its changes as the date nears are not in the truth.
+    //  The truth has the gap open and close, and a change to critical once
+    //  no ready-now successor is left for a vacant role (the held exit
+    //  applies); between the early warning and a plain one (the leaver
+    //  promoted into the role, say) it has no change.
     char pid[16];
     for (int p = 0; p < g->n_positions; p++) {
         gen_pos_t *pos = &g->positions[p];
@@ -111,16 +119,20 @@ gen_real_facts (gen_t *g, const char *cause)
         if (pos->defined && pos->critical && s_ready (g, p, S_READY_COMPANY) < 1)
             now = pos->incumbent < 0? 2: 1;
         if (pos->defined && pos->critical && s_ready (g, p, S_READY_LESS_HELD) < 1)
-            tnow = pos->incumbent < 0? 2: 1;
+            tnow = s_ready (g, p, S_READY_DAEMON) >= 1? GEN_GAP_FORESEEN
+                 : pos->incumbent < 0? 2: 1;
         pos->gap = now;
         pos->covered = !(pos->defined && pos->critical) || s_ready (g, p, S_READY_DAEMON) >= 1;
         if (tnow == pos->tgap)
             continue;
+        int was = pos->tgap;
+        pos->tgap = tnow;
+        if (was && tnow && tnow != 2 && (tnow == GEN_GAP_FORESEEN || was == GEN_GAP_FORESEEN))
+            continue;
         gen_pos_id (p, pid, sizeof (pid));
         gen_fact (g, g->label, "succession", "succession_gap", pid, pos->unit, g->last_t,
-                !pos->tgap? "fire": !tnow? "resolve": "severity",
-                tnow == 2? "critical": tnow == 1? "warning": NULL, cause, 0, 1);
-        pos->tgap = tnow;
+                !was? "fire": !tnow? "resolve": "severity",
+                tnow == 2? "critical": tnow? "warning": NULL, cause, 0, 1);
     }
     for (int u = 0; u < g->n_units; u++) {
         int crit = 0, covered = 0;
