@@ -257,6 +257,49 @@ s_surveys (s_import_t *p)
     return hrw_import_add_cycle (&p->next, p->map.survey_cycle);
 }
 
+typedef struct {
+    const char *at;         //  occurredAt
+    size_t index;           //  Place in the order they were made
+    json_t *event;
+} s_sorted_t;
+
+static int
+s_sorted_cmp (const void *a, const void *b)
+{
+    const s_sorted_t *x = a, *y = b;
+    int c = strcmp (x->at, y->at);
+    return c? c: x->index < y->index? -1: x->index > y->index;
+}
+
+//  Puts the events in order of occurredAt (and of making, for the same
+//  instant: a unit before its hires), so that a daemon whose clock follows
+//  the events counts each exit in its own month, not as late data.
+static int
+s_order (s_import_t *p)
+{
+    size_t n = json_array_size (p->events);
+    s_sorted_t *v = n? malloc (n * sizeof (*v)): NULL;
+    json_t *sorted = json_array ();
+    if ((n && !v) || !sorted) {
+        free (v);
+        json_decref (sorted);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        v[i].event = json_array_get (p->events, i);
+        v[i].at = json_string_value (json_object_get (v[i].event, "occurredAt"));
+        v[i].index = i;
+    }
+    if (n)
+        qsort (v, n, sizeof (*v), s_sorted_cmp);
+    for (size_t i = 0; i < n; i++)
+        json_array_append (sorted, v[i].event);
+    free (v);
+    json_decref (p->events);
+    p->events = sorted;
+    return 0;
+}
+
 //  Every event the export calls for, and the snapshot to keep after.
 static int
 s_diff (s_import_t *p)
@@ -297,7 +340,7 @@ s_diff (s_import_t *p)
                 return -1;
             p->carried++;
         }
-    return s_surveys (p);
+    return s_surveys (p) || s_order (p);
 }
 
 // ---------------------------------------------------------------------------
