@@ -54,8 +54,9 @@ static const char *s_usage_text =
     "  --json         print the summary as one JSON object\n"
     "Only the mapped columns are read; any other (names among them) is skipped.\n"
     "Exit status: 0 all acknowledged and the snapshot kept, 1 some rejected, 2 some\n"
-    "unacknowledged, 64 usage or mapping error, 65 rows that cannot be read (then\n"
-    "nothing is published), 74 the snapshot cannot be read or written.\n";
+    "unacknowledged, 64 usage or mapping error, 65 rows that cannot be read or a\n"
+    "mapped column missing (then nothing is published), 74 the snapshot cannot be\n"
+    "read or written.\n";
 
 // ---------------------------------------------------------------------------
 // Events
@@ -346,8 +347,7 @@ s_diff (s_import_t *p)
 // ---------------------------------------------------------------------------
 // Publishing, through hrwatch publish
 
-//  Writes the events as JSON lines to a new file in $TMPDIR; returns its
-//  path in path (the caller unlinks it), or -1.
+//  Writes the events as JSON lines to out. Returns 0, or -1.
 static int
 s_write_events (s_import_t *p, FILE *out)
 {
@@ -360,6 +360,8 @@ s_write_events (s_import_t *p, FILE *out)
     return fflush (out)? -1: 0;
 }
 
+//  Makes an empty file in $TMPDIR (or /tmp), its name in path; returns
+//  its descriptor, or -1.
 static int
 s_temp (char *path, size_t cap, const char *what)
 {
