@@ -99,22 +99,29 @@ termination_date = Left
 termination_kind = Why
 voluntary = Resigned
 involuntary = Dismissed
+survey_score = Score
+survey_cycle = 2024-Q4
 MAP
 ahead=$(date -u -d '+40 days' +%Y-%m-%d)
 # A byte-order mark, CRLF, a quoted name with a comma, doubled quotes and a line break.
-printf '\xef\xbb\xbfName,Id,Dept,Title,Manager,Hired,Left,Why\r\n' >"$dir/one.csv"
-printf '"Doe, ""Jay""",E1,Ops   ,Tech,M1,2020-01-06,2024-03-01,Resigned\r\n' >>"$dir/one.csv"
-printf '"Roe,\r\nR",E2,Ops,Tech,M1,2020-01-06,,\r\n' >>"$dir/one.csv"
-printf 'Poe,E3,Ops,Lead,M1,2021-05-03,,\r\n' >>"$dir/one.csv"
+printf '\xef\xbb\xbfName,Id,Dept,Title,Manager,Hired,Left,Why,Score\r\n' >"$dir/one.csv"
+printf '"Doe, ""Jay""",E1,Ops   ,Tech,M1,2020-01-06,2024-03-01,Resigned,\r\n' >>"$dir/one.csv"
+printf '"Roe,\r\nR",E2,Ops,Tech,M1,2020-01-06,,,4.6\r\n' >>"$dir/one.csv"
+printf 'Poe,E3,Ops,Lead,M1,2021-05-03,,,2\r\n' >>"$dir/one.csv"
 out=$(import "$dir/one.csv" --mapping "$dir/co.map" --state "$dir/co.state")
-jassert "the first export: 3 hires, 1 exit" "$out" "j['hires']==3 and j['exits']==1 and j['published']['accepted']==5"
-jassert "... 2 active, 1 exited" "$(status)" "j['employeesActive']=='2' and j['employeesExited']=='1'"
+jassert "the first export: 3 hires, 1 exit, 2 survey responses" "$out" \
+  "j['hires']==3 and j['exits']==1 and j['surveyResponses']==2 and j['published']['accepted']==7"
+jassert "... 2 active, 1 exited, 2 responses" "$(status)" \
+  "j['employeesActive']=='2' and j['employeesExited']=='1' and j['surveyResponses']=='2'"
+! "$hrwatch" import-csv "$dir/one.csv" --mapping "$dir/co.map" --dry-run --state "$dir/none" \
+  2>/dev/null | grep '"surveyResponse"' | grep -q 'E[0-9]'
+check "... no employee id in a survey response" $? ""
 cat >"$dir/two.csv" <<CSV
-Name,Id,Dept,Title,Manager,Hired,Left,Why
-"Doe, Jay",E1,Ops,Tech,M1,2020-01-06,,
-Roe,E2,Sales,Tech,M1,2020-01-06,,
-Poe,E3,Ops,Lead,M1,2021-05-03,$ahead,Resigned
-Moe,E4,Ops,Tech,M1,2024-06-03,,
+Name,Id,Dept,Title,Manager,Hired,Left,Why,Score
+"Doe, Jay",E1,Ops,Tech,M1,2020-01-06,,,3
+Roe,E2,Sales,Tech,M1,2020-01-06,,,5
+Poe,E3,Ops,Lead,M1,2021-05-03,$ahead,Resigned,2
+Moe,E4,Ops,Tech,M1,2024-06-03,,,4
 CSV
 out=$(import "$dir/two.csv" --mapping "$dir/co.map" --state "$dir/co.state")
 jassert "the later export: a void, a transfer, a hire, a scheduled exit" "$out" \
@@ -131,10 +138,10 @@ jassert "the later export again: no event" "$out" "j['events']==0"
 # --- Rows that cannot be read -------------------------------------------------
 before=$(status)
 cat >"$dir/bad.csv" <<'CSV'
-Name,Id,Dept,Title,Manager,Hired,Left,Why
-Zoe,E5,Ops,Tech,M1,2024-13-40,,
-Noe,E6,Ops,Tech,M1,2024-06-03,,
-"Unclosed,E7,Ops,Tech,M1,2024-06-03,,
+Name,Id,Dept,Title,Manager,Hired,Left,Why,Score
+Zoe,E5,Ops,Tech,M1,2024-13-40,,,
+Noe,E6,Ops,Tech,M1,2024-06-03,,,
+"Unclosed,E7,Ops,Tech,M1,2024-06-03,,,
 CSV
 out=$("$hrwatch" import-csv "$dir/bad.csv" --mapping "$dir/co.map" --state "$dir/bad.state" \
       --endpoint "ipc://$dir/ingest.sock" 2>&1)
