@@ -50,7 +50,8 @@ static const char *s_usage_text =
     "  --state P      the snapshot of the last import: a file, or a directory to keep\n"
     "                 SOURCE.hrwatch-state in (default FILE.hrwatch-state)\n"
     "  --endpoint E   ingest socket (default $HRWATCH_INGEST or " HRW_DEFAULT_INGEST ")\n"
-    "  --dry-run      print the events as JSON lines; send nothing, keep no snapshot\n"
+    "  --dry-run      print the events as JSON lines (the summary on standard error);\n"
+    "                 send nothing, keep no snapshot\n"
     "  --json         print the summary as one JSON object\n"
     "Only the mapped columns are read; any other (names among them) is skipped.\n"
     "Exit status: 0 all acknowledged and the snapshot kept, 1 some rejected, 2 some\n"
@@ -446,7 +447,15 @@ s_summary (s_import_t *p, json_t *published, int state_written)
             json_object_set_new (o, "rowsNotInExport", json_integer ((json_int_t) p->carried));
             json_object_set (o, "published", published? published: json_null ());
         }
-        hrw_client_print_json (o);
+        //  In a dry run the events hold standard output: the summary goes
+        //  to standard error.
+        if (p->dry_run && o) {
+            json_dumpf (o, stderr, JSON_COMPACT);
+            fputc ('\n', stderr);
+            json_decref (o);
+        }
+        else
+            hrw_client_print_json (o);
         return;
     }
     FILE *out = p->dry_run? stderr: stdout;
