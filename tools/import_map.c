@@ -465,7 +465,8 @@ s_read_row (hrw_csv_t *csv, const char *path, const hrw_import_map_t *map, const
     if (!strcmp (row->mgr, row->emp))
         row->mgr[0] = '\0';     //  Top of the tree: their own manager
     if (s_date (value[HRW_COL_HIRE], map->date_format, row->hire)) {
-        s_row_error (data, path, line, "%s: not a date (m/d/Y or Y-m-d)", map->column[HRW_COL_HIRE]);
+        s_row_error (data, path, line, "%s: not a date (m/d/Y or Y-m-d)",
+                     map->column[HRW_COL_HIRE]);
         return -1;
     }
     if (*value[HRW_COL_TERMINATION]) {
@@ -475,8 +476,9 @@ s_read_row (hrw_csv_t *csv, const char *path, const hrw_import_map_t *map, const
             return -1;
         }
         if (!(row->kind = (char) s_kind (map, value[HRW_COL_KIND]))) {
-            s_row_error (data, path, line, "%s: a termination date, and a kind that is none of "
-                         "the mapping's voluntary or involuntary values", map->column[HRW_COL_KIND]);
+            s_row_error (data, path, line, "%s: a termination date, and a kind that is none "
+                         "of the mapping's voluntary or involuntary values",
+                         map->column[HRW_COL_KIND]);
             return -1;
         }
         if (strcmp (row->term, row->hire) < 0) {
