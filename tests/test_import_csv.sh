@@ -104,10 +104,12 @@ survey_cycle = 2024-Q4
 MAP
 ahead=$(date -u -d '+40 days' +%Y-%m-%d)
 # A byte-order mark, CRLF, a quoted name with a comma, doubled quotes and a line break.
-printf '\xef\xbb\xbfName,Id,Dept,Title,Manager,Hired,Left,Why,Score\r\n' >"$dir/one.csv"
-printf '"Doe, ""Jay""",E1,Ops   ,Tech,M1,2020-01-06,2024-03-01,Resigned,\r\n' >>"$dir/one.csv"
-printf '"Roe,\r\nR",E2,Ops,Tech,M1,2020-01-06,,,4.6\r\n' >>"$dir/one.csv"
-printf 'Poe,E3,Ops,Lead,M1,2021-05-03,,,2\r\n' >>"$dir/one.csv"
+{
+  printf '\xef\xbb\xbfName,Id,Dept,Title,Manager,Hired,Left,Why,Score\r\n'
+  printf '"Doe, ""Jay""",E1,Ops   ,Tech,M1,2020-01-06,2024-03-01,Resigned,\r\n'
+  printf '"Roe,\r\nR",E2,Ops,Tech,M1,2020-01-06,,,4.6\r\n'
+  printf 'Poe,E3,Ops,Lead,M1,2021-05-03,,,2\r\n'
+} >"$dir/one.csv"
 out=$(import "$dir/one.csv" --mapping "$dir/co.map" --state "$dir/co.state")
 jassert "the first export: 3 hires, 1 exit, 2 survey responses" "$out" \
   "j['hires']==3 and j['exits']==1 and j['surveyResponses']==2 and j['published']['accepted']==7"

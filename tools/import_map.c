@@ -514,9 +514,14 @@ s_header (hrw_csv_t *csv, const char *path, const hrw_import_map_t *map, size_t 
     for (int c = 0; c < HRW_COL_COUNT; c++) {
         if (!map->column[c])
             continue;
+        //  Header names are compared with the spaces at their ends trimmed.
         size_t i = 0;
-        while (i < hrw_csv_count (csv) && strcmp (hrw_csv_field (csv, i), map->column[c]))
-            i++;
+        for (; i < hrw_csv_count (csv); i++) {
+            char name[256];
+            snprintf (name, sizeof (name), "%s", hrw_csv_field (csv, i));
+            if (!strcmp (s_trim (name), map->column[c]))
+                break;
+        }
         if (i == hrw_csv_count (csv)) {
             fprintf (stderr, "hrwatch: %s: no column '%s' in the header (line %zu)\n", path,
                      map->column[c], hrw_csv_line (csv));
