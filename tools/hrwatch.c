@@ -10,6 +10,7 @@
 
 #include "tools/alerts.h"
 #include "tools/cli.h"
+#include "tools/import_csv.h"
 #include "tools/client.h"
 #include "tools/publish.h"
 #include "tools/report.h"
@@ -38,6 +39,7 @@ s_usage (FILE *out)
              "  client's key pair; or HRWATCH_SERVER_KEY and HRWATCH_KEY)\n"
              "commands:\n"
              "  publish [FILE]   send events (JSON lines, hrwatch.v1.Event) and wait for acks\n"
+             "  import-csv FILE --mapping MAP  publish what changed in an HRIS export (CSV)\n"
              "  status           counts of the workforce state and of ingested events\n"
              "  rejected         rejected events kept for inspection, with their reasons\n"
              "  alerts [PREFIX]  the firing alerts\n"
@@ -470,7 +472,8 @@ static const struct {
     const char *name;
     int (*run) (int argc, char **argv);
 } s_commands[] = {
-    { "publish", hrw_cli_publish_main }, { "status", s_status }, { "rejected", s_rejected },
+    { "publish", hrw_cli_publish_main }, { "import-csv", hrw_cli_import_csv_main },
+    { "status", s_status }, { "rejected", s_rejected },
     { "alerts", hrw_cli_alerts_main }, { "summary", hrw_cli_summary_main },
     { "report", hrw_cli_report_main },
     { "subscribe", hrw_cli_subscribe_main }, { "advance", hrw_cli_advance_main },
