@@ -371,12 +371,12 @@ s_temp (char *path, size_t cap, const char *what)
     return mkstemp (path);
 }
 
-//  Runs `hrwatch publish` on the events, its JSON summary captured into
-//  *summary. Returns its exit status.
+//  Runs `hrwatch publish` on the events, its JSON summary into *summary.
+//  Returns its exit status.
 static int
 s_publish (s_import_t *p, json_t **summary)
 {
-    char events_path[4096], out_path[4096];
+    char events_path[4096];
     int status = 2;
     int fd = s_temp (events_path, sizeof (events_path), "events");
     if (fd < 0) {
@@ -384,37 +384,20 @@ s_publish (s_import_t *p, json_t **summary)
         return 2;
     }
     FILE *f = fdopen (fd, "w");
-    int out_fd = f? s_temp (out_path, sizeof (out_path), "summary"): -1;
-    if (!f || out_fd < 0 || s_write_events (p, f)) {
+    if (!f || s_write_events (p, f) || fflush (f)) {
         fprintf (stderr, "hrwatch: cannot write the events to %s: %s\n", events_path,
                  strerror (errno));
         goto done;
     }
-    char *argv[8] = { "publish", events_path, "--json", "--quiet" };
-    int argc = 4;
+    char *argv[6] = { "publish", events_path };
+    int argc = 2;
     if (p->endpoint) {
         argv[argc++] = "--endpoint";
         argv[argc++] = (char *) p->endpoint;
     }
     argv[argc] = NULL;
-    //  publish prints its summary on stdout: into out_path, to be read.
-    fflush (stdout);
-    int saved = dup (STDOUT_FILENO);
-    if (saved < 0 || dup2 (out_fd, STDOUT_FILENO) < 0) {
-        fprintf (stderr, "hrwatch: cannot redirect output: %s\n", strerror (errno));
-        goto done;
-    }
-    status = hrw_cli_publish_main (argc, argv);
-    fflush (stdout);
-    dup2 (saved, STDOUT_FILENO);
-    close (saved);
-    json_error_t jerr;
-    *summary = json_load_file (out_path, 0, &jerr);
+    status = hrw_cli_publish_json (argc, argv, summary);
 done:
-    if (out_fd >= 0) {
-        close (out_fd);
-        unlink (out_path);
-    }
     if (f)
         fclose (f);
     else

@@ -547,7 +547,7 @@ s_note_unit (hrw_import_data_t *data, const hrw_import_row_t *row, const char *n
     hrw_import_unit_t nu;
     memset (&nu, 0, sizeof (nu));
     strcpy (nu.id, row->unit);
-    snprintf (nu.name, sizeof (nu.name), "%s", name);
+    snprintf (nu.name, sizeof (nu.name), "%.*s", (int) sizeof (nu.name) - 1, name);
     strcpy (nu.first_hire, row->hire);
     return hrw_import_add_unit (data, &nu);
 }

@@ -50,6 +50,7 @@ typedef struct {
     int64_t timeout_us;     //  --timeout
     int quiet;              //  --quiet
     int json;               //  --json: the summary as one JSON object
+    json_t **summary;       //  Where it goes instead of stdout, or NULL
     int progress;           //  Show progress (stderr is a terminal)
     int64_t started;        //  When the run began
     int64_t progress_at;    //  When progress was last shown (0: not on screen)
@@ -449,7 +450,10 @@ s_summary_json (s_pub_t *p, uint64_t unacked)
                            "unacknowledged", (json_int_t) unacked,
                            "rejectedByReason", s_reasons_json (p->by_reason),
                            "invalidByReason", s_reasons_json (p->invalid_by_reason));
-    hrw_client_print_json (o);
+    if (p->summary)
+        *p->summary = o;
+    else
+        hrw_client_print_json (o);
 }
 
 static void
@@ -528,12 +532,13 @@ s_parse (int argc, char **argv, s_pub_t *p)
     return 0;
 }
 
-int
-hrw_cli_publish_main (int argc, char **argv)
+static int
+s_publish (int argc, char **argv, json_t **summary)
 {
     s_pub_t *p = calloc (1, sizeof (*p));
     if (!p)
         return 2;
+    p->summary = summary;
     const char *env = getenv ("HRWATCH_INGEST");
     p->endpoint = env && *env? env: HRW_DEFAULT_INGEST;
     p->batch_size = 500;
@@ -542,6 +547,8 @@ hrw_cli_publish_main (int argc, char **argv)
     p->in = stdin;
     int rc = s_parse (argc, argv, p);
     int status = hrw_cli_exit (rc);
+    if (summary)
+        p->json = p->quiet = 1;
     if (rc)
         goto done;
     //  Progress is for a person watching: not for a pipe or a log file.
@@ -568,4 +575,17 @@ done:
     free (p->line);
     free (p);
     return status;
+}
+
+int
+hrw_cli_publish_main (int argc, char **argv)
+{
+    return s_publish (argc, argv, NULL);
+}
+
+int
+hrw_cli_publish_json (int argc, char **argv, json_t **summary)
+{
+    *summary = NULL;
+    return s_publish (argc, argv, summary);
 }
