@@ -39,7 +39,8 @@ class PublishResult:
     rejected: int = 0
     rejections: list = field(default_factory=list)
     batches: int = 0
-    resends: int = 0
+    resends: int = 0      # batches sent again (no Ack yet, or UNAVAILABLE)
+    unavailable: int = 0  # BATCH_STATUS_UNAVAILABLE answers (BUSY included)
 
     def add(self, other):
         self.accepted += other.accepted
@@ -48,6 +49,7 @@ class PublishResult:
         self.rejections.extend(other.rejections)
         self.batches += other.batches
         self.resends += other.resends
+        self.unavailable += other.unavailable
 
 
 class _Batch:
@@ -221,6 +223,7 @@ class Publisher:
                     r.rejections.append(Rejection(res.event_id, enum_name(pb.Reason, res.reason),
                                                   int(res.reason), res.message))
         elif ack.status == pb.BATCH_STATUS_UNAVAILABLE:
+            self._result.unavailable += 1
             b.last_status = (int(ack.reason), enum_name(pb.Reason, ack.reason), ack.message)
             b.resend_at = time.monotonic() + b.pause
             b.pause = min(b.pause * 2, RESEND_MAX)
