@@ -155,7 +155,9 @@ class PythonPackage(unittest.TestCase):
             self.assertEqual(hrwatch.v1.alerts_pb2.AlertKind.Name(first.kind),
                              "ALERT_KIND_SUCCESSION_GAP")
             seen = [first.seq]
-            # Live: a second critical position without a successor.
+            # Live: a second critical position without a successor, heard
+            # on the PUB socket (no quiet spell comes to ask the log).
+            sub.quiet = 60
             with hrwatch.Publisher(self.ingest) as pub:
                 pub.publish([event("p2", "2025-01-02T00:00:00Z",
                                    positionDefined={"positionId": "P-2", "unitId": "ops",
