@@ -31,7 +31,11 @@ class Client:
         if self._sock is None:
             s = self._ctx.socket(zmq.DEALER)
             s.setsockopt(zmq.LINGER, 0)
-            apply_curve(s, *self._curve)
+            try:
+                apply_curve(s, *self._curve)
+            except Exception:
+                s.close(0)
+                raise
             s.connect(self.endpoint)
             self._sock = s
         return self._sock

@@ -112,7 +112,11 @@ class Publisher:
         self._ctx = context or zmq.Context.instance()
         self._sock = self._ctx.socket(zmq.DEALER)
         self._sock.setsockopt(zmq.LINGER, 0)
-        apply_curve(self._sock, server_key, key)
+        try:
+            apply_curve(self._sock, server_key, key)
+        except Exception:
+            self._sock.close(0)
+            raise
         self._sock.connect(endpoint)
         self._prefix = f"py-{os.getpid()}-{os.urandom(4).hex()}"
         self._seq = 0

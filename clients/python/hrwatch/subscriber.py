@@ -40,7 +40,11 @@ class Subscriber:
         ctx = context or zmq.Context.instance()
         self._sub = ctx.socket(zmq.SUB)
         self._sub.setsockopt(zmq.LINGER, 0)
-        apply_curve(self._sub, server_key, key)
+        try:
+            apply_curve(self._sub, server_key, key)
+        except Exception:
+            self._sub.close(0)
+            raise
         # Subscribe before the catch-up, so nothing falls between the two.
         self._sub.setsockopt(zmq.SUBSCRIBE, prefix.encode())
         self._sub.connect(alerts_endpoint)
