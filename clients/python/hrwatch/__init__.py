@@ -38,6 +38,10 @@ __all__ = ["Publisher", "PublishResult", "Rejection", "Subscriber", "Client", "l
 def __getattr__(name):
     # Imported on first use, so that `python3 -m hrwatch.build` works before
     # anything has been generated.
+    if name == "v1":  # the generated classes, with the build step's hint
+        from . import _pb2  # noqa: F401
+        import importlib
+        return importlib.import_module(".v1", __name__)
     mod = _LAZY.get(name)
     if mod is None:
         raise AttributeError(f"module 'hrwatch' has no attribute {name!r}")
