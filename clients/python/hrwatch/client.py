@@ -1,0 +1,131 @@
+"""Queries on the control socket."""
+
+import zmq
+
+from ._pb2 import alerts_pb2, control_pb2, enum_name, to_dict
+from .errors import ControlError, TimeoutError
+from .keys import apply_curve
+
+
+class Client:
+    """A control-socket client (DEALER, with the empty envelope frame).
+
+    Client(control_endpoint, timeout=10, server_key=None, key=None,
+           as_dict=False, context=None)
+
+    Each query returns the response's message (a Status, UnitReport, ...),
+    or its proto3 JSON dict when as_dict. A failed request raises
+    ControlError with the ControlError code and the daemon's message; no
+    answer within `timeout` seconds raises hrwatch.TimeoutError."""
+
+    def __init__(self, control_endpoint, timeout=10, server_key=None, key=None,
+                 as_dict=False, context=None):
+        self.endpoint = control_endpoint
+        self.timeout = timeout
+        self.as_dict = as_dict
+        self._curve = (server_key, key)
+        self._ctx = context or zmq.Context.instance()
+        self._sock = None
+
+    def _socket(self):
+        if self._sock is None:
+            s = self._ctx.socket(zmq.DEALER)
+            s.setsockopt(zmq.LINGER, 0)
+            try:
+                apply_curve(s, *self._curve)
+            except Exception:
+                s.close(0)
+                raise
+            s.connect(self.endpoint)
+            self._sock = s
+        return self._sock
+
+    def close(self):
+        if self._sock is not None:
+            self._sock.close(0)
+            self._sock = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def request(self, req):
+        """Send a ControlRequest, return the ControlResponse (raising
+        ControlError when it carries an error)."""
+        sock = self._socket()
+        sock.send_multipart([b"", req.SerializeToString()])
+        if not sock.poll(int(self.timeout * 1000)):
+            # A late answer must not be taken for the next request's.
+            self.close()
+            raise TimeoutError(f"no answer from {self.endpoint} in {self.timeout} s")
+        frames = sock.recv_multipart()
+        resp = control_pb2.ControlResponse()
+        resp.ParseFromString(frames[-1])
+        if resp.error:
+            raise ControlError(resp.error, int(resp.code),
+                               enum_name(control_pb2.ControlError, resp.code))
+        return resp
+
+    def _out(self, msg):
+        return to_dict(msg) if self.as_dict else msg
+
+    def status(self, digest=False):
+        """The daemon's Status (with the state digest when asked)."""
+        r = self.request(control_pb2.ControlRequest(
+            status=control_pb2.StatusRequest(digest=digest)))
+        return self._out(r.status)
+
+    def unit(self, unit_id):
+        """The UnitReport of a unit and its subtree."""
+        r = self.request(control_pb2.ControlRequest(
+            unit=control_pb2.UnitRequest(unit_id=unit_id)))
+        return self._out(r.unit)
+
+    def position(self, position_id):
+        """The PositionReport of a position."""
+        r = self.request(control_pb2.ControlRequest(
+            position=control_pb2.PositionRequest(position_id=position_id)))
+        return self._out(r.position)
+
+    def alerts(self, prefix="", limit=0):
+        """The alerts firing now whose topic starts with `prefix`: a list."""
+        r = self.request(control_pb2.ControlRequest(alerts=control_pb2.AlertsRequest(
+            active=True, prefix=prefix, limit=limit)))
+        return [self._out(a) for a in r.alerts.alerts]
+
+    def alert_log(self, after_seq=0, prefix="", limit=0):
+        """The alert log after a sequence number: an AlertList (alerts and
+        last_seq, the newest sequence number in the log). Always a message."""
+        r = self.request(control_pb2.ControlRequest(alerts=control_pb2.AlertsRequest(
+            after_seq=after_seq, prefix=prefix, limit=limit)))
+        return r.alerts
+
+    def rejected(self, limit=0, after_seq=0):
+        """The rejected events kept for inspection, newest last: a list."""
+        r = self.request(control_pb2.ControlRequest(rejected=control_pb2.RejectedRequest(
+            limit=limit, after_seq=after_seq)))
+        return [self._out(e) for e in r.rejected.events]
+
+    def report(self, unit_id="", months=0):
+        """The leaders' WorkforceReport of a unit (or the company)."""
+        r = self.request(control_pb2.ControlRequest(report=control_pb2.ReportRequest(
+            unit_id=unit_id, months=months)))
+        return self._out(r.report)
+
+    def advance(self, to=None):
+        """Move the event-time clock to `to` (a datetime, an RFC 3339
+        string, or None for the newest event seen). Administration: an
+        ipc:// control socket, or an admin key over CURVE. Returns the
+        Status after it."""
+        req = control_pb2.AdvanceRequest()
+        if isinstance(to, str):
+            req.to.FromJsonString(to)
+        elif to is not None:
+            req.to.FromDatetime(to)
+        self.request(control_pb2.ControlRequest(advance=req))
+        return self.status()
+
+
+__all__ = ["Client", "alerts_pb2"]

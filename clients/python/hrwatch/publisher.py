@@ -1,0 +1,259 @@
+"""Publishing events on the acknowledged ingest socket (docs/protocol.md,
+"Acknowledgements" and "Identity, idempotency and retries")."""
+
+import os
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import zmq
+
+from ._pb2 import events_pb2 as pb, enum_name, json_format
+from .errors import EventError, RejectedError, TimeoutError, UnavailableError
+from .keys import apply_curve
+
+# No Ack within this long: send the same batch again (1 s, doubling to 4 s,
+# as `hrwatch publish` does).
+RESEND_FIRST, RESEND_MAX = 1.0, 4.0
+# BATCH_STATUS_UNAVAILABLE (the store could not commit, or BUSY): re-send
+# after a pause, doubling up to the same cap.
+PAUSE_FIRST = 0.1
+
+
+@dataclass
+class Rejection:
+    """One event hrwatchd rejected: its id, the reason's name and number,
+    and the daemon's message (which names the field)."""
+    event_id: str
+    reason: str
+    code: int
+    message: str
+
+
+@dataclass
+class PublishResult:
+    """What hrwatchd answered for the events sent: counts over the Acks,
+    and each rejected event."""
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    rejections: list = field(default_factory=list)
+    batches: int = 0
+    resends: int = 0      # batches sent again (no Ack yet, or UNAVAILABLE)
+    unavailable: int = 0  # BATCH_STATUS_UNAVAILABLE answers (BUSY included)
+
+    def add(self, other):
+        self.accepted += other.accepted
+        self.duplicate += other.duplicate
+        self.rejected += other.rejected
+        self.rejections.extend(other.rejections)
+        self.batches += other.batches
+        self.resends += other.resends
+        self.unavailable += other.unavailable
+
+
+class _Batch:
+    def __init__(self, batch_id, payload, timeout):
+        self.batch_id = batch_id
+        self.payload = payload
+        now = time.monotonic()
+        self.deadline = now + timeout
+        self.resend_at = now + RESEND_FIRST
+        self.resend_every = RESEND_FIRST
+        self.pause = PAUSE_FIRST
+        self.last_status = None  # (code, reason name, message) of the last UNAVAILABLE
+
+
+def to_event(item):
+    """An Event from an Event or a dict in the proto3 JSON mapping (the
+    form `hrwatch publish` reads). A dict that is not one (an unknown
+    field, a value of the wrong type, an enum name that is no value)
+    raises EventError, REASON_MALFORMED, as `hrwatch publish` reports it:
+    it is never sent."""
+    if isinstance(item, pb.Event):
+        return item
+    if isinstance(item, dict):
+        try:
+            return json_format.ParseDict(item, pb.Event())
+        except json_format.ParseError as e:
+            raise EventError(str(e), int(pb.REASON_MALFORMED), "REASON_MALFORMED",
+                             str(item.get("eventId", item.get("event_id", "")))) from None
+    raise TypeError(f"an Event or a dict, not {type(item).__name__}")
+
+
+class Publisher:
+    """Publishes events in acknowledged batches over a DEALER socket.
+
+    Publisher(endpoint, batch_size=500, window=4, timeout=30,
+              server_key=None, key=None, context=None)
+
+    Up to `window` batches are in flight at once, each with its own
+    batch_id; a batch is kept until its Ack comes. Without an Ack it is
+    sent again, same events and ids (1 s, doubling to 4 s); on
+    BATCH_STATUS_UNAVAILABLE (REASON_UNAVAILABLE or REASON_BUSY) it is sent
+    again after a pause (0.1 s, doubling to 4 s). A batch not settled
+    `timeout` seconds after it was first sent raises UnavailableError (the
+    daemon kept answering UNAVAILABLE) or hrwatch.TimeoutError (no answer).
+    A batch refused whole raises RejectedError. Rejected events are not
+    errors: they are counted, with their reasons, in the PublishResult.
+
+    CURVE: server_key is the daemon's public key (Z85 or a .pub file), key
+    the client's pair (a .key file from `hrwatch keygen`, or a (public,
+    secret) tuple)."""
+
+    def __init__(self, endpoint, batch_size=500, window=4, timeout=30,
+                 server_key=None, key=None, context=None):
+        if batch_size < 1 or window < 1:
+            raise ValueError("batch_size and window must be at least 1")
+        self.endpoint = endpoint
+        self.batch_size = batch_size
+        self.window = window
+        self.timeout = timeout
+        self._ctx = context or zmq.Context.instance()
+        self._sock = self._ctx.socket(zmq.DEALER)
+        self._sock.setsockopt(zmq.LINGER, 0)
+        try:
+            apply_curve(self._sock, server_key, key)
+        except Exception:
+            self._sock.close(0)
+            raise
+        self._sock.connect(endpoint)
+        self._prefix = f"py-{os.getpid()}-{os.urandom(4).hex()}"
+        self._seq = 0
+        self._buffer = []          # events not yet in a batch
+        self._queue = deque()      # batches not yet sent
+        self._inflight = {}        # batch_id -> _Batch
+        self._result = PublishResult()
+
+    # -- public ------------------------------------------------------------
+
+    def send(self, events):
+        """Add events (Event messages or proto3 JSON dicts) to the batches,
+        sending each batch as it fills, while keeping at most `window` in
+        flight. The last, partial batch waits for flush()."""
+        if self._sock is None:
+            raise ValueError("publisher is closed")
+        for item in events:
+            self._buffer.append(to_event(item))
+            if len(self._buffer) >= self.batch_size:
+                self._cut()
+                self._pump(until_window=True)
+
+    def flush(self):
+        """Send what is buffered and wait for every Ack. Returns the
+        PublishResult of everything settled since the last flush."""
+        if self._buffer:
+            self._cut()
+        self._pump(until_window=False)
+        result, self._result = self._result, PublishResult()
+        return result
+
+    def publish(self, events):
+        """send(events), then flush(): returns the PublishResult."""
+        self.send(events)
+        return self.flush()
+
+    def close(self, flush=True):
+        """Flush (unless flush=False), then close the socket."""
+        try:
+            if flush and self._sock is not None:
+                self.flush()
+        finally:
+            if self._sock is not None:
+                self._sock.close(0)
+                self._sock = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.close(flush=exc_type is None)
+
+    # -- batches -----------------------------------------------------------
+
+    def _cut(self):
+        self._seq += 1
+        batch_id = f"{self._prefix}-{self._seq}"
+        batch = pb.EventBatch(batch_id=batch_id, events=self._buffer)
+        self._buffer = []
+        self._queue.append((batch_id, batch.SerializeToString()))
+
+    def _send(self, b):
+        self._sock.send_multipart([b"", b.payload])
+
+    def _pump(self, until_window):
+        """Send queued batches and settle answers. until_window: return as
+        soon as there is room for another batch; else when all are settled."""
+        while True:
+            while self._queue and len(self._inflight) < self.window:
+                batch_id, payload = self._queue.popleft()
+                b = _Batch(batch_id, payload, self.timeout)
+                self._inflight[batch_id] = b
+                self._send(b)
+                self._result.batches += 1
+            if not self._inflight:
+                return
+            if until_window and len(self._inflight) < self.window and not self._queue:
+                return
+            now = time.monotonic()
+            wake = min(min(b.resend_at, b.deadline) for b in self._inflight.values())
+            if self._sock.poll(max(0, int((wake - now) * 1000)) + 1):
+                frames = self._sock.recv_multipart()
+                self._settle(frames[-1])
+            self._resend_due()
+
+    def _settle(self, frame):
+        ack = pb.Ack()
+        try:
+            ack.ParseFromString(frame)
+        except Exception:
+            return  # not an Ack: nothing we sent is answered by it
+        b = self._inflight.get(ack.batch_id)
+        if b is None and not ack.batch_id and ack.status == pb.BATCH_STATUS_REJECTED:
+            # A frame refused before its batch_id could be read (ours are
+            # always valid): the answer to one of ours, we cannot say which.
+            raise RejectedError(ack.message or "batch rejected", int(ack.reason),
+                                enum_name(pb.Reason, ack.reason), "")
+        if b is None:
+            return  # answers a re-send of a batch already settled
+        if ack.status == pb.BATCH_STATUS_OK:
+            del self._inflight[ack.batch_id]
+            r = self._result
+            r.accepted += ack.accepted
+            r.duplicate += ack.duplicate
+            r.rejected += ack.rejected
+            for res in ack.results:
+                if res.outcome == pb.OUTCOME_REJECTED:
+                    r.rejections.append(Rejection(res.event_id, enum_name(pb.Reason, res.reason),
+                                                  int(res.reason), res.message))
+        elif ack.status == pb.BATCH_STATUS_UNAVAILABLE:
+            self._result.unavailable += 1
+            b.last_status = (int(ack.reason), enum_name(pb.Reason, ack.reason), ack.message)
+            b.resend_at = time.monotonic() + b.pause
+            b.pause = min(b.pause * 2, RESEND_MAX)
+        else:
+            del self._inflight[ack.batch_id]
+            raise RejectedError(ack.message or "batch rejected", int(ack.reason),
+                                enum_name(pb.Reason, ack.reason), ack.batch_id)
+
+    def _resend_due(self):
+        now = time.monotonic()
+        for b in list(self._inflight.values()):
+            if now >= b.deadline:
+                del self._inflight[b.batch_id]
+                if b.last_status:
+                    code, reason, message = b.last_status
+                    raise UnavailableError(
+                        f"batch {b.batch_id} not accepted in {self.timeout} s: {message}",
+                        code, reason, b.batch_id)
+                raise TimeoutError(f"no Ack for batch {b.batch_id} from {self.endpoint} "
+                                   f"in {self.timeout} s")
+            if now >= b.resend_at:
+                self._send(b)
+                self._result.resends += 1
+                if b.last_status is None:
+                    b.resend_every = min(b.resend_every * 2, RESEND_MAX)
+                    b.resend_at = now + b.resend_every
+                else:
+                    # After an UNAVAILABLE pause: wait for an Ack as usual.
+                    b.resend_at = now + b.resend_every

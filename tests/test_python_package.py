@@ -1,0 +1,338 @@
+#!/usr/bin/python3
+"""The Python package in clients/python against the real hrwatchd: its
+classes generated with `python3 -m hrwatch.build` into a temp dir, then
+Publisher (acks counted, duplicates, a rejected event's reason, a batch
+refused whole, BUSY sent again), Subscriber (catch-up from 0, then live,
+each alert once) and Client (status, unit, position, alerts, errors); then
+over tcp:// with CURVE keys."""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ARGS = None
+hrwatch = None
+
+
+def event(event_id, when="2025-01-01T00:00:00Z", **body):
+    d = {"eventId": event_id, "occurredAt": when, "source": "py-package"}
+    d.update(body)
+    return d
+
+
+PB_TMP = None
+
+
+def setUpModule():
+    global hrwatch, PB_TMP
+    PB_TMP = tempfile.mkdtemp(prefix="hrwatch-pkg-pb-")
+    pkg = os.path.join(ARGS.source, "clients", "python")
+    # The build step, as an integrator runs it (into a temp dir here, so
+    # the source tree stays clean).
+    subprocess.run([sys.executable, "-m", "hrwatch.build", "--proto",
+                    os.path.join(ARGS.source, "proto"), "--out", PB_TMP],
+                   check=True, cwd=pkg, stdout=subprocess.DEVNULL)
+    os.environ["HRWATCH_PB_DIR"] = PB_TMP
+    sys.path.insert(0, pkg)
+    import hrwatch as h
+    hrwatch = h
+
+
+def tearDownModule():
+    shutil.rmtree(PB_TMP)
+
+
+class PythonPackage(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="hrwatch-pkg-")
+        cls.ingest = f"ipc://{cls.tmp}/ingest.sock"
+        cls.control = f"ipc://{cls.tmp}/control.sock"
+        cls.alerts_ep = f"ipc://{cls.tmp}/alerts.sock"
+        conf = os.path.join(cls.tmp, "hrwatchd.conf")
+        with open(conf, "w") as f:
+            f.write(f"[store]\npath = {cls.tmp}/state\n\n[ingest]\nendpoint = {cls.ingest}\n"
+                    f"push_endpoint =\nmax_batch_events = 50\nclient_batches_max = 2\n\n[control]\nendpoint = {cls.control}\n\n"
+                    f"[alerts]\nendpoint = {cls.alerts_ep}\n\n[metrics]\nlisten =\n")
+        cls.daemon = subprocess.Popen([os.path.join(ARGS.bin, "hrwatchd"), "--foreground",
+                                       "--config", conf], stderr=subprocess.DEVNULL)
+        cls.client = hrwatch.Client(cls.control, timeout=1)
+        deadline = time.time() + 10
+        while True:
+            try:
+                cls.client.status()
+                break
+            except hrwatch.TimeoutError:
+                if time.time() > deadline:
+                    raise
+        cls.client.timeout = 10
+        cls.seed()
+
+    @classmethod
+    def seed(cls):
+        """A unit, a person, a critical position with no successor (a
+        succession gap), then the clock moved to them."""
+        with hrwatch.Publisher(cls.ingest, batch_size=2, window=2, timeout=20) as pub:
+            cls.first = pub.publish([
+                event("u1", orgUnitDefined={"unitId": "ops", "name": "Operations"}),
+                event("h1", hire={"employeeId": "E-1", "unitId": "ops", "positionId": "P-1"}),
+                event("p1", positionDefined={"positionId": "P-1", "unitId": "ops",
+                                             "title": "Head", "critical": True,
+                                             "incumbentId": "E-1"}),
+            ])
+        cls.client.advance()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.daemon.terminate()
+        assert cls.daemon.wait(10) == 0
+        shutil.rmtree(cls.tmp)
+
+    def test_1_batches_are_acknowledged(self):
+        r = self.first
+        self.assertEqual((r.accepted, r.duplicate, r.rejected), (3, 0, 0))
+        self.assertEqual(r.batches, 2)  # batch_size 2: two batches, both acked
+
+    def test_2_republish_is_duplicate(self):
+        from hrwatch.v1 import events_pb2 as pb
+        ev = pb.Event(event_id="u1", source="py-package")
+        ev.occurred_at.FromJsonString("2025-01-01T00:00:00Z")
+        ev.org_unit_defined.unit_id = "ops"
+        ev.org_unit_defined.name = "Operations"
+        with hrwatch.Publisher(self.ingest) as pub:
+            r = pub.publish([ev, event("h1", hire={"employeeId": "E-1", "unitId": "ops",
+                                                   "positionId": "P-1"})])
+        self.assertEqual((r.accepted, r.duplicate, r.rejected), (0, 2, 0))
+
+    def test_3_rejected_event_has_its_reason(self):
+        with hrwatch.Publisher(self.ingest) as pub:
+            pub.send([event("x1", exit={"employeeId": "E-9", "type": "EXIT_TYPE_VOLUNTARY"}),
+                      event("bad-1", surveyResponse={"surveyCycleId": "c1", "unitId": "ops",
+                                                     "engagement": 9})])
+            r = pub.flush()
+        self.assertEqual((r.accepted, r.duplicate, r.rejected), (1, 0, 1))
+        [rej] = r.rejections
+        self.assertEqual(rej.event_id, "bad-1")
+        self.assertEqual(rej.reason, "REASON_OUT_OF_RANGE")
+        self.assertIn("engagement", rej.message)
+
+    def test_4_batch_refused_whole_raises(self):
+        with self.assertRaises(hrwatch.RejectedError) as cm:
+            # Over [ingest] max_batch_events (50 here): refused whole.
+            with hrwatch.Publisher(self.ingest, batch_size=60) as pub:
+                pub.publish([event(f"never-{i}", orgUnitDefined={"unitId": "x"})
+                             for i in range(60)])
+        self.assertEqual(cm.exception.reason, "REASON_TOO_LARGE")
+        self.assertEqual(cm.exception.code, 5)
+        self.assertTrue(cm.exception.message)
+        self.assertTrue(cm.exception.batch_id)
+        self.assertEqual(self.client.position("P-1").position_id, "P-1")
+        with self.assertRaises(hrwatch.ControlError):
+            self.client.unit("x")  # nothing of it was applied
+
+    def test_4b_busy_is_sent_again(self):
+        # client_batches_max is 2 here: more batches than that from one
+        # client in one group are answered BUSY, and sent again until all
+        # are in. How many arrive together depends on the cores, so a few
+        # rounds are given to see one BUSY.
+        busy = 0
+        for n in range(5):
+            events = [event(f"busy-{n}-{i}", hire={"employeeId": f"E-b{n}-{i}",
+                                                   "unitId": "busy"})
+                      for i in range(1000)]
+            with hrwatch.Publisher(self.ingest, batch_size=10, window=32) as pub:
+                r = pub.publish(events)
+            self.assertEqual((r.accepted, r.duplicate, r.rejected), (1000, 0, 0))
+            self.assertEqual(r.batches, 100)
+            self.assertGreaterEqual(r.resends, r.unavailable)
+            busy += r.unavailable
+            if busy:
+                break
+        self.assertGreater(busy, 0, "never BUSY: the BUSY path was not exercised")
+
+    def test_5_a_dict_that_is_no_event(self):
+        with hrwatch.Publisher(self.ingest) as pub:
+            with self.assertRaises(hrwatch.EventError) as cm:
+                pub.send([{"eventId": "e", "noSuchField": 1}])
+        self.assertEqual((cm.exception.reason, cm.exception.event_id), ("REASON_MALFORMED", "e"))
+        self.assertIsInstance(cm.exception, ValueError)
+
+    def test_6_subscribe_catches_up_then_live(self):
+        with hrwatch.Subscriber(self.alerts_ep, self.control, after=0,
+                                prefix="succession_gap/") as sub:
+            first = sub.receive(timeout=10)
+            self.assertIsNotNone(first, "no alert from the catch-up")
+            self.assertEqual(first.topic, "succession_gap/ops/P-1")
+            self.assertEqual(first.subject, "P-1")
+            self.assertEqual(hrwatch.v1.alerts_pb2.AlertKind.Name(first.kind),
+                             "ALERT_KIND_SUCCESSION_GAP")
+            seen = [first.seq]
+            # Live: a second critical position without a successor, heard
+            # on the PUB socket (no quiet spell comes to ask the log).
+            sub.quiet = 60
+            with hrwatch.Publisher(self.ingest) as pub:
+                pub.publish([event("p2", "2025-01-02T00:00:00Z",
+                                   positionDefined={"positionId": "P-2", "unitId": "ops",
+                                                    "critical": True})])
+            self.client.advance()
+            live = sub.receive(timeout=10)
+            self.assertIsNotNone(live, "no live alert")
+            self.assertEqual(live.subject, "P-2")
+            seen.append(live.seq)
+            # Each once: nothing more comes, though the log is asked again.
+            sub.quiet = 0.2
+            self.assertIsNone(sub.receive(timeout=1))
+            self.assertEqual(sorted(set(seen)), seen)
+            resume = sub.last_seq
+        # Resuming after the last one processed gives nothing again; from
+        # before it, that one again (as a dict this time).
+        with hrwatch.Subscriber(self.alerts_ep, self.control, after=resume,
+                                prefix="succession_gap/") as sub:
+            self.assertIsNone(sub.receive(timeout=0.5))
+        with hrwatch.Subscriber(self.alerts_ep, self.control, after=seen[1] - 1,
+                                prefix="succession_gap/", as_dict=True) as sub:
+            d = sub.receive(timeout=5)
+            self.assertEqual((d["subject"], d["kind"]), ("P-2", "ALERT_KIND_SUCCESSION_GAP"))
+
+    def test_7_queries(self):
+        st = self.client.status()
+        self.assertGreaterEqual(st.events_accepted, 3)
+        self.assertGreaterEqual(st.critical_positions, 1)
+        unit = self.client.unit("ops")
+        self.assertEqual(unit.unit_id, "ops")
+        self.assertEqual(unit.name, "Operations")
+        self.assertGreaterEqual(unit.headcount, 1)
+        pos = self.client.position("P-1")
+        self.assertEqual((pos.position_id, pos.incumbent_id, pos.critical, pos.gap),
+                         ("P-1", "E-1", True, True))
+        firing = self.client.alerts("succession_gap/ops/P-1")
+        self.assertEqual([a.subject for a in firing], ["P-1"])
+        self.assertEqual(self.client.alerts("turnover_spike/"), [])
+        as_dict = hrwatch.Client(self.control, as_dict=True)
+        try:
+            self.assertEqual(as_dict.position("P-1")["positionId"], "P-1")
+            self.assertEqual(as_dict.unit("ops")["unitId"], "ops")
+        finally:
+            as_dict.close()
+
+    def test_8_query_errors(self):
+        with self.assertRaises(hrwatch.ControlError) as cm:
+            self.client.position("nosuch")
+        self.assertEqual(cm.exception.reason, "CONTROL_ERROR_NOT_FOUND")
+        self.assertEqual(cm.exception.code, 3)
+        self.assertIn("position", str(cm.exception))
+
+    def test_9_no_daemon_times_out(self):
+        with self.assertRaises(hrwatch.TimeoutError):
+            with hrwatch.Publisher(f"ipc://{self.tmp}/nobody.sock", timeout=1.5) as pub:
+                pub.publish([event("lost-1", orgUnitDefined={"unitId": "y"})])
+
+
+
+class CurvePackage(unittest.TestCase):
+    """The same over tcp:// with CURVE: keys as `hrwatch keygen` files and as
+    Z85 strings; a key not on the allowlist gets no answer."""
+
+    @classmethod
+    def key(cls, name):
+        return os.path.join(cls.tmp, name)
+
+    @classmethod
+    def setUpClass(cls):
+        import socket
+        cls.tmp = tempfile.mkdtemp(prefix="hrwatch-pkg-curve-")
+        for k in ("server", "client", "rogue"):
+            subprocess.run([os.path.join(ARGS.bin, "hrwatch"), "keygen", k], cwd=cls.tmp,
+                           check=True, stdout=subprocess.DEVNULL)
+        with open(cls.key("allowed"), "w") as f:
+            f.write(hrwatch.load_key(cls.key("client.pub")).decode() + "\n")
+        socks = [socket.socket() for _ in range(3)]
+        for x in socks:
+            x.bind(("127.0.0.1", 0))
+        ports = [x.getsockname()[1] for x in socks]
+        for x in socks:
+            x.close()
+        cls.ingest, cls.control, cls.alerts_ep = [f"tcp://127.0.0.1:{p}" for p in ports]
+        conf = cls.key("hrwatchd.conf")
+        with open(conf, "w") as f:
+            f.write(f"[store]\npath = {cls.tmp}/state\n[ingest]\nendpoint = {cls.ingest}\n"
+                    f"push_endpoint =\n[control]\nendpoint = {cls.control}\n"
+                    f"[alerts]\nendpoint = {cls.alerts_ep}\n[metrics]\nlisten =\n"
+                    f"[security]\nserver_key = {cls.key('server.key')}\n"
+                    f"publishers = {cls.key('allowed')}\nsubscribers = {cls.key('allowed')}\n")
+        cls.daemon = subprocess.Popen([os.path.join(ARGS.bin, "hrwatchd"), "--foreground",
+                                       "--config", conf], stderr=subprocess.DEVNULL)
+        cls.client = hrwatch.Client(cls.control, timeout=0.5, server_key=cls.key("server.pub"),
+                                    key=cls.key("client.key"))
+        deadline = time.time() + 10
+        while True:
+            try:
+                cls.client.status()
+                break
+            except hrwatch.TimeoutError:
+                if time.time() > deadline:
+                    raise
+        cls.client.timeout = 10
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.daemon.terminate()
+        assert cls.daemon.wait(10) == 0
+        shutil.rmtree(cls.tmp)
+
+    def test_publish_and_subscribe_with_keys(self):
+        with hrwatch.Publisher(self.ingest, server_key=self.key("server.pub"),
+                               key=self.key("client.key")) as pub:
+            r = pub.publish([
+                event("c-u1", orgUnitDefined={"unitId": "eng"}),
+                event("c-p1", positionDefined={"positionId": "P-9", "unitId": "eng",
+                                               "critical": True})])
+        self.assertEqual((r.accepted, r.rejected), (2, 0))
+        self.assertEqual(self.client.position("P-9").unit_id, "eng")
+        # Keys as Z85 strings this time.
+        server = hrwatch.load_key(self.key("server.pub")).decode()
+        pair = (hrwatch.load_key(self.key("client.key")).decode(),
+                hrwatch.load_key(self.key("client.key"), secret=True).decode())
+        with hrwatch.Subscriber(self.alerts_ep, self.control, after=0, prefix="succession_gap/",
+                                server_key=server, key=pair) as sub:
+            # The clock reaches the events at the next event or an advance,
+            # which only an admin key may ask for over tcp://: the alert is
+            # there once the clock passes them, so a hire a day later does it.
+            with hrwatch.Publisher(self.ingest, server_key=server, key=pair) as pub:
+                pub.publish([event("c-h1", "2025-01-02T00:00:00Z",
+                                   hire={"employeeId": "E-9", "unitId": "eng"})])
+            a = sub.receive(timeout=10)
+            self.assertIsNotNone(a)
+            self.assertEqual(a.subject, "P-9")
+
+    def test_a_key_not_allowed_gets_no_answer(self):
+        with self.assertRaises(hrwatch.TimeoutError):
+            with hrwatch.Publisher(self.ingest, timeout=1, server_key=self.key("server.pub"),
+                                   key=self.key("rogue.key")) as pub:
+                pub.publish([event("c-rogue", orgUnitDefined={"unitId": "x"})])
+        rogue = hrwatch.Client(self.control, timeout=0.5, server_key=self.key("server.pub"),
+                               key=self.key("rogue.key"))
+        with self.assertRaises(hrwatch.TimeoutError):
+            rogue.status()
+        rogue.close()
+
+    def test_half_a_curve_setup_is_refused(self):
+        with self.assertRaises(ValueError):
+            hrwatch.Publisher(self.ingest, server_key=self.key("server.pub"))
+        with self.assertRaises(ValueError):
+            hrwatch.load_key(self.key("allowed"))
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True, help="the build directory (hrwatchd)")
+    parser.add_argument("--source", required=True, help="the source tree")
+    ARGS, rest = parser.parse_known_args()
+    ARGS.bin, ARGS.source = os.path.abspath(ARGS.bin), os.path.abspath(ARGS.source)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
