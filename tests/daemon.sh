@@ -40,3 +40,28 @@ daemon_start() {
   cat "$dir/hrwatchd.log" >&2
   return 1
 }
+
+# check WHAT STATUS DETAIL: "ok" when STATUS is 0, else "FAIL" with the
+# detail, and the test fails (fail=1).
+check() {
+  if [ "$2" = 0 ]; then echo "ok   $1"; else echo "FAIL $1: ${3:0:400}"; fail=1; fi
+}
+
+# jassert WHAT JSON EXPR: the Python EXPR holds of the object j the JSON is.
+jassert() {
+  python3 -c "import json,sys; j=json.loads(sys.argv[1]); assert $3" "$2" 2>/dev/null
+  check "$1" $? "$2"
+}
+
+# daemon_fresh BIN TOP NAME: stops the daemon running (if any) and starts
+# one with event time alone (--replay) on a new store in TOP/NAME; sets
+# dir and ctl (the control endpoint's options).
+daemon_fresh() {
+  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  daemon=
+  dir=$2/$3
+  mkdir -p "$dir"
+  daemon_config "$dir"
+  daemon_start "$1" "$dir" --replay || exit 1
+  ctl=(--endpoint "ipc://$dir/control.sock")
+}

@@ -21,20 +21,8 @@ trap cleanup EXIT
 # shellcheck source=tests/daemon.sh
 . "$(dirname "$0")/daemon.sh"
 
-check() {       # check WHAT CONDITION-EXIT-CODE DETAIL
-  if [ "$2" = 0 ]; then echo "ok   $1"; else echo "FAIL $1: ${3:0:400}"; fail=1; fi
-}
 
-# A fresh daemon (event time alone: --replay) in $top/NAME; sets dir, ctl.
-fresh() {
-  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  daemon=
-  dir=$top/$1
-  mkdir -p "$dir"
-  daemon_config "$dir"
-  daemon_start "$bin" "$dir" --replay || exit 1
-  ctl=(--endpoint "ipc://$dir/control.sock")
-}
+fresh() { daemon_fresh "$bin" "$top" "$1"; }
 pub() { "$hrwatch" publish --endpoint "ipc://$dir/ingest.sock" --json "$@"; }
 ev() {  # ev ID TIME BODY [EXTRA]: one event line
   printf '{"eventId":"%s","occurredAt":"%s","source":"t"%s,%s}\n' "$1" "$2" "${4:+,$4}" "$3"
@@ -52,11 +40,6 @@ changes() {
     --alerts-endpoint "ipc://$dir/alerts.sock" 2>/dev/null
 }
 field() { python3 -c "import json,sys; s=json.load(sys.stdin); print(s.get('$1',''))"; }
-# jassert WHAT JSON EXPR: the Python EXPR holds of the object j the JSON is.
-jassert() {
-  python3 -c "import json,sys; j=json.loads(sys.argv[1]); assert $3" "$2" 2>/dev/null
-  check "$1" $? "$2"
-}
 
 # --- A rescinded termination of a sole ready-now successor -----------------
 fresh rescind

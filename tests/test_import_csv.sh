@@ -19,24 +19,7 @@ trap cleanup EXIT
 # shellcheck source=tests/daemon.sh
 . "$(dirname "$0")/daemon.sh"
 
-check() {       # check WHAT CONDITION-EXIT-CODE DETAIL
-  if [ "$2" = 0 ]; then echo "ok   $1"; else echo "FAIL $1: ${3:0:400}"; fail=1; fi
-}
-# jassert WHAT JSON EXPR: the Python EXPR holds of the object j the JSON is.
-jassert() {
-  python3 -c "import json,sys; j=json.loads(sys.argv[1]); assert $3" "$2" 2>/dev/null
-  check "$1" $? "$2"
-}
-# A fresh daemon (event time alone: --replay) in $top/NAME; sets dir, ctl.
-fresh() {
-  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  daemon=
-  dir=$top/$1
-  mkdir -p "$dir"
-  daemon_config "$dir"
-  daemon_start "$bin" "$dir" --replay || exit 1
-  ctl=(--endpoint "ipc://$dir/control.sock")
-}
+fresh() { daemon_fresh "$bin" "$top" "$1"; }
 import() { "$hrwatch" import-csv "$@" --endpoint "ipc://$dir/ingest.sock" --json; }
 status() { "$hrwatch" status --json "${ctl[@]}"; }
 
