@@ -137,9 +137,16 @@ gen_sched_emitted (gen_t *g, int e, int how, int voluntary, int regretted, long 
         if (!s->ahead)
             exit (2);
     }
+    //  No notice longer than the job: one hired within it is recorded the
+    //  day after the hire (or on the day it leaves), so it is there.
+    int rday = d - s->notice, hired = g->emps[e].hired_day;
+    if (rday <= hired)
+        rday = hired + 1 < d? hired + 1: d;
+    int void_day = how == GEN_EXIT_AHEAD_VOIDED? rday + s->k: -1;
+    if (void_day >= d)
+        void_day = rday;    //  Voided (08:45) after it was recorded (08:30)
     s->ahead[s->n_ahead++] = (s_ahead_t) {
-        seq, t, 0, e, voluntary, regretted, d, d - s->notice,
-        how == GEN_EXIT_AHEAD_VOIDED? d - s->notice + s->k: -1
+        seq, t, 0, e, voluntary, regretted, d, rday, void_day
     };
 }
 
