@@ -228,6 +228,25 @@ class PythonPackage(unittest.TestCase):
         self.assertEqual(cm.exception.code, 3)
         self.assertIn("position", str(cm.exception))
 
+    def test_8b_wrong_socket_is_not_taken_for_control(self):
+        # The ingest ROUTER answers a ControlRequest with an Ack: never an
+        # empty Status, report or log.
+        wrong = hrwatch.Client(self.ingest, timeout=5)
+        try:
+            for ask in (wrong.status, lambda: wrong.unit("ops"), wrong.report,
+                        lambda: wrong.alert_log(0), lambda: wrong.position("P-1")):
+                with self.assertRaises(hrwatch.HrwatchError) as cm:
+                    ask()
+                self.assertNotIsInstance(cm.exception, hrwatch.TimeoutError)
+                self.assertIn("does not answer as hrwatchd's control socket", str(cm.exception))
+                self.assertIn(self.ingest, str(cm.exception))
+        finally:
+            wrong.close()
+        with hrwatch.Subscriber(self.alerts_ep, self.ingest, timeout=5) as sub:
+            with self.assertRaises(hrwatch.HrwatchError) as cm:
+                sub.receive(timeout=1)
+            self.assertIn("control socket", str(cm.exception))
+
     def test_9_no_daemon_times_out(self):
         with self.assertRaises(hrwatch.TimeoutError):
             with hrwatch.Publisher(f"ipc://{self.tmp}/nobody.sock", timeout=1.5) as pub:
