@@ -247,6 +247,61 @@ class PythonPackage(unittest.TestCase):
                 sub.receive(timeout=1)
             self.assertIn("control socket", str(cm.exception))
 
+    def test_6b_iterating_waits_for_the_daemon(self):
+        # The control socket answers nothing for a few request timeouts,
+        # then answers: iterating keeps asking (it does not raise) and
+        # gives the alert out once it comes. A stand-in control socket
+        # plays the daemon coming back.
+        import threading
+        import zmq
+        from hrwatch.v1 import alerts_pb2, control_pb2
+        ep = f"ipc://{self.tmp}/late-control.sock"
+        stop = threading.Event()
+
+        def late_daemon():
+            time.sleep(1.5)
+            s = zmq.Context.instance().socket(zmq.ROUTER)
+            s.setsockopt(zmq.LINGER, 0)
+            s.bind(ep)
+            try:
+                while not stop.is_set():
+                    if not s.poll(100):
+                        continue
+                    ident, empty, frame = s.recv_multipart()
+                    req = control_pb2.ControlRequest.FromString(frame)
+                    resp = control_pb2.ControlResponse()
+                    resp.alerts.SetInParent()
+                    if req.alerts.after_seq < 7:
+                        resp.alerts.alerts.add(seq=7, topic="succession_gap/x/P-7",
+                                               subject="P-7")
+                    resp.alerts.last_seq = 7
+                    s.send_multipart([ident, b"", resp.SerializeToString()])
+            finally:
+                s.close(0)
+
+        t = threading.Thread(target=late_daemon)
+        t.start()
+        try:
+            with hrwatch.Subscriber(f"ipc://{self.tmp}/late-alerts.sock", ep, after=3,
+                                    timeout=0.3) as sub:
+                start = time.monotonic()
+                a = next(iter(sub))
+                self.assertEqual((a.seq, a.subject), (7, "P-7"))
+                self.assertGreater(time.monotonic() - start, 1.0)
+                self.assertEqual(sub.last_seq, 7)
+            # Bounded: iterate(timeout) gives up when nothing answers.
+            with hrwatch.Subscriber(f"ipc://{self.tmp}/late-alerts.sock",
+                                    f"ipc://{self.tmp}/nobody-control.sock",
+                                    timeout=0.2) as sub:
+                start = time.monotonic()
+                with self.assertRaises(hrwatch.TimeoutError):
+                    for _ in sub.iterate(timeout=1.5):
+                        pass
+                self.assertLess(time.monotonic() - start, 5)
+        finally:
+            stop.set()
+            t.join()
+
     def test_9_no_daemon_times_out(self):
         with self.assertRaises(hrwatch.TimeoutError):
             with hrwatch.Publisher(f"ipc://{self.tmp}/nobody.sock", timeout=1.5) as pub:
