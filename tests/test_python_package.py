@@ -156,6 +156,25 @@ class PythonPackage(unittest.TestCase):
                 break
         self.assertGreater(busy, 0, "never BUSY: the BUSY path was not exercised")
 
+    def test_4c_batches_are_cut_by_bytes(self):
+        # 30 events of 200 KB in one batch of 40 would be a 6 MB frame,
+        # which hrwatchd drops unanswered: cut under 4 MiB, each batch is
+        # answered (each event rejected on its own, over 64 KiB).
+        big = [event(f"big-{i}", orgUnitDefined={"unitId": "big", "name": "x" * 200000})
+               for i in range(30)]
+        with hrwatch.Publisher(self.ingest, batch_size=40, timeout=10) as pub:
+            r = pub.publish(big)
+        self.assertEqual((r.accepted, r.rejected), (0, 30))
+        self.assertGreaterEqual(r.batches, 2)
+        self.assertEqual({x.reason for x in r.rejections}, {"REASON_TOO_LARGE"})
+        # An event that alone does not fit: refused before anything is sent.
+        with hrwatch.Publisher(self.ingest, max_batch_bytes=1000) as pub:
+            with self.assertRaises(hrwatch.EventError) as cm:
+                pub.send([event("huge-1", orgUnitDefined={"unitId": "h", "name": "y" * 2000})])
+            self.assertEqual((cm.exception.reason, cm.exception.event_id),
+                             ("REASON_TOO_LARGE", "huge-1"))
+            self.assertEqual(pub.flush().batches, 0)
+
     def test_5_a_dict_that_is_no_event(self):
         with hrwatch.Publisher(self.ingest) as pub:
             with self.assertRaises(hrwatch.EventError) as cm:
