@@ -321,6 +321,23 @@ class PythonPackage(unittest.TestCase):
             stop.set()
             t.join()
 
+    def test_8c_bad_arguments_are_hrwatch_errors(self):
+        for make in (lambda: hrwatch.Publisher("bogus://x"), lambda: hrwatch.Publisher(""),
+                     lambda: hrwatch.Client("bogus://x").status(),
+                     lambda: hrwatch.Subscriber("bogus://x", self.control),
+                     lambda: hrwatch.Subscriber(self.alerts_ep, "bogus://x"),
+                     lambda: hrwatch.Client(self.control, timeout=0),
+                     lambda: hrwatch.Publisher(self.ingest, timeout=-1),
+                     lambda: hrwatch.Subscriber(self.alerts_ep, self.control, timeout=0),
+                     lambda: self.client.report(months=-1),
+                     lambda: self.client.alert_log(-5),
+                     lambda: self.client.advance("yesterday")):
+            with self.assertRaises(hrwatch.ArgumentError):
+                make()
+        self.assertTrue(issubclass(hrwatch.ArgumentError, hrwatch.HrwatchError))
+        self.assertTrue(issubclass(hrwatch.ArgumentError, ValueError))
+        self.assertEqual(self.client.status().version != "", True)  # still usable
+
     def test_9_no_daemon_times_out(self):
         with self.assertRaises(hrwatch.TimeoutError):
             with hrwatch.Publisher(f"ipc://{self.tmp}/nobody.sock", timeout=1.5) as pub:
@@ -417,9 +434,9 @@ class CurvePackage(unittest.TestCase):
         rogue.close()
 
     def test_half_a_curve_setup_is_refused(self):
-        with self.assertRaises(ValueError):
+        with self.assertRaises(hrwatch.ArgumentError):
             hrwatch.Publisher(self.ingest, server_key=self.key("server.pub"))
-        with self.assertRaises(ValueError):
+        with self.assertRaises(hrwatch.ArgumentError):
             hrwatch.load_key(self.key("allowed"))
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ import zmq
 from ._pb2 import alerts_pb2, control_pb2, enum_name, to_dict
 from google.protobuf.message import DecodeError
 
-from .errors import ControlError, HrwatchError, TimeoutError
+from .errors import (ArgumentError, ControlError, HrwatchError, TimeoutError, check_count,
+                     check_timeout, connect)
 from .keys import apply_curve
 
 
@@ -22,8 +23,10 @@ class Client:
 
     def __init__(self, control_endpoint, timeout=10, server_key=None, key=None,
                  as_dict=False, context=None):
+        if not isinstance(control_endpoint, str) or not control_endpoint:
+            raise ArgumentError(f"no endpoint: {control_endpoint!r}")
         self.endpoint = control_endpoint
-        self.timeout = timeout
+        self.timeout = check_timeout(timeout)
         self.as_dict = as_dict
         self._curve = (server_key, key)
         self._ctx = context or zmq.Context.instance()
@@ -38,7 +41,11 @@ class Client:
             except Exception:
                 s.close(0)
                 raise
-            s.connect(self.endpoint)
+            try:
+                connect(s, self.endpoint)
+            except Exception:
+                s.close(0)
+                raise
             self._sock = s
         return self._sock
 
@@ -108,6 +115,7 @@ class Client:
 
     def alerts(self, prefix="", limit=0):
         """The alerts firing now whose topic starts with `prefix`: a list."""
+        check_count(limit, "limit")
         r = self.request(control_pb2.ControlRequest(alerts=control_pb2.AlertsRequest(
             active=True, prefix=prefix, limit=limit)), "alerts")
         return [self._out(a) for a in r.alerts.alerts]
@@ -115,18 +123,23 @@ class Client:
     def alert_log(self, after_seq=0, prefix="", limit=0):
         """The alert log after a sequence number: an AlertList (alerts and
         last_seq, the newest sequence number in the log). Always a message."""
+        check_count(after_seq, "after_seq")
+        check_count(limit, "limit")
         r = self.request(control_pb2.ControlRequest(alerts=control_pb2.AlertsRequest(
             after_seq=after_seq, prefix=prefix, limit=limit)), "alerts")
         return r.alerts
 
     def rejected(self, limit=0, after_seq=0):
         """The rejected events kept for inspection, newest last: a list."""
+        check_count(limit, "limit")
+        check_count(after_seq, "after_seq")
         r = self.request(control_pb2.ControlRequest(rejected=control_pb2.RejectedRequest(
             limit=limit, after_seq=after_seq)), "rejected")
         return [self._out(e) for e in r.rejected.events]
 
     def report(self, unit_id="", months=0):
         """The leaders' WorkforceReport of a unit (or the company)."""
+        check_count(months, "months")
         r = self.request(control_pb2.ControlRequest(report=control_pb2.ReportRequest(
             unit_id=unit_id, months=months)), "report")
         return self._out(r.report)
@@ -137,10 +150,13 @@ class Client:
         ipc:// control socket, or an admin key over CURVE. Returns the
         Status after it."""
         req = control_pb2.AdvanceRequest()
-        if isinstance(to, str):
-            req.to.FromJsonString(to)
-        elif to is not None:
-            req.to.FromDatetime(to)
+        try:
+            if isinstance(to, str):
+                req.to.FromJsonString(to)
+            elif to is not None:
+                req.to.FromDatetime(to)
+        except (ValueError, TypeError, AttributeError) as e:
+            raise ArgumentError(f"advance: {to!r} is no RFC 3339 time or datetime ({e})") from None
         self.request(control_pb2.ControlRequest(advance=req), "status")
         return self.status()
 

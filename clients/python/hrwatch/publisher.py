@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import zmq
 
 from ._pb2 import events_pb2 as pb, enum_name, json_format
-from .errors import EventError, RejectedError, TimeoutError, UnavailableError
+from .errors import (ArgumentError, EventError, HrwatchError, RejectedError, TimeoutError,
+                     UnavailableError, check_timeout, connect)
 from .keys import apply_curve
 
 # No Ack within this long: send the same batch again (1 s, doubling to 4 s,
@@ -122,9 +123,10 @@ class Publisher:
     def __init__(self, endpoint, batch_size=500, window=4, timeout=30,
                  server_key=None, key=None, context=None, max_batch_bytes=MAX_BATCH_BYTES):
         if batch_size < 1 or window < 1:
-            raise ValueError("batch_size and window must be at least 1")
+            raise ArgumentError("batch_size and window must be at least 1")
+        check_timeout(timeout)
         if max_batch_bytes <= BATCH_ID_ROOM:
-            raise ValueError(f"max_batch_bytes must be over {BATCH_ID_ROOM}")
+            raise ArgumentError(f"max_batch_bytes must be over {BATCH_ID_ROOM}")
         self.max_batch_bytes = max_batch_bytes
         self.endpoint = endpoint
         self.batch_size = batch_size
@@ -135,10 +137,10 @@ class Publisher:
         self._sock.setsockopt(zmq.LINGER, 0)
         try:
             apply_curve(self._sock, server_key, key)
+            connect(self._sock, endpoint)
         except Exception:
             self._sock.close(0)
             raise
-        self._sock.connect(endpoint)
         self._prefix = f"py-{os.getpid()}-{os.urandom(4).hex()}"
         self._seq = 0
         self._buffer = []          # events not yet in a batch
@@ -154,7 +156,7 @@ class Publisher:
         sending each batch as it fills, while keeping at most `window` in
         flight. The last, partial batch waits for flush()."""
         if self._sock is None:
-            raise ValueError("publisher is closed")
+            raise HrwatchError("publisher is closed")
         for item in events:
             ev = to_event(item)
             size = _field_bytes(ev.ByteSize())

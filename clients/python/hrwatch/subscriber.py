@@ -7,7 +7,7 @@ import zmq
 
 from ._pb2 import alerts_pb2, to_dict
 from .client import Client
-from .errors import TimeoutError
+from .errors import TimeoutError, check_count, check_timeout, connect
 from .keys import apply_curve
 
 PAGE = 1000  # log entries asked for at a time
@@ -43,6 +43,9 @@ class Subscriber:
 
     def __init__(self, alerts_endpoint, control_endpoint, after=0, prefix="", quiet=5.0,
                  as_dict=False, server_key=None, key=None, context=None, timeout=10):
+        check_timeout(timeout)
+        check_timeout(quiet, "quiet")
+        check_count(after, "after")
         self.prefix = prefix
         self.quiet = quiet
         self.as_dict = as_dict
@@ -57,9 +60,14 @@ class Subscriber:
             raise
         # Subscribe before the catch-up, so nothing falls between the two.
         self._sub.setsockopt(zmq.SUBSCRIBE, prefix.encode())
-        self._sub.connect(alerts_endpoint)
-        self._client = Client(control_endpoint, timeout=timeout, server_key=server_key,
-                              key=key, context=ctx)
+        try:
+            connect(self._sub, alerts_endpoint)
+            self._client = Client(control_endpoint, timeout=timeout, server_key=server_key,
+                                  key=key, context=ctx)
+            self._client._socket()  # a bad control endpoint is refused here
+        except Exception:
+            self._sub.close(0)
+            raise
         self._ready = []            # alerts from the log, not yet given out
         self._caught_up = False
         self._log_seq = after
