@@ -182,6 +182,32 @@ class PythonPackage(unittest.TestCase):
         self.assertEqual((cm.exception.reason, cm.exception.event_id), ("REASON_MALFORMED", "e"))
         self.assertIsInstance(cm.exception, ValueError)
 
+    def test_5b_a_bad_event_refuses_the_whole_call(self):
+        with hrwatch.Publisher(self.ingest, batch_size=500) as pub:
+            with self.assertRaises(hrwatch.EventError):
+                pub.send([event("whole-1", orgUnitDefined={"unitId": "whole1"}),
+                          event("whole-2", orgUnitDefined={"unitId": "whole2"}),
+                          {"eventId": "whole-3", "noSuchField": 1}])
+            r = pub.flush()  # nothing of that call was kept for it
+        self.assertEqual((r.batches, r.accepted), (0, 0))
+        with self.assertRaises(hrwatch.ControlError):
+            self.client.unit("whole1")
+
+    def test_5c_an_exception_waits_for_batches_in_flight(self):
+        # Two batches sent (in flight), one event only buffered, then an
+        # exception: the sent ones are waited for and applied, the buffered
+        # one is not sent, and the block's exception is what comes out.
+        with self.assertRaises(KeyError):
+            with hrwatch.Publisher(self.ingest, batch_size=2, window=4, timeout=10) as pub:
+                pub.send([event(f"exc-{i}", orgUnitDefined={"unitId": f"exc{i}"})
+                          for i in range(4)])
+                pub.send([event("exc-4", orgUnitDefined={"unitId": "exc4"})])
+                raise KeyError("in the block")
+        for i in range(4):
+            self.assertEqual(self.client.unit(f"exc{i}").unit_id, f"exc{i}")
+        with self.assertRaises(hrwatch.ControlError):
+            self.client.unit("exc4")
+
     def test_6_subscribe_catches_up_then_live(self):
         with hrwatch.Subscriber(self.alerts_ep, self.control, after=0,
                                 prefix="succession_gap/") as sub:

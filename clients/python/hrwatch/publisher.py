@@ -154,9 +154,12 @@ class Publisher:
     def send(self, events):
         """Add events (Event messages or proto3 JSON dicts) to the batches,
         sending each batch as it fills, while keeping at most `window` in
-        flight. The last, partial batch waits for flush()."""
+        flight. The last, partial batch waits for flush(). Every event of
+        the call is checked first: when one raises EventError (or
+        TypeError), nothing of the call is buffered or sent."""
         if self._sock is None:
             raise HrwatchError("publisher is closed")
+        checked = []
         for item in events:
             ev = to_event(item)
             size = _field_bytes(ev.ByteSize())
@@ -164,6 +167,8 @@ class Publisher:
                 raise EventError(f"event of {size} bytes encoded: over max_batch_bytes "
                                  f"({self.max_batch_bytes})", int(pb.REASON_TOO_LARGE),
                                  "REASON_TOO_LARGE", ev.event_id)
+            checked.append((ev, size))
+        for ev, size in checked:
             if self._buffer and self._buffer_bytes + size > self.max_batch_bytes:
                 self._cut()
                 self._pump(until_window=True)
@@ -188,10 +193,18 @@ class Publisher:
         return self.flush()
 
     def close(self, flush=True):
-        """Flush (unless flush=False), then close the socket."""
+        """Flush (unless flush=False), then close the socket. With
+        flush=False, what is only buffered or queued is dropped unsent, but
+        batches already sent are still waited for (up to `timeout`), so
+        that what the daemon took is known to it; their result is lost."""
         try:
-            if flush and self._sock is not None:
-                self.flush()
+            if self._sock is not None:
+                if flush:
+                    self.flush()
+                else:
+                    self._buffer, self._buffer_bytes = [], BATCH_ID_ROOM
+                    self._queue.clear()
+                    self._pump(until_window=False)
         finally:
             if self._sock is not None:
                 self._sock.close(0)
@@ -201,7 +214,16 @@ class Publisher:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        self.close(flush=exc_type is None)
+        if exc_type is None:
+            self.close()
+            return
+        # An exception in the block: send nothing more, but wait (bounded
+        # by timeout) for the batches in flight; the block's exception is
+        # the one raised, whatever becomes of them.
+        try:
+            self.close(flush=False)
+        except HrwatchError:
+            pass
 
     # -- batches -----------------------------------------------------------
 
