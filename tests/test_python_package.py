@@ -156,12 +156,57 @@ class PythonPackage(unittest.TestCase):
                 break
         self.assertGreater(busy, 0, "never BUSY: the BUSY path was not exercised")
 
+    def test_4c_batches_are_cut_by_bytes(self):
+        # 30 events of 200 KB in one batch of 40 would be a 6 MB frame,
+        # which hrwatchd drops unanswered: cut under 4 MiB, each batch is
+        # answered (each event rejected on its own, over 64 KiB).
+        big = [event(f"big-{i}", orgUnitDefined={"unitId": "big", "name": "x" * 200000})
+               for i in range(30)]
+        with hrwatch.Publisher(self.ingest, batch_size=40, timeout=10) as pub:
+            r = pub.publish(big)
+        self.assertEqual((r.accepted, r.rejected), (0, 30))
+        self.assertGreaterEqual(r.batches, 2)
+        self.assertEqual({x.reason for x in r.rejections}, {"REASON_TOO_LARGE"})
+        # An event that alone does not fit: refused before anything is sent.
+        with hrwatch.Publisher(self.ingest, max_batch_bytes=1000) as pub:
+            with self.assertRaises(hrwatch.EventError) as cm:
+                pub.send([event("huge-1", orgUnitDefined={"unitId": "h", "name": "y" * 2000})])
+            self.assertEqual((cm.exception.reason, cm.exception.event_id),
+                             ("REASON_TOO_LARGE", "huge-1"))
+            self.assertEqual(pub.flush().batches, 0)
+
     def test_5_a_dict_that_is_no_event(self):
         with hrwatch.Publisher(self.ingest) as pub:
             with self.assertRaises(hrwatch.EventError) as cm:
                 pub.send([{"eventId": "e", "noSuchField": 1}])
         self.assertEqual((cm.exception.reason, cm.exception.event_id), ("REASON_MALFORMED", "e"))
         self.assertIsInstance(cm.exception, ValueError)
+
+    def test_5b_a_bad_event_refuses_the_whole_call(self):
+        with hrwatch.Publisher(self.ingest, batch_size=500) as pub:
+            with self.assertRaises(hrwatch.EventError):
+                pub.send([event("whole-1", orgUnitDefined={"unitId": "whole1"}),
+                          event("whole-2", orgUnitDefined={"unitId": "whole2"}),
+                          {"eventId": "whole-3", "noSuchField": 1}])
+            r = pub.flush()  # nothing of that call was kept for it
+        self.assertEqual((r.batches, r.accepted), (0, 0))
+        with self.assertRaises(hrwatch.ControlError):
+            self.client.unit("whole1")
+
+    def test_5c_an_exception_waits_for_batches_in_flight(self):
+        # Two batches sent (in flight), one event only buffered, then an
+        # exception: the sent ones are waited for and applied, the buffered
+        # one is not sent, and the block's exception is what comes out.
+        with self.assertRaises(KeyError):
+            with hrwatch.Publisher(self.ingest, batch_size=2, window=4, timeout=10) as pub:
+                pub.send([event(f"exc-{i}", orgUnitDefined={"unitId": f"exc{i}"})
+                          for i in range(4)])
+                pub.send([event("exc-4", orgUnitDefined={"unitId": "exc4"})])
+                raise KeyError("in the block")
+        for i in range(4):
+            self.assertEqual(self.client.unit(f"exc{i}").unit_id, f"exc{i}")
+        with self.assertRaises(hrwatch.ControlError):
+            self.client.unit("exc4")
 
     def test_6_subscribe_catches_up_then_live(self):
         with hrwatch.Subscriber(self.alerts_ep, self.control, after=0,
@@ -227,6 +272,97 @@ class PythonPackage(unittest.TestCase):
         self.assertEqual(cm.exception.reason, "CONTROL_ERROR_NOT_FOUND")
         self.assertEqual(cm.exception.code, 3)
         self.assertIn("position", str(cm.exception))
+
+    def test_8b_wrong_socket_is_not_taken_for_control(self):
+        # The ingest ROUTER answers a ControlRequest with an Ack: never an
+        # empty Status, report or log.
+        wrong = hrwatch.Client(self.ingest, timeout=5)
+        try:
+            for ask in (wrong.status, lambda: wrong.unit("ops"), wrong.report,
+                        lambda: wrong.alert_log(0), lambda: wrong.position("P-1")):
+                with self.assertRaises(hrwatch.HrwatchError) as cm:
+                    ask()
+                self.assertNotIsInstance(cm.exception, hrwatch.TimeoutError)
+                self.assertIn("does not answer as hrwatchd's control socket", str(cm.exception))
+                self.assertIn(self.ingest, str(cm.exception))
+        finally:
+            wrong.close()
+        with hrwatch.Subscriber(self.alerts_ep, self.ingest, timeout=5) as sub:
+            with self.assertRaises(hrwatch.HrwatchError) as cm:
+                sub.receive(timeout=1)
+            self.assertIn("control socket", str(cm.exception))
+
+    def test_6b_iterating_waits_for_the_daemon(self):
+        # The control socket answers nothing for a few request timeouts,
+        # then answers: iterating keeps asking (it does not raise) and
+        # gives the alert out once it comes. A stand-in control socket
+        # plays the daemon coming back.
+        import threading
+        import zmq
+        from hrwatch.v1 import alerts_pb2, control_pb2
+        ep = f"ipc://{self.tmp}/late-control.sock"
+        stop = threading.Event()
+
+        def late_daemon():
+            time.sleep(1.5)
+            s = zmq.Context.instance().socket(zmq.ROUTER)
+            s.setsockopt(zmq.LINGER, 0)
+            s.bind(ep)
+            try:
+                while not stop.is_set():
+                    if not s.poll(100):
+                        continue
+                    ident, empty, frame = s.recv_multipart()
+                    req = control_pb2.ControlRequest.FromString(frame)
+                    resp = control_pb2.ControlResponse()
+                    resp.alerts.SetInParent()
+                    if req.alerts.after_seq < 7:
+                        resp.alerts.alerts.add(seq=7, topic="succession_gap/x/P-7",
+                                               subject="P-7")
+                    resp.alerts.last_seq = 7
+                    s.send_multipart([ident, b"", resp.SerializeToString()])
+            finally:
+                s.close(0)
+
+        t = threading.Thread(target=late_daemon)
+        t.start()
+        try:
+            with hrwatch.Subscriber(f"ipc://{self.tmp}/late-alerts.sock", ep, after=3,
+                                    timeout=0.3) as sub:
+                start = time.monotonic()
+                a = next(iter(sub))
+                self.assertEqual((a.seq, a.subject), (7, "P-7"))
+                self.assertGreater(time.monotonic() - start, 1.0)
+                self.assertEqual(sub.last_seq, 7)
+            # Bounded: iterate(timeout) gives up when nothing answers.
+            with hrwatch.Subscriber(f"ipc://{self.tmp}/late-alerts.sock",
+                                    f"ipc://{self.tmp}/nobody-control.sock",
+                                    timeout=0.2) as sub:
+                start = time.monotonic()
+                with self.assertRaises(hrwatch.TimeoutError):
+                    for _ in sub.iterate(timeout=1.5):
+                        pass
+                self.assertLess(time.monotonic() - start, 5)
+        finally:
+            stop.set()
+            t.join()
+
+    def test_8c_bad_arguments_are_hrwatch_errors(self):
+        for make in (lambda: hrwatch.Publisher("bogus://x"), lambda: hrwatch.Publisher(""),
+                     lambda: hrwatch.Client("bogus://x").status(),
+                     lambda: hrwatch.Subscriber("bogus://x", self.control),
+                     lambda: hrwatch.Subscriber(self.alerts_ep, "bogus://x"),
+                     lambda: hrwatch.Client(self.control, timeout=0),
+                     lambda: hrwatch.Publisher(self.ingest, timeout=-1),
+                     lambda: hrwatch.Subscriber(self.alerts_ep, self.control, timeout=0),
+                     lambda: self.client.report(months=-1),
+                     lambda: self.client.alert_log(-5),
+                     lambda: self.client.advance("yesterday")):
+            with self.assertRaises(hrwatch.ArgumentError):
+                make()
+        self.assertTrue(issubclass(hrwatch.ArgumentError, hrwatch.HrwatchError))
+        self.assertTrue(issubclass(hrwatch.ArgumentError, ValueError))
+        self.assertEqual(self.client.status().version != "", True)  # still usable
 
     def test_9_no_daemon_times_out(self):
         with self.assertRaises(hrwatch.TimeoutError):
@@ -324,9 +460,9 @@ class CurvePackage(unittest.TestCase):
         rogue.close()
 
     def test_half_a_curve_setup_is_refused(self):
-        with self.assertRaises(ValueError):
+        with self.assertRaises(hrwatch.ArgumentError):
             hrwatch.Publisher(self.ingest, server_key=self.key("server.pub"))
-        with self.assertRaises(ValueError):
+        with self.assertRaises(hrwatch.ArgumentError):
             hrwatch.load_key(self.key("allowed"))
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ control_pb2. See clients/python/README.md.
 import os as _os
 
 from .errors import (HrwatchError, RejectedError, UnavailableError, ControlError,  # noqa: F401
-                     EventError, TimeoutError)
+                     EventError, TimeoutError, ArgumentError)
 
 __version__ = "0.1.0"
 
@@ -32,7 +32,7 @@ _LAZY = {
 
 __all__ = ["Publisher", "PublishResult", "Rejection", "Subscriber", "Client", "load_key",
            "HrwatchError", "RejectedError", "EventError", "UnavailableError", "ControlError",
-           "TimeoutError"]
+           "TimeoutError", "ArgumentError"]
 
 
 def __getattr__(name):

@@ -44,6 +44,37 @@ class EventError(HrwatchError, ValueError):
         self.event_id = event_id
 
 
+class ArgumentError(HrwatchError, ValueError):
+    """An argument hrwatch cannot use (a negative count, a timeout that is
+    not positive, a time that is no RFC 3339 time, an endpoint libzmq does
+    not take, half a CURVE setup); nothing was sent. Also a ValueError."""
+
+
+def check_timeout(timeout, name="timeout"):
+    """A positive number of seconds, or ArgumentError."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ArgumentError(f"{name} must be a positive number of seconds, not {timeout!r}")
+    return timeout
+
+
+def check_count(value, name):
+    """A whole number, 0 or more, or ArgumentError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ArgumentError(f"{name} must be a whole number, 0 or more, not {value!r}")
+    return value
+
+
+def connect(sock, endpoint):
+    """sock.connect(endpoint), a bad endpoint raising ArgumentError."""
+    import zmq
+    if not isinstance(endpoint, str) or not endpoint:
+        raise ArgumentError(f"no endpoint: {endpoint!r}")
+    try:
+        sock.connect(endpoint)
+    except zmq.ZMQError as e:
+        raise ArgumentError(f"{endpoint}: {e}") from None
+
+
 class TimeoutError(HrwatchError, builtins.TimeoutError):
     """No answer within the deadline (the daemon is not there, or too slow)."""
 

@@ -3,6 +3,8 @@
 import os
 import re
 
+from .errors import ArgumentError
+
 _LINE = re.compile(r'^\s*(public-key|secret-key)\s*=\s*"([^"]{40})"\s*$')
 
 
@@ -27,7 +29,7 @@ def load_key(spec, secret=False):
     found = _read(spec)
     which = "secret-key" if secret else "public-key"
     if which not in found:
-        raise ValueError(f"{spec}: no {which} line")
+        raise ArgumentError(f"{spec}: no {which} line")
     return found[which].encode("ascii")
 
 
@@ -38,7 +40,7 @@ def apply_curve(sock, server_key=None, key=None):
     if server_key is None and key is None:
         return
     if server_key is None or key is None:
-        raise ValueError("CURVE needs both server_key and key")
+        raise ArgumentError("CURVE needs both server_key and key")
     if isinstance(key, (tuple, list)):
         public, secret = load_key(key[0]), load_key(key[1], secret=True)
     else:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import zmq
 
 from ._pb2 import events_pb2 as pb, enum_name, json_format
-from .errors import EventError, RejectedError, TimeoutError, UnavailableError
+from .errors import (ArgumentError, EventError, HrwatchError, RejectedError, TimeoutError,
+                     UnavailableError, check_timeout, connect)
 from .keys import apply_curve
 
 # No Ack within this long: send the same batch again (1 s, doubling to 4 s,
@@ -18,6 +19,19 @@ RESEND_FIRST, RESEND_MAX = 1.0, 4.0
 # BATCH_STATUS_UNAVAILABLE (the store could not commit, or BUSY): re-send
 # after a pause, doubling up to the same cap.
 PAUSE_FIRST = 0.1
+# hrwatchd refuses a frame over [ingest] max_frame_bytes (4 MiB by default)
+# and drops one over it plus an eighth unanswered: batches are cut below it.
+MAX_BATCH_BYTES = 4 * 1024 * 1024 - 64 * 1024
+BATCH_ID_ROOM = 2 + 64  # the batch_id field, at its longest
+
+
+def _field_bytes(n):
+    """The bytes an embedded message of n bytes takes in its parent: tag,
+    length, body."""
+    v = 1
+    while n >= 0x80 ** v:
+        v += 1
+    return 1 + v + n
 
 
 @dataclass
@@ -85,8 +99,13 @@ class Publisher:
     """Publishes events in acknowledged batches over a DEALER socket.
 
     Publisher(endpoint, batch_size=500, window=4, timeout=30,
-              server_key=None, key=None, context=None)
+              server_key=None, key=None, context=None,
+              max_batch_bytes=MAX_BATCH_BYTES)
 
+    A batch holds at most `batch_size` events and `max_batch_bytes`
+    encoded bytes (just under hrwatchd's 4 MiB frame limit by default;
+    lower it with a lower [ingest] max_frame_bytes). An event that alone
+    does not fit raises EventError, REASON_TOO_LARGE, before it is sent.
     Up to `window` batches are in flight at once, each with its own
     batch_id; a batch is kept until its Ack comes. Without an Ack it is
     sent again, same events and ids (1 s, doubling to 4 s); on
@@ -102,9 +121,13 @@ class Publisher:
     secret) tuple)."""
 
     def __init__(self, endpoint, batch_size=500, window=4, timeout=30,
-                 server_key=None, key=None, context=None):
+                 server_key=None, key=None, context=None, max_batch_bytes=MAX_BATCH_BYTES):
         if batch_size < 1 or window < 1:
-            raise ValueError("batch_size and window must be at least 1")
+            raise ArgumentError("batch_size and window must be at least 1")
+        check_timeout(timeout)
+        if max_batch_bytes <= BATCH_ID_ROOM:
+            raise ArgumentError(f"max_batch_bytes must be over {BATCH_ID_ROOM}")
+        self.max_batch_bytes = max_batch_bytes
         self.endpoint = endpoint
         self.batch_size = batch_size
         self.window = window
@@ -114,13 +137,14 @@ class Publisher:
         self._sock.setsockopt(zmq.LINGER, 0)
         try:
             apply_curve(self._sock, server_key, key)
+            connect(self._sock, endpoint)
         except Exception:
             self._sock.close(0)
             raise
-        self._sock.connect(endpoint)
         self._prefix = f"py-{os.getpid()}-{os.urandom(4).hex()}"
         self._seq = 0
         self._buffer = []          # events not yet in a batch
+        self._buffer_bytes = BATCH_ID_ROOM  # their encoded size in a batch
         self._queue = deque()      # batches not yet sent
         self._inflight = {}        # batch_id -> _Batch
         self._result = PublishResult()
@@ -130,11 +154,26 @@ class Publisher:
     def send(self, events):
         """Add events (Event messages or proto3 JSON dicts) to the batches,
         sending each batch as it fills, while keeping at most `window` in
-        flight. The last, partial batch waits for flush()."""
+        flight. The last, partial batch waits for flush(). Every event of
+        the call is checked first: when one raises EventError (or
+        TypeError), nothing of the call is buffered or sent."""
         if self._sock is None:
-            raise ValueError("publisher is closed")
+            raise HrwatchError("publisher is closed")
+        checked = []
         for item in events:
-            self._buffer.append(to_event(item))
+            ev = to_event(item)
+            size = _field_bytes(ev.ByteSize())
+            if BATCH_ID_ROOM + size > self.max_batch_bytes:
+                raise EventError(f"event of {size} bytes encoded: over max_batch_bytes "
+                                 f"({self.max_batch_bytes})", int(pb.REASON_TOO_LARGE),
+                                 "REASON_TOO_LARGE", ev.event_id)
+            checked.append((ev, size))
+        for ev, size in checked:
+            if self._buffer and self._buffer_bytes + size > self.max_batch_bytes:
+                self._cut()
+                self._pump(until_window=True)
+            self._buffer.append(ev)
+            self._buffer_bytes += size
             if len(self._buffer) >= self.batch_size:
                 self._cut()
                 self._pump(until_window=True)
@@ -154,10 +193,18 @@ class Publisher:
         return self.flush()
 
     def close(self, flush=True):
-        """Flush (unless flush=False), then close the socket."""
+        """Flush (unless flush=False), then close the socket. With
+        flush=False, what is only buffered or queued is dropped unsent, but
+        batches already sent are still waited for (up to `timeout`), so
+        that what the daemon took is known to it; their result is lost."""
         try:
-            if flush and self._sock is not None:
-                self.flush()
+            if self._sock is not None:
+                if flush:
+                    self.flush()
+                else:
+                    self._buffer, self._buffer_bytes = [], BATCH_ID_ROOM
+                    self._queue.clear()
+                    self._pump(until_window=False)
         finally:
             if self._sock is not None:
                 self._sock.close(0)
@@ -167,7 +214,16 @@ class Publisher:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        self.close(flush=exc_type is None)
+        if exc_type is None:
+            self.close()
+            return
+        # An exception in the block: send nothing more, but wait (bounded
+        # by timeout) for the batches in flight; the block's exception is
+        # the one raised, whatever becomes of them.
+        try:
+            self.close(flush=False)
+        except HrwatchError:
+            pass
 
     # -- batches -----------------------------------------------------------
 
@@ -176,6 +232,7 @@ class Publisher:
         batch_id = f"{self._prefix}-{self._seq}"
         batch = pb.EventBatch(batch_id=batch_id, events=self._buffer)
         self._buffer = []
+        self._buffer_bytes = BATCH_ID_ROOM
         self._queue.append((batch_id, batch.SerializeToString()))
 
     def _send(self, b):

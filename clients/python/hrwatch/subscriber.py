@@ -7,9 +7,13 @@ import zmq
 
 from ._pb2 import alerts_pb2, to_dict
 from .client import Client
+from .errors import TimeoutError, check_count, check_timeout, connect
 from .keys import apply_curve
 
 PAGE = 1000  # log entries asked for at a time
+# The daemon not answering while iterating: ask again after 0.5 s, doubling
+# up to 10 s (each ask also waits up to `timeout` for its answer).
+RETRY_FIRST, RETRY_MAX = 0.5, 10.0
 
 
 class Subscriber:
@@ -28,11 +32,20 @@ class Subscriber:
     the log again. `last_seq` is the sequence number of the last alert
     given out (or caught up to): keep it to resume with after=last_seq.
 
-    Iterating blocks until the next alert; receive(timeout) waits at most
-    `timeout` seconds and returns None when nothing came."""
+    Iterating blocks until the next alert, however long the daemon is
+    away: when the control socket does not answer within `timeout`, it
+    asks again (0.5 s later, doubling up to 10 s), catching up from
+    last_seq once it answers, until the subscriber is closed.
+    iterate(timeout=T) does the same but raises hrwatch.TimeoutError once
+    the daemon has not answered for T seconds. receive(timeout) waits at
+    most `timeout` seconds and returns None when nothing came (and raises
+    hrwatch.TimeoutError when the control socket does not answer)."""
 
     def __init__(self, alerts_endpoint, control_endpoint, after=0, prefix="", quiet=5.0,
                  as_dict=False, server_key=None, key=None, context=None, timeout=10):
+        check_timeout(timeout)
+        check_timeout(quiet, "quiet")
+        check_count(after, "after")
         self.prefix = prefix
         self.quiet = quiet
         self.as_dict = as_dict
@@ -47,9 +60,14 @@ class Subscriber:
             raise
         # Subscribe before the catch-up, so nothing falls between the two.
         self._sub.setsockopt(zmq.SUBSCRIBE, prefix.encode())
-        self._sub.connect(alerts_endpoint)
-        self._client = Client(control_endpoint, timeout=timeout, server_key=server_key,
-                              key=key, context=ctx)
+        try:
+            connect(self._sub, alerts_endpoint)
+            self._client = Client(control_endpoint, timeout=timeout, server_key=server_key,
+                                  key=key, context=ctx)
+            self._client._socket()  # a bad control endpoint is refused here
+        except Exception:
+            self._sub.close(0)
+            raise
         self._ready = []            # alerts from the log, not yet given out
         self._caught_up = False
         self._log_seq = after
@@ -71,24 +89,58 @@ class Subscriber:
         return self
 
     def __next__(self):
+        return self._next(None)
+
+    def iterate(self, timeout=None):
+        """The alerts, as iterating does; with `timeout`, raise
+        hrwatch.TimeoutError once the daemon has not answered for that
+        many seconds in a row (None: wait until closed)."""
+        while self._sub is not None:
+            try:
+                yield self._next(timeout)
+            except StopIteration:
+                return
+
+    def _next(self, bound):
+        retry = RETRY_FIRST
+        down_since = None
         while True:
-            a = self.receive(None)
+            if self._sub is None:
+                raise StopIteration
+            try:
+                a = self.receive(None)
+            except TimeoutError:
+                # The control socket did not answer: the daemon is away.
+                # Ask again later, from last_seq; the SUB socket reconnects
+                # by itself.
+                now = time.monotonic()
+                if down_since is None:
+                    down_since = now - self._client.timeout
+                if bound is not None and now - down_since >= bound:
+                    raise
+                self._caught_up = False
+                pause = retry if bound is None else min(retry, bound - (now - down_since))
+                time.sleep(max(0.0, pause))
+                retry = min(retry * 2, RETRY_MAX)
+                continue
             if a is not None:
                 return a
 
     def _catch_up(self):
         """Read the log after last_seq into _ready, paging; then last_seq is
         the log's newest (what the prefix left out is not ours)."""
-        after = self.last_seq
+        after = self._ready[-1].seq if self._ready else self.last_seq
+        got = []  # kept only once the whole log is read (a page may fail)
         while True:
             page = self._client.alert_log(after, self.prefix, PAGE)
             for a in page.alerts:
                 if a.seq > after:
-                    self._ready.append(a)
+                    got.append(a)
                     after = a.seq
             if len(page.alerts) < PAGE:
                 self._log_seq = max(after, page.last_seq)
                 break
+        self._ready.extend(got)
         if not self._ready:
             self.last_seq = max(self.last_seq, self._log_seq)
         self._caught_up = True
