@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tools/csv.h"
@@ -659,11 +661,16 @@ int
 hrw_import_state_load (const char *path, const char *source, hrw_import_data_t *data)
 {
     memset (data, 0, sizeof (*data));
-    FILE *f = fopen (path, "r");
+    //  A symbolic link at the state path is refused, here as when writing.
+    int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    FILE *f = fd < 0? NULL: fdopen (fd, "r");
     if (!f) {
         if (errno == ENOENT)
             return 1;
-        fprintf (stderr, "hrwatch: cannot read state %s: %s\n", path, strerror (errno));
+        fprintf (stderr, "hrwatch: cannot read state %s: %s\n", path,
+                 errno == ELOOP? "a symbolic link, not a file": strerror (errno));
+        if (fd >= 0)
+            close (fd);
         return -1;
     }
     char line[1024];
@@ -720,13 +727,30 @@ int
 hrw_import_state_save (const char *path, const char *source, const hrw_import_data_t *data)
 {
     char tmp[4096];
-    if (snprintf (tmp, sizeof (tmp), "%s.tmp", path) >= (int) sizeof (tmp)) {
+    struct stat st;
+    //  rename would replace a link with the file; someone who can put a
+    //  link there should not be able to choose what gets overwritten, nor
+    //  have it silently undone.
+    if (lstat (path, &st) == 0 && !S_ISREG (st.st_mode)) {
+        fprintf (stderr, "hrwatch: cannot write state %s: %s\n", path,
+                 S_ISLNK (st.st_mode)? "a symbolic link, not a file": "not a regular file");
+        return -1;
+    }
+    if (snprintf (tmp, sizeof (tmp), "%s.tmp.%ld", path, (long) getpid ())
+        >= (int) sizeof (tmp)) {
         fprintf (stderr, "hrwatch: state path too long: %s\n", path);
         return -1;
     }
-    FILE *f = fopen (tmp, "w");
+    //  A new file of our own in the same directory (so rename is atomic):
+    //  never one that is there already, nor one a link points at.
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    FILE *f = fd < 0? NULL: fdopen (fd, "w");
     if (!f) {
         fprintf (stderr, "hrwatch: cannot write state %s: %s\n", tmp, strerror (errno));
+        if (fd >= 0) {
+            close (fd);
+            unlink (tmp);
+        }
         return -1;
     }
     fprintf (f, "%s\nsource\t%s\n", S_STATE_MAGIC, source);
