@@ -182,7 +182,6 @@ jassert "a newly named export is compared with the one before (no --state)" "$ou
 # --- The same fact, the same event --------------------------------------------
 ev=$("$hrwatch" import-csv "$dir/two.csv" --mapping "$dir/co.map" --state "$dir/one-only.state" \
      --dry-run 2>/dev/null)
-cp "$dir/one.csv" "$dir/x.csv"
 "$hrwatch" import-csv "$dir/one.csv" --mapping "$dir/co.map" --state "$dir/one-only.state" \
   --endpoint "ipc://$dir/ingest.sock" >/dev/null 2>&1
 later=$("$hrwatch" import-csv "$dir/two.csv" --mapping "$dir/co.map" --state "$dir/one-only.state" \
