@@ -143,4 +143,110 @@ check "... and nothing published" $? "$(status)"
 [ ! -e "$dir/bad.state" ]
 check "... and no snapshot written" $? ""
 
+# --- Dates the daemon would refuse ---------------------------------------------
+far=$(date -u -d '+400 days' +%Y-%m-%d)
+before=$(status)
+cat >"$dir/far.csv" <<CSV
+Name,Id,Dept,Title,Manager,Hired,Left,Why,Score
+Noe,E6,Ops,Tech,M1,2024-06-03,,,
+Foe,E7,Ops,Tech,M1,2024-06-03,$far,Resigned,
+CSV
+out=$("$hrwatch" import-csv "$dir/far.csv" --mapping "$dir/co.map" --state "$dir/far.state" \
+      --endpoint "ipc://$dir/ingest.sock" 2>&1)
+rc=$?
+[ $rc = 65 ] && grep -q 'far.csv:3: Left: after .*366 days ahead' <<<"$out"
+check "a termination 400 days ahead: its line named, exit 65" $? "$rc $out"
+[ "$(status | python3 -c 'import json,sys; print(json.load(sys.stdin)["eventsAccepted"])')" \
+  = "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["eventsAccepted"])' "$before")" ] \
+  && [ ! -e "$dir/far.state" ]
+check "... nothing published, no snapshot" $? "$(status)"
+sed 's/^survey_cycle.*/&\nmax_future_days = 30/' "$dir/co.map" >"$dir/near.map"
+printf 'Name,Id,Dept,Title,Manager,Hired,Left,Why,Score\nPoe,E3,Ops,Lead,M1,2021-05-03,%s,Resigned,2\n' \
+  "$ahead" >"$dir/near.csv"
+out=$("$hrwatch" import-csv "$dir/near.csv" --mapping "$dir/near.map" --state "$dir/near.state" \
+      --dry-run 2>&1)
+rc=$?
+[ $rc = 65 ] && grep -q 'near.csv:2: Left: after .*30 days ahead' <<<"$out"
+check "max_future_days = 30: a termination 40 days ahead is a row error" $? "$rc $out"
+
+# --- The default snapshot follows the mapping, not the export's name -----------
+mkdir -p "$dir/hris"
+sed 's/^source = .*/source = acme-two/' "$dir/co.map" >"$dir/hris/co.map"
+cp "$dir/one.csv" "$dir/hris/export-2026-11-01.csv"
+cp "$dir/two.csv" "$dir/hris/export-2026-12-01.csv"
+import "$dir/hris/export-2026-11-01.csv" --mapping "$dir/hris/co.map" >/dev/null
+out=$(import "$dir/hris/export-2026-12-01.csv" --mapping "$dir/hris/co.map")
+jassert "a newly named export is compared with the one before (no --state)" "$out" \
+  "j['firstImport'] is False and j['voids']==1 and j['transfers']==1 and j['state'].endswith('hris/acme-two.hrwatch-state') and j['published']['rejected']==0"
+
+# --- The same fact, the same event --------------------------------------------
+ev=$("$hrwatch" import-csv "$dir/two.csv" --mapping "$dir/co.map" --state "$dir/one-only.state" \
+     --dry-run 2>/dev/null)
+"$hrwatch" import-csv "$dir/one.csv" --mapping "$dir/co.map" --state "$dir/one-only.state" \
+  --endpoint "ipc://$dir/ingest.sock" >/dev/null 2>&1
+later=$("$hrwatch" import-csv "$dir/two.csv" --mapping "$dir/co.map" --state "$dir/one-only.state" \
+        --dry-run 2>/dev/null)
+python3 - "$ev" "$later" <<'PY'
+import json, sys
+first = {e['eventId']: e for e in map(json.loads, sys.argv[1].splitlines())}
+later = {e['eventId']: e for e in map(json.loads, sys.argv[2].splitlines())}
+hire = later['csv-acme-hris-E4-hire-20240603']
+assert 'recordedAt' not in hire and hire == first[hire['eventId']]
+assert all('recordedAt' in e for e in later.values() if e.get('transfer') or e.get('eventVoided'))
+PY
+check "a new hire in a later export is the event a first import sends; changes have recordedAt" $? "$later"
+printf 'Name,Id,Dept,Title,Manager,Hired,Left,Why,Score\n' >"$dir/empty.csv"
+cp "$dir/co.state" "$dir/co.state.kept"
+out=$(import "$dir/empty.csv" --mapping "$dir/co.map" --state "$dir/co.state" 2>&1)
+rc=$?
+[ $rc = 65 ] && cmp -s "$dir/co.state" "$dir/co.state.kept" && grep -q 'no rows' <<<"$out"
+check "an export with a header and no rows: exit 65, the snapshot left as it was" $? "$rc $out"
+
+# --- Mapping and input errors -------------------------------------------------
+dry() { "$hrwatch" import-csv "$@" --dry-run 2>&1 >/dev/null; }
+{ cat "$dir/co.map"; echo "source = other"; } >"$dir/twice.map"
+out=$(dry "$dir/one.csv" --mapping "$dir/twice.map" --state "$dir/none"); rc=$?
+[ $rc = 64 ] && grep -q 'twice.map:14: source is set twice' <<<"$out"
+check "a key set twice is refused with its line" $? "$rc $out"
+{ printf '\xef\xbb\xbf'; cat "$dir/co.map"; } >"$dir/bom.map"
+out=$(dry "$dir/one.csv" --mapping "$dir/bom.map" --state "$dir/none"); rc=$?
+check "a byte-order mark at the start of the mapping is skipped" $rc "$out"
+{ cat "$dir/co.map"; printf 'position = Ti\0tle\n'; } >"$dir/nul.map"
+out=$(dry "$dir/one.csv" --mapping "$dir/nul.map" --state "$dir/none"); rc=$?
+[ $rc = 64 ] && grep -q 'nul.map:14: a NUL byte' <<<"$out"
+check "a NUL in a mapping line is said as such" $? "$rc $out"
+printf 'Id,Dept,Title,Manager,Hired,Left,Why,Score,Dept\nE1,Ops,T,,2020-01-06,,,,Ops\n' >"$dir/dup.csv"
+out=$(dry "$dir/dup.csv" --mapping "$dir/co.map" --state "$dir/none"); rc=$?
+[ $rc = 65 ] && grep -q "dup.csv:1: the header names column 'Dept' 2 times" <<<"$out"
+check "a mapped header name twice: an error on line 1" $? "$rc $out"
+printf 'Name,Dept,Title,Manager,Hired,Left,Why,Score\n' >"$dir/noid.csv"
+out=$(dry "$dir/noid.csv" --mapping "$dir/co.map" --state "$dir/none"); rc=$?
+[ $rc = 65 ] && grep -q "noid.csv:1: no column 'Id'" <<<"$out"
+check "a mapped column missing: line 1 named" $? "$rc $out"
+long=$(printf 'x%.0s' $(seq 63))
+printf 'Id,Dept,Title,Manager,Hired,Left,Why,Score\nE1,- Ops -,%s y,,2020-01-06,,,\nE2,\xef\xbb\xbfOps,T,,2020-01-06,,,\n' \
+  "$long" >"$dir/slug.csv"
+out=$("$hrwatch" import-csv "$dir/slug.csv" --mapping "$dir/co.map" --state "$dir/none" --dry-run 2>&1)
+python3 - "$out" <<'PY'
+import json, sys
+evs = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith('{')]
+units = [e['orgUnitDefined'] for e in evs if 'orgUnitDefined' in e]
+hires = [e['hire'] for e in evs if 'hire' in e]
+assert [u['unitId'] for u in units] == ['ops'] and units[0]['name'] == '- Ops -', units
+assert hires[0]['positionId'] == 'x' * 63, hires
+assert all(not h[k].startswith('-') and not h[k].endswith('-') for h in hires for k in ('unitId', 'positionId'))
+PY
+check "ids never start or end with '-' (nor a slug cut at 64); a byte-order mark in a value is dropped" $? "$out"
+mkdir -p "$dir/adir"
+out=$(dry "$dir/adir" --mapping "$dir/co.map" --state "$dir/none"); rc=$?
+[ $rc = 66 ] && grep -qi 'is a directory' <<<"$out"
+check "a directory as FILE: 'is a directory', exit 66" $? "$rc $out"
+out=$(dry "$dir/nothere.csv" --mapping "$dir/co.map" --state "$dir/none"); rc=$?
+[ $rc = 66 ]
+check "a missing FILE: exit 66" $? "$rc $out"
+ln -s "$dir/victim" "$dir/link.state"
+out=$(import "$dir/one.csv" --mapping "$dir/co.map" --state "$dir/link.state" 2>&1); rc=$?
+[ $rc = 74 ] && [ -L "$dir/link.state" ] && [ ! -e "$dir/victim" ] && grep -q 'symbolic link' <<<"$out"
+check "a symbolic link at the state path is refused, not replaced" $? "$rc $out"
+
 exit $fail

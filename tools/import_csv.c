@@ -48,16 +48,16 @@ static const char *s_usage_text =
     "  before it (the first one: the company's history) as events.\n"
     "  --mapping MAP  which columns mean what (docs/integrations.md)\n"
     "  --state P      the snapshot of the last import: a file, or a directory to keep\n"
-    "                 SOURCE.hrwatch-state in (default FILE.hrwatch-state)\n"
+    "                 SOURCE.hrwatch-state in (default: the mapping's directory)\n"
     "  --endpoint E   ingest socket (default $HRWATCH_INGEST or " HRW_DEFAULT_INGEST ")\n"
     "  --dry-run      print the events as JSON lines (the summary on standard error);\n"
     "                 send nothing, keep no snapshot\n"
     "  --json         print the summary as one JSON object\n"
     "Only the mapped columns are read; any other (names among them) is skipped.\n"
     "Exit status: 0 all acknowledged and the snapshot kept, 1 some rejected, 2 some\n"
-    "unacknowledged, 64 usage or mapping error, 65 rows that cannot be read or a\n"
-    "mapped column missing (then nothing is published), 74 the snapshot cannot be\n"
-    "read or written.\n";
+    "unacknowledged, 64 usage or mapping error, 65 rows that cannot be read, a\n"
+    "mapped column missing or no rows (then nothing is published), 66 FILE or MAP\n"
+    "cannot be opened, 74 the snapshot cannot be read or written.\n";
 
 // ---------------------------------------------------------------------------
 // Events
@@ -70,10 +70,11 @@ s_day_compact (const char *day, char *out)
 }
 
 //  Starts an event; returns it (added to p->events) or NULL when the id
-//  would be too long or memory is out.
+//  would be too long or memory is out. stamped: the id holds the export
+//  time, so the event may say when it was entered.
 static json_t *
-s_event (s_import_t *p, const char *id, const char *occurred, const char *body_name,
-         json_t *body)
+s_event (s_import_t *p, const char *id, int stamped, const char *occurred,
+         const char *body_name, json_t *body)
 {
     char at[21];
     if (strlen (occurred) == 10)
@@ -89,8 +90,11 @@ s_event (s_import_t *p, const char *id, const char *occurred, const char *body_n
     if (!e || json_array_append_new (p->events, e))
         return NULL;
     //  What was known when: a change seen in a later export was entered by
-    //  then; in a first import, only what lies ahead of the export.
-    if (!p->first || strcmp (at, p->asof) > 0)
+    //  then. Only an event whose id holds the export time says so: one
+    //  whose id does not (a hire, a first import's exit) can be sent again
+    //  from another export (after a rejection, or a lost snapshot), and the
+    //  daemon answers a known id with other content CONFLICT.
+    if (stamped)
         json_object_set_new (e, "recordedAt", json_string (p->asof));
     return e;
 }
@@ -110,7 +114,7 @@ s_hire (s_import_t *p, hrw_import_row_t *r, const char *corrects)
         json_object_set_new (body, "positionId", json_string (r->pos));
     if (body && *r->mgr)
         json_object_set_new (body, "managerId", json_string (r->mgr));
-    json_t *e = s_event (p, r->hire_id, r->hire, "hire", body);
+    json_t *e = s_event (p, r->hire_id, corrects != NULL, r->hire, "hire", body);
     if (!e)
         return -1;
     if (corrects && *corrects) {
@@ -131,7 +135,7 @@ s_exit (s_import_t *p, hrw_import_row_t *r, const char *corrects)
         snprintf (r->exit_id + n, sizeof (r->exit_id) - (size_t) n, "-%s", p->stamp);
     json_t *body = json_pack ("{s:s, s:s}", "employeeId", r->emp, "type",
                               r->kind == 'v'? "EXIT_TYPE_VOLUNTARY": "EXIT_TYPE_INVOLUNTARY");
-    json_t *e = s_event (p, r->exit_id, r->term, "exit", body);
+    json_t *e = s_event (p, r->exit_id, !p->first, r->term, "exit", body);
     if (!e)
         return -1;
     if (corrects && *corrects) {
@@ -154,7 +158,7 @@ s_void (s_import_t *p, const hrw_import_row_t *r, const char *voided)
     char id[HRW_IMPORT_EVENT_ID_MAX + 8];
     snprintf (id, sizeof (id), "csv-%s-%s-void-%s", p->map.source, r->emp, p->stamp);
     json_t *body = json_pack ("{s:s}", "voidedEventId", voided);
-    if (!s_event (p, id, p->asof, "eventVoided", body))
+    if (!s_event (p, id, 1, p->asof, "eventVoided", body))
         return -1;
     p->voids++;
     return 0;
@@ -170,14 +174,14 @@ s_moves (s_import_t *p, const hrw_import_row_t *r, const hrw_import_row_t *b)
         json_t *body = json_pack ("{s:s, s:s}", "employeeId", r->emp, "newUnitId", r->unit);
         if (body && *r->mgr)
             json_object_set_new (body, "newManagerId", json_string (r->mgr));
-        if (!s_event (p, id, p->asof, "transfer", body))
+        if (!s_event (p, id, 1, p->asof, "transfer", body))
             return -1;
         p->transfers++;
     }
     if (*r->pos && strcmp (r->pos, b->pos)) {
         snprintf (id, sizeof (id), "csv-%s-%s-promotion-%s", p->map.source, r->emp, p->stamp);
         json_t *body = json_pack ("{s:s, s:s}", "employeeId", r->emp, "newPositionId", r->pos);
-        if (!s_event (p, id, p->asof, "promotion", body))
+        if (!s_event (p, id, 1, p->asof, "promotion", body))
             return -1;
         p->promotions++;
     }
@@ -248,7 +252,7 @@ s_surveys (s_import_t *p)
                       p->now.units[u].id, k + 1);
             json_t *body = json_pack ("{s:s, s:s, s:i}", "surveyCycleId", p->map.survey_cycle,
                                       "unitId", p->now.units[u].id, "engagement", scores[k]);
-            if (!s_event (p, id, p->asof, "surveyResponse", body)) {
+            if (!s_event (p, id, 0, p->asof, "surveyResponse", body)) {
                 free (scores);
                 return -1;
             }
@@ -315,7 +319,7 @@ s_diff (s_import_t *p)
             char id[HRW_IMPORT_EVENT_ID_MAX + 8];
             snprintf (id, sizeof (id), "csv-%s-unit-%s", p->map.source, unit->id);
             json_t *body = json_pack ("{s:s, s:s}", "unitId", unit->id, "name", unit->name);
-            if (!s_event (p, id, unit->first_hire, "orgUnitDefined", body))
+            if (!s_event (p, id, 0, unit->first_hire, "orgUnitDefined", body))
                 return -1;
             p->units++;
         }
@@ -471,7 +475,9 @@ s_summary (s_import_t *p, json_t *published, int state_written)
 }
 
 //  The snapshot's path: --state FILE, --state DIR/SOURCE.hrwatch-state, or
-//  FILE.hrwatch-state.
+//  SOURCE.hrwatch-state beside the mapping. Never named after the export:
+//  each export has a name of its own, and the next one would find no
+//  snapshot and be taken for a first import.
 static int
 s_state_path (s_import_t *p)
 {
@@ -482,9 +488,23 @@ s_state_path (s_import_t *p)
                       p->map.source);
     else if (p->state_arg)
         n = snprintf (p->state, sizeof (p->state), "%s", p->state_arg);
-    else
-        n = snprintf (p->state, sizeof (p->state), "%s.hrwatch-state", p->file);
+    else {
+        const char *slash = strrchr (p->mapping, '/');
+        int dir = slash? (int) (slash - p->mapping): 1;
+        n = snprintf (p->state, sizeof (p->state), "%.*s/%s.hrwatch-state", dir,
+                      slash? p->mapping: ".", p->map.source);
+    }
     return n >= (int) sizeof (p->state) - 8? -1: 0;
+}
+
+//  The last date the daemon takes: max_future_days after now.
+static void
+s_latest (const s_import_t *p, char *out)
+{
+    time_t t = time (NULL) + (time_t) p->map.max_future_days * 86400;
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (out, 11, "%Y-%m-%d", &tm);
 }
 
 //  The export time: the file's modification time, never after now.
@@ -537,23 +557,49 @@ hrw_cli_import_csv_main (int argc, char **argv)
         status = hrw_cli_exit (status);
         goto free_import;
     }
-    status = HRW_CLI_USAGE;
-    if (hrw_import_map_load (p->mapping, &p->map))
+    int rc = hrw_import_map_load (p->mapping, &p->map);
+    if (rc) {
+        status = rc == -2? HRW_IMPORT_NOINPUT: HRW_CLI_USAGE;
         goto free_import;
+    }
+    status = HRW_IMPORT_NOINPUT;
     FILE *in = fopen (p->file, "r");
+    struct stat st;
+    //  A directory opens, and then reads as an error: say what it is.
+    if (in && fstat (fileno (in), &st) == 0 && S_ISDIR (st.st_mode)) {
+        fclose (in);
+        in = NULL;
+        errno = EISDIR;
+    }
     if (!in) {
         fprintf (stderr, "hrwatch: cannot read %s: %s\n", p->file, strerror (errno));
         goto free_map;
     }
     s_export_time (p, in);
     status = HRW_IMPORT_DATAERR;
-    int rc = hrw_import_read (in, p->file, &p->map, &p->now);
+    char latest[11];
+    s_latest (p, latest);
+    rc = hrw_import_read (in, p->file, &p->map, latest, &p->now);
+    int read_error = ferror (in);
     fclose (in);
     if (rc)
         goto free_data;
+    if (read_error) {
+        fprintf (stderr, "hrwatch: cannot read %s: a read error: nothing was published\n",
+                 p->file);
+        goto free_data;
+    }
     if (p->now.n_errors) {
         fprintf (stderr, "hrwatch: %zu row%s of %s cannot be read: nothing was published\n",
                  p->now.n_errors, p->now.n_errors == 1? "": "s", p->file);
+        goto free_data;
+    }
+    //  An export of nobody is a failed export far more often than an empty
+    //  company; kept as the snapshot, it would make the next export's
+    //  whole history into changes dated that day.
+    if (!p->now.n_rows) {
+        fprintf (stderr, "hrwatch: %s: a header and no rows: nothing was published, and the "
+                 "snapshot is left as it was\n", p->file);
         goto free_data;
     }
     status = HRW_IMPORT_IOERR;
@@ -585,6 +631,10 @@ hrw_cli_import_csv_main (int argc, char **argv)
         }
     }
     s_summary (p, published, written);
+    if (status == 1)
+        fprintf (stderr, "hrwatch: the daemon rejected events of %s (said above): the "
+                 "snapshot is left as it was; once the cause is fixed, import it again, and "
+                 "what was accepted comes back DUPLICATE\n", p->file);
     json_decref (published);
 free_data:
     json_decref (p->events);

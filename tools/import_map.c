@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tools/csv.h"
@@ -45,7 +47,11 @@ hrw_import_slug (const char *name, char *out)
         }
         if (!(isascii (c) && (isalnum (c) || strchr ("._:@-", c))))
             continue;
-        if (dash && n + 1 < HRW_IMPORT_ID_MAX)
+        if (c == '-' && n == 0)
+            continue;   //  An id never starts with '-', whatever the name does
+        if (dash && n + 1 == HRW_IMPORT_ID_MAX)
+            break;      //  No room after the '-': the cut falls between words
+        if (dash)
             out[n++] = '-';
         dash = 0;
         out[n++] = (char) tolower (c);
@@ -127,7 +133,7 @@ static const struct {
     { "hire_date", 1 }, { "termination_date", 0 }, { "termination_kind", 0 },
     { "survey_score", 0 },
     { "source", 1 }, { "date_format", 0 }, { "voluntary", 0 }, { "involuntary", 0 },
-    { "survey_cycle", 0 }
+    { "survey_cycle", 0 }, { "max_future_days", 0 }
 };
 #define S_N_KEYS (sizeof (s_keys) / sizeof (s_keys[0]))
 
@@ -163,6 +169,17 @@ s_map_set (hrw_import_map_t *map, size_t key, const char *value, char *why, size
             snprintf (why, why_cap, "date_format is auto, m/d/Y or Y-m-d");
             return -1;
         }
+    }
+    else if (!strcmp (name, "max_future_days")) {
+        char *end;
+        errno = 0;
+        long days = strtol (value, &end, 10);
+        if (*end || errno || days < 0 || days > HRW_IMPORT_FUTURE_DAYS_MAX) {
+            snprintf (why, why_cap, "max_future_days is a whole number from 0 to %d",
+                      HRW_IMPORT_FUTURE_DAYS_MAX);
+            return -1;
+        }
+        map->max_future_days = (int) days;
     }
     else if (!strcmp (name, "survey_cycle")) {
         if (strlen (value) > HRW_IMPORT_CYCLE_MAX || !hrw_validate_id (value)) {
@@ -213,22 +230,40 @@ int
 hrw_import_map_load (const char *path, hrw_import_map_t *map)
 {
     memset (map, 0, sizeof (*map));
+    map->max_future_days = HRW_IMPORT_FUTURE_DAYS;
     FILE *f = fopen (path, "r");
+    struct stat st;
+    if (f && fstat (fileno (f), &st) == 0 && S_ISDIR (st.st_mode)) {
+        fclose (f);
+        f = NULL;
+        errno = EISDIR;
+    }
     if (!f) {
         fprintf (stderr, "hrwatch: cannot read mapping %s: %s\n", path, strerror (errno));
-        return -1;
+        return -2;
     }
-    char line[1024], why[160] = "";
-    size_t line_no = 0;
+    char *line = NULL, why[160] = "";
+    size_t line_cap = 0, line_no = 0;
+    int seen[S_N_KEYS] = { 0 };
     int rc = 0;
-    while (!rc && fgets (line, sizeof (line), f)) {
+    ssize_t got;
+    while (!rc && (got = getline (&line, &line_cap, f)) >= 0) {
         line_no++;
-        if (!strchr (line, '\n') && !feof (f)) {
-            snprintf (why, sizeof (why), "line longer than %zu bytes", sizeof (line) - 2);
+        if (got > 1022) {
+            snprintf (why, sizeof (why), "line longer than 1022 bytes");
             rc = -1;
             break;
         }
-        char *s = s_trim (line);
+        //  A NUL would end the line early and leave the rest unread.
+        if (strlen (line) != (size_t) got) {
+            snprintf (why, sizeof (why), "a NUL byte in the line");
+            rc = -1;
+            break;
+        }
+        char *s = line;
+        if (line_no == 1 && !strncmp (s, "\xef\xbb\xbf", 3))
+            s += 3;     //  The byte-order mark some editors write
+        s = s_trim (s);
         if (!*s || *s == '#' || *s == ';' || *s == '[')
             continue;   //  Blank, a comment, or an INI section header
         char *eq = strchr (s, '=');
@@ -255,9 +290,20 @@ hrw_import_map_load (const char *path, hrw_import_map_t *map)
             snprintf (why, sizeof (why), "%s has no value", key);
             rc = -1;
         }
+        //  The second would silently win: say so instead. Only the kind
+        //  values are lists.
+        else if (seen[k]++ && strcmp (key, "voluntary") && strcmp (key, "involuntary")) {
+            snprintf (why, sizeof (why), "%s is set twice", key);
+            rc = -1;
+        }
         else if (s_map_set (map, k, value, why, sizeof (why)))
             rc = -1;
     }
+    if (!rc && ferror (f)) {
+        snprintf (why, sizeof (why), "%s", strerror (errno));
+        rc = -1;
+    }
+    free (line);
     fclose (f);
     if (rc) {
         fprintf (stderr, "hrwatch: %s:%zu: %s\n", path, line_no, *why? why: "out of memory");
@@ -390,6 +436,22 @@ s_row_error (hrw_import_data_t *data, const char *path, size_t line, const char 
         fprintf (stderr, "%s: (further rows that cannot be read are counted, not shown)\n", path);
 }
 
+//  Drops every U+FEFF (a byte-order mark pasted inside a value) from s, in
+//  place: invisible, it would make two names that look the same differ.
+static void
+s_drop_bom (char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r; ) {
+        if (!strncmp (r, "\xef\xbb\xbf", 3)) {
+            r += 3;
+            continue;
+        }
+        *w++ = *r++;
+    }
+    *w = '\0';
+}
+
 //  A mapped value that must be an id: trimmed, then as it is.
 static int
 s_id (const char *value, char *out)
@@ -416,7 +478,7 @@ s_kind (const hrw_import_map_t *map, const char *value)
 //  -1 after reporting the first problem.
 static int
 s_read_row (hrw_csv_t *csv, const char *path, const hrw_import_map_t *map, const size_t *index,
-            hrw_import_data_t *data, hrw_import_row_t *row, char *unit_name)
+            const char *latest, hrw_import_data_t *data, hrw_import_row_t *row, char *unit_name)
 {
     char value[HRW_COL_COUNT][256];
     size_t line = hrw_csv_line (csv);
@@ -438,6 +500,7 @@ s_read_row (hrw_csv_t *csv, const char *path, const hrw_import_map_t *map, const
             return -1;
         }
         strcpy (value[c], f);
+        s_drop_bom (value[c]);
         memmove (value[c], s_trim (value[c]), strlen (s_trim (value[c])) + 1);
     }
     if (s_id (value[HRW_COL_EMPLOYEE], row->emp)) {
@@ -487,6 +550,16 @@ s_read_row (hrw_csv_t *csv, const char *path, const hrw_import_map_t *map, const
             return -1;
         }
     }
+    //  The daemon refuses an event dated further ahead than its limit; a
+    //  date it would refuse is a row error here, before anything is sent.
+    const char *ahead = latest && strcmp (row->hire, latest) > 0? map->column[HRW_COL_HIRE]
+                      : latest && *row->term && strcmp (row->term, latest) > 0
+                      ? map->column[HRW_COL_TERMINATION]: NULL;
+    if (ahead) {
+        s_row_error (data, path, line, "%s: after %s, more than %d days ahead (max_future_days)",
+                     ahead, latest, map->max_future_days);
+        return -1;
+    }
     if (*value[HRW_COL_SURVEY]) {
         char *end;
         double s = strtod (value[HRW_COL_SURVEY], &end);
@@ -507,7 +580,8 @@ s_header (hrw_csv_t *csv, const char *path, const hrw_import_map_t *map, size_t 
 {
     int rc = hrw_csv_next (csv);
     if (rc <= 0) {
-        fprintf (stderr, "hrwatch: %s: %s\n", path, rc? hrw_csv_error (csv): "empty, no header");
+        fprintf (stderr, "hrwatch: %s:%zu: %s\n", path, rc? hrw_csv_line (csv): 1,
+                 rc? hrw_csv_error (csv): "empty, no header");
         return -1;
     }
     index[HRW_COL_COUNT] = 0;
@@ -515,16 +589,23 @@ s_header (hrw_csv_t *csv, const char *path, const hrw_import_map_t *map, size_t 
         if (!map->column[c])
             continue;
         //  Header names are compared with the spaces at their ends trimmed.
-        size_t i = 0;
-        for (; i < hrw_csv_count (csv); i++) {
+        //  A mapped name twice would leave which column is meant to chance.
+        size_t i = hrw_csv_count (csv), n_found = 0;
+        for (size_t j = 0; j < hrw_csv_count (csv); j++) {
             char name[256];
-            snprintf (name, sizeof (name), "%s", hrw_csv_field (csv, i));
-            if (!strcmp (s_trim (name), map->column[c]))
-                break;
+            snprintf (name, sizeof (name), "%s", hrw_csv_field (csv, j));
+            s_drop_bom (name);
+            if (!strcmp (s_trim (name), map->column[c]) && !n_found++)
+                i = j;
         }
-        if (i == hrw_csv_count (csv)) {
-            fprintf (stderr, "hrwatch: %s: no column '%s' in the header (line %zu)\n", path,
-                     map->column[c], hrw_csv_line (csv));
+        if (!n_found) {
+            fprintf (stderr, "hrwatch: %s:%zu: no column '%s' in the header\n", path,
+                     hrw_csv_line (csv), map->column[c]);
+            return -1;
+        }
+        if (n_found > 1) {
+            fprintf (stderr, "hrwatch: %s:%zu: the header names column '%s' %zu times\n", path,
+                     hrw_csv_line (csv), map->column[c], n_found);
             return -1;
         }
         index[c] = i;
@@ -553,7 +634,7 @@ s_note_unit (hrw_import_data_t *data, const hrw_import_row_t *row, const char *n
 }
 
 int
-hrw_import_read (FILE *in, const char *path, const hrw_import_map_t *map,
+hrw_import_read (FILE *in, const char *path, const hrw_import_map_t *map, const char *latest,
                  hrw_import_data_t *data)
 {
     memset (data, 0, sizeof (*data));
@@ -571,7 +652,7 @@ hrw_import_read (FILE *in, const char *path, const hrw_import_map_t *map,
         }
         hrw_import_row_t row;
         char unit_name[256];
-        if (s_read_row (csv, path, map, index, data, &row, unit_name))
+        if (s_read_row (csv, path, map, index, latest, data, &row, unit_name))
             continue;
         if (data->n_rows == HRW_IMPORT_MAX_ROWS) {
             s_row_error (data, path, row.line, "%s", "more rows than an import takes (1000000)");
@@ -659,11 +740,16 @@ int
 hrw_import_state_load (const char *path, const char *source, hrw_import_data_t *data)
 {
     memset (data, 0, sizeof (*data));
-    FILE *f = fopen (path, "r");
+    //  A symbolic link at the state path is refused, here as when writing.
+    int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    FILE *f = fd < 0? NULL: fdopen (fd, "r");
     if (!f) {
         if (errno == ENOENT)
             return 1;
-        fprintf (stderr, "hrwatch: cannot read state %s: %s\n", path, strerror (errno));
+        fprintf (stderr, "hrwatch: cannot read state %s: %s\n", path,
+                 errno == ELOOP? "a symbolic link, not a file": strerror (errno));
+        if (fd >= 0)
+            close (fd);
         return -1;
     }
     char line[1024];
@@ -720,13 +806,30 @@ int
 hrw_import_state_save (const char *path, const char *source, const hrw_import_data_t *data)
 {
     char tmp[4096];
-    if (snprintf (tmp, sizeof (tmp), "%s.tmp", path) >= (int) sizeof (tmp)) {
+    struct stat st;
+    //  rename would replace a link with the file; someone who can put a
+    //  link there should not be able to choose what gets overwritten, nor
+    //  have it silently undone.
+    if (lstat (path, &st) == 0 && !S_ISREG (st.st_mode)) {
+        fprintf (stderr, "hrwatch: cannot write state %s: %s\n", path,
+                 S_ISLNK (st.st_mode)? "a symbolic link, not a file": "not a regular file");
+        return -1;
+    }
+    if (snprintf (tmp, sizeof (tmp), "%s.tmp.%ld", path, (long) getpid ())
+        >= (int) sizeof (tmp)) {
         fprintf (stderr, "hrwatch: state path too long: %s\n", path);
         return -1;
     }
-    FILE *f = fopen (tmp, "w");
+    //  A new file of our own in the same directory (so rename is atomic):
+    //  never one that is there already, nor one a link points at.
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    FILE *f = fd < 0? NULL: fdopen (fd, "w");
     if (!f) {
         fprintf (stderr, "hrwatch: cannot write state %s: %s\n", tmp, strerror (errno));
+        if (fd >= 0) {
+            close (fd);
+            unlink (tmp);
+        }
         return -1;
     }
     fprintf (f, "%s\nsource\t%s\n", S_STATE_MAGIC, source);

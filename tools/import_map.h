@@ -13,6 +13,8 @@
 #define HRW_IMPORT_EVENT_ID_MAX 128
 #define HRW_IMPORT_KIND_VALUES 8    //  Values meaning voluntary (or involuntary)
 #define HRW_IMPORT_MAX_ROWS 1000000 //  Rows of one export
+#define HRW_IMPORT_FUTURE_DAYS 366  //  Default of max_future_days, as hrwatchd's
+#define HRW_IMPORT_FUTURE_DAYS_MAX 3660 //  ... and the most hrwatchd can be set to
 
 //  The columns a mapping may name.
 typedef enum {
@@ -42,6 +44,7 @@ typedef struct {
     size_t n_involuntary;
     char survey_cycle[HRW_IMPORT_CYCLE_MAX + 1];    //  Cycle the survey scores belong to
     hrw_import_datefmt_t date_format;
+    int max_future_days;    //  Dates at most this many days ahead (the daemon's limit)
 } hrw_import_map_t;
 
 //  One employee as an export shows them (or as the snapshot kept them).
@@ -77,18 +80,20 @@ typedef struct {
     size_t n_errors;                        //  Rows that could not be read
 } hrw_import_data_t;
 
-/*  Reads the mapping file at path into map. Returns 0, or -1 after
-    printing what is wrong, with its line, on stderr. Free with
-    hrw_import_map_free. */
+/*  Reads the mapping file at path into map. Returns 0, -1 after printing
+    what is wrong, with its line, on stderr, or -2 when the file cannot be
+    opened (said on stderr). Free with hrw_import_map_free. */
 int hrw_import_map_load (const char *path, hrw_import_map_t *map);
 void hrw_import_map_free (hrw_import_map_t *map);
 
 /*  Reads the export in (named path in messages) by map into data. Rows
     that cannot be read are reported on stderr with their line and counted
-    in data->n_errors. Returns 0, or -1 when the file cannot be read at all
-    (no header, a mapped column missing, out of memory), said on stderr. */
+    in data->n_errors; so is a date after latest (YYYY-MM-DD), which the
+    daemon would refuse. Returns 0, or -1 when the file cannot be read at
+    all (no header, a mapped column missing or named twice, out of
+    memory), said on stderr. */
 int hrw_import_read (FILE *in, const char *path, const hrw_import_map_t *map,
-                     hrw_import_data_t *data);
+                     const char *latest, hrw_import_data_t *data);
 
 /*  Reads the snapshot at path. Returns 1 when there is none (a first
     import), 0 when read, -1 after saying why it cannot be used. */
