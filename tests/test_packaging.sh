@@ -37,6 +37,19 @@ for f in usr/sbin/hrwatchd usr/bin/hrwatch usr/bin/hrwatch-gen \
          usr/share/bash-completion/completions/hrwatch; do
   [ -e "$root/$f" ] || fail "$f is not installed"
 done
+# libhrwatch: the library by its SONAME, the header and the .pc, and the
+# .pc finds them from where it lies.
+lib=$(cd "$root" && find usr/lib -name 'libhrwatch.so.1' | head -1)
+[ -n "$lib" ] || fail "libhrwatch.so.1 is not installed"
+readelf -dW "$root/$lib" | grep -q 'SONAME.*\[libhrwatch\.so\.1\]' \
+  || fail "$lib has no SONAME libhrwatch.so.1"
+[ -e "$root/$(dirname "$lib")/libhrwatch.so" ] || fail "no libhrwatch.so link to build against"
+[ -e "$root/usr/include/hrwatch.h" ] || fail "usr/include/hrwatch.h is not installed"
+pc="$root/$(dirname "$lib")/pkgconfig/hrwatch.pc"
+[ -e "$pc" ] || fail "hrwatch.pc is not installed beside the library"
+PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --libs hrwatch | grep -q -- '-lhrwatch' \
+  || fail "hrwatch.pc does not give -lhrwatch"
+[ -e "$root/var/lib/dpkg/info/hrwatch.shlibs" ] || fail "the package has no shlibs file"
 # The documentation ships with it, every page of docs/.
 for f in "$(dirname "$0")"/../docs/*.md README.md; do
   f="usr/share/doc/hrwatch/$(basename "$f")"
