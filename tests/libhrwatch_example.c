@@ -1,8 +1,9 @@
 /*  libhrwatch_example: a program an integrator could write, built against
     the installed libhrwatch with pkg-config. It publishes a few events and
     checks their acknowledgements (accepted, a duplicate, a rejection with
-    its reason), follows the alert log from sequence 0 until the succession
-    gap of the critical position it defined, and asks for the unit.
+    its reason; bytes that are not an Event are never sent), follows the
+    alert log from sequence 0 until the succession gap of the critical
+    position it defined, and asks for the unit.
 
     usage: libhrwatch_example INGEST CONTROL ALERTS */
 #include <hrwatch.h>
@@ -85,6 +86,12 @@ main (int argc, char **argv)
         || (rc = hrwatch_publisher_add_json (pub, events[0], strlen (events[0]), 0))
         || (rc = hrwatch_publisher_flush (pub)))
         goto publish_failed;
+    //  Bytes that are not a packed Event are never sent.
+    if (hrwatch_publisher_add_packed (pub, "\xff\xff", 2, 99) != HRWATCH_E_INVALID
+        || tally.invalid != 1) {
+        fprintf (stderr, "example: bytes that are not an Event were taken\n");
+        goto cleanup;
+    }
     hrwatch_counts_t n;
     hrwatch_publisher_counts (pub, &n);
     printf ("sent %llu: %llu accepted, %llu duplicate, %llu rejected\n",

@@ -22,8 +22,12 @@ lib=$(find "$work/prefix" -name 'libhrwatch.so.1')
 export PKG_CONFIG_PATH=$(dirname "$pc")
 flags=$(pkg-config --cflags --libs hrwatch) || fail "pkg-config does not know hrwatch"
 echo "pkg-config --cflags --libs hrwatch: $flags"
+# A sanitized library needs its runtime first in the program: built the
+# same way.
+sanitize=
+grep -q '^HRW_SANITIZE:BOOL=ON$' "$build/CMakeCache.txt" && sanitize=-fsanitize=address,undefined
 # Only what is installed: the example sees no source or build tree.
-cc -std=c11 -Wall -Wextra -Werror "$here/libhrwatch_example.c" $flags -o "$work/example" \
+cc -std=c11 -Wall -Wextra -Werror $sanitize "$here/libhrwatch_example.c" $flags -o "$work/example" \
   || fail "the example does not build against the installed library"
 readelf -d "$work/example" | grep -q 'NEEDED.*libhrwatch\.so\.1' \
   || fail "the example does not link libhrwatch.so.1"
