@@ -435,8 +435,12 @@ int
 hrwatch_publisher_flush (hrwatch_publisher_t *self)
 {
     int rc = hrwatch_publisher_send (self);
-    while (rc == HRWATCH_OK && s_in_flight (self) > 0)
-        rc = hrwatch_publisher_poll (self, 50);
+    //  poll gives the batches still in flight, or the error that ended it.
+    while (rc == HRWATCH_OK && s_in_flight (self) > 0) {
+        int in_flight = hrwatch_publisher_poll (self, 50);
+        if (in_flight < 0)
+            rc = in_flight;
+    }
     if (rc < 0)
         return rc;
     //  Nothing (more) to send: still, a daemon that was never there is
