@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The Debian package and the systemd unit: builds the .deb, checks it with
-# lintian (no errors), installs it with dpkg into a fresh root, checks the
-# files, verifies the unit with systemd-analyze and rates its exposure.
+# The Debian packages and the systemd unit: builds the .debs (hrwatch,
+# libhrwatch1, libhrwatch-dev), checks each with lintian (no errors),
+# installs them with dpkg into a fresh root, checks the files, verifies the
+# unit with systemd-analyze and rates its exposure.
 set -euo pipefail
 build=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/hrwatch-pkg-XXXXXX")
@@ -10,11 +11,13 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 (cd "$build" && cpack -B "$work/out" >/dev/null)
 deb=$(ls "$work"/out/hrwatch_*.deb)
-echo "built $(basename "$deb")"
+lib=$(ls "$work"/out/libhrwatch1_*.deb)
+dev=$(ls "$work"/out/libhrwatch-dev_*.deb)
+echo "built $(basename "$deb") $(basename "$lib") $(basename "$dev")"
 grep -q ' \./usr/share/bash-completion/completions/hrwatch$' <<<"$(dpkg-deb -c "$deb")" \
   || fail "the .deb has no bash completion for hrwatch"
 
-lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reports errors"
+lintian --fail-on error --tag-display-limit 0 "$deb" "$lib" "$dev" || fail "lintian reports errors"
 echo "lintian: no errors"
 
 root="$work/root"
@@ -22,10 +25,12 @@ mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/d
 touch "$root/var/lib/dpkg/status"
 # Chrootless: the maintainer scripts run here with DPKG_ROOT set, and act on
 # the new root only.
-dpkg --root="$root" --force-depends --force-script-chrootless -i "$deb" >"$work/dpkg.log" 2>&1 \
-  || { cat "$work/dpkg.log"; fail "dpkg -i into a fresh root"; }
-dpkg --root="$root" -s hrwatch | grep -q '^Status: install ok installed' \
-  || fail "the package is not installed in the new root"
+dpkg --root="$root" --force-depends --force-script-chrootless -i "$deb" "$lib" "$dev" \
+  >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i into a fresh root"; }
+for p in hrwatch libhrwatch1 libhrwatch-dev; do
+  dpkg --root="$root" -s $p | grep -q '^Status: install ok installed' \
+    || fail "$p is not installed in the new root"
+done
 grep -q '^hrwatch:' "$root/etc/passwd" || fail "postinst made no hrwatch user in the new root"
 [ -d "$root/var/lib/hrwatch" ] || fail "postinst made no state directory"
 for f in usr/sbin/hrwatchd usr/bin/hrwatch usr/bin/hrwatch-gen \
@@ -37,6 +42,21 @@ for f in usr/sbin/hrwatchd usr/bin/hrwatch usr/bin/hrwatch-gen \
          usr/share/bash-completion/completions/hrwatch; do
   [ -e "$root/$f" ] || fail "$f is not installed"
 done
+# libhrwatch1: the library by its SONAME, with a shlibs file; libhrwatch-dev:
+# the link to build against, the header and the .pc, which finds them from
+# where it lies.
+so=$(dpkg --root="$root" -L libhrwatch1 | grep '/libhrwatch\.so\.1$')
+[ -n "$so" ] && [ -e "$root$so" ] || fail "libhrwatch1 has no libhrwatch.so.1"
+readelf -dW "$root$so" | grep -q 'SONAME.*\[libhrwatch\.so\.1\]' \
+  || fail "$so has no SONAME libhrwatch.so.1"
+[ -e "$root/var/lib/dpkg/info/libhrwatch1.shlibs" ] || fail "libhrwatch1 has no shlibs file"
+for f in "$(dirname "$so")/libhrwatch.so" /usr/include/hrwatch.h \
+         "$(dirname "$so")/pkgconfig/hrwatch.pc"; do
+  dpkg --root="$root" -L libhrwatch-dev | grep -qx "$f" || fail "libhrwatch-dev has no $f"
+  [ -e "$root$f" ] || fail "$f is not installed"
+done
+PKG_CONFIG_PATH="$root$(dirname "$so")/pkgconfig" pkg-config --libs hrwatch | grep -q -- '-lhrwatch' \
+  || fail "hrwatch.pc does not give -lhrwatch"
 # The documentation ships with it, every page of docs/.
 for f in "$(dirname "$0")"/../docs/*.md README.md; do
   f="usr/share/doc/hrwatch/$(basename "$f")"

@@ -1,10 +1,6 @@
 /*  alerts: listing, following and the clock, from the command line.
-
-    subscribe follows the zguide's Clone pattern: subscribe first, then ask
-    the control socket for the log after the last sequence number seen;
-    live messages at or below it are duplicates and dropped, and a jump in
-    sequence numbers (or a quiet spell) sends it back to the log, so each
-    change is printed exactly once, in order. */
+    subscribe prints what a libhrwatch subscriber delivers: the log after
+    --after, then live changes, each exactly once, in order. */
 #include "tools/alerts.h"
 
 #include <inttypes.h>
@@ -12,14 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
+#include "clients/c/hrwatch.h"
 #include "tools/cli.h"
 #include "tools/client.h"
 #include "lib/clock.h"
 
 #define S_PAGE 1000
-#define S_IDLE_CATCHUP_MS 2000
 
 typedef struct {
     const char *control;        //  --endpoint
@@ -31,7 +26,6 @@ typedef struct {
     double seconds;             //  --for: stop after this long (0: never)
     int timeout_ms;             //  Control requests
     uint64_t printed;           //  Alerts printed
-    uint64_t last;              //  Highest sequence number printed
 } s_opts_t;
 
 //  The options the alert subcommands share, those of them named in names;
@@ -93,8 +87,6 @@ s_print (s_opts_t *o, const Hrwatch__V1__Alert *a)
     }
     fflush (stdout);
     o->printed++;
-    if (a->seq > o->last)
-        o->last = a->seq;
 }
 
 static Hrwatch__V1__ControlResponse *
@@ -138,27 +130,6 @@ hrw_cli_alerts_main (int argc, char **argv)
     return 0;
 }
 
-//  Prints the log after o->last. Returns 0, or -1 when the daemon does not
-//  answer.
-static int
-s_catch_up (s_opts_t *o)
-{
-    for (;;) {
-        Hrwatch__V1__ControlResponse *resp = s_request (o, 0, o->last);
-        if (!resp)
-            return -1;
-        size_t n = resp->alerts->n_alerts;
-        for (size_t i = 0; i < n && (!o->count || (long) o->printed < o->count); i++)
-            s_print (o, resp->alerts->alerts[i]);
-        //  Entries for other prefixes still move us past their numbers.
-        if (resp->alerts->last_seq > o->last && n < S_PAGE)
-            o->last = resp->alerts->last_seq;
-        hrwatch__v1__control_response__free_unpacked (resp, NULL);
-        if (n < S_PAGE || (o->count && (long) o->printed >= o->count))
-            return 0;
-    }
-}
-
 int
 hrw_cli_subscribe_main (int argc, char **argv)
 {
@@ -174,68 +145,49 @@ hrw_cli_subscribe_main (int argc, char **argv)
                       1, "endpoint alerts-endpoint json text after count for prefix timeout");
     if (rc)
         return hrw_cli_exit (rc);
-    o.last = o.after;
-    void *ctx = zmq_ctx_new ();
-    hrw_client_conn_t conn;
-    //  Subscribed before the catch-up, so nothing published in between is
-    //  missed; and known to be connected, so a daemon that is not there is
-    //  said at once, not after a silent --for.
-    if (hrw_client_open (ctx, ZMQ_SUB, o.alerts, &conn)) {
+    hrwatch_client_t *client = hrw_client_new (HRWATCH_ALERTS, o.alerts, o.timeout_ms);
+    if (!client)
+        return 2;
+    hrwatch_subscriber_t *sub = NULL;
+    if (hrwatch_client_set_endpoint (client, HRWATCH_CONTROL, o.control)) {
+        fprintf (stderr, "hrwatch: '%s' is not an endpoint (tcp://HOST:PORT or ipc://PATH); "
+                 "see HRWATCH_CONTROL\n", o.control);
         rc = 2;
         goto done;
     }
-    void *sub = conn.sock;
-    zmq_setsockopt (sub, ZMQ_SUBSCRIBE, o.prefix, strlen (o.prefix));
-    if (hrw_client_wait (&conn, HRW_CLIENT_CONNECT_MS, o.timeout_ms < HRW_CLIENT_HANDSHAKE_MS
-                                                       ? o.timeout_ms: HRW_CLIENT_HANDSHAKE_MS)) {
+    sub = hrwatch_subscriber_new (client, o.prefix, o.after);
+    if (!sub) {
+        fprintf (stderr, "hrwatch: %s\n", hrwatch_client_error (client));
         rc = 2;
         goto done;
     }
     int64_t deadline = o.seconds > 0? hrw_clock_now_us () + (int64_t) (o.seconds * 1e6): 0;
-    int need_catch_up = 1;
     while (!o.count || (long) o.printed < o.count) {
-        if (need_catch_up && s_catch_up (&o)) {
+        int64_t left = deadline? (deadline - hrw_clock_now_us ()) / 1000: -1;
+        char *data;
+        size_t len;
+        int got = hrwatch_subscriber_next (sub, HRWATCH_PACKED, deadline? (left > 0? (int) left: 0)
+                                                                        : -1, &data, &len, NULL);
+        if (got == HRWATCH_E_AGAIN)
+            break;
+        if (got) {
+            fprintf (stderr, "hrwatch: %s\n", hrwatch_subscriber_error (sub));
             fprintf (stderr, "hrwatch: subscribe reads the alert log through the control socket "
                      "(--endpoint, HRWATCH_CONTROL) of the daemon at %s: %s did not answer\n",
                      o.alerts, o.control);
             rc = 2;
             break;
         }
-        need_catch_up = 0;
-        if (o.count && (long) o.printed >= o.count)
-            break;
-        int64_t now = hrw_clock_now_us ();
-        if (deadline && now >= deadline)
-            break;
-        long wait = S_IDLE_CATCHUP_MS;
-        if (deadline && (deadline - now) / 1000 < wait)
-            wait = (long) ((deadline - now) / 1000) + 1;
-        zmq_pollitem_t item = { sub, 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&item, 1, wait) <= 0) {
-            need_catch_up = 1;   //  Quiet: make sure nothing slipped past
-            continue;
-        }
-        zmq_msg_t topic, body;
-        zmq_msg_init (&topic);
-        zmq_msg_init (&body);
-        if (zmq_msg_recv (&topic, sub, 0) >= 0 && zmq_msg_more (&topic)
-            && zmq_msg_recv (&body, sub, 0) >= 0) {
-            Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (NULL, zmq_msg_size (&body),
-                                                                 zmq_msg_data (&body));
-            if (a && a->seq == o.last + 1)
-                s_print (&o, a);
-            else if (a && a->seq > o.last)
-                need_catch_up = 1;   //  Something between; the log has it
-            if (a)
-                hrwatch__v1__alert__free_unpacked (a, NULL);
-        }
-        zmq_msg_close (&topic);
-        zmq_msg_close (&body);
+        Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (NULL, len, (uint8_t *) data);
+        if (a)
+            s_print (&o, a);
+        if (a)
+            hrwatch__v1__alert__free_unpacked (a, NULL);
+        hrwatch_free (data);
     }
 done:
-    hrw_client_close (&conn);
-    if (ctx)
-        zmq_ctx_term (ctx);
+    hrwatch_subscriber_destroy (&sub);
+    hrwatch_client_destroy (&client);
     return rc;
 }
 

@@ -2,6 +2,7 @@
     options) and the checked conversion of their values. */
 #include "tools/cli.h"
 #include "lib/num.h"
+#include "clients/c/conn.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -75,15 +76,7 @@ s_whole (const char *text, uint64_t *out)
 int
 hrw_cli_endpoint_ok (const char *text)
 {
-    if (!strncmp (text, "ipc://", 6))
-        return text[6] != '\0';
-    if (strncmp (text, "tcp://", 6))
-        return 0;
-    const char *colon = strrchr (text + 6, ':');
-    uint64_t port;
-    //  "*" binds; it names nothing to connect to.
-    return colon && colon > text + 6 && text[6] != '*' && !s_whole (colon + 1, &port)
-           && port >= 1 && port <= 65535;
+    return hrw_conn_endpoint_ok (text);
 }
 
 //  Converts optarg for opt into its target. Returns 0, or -1 after saying

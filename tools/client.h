@@ -1,11 +1,12 @@
-/*  client: the CLI's side of hrwatchd's sockets: connecting (with CURVE
-    when asked), knowing within moments whether anything answers, and one
-    control request and its response at a time, with a deadline. */
+/*  client: the CLI's side of hrwatchd's sockets, on libhrwatch: its
+    clients made from the command's options and environment, and one
+    control request and its response at a time, failures said on stderr. */
 #ifndef HRW_CLIENT_H
 #define HRW_CLIENT_H
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "clients/c/hrwatch.h"
 #include "hrwatch/v1/control.pb-c.h"
 
 #define HRW_DEFAULT_INGEST "tcp://127.0.0.1:7410"
@@ -23,43 +24,12 @@
     needs it); else HRW_DEFAULT_CONTROL. */
 const char *hrw_client_control_endpoint (void);
 
-/*  A socket, and what its connection events said so far. */
-typedef struct {
-    void *sock;             //  Connected (or connecting) to endpoint
-    void *monitor;          //  PAIR receiving sock's connection events
-    const char *endpoint;   //  Where sock connects (the caller's string)
-    int curve;              //  CURVE keys were set on it
-    int connected;          //  A transport connection was made at least once
-    int up;                 //  Its handshake succeeded: messages flow
-    int failed;             //  Its handshake failed (said on stderr)
-} hrw_client_conn_t;
-
-/*  Opens conn: a socket of the given type connecting to endpoint (on
-    tcp://, with CURVE when HRWATCH_SERVER_KEY names the server's public
-    key file and HRWATCH_KEY this client's key pair file: hrwatch
-    --server-key/--key), watched from before it connects. Returns 0, or -1
-    after printing why (conn is then closed). */
-int hrw_client_open (void *ctx, int type, const char *endpoint, hrw_client_conn_t *conn);
-
-/*  Reads conn's connection events, waiting up to wait_ms for one when
-    there is none. Returns 1 once the handshake has succeeded, 0 while not
-    yet, -1 when it failed (after saying why: a refused key, a server key
-    that is not the daemon's, CURVE on one side only). */
-int hrw_client_poll (hrw_client_conn_t *conn, int wait_ms);
-
-/*  Prints why conn is not up after waiting: nothing answers at the
-    endpoint, or it answered but the handshake did not finish. */
-void hrw_client_not_up (const hrw_client_conn_t *conn);
-
-/*  Waits for conn: up to connect_ms for a transport connection, and up to
-    up_ms in all for its handshake to succeed (a daemon with a backlog of
-    connections takes them in turn: once connected, a slow handshake is
-    waited for). Returns 0 when it is up, or -1 after saying why not
-    (hrw_client_not_up, or the failure). */
-int hrw_client_wait (hrw_client_conn_t *conn, int connect_ms, int up_ms);
-
-/*  Closes conn's sockets (safe on a closed or zeroed conn). */
-void hrw_client_close (hrw_client_conn_t *conn);
+/*  A libhrwatch client for one command: endpoint for the socket which, the
+    CLI's connection timeouts (the handshake's no longer than timeout_ms),
+    and CURVE when HRWATCH_SERVER_KEY names the server's public key file
+    and HRWATCH_KEY this client's key pair file (hrwatch --server-key/--key).
+    Returns it, or NULL after printing why. */
+hrwatch_client_t *hrw_client_new (hrwatch_socket_t which, const char *endpoint, int timeout_ms);
 
 /*  Sends req to endpoint and waits up to timeout_ms for the answer, once
     connected: a daemon that is not there is said within

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# libhrwatch as an integrator meets it: installed into a prefix of its own,
+# a small C program (libhrwatch_example.c) built with nothing but
+# `pkg-config --cflags --libs hrwatch`, then run against a real hrwatchd:
+# acknowledgements (accepted, duplicate, a rejection and its reason), the
+# succession gap from the alert log from sequence 0, and a unit query.
+set -uo pipefail
+build=$1
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/daemon.sh"
+work=$(mktemp -d "${TMPDIR:-/tmp}/hrwatch-lib-XXXXXX")
+daemon=
+trap '[ -n "$daemon" ] && kill "$daemon" 2>/dev/null; wait; rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+cmake --install "$build" --prefix "$work/prefix" >/dev/null || fail "cmake --install"
+pc=$(find "$work/prefix" -name hrwatch.pc)
+[ -n "$pc" ] || fail "no hrwatch.pc installed"
+[ -e "$work/prefix/include/hrwatch.h" ] || fail "no hrwatch.h installed"
+lib=$(find "$work/prefix" -name 'libhrwatch.so.1')
+[ -n "$lib" ] || fail "no libhrwatch.so.1 installed"
+export PKG_CONFIG_PATH=$(dirname "$pc")
+flags=$(pkg-config --cflags --libs hrwatch) || fail "pkg-config does not know hrwatch"
+echo "pkg-config --cflags --libs hrwatch: $flags"
+# A sanitized library needs its runtime first in the program: built the
+# same way.
+sanitize=
+grep -q '^HRW_SANITIZE:BOOL=ON$' "$build/CMakeCache.txt" && sanitize=-fsanitize=address,undefined
+# Only what is installed: the example sees no source or build tree.
+cc -std=c11 -Wall -Wextra -Werror $sanitize "$here/libhrwatch_example.c" $flags -o "$work/example" \
+  || fail "the example does not build against the installed library"
+readelf -d "$work/example" | grep -q 'NEEDED.*libhrwatch\.so\.1' \
+  || fail "the example does not link libhrwatch.so.1"
+# Only the public API is exported.
+nm -D --defined-only "$lib" | awk '$2 == "T" && $3 !~ /^hrwatch_/ { bad = 1; print } END { exit bad }' \
+  || fail "libhrwatch exports more than hrwatch_*"
+
+daemon_config "$work"
+daemon_start "$build" "$work" || fail "hrwatchd did not start"
+LD_LIBRARY_PATH=$(dirname "$lib") timeout 60 "$work/example" "ipc://$work/ingest.sock" \
+  "ipc://$work/control.sock" "ipc://$work/alerts.sock" >"$work/out" 2>"$work/err"
+rc=$?
+cat "$work/out"
+[ $rc = 0 ] || { cat "$work/err" >&2; fail "the example exited $rc"; }
+grep -q '^event ex-bad: rejected, REASON_OUT_OF_RANGE$' "$work/out" \
+  || fail "no rejection with its reason"
+grep -q '^alert #[0-9]*: .*succession_gap/ops/P-1' "$work/out" || fail "no succession gap"
+echo "1 passed, 0 failed"
