@@ -45,4 +45,33 @@ cat "$work/out"
 grep -q '^event ex-bad: rejected, REASON_OUT_OF_RANGE$' "$work/out" \
   || fail "no rejection with its reason"
 grep -q '^alert #[0-9]*: .*succession_gap/ops/P-1' "$work/out" || fail "no succession gap"
-echo "1 passed, 0 failed"
+
+# The library's publisher, through `hrwatch publish` (built on it), where
+# the daemon pushes back. A daemon that takes one batch at a time from a
+# client answers the rest of a window of 32 BUSY: every event still gets
+# in, long before the timeout.
+kill "$daemon"; wait "$daemon" 2>/dev/null; daemon=
+busy=$work/busy
+mkdir -p "$busy"
+daemon_config "$busy"
+printf '[ingest]\nclient_batches_max = 1\n' >>"$busy/hrwatchd.conf"
+daemon_start "$build" "$busy" --replay || fail "hrwatchd did not start"
+python3 -c '
+for i in range(5000):
+    print("{\"eventId\":\"b-%d\",\"occurredAt\":\"2025-01-01T00:00:00Z\",\"source\":\"t\",'\
+'\"hire\":{\"employeeId\":\"E-%d\",\"unitId\":\"ops\"}}" % (i, i))' >"$work/many.jsonl"
+out=$(timeout 60 "$build/hrwatch" publish "$work/many.jsonl" --endpoint "ipc://$busy/ingest.sock" \
+  --batch 50 --window 32 --timeout 8 --json 2>"$work/err")
+echo "$out" | grep -q '"accepted":5000,' || fail "BUSY: not every event got in: $out $(tail -3 "$work/err")"
+# Events each under the daemon's per-event limit but together over its
+# frame limit: the batches are cut by bytes, so each event gets its own
+# answer (too large a title) instead of a frame refused whole.
+python3 -c '
+for i in range(500):
+    print("{\"eventId\":\"t-%d\",\"occurredAt\":\"2025-01-01T00:00:00Z\",\"source\":\"t\",'\
+'\"positionDefined\":{\"positionId\":\"P-%d\",\"unitId\":\"ops\",\"title\":\"%s\"}}" % (i, i, "x" * 9000))' >"$work/big.jsonl"
+out=$(timeout 60 "$build/hrwatch" publish "$work/big.jsonl" --endpoint "ipc://$busy/ingest.sock" \
+  --batch 500 --timeout 8 --json 2>"$work/err")
+echo "$out" | grep -q '"rejected":500,' && echo "$out" | grep -q '"unacknowledged":0' \
+  || fail "large events: not each answered: $out $(tail -3 "$work/err")"
+echo "3 passed, 0 failed"

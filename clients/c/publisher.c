@@ -23,7 +23,11 @@
 #define S_WINDOW_MAX 64
 #define S_RETRY_FIRST_US (1 * HRW_US_PER_SEC)
 #define S_RETRY_MAX_US (4 * HRW_US_PER_SEC)
-#define S_BATCH_BYTES_MAX (4u * 1024 * 1024)
+#define S_RETRY_BUSY_US (HRW_US_PER_SEC / 10)
+#define S_EVENT_BYTES_MAX (4u * 1024 * 1024 - 8192)    //  Fits a frame with its batch_id
+//  A frame stays under hrwatchd's default max_frame_bytes (4 MiB): a
+//  larger one is refused whole, with no batch_id to answer it by.
+#define S_BATCH_BYTES_MAX (4u * 1024 * 1024 - 4096)
 
 typedef enum { S_FREE, S_FILLING, S_IN_FLIGHT } s_state_t;
 
@@ -37,6 +41,8 @@ typedef struct {
     int64_t first_sent;     //  When first sent
     int64_t next_send;      //  When to re-send if still unacknowledged
     int64_t backoff;        //  Current re-send interval
+    int busy;               //  Answered BUSY or UNAVAILABLE: re-sent after the
+                            //  next acknowledgement, or its short backoff
 } s_batch_t;
 
 struct hrwatch_publisher {
@@ -221,14 +227,28 @@ s_receive (hrwatch_publisher_t *self, int wait_ms)
         Hrwatch__V1__Ack *ack
             = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&msg), zmq_msg_data (&msg));
         s_batch_t *b = ack? s_find (self, ack->batch_id): NULL;
+        int64_t now = hrw_clock_now_us ();
         //  An Ack for a batch already settled is the answer to a re-send.
         if (b && ack->status != HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_UNAVAILABLE) {
             self->counts.in_flight -= b->n_events;
             b->state = S_FREE;
             s_tally (self, b, ack);
+            //  Room at the daemon: what it turned away goes again now.
+            for (int i = 0; i < self->window; i++)
+                if (self->slots[i].state == S_IN_FLIGHT && self->slots[i].busy)
+                    self->slots[i].next_send = now;
         }
-        else if (b && self->on_retry)
-            self->on_retry (ack->batch_id, ack->reason, ack->message, self->retry_arg);
+        else if (b) {
+            //  The daemon answers: the timeout is for silence, and the
+            //  batch goes again soon (after the acks, protocol.md).
+            if (!b->busy)
+                b->backoff = S_RETRY_BUSY_US;
+            b->busy = 1;
+            b->first_sent = now;
+            b->next_send = now + b->backoff;
+            if (self->on_retry)
+                self->on_retry (ack->batch_id, ack->reason, ack->message, self->retry_arg);
+        }
         if (ack)
             hrwatch__v1__ack__free_unpacked (ack, NULL);
     }
@@ -312,6 +332,7 @@ hrwatch_publisher_send (hrwatch_publisher_t *self)
     b->state = S_IN_FLIGHT;
     b->first_sent = now;
     b->backoff = S_RETRY_FIRST_US;
+    b->busy = 0;
     self->counts.sent += b->n_events;
     self->counts.in_flight += b->n_events;
     s_send (self, b, now);
@@ -326,6 +347,13 @@ s_append (hrwatch_publisher_t *self, const void *event, size_t len, uint64_t tag
     if (self->failed)
         return self->failed;
     s_batch_t *b = self->filling;
+    //  One that would take the frame over the limit starts the next.
+    if (b && b->frame.len + len + 11 > S_BATCH_BYTES_MAX) {
+        int rc = hrwatch_publisher_send (self);
+        if (rc)
+            return rc;
+        b = NULL;
+    }
     if (!b) {
         b = s_free_slot (self);
         if (!b)
@@ -361,7 +389,7 @@ s_append (hrwatch_publisher_t *self, const void *event, size_t len, uint64_t tag
     if (b->frame.oom)
         goto oom;
     b->tags[b->n_events++] = tag;
-    if (b->n_events >= self->batch_size || b->frame.len >= S_BATCH_BYTES_MAX)
+    if (b->n_events >= self->batch_size)
         return hrwatch_publisher_send (self);
     return HRWATCH_OK;
 oom:
@@ -409,6 +437,12 @@ hrwatch_publisher_add_json (hrwatch_publisher_t *self, const char *json, size_t 
     }
     else if (self->scratch.oom)
         rc = self->failed = hrw_conn_say (self->error, HRWATCH_E_NOMEM, "out of memory");
+    else if (self->scratch.len > S_EVENT_BYTES_MAX) {
+        json_t *id = json_object_get (obj, "eventId");
+        rc = s_invalid (self, tag, json_is_string (id)? json_string_value (id): "",
+                        HRWATCH__V1__REASON__REASON_TOO_LARGE,
+                        "event is over 4 MiB: no frame hrwatchd takes holds it");
+    }
     else
         rc = s_append (self, self->scratch.data, self->scratch.len, tag);
     json_decref (obj);
@@ -421,6 +455,9 @@ hrwatch_publisher_add_packed (hrwatch_publisher_t *self, const void *event, size
 {
     if (self->failed)
         return self->failed;
+    if (len > S_EVENT_BYTES_MAX)
+        return s_invalid (self, tag, "", HRWATCH__V1__REASON__REASON_TOO_LARGE,
+                          "event is over 4 MiB: no frame hrwatchd takes holds it");
     //  Checked here, as the daemon would, so that one bad event does not
     //  cost its batch.
     Hrwatch__V1__Event *e = hrwatch__v1__event__unpack (NULL, len, event);
