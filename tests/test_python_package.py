@@ -47,6 +47,18 @@ def tearDownModule():
     shutil.rmtree(PB_TMP)
 
 
+
+def wait_until_up(client, seconds=10):
+    """Asks client for the status until the daemon answers (or raises)."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            client.status()
+            return
+        except hrwatch.TimeoutError:
+            if time.time() > deadline:
+                raise
+
 class PythonPackage(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -62,14 +74,7 @@ class PythonPackage(unittest.TestCase):
         cls.daemon = subprocess.Popen([os.path.join(ARGS.bin, "hrwatchd"), "--foreground",
                                        "--config", conf], stderr=subprocess.DEVNULL)
         cls.client = hrwatch.Client(cls.control, timeout=1)
-        deadline = time.time() + 10
-        while True:
-            try:
-                cls.client.status()
-                break
-            except hrwatch.TimeoutError:
-                if time.time() > deadline:
-                    raise
+        wait_until_up(cls.client)
         cls.client.timeout = 10
         cls.seed()
 
@@ -406,14 +411,7 @@ class CurvePackage(unittest.TestCase):
                                        "--config", conf], stderr=subprocess.DEVNULL)
         cls.client = hrwatch.Client(cls.control, timeout=0.5, server_key=cls.key("server.pub"),
                                     key=cls.key("client.key"))
-        deadline = time.time() + 10
-        while True:
-            try:
-                cls.client.status()
-                break
-            except hrwatch.TimeoutError:
-                if time.time() > deadline:
-                    raise
+        wait_until_up(cls.client)
         cls.client.timeout = 10
 
     @classmethod
