@@ -39,10 +39,13 @@ s_check() {   # s_check WHAT COMMAND...: passes when COMMAND succeeds
 # Whether something answers on 127.0.0.1:PORT.
 s_listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# A PORT_BASE whose five ports nothing listens on.
+# A PORT_BASE whose five ports nothing listens on, below the kernel's
+# ephemeral range: there no other test's connection or ephemeral listener
+# can take one between this check and the daemon's bind.
+low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 port_base=""
 for _ in $(seq 50); do
-  p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+  p=$(( 20000 + (RANDOM * 32768 + RANDOM) % (low - 20000 - 5) ))
   busy=0
   for i in 0 1 2 3 4; do
     s_listening $((p + i)) && busy=1
