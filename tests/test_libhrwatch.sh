@@ -3,7 +3,12 @@
 # a small C program (libhrwatch_example.c) built with nothing but
 # `pkg-config --cflags --libs hrwatch`, then run against a real hrwatchd:
 # acknowledgements (accepted, duplicate, a rejection and its reason), the
-# succession gap from the alert log from sequence 0, and a unit query.
+# succession gap from the alert log from sequence 0, and a unit query; the
+# promises about arguments (NULL objects, waits, the batch bound), and a
+# peer that closes connections said as nothing answering. Then the
+# subscriber against a fake daemon with short pages (libhrwatch_pages.c).
+# With HRW_VALGRIND set (make test-valgrind), both programs run under
+# memcheck, and any error or leak of any kind fails.
 set -uo pipefail
 build=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,22 +34,64 @@ grep -q '^HRW_SANITIZE:BOOL=ON$' "$build/CMakeCache.txt" && sanitize=-fsanitize=
 # Only what is installed: the example sees no source or build tree.
 cc -std=c11 -Wall -Wextra -Werror $sanitize "$here/libhrwatch_example.c" $flags -o "$work/example" \
   || fail "the example does not build against the installed library"
+cc -std=c11 -Wall -Wextra -Werror $sanitize "$here/libhrwatch_pages.c" $flags \
+  $(pkg-config --cflags --libs libzmq) -pthread -o "$work/pages" \
+  || fail "libhrwatch_pages does not build against the installed library"
+# The header is C89 too (and C++): a program of any of them includes it.
+printf '#include <hrwatch.h>\nint main (void) { return HRWATCH_OK; }\n' >"$work/c89.c"
+cc -std=c89 -pedantic -Wall -Wextra -Werror $(pkg-config --cflags hrwatch) -c "$work/c89.c" \
+  -o "$work/c89.o" || fail "hrwatch.h is not C89 (-std=c89 -pedantic)"
+c++ -x c++ -pedantic -Wall -Werror $(pkg-config --cflags hrwatch) -c "$work/c89.c" \
+  -o "$work/cxx.o" || fail "hrwatch.h is not C++"
 readelf -d "$work/example" | grep -q 'NEEDED.*libhrwatch\.so\.1' \
   || fail "the example does not link libhrwatch.so.1"
 # Only the public API is exported.
 nm -D --defined-only "$lib" | awk '$2 == "T" && $3 !~ /^hrwatch_/ { bad = 1; print } END { exit bad }' \
   || fail "libhrwatch exports more than hrwatch_*"
 
+vg=()
+if [ -n "${HRW_VALGRIND:-}" ]; then
+  vg=(valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all
+      --error-exitcode=99)
+  echo "under valgrind: ${vg[*]}"
+fi
+# A peer that takes each connection and closes it at once (what a firewall
+# or proxy in front of an unused address does): nothing answers there.
+read -r closer < <(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); s.settimeout(1); end = time.time() + 120
+while time.time() < end:
+    try: s.accept()[0].close()
+    except socket.timeout: pass' "$closer" &
+closer_pid=$!
+trap '[ -n "$daemon" ] && kill "$daemon" 2>/dev/null; kill "$closer_pid" 2>/dev/null; wait; rm -rf "$work"' EXIT
+sleep 0.3
+
 daemon_config "$work"
 daemon_start "$build" "$work" || fail "hrwatchd did not start"
-LD_LIBRARY_PATH=$(dirname "$lib") timeout 60 "$work/example" "ipc://$work/ingest.sock" \
-  "ipc://$work/control.sock" "ipc://$work/alerts.sock" >"$work/out" 2>"$work/err"
+LD_LIBRARY_PATH=$(dirname "$lib") timeout 120 "${vg[@]}" "$work/example" "ipc://$work/ingest.sock" \
+  "ipc://$work/control.sock" "ipc://$work/alerts.sock" "tcp://127.0.0.1:$closer" \
+  >"$work/out" 2>"$work/err"
 rc=$?
 cat "$work/out"
 [ $rc = 0 ] || { cat "$work/err" >&2; fail "the example exited $rc"; }
+grep -q '^arguments: every promise kept$' "$work/out" || fail "an argument promise not kept"
+grep -q '^closer: nothing answers at the endpoint' "$work/out" \
+  || fail "a peer closing the connection is not HRWATCH_E_UNREACHABLE"
 grep -q '^event ex-bad: rejected, REASON_OUT_OF_RANGE$' "$work/out" \
   || fail "no rejection with its reason"
 grep -q '^alert #[0-9]*: .*succession_gap/ops/P-1' "$work/out" || fail "no succession gap"
+
+# Short pages of the log, and live changes of other topics: nothing
+# skipped, and no round trip for each change.
+mkdir -p "$work/fake"
+LD_LIBRARY_PATH=$(dirname "$lib") timeout 120 "${vg[@]}" "$work/pages" "$work/fake" \
+  >"$work/out" 2>"$work/err"
+rc=$?
+cat "$work/out"
+[ $rc = 0 ] || { cat "$work/err" >&2; fail "libhrwatch_pages exited $rc"; }
 
 # The library's publisher, through `hrwatch publish` (built on it), where
 # the daemon pushes back. A daemon that takes one batch at a time from a
@@ -74,4 +121,4 @@ out=$(timeout 60 "$build/hrwatch" publish "$work/big.jsonl" --endpoint "ipc://$b
   --batch 500 --timeout 8 --json 2>"$work/err")
 echo "$out" | grep -q '"rejected":500,' && echo "$out" | grep -q '"unacknowledged":0' \
   || fail "large events: not each answered: $out $(tail -3 "$work/err")"
-echo "3 passed, 0 failed"
+echo "4 passed, 0 failed"

@@ -79,6 +79,8 @@ int
 hrwatch_client_set_endpoint (hrwatch_client_t *self, hrwatch_socket_t which,
                              const char *endpoint)
 {
+    if (!self)
+        return HRWATCH_E_ARG;
     if ((int) which < 0 || which > HRWATCH_ALERTS || !endpoint || !hrw_conn_endpoint_ok (endpoint)
         || strlen (endpoint) >= HRW_CONN_ENDPOINT_MAX)
         return hrw_conn_say (self->error, HRWATCH_E_ARG, "'%s' is not an endpoint "
@@ -90,6 +92,8 @@ hrwatch_client_set_endpoint (hrwatch_client_t *self, hrwatch_socket_t which,
 int
 hrwatch_client_set_curve (hrwatch_client_t *self, const char *server_key, const char *client_key)
 {
+    if (!self)
+        return HRWATCH_E_ARG;
     server_key = server_key? server_key: "";
     client_key = client_key? client_key: "";
     if (strlen (server_key) >= HRW_CONN_PATH_MAX || strlen (client_key) >= HRW_CONN_PATH_MAX)
@@ -103,7 +107,7 @@ int
 hrwatch_client_set_key_names (hrwatch_client_t *self, const char *server_key_name,
                               const char *client_key_name)
 {
-    if (!server_key_name || !client_key_name)
+    if (!self || !server_key_name || !client_key_name)
         return HRWATCH_E_ARG;
     snprintf (self->server_key_name, sizeof (self->server_key_name), "%s", server_key_name);
     snprintf (self->client_key_name, sizeof (self->client_key_name), "%s", client_key_name);
@@ -114,6 +118,8 @@ int
 hrwatch_client_set_timeouts (hrwatch_client_t *self, int connect_ms, int handshake_ms,
                              int request_ms)
 {
+    if (!self)
+        return HRWATCH_E_ARG;
     if (connect_ms < 1 || handshake_ms < 1 || request_ms < 1)
         return hrw_conn_say (self->error, HRWATCH_E_ARG, "a timeout below 1 ms");
     self->connect_ms = connect_ms;
@@ -125,7 +131,7 @@ hrwatch_client_set_timeouts (hrwatch_client_t *self, int connect_ms, int handsha
 const char *
 hrwatch_client_error (const hrwatch_client_t *self)
 {
-    return self->error;
+    return self? self->error: "";
 }
 
 //  Asks req and hands back the answer's want member as JSON text.
@@ -133,6 +139,8 @@ static int
 s_query (hrwatch_client_t *self, const Hrwatch__V1__ControlRequest *req,
          Hrwatch__V1__ControlResponse__ResponseCase want, char **json)
 {
+    if (!self || !json)
+        return HRWATCH_E_ARG;
     *json = NULL;
     Hrwatch__V1__ControlResponse *resp;
     int rc = hrw_conn_request (self, req, self->request_ms, &resp, self->error);

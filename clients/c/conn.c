@@ -126,11 +126,14 @@ fail:
     return rc;
 }
 
-//  Says why a handshake failed, from the event and its value. libzmq
-//  reports a server key that is not the daemon's, and CURVE on one side
-//  only, without detail: the likely cause is named from whether this side
-//  uses CURVE.
-static void
+//  Says why a handshake failed, from the event and its value, and returns
+//  the code for it. libzmq reports a server key that is not the daemon's,
+//  and CURVE on one side only, without detail: the likely cause is named
+//  from whether this side uses CURVE. Without CURVE, a failure without
+//  detail is a peer that closed the connection before any greeting (a
+//  firewall or proxy taking every connection, or not a ZeroMQ peer at
+//  all): nothing that answers, as for no connection.
+static int
 s_say_failure (const hrw_conn_t *conn, uint16_t event, uint32_t value)
 {
     const char *ep = conn->endpoint;
@@ -150,8 +153,11 @@ s_say_failure (const hrw_conn_t *conn, uint16_t event, uint32_t value)
                       "hrwatchd, is %s the daemon's public key, and does it use CURVE on this "
                       "socket?", ep, skey);
     else
-        hrw_conn_say (conn->error, 0, "the handshake with %s failed, without detail: is it "
-                      "hrwatchd, and does it want CURVE (%s FILE %s FILE)?", ep, skey, ckey);
+        return hrw_conn_say (conn->error, HRWATCH_E_UNREACHABLE, "%s closed the connection "
+                             "before the handshake (%s): is hrwatchd listening there, and does "
+                             "it want CURVE (%s FILE %s FILE)?", ep, strerror ((int) value),
+                             skey, ckey);
+    return HRWATCH_E_HANDSHAKE;
 }
 
 //  Takes one event off the monitor. Returns 1 when one was read, else 0.
@@ -173,13 +179,15 @@ s_event (hrw_conn_t *conn)
         memcpy (&value, d + 2, 4);
         if (event == ZMQ_EVENT_CONNECTED)
             conn->connected = 1;
-        else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+        else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             conn->up = 1;
+            conn->ups++;
+        }
         else if (event == ZMQ_EVENT_DISCONNECTED)
             conn->up = 0;   //  libzmq reconnects by itself
         else if (!conn->up && !conn->failed) {
             conn->failed = 1;
-            s_say_failure (conn, event, value);
+            conn->fail_code = s_say_failure (conn, event, value);
         }
     }
     zmq_msg_close (&head);
@@ -191,7 +199,9 @@ int
 hrw_conn_poll (hrw_conn_t *conn, int wait_ms)
 {
     zmq_pollitem_t item = { conn->monitor, 0, ZMQ_POLLIN, 0 };
-    if (!conn->up && !conn->failed && zmq_poll (&item, 1, wait_ms) > 0)
+    //  Once up, still read: a disconnection and a new handshake tell a
+    //  publisher to send again what the lost connection held.
+    if (!conn->failed && zmq_poll (&item, 1, conn->up? 0: wait_ms) > 0)
         while (s_event (conn))
             ;
     return conn->failed? -1: conn->up;
@@ -221,7 +231,7 @@ hrw_conn_wait (hrw_conn_t *conn, int connect_ms, int up_ms)
         int64_t left = (conn->connected? up_ms: connect_ms) - spent;
         int rc = hrw_conn_poll (conn, left > 0? (int) left: 0);
         if (rc)
-            return rc > 0? HRWATCH_OK: HRWATCH_E_HANDSHAKE;
+            return rc > 0? HRWATCH_OK: conn->fail_code;
         //  A connection made meanwhile moves the deadline: poll again.
         if (left <= 0 && (!conn->connected || spent >= up_ms))
             return hrw_conn_not_up (conn);

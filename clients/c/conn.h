@@ -37,7 +37,10 @@ typedef struct {
     int curve;              //  CURVE keys were set on it
     int connected;          //  A transport connection was made at least once
     int up;                 //  Its handshake succeeded: messages flow
-    int failed;             //  Its handshake failed (said in error)
+    unsigned ups;           //  Handshakes succeeded so far: a new one means
+                            //  what was sent on the connection before is lost
+    int failed;             //  Its handshake failed (said in error), with
+    int fail_code;          //  the code for it
     char *error;            //  Where failures are said (HRW_CONN_ERROR_MAX bytes)
 } hrw_conn_t;
 
@@ -56,9 +59,10 @@ int hrw_conn_endpoint_ok (const char *text);
 int hrw_conn_open (const hrwatch_client_t *client, int type, const char *endpoint,
                    hrw_conn_t *conn, char *error);
 
-/*  Reads conn's connection events, waiting up to wait_ms for one when
-    there is none. Returns 1 once the handshake has succeeded, 0 while not
-    yet, -1 when it failed (said in conn->error). */
+/*  Reads conn's connection events, waiting up to wait_ms for one while the
+    handshake has not succeeded (not at all once it has). Returns 1 while
+    up, 0 while not (yet, or again), -1 when a handshake failed (said in
+    conn->error, its code in conn->fail_code). */
 int hrw_conn_poll (hrw_conn_t *conn, int wait_ms);
 
 /*  Says why conn is not up after waiting; returns the code for it. */

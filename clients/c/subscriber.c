@@ -2,7 +2,11 @@
     order. It follows the zguide's Clone pattern: subscribe first, then ask
     the control socket for the log after the last sequence number seen;
     live messages at or below it are duplicates and dropped, and a jump in
-    sequence numbers (or a quiet spell) sends it back to the log. */
+    sequence numbers (or a quiet spell) sends it back to the log.
+    It subscribes to every topic and drops other prefixes' changes itself:
+    with the prefix as the subscription, each change delivered would follow
+    a gap (the others' numbers), and cost a round trip to the log. Alert
+    changes are few beside events: receiving all of them is the cheaper. */
 #include "clients/c/hrwatch.h"
 
 #include <jansson.h>
@@ -16,7 +20,7 @@
 #include "lib/clock.h"
 #include "proto/pbjson.h"
 
-#define S_PAGE 1000
+#define S_PAGE 1000     //  Asked for; the daemon may give fewer
 #define S_IDLE_CATCHUP_MS 2000
 
 struct hrwatch_subscriber {
@@ -33,6 +37,8 @@ struct hrwatch_subscriber {
 hrwatch_subscriber_t *
 hrwatch_subscriber_new (hrwatch_client_t *client, const char *prefix, uint64_t after_seq)
 {
+    if (!client)
+        return NULL;
     client->error[0] = '\0';
     hrwatch_subscriber_t *self = calloc (1, sizeof (*self));
     if (self)
@@ -50,7 +56,7 @@ hrwatch_subscriber_new (hrwatch_client_t *client, const char *prefix, uint64_t a
     if (hrw_conn_open (client, ZMQ_SUB, client->endpoint[HRWATCH_ALERTS], &self->conn,
                        self->error))
         goto fail_said;
-    zmq_setsockopt (self->conn.sock, ZMQ_SUBSCRIBE, self->prefix, strlen (self->prefix));
+    zmq_setsockopt (self->conn.sock, ZMQ_SUBSCRIBE, "", 0);
     if (hrw_conn_wait (&self->conn, client->connect_ms, client->handshake_ms))
         goto fail_said;
     return self;
@@ -132,6 +138,9 @@ int
 hrwatch_subscriber_next (hrwatch_subscriber_t *self, hrwatch_format_t format, int wait_ms,
                          char **data, size_t *len, uint64_t *seq)
 {
+    if (!self || !data || !len || wait_ms < -1
+        || (format != HRWATCH_PACKED && format != HRWATCH_JSON))
+        return HRWATCH_E_ARG;
     *data = NULL;
     *len = 0;
     int64_t deadline = wait_ms >= 0? hrw_clock_now_us () + (int64_t) wait_ms * 1000: 0;
@@ -140,13 +149,16 @@ hrwatch_subscriber_next (hrwatch_subscriber_t *self, hrwatch_format_t format, in
             const Hrwatch__V1__AlertList *list = self->page->alerts;
             if (self->page_at < list->n_alerts)
                 return s_deliver (self, list->alerts[self->page_at++], format, data, len, seq);
-            //  Entries for other prefixes still move us past their numbers.
-            int full = list->n_alerts >= S_PAGE;
-            if (!full && list->last_seq > self->last)
+            //  A page is whatever the daemon gives (it may cap the limit):
+            //  the log is read on until a page is empty or reaches the
+            //  newest entry. Then entries for other prefixes, up to the
+            //  newest, are known to be passed.
+            int more = list->n_alerts > 0 && self->last < list->last_seq;
+            if (!list->n_alerts && list->last_seq > self->last)
                 self->last = list->last_seq;
             hrwatch__v1__control_response__free_unpacked (self->page, NULL);
             self->page = NULL;
-            self->need_catch_up = full;
+            self->need_catch_up = more;
             continue;
         }
         if (self->need_catch_up) {
@@ -174,7 +186,11 @@ hrwatch_subscriber_next (hrwatch_subscriber_t *self, hrwatch_format_t format, in
             && zmq_msg_recv (&body, self->conn.sock, 0) >= 0) {
             Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (NULL, zmq_msg_size (&body),
                                                                  zmq_msg_data (&body));
-            if (a && a->seq == self->last + 1)
+            //  Another prefix's change: its number is passed, nothing more.
+            int mine = a && !strncmp (a->topic, self->prefix, strlen (self->prefix));
+            if (a && a->seq == self->last + 1 && !mine)
+                self->last = a->seq;
+            else if (a && a->seq == self->last + 1)
                 rc = s_deliver (self, a, format, data, len, seq);
             else if (a && a->seq > self->last)
                 self->need_catch_up = 1;     //  Something between; the log has it
@@ -191,11 +207,11 @@ hrwatch_subscriber_next (hrwatch_subscriber_t *self, hrwatch_format_t format, in
 uint64_t
 hrwatch_subscriber_last (const hrwatch_subscriber_t *self)
 {
-    return self->last;
+    return self? self->last: 0;
 }
 
 const char *
 hrwatch_subscriber_error (const hrwatch_subscriber_t *self)
 {
-    return self->error;
+    return self? self->error: "";
 }
