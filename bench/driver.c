@@ -1,14 +1,18 @@
 /*  hrwatch-bench-driver: sends a workload to an ingest endpoint and measures
-    it. The workload (hrwatch.v1.Event JSON lines) is encoded into
-    EventBatch frames before the clock starts, so the figures are the
-    server's, not JSON parsing's.
+    it. The workload (hrwatch.v1.Event JSON lines) is encoded before the
+    clock starts, so the figures are the server's, not JSON parsing's. It
+    sends through libhrwatch's publisher (acknowledged batches, BUSY and
+    re-sends handled), as any client of hrwatchd would.
 
-    throughput: keeps WINDOW batches in flight on a DEALER and prints
-    "events seconds events_per_second" once every batch is acknowledged.
+    throughput: keeps WINDOW batches in flight and prints "events seconds
+    events_per_second" once every batch is acknowledged.
 
     latency: also subscribes to the alert socket, sends one batch every
     1/RATE seconds, and prints the p50 and p99 of the time from sending the
-    event that triggered an alert to receiving the alert. */
+    event that triggered an alert to receiving the alert. The alerts are
+    read on a SUB socket of its own: the library's subscriber also reads
+    the log through the control socket, which this mode is not given, and
+    its catch-up would be part of what is timed. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -18,6 +22,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "clients/c/hrwatch.h"
 #include "hrwatch/v1/alerts.pb-c.h"
 #include "hrwatch/v1/events.pb-c.h"
 #include "proto/pbjson.h"
@@ -31,10 +36,16 @@ typedef struct {
 } s_batch_t;
 
 typedef struct {
+    const uint8_t *data;    //  One packed Event, inside its batch's frame
+    size_t len;
+} s_event_t;
+
+typedef struct {
     s_batch_t *batches;
     size_t n_batches;
     size_t n_events;
     char **ids;         //  Event ids, for latency matching
+    s_event_t *events;  //  Every event, in order, for the publisher
 } s_load_t;
 
 static int64_t
@@ -148,6 +159,49 @@ s_read (const char *path, size_t per_batch, size_t limit, s_load_t *load)
     }
 }
 
+//  Reads a varint at *p (before end); returns -1 when it runs past end.
+static int
+s_get_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; *p < end && shift < 64; shift += 7) {
+        uint8_t x = *(*p)++;
+        *v |= (uint64_t) (x & 0x7f) << shift;
+        if (!(x & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+//  Finds each packed Event in the batches' frames (field 2 of EventBatch),
+//  walking the wire format alone: done before the clock, and decoding
+//  nothing, so loading a big store still costs no parsing.
+static int
+s_index (s_load_t *load)
+{
+    load->events = calloc (load->n_events + 1, sizeof (s_event_t));
+    if (!load->events)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < load->n_batches; i++) {
+        const s_batch_t *b = &load->batches[i];
+        const uint8_t *p = b->frame.data, *end = p + b->frame.len;
+        while (p < end) {
+            uint64_t key, len;
+            if (s_get_varint (&p, end, &key) || (key & 7) != 2
+                || s_get_varint (&p, end, &len) || len > (uint64_t) (end - p))
+                return -1;
+            if (key >> 3 == 2) {
+                if (n == load->n_events)
+                    return -1;
+                load->events[n++] = (s_event_t) { p, (size_t) len };
+            }
+            p += len;
+        }
+    }
+    return n == load->n_events? 0: -1;
+}
+
 static void
 s_free (s_load_t *load)
 {
@@ -157,61 +211,35 @@ s_free (s_load_t *load)
         free (load->ids[i]);
     free (load->batches);
     free (load->ids);
+    free (load->events);
 }
 
-static void
-s_send (void *sock, const s_batch_t *b)
+//  Hands one batch of the workload to the publisher and sends it as one
+//  EventBatch, as it was cut when encoded.
+static int
+s_send (hrwatch_publisher_t *pub, const s_load_t *load, const s_batch_t *b)
 {
-    zmq_send (sock, "", 0, ZMQ_SNDMORE);
-    zmq_send (sock, b->frame.data, b->frame.len, 0);
-}
-
-//  Waits for one Ack; returns its batch index, or -1 on timeout.
-static long
-s_ack (void *sock)
-{
-    zmq_msg_t m;
-    zmq_msg_init (&m);
-    long id = -1;
-    do {
-        if (zmq_msg_recv (&m, sock, 0) < 0) {
-            zmq_msg_close (&m);
-            return -1;
-        }
-    } while (zmq_msg_more (&m));
-    Hrwatch__V1__Ack *ack = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&m), zmq_msg_data (&m));
-    if (ack && ack->status != HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_UNAVAILABLE)
-        id = atol (ack->batch_id);
-    else if (ack)
-        id = -2 - atol (ack->batch_id);     //  Refused for now: re-send
-    if (ack)
-        hrwatch__v1__ack__free_unpacked (ack, NULL);
-    zmq_msg_close (&m);
-    return id;
+    for (size_t i = 0; i < b->n; i++) {
+        const s_event_t *e = &load->events[b->first + i];
+        int rc = hrwatch_publisher_add_packed (pub, e->data, e->len, b->first + i);
+        if (rc)
+            return rc;
+    }
+    return hrwatch_publisher_send (pub);
 }
 
 static int
-s_throughput (void *sock, s_load_t *load, int window)
+s_throughput (hrwatch_publisher_t *pub, s_load_t *load)
 {
-    size_t next = 0, done = 0;
-    int in_flight = 0;
     int64_t t0 = s_now ();
-    while (done < load->n_batches) {
-        while (in_flight < window && next < load->n_batches) {
-            s_send (sock, &load->batches[next++]);
-            in_flight++;
-        }
-        long id = s_ack (sock);
-        if (id == -1) {
-            fprintf (stderr, "driver: no acknowledgement within the timeout\n");
-            return 1;
-        }
-        if (id <= -2) {
-            s_send (sock, &load->batches[-2 - id]);     //  BUSY: again
-            continue;
-        }
-        in_flight--;
-        done++;
+    int rc = HRWATCH_OK;
+    for (size_t i = 0; i < load->n_batches && !rc; i++)
+        rc = s_send (pub, load, &load->batches[i]);
+    if (!rc)
+        rc = hrwatch_publisher_flush (pub);
+    if (rc) {
+        fprintf (stderr, "driver: %s\n", hrwatch_publisher_error (pub));
+        return 1;
     }
     double secs = (double) (s_now () - t0) / 1e9;
     printf ("%zu %.3f %.0f\n", load->n_events, secs, (double) load->n_events / secs);
@@ -225,57 +253,78 @@ s_cmp (const void *a, const void *b)
     return x < y? -1: x > y;
 }
 
-static int
-s_latency (void *ctx, void *sock, const char *alerts, s_load_t *load, double rate)
+//  Takes the alerts waiting on sub, timing each against the send of the
+//  event that triggered it.
+static void
+s_alerts (void *sub, const s_load_t *load, const int64_t *sent, int64_t *lat, size_t *n_lat)
 {
-    void *sub = zmq_socket (ctx, ZMQ_SUB);
+    zmq_pollitem_t item = { sub, 0, ZMQ_POLLIN, 0 };
+    while (zmq_poll (&item, 1, 0) > 0 && (item.revents & ZMQ_POLLIN)) {
+        zmq_msg_t topic, body;
+        zmq_msg_init (&topic);
+        zmq_msg_init (&body);
+        zmq_msg_recv (&topic, sub, 0);
+        zmq_msg_recv (&body, sub, 0);
+        int64_t got = s_now ();
+        Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (NULL, zmq_msg_size (&body),
+                                                             zmq_msg_data (&body));
+        //  Which event caused it: the driver knows when it sent each.
+        for (size_t i = a && *a->trigger_event_id? 0: load->n_events; i < load->n_events; i++)
+            if (sent[i] && !strcmp (load->ids[i], a->trigger_event_id)) {
+                lat[(*n_lat)++] = got - sent[i];
+                break;
+            }
+        if (a)
+            hrwatch__v1__alert__free_unpacked (a, NULL);
+        zmq_msg_close (&topic);
+        zmq_msg_close (&body);
+    }
+}
+
+static int
+s_latency (hrwatch_publisher_t *pub, const char *alerts, s_load_t *load, double rate)
+{
+    int status = 1;
+    void *ctx = zmq_ctx_new ();
+    void *sub = ctx? zmq_socket (ctx, ZMQ_SUB): NULL;
+    int64_t *sent = calloc (load->n_events + 1, sizeof (int64_t));
+    int64_t *lat = calloc (load->n_events + 1, sizeof (int64_t));
+    if (!sub || !sent || !lat)
+        goto cleanup;
+    int linger = 0;
+    zmq_setsockopt (sub, ZMQ_LINGER, &linger, sizeof (linger));
     zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "", 0);
     if (zmq_connect (sub, alerts))
-        return 1;
+        goto cleanup;
+    //  The subscription reaches the daemon before the first event.
     struct timespec pause = { 0, 300 * 1000000L };
     nanosleep (&pause, NULL);
-    int64_t *sent = calloc (load->n_events, sizeof (int64_t));
-    int64_t *lat = calloc (load->n_events + 1, sizeof (int64_t));
-    size_t n_lat = 0, next = 0, acked = 0;
+    size_t n_lat = 0, next = 0;
     int64_t period = (int64_t) (1e9 / rate), t0 = s_now ();
-    zmq_pollitem_t items[2] = { { sock, 0, ZMQ_POLLIN, 0 }, { sub, 0, ZMQ_POLLIN, 0 } };
-    while (acked < load->n_batches) {
+    int in_flight = 0;
+    while (next < load->n_batches || in_flight > 0) {
         int64_t now = s_now ();
         if (next < load->n_batches && now >= t0 + (int64_t) next * period) {
             const s_batch_t *b = &load->batches[next++];
             for (size_t i = 0; i < b->n; i++)
                 sent[b->first + i] = now;
-            s_send (sock, b);
-        }
-        int64_t due = t0 + (int64_t) next * period - s_now ();
-        long wait_ms = next < load->n_batches? (long) (due / 1000000): 1000;
-        zmq_poll (items, 2, wait_ms < 0? 0: wait_ms);
-        if (items[0].revents & ZMQ_POLLIN) {
-            if (s_ack (sock) == -1)
+            if (s_send (pub, load, b))
                 break;
-            acked++;
         }
-        while (zmq_poll (&items[1], 1, 0) > 0 && (items[1].revents & ZMQ_POLLIN)) {
-            zmq_msg_t topic, body;
-            zmq_msg_init (&topic);
-            zmq_msg_init (&body);
-            zmq_msg_recv (&topic, sub, 0);
-            zmq_msg_recv (&body, sub, 0);
-            int64_t got = s_now ();
-            Hrwatch__V1__Alert *a = hrwatch__v1__alert__unpack (NULL, zmq_msg_size (&body),
-                                                                 zmq_msg_data (&body));
-            //  Which event caused it: the driver knows when it sent each.
-            for (size_t i = next && a && *a->trigger_event_id? 0: load->n_events;
-                 i < load->n_events; i++)
-                if (sent[i] && !strcmp (load->ids[i], a->trigger_event_id)) {
-                    lat[n_lat++] = got - sent[i];
-                    break;
-                }
-            if (a)
-                hrwatch__v1__alert__free_unpacked (a, NULL);
-            zmq_msg_close (&topic);
-            zmq_msg_close (&body);
-        }
+        //  Waits on the alerts, a few ms at a time, so acknowledgements
+        //  are taken in time to keep the window open.
+        int64_t due = t0 + (int64_t) next * period - s_now ();
+        long wait_ms = next < load->n_batches? (long) (due / 1000000): 5;
+        zmq_pollitem_t item = { sub, 0, ZMQ_POLLIN, 0 };
+        zmq_poll (&item, 1, wait_ms < 0? 0: wait_ms > 5? 5: wait_ms);
+        s_alerts (sub, load, sent, lat, &n_lat);
+        in_flight = hrwatch_publisher_poll (pub, 0);
+        if (in_flight < 0)
+            break;
+    }
+    if (next < load->n_batches || in_flight < 0) {
+        fprintf (stderr, "driver: %s\n", hrwatch_publisher_error (pub));
+        goto cleanup;
     }
     qsort (lat, n_lat, sizeof (int64_t), s_cmp);
     if (n_lat == 0)
@@ -283,10 +332,15 @@ s_latency (void *ctx, void *sock, const char *alerts, s_load_t *load, double rat
     else
         printf ("%zu %.3f %.3f\n", n_lat, (double) lat[n_lat / 2] / 1e6,
                 (double) lat[(size_t) ((double) n_lat * 0.99)] / 1e6);
+    status = 0;
+cleanup:
     free (sent);
     free (lat);
-    zmq_close (sub);
-    return 0;
+    if (sub)
+        zmq_close (sub);
+    if (ctx)
+        zmq_ctx_term (ctx);
+    return status;
 }
 
 int
@@ -317,8 +371,9 @@ main (int argc, char **argv)
     file = argv[optind];
     s_load_t load;
     memset (&load, 0, sizeof (load));
-    if (s_read (file, batch, limit, &load)) {
+    if (s_read (file, batch, limit, &load) || s_index (&load)) {
         fprintf (stderr, "driver: cannot read %s\n", file);
+        s_free (&load);
         return 2;
     }
     if (save) {
@@ -326,19 +381,37 @@ main (int argc, char **argv)
         s_free (&load);
         return wrc;
     }
-    void *ctx = zmq_ctx_new ();
-    void *sock = zmq_socket (ctx, ZMQ_DEALER);
-    int linger = 0, timeout = 120000, hwm = 0;
-    zmq_setsockopt (sock, ZMQ_LINGER, &linger, sizeof (linger));
-    zmq_setsockopt (sock, ZMQ_RCVTIMEO, &timeout, sizeof (timeout));
-    zmq_setsockopt (sock, ZMQ_SNDHWM, &hwm, sizeof (hwm));
-    zmq_setsockopt (sock, ZMQ_RCVHWM, &hwm, sizeof (hwm));
-    if (zmq_connect (sock, endpoint))
-        return 2;
-    int rc = alerts && rate > 0? s_latency (ctx, sock, alerts, &load, rate)
-                               : s_throughput (sock, &load, window);
-    zmq_close (sock);
-    zmq_ctx_term (ctx);
+    //  Each batch as it was cut: the publisher cuts none of its own.
+    size_t largest = 1;
+    for (size_t i = 0; i < load.n_batches; i++)
+        largest = load.batches[i].n > largest? load.batches[i].n: largest;
+    int rc = 2;
+    hrwatch_publisher_t *pub = NULL;
+    hrwatch_client_t *client = hrwatch_client_new ();
+    if (!client || hrwatch_client_set_endpoint (client, HRWATCH_INGEST, endpoint)) {
+        fprintf (stderr, "driver: %s\n", client? hrwatch_client_error (client): "out of memory");
+        goto cleanup;
+    }
+    pub = hrwatch_publisher_new (client);
+    if (!pub) {
+        fprintf (stderr, "driver: %s\n", hrwatch_client_error (client));
+        goto cleanup;
+    }
+    //  Latency sends at its rate whatever is in flight, as it always has:
+    //  the widest window, so that the events' clocks never wait for room.
+    int latency = alerts && rate > 0;
+    if (latency)
+        window = 64;
+    if (hrwatch_publisher_set_batch (pub, largest) || hrwatch_publisher_set_window (pub, window)
+        || hrwatch_publisher_set_timeout (pub, 120000)) {
+        fprintf (stderr, "driver: a batch of %zu events or a window of %d is out of range\n",
+                 largest, window);
+        goto cleanup;
+    }
+    rc = latency? s_latency (pub, alerts, &load, rate): s_throughput (pub, &load);
+cleanup:
+    hrwatch_publisher_destroy (&pub);
+    hrwatch_client_destroy (&client);
     s_free (&load);
     return rc;
 }
