@@ -154,11 +154,14 @@ demo: build-demo
 
 # The tests through the real daemon, with the daemon under valgrind's
 # memcheck: any error or definite leak fails them. HRW_VALGRIND also gives
-# each entry 25 times its TIMEOUT (tests/valgrind/CMakeLists.txt).
+# each entry 25 times its TIMEOUT (tests/valgrind/CMakeLists.txt). Then
+# libhrwatch's, with the programs built on it under memcheck (any error or
+# leak of any kind fails).
 test-valgrind: deps-test
 	$(CONFIGURE)
 	$(COMPILE) -- --no-print-directory
 	cd $(BUILD) && HRW_VALGRIND=1 ctest -L '^daemon$$' --output-on-failure
+	cd $(BUILD) && HRW_VALGRIND=1 ctest -R '^libhrwatch$$' --output-on-failure
 
 # libFuzzer on each edge for FUZZ_SECONDS apiece (default 60): ingest
 # (decode -> validate -> apply), control requests, and the config parser;
