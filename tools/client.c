@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "clients/c/conn.h"
+#include "lib/buf.h"
 #include "proto/pbjson.h"
 
 hrwatch_client_t *
@@ -50,6 +51,40 @@ hrw_client_request (const char *endpoint, const Hrwatch__V1__ControlRequest *req
         fprintf (stderr, "hrwatch: %s\n", error);
     hrwatch_client_destroy (&client);
     return resp;
+}
+
+char *
+hrw_client_query (const char *endpoint, hrw_query_t what, const char *id, int timeout_ms)
+{
+    char *json = NULL;
+    hrwatch_client_t *client = hrw_client_new (HRWATCH_CONTROL, endpoint, timeout_ms);
+    if (!client)
+        return NULL;
+    int rc = what == HRW_QUERY_UNIT? hrwatch_query_unit (client, id, &json)
+           : what == HRW_QUERY_POSITION? hrwatch_query_position (client, id, &json)
+           : hrwatch_query_status (client, &json);
+    if (rc)
+        fprintf (stderr, "hrwatch: %s\n", hrwatch_client_error (client));
+    hrwatch_client_destroy (&client);
+    return json;
+}
+
+ProtobufCMessage *
+hrw_client_message (const ProtobufCMessageDescriptor *desc, const char *json)
+{
+    ProtobufCMessage *msg = NULL;
+    hrw_buf_t packed = { 0 };
+    char err[256] = "out of memory";
+    json_t *obj = json_loads (json, 0, NULL);
+    //  Back through the same mapping that wrote it: the printout reads
+    //  the fields, and the JSON is what the library hands out.
+    if (obj && !hrw_pbjson_encode (desc, obj, &packed, err, sizeof (err)) && !packed.oom)
+        msg = protobuf_c_message_unpack (desc, NULL, packed.len, packed.data);
+    if (!msg)
+        fprintf (stderr, "hrwatch: the answer does not decode: %s\n", obj? err: "not JSON");
+    json_decref (obj);
+    hrw_buf_free (&packed);
+    return msg;
 }
 
 void

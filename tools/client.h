@@ -48,6 +48,20 @@ Hrwatch__V1__ControlResponse *hrw_client_ask (const char *endpoint,
                                               int timeout_ms,
                                               Hrwatch__V1__ControlResponse__ResponseCase want);
 
+/*  The read-only queries libhrwatch makes (hrwatch_query_*). */
+typedef enum { HRW_QUERY_STATUS, HRW_QUERY_UNIT, HRW_QUERY_POSITION } hrw_query_t;
+
+/*  Asks through libhrwatch's query call for what (id names the unit or
+    position), with the same timeouts and CURVE as hrw_client_request.
+    Returns the answer as JSON text, every field present (free with
+    hrwatch_free), or NULL after printing why to stderr. */
+char *hrw_client_query (const char *endpoint, hrw_query_t what, const char *id, int timeout_ms);
+
+/*  The message of type desc that json (a query's answer) is, for printing
+    it field by field (free with protobuf_c_message_free_unpacked); NULL
+    after printing why. */
+ProtobufCMessage *hrw_client_message (const ProtobufCMessageDescriptor *desc, const char *json);
+
 /*  Prints one JSON value as a line on stdout and releases it. */
 void hrw_client_print_json (void *json);
 

@@ -115,6 +115,38 @@ s_print_status (const Hrwatch__V1__Status *s)
         printf ("state digest      %s\n", s->state_digest);
 }
 
+typedef enum { S_STATUS, S_UNIT, S_POSITION } s_shown_t;
+
+static void s_print_unit (const Hrwatch__V1__UnitReport *u);
+static void s_print_position (const Hrwatch__V1__PositionReport *p);
+
+//  Prints a query's answer (json, from libhrwatch) as it is with --json,
+//  else field by field; releases it. Returns the exit code.
+static int
+s_show (char *json, int as_json, const ProtobufCMessageDescriptor *desc, s_shown_t what)
+{
+    if (!json)
+        return 2;
+    int rc = 0;
+    if (as_json)
+        printf ("%s\n", json);
+    else {
+        ProtobufCMessage *m = hrw_client_message (desc, json);
+        if (!m)
+            rc = 2;
+        else if (what == S_STATUS)
+            s_print_status ((Hrwatch__V1__Status *) m);
+        else if (what == S_UNIT)
+            s_print_unit ((Hrwatch__V1__UnitReport *) m);
+        else
+            s_print_position ((Hrwatch__V1__PositionReport *) m);
+        if (m)
+            protobuf_c_message_free_unpacked (m, NULL);
+    }
+    hrwatch_free (json);
+    return rc;
+}
+
 static int
 s_status (int argc, char **argv)
 {
@@ -124,6 +156,10 @@ s_status (int argc, char **argv)
                       "endpoint json digest timeout");
     if (rc)
         return hrw_cli_exit (rc);
+    if (!o.digest)
+        return s_show (hrw_client_query (o.endpoint, HRW_QUERY_STATUS, NULL, o.timeout_ms),
+                       o.json, &hrwatch__v1__status__descriptor, S_STATUS);
+    //  The digest is a request option libhrwatch's status query leaves out.
     Hrwatch__V1__StatusRequest sr = HRWATCH__V1__STATUS_REQUEST__INIT;
     sr.digest = o.digest;
     Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
@@ -294,31 +330,11 @@ s_report (int argc, char **argv, int position)
         return hrw_cli_usage (usage);
     }
     const char *id = o.args[0];
-    Hrwatch__V1__UnitRequest ur = HRWATCH__V1__UNIT_REQUEST__INIT;
-    Hrwatch__V1__PositionRequest pr = HRWATCH__V1__POSITION_REQUEST__INIT;
-    Hrwatch__V1__ControlRequest req = HRWATCH__V1__CONTROL_REQUEST__INIT;
-    if (position) {
-        pr.position_id = (char *) id;
-        req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_POSITION;
-        req.position = &pr;
-    }
-    else {
-        ur.unit_id = (char *) id;
-        req.request_case = HRWATCH__V1__CONTROL_REQUEST__REQUEST_UNIT;
-        req.unit = &ur;
-    }
-    Hrwatch__V1__ControlResponse *resp = hrw_client_request (o.endpoint, &req, o.timeout_ms);
-    const ProtobufCMessage *m = !resp? NULL: position? (ProtobufCMessage *) resp->position
-                                                      : (ProtobufCMessage *) resp->unit;
-    if (m && o.json)
-        hrw_client_print_message (m);
-    else if (m && position)
-        s_print_position (resp->position);
-    else if (m)
-        s_print_unit (resp->unit);
-    if (resp)
-        hrwatch__v1__control_response__free_unpacked (resp, NULL);
-    return m? 0: 2;
+    if (position)
+        return s_show (hrw_client_query (o.endpoint, HRW_QUERY_POSITION, id, o.timeout_ms),
+                       o.json, &hrwatch__v1__position_report__descriptor, S_POSITION);
+    return s_show (hrw_client_query (o.endpoint, HRW_QUERY_UNIT, id, o.timeout_ms), o.json,
+                   &hrwatch__v1__unit_report__descriptor, S_UNIT);
 }
 
 static int
