@@ -1,7 +1,6 @@
 /*  pbcheck: a wire walk for NUL bytes inside string fields. */
 #include "proto/pbcheck.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #define S_DEPTH_MAX 16      //  Deeper nesting is not in the contract
@@ -21,18 +20,32 @@ hrw_pb_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
     return -1;
 }
 
-//  Appends ".name" (or "name" at the top) to the path at off; returns the
-//  new length, capped so the path stays a C string.
-static size_t
-s_path (char *field, size_t cap, size_t off, const char *name)
+//  The walk keeps the names of the messages it is inside and writes the
+//  dotted path only when it finds a NUL: on the common path (no NUL) it
+//  formats nothing.
+typedef struct {
+    const char *names[S_DEPTH_MAX + 1];
+} s_path_t;
+
+static void
+s_path_write (const s_path_t *path, int depth, char *field, size_t cap)
 {
-    int n = snprintf (field + off, cap - off, "%s%s", off? ".": "", name);
-    return n < 0? off: off + (size_t) n >= cap? cap - 1: off + (size_t) n;
+    size_t off = 0;
+    for (int i = 0; i <= depth && off + 1 < cap; i++) {
+        size_t len = strlen (path->names[i]);
+        if (i && off + 1 < cap)
+            field[off++] = '.';
+        if (len > cap - 1 - off)
+            len = cap - 1 - off;
+        memcpy (field + off, path->names[i], len);
+        off += len;
+    }
+    field[off] = '\0';
 }
 
 static int
 s_walk (const ProtobufCMessageDescriptor *desc, const uint8_t *p, const uint8_t *end,
-        char *field, size_t cap, size_t off, int depth)
+        s_path_t *path, int depth, char *field, size_t cap)
 {
     while (p < end) {
         uint64_t tag, n;
@@ -56,14 +69,15 @@ s_walk (const ProtobufCMessageDescriptor *desc, const uint8_t *p, const uint8_t 
         const ProtobufCFieldDescriptor *f
             = protobuf_c_message_descriptor_get_field (desc, (unsigned) (tag >> 3));
         if (f && f->type == PROTOBUF_C_TYPE_STRING && memchr (p, 0, n)) {
-            s_path (field, cap, off, f->name);
+            path->names[depth] = f->name;
+            s_path_write (path, depth, field, cap);
             return 1;
         }
-        if (f && f->type == PROTOBUF_C_TYPE_MESSAGE && depth < S_DEPTH_MAX
-            && s_walk (f->descriptor, p, p + n, field, cap, s_path (field, cap, off, f->name),
-                       depth + 1))
-            return 1;
-        field[off] = '\0';
+        if (f && f->type == PROTOBUF_C_TYPE_MESSAGE && depth < S_DEPTH_MAX) {
+            path->names[depth] = f->name;
+            if (s_walk (f->descriptor, p, p + n, path, depth + 1, field, cap))
+                return 1;
+        }
         p += n;
     }
     return 0;
@@ -76,5 +90,6 @@ hrw_pbcheck_nul (const ProtobufCMessageDescriptor *desc, const uint8_t *data, si
     if (field_cap == 0)
         return 0;
     field[0] = '\0';
-    return s_walk (desc, data, data + len, field, field_cap, 0, 0);
+    s_path_t path;
+    return s_walk (desc, data, data + len, &path, 0, field, field_cap);
 }

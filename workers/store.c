@@ -418,6 +418,7 @@ hrw_store_destroy (hrw_store_t **self_p)
     if (!self_p || !*self_p)
         return;
     hrw_store_t *self = *self_p;
+    self->nstash = 0;           //  LMDB frees a write transaction's cursors
     if (self->wtxn)
         mdb_txn_abort (self->wtxn);
     if (self->read.txn)
@@ -448,6 +449,7 @@ hrw_store_commit (hrw_store_t *self)
         hrw_store_abort (self);
         return rc;
     }
+    self->nstash = 0;           //  LMDB frees a write transaction's cursors
     rc = mdb_txn_commit (self->wtxn);
     self->wtxn = NULL;
     if (rc) {
@@ -467,6 +469,7 @@ hrw_store_commit (hrw_store_t *self)
 void
 hrw_store_abort (hrw_store_t *self)
 {
+    self->nstash = 0;           //  LMDB frees a write transaction's cursors
     if (self->wtxn)
         mdb_txn_abort (self->wtxn);
     self->wtxn = NULL;

@@ -430,9 +430,18 @@ s_survey_note (hrw_store_t *self, const Hrwatch__V1__SurveyResponse *m, int64_t 
     hrw_cycle_unit_t u;
     int rc = hrw_store__get_fixed (self, self->wtxn, S_DB_CYCLES, ckey, &c, sizeof (c),
                                    &hrw_store__no_cycle);
-    if (!rc)
-        rc = hrw_store__get_fixed (self, self->wtxn, S_DB_CYCLE_UNITS, ukey, &u, sizeof (u),
-                          &hrw_store__no_cycle_unit);
+    MDB_val val;
+    int known = 0;
+    if (!rc && (rc = mdb_get (self->wtxn, self->dbi[S_DB_CYCLE_UNITS], &ukey, &val)) == 0) {
+        if (val.mv_size != sizeof (u))
+            return HRW_E_CORRUPT;
+        memcpy (&u, val.mv_data, sizeof (u));
+        known = 1;
+    }
+    else if (rc == HRW_E_NOTFOUND) {
+        u = hrw_store__no_cycle_unit;
+        rc = 0;
+    }
     if (rc)
         return rc;
     *late = s_cycle_closed (&c, &u);
@@ -442,7 +451,8 @@ s_survey_note (hrw_store_t *self, const Hrwatch__V1__SurveyResponse *m, int64_t 
         c.first_us = t;
         rc = s_put_fixed (self, S_DB_CYCLES, ckey, &c, sizeof (c));
     }
-    if (!rc)
+    //  Most answers change neither: the unit is noted in the cycle once.
+    if (!rc && (*late || !known))
         rc = s_put_fixed (self, S_DB_CYCLE_UNITS, ukey, &u, sizeof (u));
     return rc;
 }
@@ -727,28 +737,41 @@ s_void_note (hrw_store_t *self, const Hrwatch__V1__Event *ev, const char *target
     return 0;
 }
 
+//  A retry: the same content is a duplicate, other content a conflict.
+static int
+s_seen (hrw_store_t *self, MDB_val val, uint64_t content_hash, hrw_apply_t *result)
+{
+    uint64_t seen;
+    if (val.mv_size < sizeof (seen))
+        return HRW_E_CORRUPT;
+    memcpy (&seen, val.mv_data, sizeof (seen));
+    *result = seen == content_hash? HRW_DUPLICATE: HRW_CONFLICT;
+    if (*result == HRW_DUPLICATE)
+        self->counters.events_duplicate++;
+    return 0;
+}
+
 int
 hrw_store_accept (hrw_store_t *self, const Hrwatch__V1__Event *ev, uint64_t content_hash,
                   int64_t known_us, hrw_apply_t *result)
 {
     MDB_val key = hrw_store__val (ev->event_id, strlen (ev->event_id)), val;
-    int rc = mdb_get (self->wtxn, self->dbi[S_DB_EVENT_IDS], &key, &val);
-    if (rc == 0) {
-        uint64_t seen;
-        if (val.mv_size < sizeof (seen))
-            return HRW_E_CORRUPT;
-        memcpy (&seen, val.mv_data, sizeof (seen));
-        *result = seen == content_hash? HRW_DUPLICATE: HRW_CONFLICT;
-        if (*result == HRW_DUPLICATE)
-            self->counters.events_duplicate++;
-        return 0;
+    //  Voids and corrections are looked up first: what they name decides
+    //  whether they are recorded at all. Every other event is recorded by
+    //  one put that finds a retry itself (one descent of the id index, not
+    //  two).
+    const char *target = hrw_store_event_target (ev);
+    int rc = 0;
+    if (target) {
+        rc = mdb_get (self->wtxn, self->dbi[S_DB_EVENT_IDS], &key, &val);
+        if (rc == 0)
+            return s_seen (self, val, content_hash, result);
+        if (rc != HRW_E_NOTFOUND)
+            return rc;
     }
-    if (rc != HRW_E_NOTFOUND)
-        return rc;
     //  A correction voided before it came will never apply: what it names
     //  is not voided by it. (A void cannot be voided: one voided before it
     //  came applies all the same.)
-    const char *target = hrw_store_event_target (ev);
     if (target && !(hrw_store_voidable (ev) && hrw_store_is_voided (self, ev->event_id))) {
         if ((rc = s_void_note (self, ev, target, result)))
             return rc;
@@ -770,7 +793,10 @@ hrw_store_accept (hrw_store_t *self, const Hrwatch__V1__Event *ev, uint64_t cont
     rec.head.occurred = at.ts;
     size_t n = s_subject (ev, 0, rec.subject);
     val = hrw_store__val (&rec, sizeof (rec.head) + n);
-    if ((rc = mdb_put (self->wtxn, self->dbi[S_DB_EVENT_IDS], &key, &val, MDB_NOOVERWRITE)))
+    rc = mdb_put (self->wtxn, self->dbi[S_DB_EVENT_IDS], &key, &val, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST && !target)
+        return s_seen (self, val, content_hash, result);    //  val: the one kept
+    if (rc)
         return rc;
     self->counters.events_accepted++;
     if (known_us > self->counters.latest_event_us)

@@ -41,13 +41,28 @@ struct hrw_cursor {
     MDB_cursor *cur;                //  LMDB's cursor
     MDB_txn *own;                   //  Its own read-only transaction, or NULL
     hrw_store_t *store;             //  Whose pool it is in, or NULL (allocated)
+    MDB_dbi dbi;                    //  Its table
+    int placed;                     //  Positioned since it was opened
 };
+
+//  LMDB allocates a cursor at every mdb_cursor_open and, in a write
+//  transaction, frees it only when the transaction ends; a unit's series
+//  is read several times for each event, so a closed write cursor is kept
+//  for the next open of its table until then.
+#define HRW_WCUR_STASH 8
+
+typedef struct {
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+} hrw_wcur_t;
 
 struct hrw_store {
     //  Cursors are opened several times for each event (a unit's series
     //  is read at three or four times); they come from here, not malloc.
     struct hrw_cursor cursor_pool[HRW_CURSOR_POOL];
     uint32_t cursor_used;           //  Bit i: cursor_pool[i] is handed out
+    hrw_wcur_t wstash[HRW_WCUR_STASH];  //  Closed cursors of wtxn, to reuse
+    int nstash;                     //  How many; 0 whenever wtxn ends
     MDB_env *env;                   //  The environment
     MDB_dbi dbi[S_DB_COUNT];        //  Named databases, by hrw_store_db_t
     MDB_txn *wtxn;                  //  Open write transaction, or NULL

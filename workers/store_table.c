@@ -86,6 +86,19 @@ hrw_table_del (hrw_store_t *self, hrw_table_t t, const void *key, size_t klen)
     return mdb_del (self->wtxn, t.id, &k, NULL);
 }
 
+//  A write cursor of the table kept by an earlier close, or NULL.
+static MDB_cursor *
+s_unstash (hrw_store_t *self, MDB_dbi dbi)
+{
+    for (int i = self->nstash - 1; i >= 0; i--)
+        if (self->wstash[i].dbi == dbi) {
+            MDB_cursor *cur = self->wstash[i].cur;
+            self->wstash[i] = self->wstash[--self->nstash];
+            return cur;
+        }
+    return NULL;
+}
+
 int
 hrw_cursor_open (hrw_store_t *self, hrw_table_t t, hrw_cursor_t **out)
 {
@@ -101,6 +114,9 @@ hrw_cursor_open (hrw_store_t *self, hrw_table_t t, hrw_cursor_t **out)
         return ENOMEM;
     MDB_txn *txn = s_scope_txn (self);
     int rc = 0;
+    c->dbi = t.id;
+    if (txn && txn == self->wtxn && (c->cur = s_unstash (self, t.id)))
+        goto done;
     if (!txn && (rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &c->own)) == 0)
         txn = c->own;
     if (!rc)
@@ -109,6 +125,7 @@ hrw_cursor_open (hrw_store_t *self, hrw_table_t t, hrw_cursor_t **out)
         hrw_cursor_close (&c);
         return rc;
     }
+done:
     *out = c;
     return 0;
 }
@@ -124,6 +141,11 @@ hrw_cursor_get (hrw_cursor_t *cur, hrw_cursor_op_t op, hrw_bytes_t *key, hrw_byt
     MDB_val k = { 0, NULL }, v;
     if (op == HRW_CURSOR_SEEK)
         k = hrw_store__val (key->data, key->len);
+    //  A reused cursor still stands where it was: next and prev on a new
+    //  one start at the ends, as LMDB's fresh cursors do.
+    if (!cur->placed && (op == HRW_CURSOR_NEXT || op == HRW_CURSOR_PREV))
+        op = op == HRW_CURSOR_NEXT? HRW_CURSOR_FIRST: HRW_CURSOR_LAST;
+    cur->placed = 1;
     int rc = mdb_cursor_get (cur->cur, &k, &v, ops[op]);
     if (rc == 0) {
         *key = s_bytes (&k);
@@ -144,7 +166,11 @@ hrw_cursor_close (hrw_cursor_t **cur_p)
     if (!cur_p || !*cur_p)
         return;
     hrw_cursor_t *c = *cur_p;
-    if (c->cur)
+    hrw_store_t *store = c->store;
+    if (c->cur && store && !c->own && store->wtxn
+        && mdb_cursor_txn (c->cur) == store->wtxn && store->nstash < HRW_WCUR_STASH)
+        store->wstash[store->nstash++] = (hrw_wcur_t) { c->dbi, c->cur };
+    else if (c->cur)
         mdb_cursor_close (c->cur);
     if (c->own)
         mdb_txn_abort (c->own);

@@ -135,16 +135,19 @@ s_level (s_ctx_t *c, const char *field, int32_t level)
             return r_;                                                                         \
     } while (0)
 
+//  kind is the body's field name; the paths are spelled out so the common
+//  path formats nothing.
+#define S_MENTORSHIP(c, kind, body)                                                            \
+    s_mentorship (c, kind ".mentor_id", kind ".mentee_id", (body)->mentor_id, (body)->mentee_id)
+
 static s_reason_t
-s_mentorship (s_ctx_t *c, const char *kind, const char *mentor, const char *mentee)
+s_mentorship (s_ctx_t *c, const char *mentor_field, const char *mentee_field, const char *mentor,
+              const char *mentee)
 {
-    char field[48];
-    snprintf (field, sizeof (field), "%s.mentor_id", kind);
-    S_CHECK (s_id (c, field, mentor, 1));
-    snprintf (field, sizeof (field), "%s.mentee_id", kind);
-    S_CHECK (s_id (c, field, mentee, 1));
+    S_CHECK (s_id (c, mentor_field, mentor, 1));
+    S_CHECK (s_id (c, mentee_field, mentee, 1));
     if (!strcmp (mentor, mentee))
-        return s_fail (c, S_BAD_VALUE, field, "%s is the mentor", field);
+        return s_fail (c, S_BAD_VALUE, mentee_field, "%s is the mentor", mentee_field);
     return S_OK;
 }
 
@@ -245,11 +248,9 @@ s_body (s_ctx_t *c, const Hrwatch__V1__Event *ev)
             return s_id (c, "successor_withdrawn.employee_id", m->employee_id, 1);
         }
         case HRWATCH__V1__EVENT__BODY_MENTOR_ASSIGNED:
-            return s_mentorship (c, "mentor_assigned", ev->mentor_assigned->mentor_id,
-                                 ev->mentor_assigned->mentee_id);
+            return S_MENTORSHIP (c, "mentor_assigned", ev->mentor_assigned);
         case HRWATCH__V1__EVENT__BODY_MENTOR_ENDED:
-            return s_mentorship (c, "mentor_ended", ev->mentor_ended->mentor_id,
-                                 ev->mentor_ended->mentee_id);
+            return S_MENTORSHIP (c, "mentor_ended", ev->mentor_ended);
         case HRWATCH__V1__EVENT__BODY_SURVEY_RESPONSE: {
             const Hrwatch__V1__SurveyResponse *m = ev->survey_response;
             S_CHECK (s_id (c, "survey_response.survey_cycle_id", m->survey_cycle_id, 1));
@@ -290,10 +291,11 @@ static s_reason_t
 s_time (s_ctx_t *c, const char *field, const Google__Protobuf__Timestamp *t, int64_t ahead_us,
         const char *limit, int64_t now_us)
 {
-    char sub[40];
-    snprintf (sub, sizeof (sub), "%s.nanos", field);
-    if (t->nanos < 0 || t->nanos > 999999999)
+    if (t->nanos < 0 || t->nanos > 999999999) {
+        char sub[40];
+        snprintf (sub, sizeof (sub), "%s.nanos", field);
         return s_fail (c, S_RANGE, sub, "%s %d is outside 0..999999999", sub, t->nanos);
+    }
     if (t->seconds < S_EARLIEST_SECONDS)
         return s_fail (c, S_RANGE, field, "%s is before 1900-01-01", field);
     //  Past 9999 the seconds would overflow microseconds long before it
