@@ -35,7 +35,7 @@ if [ "$mode" = smoke ]; then
   LAT_N=300 BACKFILL=5000 PROBE=(-n 20 -t 0.1 -m 8)
 else
   BIG=1000000 SMALL=10000 MID=100000 SLICE=20000 SLICE1=2000 CMP=5000 PAIRS=5 CALL=(1000 4000)
-  LAT_N=10000 BACKFILL=2000000 PROBE=(-n 100 -t 0.5 -m 64)
+  LAT_N=4000 BACKFILL=2000000 PROBE=(-n 100 -t 0.5 -m 64)
 fi
 YEARS=1
 ports=$(( 20000 + RANDOM % 20000 ))
@@ -101,7 +101,9 @@ fsync_probe() { "$probe" "${PROBE[@]}" "$work" >>fsync.txt; }
 # and the 1M and 10k tails held different mixes. Survey responses after the
 # split are dropped, never loaded: nothing refers to them.
 # history NAME EMPLOYEES N [gen options]: NAME-load.frames (the history up
-# to its last N employee events) and NAME-tail.jsonl (those N events).
+# to its last N employee events), NAME-tail.jsonl (those N events) and
+# NAME-surveys.jsonl (the survey responses after the split, for the rows
+# that measure those apart).
 history() {
   local name=$1 emps=$2 n=$3; shift 3
   "$bin/hrwatch-gen" --employees "$emps" --years "$YEARS" --seed 42 "$@" --out "$name-all.jsonl"
@@ -109,7 +111,8 @@ history() {
   m=$(grep -vc '"surveyResponse"' "$name-all.jsonl")
   at=$(awk -v k=$(( m - n + 1 )) '!/"surveyResponse"/ && ++c == k { print NR; exit }' "$name-all.jsonl")
   head -n $(( at - 1 )) "$name-all.jsonl" >"$name-load.jsonl"
-  tail -n "+$at" "$name-all.jsonl" | grep -v '"surveyResponse"' >"$name-tail.jsonl"
+  tail -n "+$at" "$name-all.jsonl" | grep -v '"surveyResponse"' >"$name-tail.jsonl" || true
+  tail -n "+$at" "$name-all.jsonl" | grep '"surveyResponse"' >"$name-surveys.jsonl" || true
   rm "$name-all.jsonl"
   "$driver" -b 1000 -o "$name-load.frames" "$name-load.jsonl"
 }
@@ -131,6 +134,7 @@ history midu "$MID" $(( SLICE + LAT_N )) --uuid-ids
 for s in mid midu; do
   head -n "$SLICE" "$s-tail.jsonl" >"$s-slice.jsonl"
   head -n "$SLICE1" "$s-tail.jsonl" >"$s-slice1.jsonl"
+  head -n "$SLICE" "$s-surveys.jsonl" >"$s-survey.jsonl"
 done
 tail -n "$LAT_N" mid-tail.jsonl | gaps >latency.jsonl
 # On the 1M store the 1M-vs-10k runs and callgrind apply consecutive
@@ -218,6 +222,10 @@ for ids in seq uuid; do
     pairs "$ids-$b" "run_daemon $s $f $b" "run_limit $s $f $b"
     phase "pairs-$ids-b$b"
   done
+  # Survey responses: one day's worth, no day rollover, few keys per event.
+  say "$ids ids, survey responses, batches of 1000: $PAIRS pairs"
+  pairs "$ids-survey" "run_daemon $s $s-survey.jsonl 1000" "run_limit $s $s-survey.jsonl 1000"
+  phase "pairs-$ids-survey"
 done
 
 # --- 1M vs 10k, in place: consecutive slices of each history --------------
@@ -335,6 +343,7 @@ row() {
       e=$SLICE; [ "$b" = 1 ] && e=$SLICE1
       row "$n ids, batches of $b ($e employee events, $MID-employee store)" "pairs-$ids-$b.txt"
     done
+    row "$n ids, survey responses, batches of 1000 ($(wc -l <mid-survey.jsonl) events)" "pairs-$ids-survey.txt"
   done
   row "$BIG vs $SMALL employees, hrwatchd ($CMP employee events, batches of 1000; the columns: $BIG and $SMALL)" pairs-size.txt
   read -r p50 p50lo p50hi < <(awk '{ print $2 }' latency.txt | stats)
