@@ -128,6 +128,25 @@ gaps() {
            NR, substr ($0, RSTART, RLENGTH), NR
   }'
 }
+# --uuid-ids gives the same history but for its ids: each id an RFC 4122
+# version-4 UUID, none twice, and every voided id one the history holds.
+check_uuid_ids() {
+  local g=(--employees 480 --units 12 --years 1 --seed 3 --quiet --rescinds)
+  "$bin/hrwatch-gen" "${g[@]}" --out ids-seq.jsonl
+  "$bin/hrwatch-gen" "${g[@]}" --uuid-ids --out ids-uuid.jsonl
+  local strip='s/"\(eventId\|voidedEventId\)":"[^"]*"//g'
+  cmp -s <(sed "$strip" ids-seq.jsonl) <(sed "$strip" ids-uuid.jsonl) \
+    || { say "--uuid-ids changed more than the ids"; exit 1; }
+  grep -o '"eventId":"[^"]*"' ids-uuid.jsonl | cut -d'"' -f4 >ids.txt
+  if grep -vqE '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' ids.txt \
+     || [ -n "$(sort ids.txt | uniq -d)" ] \
+     || grep -o '"voidedEventId":"[^"]*"' ids-uuid.jsonl | cut -d'"' -f4 | grep -vqxFf ids.txt; then
+    say "--uuid-ids: an id is not a UUIDv4, is repeated, or a void names an unknown id"; exit 1
+  fi
+  [ "$(grep -c voidedEventId ids-uuid.jsonl)" -gt 0 ] || { say "no voids to check"; exit 1; }
+  rm -f ids-seq.jsonl ids-uuid.jsonl ids.txt
+}
+check_uuid_ids
 say "generating: $MID employees (sequential and UUIDv4 ids), $BIG and $SMALL"
 history mid "$MID" $(( SLICE + LAT_N ))
 history midu "$MID" $(( SLICE + LAT_N )) --uuid-ids
