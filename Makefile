@@ -40,7 +40,7 @@ SERVICE_PKGS := prometheus prometheus-alertmanager prometheus-node-exporter
 SERVICE_RECORD := build/deps-services.txt
 
 .PHONY: all deps deps-test services-check build build-demo test test-asan test-valgrind \
-        fuzz bench quality demo run package clean
+        fuzz bench bench-backfill quality demo run package clean
 
 all: build
 
@@ -187,6 +187,18 @@ bench: deps-test
 	$(CONFIGURE)
 	$(COMPILE) -- --no-print-directory
 	bench/run.sh $(BUILD)
+
+# The whole backfill through the front door: hrwatch-gen's 10-year,
+# 1M-employee history (about 60M events, some 10 GB of JSON lines in
+# BUILD/bench-work) published by `hrwatch publish` into a fresh hrwatchd.
+# Prints "events gen_seconds publish_seconds events_per_second". make bench
+# times only a prefix of it; this takes tens of minutes.
+BACKFILL_EMPLOYEES ?= 1000000
+BACKFILL_YEARS ?= 10
+bench-backfill: deps-test
+	$(CONFIGURE)
+	$(COMPILE) --target hrwatchd hrwatch hrwatch-gen -- --no-print-directory
+	bench/backfill.sh $(BUILD) $(BUILD)/bench-work $(BACKFILL_EMPLOYEES) $(BACKFILL_YEARS)
 
 # How well each detector does: recall, delay, false alerts and flaps on
 # synthetic companies with known ground truth, through the real daemon

@@ -6,7 +6,9 @@
     with an Ack holding one result per event. Nothing else: no validation,
     no idempotency, no state model, no detectors, no alerts.
     It alone outside workers/store*.c speaks to LMDB directly: it is the
-    raw-LMDB baseline the bench compares the store with. */
+    raw-LMDB baseline the bench compares the store with.
+    -n (bulk): commits without fsync (MDB_NOSYNC), to load the store the
+    bench measures from quickly; never used for a measured run. */
 #include <getopt.h>
 #include <lmdb.h>
 #include <stdio.h>
@@ -50,9 +52,12 @@ main (int argc, char **argv)
 {
     const char *endpoint = "tcp://127.0.0.1:7420", *dir = NULL;
     int keys = 3, c;
-    while ((c = getopt (argc, argv, "e:k:")) != -1) {
+    unsigned flags = 0;
+    while ((c = getopt (argc, argv, "e:k:n")) != -1) {
         if (c == 'e')
             endpoint = optarg;
+        else if (c == 'n')
+            flags = MDB_NOSYNC;
         else if (c == 'k')
             keys = atoi (optarg);
         else
@@ -66,7 +71,7 @@ main (int argc, char **argv)
     MDB_txn *txn;
     mdb_env_create (&env);
     mdb_env_set_mapsize (env, 64ULL << 30);
-    if (mdb_env_open (env, dir, 0, 0600)) {
+    if (mdb_env_open (env, dir, flags, 0600)) {
         fprintf (stderr, "limit: cannot open %s\n", dir);
         return 2;
     }

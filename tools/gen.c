@@ -99,9 +99,43 @@ s_begin (gen_t *g, int type)
     if (t <= g->last_t)
         t = g->last_t + 1000;
     g->last_t = t;
-    fprintf (g->out, "{\"eventId\":\"gen%" PRIu64 "-%ld\",\"occurredAt\":\"%s\",\"source\":"
-             "\"hrwatch-gen\",", g->seed, g->seq, hrw_clock_format (t, when, sizeof (when)));
+    char id[GEN_ID_MAX];
+    fprintf (g->out, "{\"eventId\":\"%s\",\"occurredAt\":\"%s\",\"source\":\"hrwatch-gen\",",
+             gen_event_id (g, 0, g->seq, id, sizeof (id)), hrw_clock_format (t, when, sizeof (when)));
     return 0;
+}
+
+//  splitmix64's finaliser: a well-mixed 64 bits from each input.
+static uint64_t
+s_mix (uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+//  Hashed rather than drawn from a stream: the same (seed, kind, n) gives
+//  the same id wherever it is written, and no other draw moves.
+const char *
+gen_event_id (const gen_t *g, char kind, long n, char *buf, size_t cap)
+{
+    if (!g->uuid_ids) {
+        if (kind)
+            snprintf (buf, cap, "gen%" PRIu64 "-%c%ld", g->seed, kind, n);
+        else
+            snprintf (buf, cap, "gen%" PRIu64 "-%ld", g->seed, n);
+        return buf;
+    }
+    uint64_t hi = s_mix (g->seed ^ s_mix ((uint64_t) n ^ ((uint64_t) (unsigned char) kind << 56)));
+    uint64_t lo = s_mix (hi ^ 0x5555555555555555ULL);
+    //  RFC 4122: version 4 in the top nibble of byte 6, variant 10 in the
+    //  top bits of byte 8.
+    hi = (hi & ~0xf000ULL) | 0x4000ULL;
+    lo = (lo & ~(3ULL << 62)) | (2ULL << 62);
+    snprintf (buf, cap, "%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%012" PRIx64,
+              hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48, lo & (uint64_t) 0xffffffffffff);
+    return buf;
 }
 
 static void
@@ -194,9 +228,9 @@ void
 gen_write_exit (gen_t *g, FILE *out, long seq, int64_t t, int64_t recorded, int e,
                 int voluntary, int regretted)
 {
-    char when[48], rec[48];
-    fprintf (out, "{\"eventId\":\"gen%" PRIu64 "-%ld\",\"occurredAt\":\"%s\",", g->seed, seq,
-             hrw_clock_format (t, when, sizeof (when)));
+    char when[48], rec[48], id[GEN_ID_MAX];
+    fprintf (out, "{\"eventId\":\"%s\",\"occurredAt\":\"%s\",",
+             gen_event_id (g, 0, seq, id, sizeof (id)), hrw_clock_format (t, when, sizeof (when)));
     if (recorded)
         fprintf (out, "\"recordedAt\":\"%s\",", hrw_clock_format (recorded, rec, sizeof (rec)));
     fprintf (out, "\"source\":\"hrwatch-gen\",");
@@ -206,11 +240,12 @@ gen_write_exit (gen_t *g, FILE *out, long seq, int64_t t, int64_t recorded, int 
 long
 gen_write_void (gen_t *g, long seq, int64_t t)
 {
-    char when[48];
+    char when[48], id[GEN_ID_MAX], voided[GEN_ID_MAX];
     g->voids++;
-    fprintf (g->out, "{\"eventId\":\"gen%" PRIu64 "-v%ld\",\"occurredAt\":\"%s\",\"source\":"
-             "\"hrwatch-gen\",\"eventVoided\":{\"voidedEventId\":\"gen%" PRIu64 "-%ld\"}}\n",
-             g->seed, g->voids, hrw_clock_format (t, when, sizeof (when)), g->seed, seq);
+    fprintf (g->out, "{\"eventId\":\"%s\",\"occurredAt\":\"%s\",\"source\":"
+             "\"hrwatch-gen\",\"eventVoided\":{\"voidedEventId\":\"%s\"}}\n",
+             gen_event_id (g, 'v', g->voids, id, sizeof (id)),
+             hrw_clock_format (t, when, sizeof (when)), gen_event_id (g, 0, seq, voided, sizeof (voided)));
     return g->voids;
 }
 
@@ -428,7 +463,7 @@ gen_emit_manager (gen_t *g, int e, int manager)
         g->stopped = 1;
         return;
     }
-    char when[48], eid[16], mid[16];
+    char when[48], eid[16], mid[16], id[GEN_ID_MAX];
     g->extra++;
     g->t_by_type[T_TRANSFER]++;
     //  At the instant of the event before (or the day's first), without
@@ -438,9 +473,9 @@ gen_emit_manager (gen_t *g, int e, int manager)
         t = g->last_t;
     s_emp_id (e, eid, sizeof (eid));
     s_emp_id (manager, mid, sizeof (mid));
-    fprintf (g->out, "{\"eventId\":\"gen%" PRIu64 "-m%ld\",\"occurredAt\":\"%s\",\"source\":"
+    fprintf (g->out, "{\"eventId\":\"%s\",\"occurredAt\":\"%s\",\"source\":"
              "\"hrwatch-gen\",\"transfer\":{\"employeeId\":\"%s\",\"newUnitId\":\"%s\","
-             "\"newManagerId\":\"%s\"}}\n", g->seed, g->extra,
+             "\"newManagerId\":\"%s\"}}\n", gen_event_id (g, 'm', g->extra, id, sizeof (id)),
              hrw_clock_format (t, when, sizeof (when)), eid,
              g->units[g->teams[g->emps[e].team].unit].id, mid);
     g->emps[e].manager = manager;
@@ -506,7 +541,7 @@ s_usage (FILE *out)
     fprintf (out, "usage: hrwatch-gen [--employees N] [--years Y] [--seed S] [--start DATE]\n"
                   "                   [--events N] [--out FILE] [--summary FILE]\n"
                   "                   [--scenarios TRUTH] [--quiet | --inject] [--units N]\n"
-                  "                   [--truth FILE] [--rescinds] [--scheduled]\n"
+                  "                   [--truth FILE] [--rescinds] [--scheduled] [--uuid-ids]\n"
                   "  Writes a synthetic company history as hrwatch.v1.Event JSON lines.\n"
                   "  --scenarios: a quiet, deterministic background with a turnover spike, a\n"
                   "  slow rise, a succession gap opened and closed and an engagement drop\n"
@@ -518,7 +553,9 @@ s_usage (FILE *out)
                   "  exits, a manager hotspot, decoys). --truth FILE gets their ground truth.\n"
                   "  --rescinds (with --quiet or --inject): some exits are voided 1-14 days\n"
                   "  after, the employee staying. --scheduled: 40%% of voluntary exits are\n"
-                  "  recorded 14-56 days ahead (recordedAt), written on the day recorded.\n");
+                  "  recorded 14-56 days ahead (recordedAt), written on the day recorded.\n"
+                  "  --uuid-ids: event ids are UUIDv4 (random-looking, fixed by the seed) in\n"
+                  "  place of gen<seed>-<n>; the history is otherwise the same.\n");
 }
 
 int
@@ -533,6 +570,7 @@ main (int argc, char **argv)
         { "quiet", no_argument, NULL, 'q' }, { "inject", no_argument, NULL, 'i' },
         { "units", required_argument, NULL, 'u' }, { "truth", required_argument, NULL, 'F' },
         { "rescinds", no_argument, NULL, 'R' }, { "scheduled", no_argument, NULL, 'A' },
+        { "uuid-ids", no_argument, NULL, 'U' },
         { NULL, 0, NULL, 0 }
     };
     gen_t g;
@@ -544,7 +582,7 @@ main (int argc, char **argv)
     g.n_units_opt = 40;
     const char *start = "2023-01-02", *summary = NULL;
     int c;
-    while ((c = getopt_long (argc, argv, "n:y:s:d:e:o:S:T:qiu:F:RAh", opts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "n:y:s:d:e:o:S:T:qiu:F:RAUh", opts, NULL)) != -1) {
         switch (c) {
             case 'n': g.employees = atoi (optarg); break;
             case 'y': g.years = atoi (optarg); break;
@@ -575,6 +613,7 @@ main (int argc, char **argv)
                 break;
             case 'R': g.rescinds = 1; break;
             case 'A': g.scheduled = 1; break;
+            case 'U': g.uuid_ids = 1; break;
             case 'h': s_usage (stdout); return 0;
             default: s_usage (stderr); return 64;
         }

@@ -294,8 +294,10 @@ gen_dev_after (gen_t *g)
             chain[n++] = v;
         for (int i = 0; i < n; i++)
             fprintf (g->facts, "%s\"%s\"", i? ",": "", g->units[chain[i]].id);
-        fprintf (g->facts, "],\"at\":\"%s\",\"trigger\":\"gen%" PRIu64 "-%ld\"}}\n",
-                 hrw_clock_format (g->last_t, when, sizeof (when)), g->seed, g->seq);
+        char id[GEN_ID_MAX];
+        fprintf (g->facts, "],\"at\":\"%s\",\"trigger\":\"%s\"}}\n",
+                 hrw_clock_format (g->last_t, when, sizeof (when)),
+                 gen_event_id (g, 0, g->seq, id, sizeof (id)));
     }
 }
 

@@ -131,6 +131,7 @@ typedef struct {
     int scheduled;          //  --scheduled
     uint64_t sched_rng;     //  Their stream, a hash of the seed
     long voids;             //  Voids emitted, numbered apart ("gen<seed>-v<n>")
+    int uuid_ids;           //  --uuid-ids: event ids are UUIDv4 (gen_event_id)
     const char *trigger;    //  When set, the event the next facts are triggered by
     FILE *mute;             //  /dev/null: where an exit written ahead goes when it applies
     struct gen_sched *sched;
@@ -172,6 +173,12 @@ double gen_normal (gen_t *g);
 
 //  Writes position p's id ("P-<100+p>") into buf.
 void gen_pos_id (int p, char *buf, size_t cap);
+//  The id of event N of a numbering: KIND 0 for the main sequence, 'v' for
+//  voids, 'm' for manager changes. "gen<seed>-<kind><n>", or with
+//  --uuid-ids a UUIDv4 hashed from (seed, kind, n): every reference to an
+//  event (a void, the ground truth) names it the same way.
+#define GEN_ID_MAX 48
+const char *gen_event_id (const gen_t *g, char kind, long n, char *buf, size_t cap);
 void gen_emit_unit (gen_t *g, int u);
 void gen_emit_position (gen_t *g, int p);
 void gen_emit_promotion (gen_t *g, int e, int p);

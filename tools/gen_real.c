@@ -53,8 +53,10 @@ gen_fact (gen_t *g, const char *scenario, const char *family, const char *kind,
         fprintf (g->facts, ",\"cause\":\"%s\"", cause);
     if (with_trigger && g->trigger)
         fprintf (g->facts, ",\"trigger\":\"%s\"", g->trigger);
-    else if (with_trigger)
-        fprintf (g->facts, ",\"trigger\":\"gen%" PRIu64 "-%ld\"", g->seed, g->seq);
+    else if (with_trigger) {
+        char id[GEN_ID_MAX];
+        fprintf (g->facts, ",\"trigger\":\"%s\"", gen_event_id (g, 0, g->seq, id, sizeof (id)));
+    }
     fprintf (g->facts, "}\n");
 }
 

@@ -221,9 +221,10 @@ s_note_id (gen_t *g, s_ids_t *ids)
 static void
 s_truth_ids (gen_t *g, const char *name, const s_ids_t *ids)
 {
+    char id[GEN_ID_MAX];
     fprintf (g->truth, ",\"%s\":[", name);
     for (int i = 0; i < ids->n; i++)
-        fprintf (g->truth, "%s\"gen%" PRIu64 "-%ld\"", i? ",": "", g->seed, ids->ids[i]);
+        fprintf (g->truth, "%s\"%s\"", i? ",": "", gen_event_id (g, 0, ids->ids[i], id, sizeof (id)));
     fprintf (g->truth, "]");
 }
 

@@ -193,7 +193,7 @@ gen_sched_day (gen_t *g, int d)
         gen_write_exit (g, g->out, a->seq, a->t, a->recorded, a->e, a->voluntary, a->regretted);
         g->last_t = a->recorded;
         g->emps[a->e].held = 1;
-        snprintf (id, sizeof (id), "gen%" PRIu64 "-%ld", g->seed, a->seq);
+        gen_event_id (g, 0, a->seq, id, sizeof (id));
         gen_emp_id (a->e, eid, sizeof (eid));
         if (g->facts) {
             fprintf (g->facts, "{\"exit_ahead\":{\"exit\":\"%s\",\"employee\":\"%s\",", id, eid);
@@ -235,8 +235,8 @@ gen_sched_day (gen_t *g, int d)
             g->t_exited--;
         }
         char vid[64];
-        snprintf (id, sizeof (id), "gen%" PRIu64 "-%ld", g->seed, x.seq);
-        snprintf (vid, sizeof (vid), "gen%" PRIu64 "-v%ld", g->seed, n);
+        gen_event_id (g, 0, x.seq, id, sizeof (id));
+        gen_event_id (g, 'v', n, vid, sizeof (vid));
         gen_emp_id (x.e, eid, sizeof (eid));
         if (g->facts) {
             fprintf (g->facts, "{\"rescind\":{\"exit\":\"%s\",\"void\":\"%s\",\"employee\":\"%s\","
