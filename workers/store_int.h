@@ -53,6 +53,7 @@ struct hrw_cursor {
 #define HRW_WCUR_STASH 8
 
 #define HRW_TABLES_MAX 64           //  S_MAX_DBS: every dbi is below it
+#define HRW_CHAIN_SLOTS 8           //  Unit chains kept
 
 typedef struct {
     MDB_dbi dbi;
@@ -67,6 +68,15 @@ struct hrw_store {
     hrw_wcur_t wstash[HRW_WCUR_STASH];  //  Closed cursors of wtxn, to reuse
     uint32_t table_writes[HRW_TABLES_MAX];  //  Writes to each table, by dbi
     uint32_t txn_epoch;             //  Transactions begun and ended
+    //  Unit chains walked lately: every person event walks its unit's chain
+    //  for each family, a lookup per level each time. An entry stands while
+    //  the units table's version does.
+    struct {
+        uint64_t version;           //  0: empty
+        size_t n;
+        char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+    } chains[HRW_CHAIN_SLOTS];
+    unsigned chain_next;            //  Slot to fill next
     int nstash;                     //  How many; 0 whenever wtxn ends
     MDB_env *env;                   //  The environment
     MDB_dbi dbi[S_DB_COUNT];        //  Named databases, by hrw_store_db_t
