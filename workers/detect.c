@@ -457,10 +457,46 @@ hrw_detect__series_key (const char *id, int64_t t, uint8_t buf[HRW_ID_MAX + 9])
     return n + 9;
 }
 
+static hrw_memo_t *
+s_memo_find (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t, size_t size)
+{
+    uint64_t version = hrw_table_version (self->store, table);
+    for (int i = 0; i < HRW_MEMO_SLOTS; i++) {
+        hrw_memo_t *m = &self->memo[i];
+        if (m->version == version && m->t == t && m->table == table.id && m->size == size
+            && !strcmp (m->id, id))
+            return m;
+    }
+    return NULL;
+}
+
+static void
+s_memo_keep (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
+             const void *rec, size_t size, int64_t at)
+{
+    size_t idlen = strlen (id);
+    if (size > HRW_MEMO_REC || idlen > HRW_ID_MAX)
+        return;
+    hrw_memo_t *m = &self->memo[self->memo_next++ % HRW_MEMO_SLOTS];
+    m->version = hrw_table_version (self->store, table);
+    m->table = table.id;
+    m->t = t;
+    m->at = at;
+    m->size = size;
+    memcpy (m->id, id, idlen + 1);
+    memcpy (m->rec, rec, size);
+}
+
 int
 hrw_detect__series_at (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
                        void *out, size_t size, int64_t *at)
 {
+    const hrw_memo_t *m = s_memo_find (self, table, id, t, size);
+    if (m) {
+        memcpy (out, m->rec, size);
+        *at = m->at;
+        return 0;
+    }
     memset (out, 0, size);
     *at = HRW_TIME_NONE;
     uint8_t kb[HRW_ID_MAX + 9], want[HRW_ID_MAX + 9];
@@ -479,6 +515,8 @@ hrw_detect__series_at (hrw_detect_t *self, hrw_table_t table, const char *id, in
         *at = hrw_key_get_time ((const uint8_t *) k.data + plen);
     }
     hrw_cursor_close (&cur);
+    if (rc == 0 || rc == HRW_E_NOTFOUND)
+        s_memo_keep (self, table, id, t, out, size, *at);
     return rc == HRW_E_NOTFOUND? 0: rc;
 }
 

@@ -12,7 +12,26 @@
 #define K(name) HRWATCH__V1__ALERT_KIND__ALERT_KIND_##name
 #define SEV(name) HRWATCH__V1__SEVERITY__SEVERITY_##name
 
+//  Series points read lately: an exit reads its units' series at the same
+//  times several times over (the spike, the rise, the early-tenure and
+//  the manager families each), a third of all reads. An entry stands while
+//  its table's version (hrw_table_version) does.
+#define HRW_MEMO_SLOTS 32
+#define HRW_MEMO_REC 64             //  Largest record kept
+
+typedef struct {
+    uint64_t version;           //  Its table's version when read; 0: empty
+    unsigned table;             //  Which table
+    int64_t t;                  //  At what time
+    int64_t at;                 //  The point's own time, or HRW_TIME_NONE
+    size_t size;                //  Record size
+    char id[HRW_ID_MAX + 1];    //  Whose series
+    uint8_t rec[HRW_MEMO_REC];  //  The record read
+} hrw_memo_t;
+
 struct hrw_detect {
+    hrw_memo_t memo[HRW_MEMO_SLOTS];
+    unsigned memo_next;         //  Slot to fill next
     hrw_store_t *store;         //  State, environment, transaction
     hrw_alerts_t *alerts;       //  Where verdicts go
     hrw_detect_opts_t opts;     //  Thresholds

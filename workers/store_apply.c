@@ -253,6 +253,7 @@ s_apply_unit (hrw_store_t *self, const Hrwatch__V1__OrgUnitDefined *m, hrw_stamp
     if (w.err)
         return HRW_E_OVERFLOW;
     val = hrw_store__val (w.data, w.len);
+    hrw_store__wrote (self, self->dbi[S_DB_UNITS]);
     return mdb_put (self->wtxn, self->dbi[S_DB_UNITS], &key, &val, 0);
 }
 
@@ -929,6 +930,7 @@ s_forget (hrw_store_t *self, const char *subject, size_t n)
             break;
         }
     }
+    hrw_store__wrote (self, self->dbi[db]);
     return mdb_del (self->wtxn, self->dbi[db], &key, NULL);
 }
 

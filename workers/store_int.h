@@ -41,6 +41,7 @@ struct hrw_cursor {
     MDB_cursor *cur;                //  LMDB's cursor
     MDB_txn *own;                   //  Its own read-only transaction, or NULL
     hrw_store_t *store;             //  Whose pool it is in, or NULL (allocated)
+    hrw_store_t *home;              //  Whose table it walks
     MDB_dbi dbi;                    //  Its table
     int placed;                     //  Positioned since it was opened
 };
@@ -50,6 +51,9 @@ struct hrw_cursor {
 //  is read several times for each event, so a closed write cursor is kept
 //  for the next open of its table until then.
 #define HRW_WCUR_STASH 8
+
+#define HRW_TABLES_MAX 64           //  S_MAX_DBS: every dbi is below it
+#define HRW_CHAIN_SLOTS 8           //  Unit chains kept
 
 typedef struct {
     MDB_dbi dbi;
@@ -62,6 +66,17 @@ struct hrw_store {
     struct hrw_cursor cursor_pool[HRW_CURSOR_POOL];
     uint32_t cursor_used;           //  Bit i: cursor_pool[i] is handed out
     hrw_wcur_t wstash[HRW_WCUR_STASH];  //  Closed cursors of wtxn, to reuse
+    uint32_t table_writes[HRW_TABLES_MAX];  //  Writes to each table, by dbi
+    uint32_t txn_epoch;             //  Transactions begun and ended
+    //  Unit chains walked lately: every person event walks its unit's chain
+    //  for each family, a lookup per level each time. An entry stands while
+    //  the units table's version does.
+    struct {
+        uint64_t version;           //  0: empty
+        size_t n;
+        char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+    } chains[HRW_CHAIN_SLOTS];
+    unsigned chain_next;            //  Slot to fill next
     int nstash;                     //  How many; 0 whenever wtxn ends
     MDB_env *env;                   //  The environment
     MDB_dbi dbi[S_DB_COUNT];        //  Named databases, by hrw_store_db_t
@@ -76,6 +91,14 @@ struct hrw_store {
     int journaled;                  //  Every applied event is in the journal (a
                                     //  store made before it was kept is not)
 };
+
+//  A write to a table: what was read from it may have changed.
+static inline void
+hrw_store__wrote (hrw_store_t *self, unsigned dbi)
+{
+    if (dbi < HRW_TABLES_MAX)
+        self->table_writes[dbi]++;
+}
 
 //  When a register was last set: event time, tie broken by a hash of the
 //  event id.

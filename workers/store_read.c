@@ -321,12 +321,33 @@ hrw_store_surveys_each (hrw_store_t *self, const char *unit,
     return s_pair_each (self, S_DB_SURVEYS, unit, s_survey_each, &c);
 }
 
+static size_t s_unit_chain (hrw_store_t *self, const char *unit, char chain[][HRW_ID_MAX + 1]);
+
 size_t
 hrw_store_unit_chain (hrw_store_t *self, const char *unit, char chain[][HRW_ID_MAX + 1])
 {
-    size_t n = 0;
     if (!unit || !*unit)
         return 0;
+    uint64_t version = hrw_table_version (self, (hrw_table_t) { self->dbi[S_DB_UNITS] });
+    for (int i = 0; i < HRW_CHAIN_SLOTS; i++)
+        if (self->chains[i].version == version && !strcmp (self->chains[i].chain[0], unit)) {
+            memcpy (chain, self->chains[i].chain, self->chains[i].n * sizeof (chain[0]));
+            return self->chains[i].n;
+        }
+    size_t n = s_unit_chain (self, unit, chain);
+    if (n && strlen (unit) <= HRW_ID_MAX) {
+        unsigned slot = self->chain_next++ % HRW_CHAIN_SLOTS;
+        self->chains[slot].version = version;
+        self->chains[slot].n = n;
+        memcpy (self->chains[slot].chain, chain, n * sizeof (chain[0]));
+    }
+    return n;
+}
+
+static size_t
+s_unit_chain (hrw_store_t *self, const char *unit, char chain[][HRW_ID_MAX + 1])
+{
+    size_t n = 0;
     s_copy_str (chain[n++], HRW_ID_MAX + 1, hrw_str (unit));
     while (n < HRW_CHAIN_MAX) {
         hrw_unit_info_t u;

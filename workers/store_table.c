@@ -67,6 +67,13 @@ hrw_table_get_fixed (hrw_store_t *self, hrw_table_t t, const void *key, size_t k
     return rc;
 }
 
+uint64_t
+hrw_table_version (const hrw_store_t *self, hrw_table_t t)
+{
+    uint32_t writes = t.id < HRW_TABLES_MAX? self->table_writes[t.id]: 0;
+    return (uint64_t) self->txn_epoch << 32 | writes;
+}
+
 int
 hrw_table_put (hrw_store_t *self, hrw_table_t t, const void *key, size_t klen,
                const void *val, size_t vlen, unsigned flags)
@@ -74,6 +81,7 @@ hrw_table_put (hrw_store_t *self, hrw_table_t t, const void *key, size_t klen,
     if (!self->wtxn)
         return EINVAL;
     MDB_val k = hrw_store__val (key, klen), v = hrw_store__val (val, vlen);
+    hrw_store__wrote (self, t.id);
     return mdb_put (self->wtxn, t.id, &k, &v, flags & HRW_PUT_APPEND? MDB_APPEND: 0);
 }
 
@@ -83,6 +91,7 @@ hrw_table_del (hrw_store_t *self, hrw_table_t t, const void *key, size_t klen)
     if (!self->wtxn)
         return EINVAL;
     MDB_val k = hrw_store__val (key, klen);
+    hrw_store__wrote (self, t.id);
     return mdb_del (self->wtxn, t.id, &k, NULL);
 }
 
@@ -112,6 +121,7 @@ hrw_cursor_open (hrw_store_t *self, hrw_table_t t, hrw_cursor_t **out)
         }
     if (!c && !(c = calloc (1, sizeof (*c))))
         return ENOMEM;
+    c->home = self;
     MDB_txn *txn = s_scope_txn (self);
     int rc = 0;
     c->dbi = t.id;
@@ -157,6 +167,7 @@ hrw_cursor_get (hrw_cursor_t *cur, hrw_cursor_op_t op, hrw_bytes_t *key, hrw_byt
 int
 hrw_cursor_del (hrw_cursor_t *cur)
 {
+    hrw_store__wrote (cur->home, cur->dbi);
     return mdb_cursor_del (cur->cur, 0);
 }
 
