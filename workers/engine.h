@@ -21,7 +21,21 @@ typedef struct {
     int replay;                 //  Event time alone: no wall-clock ticks
     int64_t lateness_us;        //  How far the clock trails the newest event
     uint32_t alert_log_keep;    //  Alert changes kept for catching up
+    uint32_t commit_every;      //  Alert changes after which a long step
+                                //  commits what it wrote so far (see
+                                //  hrw_engine_on_commit); 0: the default
 } hrw_engine_opts_t;
+
+/*  LMDB holds every page a write transaction dirties in memory (malloc'd)
+    until the commit, and keeps the freed pages for ever, so the largest
+    transaction sets the daemon's resident memory. A midnight that brings
+    tens of thousands of alerts due is one step; it commits every this many
+    alert changes (or four times as many subjects looked at). An alert
+    change writes its current record, its log entry and the trimmed log's
+    oldest, a few hundred bytes each, near its neighbours (a sweep goes in
+    key order): 4096 of them dirty some 10-20 MiB with the records the
+    detectors keep beside them. */
+#define HRW_ENGINE_COMMIT_EVERY 4096
 
 typedef struct hrw_engine hrw_engine_t;
 
@@ -60,6 +74,21 @@ int hrw_engine_advance (hrw_engine_t *self, int64_t to_us);
 
 int hrw_engine_commit (hrw_engine_t *self);
 void hrw_engine_abort (hrw_engine_t *self);
+
+/*  A step that writes more than commit_every alert changes (a midnight
+    sweep, run from accept, settle or advance) commits the transaction so
+    far and goes on in a fresh one; fn (arg) is then called, outside any
+    LMDB read, to publish the changes queued so far (hrw_alerts_queued),
+    which are durable. Without fn they stay queued until published after
+    the final commit, even if the rest of the group aborts. An event taken
+    in hand (recorded, not yet applied) is held for the clock across such a
+    commit, so a crash before the final commit leaves it to be applied when
+    the clock next moves, its retry a duplicate; a sweep cut short is run
+    again for its day and finds only what it had not done. */
+void hrw_engine_on_commit (hrw_engine_t *self, void (*fn) (void *), void *arg);
+
+/*  Intermediate commits made since the engine was created. */
+uint64_t hrw_engine_parts (hrw_engine_t *self);
 
 /*  The alerts, for publishing and queries. */
 hrw_alerts_t *hrw_engine_alerts (hrw_engine_t *self);

@@ -608,3 +608,16 @@ hrw_store_set_clock (hrw_store_t *self, int64_t clock_us)
 {
     self->counters.clock_us = clock_us;
 }
+
+int
+hrw_store_commit_part (hrw_store_t *self)
+{
+    if (!self->wtxn)
+        return EINVAL;
+    //  A cursor or read scope handed out belongs to the transaction: its
+    //  holder would read freed pages after the commit.
+    if (self->cursor_used || self->read.depth)
+        return EBUSY;
+    int rc = hrw_store_commit (self);
+    return rc? rc: hrw_store_begin (self);
+}
