@@ -24,7 +24,7 @@ struct hrw_engine {
     //  Intermediate commits (see engine.h)
     int may_commit;             //  Nothing up the stack forbids one now
     uint64_t seq_at_commit;     //  Last alert seq when the last commit began
-    uint64_t looked_at;         //  Subjects swept since then
+    uint64_t work;              //  Work since then, besides alert changes
     const void *hand;           //  An event recorded, not applied yet, or NULL
     size_t hand_len;
     int64_t hand_t;             //  Its stamp, for the queue
@@ -126,7 +126,7 @@ s_mark (hrw_engine_t *self)
 {
     uint64_t firing;
     hrw_alerts_totals (self->alerts, &self->seq_at_commit, &firing);
-    self->looked_at = 0;
+    self->work = 0;
 }
 
 int
@@ -193,22 +193,29 @@ s_commit_part (hrw_engine_t *self)
     return self->hand? s_unpark (self): 0;
 }
 
-//  Between two subjects of a sweep, two days, or two events: commits when
-//  the step has written enough, where the callers up the stack allow it.
+//  Between two subjects of a sweep, two days, or two events (work: what
+//  was done since the last call, besides alert changes): commits when the
+//  transaction has done enough, where the callers up the stack allow it.
 static int
-s_checkpoint (void *arg)
+s_checkpoint_after (hrw_engine_t *self, uint64_t work)
 {
-    hrw_engine_t *self = arg;
-    self->looked_at++;
+    self->work += work;
     if (!self->may_commit)
         return 0;
     uint64_t every = self->opts.commit_every? self->opts.commit_every
                                             : HRW_ENGINE_COMMIT_EVERY;
     uint64_t seq, firing;
     hrw_alerts_totals (self->alerts, &seq, &firing);
-    if (seq - self->seq_at_commit < every && self->looked_at < 4 * every)
+    if (seq - self->seq_at_commit + self->work < every)
         return 0;
     return s_commit_part (self);
+}
+
+//  The detectors' call, between two subjects of a sweep.
+static int
+s_checkpoint (void *arg)
+{
+    return s_checkpoint_after (arg, 1);
 }
 
 //  Holds ev (raw) in hand while a step runs that may commit.
@@ -361,7 +368,7 @@ s_days (hrw_engine_t *self, int64_t from, int64_t upto)
         if (rc)
             return rc;
         hrw_store_set_clock (self->store, day);
-        if ((rc = s_checkpoint (self)))
+        if ((rc = s_checkpoint_after (self, 1)))
             return rc;
     }
     return 0;
@@ -378,6 +385,17 @@ s_days_before (hrw_engine_t *self, int64_t clock, int64_t t, const void *raw, si
     int rc = s_days (self, clock, t);
     self->hand = NULL;
     return rc;
+}
+
+//  After an accepted event was applied (rc: how that went), it is done
+//  with: the transaction may be committed there.
+static int
+s_applied (hrw_engine_t *self, int rc)
+{
+    if (rc)
+        return rc;
+    self->may_commit = 1;
+    return s_checkpoint_after (self, HRW_ENGINE_EVENT_WORK);
 }
 
 static int s_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
@@ -418,7 +436,7 @@ s_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
     }
     int64_t clock = c.clock_us;
     if (clock != HRW_TIME_NONE && t <= clock)
-        return s_apply (self, ev, raw, raw_len, clock);
+        return s_applied (self, s_apply (self, ev, raw, raw_len, clock));
     //  In order, with no lateness allowed and nothing held before it: the
     //  clock moves to the event at once, as holding and settling would,
     //  without the round trip through the queue.
@@ -431,7 +449,7 @@ s_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
         if ((rc = s_days_before (self, clock, t, raw, raw_len, tb)))
             return rc;
         hrw_store_set_clock (self->store, t);
-        return s_apply (self, ev, raw, raw_len, t);
+        return s_applied (self, s_apply (self, ev, raw, raw_len, t));
     }
     if ((rc = hrw_store_defer (self->store, t, tb, raw, raw_len)))
         return rc;
@@ -476,7 +494,7 @@ s_run_to (hrw_engine_t *self, int64_t target)
             clock = t;
         hrw_store_set_clock (self->store, clock);
         if ((rc = s_apply (self, ev, self->held.data, self->held.len, clock))
-            || (rc = s_checkpoint (self)))
+            || (rc = s_checkpoint_after (self, HRW_ENGINE_EVENT_WORK)))
             return rc;
     }
     if (rc != HRW_E_NOTFOUND)

@@ -21,21 +21,23 @@ typedef struct {
     int replay;                 //  Event time alone: no wall-clock ticks
     int64_t lateness_us;        //  How far the clock trails the newest event
     uint32_t alert_log_keep;    //  Alert changes kept for catching up
-    uint32_t commit_every;      //  Alert changes after which a long step
-                                //  commits what it wrote so far (see
+    uint32_t commit_every;      //  Work after which the transaction is
+                                //  committed so far and goes on (see
                                 //  hrw_engine_on_commit); 0: the default
 } hrw_engine_opts_t;
 
 /*  LMDB holds every page a write transaction dirties in memory (malloc'd)
     until the commit, and keeps the freed pages for ever, so the largest
-    transaction sets the daemon's resident memory. A midnight that brings
-    tens of thousands of alerts due is one step; it commits every this many
-    alert changes (or four times as many subjects looked at). An alert
-    change writes its current record, its log entry and the trimmed log's
-    oldest, a few hundred bytes each, near its neighbours (a sweep goes in
-    key order): 4096 of them dirty some 10-20 MiB with the records the
-    detectors keep beside them. */
-#define HRW_ENGINE_COMMIT_EVERY 4096
+    transaction sets the daemon's resident memory. Work is counted as an
+    alert change or a subject swept 1, an event applied HRW_ENGINE_EVENT_WORK:
+    measured on the bench history (250k employees), an event dirties some
+    3.5 pages (its records, the id index, the journal, series, counters:
+    random places in large tables), an alert change a quarter of one (its
+    current record, its log entry and the trimmed log's oldest, near their
+    neighbours, as a sweep goes in key order). 16384 is some 1000 events
+    or 16000 alert changes, 4000 pages at most: about 16 MiB. */
+#define HRW_ENGINE_COMMIT_EVERY 16384
+#define HRW_ENGINE_EVENT_WORK 16
 
 typedef struct hrw_engine hrw_engine_t;
 
@@ -75,9 +77,10 @@ int hrw_engine_advance (hrw_engine_t *self, int64_t to_us);
 int hrw_engine_commit (hrw_engine_t *self);
 void hrw_engine_abort (hrw_engine_t *self);
 
-/*  A step that writes more than commit_every alert changes (a midnight
-    sweep, run from accept, settle or advance) commits the transaction so
-    far and goes on in a fresh one; fn (arg) is then called, outside any
+/*  A transaction that has done commit_every work (a group of events, a
+    midnight sweep that brings thousands of alerts due; in accept, settle
+    or advance) commits what it has so far, between two events or two
+    subjects, and goes on in a fresh one; fn (arg) is then called, outside any
     LMDB read, to publish the changes queued so far (hrw_alerts_queued),
     which are durable. Without fn they stay queued until published after
     the final commit, even if the rest of the group aborts. An event taken
