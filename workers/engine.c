@@ -190,6 +190,8 @@ s_commit_part (hrw_engine_t *self)
     s_mark (self);
     if (self->on_commit)
         self->on_commit (self->on_commit_arg);
+    if ((rc = hrw_store_begin (self->store)))
+        return rc;
     return self->hand? s_unpark (self): 0;
 }
 

@@ -618,6 +618,5 @@ hrw_store_commit_part (hrw_store_t *self)
     //  holder would read freed pages after the commit.
     if (self->cursor_used || self->read.depth)
         return EBUSY;
-    int rc = hrw_store_commit (self);
-    return rc? rc: hrw_store_begin (self);
+    return hrw_store_commit (self);
 }

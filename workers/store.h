@@ -186,12 +186,12 @@ int hrw_store_commit (hrw_store_t *self);
 /*  Abandons the write transaction and its counter changes. */
 void hrw_store_abort (hrw_store_t *self);
 
-/*  Commits the write transaction so far durably (with the counters) and
-    begins the next, so that one long step need not hold every page it
-    dirties in memory until its end. Nothing read from the store before it
-    may be used after it. Returns 0; EBUSY, doing nothing, while a cursor
-    or read scope is open; or an error, in which case the transaction is
-    gone (when the commit failed, nothing of it was kept). */
+/*  Commits the write transaction so far durably (with the counters), for
+    the caller to begin the next (hrw_store_begin): one long step need not
+    hold every page it dirties in memory until its end. Nothing read from
+    the store before it may be used after it. Returns 0; EBUSY, doing
+    nothing, while a cursor or read scope is open; or hrw_store_commit's
+    error (nothing of the transaction kept). */
 int hrw_store_commit_part (hrw_store_t *self);
 
 /*  After HRW_E_MAP_FULL, with no transaction open: doubles the map. Returns
