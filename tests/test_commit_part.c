@@ -299,6 +299,7 @@ test_committed_in_parts_the_same_alerts_and_state (void **state)
     assert_int_equal (r->published.len, s_whole_run->published.len);
     assert_memory_equal (r->published.data, s_whole_run->published.data, r->published.len);
     s_expect_in_sequence (r, 0, r->n_pub, 1);
+    hrw_buf_free (&parts);
     s_run_free (r);
 }
 
