@@ -618,5 +618,14 @@ hrw_store_commit_part (hrw_store_t *self)
     //  holder would read freed pages after the commit.
     if (self->cursor_used || self->read.depth)
         return EBUSY;
-    return hrw_store_commit (self);
+    //  Nothing is acknowledged on this commit, so its meta page need not
+    //  be flushed: the next commit's flush of its pages takes it along, and
+    //  a power loss before that falls back to the meta page flushed last,
+    //  whole (LMDB keeps integrity with MDB_NOMETASYNC).
+    int rc = mdb_env_set_flags (self->env, MDB_NOMETASYNC, 1);
+    if (rc)
+        return rc;
+    rc = hrw_store_commit (self);
+    mdb_env_set_flags (self->env, MDB_NOMETASYNC, 0);
+    return rc;
 }
