@@ -17,6 +17,14 @@
 
 #include "lib/clock.h"
 
+//  A long step committed part of the group: what that made durable is
+//  published now, in order, rather than held in memory to the end.
+static void
+s_publish_part (void *arg)
+{
+    hrw_server__publish (arg);
+}
+
 hrw_server_t *
 hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *store,
                 hrw_log_t *log)
@@ -34,6 +42,8 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
     self->over_budget.what = "publisher connections past the in-flight budget";
     hrw_server__size_queues (self);
     self->engine = hrw_engine_new (store, &cfg->engine);
+    if (self->engine)
+        hrw_engine_on_commit (self->engine, s_publish_part, self);
     self->ingest = self->engine? hrw_ingest_new (self->engine, store, &cfg->limits): NULL;
     self->slots = calloc (cfg->group_max_frames, sizeof (*self->slots));
     self->frames = calloc (cfg->group_max_frames, sizeof (*self->frames));

@@ -243,7 +243,10 @@ test_full_map_grows_and_the_group_is_redone (void **state)
     s_big_frame (&frame, 5000);
     hrw_frame_t fr = { frame.data, frame.len, 1, NULL, 0, 0, 0, 0 };
     assert_int_equal (hrw_ingest_run (f->ingest, &fr, 1, NOW_US), 0);
-    assert_int_equal (fr.accepted, 5000);
+    //  The group is committed in parts (some 1000 events each): what a part
+    //  committed before the map filled is a duplicate when it is redone.
+    assert_int_equal (fr.accepted + fr.duplicate, 5000);
+    assert_int_equal (fr.rejected, 0);
     hrw_ingest_stats_t st;
     hrw_ingest_stats (f->ingest, &st);
     assert_true (st.map_grows > 0);

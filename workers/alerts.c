@@ -46,6 +46,9 @@ struct hrw_alerts {
     hrw_buf_t pubs;             //  Topics and packed alerts queued
     s_queued_t *queued;         //  Index into pubs
     size_t n_queued, cap_queued;
+    size_t n_durable;           //  The first n_durable queued changes were
+                                //  committed by an intermediate commit and
+                                //  not yet published: an abort keeps them
     hrw_arena_t *arena;         //  Scratch for one update
     hrw_arena_t *silence_arena; //  The silences in force, unpacked
     Hrwatch__V1__Silence **silences;    //  In force at silences_at
@@ -163,7 +166,12 @@ s_silences_load (hrw_alerts_t *self, int64_t now_us)
 int
 hrw_alerts_begin (hrw_alerts_t *self, int64_t now_us)
 {
-    hrw_alerts_clear_queue (self);
+    //  What an intermediate commit made durable is published all the same
+    //  (after the next commit), or sequence numbers would go missing.
+    if (self->n_durable)
+        self->n_queued = self->n_durable;
+    else
+        hrw_alerts_clear_queue (self);
     self->now_us = now_us;
     int rc = s_load_meta (self);
     self->step_seq = self->meta.seq;
@@ -642,10 +650,22 @@ hrw_alerts_set_resolution (hrw_alerts_t *self, const char *why)
 }
 
 void
+hrw_alerts_committed (hrw_alerts_t *self, int more)
+{
+    //  Final: as before, begin forgets what nobody published.
+    self->n_durable = more? self->n_queued: 0;
+    //  A change committed (and maybe published) is never rewritten: what
+    //  changes again after the commit is a change of its own.
+    if (more)
+        self->step_seq = self->meta.seq;
+}
+
+void
 hrw_alerts_clear_queue (hrw_alerts_t *self)
 {
     hrw_buf_clear (&self->pubs);
     self->n_queued = 0;
+    self->n_durable = 0;
 }
 
 size_t

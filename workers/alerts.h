@@ -101,6 +101,12 @@ int hrw_alerts_is_firing (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const
 int hrw_alerts_has_fired (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *subject,
                           const char *cycle);
 
+/*  After a commit of the write transaction: more when it was an
+    intermediate commit and the transaction goes on. Changes made before an
+    intermediate commit are final (a later change in the same step is
+    numbered apart), and stay queued, even past an abort, until cleared. */
+void hrw_alerts_committed (hrw_alerts_t *self, int more);
+
 /*  Forgets the queued changes (once published). */
 void hrw_alerts_clear_queue (hrw_alerts_t *self);
 

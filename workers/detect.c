@@ -104,6 +104,19 @@ hrw_detect_set_opts (hrw_detect_t *self, const hrw_detect_opts_t *opts)
     self->opts = *opts;
 }
 
+void
+hrw_detect_set_checkpoint (hrw_detect_t *self, int (*fn) (void *), void *arg)
+{
+    self->checkpoint = fn;
+    self->checkpoint_arg = arg;
+}
+
+int
+hrw_detect__checkpoint (hrw_detect_t *self)
+{
+    return self->checkpoint? self->checkpoint (self->checkpoint_arg): 0;
+}
+
 int
 hrw_detect__get_or_zero (hrw_detect_t *self, hrw_table_t t, const char *key, void *out,
                          size_t size)

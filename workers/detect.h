@@ -123,6 +123,11 @@ int hrw_detect_reevaluate (hrw_detect_t *self, int64_t clock_us);
     closes (and decides) the survey cycles whose time is up. */
 int hrw_detect_sweep (hrw_detect_t *self, int64_t clock_us);
 
+/*  fn (arg) is called inside a sweep between subjects, where nothing read
+    from the store is held, so that it may commit the transaction so far
+    and begin the next (hrw_store_commit_part). Returns 0 or an error. */
+void hrw_detect_set_checkpoint (hrw_detect_t *self, int (*fn) (void *), void *arg);
+
 /*  Whether a survey cycle is open, so day boundaries must be swept even
     with nothing firing. */
 int hrw_detect_cycles_open (hrw_detect_t *self);

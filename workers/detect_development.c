@@ -525,10 +525,17 @@ hrw_detect__dev_sweep (hrw_detect_t *self, int64_t clock)
         rc = 0;
     if (!rc && people.oom)
         rc = ENOMEM;
+    //  The people are in memory, not in the store, so the transaction may
+    //  be committed between two of them: a midnight that brings tens of
+    //  thousands due is not one transaction. Each one done has its due
+    //  entry moved on, so a sweep cut short (a crash after such a commit)
+    //  and run again finds only the rest.
     for (size_t off = 0; !rc && off < people.len;) {
         const char *employee = (const char *) people.data + off;
         off += strlen (employee) + 1;
         rc = s_person_eval (self, employee, clock, "");
+        if (!rc)
+            rc = hrw_detect__checkpoint (self);
     }
     hrw_buf_free (&people);
     return rc;

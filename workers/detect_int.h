@@ -36,6 +36,8 @@ struct hrw_detect {
     hrw_alerts_t *alerts;       //  Where verdicts go
     hrw_detect_opts_t opts;     //  Thresholds
     hrw_detect_opts_t judged;   //  Thresholds the stored alerts were judged by
+    int (*checkpoint) (void *); //  Called between the subjects of a long sweep
+    void *checkpoint_arg;
     hrw_table_t db_nominee;     //  employee\0position -> "" (who is nominated where)
     hrw_table_t db_series;      //  unit\0time -> s_point_t (cumulative, per unit)
     hrw_table_t db_covered;     //  position -> s_cover_t (as last counted)
@@ -76,6 +78,10 @@ int hrw_detect__get_or_zero (hrw_detect_t *self, hrw_table_t t, const char *key,
                              size_t size);
 
 /*  Writes a fixed-size record under a string key. */
+/*  Between two subjects of a long sweep, holding nothing read from the
+    store: the owner may commit there. 0 or an error. */
+int hrw_detect__checkpoint (hrw_detect_t *self);
+
 int hrw_detect__put (hrw_detect_t *self, hrw_table_t t, const char *key, const void *val,
                      size_t size);
 

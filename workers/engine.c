@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/arena.h"
 #include "lib/clock.h"
@@ -20,7 +21,21 @@ struct hrw_engine {
     hrw_buf_t undo;             //  The encoding of an event being voided
     hrw_arena_t *undo_arena;    //  Its decoded form
     int64_t now_us;             //  Wall clock of the transaction
+    //  Intermediate commits (see engine.h)
+    int may_commit;             //  Nothing up the stack forbids one now
+    uint64_t seq_at_commit;     //  Last alert seq when the last commit began
+    uint64_t work;              //  Work since then, besides alert changes
+    const void *hand;           //  An event recorded, not applied yet, or NULL
+    size_t hand_len;
+    int64_t hand_t;             //  Its stamp, for the queue
+    uint64_t hand_tb;
+    hrw_buf_t park;             //  It, taken back from the queue
+    void (*on_commit) (void *); //  Publishes what an intermediate commit made
+    void *on_commit_arg;        //  durable
+    uint64_t parts;             //  Intermediate commits made
 };
+
+static int s_checkpoint (void *arg);
 
 void
 hrw_engine_defaults (hrw_engine_opts_t *o)
@@ -47,6 +62,7 @@ hrw_engine_new (hrw_store_t *store, const hrw_engine_opts_t *opts)
         hrw_engine_destroy (&self);
         return NULL;
     }
+    hrw_detect_set_checkpoint (self->detect, s_checkpoint, self);
     return self;
 }
 
@@ -62,6 +78,7 @@ hrw_engine_destroy (hrw_engine_t **self_p)
     hrw_arena_destroy (&self->undo_arena);
     hrw_buf_free (&self->held);
     hrw_buf_free (&self->undo);
+    hrw_buf_free (&self->park);
     free (self);
     *self_p = NULL;
 }
@@ -91,20 +108,126 @@ hrw_engine_opts (hrw_engine_t *self)
     return &self->opts;
 }
 
+void
+hrw_engine_on_commit (hrw_engine_t *self, void (*fn) (void *), void *arg)
+{
+    self->on_commit = fn;
+    self->on_commit_arg = arg;
+}
+
+uint64_t
+hrw_engine_parts (hrw_engine_t *self)
+{
+    return self->parts;
+}
+
+static void
+s_mark (hrw_engine_t *self)
+{
+    uint64_t firing;
+    hrw_alerts_totals (self->alerts, &self->seq_at_commit, &firing);
+    self->work = 0;
+}
+
 int
 hrw_engine_begin (hrw_engine_t *self, int64_t now_us)
 {
     self->now_us = now_us;
+    self->may_commit = 0;
+    self->hand = NULL;
     int rc = hrw_store_begin (self->store);
     if (!rc && (rc = hrw_alerts_begin (self->alerts, now_us)))
         hrw_store_abort (self->store);
+    if (!rc)
+        s_mark (self);
     return rc;
 }
 
 int
 hrw_engine_commit (hrw_engine_t *self)
 {
-    return hrw_store_commit (self->store);
+    int rc = hrw_store_commit (self->store);
+    if (!rc)
+        hrw_alerts_committed (self->alerts, 0);
+    return rc;
+}
+
+//  Takes the event in hand back from the queue it was parked in over an
+//  intermediate commit: it is the earliest held at its time (it was due
+//  first, or nothing was held by its time), so it is the one taken.
+static int
+s_unpark (hrw_engine_t *self)
+{
+    int rc = hrw_store_take_due (self->store, self->hand_t, &self->park);
+    if (rc)
+        return rc == HRW_E_NOTFOUND? HRW_E_CORRUPT: rc;
+    if (self->park.len != self->hand_len || memcmp (self->park.data, self->hand, self->hand_len))
+        return HRW_E_CORRUPT;
+    return 0;
+}
+
+//  Commits the transaction so far and begins the next. The event in hand
+//  is held for the clock over the commit: committed recorded but neither
+//  applied nor held, a crash would lose it (its retry is a duplicate).
+static int
+s_commit_part (hrw_engine_t *self)
+{
+    int rc = 0;
+    if (self->hand)
+        rc = hrw_store_defer (self->store, self->hand_t, self->hand_tb, self->hand,
+                              self->hand_len);
+    if (!rc)
+        rc = hrw_store_commit_part (self->store);
+    if (rc == EBUSY) {
+        //  Something still reads the transaction: go on without committing.
+        s_mark (self);
+        return self->hand? s_unpark (self): 0;
+    }
+    if (rc)
+        return rc;
+    self->parts++;
+    hrw_alerts_committed (self->alerts, 1);
+    s_mark (self);
+    if (self->on_commit)
+        self->on_commit (self->on_commit_arg);
+    if ((rc = hrw_store_begin (self->store)))
+        return rc;
+    return self->hand? s_unpark (self): 0;
+}
+
+//  Between two subjects of a sweep, two days, or two events (work: what
+//  was done since the last call, besides alert changes): commits when the
+//  transaction has done enough, where the callers up the stack allow it.
+static int
+s_checkpoint_after (hrw_engine_t *self, uint64_t work)
+{
+    self->work += work;
+    if (!self->may_commit)
+        return 0;
+    uint64_t every = self->opts.commit_every? self->opts.commit_every
+                                            : HRW_ENGINE_COMMIT_EVERY;
+    uint64_t seq, firing;
+    hrw_alerts_totals (self->alerts, &seq, &firing);
+    if (seq - self->seq_at_commit + self->work < every)
+        return 0;
+    return s_commit_part (self);
+}
+
+//  The detectors' call, between two subjects of a sweep.
+static int
+s_checkpoint (void *arg)
+{
+    return s_checkpoint_after (arg, 1);
+}
+
+//  Holds ev (raw) in hand while a step runs that may commit.
+static void
+s_take_in_hand (hrw_engine_t *self, const void *raw, size_t len, int64_t t, uint64_t tb)
+{
+    self->hand = raw;
+    self->hand_len = len;
+    self->hand_t = t;
+    self->hand_tb = tb;
 }
 
 void
@@ -224,7 +347,10 @@ s_known (hrw_engine_t *self, const Hrwatch__V1__Event *ev, int64_t t)
 
 //  Sweeps at every day boundary from the clock up to and including upto,
 //  so time-window alerts resolve and survey cycles close on the day they
-//  should.
+//  should. The clock follows each day swept: should the transaction be
+//  committed between days and the rest lost, the days done are not swept
+//  again (later days' changes would be judged anew at an earlier time); a
+//  day committed half swept is, and finds the rest.
 static int
 s_days (hrw_engine_t *self, int64_t from, int64_t upto)
 {
@@ -243,15 +369,53 @@ s_days (hrw_engine_t *self, int64_t from, int64_t upto)
         int rc = hrw_detect_sweep (self->detect, day);
         if (rc)
             return rc;
+        hrw_store_set_clock (self->store, day);
+        if ((rc = s_checkpoint_after (self, 1)))
+            return rc;
     }
     return 0;
 }
 
 static int s_run_to (hrw_engine_t *self, int64_t target);
 
+//  The sweeps before an event applied in order, with the event in hand.
+static int
+s_days_before (hrw_engine_t *self, int64_t clock, int64_t t, const void *raw, size_t raw_len,
+               uint64_t tb)
+{
+    s_take_in_hand (self, raw, raw_len, t, tb);
+    int rc = s_days (self, clock, t);
+    self->hand = NULL;
+    return rc;
+}
+
+//  After an accepted event was applied (rc: how that went), it is done
+//  with: the transaction may be committed there.
+static int
+s_applied (hrw_engine_t *self, int rc)
+{
+    if (rc)
+        return rc;
+    self->may_commit = 1;
+    return s_checkpoint_after (self, HRW_ENGINE_EVENT_WORK);
+}
+
+static int s_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
+                     size_t raw_len, uint64_t content_hash, hrw_apply_t *result);
+
 int
 hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
                    size_t raw_len, uint64_t content_hash, hrw_apply_t *result)
+{
+    int rc = s_accept (self, ev, raw, raw_len, content_hash, result);
+    self->may_commit = 0;
+    self->hand = NULL;
+    return rc;
+}
+
+static int
+s_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void *raw,
+          size_t raw_len, uint64_t content_hash, hrw_apply_t *result)
 {
     int64_t t;
     uint64_t tb;
@@ -274,16 +438,20 @@ hrw_engine_accept (hrw_engine_t *self, const Hrwatch__V1__Event *ev, const void 
     }
     int64_t clock = c.clock_us;
     if (clock != HRW_TIME_NONE && t <= clock)
-        return s_apply (self, ev, raw, raw_len, clock);
+        return s_applied (self, s_apply (self, ev, raw, raw_len, clock));
     //  In order, with no lateness allowed and nothing held before it: the
     //  clock moves to the event at once, as holding and settling would,
     //  without the round trip through the queue.
     int scheduled = t > known;
+    //  A change entered ahead is foreseen after the clock has run: the
+    //  transaction may not be committed before that is done (its retry
+    //  would be a duplicate, never foreseen).
+    self->may_commit = !scheduled;
     if (!scheduled && self->opts.lateness_us == 0 && !hrw_store_held_by (self->store, t)) {
-        if ((rc = s_days (self, clock, t)))
+        if ((rc = s_days_before (self, clock, t, raw, raw_len, tb)))
             return rc;
         hrw_store_set_clock (self->store, t);
-        return s_apply (self, ev, raw, raw_len, t);
+        return s_applied (self, s_apply (self, ev, raw, raw_len, t));
     }
     if ((rc = hrw_store_defer (self->store, t, tb, raw, raw_len)))
         return rc;
@@ -322,12 +490,13 @@ s_run_to (hrw_engine_t *self, int64_t target)
         int64_t t;
         uint64_t tb;
         hrw_store_event_stamp (ev, &t, &tb);
-        if ((rc = s_days (self, clock, t)))
+        if ((rc = s_days_before (self, clock, t, self->held.data, self->held.len, tb)))
             return rc;
         if (clock == HRW_TIME_NONE || t > clock)
             clock = t;
         hrw_store_set_clock (self->store, clock);
-        if ((rc = s_apply (self, ev, self->held.data, self->held.len, clock)))
+        if ((rc = s_apply (self, ev, self->held.data, self->held.len, clock))
+            || (rc = s_checkpoint_after (self, HRW_ENGINE_EVENT_WORK)))
             return rc;
     }
     if (rc != HRW_E_NOTFOUND)
@@ -338,8 +507,19 @@ s_run_to (hrw_engine_t *self, int64_t target)
     return 0;
 }
 
+static int s_settle (hrw_engine_t *self, int64_t now_us);
+
 int
 hrw_engine_settle (hrw_engine_t *self, int64_t now_us)
+{
+    self->may_commit = 1;
+    int rc = s_settle (self, now_us);
+    self->may_commit = 0;
+    return rc;
+}
+
+static int
+s_settle (hrw_engine_t *self, int64_t now_us)
 {
     hrw_counters_t c;
     hrw_store_counters (self->store, &c);
@@ -356,5 +536,8 @@ hrw_engine_advance (hrw_engine_t *self, int64_t to_us)
 {
     hrw_counters_t c;
     hrw_store_counters (self->store, &c);
-    return s_run_to (self, to_us == HRW_TIME_NONE? c.latest_event_us: to_us);
+    self->may_commit = 1;
+    int rc = s_run_to (self, to_us == HRW_TIME_NONE? c.latest_event_us: to_us);
+    self->may_commit = 0;
+    return rc;
 }

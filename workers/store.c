@@ -614,3 +614,24 @@ hrw_store_set_clock (hrw_store_t *self, int64_t clock_us)
 {
     self->counters.clock_us = clock_us;
 }
+
+int
+hrw_store_commit_part (hrw_store_t *self)
+{
+    if (!self->wtxn)
+        return EINVAL;
+    //  A cursor or read scope handed out belongs to the transaction: its
+    //  holder would read freed pages after the commit.
+    if (self->cursor_used || self->read.depth)
+        return EBUSY;
+    //  Nothing is acknowledged on this commit, so its meta page need not
+    //  be flushed: the next commit's flush of its pages takes it along, and
+    //  a power loss before that falls back to the meta page flushed last,
+    //  whole (LMDB keeps integrity with MDB_NOMETASYNC).
+    int rc = mdb_env_set_flags (self->env, MDB_NOMETASYNC, 1);
+    if (rc)
+        return rc;
+    rc = hrw_store_commit (self);
+    mdb_env_set_flags (self->env, MDB_NOMETASYNC, 0);
+    return rc;
+}

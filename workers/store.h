@@ -186,6 +186,14 @@ int hrw_store_commit (hrw_store_t *self);
 /*  Abandons the write transaction and its counter changes. */
 void hrw_store_abort (hrw_store_t *self);
 
+/*  Commits the write transaction so far durably (with the counters), for
+    the caller to begin the next (hrw_store_begin): one long step need not
+    hold every page it dirties in memory until its end. Nothing read from
+    the store before it may be used after it. Returns 0; EBUSY, doing
+    nothing, while a cursor or read scope is open; or hrw_store_commit's
+    error (nothing of the transaction kept). */
+int hrw_store_commit_part (hrw_store_t *self);
+
 /*  After HRW_E_MAP_FULL, with no transaction open: doubles the map. Returns
     0, or HRW_E_MAP_FULL when max_map_size is reached. */
 int hrw_store_grow (hrw_store_t *self);
