@@ -437,7 +437,6 @@ hrw_store_begin (hrw_store_t *self)
     int rc = mdb_txn_begin (self->env, NULL, 0, &self->wtxn);
     if (rc)
         self->wtxn = NULL;
-    self->txn_epoch++;
     self->saved = self->counters;
     return rc;
 }
@@ -451,10 +450,10 @@ hrw_store_commit (hrw_store_t *self)
         return rc;
     }
     self->nstash = 0;           //  LMDB frees a write transaction's cursors
-    self->txn_epoch++;
     rc = mdb_txn_commit (self->wtxn);
     self->wtxn = NULL;
     if (rc) {
+        self->txn_epoch++;      //  Nothing of it was kept
         self->counters = self->saved;
         return rc;
     }
@@ -472,7 +471,7 @@ void
 hrw_store_abort (hrw_store_t *self)
 {
     self->nstash = 0;           //  LMDB frees a write transaction's cursors
-    self->txn_epoch++;
+    self->txn_epoch++;          //  What was read in it may be gone
     if (self->wtxn)
         mdb_txn_abort (self->wtxn);
     self->wtxn = NULL;

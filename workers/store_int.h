@@ -53,7 +53,13 @@ struct hrw_cursor {
 #define HRW_WCUR_STASH 8
 
 #define HRW_TABLES_MAX 64           //  S_MAX_DBS: every dbi is below it
-#define HRW_CHAIN_SLOTS 8           //  Unit chains kept
+#define HRW_CHAIN_SLOTS 128         //  Unit chains kept, by a hash of the unit
+
+typedef struct {
+    uint64_t version;               //  The units table's, when walked; 0: empty
+    size_t n;
+    char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
+} hrw_chain_slot_t;
 
 typedef struct {
     MDB_dbi dbi;
@@ -67,16 +73,11 @@ struct hrw_store {
     uint32_t cursor_used;           //  Bit i: cursor_pool[i] is handed out
     hrw_wcur_t wstash[HRW_WCUR_STASH];  //  Closed cursors of wtxn, to reuse
     uint32_t table_writes[HRW_TABLES_MAX];  //  Writes to each table, by dbi
-    uint32_t txn_epoch;             //  Transactions begun and ended
+    uint32_t txn_epoch;             //  Write transactions abandoned
     //  Unit chains walked lately: every person event walks its unit's chain
     //  for each family, a lookup per level each time. An entry stands while
     //  the units table's version does.
-    struct {
-        uint64_t version;           //  0: empty
-        size_t n;
-        char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
-    } chains[HRW_CHAIN_SLOTS];
-    unsigned chain_next;            //  Slot to fill next
+    hrw_chain_slot_t chains[HRW_CHAIN_SLOTS];
     int nstash;                     //  How many; 0 whenever wtxn ends
     MDB_env *env;                   //  The environment
     MDB_dbi dbi[S_DB_COUNT];        //  Named databases, by hrw_store_db_t

@@ -328,18 +328,20 @@ hrw_store_unit_chain (hrw_store_t *self, const char *unit, char chain[][HRW_ID_M
 {
     if (!unit || !*unit)
         return 0;
+    //  One slot a unit (by its hash): a midnight's alerts are spread over
+    //  many units, and a scan of every slot would cost what it saves.
     uint64_t version = hrw_table_version (self, (hrw_table_t) { self->dbi[S_DB_UNITS] });
-    for (int i = 0; i < HRW_CHAIN_SLOTS; i++)
-        if (self->chains[i].version == version && !strcmp (self->chains[i].chain[0], unit)) {
-            memcpy (chain, self->chains[i].chain, self->chains[i].n * sizeof (chain[0]));
-            return self->chains[i].n;
-        }
+    size_t len = strlen (unit);
+    hrw_chain_slot_t *c = &self->chains[hrw_fnv1a (HRW_FNV_OFFSET, unit, len) % HRW_CHAIN_SLOTS];
+    if (c->version == version && !strcmp (c->chain[0], unit)) {
+        memcpy (chain, c->chain, c->n * sizeof (chain[0]));
+        return c->n;
+    }
     size_t n = s_unit_chain (self, unit, chain);
-    if (n && strlen (unit) <= HRW_ID_MAX) {
-        unsigned slot = self->chain_next++ % HRW_CHAIN_SLOTS;
-        self->chains[slot].version = version;
-        self->chains[slot].n = n;
-        memcpy (self->chains[slot].chain, chain, n * sizeof (chain[0]));
+    if (n && len <= HRW_ID_MAX) {
+        c->version = version;
+        c->n = n;
+        memcpy (c->chain, chain, n * sizeof (chain[0]));
     }
     return n;
 }
