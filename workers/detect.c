@@ -474,7 +474,7 @@ static hrw_memo_t *
 s_memo_find (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t, size_t size)
 {
     uint64_t version = hrw_table_version (self->store, table);
-    for (int i = 0; i < HRW_MEMO_SLOTS; i++) {
+    for (int i = 0; version && i < HRW_MEMO_SLOTS; i++) {
         hrw_memo_t *m = &self->memo[i];
         if (m->version == version && m->t == t && m->table == table.id && m->size == size
             && !strcmp (m->id, id))
@@ -488,10 +488,11 @@ s_memo_keep (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
              const void *rec, size_t size, int64_t at)
 {
     size_t idlen = strlen (id);
-    if (size > HRW_MEMO_REC || idlen > HRW_ID_MAX)
+    uint64_t version = hrw_table_version (self->store, table);
+    if (!version || size > HRW_MEMO_REC || idlen > HRW_ID_MAX)
         return;
     hrw_memo_t *m = &self->memo[self->memo_next++ % HRW_MEMO_SLOTS];
-    m->version = hrw_table_version (self->store, table);
+    m->version = version;
     m->table = table.id;
     m->t = t;
     m->at = at;

@@ -28,7 +28,6 @@ static const char *s_db_names[S_DB_COUNT] = {
     "survey_cycles", "survey_cycle_units", "journal", "voids"
 };
 
-#define S_MAX_DBS 64    //  Ours, and room for sibling modules' own (the detectors keep many)
 
 // ---------------------------------------------------------------------------
 // Opening, transactions, growth
@@ -367,7 +366,7 @@ s_open (const hrw_store_opts_t *opts, int init, hrw_store_t **out)
         goto fail;
     if ((rc = mdb_env_create (&self->env)))
         goto fail;
-    if ((rc = mdb_env_set_maxdbs (self->env, S_MAX_DBS)))
+    if ((rc = mdb_env_set_maxdbs (self->env, HRW_STORE_MAX_DBS)))
         goto fail;
     if ((rc = mdb_env_set_mapsize (self->env, opts->map_size)))
         goto fail;

@@ -302,7 +302,8 @@ int hrw_table_get_fixed (hrw_store_t *self, hrw_table_t t, const void *key, size
 /*  A number that changes whenever the table may have: at every write to it
     and whenever a write transaction is abandoned (a commit keeps what was
     read, and no one else writes the store). What was read from the table
-    while it stays the same may be used again without reading. */
+    while it stays the same may be used again without reading; never while
+    it is 0. */
 uint64_t hrw_table_version (const hrw_store_t *self, hrw_table_t t);
 
 /*  Writes val under key, inside the write transaction (else EINVAL).

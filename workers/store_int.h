@@ -52,7 +52,11 @@ struct hrw_cursor {
 //  for the next open of its table until then.
 #define HRW_WCUR_STASH 8
 
-#define HRW_TABLES_MAX 64           //  S_MAX_DBS: every dbi is below it
+//  Named tables: ours, and room for sibling modules' own (the detectors keep
+//  many). LMDB numbers them after its own two, so every handle is below
+//  HRW_TABLES_MAX.
+#define HRW_STORE_MAX_DBS 64
+#define HRW_TABLES_MAX (HRW_STORE_MAX_DBS + 2)
 #define HRW_CHAIN_SLOTS 128         //  Unit chains kept, by a hash of the unit
 
 typedef struct {

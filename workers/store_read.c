@@ -333,12 +333,12 @@ hrw_store_unit_chain (hrw_store_t *self, const char *unit, char chain[][HRW_ID_M
     uint64_t version = hrw_table_version (self, (hrw_table_t) { self->dbi[S_DB_UNITS] });
     size_t len = strlen (unit);
     hrw_chain_slot_t *c = &self->chains[hrw_fnv1a (HRW_FNV_OFFSET, unit, len) % HRW_CHAIN_SLOTS];
-    if (c->version == version && !strcmp (c->chain[0], unit)) {
+    if (version && c->version == version && !strcmp (c->chain[0], unit)) {
         memcpy (chain, c->chain, c->n * sizeof (chain[0]));
         return c->n;
     }
     size_t n = s_unit_chain (self, unit, chain);
-    if (n && len <= HRW_ID_MAX) {
+    if (version && n && len <= HRW_ID_MAX) {
         c->version = version;
         c->n = n;
         memcpy (c->chain, chain, n * sizeof (chain[0]));

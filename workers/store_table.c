@@ -70,8 +70,11 @@ hrw_table_get_fixed (hrw_store_t *self, hrw_table_t t, const void *key, size_t k
 uint64_t
 hrw_table_version (const hrw_store_t *self, hrw_table_t t)
 {
-    uint32_t writes = t.id < HRW_TABLES_MAX? self->table_writes[t.id]: 0;
-    return (uint64_t) self->txn_epoch << 32 | writes;
+    //  0: no version (a handle past the table, which LMDB does not give):
+    //  nothing read from it is kept.
+    if (t.id >= HRW_TABLES_MAX)
+        return 0;
+    return ((uint64_t) self->txn_epoch << 32 | self->table_writes[t.id]) + 1;
 }
 
 int
