@@ -12,6 +12,7 @@
 #include "lib/keys.h"
 
 #define S_KEY_MAX 256
+#define S_STATE_SLOTS 64    //  Alert states kept, by a hash of the fingerprint
 
 typedef struct {
     uint64_t seq;               //  Last sequence number given
@@ -27,6 +28,12 @@ typedef struct {
     size_t data;                //  Offset of the packed Alert in pubs
     size_t len;                 //  Its length
 } s_queued_t;
+
+typedef struct {
+    uint64_t version;           //  The alerts table's when read; 0: empty
+    int state;                  //  0 none, 1 ended, 2 firing
+    char fingerprint[S_KEY_MAX];
+} s_state_t;
 
 struct hrw_alerts {
     hrw_store_t *store;         //  Environment and transaction
@@ -58,6 +65,10 @@ struct hrw_alerts {
     int silences_stale;         //  One was added or removed since the last
                                 //  begin (maybe in an abandoned transaction)
     char resolution[HRW_EVENT_ID_MAX + 32];     //  This step's resolutions: why
+    //  States read lately: every exit asks whether each family's alert
+    //  stands on every unit above the leaver, and most answers are "no"
+    //  again. An entry stands while the alerts table's version does.
+    s_state_t states[S_STATE_SLOTS];
 };
 
 //  Silences in force at one wall-clock time, unpacked into an arena.
@@ -612,6 +623,11 @@ s_stored_state (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *sub
     e.subject = subject;
     e.cycle = cycle;
     s_fingerprint (&e, fingerprint, sizeof (fingerprint));
+    size_t len = strlen (fingerprint);
+    uint64_t version = hrw_table_version (self->store, self->db_current);
+    s_state_t *m = &self->states[hrw_fnv1a (HRW_FNV_OFFSET, fingerprint, len) % S_STATE_SLOTS];
+    if (version && m->version == version && !strcmp (m->fingerprint, fingerprint))
+        return m->state;
     hrw_store_read_t *scope;
     if (hrw_store_read_begin (self->store, &scope))
         return 0;
@@ -619,6 +635,9 @@ s_stored_state (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *sub
     Hrwatch__V1__Alert *a = s_current (self, fingerprint);
     int state = !a? 0: a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING? 2: 1;
     hrw_store_read_end (&scope);
+    m->version = version;
+    m->state = state;
+    memcpy (m->fingerprint, fingerprint, len + 1);
     return state;
 }
 

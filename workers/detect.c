@@ -53,6 +53,13 @@ hrw_detect_defaults (hrw_detect_opts_t *o)
     o->manager_alpha = 0.002;
 }
 
+//  The series writes kept in memory go into the transaction committed.
+static int
+s_flush (void *self)
+{
+    return hrw_detect__series_flush (self);
+}
+
 hrw_detect_t *
 hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_t *opts)
 {
@@ -62,6 +69,14 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
     self->store = store;
     self->alerts = alerts;
     self->opts = self->judged = *opts;
+    self->series = hrw_series_cache_new ();
+    self->cusums = hrw_cusum_cache_new ();
+    if (!self->series || !self->cusums) {
+        hrw_series_cache_destroy (&self->series);
+        hrw_cusum_cache_destroy (&self->cusums);
+        free (self);
+        return NULL;
+    }
     if (hrw_table_open (store, "det_nominee", &self->db_nominee)
         || hrw_table_open (store, "det_series", &self->db_series)
         || hrw_table_open (store, "det_covered", &self->db_covered)
@@ -83,9 +98,12 @@ hrw_detect_new (hrw_store_t *store, hrw_alerts_t *alerts, const hrw_detect_opts_
         || hrw_table_open (store, "det_manager_unit", &self->db_manager_unit)
         || hrw_table_open (store, "det_sched", &self->db_sched)
         || hrw_table_open (store, "det_sched_unit", &self->db_sched_unit)) {
+        hrw_series_cache_destroy (&self->series);
+        hrw_cusum_cache_destroy (&self->cusums);
         free (self);
         return NULL;
     }
+    hrw_store_on_commit (store, s_flush, self);
     return self;
 }
 
@@ -94,6 +112,9 @@ hrw_detect_destroy (hrw_detect_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    hrw_store_on_commit ((*self_p)->store, NULL, NULL);
+    hrw_series_cache_destroy (&(*self_p)->series);
+    hrw_cusum_cache_destroy (&(*self_p)->cusums);
     free (*self_p);
     *self_p = NULL;
 }
@@ -458,152 +479,7 @@ hrw_detect_reevaluate (hrw_detect_t *self, int64_t clock)
 // Time-indexed series ("id\0time" -> a fixed-size record): the turnover,
 // early-tenure and manager series
 
-size_t
-hrw_detect__series_key (const char *id, int64_t t, uint8_t buf[HRW_ID_MAX + 9])
-{
-    //  Ids are validated where they enter; the bound keeps a missed one
-    //  from writing past buf.
-    size_t n = strnlen (id, HRW_ID_MAX);
-    memcpy (buf, id, n);
-    buf[n] = '\0';
-    hrw_key_put_time (buf + n + 1, t);
-    return n + 9;
-}
-
-static hrw_memo_t *
-s_memo_find (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t, size_t size)
-{
-    uint64_t version = hrw_table_version (self->store, table);
-    for (int i = 0; version && i < HRW_MEMO_SLOTS; i++) {
-        hrw_memo_t *m = &self->memo[i];
-        if (m->version == version && m->t == t && m->table == table.id && m->size == size
-            && !strcmp (m->id, id))
-            return m;
-    }
-    return NULL;
-}
-
-static void
-s_memo_keep (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
-             const void *rec, size_t size, int64_t at)
-{
-    size_t idlen = strlen (id);
-    uint64_t version = hrw_table_version (self->store, table);
-    if (!version || size > HRW_MEMO_REC || idlen > HRW_ID_MAX)
-        return;
-    hrw_memo_t *m = &self->memo[self->memo_next++ % HRW_MEMO_SLOTS];
-    m->version = version;
-    m->table = table.id;
-    m->t = t;
-    m->at = at;
-    m->size = size;
-    memcpy (m->id, id, idlen + 1);
-    memcpy (m->rec, rec, size);
-}
-
-int
-hrw_detect__series_at (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
-                       void *out, size_t size, int64_t *at)
-{
-    const hrw_memo_t *m = s_memo_find (self, table, id, t, size);
-    if (m) {
-        memcpy (out, m->rec, size);
-        *at = m->at;
-        return 0;
-    }
-    memset (out, 0, size);
-    *at = HRW_TIME_NONE;
-    uint8_t kb[HRW_ID_MAX + 9], want[HRW_ID_MAX + 9];
-    hrw_bytes_t k = { kb, hrw_detect__series_key (id, t == INT64_MAX? t: t + 1, kb) }, v;
-    size_t wlen = hrw_detect__series_key (id, t, want), plen = wlen - 8;
-    hrw_cursor_t *cur;
-    int rc = hrw_cursor_open (self->store, table, &cur);
-    if (rc)
-        return rc;
-    //  The first key after t, then the one before it: the last at or
-    //  before t, if it is this id's.
-    rc = hrw_cursor_get (cur, HRW_CURSOR_SEEK, &k, &v);
-    rc = hrw_cursor_get (cur, rc == 0? HRW_CURSOR_PREV: HRW_CURSOR_LAST, &k, &v);
-    if (rc == 0 && k.len == wlen && !memcmp (k.data, want, plen) && v.len == size) {
-        memcpy (out, v.data, size);
-        *at = hrw_key_get_time ((const uint8_t *) k.data + plen);
-    }
-    hrw_cursor_close (&cur);
-    if (rc == 0 || rc == HRW_E_NOTFOUND)
-        s_memo_keep (self, table, id, t, out, size, *at);
-    return rc == HRW_E_NOTFOUND? 0: rc;
-}
-
-int
-hrw_detect__series_put (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
-                        const void *val, size_t size)
-{
-    uint8_t kb[HRW_ID_MAX + 9];
-    size_t klen = hrw_detect__series_key (id, t, kb);
-    return hrw_table_put (self->store, table, kb, klen, val, size, 0);
-}
-
-typedef struct {
-    size_t plen;                //  Length of "id\0"
-    size_t size;                //  Record size
-    hrw_buf_t points;           //  time, record; time, record; ...
-} s_fix_t;
-
-static int
-s_fix_collect (hrw_bytes_t k, hrw_bytes_t v, void *arg)
-{
-    s_fix_t *f = arg;
-    if (k.len != f->plen + 8 || v.len != f->size)
-        return 1;
-    int64_t at = hrw_key_get_time ((const uint8_t *) k.data + f->plen);
-    hrw_buf_append (&f->points, &at, sizeof (at));
-    hrw_buf_append (&f->points, v.data, v.len);
-    return 0;
-}
-
-int
-hrw_detect__series_fix (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
-                        size_t size, void (*carry) (void *, int64_t),
-                        void (*fix) (void *, int64_t, const void *), const void *arg)
-{
-    uint8_t rec[256];
-    int64_t at;
-    if (size > sizeof (rec))
-        return EINVAL;
-    int rc = hrw_detect__series_at (self, table, id, t, rec, size, &at);
-    if (rc)
-        return rc;
-    if (at != t) {
-        if (at != HRW_TIME_NONE && carry)
-            carry (rec, t - at);
-        if ((rc = hrw_detect__series_put (self, table, id, t, rec, size)))
-            return rc;
-    }
-    //  Collected first: the points are rewritten as they are walked.
-    uint8_t kb[HRW_ID_MAX + 9];
-    s_fix_t f = { hrw_detect__series_key (id, t, kb) - 8, size, { 0 } };
-    hrw_cursor_t *cur;
-    if ((rc = hrw_cursor_open (self->store, table, &cur)))
-        return rc;
-    hrw_bytes_t k = { kb, f.plen + 8 }, v;
-    for (rc = hrw_cursor_get (cur, HRW_CURSOR_SEEK, &k, &v); rc == 0;
-         rc = hrw_cursor_get (cur, HRW_CURSOR_NEXT, &k, &v))
-        if (memcmp (k.data, kb, f.plen) || s_fix_collect (k, v, &f))
-            break;
-    hrw_cursor_close (&cur);
-    rc = rc == HRW_E_NOTFOUND? 0: rc;
-    if (!rc && f.points.oom)
-        rc = ENOMEM;
-    for (size_t off = 0; !rc && off + sizeof (int64_t) + size <= f.points.len;
-         off += sizeof (int64_t) + size) {
-        memcpy (&at, f.points.data + off, sizeof (at));
-        memcpy (rec, f.points.data + off + sizeof (at), size);
-        fix (rec, at - t, arg);
-        rc = hrw_detect__series_put (self, table, id, at, rec, size);
-    }
-    hrw_buf_free (&f.points);
-    return rc;
-}
+//  hrw_detect__series_key, _at, _put and _fix: detect_series.c
 
 // ---------------------------------------------------------------------------
 // Changes entered ahead of their day

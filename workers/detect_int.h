@@ -12,26 +12,22 @@
 #define K(name) HRWATCH__V1__ALERT_KIND__ALERT_KIND_##name
 #define SEV(name) HRWATCH__V1__SEVERITY__SEVERITY_##name
 
-//  Series points read lately: an exit reads its units' series at the same
-//  times several times over (the spike, the rise, the early-tenure and
-//  the manager families each), a third of all reads. An entry stands while
-//  its table's version (hrw_table_version) does.
-#define HRW_MEMO_SLOTS 32
-#define HRW_MEMO_REC 64             //  Largest record kept
+//  The spans of series read or written lately (detect_series.c).
+typedef struct hrw_series_cache hrw_series_cache_t;
+hrw_series_cache_t *hrw_series_cache_new (void);
+void hrw_series_cache_destroy (hrw_series_cache_t **self_p);
 
-typedef struct {
-    uint64_t version;           //  Its table's version when read; 0: empty
-    unsigned table;             //  Which table
-    int64_t t;                  //  At what time
-    int64_t at;                 //  The point's own time, or HRW_TIME_NONE
-    size_t size;                //  Record size
-    char id[HRW_ID_MAX + 1];    //  Whose series
-    uint8_t rec[HRW_MEMO_REC];  //  The record read
-} hrw_memo_t;
+//  The turnover CUSUMs read or written lately (detect_turnover.c).
+typedef struct hrw_cusum_cache hrw_cusum_cache_t;
+hrw_cusum_cache_t *hrw_cusum_cache_new (void);
+void hrw_cusum_cache_destroy (hrw_cusum_cache_t **self_p);
 
 struct hrw_detect {
-    hrw_memo_t memo[HRW_MEMO_SLOTS];
-    unsigned memo_next;         //  Slot to fill next
+    hrw_series_cache_t *series; //  Series spans known (detect_series.c)
+    hrw_cusum_cache_t *cusums;  //  CUSUM records known (detect_turnover.c)
+    int64_t first_exit;         //  When the first voluntary exit was seen ...
+    uint32_t first_exit_epoch;  //  ... as read at this store epoch
+    int first_exit_known;       //  ... if read
     hrw_store_t *store;         //  State, environment, transaction
     hrw_alerts_t *alerts;       //  Where verdicts go
     hrw_detect_opts_t opts;     //  Thresholds
@@ -139,7 +135,12 @@ int hrw_detect__sched_eval (hrw_detect_t *self, const char *unit, int64_t clock,
                             const char *trigger);
 int hrw_detect__sched_sweep (hrw_detect_t *self, int64_t day);
 
-/*  Writes the record of id's series at t. */
+/*  Writes every series write still waiting in memory to the store: before
+    the store commits, and before a series is walked in the store. */
+int hrw_detect__series_flush (hrw_detect_t *self);
+
+/*  Writes the record of id's series at t (perhaps later: the store sees
+    it by the next commit or hrw_detect__series_flush). */
 int hrw_detect__series_put (hrw_detect_t *self, hrw_table_t table, const char *id, int64_t t,
                             const void *val, size_t size);
 

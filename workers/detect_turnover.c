@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/keys.h"
 #include "lib/stats.h"
@@ -135,7 +136,12 @@ s_series_all (hrw_detect_t *self, const char *unit, s_stamped_t **pts, size_t *n
 {
     uint8_t prefix[HRW_ID_MAX + 9];
     s_points_t all = { NULL, 0, 0, hrw_detect__series_key (unit, INT64_MIN, prefix) - 8 };
-    int rc = hrw_table_prefix_each (self->store, self->db_series, prefix, all.plen, s_point_add,
+    *pts = NULL;
+    *n = 0;
+    int rc = hrw_detect__series_flush (self);     //  Walked in the store
+    if (rc)
+        return rc;
+    rc = hrw_table_prefix_each (self->store, self->db_series, prefix, all.plen, s_point_add,
                                     &all);
     *pts = all.pts;
     *n = all.n;
@@ -182,9 +188,7 @@ s_series_merge (hrw_detect_t *self, const char *ancestor, const s_stamped_t *u, 
         pa.voluntary = (uint64_t) ((int64_t) pa.voluntary + sign * (int64_t) pu.voluntary);
         pa.regretted = (uint64_t) ((int64_t) pa.regretted + sign * (int64_t) pu.regretted);
         pa.rif = (uint64_t) ((int64_t) pa.rif + sign * (int64_t) pu.rif);
-        uint8_t kb[HRW_ID_MAX + 9];
-        size_t klen = hrw_detect__series_key (ancestor, t, kb);
-        rc = hrw_table_put (self->store, self->db_series, kb, klen, &pa, sizeof (pa), 0);
+        rc = hrw_detect__series_put (self, self->db_series, ancestor, t, &pa, sizeof (pa));
         while (ja < na && a[ja].at <= t)
             ja++;
         while (ju < nu && u[ju].at <= t)
@@ -262,11 +266,21 @@ hrw_detect__unit_moved (hrw_detect_t *self, const char *unit, const hrw_detect_b
 }
 
 //  When the first voluntary exit was seen (the start of exit history).
+//  Asked at every judgement, set once: kept while the store's epoch
+//  stands.
 static int64_t
 s_first_exit (hrw_detect_t *self)
 {
+    uint32_t epoch = hrw_store_epoch (self->store);
+    if (self->first_exit_known && self->first_exit_epoch == epoch)
+        return self->first_exit;
     int64_t t = HRW_TIME_NONE;
-    hrw_table_get_fixed (self->store, self->db_series, "first_exit", 10, &t, sizeof (t));
+    int rc = hrw_table_get_fixed (self->store, self->db_series, "first_exit", 10, &t, sizeof (t));
+    if (rc == 0 || rc == HRW_E_NOTFOUND) {
+        self->first_exit = t;
+        self->first_exit_epoch = epoch;
+        self->first_exit_known = 1;
+    }
     return t;
 }
 
@@ -275,8 +289,10 @@ s_note_exit (hrw_detect_t *self, int64_t clock)
 {
     if (s_first_exit (self) != HRW_TIME_NONE)
         return 0;
-    return hrw_table_put (self->store, self->db_series, "first_exit", 10, &clock, sizeof (clock),
-                          0);
+    int rc = hrw_table_put (self->store, self->db_series, "first_exit", 10, &clock,
+                            sizeof (clock), 0);
+    self->first_exit_known = 0;
+    return rc;
 }
 
 //  A unit's CUSUM (the sustained rise's, or the sharp spike's) as last
@@ -288,10 +304,88 @@ typedef struct {
     int64_t resolved_at;        //  When its alert last resolved, or HRW_TIME_NONE
 } s_cusum_t;
 
+//  Each unit's two CUSUMs are read three times and written twice at every
+//  exit above it: the records read or written lately are kept, written
+//  through, while the store's epoch stands (this file is their only
+//  writer).
+#define S_CUSUM_SLOTS 2048
+
+typedef struct {
+    uint32_t epoch;             //  The store's when kept
+    unsigned table;             //  UINT32_MAX: empty
+    int rc;                     //  0, or HRW_E_NOTFOUND
+    char unit[HRW_ID_MAX + 1];
+    s_cusum_t r;
+} s_cusum_slot_t;
+
+struct hrw_cusum_cache {
+    s_cusum_slot_t slot[S_CUSUM_SLOTS];
+};
+
+hrw_cusum_cache_t *
+hrw_cusum_cache_new (void)
+{
+    hrw_cusum_cache_t *self = calloc (1, sizeof (*self));
+    for (size_t i = 0; self && i < S_CUSUM_SLOTS; i++)
+        self->slot[i].table = UINT32_MAX;
+    return self;
+}
+
+void
+hrw_cusum_cache_destroy (hrw_cusum_cache_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free (*self_p);
+    *self_p = NULL;
+}
+
+static s_cusum_slot_t *
+s_cusum_slot (hrw_detect_t *self, hrw_table_t table, const char *unit, size_t len)
+{
+    uint64_t h = hrw_fnv1a (HRW_FNV_OFFSET, &table.id, sizeof (table.id));
+    return &self->cusums->slot[hrw_fnv1a (h, unit, len) % S_CUSUM_SLOTS];
+}
+
+static void
+s_cusum_keep (hrw_detect_t *self, hrw_table_t table, const char *unit, int rc,
+              const s_cusum_t *r)
+{
+    size_t len = strlen (unit);
+    if (len > HRW_ID_MAX)
+        return;
+    s_cusum_slot_t *c = s_cusum_slot (self, table, unit, len);
+    c->epoch = hrw_store_epoch (self->store);
+    c->table = table.id;
+    c->rc = rc;
+    memcpy (c->unit, unit, len + 1);
+    c->r = *r;
+}
+
 static int
 s_cusum_get (hrw_detect_t *self, hrw_table_t table, const char *unit, s_cusum_t *r)
 {
-    return hrw_table_get_fixed (self->store, table, unit, strlen (unit), r, sizeof (*r));
+    size_t len = strlen (unit);
+    s_cusum_slot_t *c = s_cusum_slot (self, table, unit, len);
+    if (c->table == table.id && c->epoch == hrw_store_epoch (self->store)
+        && !strcmp (c->unit, unit)) {
+        if (!c->rc)
+            *r = c->r;
+        return c->rc;
+    }
+    int rc = hrw_table_get_fixed (self->store, table, unit, len, r, sizeof (*r));
+    if (rc == 0 || rc == HRW_E_NOTFOUND)
+        s_cusum_keep (self, table, unit, rc, r);
+    return rc;
+}
+
+static int
+s_cusum_put (hrw_detect_t *self, hrw_table_t table, const char *unit, const s_cusum_t *r)
+{
+    int rc = hrw_detect__put (self, table, unit, r, sizeof (*r));
+    if (!rc)
+        s_cusum_keep (self, table, unit, 0, r);
+    return rc;
 }
 
 //  Brings a unit's CUSUM (kept in table) up to clock: a Poisson CUSUM of
@@ -454,7 +548,7 @@ s_spike_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t
         r.resolved_at = clock;
         r.s = 0;
     }
-    if ((rc = hrw_detect__put (self, self->db_spike, unit, &r, sizeof (r))))
+    if ((rc = s_cusum_put (self, self->db_spike, unit, &r)))
         return rc;
     if (!e.firing && !was)
         return 0;
@@ -541,7 +635,7 @@ s_rise_eval (hrw_detect_t *self, const char *unit, const hrw_unit_turnover_t *t,
         r.resolved_at = clock;
         r.s = 0;
     }
-    if ((rc = hrw_detect__put (self, self->db_rise, unit, &r, sizeof (r))))
+    if ((rc = s_cusum_put (self, self->db_rise, unit, &r)))
         return rc;
     if (!e.firing && !was)
         return 0;

@@ -440,10 +440,19 @@ hrw_store_begin (hrw_store_t *self)
     return rc;
 }
 
+void
+hrw_store_on_commit (hrw_store_t *self, int (*fn) (void *), void *arg)
+{
+    self->on_commit = fn;
+    self->on_commit_arg = arg;
+}
+
 int
 hrw_store_commit (hrw_store_t *self)
 {
-    int rc = s_save_counters (self);
+    int rc = self->on_commit && self->wtxn? self->on_commit (self->on_commit_arg): 0;
+    if (!rc)
+        rc = s_save_counters (self);
     if (rc) {
         hrw_store_abort (self);
         return rc;

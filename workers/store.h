@@ -183,6 +183,12 @@ int hrw_store_begin (hrw_store_t *self);
     error code, in which case nothing of the transaction was kept. */
 int hrw_store_commit (hrw_store_t *self);
 
+/*  fn(arg) is called at each commit (hrw_store_commit, _commit_part)
+    before the transaction is: for a module that keeps writes in memory to
+    write them. An error from it abandons the transaction and is the
+    commit's. fn NULL: none. */
+void hrw_store_on_commit (hrw_store_t *self, int (*fn) (void *), void *arg);
+
 /*  Abandons the write transaction and its counter changes. */
 void hrw_store_abort (hrw_store_t *self);
 
@@ -305,6 +311,11 @@ int hrw_table_get_fixed (hrw_store_t *self, hrw_table_t t, const void *key, size
     while it stays the same may be used again without reading; never while
     it is 0. */
 uint64_t hrw_table_version (const hrw_store_t *self, hrw_table_t t);
+
+/*  A number that changes whenever a write transaction is abandoned: what
+    a module read and wrote itself (as the only writer of its tables)
+    stands while it stays the same. */
+uint32_t hrw_store_epoch (const hrw_store_t *self);
 
 /*  Writes val under key, inside the write transaction (else EINVAL).
     flags: 0 or HRW_PUT_APPEND. Returns 0 or an error code. */

@@ -99,6 +99,7 @@ s_emp_save (hrw_store_t *self, const char *id, const hrw_emp_rec_t *e)
     if (w.err)
         return HRW_E_OVERFLOW;
     MDB_val key = hrw_store__val (id, strlen (id)), val = hrw_store__val (w.data, w.len);
+    hrw_store__wrote (self, self->dbi[S_DB_EMPLOYEES]);
     return mdb_put (self->wtxn, self->dbi[S_DB_EMPLOYEES], &key, &val, 0);
 }
 

@@ -57,13 +57,21 @@ struct hrw_cursor {
 //  HRW_TABLES_MAX.
 #define HRW_STORE_MAX_DBS 64
 #define HRW_TABLES_MAX (HRW_STORE_MAX_DBS + 2)
-#define HRW_CHAIN_SLOTS 128         //  Unit chains kept, by a hash of the unit
+#define HRW_CHAIN_SLOTS 1024        //  Unit chains kept, by a hash of the unit
+#define HRW_EMP_SLOTS 16            //  Employees kept, by a hash of the id
 
 typedef struct {
     uint64_t version;               //  The units table's, when walked; 0: empty
     size_t n;
     char chain[HRW_CHAIN_MAX][HRW_ID_MAX + 1];
 } hrw_chain_slot_t;
+
+typedef struct {
+    uint64_t version;               //  The employees table's, when read; 0: empty
+    int rc;                         //  0, or HRW_E_NOTFOUND
+    char id[HRW_ID_MAX + 1];
+    hrw_employee_info_t info;
+} hrw_emp_slot_t;
 
 typedef struct {
     MDB_dbi dbi;
@@ -78,10 +86,16 @@ struct hrw_store {
     hrw_wcur_t wstash[HRW_WCUR_STASH];  //  Closed cursors of wtxn, to reuse
     uint32_t table_writes[HRW_TABLES_MAX];  //  Writes to each table, by dbi
     uint32_t txn_epoch;             //  Write transactions abandoned
+    int (*on_commit) (void *);      //  Called first at each commit
+    void *on_commit_arg;
     //  Unit chains walked lately: every person event walks its unit's chain
     //  for each family, a lookup per level each time. An entry stands while
     //  the units table's version does.
     hrw_chain_slot_t chains[HRW_CHAIN_SLOTS];
+    //  Employees read lately: each family reads the person an event is
+    //  about after it is applied. An entry stands while the employees
+    //  table's version does.
+    hrw_emp_slot_t emps[HRW_EMP_SLOTS];
     int nstash;                     //  How many; 0 whenever wtxn ends
     MDB_env *env;                   //  The environment
     MDB_dbi dbi[S_DB_COUNT];        //  Named databases, by hrw_store_db_t

@@ -135,8 +135,32 @@ hrw_store_digest (hrw_store_t *self, char hex[17])
     return rc;
 }
 
+static int s_employee (hrw_store_t *self, const char *id, hrw_employee_info_t *out);
+
 int
 hrw_store_employee (hrw_store_t *self, const char *id, hrw_employee_info_t *out)
+{
+    size_t len = strlen (id);
+    uint64_t version = hrw_table_version (self, (hrw_table_t) { self->dbi[S_DB_EMPLOYEES] });
+    hrw_emp_slot_t *m = &self->emps[hrw_fnv1a (HRW_FNV_OFFSET, id, len) % HRW_EMP_SLOTS];
+    if (version && m->version == version && !strcmp (m->id, id)) {
+        if (!m->rc)
+            *out = m->info;
+        return m->rc;
+    }
+    int rc = s_employee (self, id, out);
+    if ((rc == 0 || rc == HRW_E_NOTFOUND) && len <= HRW_ID_MAX) {
+        m->version = version;
+        m->rc = rc;
+        memcpy (m->id, id, len + 1);
+        if (!rc)
+            m->info = *out;
+    }
+    return rc;
+}
+
+static int
+s_employee (hrw_store_t *self, const char *id, hrw_employee_info_t *out)
 {
     MDB_txn *txn;
     int rc = hrw_store__read_begin (self, &txn);

@@ -77,6 +77,12 @@ hrw_table_version (const hrw_store_t *self, hrw_table_t t)
     return ((uint64_t) self->txn_epoch << 32 | self->table_writes[t.id]) + 1;
 }
 
+uint32_t
+hrw_store_epoch (const hrw_store_t *self)
+{
+    return self->txn_epoch;
+}
+
 int
 hrw_table_put (hrw_store_t *self, hrw_table_t t, const void *key, size_t klen,
                const void *val, size_t vlen, unsigned flags)
