@@ -12,7 +12,7 @@
 #include "lib/keys.h"
 
 #define S_KEY_MAX 256
-#define S_STATE_SLOTS 64    //  Alert states kept, by a hash of the fingerprint
+#define S_STATE_SLOTS 4096  //  Alert states kept, by a hash of the fingerprint
 
 typedef struct {
     uint64_t seq;               //  Last sequence number given
@@ -30,7 +30,7 @@ typedef struct {
 } s_queued_t;
 
 typedef struct {
-    uint64_t version;           //  The alerts table's when read; 0: empty
+    uint64_t epoch;             //  The store's epoch + 1 when kept; 0: empty
     int state;                  //  0 none, 1 ended, 2 firing
     char fingerprint[S_KEY_MAX];
 } s_state_t;
@@ -65,9 +65,10 @@ struct hrw_alerts {
     int silences_stale;         //  One was added or removed since the last
                                 //  begin (maybe in an abandoned transaction)
     char resolution[HRW_EVENT_ID_MAX + 32];     //  This step's resolutions: why
-    //  States read lately: every exit asks whether each family's alert
-    //  stands on every unit above the leaver, and most answers are "no"
-    //  again. An entry stands while the alerts table's version does.
+    //  States read or written lately: every exit asks whether each
+    //  family's alert stands on every unit above the leaver. Written
+    //  through (s_record is the only writer of db_current); an entry stands
+    //  while the store's epoch does.
     s_state_t states[S_STATE_SLOTS];
 };
 
@@ -474,6 +475,25 @@ s_mute (hrw_alerts_t *self, Hrwatch__V1__Alert *a)
 //  next sequence number; with seq set, it rewrites the change of that
 //  number made earlier in this transaction (nothing of it was published
 //  or committed yet), so an alert says at most one thing per commit.
+static s_state_t *
+s_state_slot (hrw_alerts_t *self, const char *fingerprint)
+{
+    size_t len = strlen (fingerprint);
+    return &self->states[hrw_fnv1a (HRW_FNV_OFFSET, fingerprint, len) % S_STATE_SLOTS];
+}
+
+static void
+s_state_keep (hrw_alerts_t *self, const char *fingerprint, int state)
+{
+    size_t len = strlen (fingerprint);
+    if (len >= S_KEY_MAX)
+        return;
+    s_state_t *m = s_state_slot (self, fingerprint);
+    m->epoch = (uint64_t) hrw_store_epoch (self->store) + 1;
+    m->state = state;
+    memcpy (m->fingerprint, fingerprint, len + 1);
+}
+
 static int
 s_record (hrw_alerts_t *self, Hrwatch__V1__Alert *a, uint64_t seq)
 {
@@ -490,6 +510,9 @@ s_record (hrw_alerts_t *self, Hrwatch__V1__Alert *a, uint64_t seq)
     if (!rc)
         rc = hrw_table_put (self->store, self->db_current, a->fingerprint,
                             strlen (a->fingerprint), packed.data, packed.len, 0);
+    if (!rc)
+        s_state_keep (self, a->fingerprint,
+                      a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING? 2: 1);
     if (!rc)
         rc = hrw_table_put (self->store, self->db_log, kb, sizeof (kb), packed.data, packed.len,
                             seq? 0: HRW_PUT_APPEND);
@@ -623,10 +646,9 @@ s_stored_state (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *sub
     e.subject = subject;
     e.cycle = cycle;
     s_fingerprint (&e, fingerprint, sizeof (fingerprint));
-    size_t len = strlen (fingerprint);
-    uint64_t version = hrw_table_version (self->store, self->db_current);
-    s_state_t *m = &self->states[hrw_fnv1a (HRW_FNV_OFFSET, fingerprint, len) % S_STATE_SLOTS];
-    if (version && m->version == version && !strcmp (m->fingerprint, fingerprint))
+    s_state_t *m = s_state_slot (self, fingerprint);
+    if (m->epoch == (uint64_t) hrw_store_epoch (self->store) + 1
+        && !strcmp (m->fingerprint, fingerprint))
         return m->state;
     hrw_store_read_t *scope;
     if (hrw_store_read_begin (self->store, &scope))
@@ -635,9 +657,7 @@ s_stored_state (hrw_alerts_t *self, Hrwatch__V1__AlertKind kind, const char *sub
     Hrwatch__V1__Alert *a = s_current (self, fingerprint);
     int state = !a? 0: a->state == HRWATCH__V1__ALERT_STATE__ALERT_STATE_FIRING? 2: 1;
     hrw_store_read_end (&scope);
-    m->version = version;
-    m->state = state;
-    memcpy (m->fingerprint, fingerprint, len + 1);
+    s_state_keep (self, fingerprint, state);
     return state;
 }
 
