@@ -6,7 +6,9 @@
 # succession gap from the alert log from sequence 0, and a unit query; the
 # promises about arguments (NULL objects, waits, the batch bound), and a
 # peer that closes connections said as nothing answering. Then the
-# subscriber against a fake daemon with short pages (libhrwatch_pages.c).
+# subscriber against a fake daemon with short pages (libhrwatch_pages.c),
+# and the publisher against one that goes away and comes back
+# (libhrwatch_order.c).
 # With HRW_VALGRIND set (make test-valgrind), both programs run under
 # memcheck, and any error or leak of any kind fails.
 set -uo pipefail
@@ -37,6 +39,9 @@ cc -std=c11 -Wall -Wextra -Werror $sanitize "$here/libhrwatch_example.c" $flags 
 cc -std=c11 -Wall -Wextra -Werror $sanitize "$here/libhrwatch_pages.c" $flags \
   $(pkg-config --cflags --libs libzmq) -pthread -o "$work/pages" \
   || fail "libhrwatch_pages does not build against the installed library"
+cc -std=c11 -Wall -Wextra -Werror $sanitize "$here/libhrwatch_order.c" $flags \
+  $(pkg-config --cflags --libs libzmq) -pthread -o "$work/order" \
+  || fail "libhrwatch_order does not build against the installed library"
 # The header is C89 too (and C++): a program of any of them includes it.
 printf '#include <hrwatch.h>\nint main (void) { return HRWATCH_OK; }\n' >"$work/c89.c"
 cc -std=c89 -pedantic -Wall -Wextra -Werror $(pkg-config --cflags hrwatch) -c "$work/c89.c" \
@@ -92,6 +97,15 @@ LD_LIBRARY_PATH=$(dirname "$lib") timeout 120 "${vg[@]}" "$work/pages" "$work/fa
 rc=$?
 cat "$work/out"
 [ $rc = 0 ] || { cat "$work/err" >&2; fail "libhrwatch_pages exited $rc"; }
+
+# A daemon that goes away with batches unacknowledged and comes back: what
+# it gets after is in the order the batches were made, the lost ones first.
+mkdir -p "$work/order-dir"
+LD_LIBRARY_PATH=$(dirname "$lib") timeout 120 "${vg[@]}" "$work/order" "$work/order-dir" \
+  >"$work/out" 2>"$work/err"
+rc=$?
+cat "$work/out"
+[ $rc = 0 ] || { cat "$work/err" >&2; fail "libhrwatch_order exited $rc: batches out of order"; }
 
 # The library's publisher, through `hrwatch publish` (built on it), where
 # the daemon pushes back. A daemon that takes one batch at a time from a

@@ -92,8 +92,8 @@ fail:
 }
 
 int
-hrw_conn_open (const hrwatch_client_t *client, int type, const char *endpoint, hrw_conn_t *conn,
-               char *error)
+hrw_conn_open (const hrwatch_client_t *client, int type, const char *endpoint, unsigned flags,
+               hrw_conn_t *conn, char *error)
 {
     memset (conn, 0, sizeof (*conn));
     conn->client = client;
@@ -108,6 +108,9 @@ hrw_conn_open (const hrwatch_client_t *client, int type, const char *endpoint, h
     }
     int linger = 0;
     zmq_setsockopt (conn->sock, ZMQ_LINGER, &linger, sizeof (linger));
+    int immediate = 1;
+    if (flags & HRW_CONN_IMMEDIATE)
+        zmq_setsockopt (conn->sock, ZMQ_IMMEDIATE, &immediate, sizeof (immediate));
     rc = s_curve (client, conn->sock, endpoint, error);
     if (rc < 0)
         goto fail;
@@ -296,7 +299,7 @@ hrw_conn_request (const hrwatch_client_t *client, const Hrwatch__V1__ControlRequ
     const char *endpoint = client->endpoint[HRWATCH_CONTROL];
     hrw_buf_t frame = { 0 };
     hrw_conn_t conn = { 0 };
-    int rc = hrw_conn_open (client, ZMQ_DEALER, endpoint, &conn, error);
+    int rc = hrw_conn_open (client, ZMQ_DEALER, endpoint, 0, &conn, error);
     if (rc)
         goto done;
     if (hrw_buf_pack (&frame, &req->base)) {

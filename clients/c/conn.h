@@ -52,12 +52,16 @@ int hrw_conn_say (char *error, int code, const char *fmt, ...)
     65535, HOST not "*") or ipc://PATH. */
 int hrw_conn_endpoint_ok (const char *text);
 
+#define HRW_CONN_IMMEDIATE 1    //  Queue nothing for a connection not (or no longer) up
+
 /*  Opens conn: a socket of the given type connecting to endpoint (on
     tcp://, with the client's CURVE keys when it has them), watched from
-    before it connects; failures are said in error. Returns HRWATCH_OK, or a
-    code (conn is then closed). */
+    before it connects; failures are said in error. flags: 0 or
+    HRW_CONN_IMMEDIATE (ZMQ_IMMEDIATE: a send with no connection up fails
+    rather than waiting in the socket for the next one). Returns
+    HRWATCH_OK, or a code (conn is then closed). */
 int hrw_conn_open (const hrwatch_client_t *client, int type, const char *endpoint,
-                   hrw_conn_t *conn, char *error);
+                   unsigned flags, hrw_conn_t *conn, char *error);
 
 /*  Reads conn's connection events, waiting up to wait_ms for one while the
     handshake has not succeeded (not at all once it has). Returns 1 while

@@ -1,7 +1,8 @@
 /*  publisher: packs events into EventBatch frames, keeps a window of
     batches in flight on a DEALER socket and re-sends each, with a backoff,
     until its Ack arrives or the timeout passes. Re-sending is safe: the
-    daemon recognises events it has already committed by their ids. An Ack
+    daemon recognises events it has already committed by their ids. Batches
+    go in the order they were made, re-sends too (s_sends). An Ack
     of BATCH_STATUS_UNAVAILABLE (REASON_UNAVAILABLE, REASON_BUSY) leaves
     the batch to be re-sent (docs/protocol.md). While the connection holds
     nothing is re-sent on a timer: ZeroMQ over one connection loses
@@ -51,6 +52,9 @@ typedef struct {
     int64_t backoff;        //  Current re-send interval, once answered BUSY
     int busy;               //  Answered BUSY or UNAVAILABLE: re-sent after the
                             //  next acknowledgement, or its short backoff
+    int held;               //  ... and not sent since: the batches after it wait
+    int unsent;             //  Not yet handed to a connection that is up
+    uint64_t seq;           //  Its place in the order events were added
 } s_batch_t;
 
 struct hrwatch_publisher {
@@ -98,8 +102,8 @@ hrwatch_publisher_new (hrwatch_client_t *client)
     self->timeout_us = 30 * HRW_US_PER_SEC;
     self->connect_ms = client->connect_ms;
     self->started = hrw_clock_now_us ();
-    if (hrw_conn_open (client, ZMQ_DEALER, client->endpoint[HRWATCH_INGEST], &self->conn,
-                       self->error)) {
+    if (hrw_conn_open (client, ZMQ_DEALER, client->endpoint[HRWATCH_INGEST],
+                       HRW_CONN_IMMEDIATE, &self->conn, self->error)) {
         snprintf (client->error, sizeof (client->error), "%s", self->error);
         free (self);
         return NULL;
@@ -182,15 +186,54 @@ s_result (hrwatch_publisher_t *self, const hrwatch_result_t *r)
 // ---------------------------------------------------------------------------
 // Sending and acknowledgements
 
-static void
+//  Hands b to the connection. Returns 0, or -1 when no connection is up
+//  to take it (ZMQ_IMMEDIATE: nothing waits in the socket for the next
+//  one, where it could overtake a batch sent before it).
+static int
 s_send (hrwatch_publisher_t *self, s_batch_t *b, int64_t now)
 {
     //  An empty delimiter first: the same envelope a REQ socket would send.
-    zmq_send (self->conn.sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send (self->conn.sock, b->frame.data, b->frame.len, ZMQ_DONTWAIT);
+    if (zmq_send (self->conn.sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        b->unsent = 1;
+        return -1;
+    }
+    zmq_send (self->conn.sock, b->frame.data, b->frame.len, 0);
+    b->unsent = 0;
+    b->held = 0;
     b->sent_ups = self->conn.ups;
     b->next_send = now + b->backoff;
     b->backoff = b->backoff * 2 > S_RETRY_MAX_US? S_RETRY_MAX_US: b->backoff * 2;
+    return 0;
+}
+
+//  What must go now goes, in the order the batches were made: a batch
+//  never sent, or sent on a connection since replaced (what it held is
+//  lost), or answered BUSY and due again. The daemon then applies events
+//  in the order they were added, across a restart too: an event arriving
+//  after later ones can be counted otherwise (a survey answer after its
+//  cycle closed is late). A batch turned away and not yet sent again
+//  holds the ones after it.
+static void
+s_sends (hrwatch_publisher_t *self, int64_t now)
+{
+    if (!self->conn.up)
+        return;
+    uint64_t after = 0;
+    for (;;) {
+        s_batch_t *b = NULL;
+        for (int i = 0; i < self->window; i++) {
+            s_batch_t *c = &self->slots[i];
+            if (c->state == S_IN_FLIGHT && c->seq > after && (!b || c->seq < b->seq))
+                b = c;
+        }
+        if (!b || (b->held && now < b->next_send))
+            return;
+        after = b->seq;
+        int due = b->unsent || b->sent_ups != self->conn.ups
+               || (b->busy && now >= b->next_send);
+        if (due && s_send (self, b, now))
+            return;
+    }
 }
 
 static void
@@ -266,6 +309,7 @@ s_receive (hrwatch_publisher_t *self, int wait_ms)
             if (!b->busy)
                 b->backoff = S_RETRY_BUSY_US;
             b->busy = 1;
+            b->held = 1;
             b->first_sent = now;
             b->next_send = now + b->backoff;
             if (self->on_retry)
@@ -309,12 +353,8 @@ s_check (hrwatch_publisher_t *self, int64_t now)
             return self->failed = hrw_conn_say (self->error, HRWATCH_E_TIMEOUT,
                 "no acknowledgement from %s after %.0f s; is hrwatchd running there?",
                 self->conn.endpoint, (double) self->timeout_us / HRW_US_PER_SEC);
-        //  Sent before the first connection, it waits in the socket for it;
-        //  sent on a connection since replaced, it went with it.
-        unsigned on = b->sent_ups? b->sent_ups: 1;
-        if (b->busy? now >= b->next_send: self->conn.up && self->conn.ups > on)
-            s_send (self, b, now);
     }
+    s_sends (self, now);
     return HRWATCH_OK;
 }
 
@@ -374,10 +414,16 @@ hrwatch_publisher_send (hrwatch_publisher_t *self)
     b->state = S_IN_FLIGHT;
     b->first_sent = now;
     b->backoff = S_RETRY_BUSY_US;
-    b->busy = 0;
+    b->busy = b->held = 0;
+    b->unsent = 1;
+    b->sent_ups = 0;
     self->counts.sent += b->n_events;
     self->counts.in_flight += b->n_events;
-    s_send (self, b, now);
+    //  The connection as it is now: one lost since the last look must not
+    //  take this batch ahead of those it held.
+    if (hrw_conn_poll (&self->conn, 0) < 0)
+        return self->failed = self->conn.fail_code;
+    s_sends (self, now);
     return HRWATCH_OK;
 }
 
@@ -402,7 +448,8 @@ s_append (hrwatch_publisher_t *self, const void *event, size_t len, uint64_t tag
             return self->failed;
         hrw_buf_clear (&b->frame);
         b->n_events = 0;
-        snprintf (b->id, sizeof (b->id), "%d-%" PRIu64, (int) getpid (), ++self->next_batch);
+        b->seq = ++self->next_batch;
+        snprintf (b->id, sizeof (b->id), "%d-%" PRIu64, (int) getpid (), b->seq);
         size_t idlen = strlen (b->id);
         uint8_t head[2] = { 1 << 3 | 2, (uint8_t) idlen };
         hrw_buf_append (&b->frame, head, 2);

@@ -53,7 +53,7 @@ hrwatch_subscriber_new (hrwatch_client_t *client, const char *prefix, uint64_t a
     //  Subscribed before the catch-up, so nothing published in between is
     //  missed; and known to be connected, so a daemon that is not there is
     //  said at once, not after a silent wait.
-    if (hrw_conn_open (client, ZMQ_SUB, client->endpoint[HRWATCH_ALERTS], &self->conn,
+    if (hrw_conn_open (client, ZMQ_SUB, client->endpoint[HRWATCH_ALERTS], 0, &self->conn,
                        self->error))
         goto fail_said;
     zmq_setsockopt (self->conn.sock, ZMQ_SUBSCRIBE, "", 0);
