@@ -18,8 +18,13 @@ port=$(( 40000 + RANDOM % 20000 ))
 now() { date +%s%N; }
 
 rm -rf "$work/backfill" "$work/backfill.jsonl"
+# The history ends about now: hrwatchd refuses an event dated more than
+# [ingest] max_future_days (366) ahead, and a 10-year history from a fixed
+# start would run years into the future (half of it refused). Its hires
+# begin a month before the start; it ends 40 days ago.
+start=$(date -u -d "-$years years -40 days" +%F)
 t0=$(now)
-"$build/hrwatch-gen" --employees "$employees" --years "$years" --seed 7 \
+"$build/hrwatch-gen" --employees "$employees" --years "$years" --seed 7 --start "$start" \
   ${events:+--events "$events"} --out "$work/backfill.jsonl"
 t1=$(now)
 # A flushed input file: the publish run should not pay for writing it back.
@@ -52,5 +57,9 @@ t2=$(now)
   --quiet --json >"$work/backfill-summary.json"
 t3=$(now)
 n=$(sed -n 's/.*"accepted": *\([0-9]*\).*/\1/p' "$work/backfill-summary.json")
+# Every event must be taken: a refusal means the history, not the daemon,
+# is what was measured.
+rejected=$(sed -n 's/.*"rejected": *\([0-9]*\).*/\1/p' "$work/backfill-summary.json")
+[ "${rejected:-1}" = 0 ] || { echo "backfill: $rejected events rejected" >&2; exit 1; }
 awk -v n="$n" -v g=$(( t1 - t0 )) -v p=$(( t3 - t2 )) \
   'BEGIN { printf "%d %.1f %.1f %.0f\n", n, g / 1e9, p / 1e9, n / (p / 1e9) }'
