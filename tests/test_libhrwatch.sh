@@ -89,23 +89,22 @@ grep -q '^event ex-bad: rejected, REASON_OUT_OF_RANGE$' "$work/out" \
   || fail "no rejection with its reason"
 grep -q '^alert #[0-9]*: .*succession_gap/ops/P-1' "$work/out" || fail "no succession gap"
 
+# against_fake PROGRAM WHAT: one of the programs with a fake daemon, its
+# ipc:// endpoints in a directory of its own; WHAT says its failure.
+against_fake() {
+  mkdir -p "$work/fake-$1"
+  LD_LIBRARY_PATH=$(dirname "$lib") timeout 120 "${vg[@]}" "$work/$1" "$work/fake-$1" \
+    >"$work/out" 2>"$work/err"
+  local rc=$?
+  cat "$work/out"
+  [ $rc = 0 ] || { cat "$work/err" >&2; fail "libhrwatch_$1 exited $rc: $2"; }
+}
 # Short pages of the log, and live changes of other topics: nothing
 # skipped, and no round trip for each change.
-mkdir -p "$work/fake"
-LD_LIBRARY_PATH=$(dirname "$lib") timeout 120 "${vg[@]}" "$work/pages" "$work/fake" \
-  >"$work/out" 2>"$work/err"
-rc=$?
-cat "$work/out"
-[ $rc = 0 ] || { cat "$work/err" >&2; fail "libhrwatch_pages exited $rc"; }
-
+against_fake pages "a change skipped or a round trip per change"
 # A daemon that goes away with batches unacknowledged and comes back: what
 # it gets after is in the order the batches were made, the lost ones first.
-mkdir -p "$work/order-dir"
-LD_LIBRARY_PATH=$(dirname "$lib") timeout 120 "${vg[@]}" "$work/order" "$work/order-dir" \
-  >"$work/out" 2>"$work/err"
-rc=$?
-cat "$work/out"
-[ $rc = 0 ] || { cat "$work/err" >&2; fail "libhrwatch_order exited $rc: batches out of order"; }
+against_fake order "batches out of order"
 
 # The library's publisher, through `hrwatch publish` (built on it), where
 # the daemon pushes back. A daemon that takes one batch at a time from a
