@@ -461,7 +461,7 @@ hrw_store_commit (hrw_store_t *self)
     rc = mdb_txn_commit (self->wtxn);
     self->wtxn = NULL;
     if (rc) {
-        self->txn_epoch++;      //  Nothing of it was kept
+        hrw_store__abandoned (self);    //  Nothing of it was kept
         self->counters = self->saved;
         return rc;
     }
@@ -479,7 +479,7 @@ void
 hrw_store_abort (hrw_store_t *self)
 {
     self->nstash = 0;           //  LMDB frees a write transaction's cursors
-    self->txn_epoch++;          //  What was read in it may be gone
+    hrw_store__abandoned (self);    //  What was read in it may be gone
     if (self->wtxn)
         mdb_txn_abort (self->wtxn);
     self->wtxn = NULL;

@@ -84,7 +84,8 @@ struct hrw_store {
     struct hrw_cursor cursor_pool[HRW_CURSOR_POOL];
     uint32_t cursor_used;           //  Bit i: cursor_pool[i] is handed out
     hrw_wcur_t wstash[HRW_WCUR_STASH];  //  Closed cursors of wtxn, to reuse
-    uint32_t table_writes[HRW_TABLES_MAX];  //  Writes to each table, by dbi
+    uint64_t table_writes[HRW_TABLES_MAX];  //  Changes to each table, by dbi
+                                    //  (a write, or a transaction abandoned)
     uint32_t txn_epoch;             //  Write transactions abandoned
     int (*on_commit) (void *);      //  Called first at each commit
     void *on_commit_arg;
@@ -117,6 +118,16 @@ hrw_store__wrote (hrw_store_t *self, unsigned dbi)
 {
     if (dbi < HRW_TABLES_MAX)
         self->table_writes[dbi]++;
+}
+
+//  A write transaction abandoned: whatever was read of any table may be
+//  gone.
+static inline void
+hrw_store__abandoned (hrw_store_t *self)
+{
+    self->txn_epoch++;
+    for (size_t i = 0; i < HRW_TABLES_MAX; i++)
+        self->table_writes[i]++;
 }
 
 //  When a register was last set: event time, tie broken by a hash of the

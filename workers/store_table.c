@@ -74,7 +74,8 @@ hrw_table_version (const hrw_store_t *self, hrw_table_t t)
     //  nothing read from it is kept.
     if (t.id >= HRW_TABLES_MAX)
         return 0;
-    return ((uint64_t) self->txn_epoch << 32 | self->table_writes[t.id]) + 1;
+    //  64 bits: a count that wrapped could give a kept entry's version back.
+    return self->table_writes[t.id] + 1;
 }
 
 uint32_t
