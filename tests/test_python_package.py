@@ -7,6 +7,7 @@ each alert once) and Client (status, unit, position, alerts, errors); then
 over tcp:// with CURVE keys."""
 
 import argparse
+import faulthandler
 import os
 import shutil
 import subprocess
@@ -469,4 +470,7 @@ if __name__ == "__main__":
     parser.add_argument("--source", required=True, help="the source tree")
     ARGS, rest = parser.parse_known_args()
     ARGS.bin, ARGS.source = os.path.abspath(ARGS.bin), os.path.abspath(ARGS.source)
+    # Stuck past ctest's 120 s: every thread's stack is written first, so a
+    # hang says where it is.
+    faulthandler.dump_traceback_later(100, exit=True)
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
