@@ -7,18 +7,19 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 from ._pb2 import events_pb2 as pb, enum_name, json_format
 from .errors import (ArgumentError, EventError, HrwatchError, RejectedError, TimeoutError,
                      UnavailableError, check_timeout, connect)
 from .keys import apply_curve
 
-# No Ack within this long: send the same batch again (1 s, doubling to 4 s,
-# as `hrwatch publish` does).
-RESEND_FIRST, RESEND_MAX = 1.0, 4.0
 # BATCH_STATUS_UNAVAILABLE (the store could not commit, or BUSY): re-send
-# after a pause, doubling up to the same cap.
-PAUSE_FIRST = 0.1
+# after a pause, 0.1 s doubling up to 4 s, as `hrwatch publish` does.
+PAUSE_FIRST, PAUSE_MAX = 0.1, 4.0
+# The connection events the publisher follows (docs/protocol.md, retry rule
+# 6): a batch sent on a connection that was lost goes again on the next.
+_MONITORED = zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED
 # hrwatchd refuses a frame over [ingest] max_frame_bytes (4 MiB by default)
 # and drops one over it plus an eighth unanswered: batches are cut below it.
 MAX_BATCH_BYTES = 4 * 1024 * 1024 - 64 * 1024
@@ -70,10 +71,11 @@ class _Batch:
     def __init__(self, batch_id, payload, timeout):
         self.batch_id = batch_id
         self.payload = payload
-        now = time.monotonic()
-        self.deadline = now + timeout
-        self.resend_at = now + RESEND_FIRST
-        self.resend_every = RESEND_FIRST
+        self.deadline = time.monotonic() + timeout
+        self.sent_on = None      # the connection (its number) it last went on
+        self.busy = False        # answered UNAVAILABLE: goes again at next_send
+        self.held = False        # ...and holds the batches after it until then
+        self.next_send = 0.0
         self.pause = PAUSE_FIRST
         self.last_status = None  # (code, reason name, message) of the last UNAVAILABLE
 
@@ -107,10 +109,13 @@ class Publisher:
     lower it with a lower [ingest] max_frame_bytes). An event that alone
     does not fit raises EventError, REASON_TOO_LARGE, before it is sent.
     Up to `window` batches are in flight at once, each with its own
-    batch_id; a batch is kept until its Ack comes. Without an Ack it is
-    sent again, same events and ids (1 s, doubling to 4 s); on
-    BATCH_STATUS_UNAVAILABLE (REASON_UNAVAILABLE or REASON_BUSY) it is sent
-    again after a pause (0.1 s, doubling to 4 s). A batch not settled
+    batch_id; a batch is kept until its Ack comes. Batches go, and go
+    again, in the order they were made (docs/protocol.md, retry rule 6):
+    nothing is queued while no connection is up, and when a lost
+    connection is replaced, what it held goes again, same events and ids,
+    before anything newer; on BATCH_STATUS_UNAVAILABLE (REASON_UNAVAILABLE
+    or REASON_BUSY) a batch goes again after a pause (0.1 s, doubling to
+    4 s), holding the ones after it until then. A batch not settled
     `timeout` seconds after it was first sent raises UnavailableError (the
     daemon kept answering UNAVAILABLE) or hrwatch.TimeoutError (no answer).
     A batch refused whole raises RejectedError. Rejected events are not
@@ -135,12 +140,22 @@ class Publisher:
         self._ctx = context or zmq.Context.instance()
         self._sock = self._ctx.socket(zmq.DEALER)
         self._sock.setsockopt(zmq.LINGER, 0)
+        # Nothing waits in the socket for a connection to come: a batch
+        # queued there while none is up would go out on the next one ahead
+        # of the re-sends of what the lost one held.
+        self._sock.setsockopt(zmq.IMMEDIATE, 1)
+        self._monitor = None
         try:
             apply_curve(self._sock, server_key, key)
+            # Watched before it connects, so no connection goes unseen.
+            self._monitor = self._sock.get_monitor_socket(_MONITORED)
+            self._monitor.setsockopt(zmq.LINGER, 0)
             connect(self._sock, endpoint)
         except Exception:
-            self._sock.close(0)
+            self._close_sockets()
             raise
+        self._up = False           # a connection is up (handshake done)
+        self._ups = 0              # connections come up so far
         self._prefix = f"py-{os.getpid()}-{os.urandom(4).hex()}"
         self._seq = 0
         self._buffer = []          # events not yet in a batch
@@ -206,9 +221,16 @@ class Publisher:
                     self._queue.clear()
                     self._pump(until_window=False)
         finally:
-            if self._sock is not None:
-                self._sock.close(0)
-                self._sock = None
+            self._close_sockets()
+
+    def _close_sockets(self):
+        if self._monitor is not None:
+            self._sock.disable_monitor()
+            self._monitor.close(0)
+            self._monitor = None
+        if self._sock is not None:
+            self._sock.close(0)
+            self._sock = None
 
     def __enter__(self):
         return self
@@ -235,29 +257,74 @@ class Publisher:
         self._buffer_bytes = BATCH_ID_ROOM
         self._queue.append((batch_id, batch.SerializeToString()))
 
-    def _send(self, b):
-        self._sock.send_multipart([b"", b.payload])
+    def _events(self):
+        """Takes the connection events waiting on the monitor."""
+        while True:
+            try:
+                ev = recv_monitor_message(self._monitor, zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            if ev["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                self._up = True
+                self._ups += 1
+            elif ev["event"] == zmq.EVENT_DISCONNECTED:
+                self._up = False  # libzmq connects again by itself
+
+    def _sends(self):
+        """What must go now goes, in the order the batches were made: a
+        batch never sent, or sent on a connection since lost (what it held
+        is gone), or answered UNAVAILABLE and due again. A batch waiting
+        out its pause holds the ones after it, so the daemon applies the
+        events in the order they were added, across a restart too."""
+        if not self._up:
+            return
+        now = time.monotonic()
+        for b in self._inflight.values():  # in the order they were made
+            if b.held and now < b.next_send:
+                return
+            if b.sent_on == self._ups and not (b.busy and now >= b.next_send):
+                continue
+            try:
+                self._sock.send_multipart([b"", b.payload], zmq.NOBLOCK)
+            except zmq.Again:
+                return  # the connection went: the next one takes it
+            if b.sent_on is not None:
+                self._result.resends += 1
+            b.sent_on = self._ups
+            b.held = False
+            if b.busy:
+                b.next_send = now + b.pause
+                b.pause = min(b.pause * 2, PAUSE_MAX)
 
     def _pump(self, until_window):
         """Send queued batches and settle answers. until_window: return as
         soon as there is room for another batch; else when all are settled."""
+        poller = zmq.Poller()
+        poller.register(self._sock, zmq.POLLIN)
+        poller.register(self._monitor, zmq.POLLIN)
         while True:
             while self._queue and len(self._inflight) < self.window:
                 batch_id, payload = self._queue.popleft()
-                b = _Batch(batch_id, payload, self.timeout)
-                self._inflight[batch_id] = b
-                self._send(b)
+                self._inflight[batch_id] = _Batch(batch_id, payload, self.timeout)
                 self._result.batches += 1
+            self._events()
+            self._sends()
             if not self._inflight:
                 return
             if until_window and len(self._inflight) < self.window and not self._queue:
                 return
             now = time.monotonic()
-            wake = min(min(b.resend_at, b.deadline) for b in self._inflight.values())
-            if self._sock.poll(max(0, int((wake - now) * 1000)) + 1):
-                frames = self._sock.recv_multipart()
-                self._settle(frames[-1])
-            self._resend_due()
+            wake = min(min(b.deadline, b.next_send if b.busy else b.deadline)
+                       for b in self._inflight.values())
+            ready = dict(poller.poll(max(0, int((wake - now) * 1000)) + 1))
+            if self._sock in ready:
+                while True:
+                    try:
+                        frames = self._sock.recv_multipart(zmq.NOBLOCK)
+                    except zmq.Again:
+                        break
+                    self._settle(frames[-1])
+            self._expire()
 
     def _settle(self, frame):
         ack = pb.Ack()
@@ -275,6 +342,10 @@ class Publisher:
             return  # answers a re-send of a batch already settled
         if ack.status == pb.BATCH_STATUS_OK:
             del self._inflight[ack.batch_id]
+            # Room at the daemon: what it turned away goes again now.
+            for other in self._inflight.values():
+                if other.busy:
+                    other.next_send = 0.0
             r = self._result
             r.accepted += ack.accepted
             r.duplicate += ack.duplicate
@@ -286,31 +357,23 @@ class Publisher:
         elif ack.status == pb.BATCH_STATUS_UNAVAILABLE:
             self._result.unavailable += 1
             b.last_status = (int(ack.reason), enum_name(pb.Reason, ack.reason), ack.message)
-            b.resend_at = time.monotonic() + b.pause
-            b.pause = min(b.pause * 2, RESEND_MAX)
+            b.busy = b.held = True
+            b.next_send = time.monotonic() + b.pause
         else:
             del self._inflight[ack.batch_id]
             raise RejectedError(ack.message or "batch rejected", int(ack.reason),
                                 enum_name(pb.Reason, ack.reason), ack.batch_id)
 
-    def _resend_due(self):
+    def _expire(self):
         now = time.monotonic()
         for b in list(self._inflight.values()):
-            if now >= b.deadline:
-                del self._inflight[b.batch_id]
-                if b.last_status:
-                    code, reason, message = b.last_status
-                    raise UnavailableError(
-                        f"batch {b.batch_id} not accepted in {self.timeout} s: {message}",
-                        code, reason, b.batch_id)
-                raise TimeoutError(f"no Ack for batch {b.batch_id} from {self.endpoint} "
-                                   f"in {self.timeout} s")
-            if now >= b.resend_at:
-                self._send(b)
-                self._result.resends += 1
-                if b.last_status is None:
-                    b.resend_every = min(b.resend_every * 2, RESEND_MAX)
-                    b.resend_at = now + b.resend_every
-                else:
-                    # After an UNAVAILABLE pause: wait for an Ack as usual.
-                    b.resend_at = now + b.resend_every
+            if now < b.deadline:
+                continue
+            del self._inflight[b.batch_id]
+            if b.last_status:
+                code, reason, message = b.last_status
+                raise UnavailableError(
+                    f"batch {b.batch_id} not accepted in {self.timeout} s: {message}",
+                    code, reason, b.batch_id)
+            raise TimeoutError(f"no Ack for batch {b.batch_id} from {self.endpoint} "
+                               f"in {self.timeout} s")
