@@ -47,8 +47,9 @@ hrw_server_new (const hrw_config_t *cfg, const char *config_path, hrw_store_t *s
     self->ingest = self->engine? hrw_ingest_new (self->engine, store, &cfg->limits): NULL;
     self->slots = calloc (cfg->group_max_frames, sizeof (*self->slots));
     self->frames = calloc (cfg->group_max_frames, sizeof (*self->frames));
+    self->later = calloc (cfg->group_max_frames, sizeof (*self->later));
     self->ctx = zmq_ctx_new ();
-    if (!self->ingest || !self->slots || !self->frames || !self->ctx) {
+    if (!self->ingest || !self->slots || !self->frames || !self->later || !self->ctx) {
         hrw_log (log, HRW_LOG_ERR, "out of memory starting the server");
         goto fail;
     }
@@ -110,6 +111,8 @@ hrw_server_destroy (hrw_server_t **self_p)
     if (!self_p || !*self_p)
         return;
     hrw_server_t *self = *self_p;
+    if (self->later)
+        hrw_server__release_later (self);   //  Their clients send them again
     for (int i = 0; i < self->n_watch; i++) {
         zmq_socket_monitor (self->watch[i].sock, NULL, 0);
         zmq_close (self->watch[i].pair);
@@ -132,6 +135,7 @@ hrw_server_destroy (hrw_server_t **self_p)
     hrw_buf_free (&self->reply);
     free (self->slots);
     free (self->frames);
+    free (self->later);
     free (self);
     *self_p = NULL;
 }
@@ -228,7 +232,8 @@ hrw_server_run (hrw_server_t *self, int signal_fd)
         long wait = (long) ((self->next_tick - now) / 1000);
         if (self->cfg.engine.replay || wait > 1000)
             wait = 1000;
-        int rc = zmq_poll (items, n_items, wait < 1? 1: wait);
+        //  Frames waiting for a group are taken without waiting for more.
+        int rc = zmq_poll (items, n_items, self->n_later? 0: wait < 1? 1: wait);
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
@@ -240,7 +245,7 @@ hrw_server_run (hrw_server_t *self, int signal_fd)
         //  Handshakes first: a client waiting on one cannot send.
         if (items[ZAP].revents & ZMQ_POLLIN)
             hrw_zap_handle (self->zap);
-        if ((items[ROUTER].revents | items[PULL].revents) & ZMQ_POLLIN)
+        if ((items[ROUTER].revents | items[PULL].revents) & ZMQ_POLLIN || self->n_later)
             hrw_server__ingest_group (self);
         for (int i = 0; i < self->n_watch; i++)
             if (items[WATCH + i].revents & ZMQ_POLLIN)

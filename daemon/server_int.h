@@ -78,6 +78,10 @@ struct hrw_server {
     hrw_curve_keys_t keys;                  //  The server's key pair, when CURVE is on
     int64_t next_tick;                      //  When the clock next follows the wall clock
     hrw_server_slot_t *slots;               //  One per frame of a group
+    hrw_server_slot_t *later;               //  Frames over their client's share, for
+                                            //  the next group, in the order they came
+    size_t n_later;                         //  How many
+    size_t later_bytes;                     //  Their bytes
     hrw_frame_t *frames;                    //  Ingest's view of the same frames
     hrw_buf_t reply;                        //  Control responses
     hrw_ingest_stats_t reported;            //  Totals at the last throughput report
@@ -129,6 +133,9 @@ void hrw_server__ratelog_flush (hrw_server_t *self, hrw_server_ratelog_t *r, int
 /*  Takes a group from the ingest sockets, commits it, publishes the alert
     changes and answers each frame. */
 void hrw_server__ingest_group (hrw_server_t *self);
+
+/*  Releases the frames waiting for a later group, unanswered. */
+void hrw_server__release_later (hrw_server_t *self);
 
 /*  The throughput line, once a minute when anything arrived. */
 void hrw_server__report (hrw_server_t *self, int64_t now);

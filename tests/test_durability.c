@@ -382,13 +382,99 @@ test_slow_subscribers_and_vanishing_publishers (void **state)
     zmq_ctx_term (ctx);
 }
 
-//  One client sending hundreds of batches at once gets some turned away
-//  with REASON_BUSY; re-sent, everything ends accepted once.
+//  A DEALER on the ingest socket (acks wait up to 5 s), queues unbounded.
+static void *
+s_dealer (void *ctx, h_fixture_t *f)
+{
+    void *d = zmq_socket (ctx, ZMQ_DEALER);
+    int linger = 0, timeout = 5000, hwm = 0;
+    zmq_setsockopt (d, ZMQ_LINGER, &linger, sizeof (linger));
+    zmq_setsockopt (d, ZMQ_RCVTIMEO, &timeout, sizeof (timeout));
+    zmq_setsockopt (d, ZMQ_SNDHWM, &hwm, sizeof (hwm));
+    zmq_setsockopt (d, ZMQ_RCVHWM, &hwm, sizeof (hwm));
+    assert_int_equal (zmq_connect (d, f->ingest), 0);
+    return d;
+}
+
+//  Sends a batch of one hire, its batch id "tag-i".
+static void
+s_send_hire (void *d, const char *tag, int i)
+{
+    hrw_buf_t ev = { 0 }, frame = { 0 };
+    char json[300], id[32];
+    snprintf (json, sizeof (json), "{\"eventId\":\"%s-%d\",\"occurredAt\":"
+              "\"2025-06-01T00:00:00Z\",\"source\":\"t\",\"hire\":{\"employeeId\":"
+              "\"%s-%d\",\"unitId\":\"ops\"}}", tag, i, tag, i);
+    h_event_json (&ev, json);
+    snprintf (id, sizeof (id), "%s-%d", tag, i);
+    h_batch (&frame, id, &ev, 1);
+    zmq_send (d, "", 0, ZMQ_SNDMORE);
+    zmq_send (d, frame.data, frame.len, 0);
+    hrw_buf_free (&ev);
+    hrw_buf_free (&frame);
+}
+
+//  The next Ack on d (asserted to come, and to be OK with one accepted):
+//  its batch id's number.
+static int
+s_ack_ok (void *d)
+{
+    zmq_msg_t m;
+    zmq_msg_init (&m);
+    do
+        assert_true (zmq_msg_recv (&m, d, 0) >= 0);
+    while (zmq_msg_more (&m));
+    Hrwatch__V1__Ack *ack = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&m), zmq_msg_data (&m));
+    assert_non_null (ack);
+    if (ack->status != HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_OK)
+        fail_msg ("batch %s answered %d: %s", ack->batch_id, ack->status, ack->message);
+    assert_int_equal (ack->accepted, 1);
+    const char *dash = strrchr (ack->batch_id, '-');
+    int i = dash? atoi (dash + 1): -1;
+    hrwatch__v1__ack__free_unpacked (ack, NULL);
+    zmq_msg_close (&m);
+    return i;
+}
+
+//  A client with more batches in flight than its share of a group
+//  (client_batches_max) gets none turned away: those over its share wait
+//  for the next groups, in the order they came, so all are applied in the
+//  order sent (a batch turned away while later ones are on the way would be
+//  overtaken by them). Another client's batch is not kept behind them.
+static void
+test_batches_over_a_clients_share_wait_in_order (void **state)
+{
+    h_fixture_t *f = *state;
+    h_restart (f, "[ingest]\nclient_batches_max = 2\n");
+    enum { N = 120 };
+    void *ctx = zmq_ctx_new ();
+    void *a = s_dealer (ctx, f), *b = s_dealer (ctx, f);
+    h_sleep_ms (100);           //  Both connected before the burst
+    for (int i = 0; i < N; i++)
+        s_send_hire (a, "order", i);
+    s_send_hire (b, "other", 0);
+    for (int i = 0; i < N; i++)
+        assert_int_equal (s_ack_ok (a), i);
+    //  B's batch was answered before A's last: it is already waiting.
+    zmq_pollitem_t item = { b, 0, ZMQ_POLLIN, 0 };
+    assert_int_equal (zmq_poll (&item, 1, 0), 1);
+    assert_int_equal (s_ack_ok (b), 0);
+    json_t *st = h_status (f);
+    assert_int_equal (h_field (st, "eventsAccepted"), N + 1);
+    json_decref (st);
+    zmq_close (a);
+    zmq_close (b);
+    zmq_ctx_term (ctx);
+}
+
+//  One client sending hundreds of batches at once, more than the daemon
+//  holds for later groups (group_max_frames), gets some turned away with
+//  REASON_BUSY; re-sent, everything ends accepted once.
 static void
 test_one_client_cannot_crowd_a_group (void **state)
 {
     h_fixture_t *f = *state;
-    h_restart (f, "[ingest]\nclient_batches_max = 5\n");
+    h_restart (f, "[ingest]\nclient_batches_max = 5\ngroup_max_frames = 16\n");
     void *ctx = zmq_ctx_new ();
     void *d = zmq_socket (ctx, ZMQ_DEALER);
     int linger = 0, timeout = 5000, hwm = 0;
@@ -474,6 +560,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_sigkill_loop_loses_and_doubles_nothing, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_disk_full_withholds_acks_and_recovers, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_slow_subscribers_and_vanishing_publishers, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_batches_over_a_clients_share_wait_in_order, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_one_client_cannot_crowd_a_group, h_setup, h_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
