@@ -71,7 +71,7 @@ class PythonPackage(unittest.TestCase):
         conf = os.path.join(cls.tmp, "hrwatchd.conf")
         with open(conf, "w") as f:
             f.write(f"[store]\npath = {cls.tmp}/state\n\n[ingest]\nendpoint = {cls.ingest}\n"
-                    f"push_endpoint =\nmax_batch_events = 50\nclient_batches_max = 2\n\n[control]\nendpoint = {cls.control}\n\n"
+                    f"push_endpoint =\nmax_batch_events = 50\nclient_batches_max = 2\ngroup_max_frames = 4\n\n[control]\nendpoint = {cls.control}\n\n"
                     f"[alerts]\nendpoint = {cls.alerts_ep}\n\n[metrics]\nlisten =\n")
         cls.daemon = subprocess.Popen([os.path.join(ARGS.bin, "hrwatchd"), "--foreground",
                                        "--config", conf], stderr=subprocess.DEVNULL)
@@ -144,9 +144,10 @@ class PythonPackage(unittest.TestCase):
             self.client.unit("x")  # nothing of it was applied
 
     def test_4b_busy_is_sent_again(self):
-        # client_batches_max is 2 here: more batches than that from one
-        # client in one group are answered BUSY, and sent again until all
-        # are in. How many arrive together depends on the cores, so a few
+        # client_batches_max is 2 and group_max_frames 4 here: batches over
+        # a client's share of a group wait for the next, but past the 4 the
+        # daemon holds they are answered BUSY, and sent again until all are
+        # in. How many arrive together depends on the cores, so a few
         # rounds are given to see one BUSY.
         busy = 0
         for n in range(5):

@@ -50,8 +50,8 @@ typedef struct {
     unsigned sent_ups;      //  The connection's handshakes when last sent
     int64_t next_send;      //  When to re-send, once answered BUSY
     int64_t backoff;        //  Current re-send interval, once answered BUSY
-    int busy;               //  Answered BUSY or UNAVAILABLE: re-sent after the
-                            //  next acknowledgement, or its short backoff
+    int busy;               //  Answered BUSY or UNAVAILABLE and not sent since:
+                            //  goes after the next acknowledgement, or its backoff
     int held;               //  ... and not sent since: the batches after it wait
     int unsent;             //  Not yet handed to a connection that is up
     uint64_t seq;           //  Its place in the order events were added
@@ -198,7 +198,10 @@ s_send (hrwatch_publisher_t *self, s_batch_t *b, int64_t now)
         return -1;
     }
     zmq_send (self->conn.sock, b->frame.data, b->frame.len, 0);
+    //  Sent again, it waits for its answer like any other (re-sent on a
+    //  timer, a batch turned away once would go on and on as duplicates).
     b->unsent = 0;
+    b->busy = 0;
     b->held = 0;
     b->sent_ups = self->conn.ups;
     b->next_send = now + b->backoff;
@@ -306,8 +309,6 @@ s_receive (hrwatch_publisher_t *self, int wait_ms)
         else if (b) {
             //  The daemon answers: the timeout is for silence, and the
             //  batch goes again soon (after the acks, protocol.md).
-            if (!b->busy)
-                b->backoff = S_RETRY_BUSY_US;
             b->busy = 1;
             b->held = 1;
             b->first_sent = now;

@@ -51,8 +51,9 @@ class ArgumentError(HrwatchError, ValueError):
 
 
 def check_timeout(timeout, name="timeout"):
-    """A positive number of seconds, or ArgumentError."""
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+    """A positive number of seconds (at most a year), or ArgumentError."""
+    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+            or not 0 < timeout <= 365 * 86400):
         raise ArgumentError(f"{name} must be a positive number of seconds, not {timeout!r}")
     return timeout
 

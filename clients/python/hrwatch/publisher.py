@@ -17,6 +17,10 @@ from .keys import apply_curve
 # BATCH_STATUS_UNAVAILABLE (the store could not commit, or BUSY): re-send
 # after a pause, 0.1 s doubling up to 4 s, as `hrwatch publish` does.
 PAUSE_FIRST, PAUSE_MAX = 0.1, 4.0
+# Most batches in flight: hrwatchd queues at most 1000 answers for one
+# connection (libzmq's default), and `hrwatch publish` and libhrwatch stop
+# at 64 too.
+WINDOW_MAX = 64
 # The connection events the publisher follows (docs/protocol.md, retry rule
 # 6): a batch sent on a connection that was lost goes again on the next.
 _MONITORED = zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED
@@ -108,7 +112,7 @@ class Publisher:
     encoded bytes (just under hrwatchd's 4 MiB frame limit by default;
     lower it with a lower [ingest] max_frame_bytes). An event that alone
     does not fit raises EventError, REASON_TOO_LARGE, before it is sent.
-    Up to `window` batches are in flight at once, each with its own
+    Up to `window` batches (at most 64) are in flight at once, each with its own
     batch_id; a batch is kept until its Ack comes. Batches go, and go
     again, in the order they were made (docs/protocol.md, retry rule 6):
     nothing is queued while no connection is up, and when a lost
@@ -127,8 +131,11 @@ class Publisher:
 
     def __init__(self, endpoint, batch_size=500, window=4, timeout=30,
                  server_key=None, key=None, context=None, max_batch_bytes=MAX_BATCH_BYTES):
-        if batch_size < 1 or window < 1:
-            raise ArgumentError("batch_size and window must be at least 1")
+        for name, value, most in (("batch_size", batch_size, None), ("window", window, WINDOW_MAX)):
+            if (isinstance(value, bool) or not isinstance(value, int) or value < 1
+                    or (most and value > most)):
+                raise ArgumentError(f"{name} must be a whole number from 1"
+                                    f"{f' to {most}' if most else ''}, not {value!r}")
         check_timeout(timeout)
         if max_batch_bytes <= BATCH_ID_ROOM:
             raise ArgumentError(f"max_batch_bytes must be over {BATCH_ID_ROOM}")
@@ -196,6 +203,8 @@ class Publisher:
     def flush(self):
         """Send what is buffered and wait for every Ack. Returns the
         PublishResult of everything settled since the last flush."""
+        if self._sock is None:
+            raise HrwatchError("publisher is closed")
         if self._buffer:
             self._cut()
         self._pump(until_window=False)
@@ -209,7 +218,7 @@ class Publisher:
 
     def close(self, flush=True):
         """Flush (unless flush=False), then close the socket. With
-        flush=False, what is only buffered or queued is dropped unsent, but
+        flush=False, what is only buffered, queued or never sent is dropped, but
         batches already sent are still waited for (up to `timeout`), so
         that what the daemon took is known to it; their result is lost."""
         try:
@@ -219,6 +228,9 @@ class Publisher:
                 else:
                     self._buffer, self._buffer_bytes = [], BATCH_ID_ROOM
                     self._queue.clear()
+                    # Nothing more goes: what never went is dropped too.
+                    for b in [b for b in self._inflight.values() if b.sent_on is None]:
+                        del self._inflight[b.batch_id]
                     self._pump(until_window=False)
         finally:
             self._close_sockets()
@@ -291,10 +303,11 @@ class Publisher:
             if b.sent_on is not None:
                 self._result.resends += 1
             b.sent_on = self._ups
-            b.held = False
+            # Sent again, it waits for its answer like any other; turned
+            # away again, the next pause is longer.
             if b.busy:
-                b.next_send = now + b.pause
                 b.pause = min(b.pause * 2, PAUSE_MAX)
+            b.busy = b.held = False
 
     def _pump(self, until_window):
         """Send queued batches and settle answers. until_window: return as
