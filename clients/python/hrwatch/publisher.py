@@ -218,8 +218,9 @@ class Publisher:
 
     def close(self, flush=True):
         """Flush (unless flush=False), then close the socket. With
-        flush=False, what is only buffered, queued or never sent is dropped, but
-        batches already sent are still waited for (up to `timeout`), so
+        flush=False, what is only buffered or queued is dropped unsent, but
+        batches in the window are still sent (once a connection is up) and
+        waited for (up to `timeout`), so
         that what the daemon took is known to it; their result is lost."""
         try:
             if self._sock is not None:
@@ -228,9 +229,6 @@ class Publisher:
                 else:
                     self._buffer, self._buffer_bytes = [], BATCH_ID_ROOM
                     self._queue.clear()
-                    # Nothing more goes: what never went is dropped too.
-                    for b in [b for b in self._inflight.values() if b.sent_on is None]:
-                        del self._inflight[b.batch_id]
                     self._pump(until_window=False)
         finally:
             self._close_sockets()
