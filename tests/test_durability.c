@@ -476,13 +476,7 @@ test_one_client_cannot_crowd_a_group (void **state)
     h_fixture_t *f = *state;
     h_restart (f, "[ingest]\nclient_batches_max = 5\ngroup_max_frames = 16\n");
     void *ctx = zmq_ctx_new ();
-    void *d = zmq_socket (ctx, ZMQ_DEALER);
-    int linger = 0, timeout = 5000, hwm = 0;
-    zmq_setsockopt (d, ZMQ_LINGER, &linger, sizeof (linger));
-    zmq_setsockopt (d, ZMQ_RCVTIMEO, &timeout, sizeof (timeout));
-    zmq_setsockopt (d, ZMQ_SNDHWM, &hwm, sizeof (hwm));
-    zmq_setsockopt (d, ZMQ_RCVHWM, &hwm, sizeof (hwm));
-    assert_int_equal (zmq_connect (d, f->ingest), 0);
+    void *d = s_dealer (ctx, f);
     enum { N = 300 };
     static hrw_buf_t frames[N];
     static int done[N];
