@@ -240,7 +240,6 @@ hrw_server__ingest_group (hrw_server_t *self)
     if (rc) {
         hrw_log (self->log, HRW_LOG_ERR, "store commit failed, %zu batches answered "
                  "UNAVAILABLE: %s", n + self->n_later, hrw_store_strerror (rc));
-        s_refuse_later (self, rc);
     }
     else
         hrw_server__publish (self);
@@ -253,6 +252,10 @@ hrw_server__ingest_group (hrw_server_t *self)
             hrw_server__reply (&self->slots[i], f->ack, f->ack_len);
         hrw_server__release (&self->slots[i]);
     }
+    //  After the group's own answers: those point into the buffer that
+    //  refusing reuses, and a client's answers go in the order it sent.
+    if (rc)
+        s_refuse_later (self, rc);
     hrw_server__report (self, now);
     hrw_server__metrics (self);
 }

@@ -467,6 +467,72 @@ test_batches_over_a_clients_share_wait_in_order (void **state)
     zmq_ctx_term (ctx);
 }
 
+//  A store that cannot commit (its map capped at 1 MiB) while a client's
+//  batches wait for later groups: every batch is answered once, with its
+//  own id, in the order sent; those of the failed group and those waiting
+//  behind it UNAVAILABLE, and only what was answered OK applied.
+static void
+test_waiting_batches_of_a_failed_group_are_answered_in_order (void **state)
+{
+    h_fixture_t *f = *state;
+    h_restart (f, "[ingest]\nclient_batches_max = 2\n[store]\nmap_size_mb = 1\n"
+                  "max_map_size_mb = 1\n");
+    enum { N = 200, EVENTS = 20 };
+    void *ctx = zmq_ctx_new ();
+    void *d = s_dealer (ctx, f);
+    static hrw_buf_t evs[EVENTS];
+    hrw_buf_t frame = { 0 };
+    for (int i = 0; i < N; i++) {
+        for (int k = 0; k < EVENTS; k++) {
+            char json[300];
+            snprintf (json, sizeof (json), "{\"eventId\":\"full-%d-%d\",\"occurredAt\":"
+                      "\"2025-06-01T00:00:00Z\",\"source\":\"t\",\"hire\":{\"employeeId\":"
+                      "\"F-%d-%d\",\"unitId\":\"ops-%d\"}}", i, k, i, k, k);
+            hrw_buf_clear (&evs[k]);
+            h_event_json (&evs[k], json);
+        }
+        char id[32];
+        snprintf (id, sizeof (id), "full-%d", i);
+        hrw_buf_clear (&frame);
+        h_batch (&frame, id, evs, EVENTS);
+        zmq_send (d, "", 0, ZMQ_SNDMORE);
+        zmq_send (d, frame.data, frame.len, 0);
+    }
+    int ok = 0, unavailable = 0;
+    for (int i = 0; i < N; i++) {
+        zmq_msg_t m;
+        zmq_msg_init (&m);
+        do
+            assert_true (zmq_msg_recv (&m, d, 0) >= 0);
+        while (zmq_msg_more (&m));
+        Hrwatch__V1__Ack *ack = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&m),
+                                                          zmq_msg_data (&m));
+        assert_non_null (ack);
+        char want[32];
+        snprintf (want, sizeof (want), "full-%d", i);
+        assert_string_equal (ack->batch_id, want);
+        if (ack->status == HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_OK)
+            ok++;
+        else {
+            assert_int_equal (ack->status, HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_UNAVAILABLE);
+            assert_int_equal (ack->reason, HRWATCH__V1__REASON__REASON_UNAVAILABLE);
+            unavailable++;
+        }
+        hrwatch__v1__ack__free_unpacked (ack, NULL);
+        zmq_msg_close (&m);
+    }
+    assert_true (unavailable > 0);
+    h_wait_log (f, "store commit failed");
+    json_t *st = h_status (f);      //  Still serving, and applied what it said
+    assert_int_equal (h_field (st, "eventsAccepted"), (long) ok * EVENTS);
+    json_decref (st);
+    for (int k = 0; k < EVENTS; k++)
+        hrw_buf_free (&evs[k]);
+    hrw_buf_free (&frame);
+    zmq_close (d);
+    zmq_ctx_term (ctx);
+}
+
 //  One client sending hundreds of batches at once, more than the daemon
 //  holds for later groups (group_max_frames), gets some turned away with
 //  REASON_BUSY; re-sent, everything ends accepted once.
@@ -555,6 +621,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_disk_full_withholds_acks_and_recovers, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_slow_subscribers_and_vanishing_publishers, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_batches_over_a_clients_share_wait_in_order, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_waiting_batches_of_a_failed_group_are_answered_in_order, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_one_client_cannot_crowd_a_group, h_setup, h_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
