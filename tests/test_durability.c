@@ -414,10 +414,10 @@ s_send_hire (void *d, const char *tag, int i)
     hrw_buf_free (&frame);
 }
 
-//  The next Ack on d (asserted to come, and to be OK with one accepted):
-//  its batch id's number.
-static int
-s_ack_ok (void *d)
+//  The next Ack on d, asserted to come within the socket's timeout and to
+//  unpack; the caller frees it.
+static Hrwatch__V1__Ack *
+s_next_ack (void *d)
 {
     zmq_msg_t m;
     zmq_msg_init (&m);
@@ -425,14 +425,23 @@ s_ack_ok (void *d)
         assert_true (zmq_msg_recv (&m, d, 0) >= 0);
     while (zmq_msg_more (&m));
     Hrwatch__V1__Ack *ack = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&m), zmq_msg_data (&m));
+    zmq_msg_close (&m);
     assert_non_null (ack);
+    return ack;
+}
+
+//  The next Ack on d (asserted to come, and to be OK with one accepted):
+//  its batch id's number.
+static int
+s_ack_ok (void *d)
+{
+    Hrwatch__V1__Ack *ack = s_next_ack (d);
     if (ack->status != HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_OK)
         fail_msg ("batch %s answered %d: %s", ack->batch_id, ack->status, ack->message);
     assert_int_equal (ack->accepted, 1);
     const char *dash = strrchr (ack->batch_id, '-');
     int i = dash? atoi (dash + 1): -1;
     hrwatch__v1__ack__free_unpacked (ack, NULL);
-    zmq_msg_close (&m);
     return i;
 }
 
@@ -500,14 +509,7 @@ test_waiting_batches_of_a_failed_group_are_answered_in_order (void **state)
     }
     int ok = 0, unavailable = 0;
     for (int i = 0; i < N; i++) {
-        zmq_msg_t m;
-        zmq_msg_init (&m);
-        do
-            assert_true (zmq_msg_recv (&m, d, 0) >= 0);
-        while (zmq_msg_more (&m));
-        Hrwatch__V1__Ack *ack = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&m),
-                                                          zmq_msg_data (&m));
-        assert_non_null (ack);
+        Hrwatch__V1__Ack *ack = s_next_ack (d);
         char want[32];
         snprintf (want, sizeof (want), "full-%d", i);
         assert_string_equal (ack->batch_id, want);
@@ -519,7 +521,6 @@ test_waiting_batches_of_a_failed_group_are_answered_in_order (void **state)
             unavailable++;
         }
         hrwatch__v1__ack__free_unpacked (ack, NULL);
-        zmq_msg_close (&m);
     }
     assert_true (unavailable > 0);
     h_wait_log (f, "store commit failed");
@@ -574,14 +575,7 @@ test_one_client_cannot_crowd_a_group (void **state)
                 }
             int expect = pending;
             for (int k = 0; k < expect; k++) {
-                zmq_msg_t m;
-                zmq_msg_init (&m);
-                do
-                    assert_true (zmq_msg_recv (&m, d, 0) >= 0);
-                while (zmq_msg_more (&m));
-                Hrwatch__V1__Ack *ack = hrwatch__v1__ack__unpack (NULL, zmq_msg_size (&m),
-                                                                  zmq_msg_data (&m));
-                assert_non_null (ack);
+                Hrwatch__V1__Ack *ack = s_next_ack (d);
                 int i = atoi (ack->batch_id);
                 if (ack->status == HRWATCH__V1__BATCH_STATUS__BATCH_STATUS_UNAVAILABLE) {
                     assert_int_equal (ack->reason, HRWATCH__V1__REASON__REASON_BUSY);
@@ -593,7 +587,6 @@ test_one_client_cannot_crowd_a_group (void **state)
                     pending--;
                 }
                 hrwatch__v1__ack__free_unpacked (ack, NULL);
-                zmq_msg_close (&m);
             }
         }
         assert_int_equal (pending, 0);
