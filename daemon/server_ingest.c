@@ -237,10 +237,9 @@ hrw_server__ingest_group (hrw_server_t *self)
             hrw_metrics_observe_batch (self->metrics, self->frames[i].accepted
                                        + self->frames[i].duplicate + self->frames[i].rejected);
     }
-    if (rc) {
+    if (rc)
         hrw_log (self->log, HRW_LOG_ERR, "store commit failed, %zu batches answered "
                  "UNAVAILABLE: %s", n + self->n_later, hrw_store_strerror (rc));
-    }
     else
         hrw_server__publish (self);
     for (size_t i = 0; i < n; i++) {

@@ -161,6 +161,9 @@ class Publisher:
         except Exception:
             self._close_sockets()
             raise
+        self._poller = zmq.Poller()    # answers, and connection events
+        self._poller.register(self._sock, zmq.POLLIN)
+        self._poller.register(self._monitor, zmq.POLLIN)
         self._up = False           # a connection is up (handshake done)
         self._ups = 0              # connections come up so far
         self._prefix = f"py-{os.getpid()}-{os.urandom(4).hex()}"
@@ -310,9 +313,6 @@ class Publisher:
     def _pump(self, until_window):
         """Send queued batches and settle answers. until_window: return as
         soon as there is room for another batch; else when all are settled."""
-        poller = zmq.Poller()
-        poller.register(self._sock, zmq.POLLIN)
-        poller.register(self._monitor, zmq.POLLIN)
         while True:
             while self._queue and len(self._inflight) < self.window:
                 batch_id, payload = self._queue.popleft()
@@ -325,9 +325,9 @@ class Publisher:
             if until_window and len(self._inflight) < self.window and not self._queue:
                 return
             now = time.monotonic()
-            wake = min(min(b.deadline, b.next_send if b.busy else b.deadline)
+            wake = min(min(b.deadline, b.next_send) if b.busy else b.deadline
                        for b in self._inflight.values())
-            ready = dict(poller.poll(max(0, int((wake - now) * 1000)) + 1))
+            ready = dict(self._poller.poll(max(0, int((wake - now) * 1000)) + 1))
             if self._sock in ready:
                 while True:
                     try:
