@@ -8,9 +8,16 @@
     It alone outside workers/store*.c speaks to LMDB directly: it is the
     raw-LMDB baseline the bench compares the store with.
     -n (bulk): commits without fsync (MDB_NOSYNC), to load the store the
-    bench measures from quickly; never used for a measured run. */
+    bench measures from quickly; never used for a measured run.
+    -p (a record per person): a hire, exit, promotion or transfer also
+    rewrites a 64-byte record keyed by its employee, the least a store
+    that answers for each employee must write. -c N: a commit at least
+    every N events, as hrwatchd commits to bound its memory. Together
+    they measure the floor a per-employee store sets (docs/performance.md);
+    the bench's rows use neither. */
 #include <getopt.h>
 #include <lmdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,15 +54,33 @@ s_close (s_msg_t *m)
     zmq_msg_close (&m->body);
 }
 
+//  The employee a person event is about, or NULL.
+static const char *
+s_employee (const Hrwatch__V1__Event *ev)
+{
+    switch (ev->body_case) {
+        case HRWATCH__V1__EVENT__BODY_HIRE: return ev->hire->employee_id;
+        case HRWATCH__V1__EVENT__BODY_EXIT: return ev->exit->employee_id;
+        case HRWATCH__V1__EVENT__BODY_PROMOTION: return ev->promotion->employee_id;
+        case HRWATCH__V1__EVENT__BODY_TRANSFER: return ev->transfer->employee_id;
+        default: return NULL;
+    }
+}
+
 int
 main (int argc, char **argv)
 {
     const char *endpoint = "tcp://127.0.0.1:7420", *dir = NULL;
-    int keys = 3, c;
+    int keys = 3, person = 0, c;
+    size_t every = 0;
     unsigned flags = 0;
-    while ((c = getopt (argc, argv, "e:k:n")) != -1) {
+    while ((c = getopt (argc, argv, "e:k:npc:")) != -1) {
         if (c == 'e')
             endpoint = optarg;
+        else if (c == 'p')
+            person = 1;
+        else if (c == 'c')
+            every = (size_t) atol (optarg);
         else if (c == 'n')
             flags = MDB_NOSYNC;
         else if (c == 'k')
@@ -99,6 +124,7 @@ main (int argc, char **argv)
             n++;
         hrw_arena_reset (arena);
         mdb_txn_begin (env, NULL, 0, &txn);
+        size_t since = 0;
         for (size_t i = 0; i < n; i++) {
             Hrwatch__V1__EventBatch *b = hrwatch__v1__event_batch__unpack (
                 hrw_arena_allocator (arena), zmq_msg_size (&group[i].body),
@@ -118,6 +144,20 @@ main (int argc, char **argv)
                     key[len < 150? len: 150] = (char) ('a' + k);
                     MDB_val kv = { (len < 150? len: 150) + 1, key }, vv = { 32, key };
                     mdb_put (txn, dbi, &kv, &vv, 0);
+                }
+                const char *who = person? s_employee (b->events[e]): NULL;
+                if (who) {
+                    char pk[160] = "E:";
+                    uint8_t rec[64] = { 0 };
+                    size_t plen = strlen (who) < 150? strlen (who): 150;
+                    memcpy (pk + 2, who, plen);
+                    MDB_val kv = { 2 + plen, pk }, vv = { sizeof (rec), rec };
+                    mdb_put (txn, dbi, &kv, &vv, 0);
+                }
+                if (every && ++since >= every) {
+                    mdb_txn_commit (txn);
+                    mdb_txn_begin (env, NULL, 0, &txn);
+                    since = 0;
                 }
                 hrwatch__v1__event_result__init (&r[e]);
                 r[e].event_id = b->events[e]->event_id;

@@ -84,8 +84,9 @@ start_daemon() {   # start_daemon DIR [wrapper...]
 stop_daemon() { kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; }
 
 limit_pid=
-start_limit() {   # start_limit DIR [-n]
-  "$limit" ${2:-} -e "$lim" "$1" >"$work/limit.out" 2>&1 & limit_pid=$!
+start_limit() {   # start_limit DIR [limit options...]
+  local dir=$1; shift
+  "$limit" "$@" -e "$lim" "$dir" >"$work/limit.out" 2>&1 & limit_pid=$!
   for _ in $(seq 100); do grep -q ready "$work/limit.out" 2>/dev/null && return 0; sleep 0.05; done
   say "the limit did not start"; exit 1
 }
@@ -173,12 +174,13 @@ load_daemon() {   # load_daemon NAME: NAME-load.frames into the store NAME
   "$driver" -e "$ingest" -w 8 "$1-load.frames" >/dev/null
   stop_daemon
 }
-load_limit() {   # no fsync: the limit is not measured while it loads
-  mkdir -p "$work/limit-$1"
-  start_limit "$work/limit-$1" -n
+load_limit() {   # load_limit NAME [-p]: no fsync, the limit is not measured while it loads
+  local to="limit-$1${2:-}"
+  mkdir -p "$work/$to"
+  start_limit "$work/$to" -n ${2:-}
   "$driver" -e "$lim" -w 8 "$1-load.frames" >/dev/null
   stop_limit
-  sync "$work/limit-$1/data.mdb"
+  sync "$work/$to/data.mdb"
 }
 say "loading the $BIG-employee store through hrwatchd (sampling its memory)"
 start_daemon "$work/big"
@@ -198,6 +200,7 @@ phase load-big
 say "loading the other stores"
 for s in small mid midu; do load_daemon "$s"; done
 for s in mid midu; do load_limit "$s"; done
+load_limit mid -p
 rm -f ./*-load.frames
 phase load-others
 
@@ -215,10 +218,11 @@ run_daemon() {   # run_daemon STORE SLICE BATCH -> events/s
   "$driver" -e "$ingest" -b "$3" -w 64 "$2" | awk '{ print $3 }'
   stop_daemon
 }
-run_limit() {    # run_limit STORE SLICE BATCH -> events/s
-  fresh "limit-$1" run-limit
-  start_limit "$work/run-limit"
-  "$driver" -e "$lim" -b "$3" -w 64 "$2" | awk '{ print $3 }'
+run_limit() {    # run_limit STORE SLICE BATCH [-p -c N] -> events/s
+  local store=$1 slice=$2 batch=$3; shift 3
+  fresh "limit-$store${1:-}" run-limit
+  start_limit "$work/run-limit" "$@"
+  "$driver" -e "$lim" -b "$batch" -w 64 "$slice" | awk '{ print $3 }'
   stop_limit
 }
 # pairs FIGURE A-COMMAND B-COMMAND: PAIRS pairs into pairs-FIGURE.txt, one
@@ -246,6 +250,12 @@ for ids in seq uuid; do
   pairs "$ids-survey" "run_daemon $s $s-survey.jsonl 1000" "run_limit $s $s-survey.jsonl 1000"
   phase "pairs-$ids-survey"
 done
+# The floor a store keyed by employee sets: the limit also rewriting a
+# record per person event and committing every 1000 events, as hrwatchd
+# does to bound its memory (docs/performance.md, "The floor").
+say "sequential ids, batches of 1000, against the per-employee floor: $PAIRS pairs"
+pairs floor "run_daemon mid mid-slice.jsonl 1000" "run_limit mid mid-slice.jsonl 1000 -p -c 1000"
+phase pairs-floor
 
 # --- 1M vs 10k, in place: consecutive slices of each history --------------
 run_big() {   # run_big FIRST N: events/s on N events of the 1M tail from FIRST
@@ -364,6 +374,7 @@ row() {
     done
     row "$n ids, survey responses, batches of 1000 ($(wc -l <mid-survey.jsonl) events)" "pairs-$ids-survey.txt"
   done
+  row "sequential ids, batches of 1000, against the per-employee floor (the limit with a record per person event, a commit every 1000 events)" pairs-floor.txt
   row "$BIG vs $SMALL employees, hrwatchd ($CMP employee events, batches of 1000; the columns: $BIG and $SMALL)" pairs-size.txt
   read -r p50 p50lo p50hi < <(awk '{ print $2 }' latency.txt | stats)
   read -r p99 p99lo p99hi < <(awk '{ print $3 }' latency.txt | stats)
