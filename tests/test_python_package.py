@@ -460,6 +460,81 @@ class OrderAcrossRestarts(unittest.TestCase):
         self.assertTrue(4 <= r.resends <= 11, r.resends)
 
 
+class GiveUpInOrder(unittest.TestCase):
+    """A batch not acknowledged in time: the publisher gives up it and
+    everything after it, names their events on the error (in order), and
+    sends nothing more, so that sending them again cannot put an event
+    after one made later. A daemon played by a ROUTER socket acknowledges
+    batches 1 and 2 of 2 events each and then answers nothing; once the
+    publisher has given up it answers everything, and a new publisher
+    sends the events given up and the rest."""
+
+    def test_unsettled_events_are_named_and_nothing_more_goes(self):
+        import threading
+        import zmq
+        import importlib
+        pb = importlib.import_module("hrwatch._pb2").events_pb2
+        tmp = tempfile.mkdtemp(prefix="hrwatch-pkg-giveup-")
+        endpoint = f"ipc://{tmp}/ingest.sock"
+        ids = [f"giveup-{i}" for i in range(1, 13)]
+        events = [event(i, orgUnitDefined={"unitId": i}) for i in ids]
+        given_up, done = threading.Event(), threading.Event()
+        got, failures = [], []   # (before the give-up?, event ids of a batch)
+
+        def daemon():
+            ctx = zmq.Context.instance()
+            sock = ctx.socket(zmq.ROUTER)
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.bind(endpoint)
+            try:
+                while not done.is_set():
+                    if not sock.poll(50):
+                        continue
+                    frames = sock.recv_multipart()
+                    batch = pb.EventBatch.FromString(frames[-1])
+                    got.append((given_up.is_set(), [e.event_id for e in batch.events]))
+                    if len(got) > 2 and not given_up.is_set():
+                        continue       # silent: the batches from the third on
+                    ack = pb.Ack(batch_id=batch.batch_id, status=pb.BATCH_STATUS_OK,
+                                 accepted=len(batch.events))
+                    for e in batch.events:
+                        ack.results.add(event_id=e.event_id, outcome=pb.OUTCOME_ACCEPTED)
+                    sock.send_multipart([frames[0], b"", ack.SerializeToString()])
+            except Exception as e:
+                failures.append(e)
+            finally:
+                sock.close(0)
+
+        t = threading.Thread(target=daemon)
+        t.start()
+        try:
+            pub = hrwatch.Publisher(endpoint, batch_size=2, window=3, timeout=1)
+            with self.assertRaises(hrwatch.TimeoutError) as cm:
+                pub.publish(events)
+            unsettled = list(cm.exception.unsettled)
+            time.sleep(0.5)          # anything the old publisher still sent would come
+            given_up.set()
+            with self.assertRaises(hrwatch.HrwatchError):
+                pub.send(events[-1:])
+            pub.close()              # nothing left to flush: closes quietly
+            # Batch 3 on, as far as the call had got: in order, from event 5.
+            self.assertGreaterEqual(len(unsettled), 2, unsettled)
+            self.assertEqual(unsettled, ids[4:4 + len(unsettled)])
+            before = [b for was, b in got if not was]
+            self.assertEqual([x for b in before for x in b], ids[:len(before) * 2])
+            self.assertFalse([b for was, b in got if was], "sent after giving up")
+            with hrwatch.Publisher(endpoint, batch_size=2, window=3, timeout=10) as again:
+                r = again.publish(events[ids.index(unsettled[0]):])
+            self.assertEqual(r.accepted, 12 - 4)
+            after = [x for was, b in got if was for x in b]
+            self.assertEqual(after, ids[4:])
+        finally:
+            done.set()
+            t.join(10)
+            shutil.rmtree(tmp)
+        self.assertEqual(failures, [])
+
+
 class CurvePackage(unittest.TestCase):
     """The same over tcp:// with CURVE: keys as `hrwatch keygen` files and as
     Z85 strings; a key not on the allowlist gets no answer."""

@@ -28,7 +28,10 @@ class RejectedError(HrwatchError):
 
 class UnavailableError(HrwatchError):
     """The daemon kept answering BATCH_STATUS_UNAVAILABLE (REASON_UNAVAILABLE
-    or REASON_BUSY) until the batch's deadline passed."""
+    or REASON_BUSY) until the batch's deadline passed. `unsettled`: the ids
+    of the events the Publisher gave up, in the order they were added."""
+
+    unsettled = ()
 
     def __init__(self, message, code=0, reason="", batch_id=""):
         super().__init__(message, code, reason)
@@ -77,7 +80,11 @@ def connect(sock, endpoint):
 
 
 class TimeoutError(HrwatchError, builtins.TimeoutError):
-    """No answer within the deadline (the daemon is not there, or too slow)."""
+    """No answer within the deadline (the daemon is not there, or too slow).
+    From a Publisher, `unsettled` holds the ids of the events it gave up,
+    in the order they were added."""
+
+    unsettled = ()
 
 
 class ControlError(HrwatchError):

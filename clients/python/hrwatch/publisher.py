@@ -120,9 +120,13 @@ class Publisher:
     before anything newer; on BATCH_STATUS_UNAVAILABLE (REASON_UNAVAILABLE
     or REASON_BUSY) a batch goes again after a pause (0.1 s, doubling to
     4 s), holding the ones after it until then. A batch not settled
-    `timeout` seconds after it was first sent raises UnavailableError (the
-    daemon kept answering UNAVAILABLE) or hrwatch.TimeoutError (no answer).
-    A batch refused whole raises RejectedError. Rejected events are not
+    `timeout` seconds after it went into the window raises UnavailableError
+    (the daemon kept answering UNAVAILABLE) or hrwatch.TimeoutError (no
+    answer), and the publisher gives up: every event not yet acknowledged
+    is dropped, its id on the error's `unsettled` (in the order added),
+    and later calls raise HrwatchError, as nothing may go after an event
+    given up. A new Publisher sends those events again, then the rest;
+    those the daemon did apply come back as duplicates. A batch refused whole raises RejectedError. Rejected events are not
     errors: they are counted, with their reasons, in the PublishResult.
 
     CURVE: server_key is the daemon's public key (Z85 or a .pub file), key
@@ -173,6 +177,7 @@ class Publisher:
         self._queue = deque()      # batches not yet sent
         self._inflight = {}        # batch_id -> _Batch
         self._result = PublishResult()
+        self._failed = None        # the error it gave up on: nothing more is sent
 
     # -- public ------------------------------------------------------------
 
@@ -182,8 +187,7 @@ class Publisher:
         flight. The last, partial batch waits for flush(). Every event of
         the call is checked first: when one raises EventError (or
         TypeError), nothing of the call is buffered or sent."""
-        if self._sock is None:
-            raise HrwatchError("publisher is closed")
+        self._check_usable()
         checked = []
         for item in events:
             ev = to_event(item)
@@ -206,8 +210,7 @@ class Publisher:
     def flush(self):
         """Send what is buffered and wait for every Ack. Returns the
         PublishResult of everything settled since the last flush."""
-        if self._sock is None:
-            raise HrwatchError("publisher is closed")
+        self._check_usable()
         if self._buffer:
             self._cut()
         self._pump(until_window=False)
@@ -226,7 +229,7 @@ class Publisher:
         waited for (up to `timeout`), so
         that what the daemon took is known to it; their result is lost."""
         try:
-            if self._sock is not None:
+            if self._sock is not None and self._failed is None:
                 if flush:
                     self.flush()
                 else:
@@ -235,6 +238,13 @@ class Publisher:
                     self._pump(until_window=False)
         finally:
             self._close_sockets()
+
+    def _check_usable(self):
+        if self._sock is None:
+            raise HrwatchError("publisher is closed")
+        if self._failed is not None:
+            raise HrwatchError(f"publisher gave up ({self._failed}); the events on that "
+                               f"error's unsettled go again with a new Publisher")
 
     def _close_sockets(self):
         if self._monitor is not None:
@@ -377,14 +387,32 @@ class Publisher:
 
     def _expire(self):
         now = time.monotonic()
-        for b in list(self._inflight.values()):
+        for b in self._inflight.values():
             if now < b.deadline:
                 continue
-            del self._inflight[b.batch_id]
             if b.last_status:
                 code, reason, message = b.last_status
-                raise UnavailableError(
+                err = UnavailableError(
                     f"batch {b.batch_id} not accepted in {self.timeout} s: {message}",
                     code, reason, b.batch_id)
-            raise TimeoutError(f"no Ack for batch {b.batch_id} from {self.endpoint} "
-                               f"in {self.timeout} s")
+            else:
+                err = TimeoutError(f"no Ack for batch {b.batch_id} from {self.endpoint} "
+                                   f"in {self.timeout} s")
+            self._give_up(err)
+
+    def _give_up(self, err):
+        """Drops every batch not settled and what is buffered, their ids on
+        err.unsettled in the order they were added, and raises err. Going
+        on would send events made after one whose fate is unknown: should
+        the caller send that one again, the daemon would apply it after
+        them (retry rule 6)."""
+        ids = []
+        for payload in [b.payload for b in self._inflight.values()] + [p for _, p in self._queue]:
+            ids.extend(ev.event_id for ev in pb.EventBatch.FromString(payload).events)
+        ids.extend(ev.event_id for ev in self._buffer)
+        self._inflight.clear()
+        self._queue.clear()
+        self._buffer, self._buffer_bytes = [], BATCH_ID_ROOM
+        err.unsettled = ids
+        self._failed = err
+        raise err
