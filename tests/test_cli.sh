@@ -285,6 +285,42 @@ else
   bad "publish through a pipe: $(tr '\r\033' '|~' <"$work/pipe.out" | head -c 400)"
 fi
 
+# 5b. publish given up names the first line without an answer, and
+#     --from-line goes on from it. The input is a pipe held open: 500
+#     lines, all answered; the daemon stops (SIGSTOP); 300 more, never
+#     answered. The line to go on from is then 501 exactly.
+for i in $(seq 1 800); do
+  printf '{"eventId":"fl-%d","occurredAt":"2025-02-01T00:00:00Z","source":"t","orgUnitDefined":{"unitId":"fl%d"}}\n' "$i" "$i"
+done >"$work/from.jsonl"
+accepted() { "$hrwatch" status --json "${ctl[@]}" | sed -n 's/.*"eventsAccepted":"\([0-9]*\)".*/\1/p'; }
+before=$(accepted)
+mkfifo "$work/from.fifo"
+"$hrwatch" publish --json --batch 50 --timeout 1 "${ing[@]}" <"$work/from.fifo" \
+  >"$work/from.json" 2>"$work/from.err" &
+pub=$!
+exec 3>"$work/from.fifo"
+head -n 500 "$work/from.jsonl" >&3
+for _ in $(seq 100); do [ "$(accepted)" = $(( before + 500 )) ] && break; sleep 0.1; done
+kill -STOP "$daemon"
+tail -n +501 "$work/from.jsonl" >&3
+exec 3>&-
+wait "$pub"; rc=$?
+kill -CONT "$daemon"
+[ "$rc" = 2 ] && ok "publish given up: exit 2" || bad "publish given up: exit $rc"
+json_check "publish given up: the line to go on from is the first unanswered" "$work/from.json" \
+  'd[0]["resumeLine"] == 501 and d[0]["accepted"] == 500
+   and d[0]["sent"] - 500 == d[0]["unacknowledged"] > 0'
+"$hrwatch" publish --json --from-line 501 "$work/from.jsonl" "${ing[@]}" >"$work/from2.json"
+json_check "--from-line 501: the rest, and only the rest, is sent" "$work/from2.json" \
+  'd[0]["sent"] == 300 and d[0]["accepted"] + d[0]["duplicate"] == 300
+   and d[0]["resumeLine"] == 0'
+[ "$(accepted)" = $(( before + 800 )) ] && ok "--from-line: all 800 in the store, once each" \
+  || bad "--from-line: $(( $(accepted) - before )) of 800 accepted"
+check "--from-line 0 is a usage error" 64 "--from-line" stderr -- publish --from-line 0 /dev/null
+"$hrwatch" publish --from-line 501 "$work/from.jsonl" "${ing[@]}" --timeout 5 >"$work/from3.out"
+grep -q "300 duplicate" "$work/from3.out" && ! grep -q "to go on" "$work/from3.out" \
+  && ok "a whole run says nothing of going on" || bad "a whole run: $(cat "$work/from3.out")"
+
 # 4. A daemon that is not there: every verb that talks to one says so
 #    within moments, naming the endpoint, exit 2.
 dead="ipc://$work/nobody.sock"

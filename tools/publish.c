@@ -31,6 +31,10 @@ typedef struct {
     size_t batch_size;      //  --batch
     int window;             //  --window
     int64_t timeout_us;     //  --timeout
+    uint64_t from_line;     //  --from-line: the lines before it are skipped
+    const char *file;       //  The input's name, "-" for standard input
+    uint64_t added_through; //  The last line handed to the publisher
+    uint64_t resume_line;   //  After a failure, where to go on from; 0: done
     int quiet;              //  --quiet
     int json;               //  --json: the summary as one JSON object
     json_t **summary;       //  Where it goes instead of stdout, or NULL
@@ -47,13 +51,14 @@ typedef struct {
 
 static const char *s_usage_text =
     "usage: hrwatch publish [FILE] [--endpoint E] [--batch N] [--window N] [--timeout S]"
-    " [--quiet] [--json]\n"
+    " [--from-line L] [--quiet] [--json]\n"
     "  Reads hrwatch.v1.Event objects, one JSON object per line (proto3 JSON mapping),\n"
     "  from FILE or standard input, and sends them in acknowledged batches.\n"
     "  --endpoint E  ingest socket (default $HRWATCH_INGEST or " HRW_DEFAULT_INGEST ")\n"
     "  --batch N     events per batch (default 500)\n"
     "  --window N    batches in flight at once (default 4, at most 64)\n"
     "  --timeout S   give up on a batch unacknowledged for S seconds (default 30)\n"
+    "  --from-line L skip the lines before line L (lines keep their numbers)\n"
     "  --quiet       print only the summary\n"
     "  --json        print the summary as one JSON object\n"
     "On a terminal, progress (events/s, acknowledged, rejected) is shown on\n"
@@ -62,7 +67,9 @@ static const char *s_usage_text =
     "REASON_OUT_OF_RANGE) and counted as invalid; 'hrwatch rejected' lists only\n"
     "what hrwatchd rejected.\n"
     "Exit status: 0 all accepted or duplicate, 1 some rejected or invalid,\n"
-    "2 some unacknowledged or nothing answers, 64 usage error.\n";
+    "2 some unacknowledged or nothing answers, 64 usage error. After status 2 it\n"
+    "names the first line without an answer: --from-line with it goes on from there\n"
+    "(the lines after it that hrwatchd did take come back as duplicates).\n";
 
 //  Takes the progress line off the terminal, so other lines start clean.
 static void
@@ -164,12 +171,15 @@ s_run (s_pub_t *p)
         n = getline (&line, &cap, p->in);
         if (n < 0)
             break;
-        line_no++;
+        if (++line_no < p->from_line)
+            continue;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = '\0';
         if (n == 0)
             continue;
         rc = hrwatch_publisher_add_json (p->pub, line, (size_t) n, line_no);
+        if (rc >= HRWATCH_OK || rc == HRWATCH_E_INVALID)
+            p->added_through = line_no;
         s_progress (p, hrw_clock_now_us ());
     }
     free (line);
@@ -192,6 +202,13 @@ s_run (s_pub_t *p)
     hrwatch_publisher_counts (p->pub, &p->n);
     if (rc == HRWATCH_OK)
         return 0;
+    //  Every line before the first event without an answer has one: the
+    //  run goes on from there (read, not added, when all added are settled).
+    uint64_t tag;
+    p->resume_line = hrwatch_publisher_first_unsettled (p->pub, &tag)? tag
+                   : p->added_through + 1;
+    if (p->resume_line < p->from_line)
+        p->resume_line = p->from_line;
     fprintf (stderr, "hrwatch: %s\n", hrwatch_publisher_error (p->pub));
     return 2;
 }
@@ -213,13 +230,14 @@ s_reasons_json (const uint64_t *counts)
 static void
 s_summary_json (s_pub_t *p, uint64_t unacked)
 {
-    json_t *o = json_pack ("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+    json_t *o = json_pack ("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
                            "endpoint", p->endpoint, "sent", (json_int_t) p->n.sent,
                            "accepted", (json_int_t) p->n.accepted,
                            "duplicate", (json_int_t) p->n.duplicate,
                            "rejected", (json_int_t) p->n.rejected,
                            "invalid", (json_int_t) p->n.invalid,
                            "unacknowledged", (json_int_t) unacked,
+                           "resumeLine", (json_int_t) p->resume_line,
                            "rejectedByReason", s_reasons_json (p->by_reason),
                            "invalidByReason", s_reasons_json (p->invalid_by_reason));
     if (p->summary)
@@ -254,6 +272,9 @@ s_summary (s_pub_t *p, int status)
     if (status == 2)
         printf (", %" PRIu64 " unacknowledged", unacked);
     printf ("\n");
+    if (p->resume_line)
+        printf ("every line before line %" PRIu64 " has its answer; to go on: hrwatch publish "
+                "%s --from-line %" PRIu64 "\n", p->resume_line, p->file, p->resume_line);
     for (int r = 0; r < S_REASONS; r++)
         if (p->by_reason[r])
             printf ("  %-26s %" PRIu64 "\n", hrw_reason_name (r), p->by_reason[r]);
@@ -268,13 +289,14 @@ s_summary (s_pub_t *p, int status)
 static int
 s_parse (int argc, char **argv, s_pub_t *p)
 {
-    uint64_t batch = p->batch_size, window = (uint64_t) p->window;
+    uint64_t batch = p->batch_size, window = (uint64_t) p->window, from = 1;
     double timeout = (double) p->timeout_us / HRW_US_PER_SEC;
     const hrw_cli_opt_t opts[] = {
         { "endpoint", 'e', HRW_CLI_ENDPOINT, &p->endpoint, 0, 0, 0 },
         { "batch", 'b', HRW_CLI_UINT, &batch, 1, 10000000, 0 },
         { "window", 'w', HRW_CLI_UINT, &window, 1, S_WINDOW_MAX, 0 },
         { "timeout", 't', HRW_CLI_REAL, &timeout, 0.001, 1e7, 0 },
+        { "from-line", 'f', HRW_CLI_UINT, &from, 1, 1e18, 0 },
         { "quiet", 'q', HRW_CLI_FLAG, &p->quiet, 0, 0, 1 },
         { "json", 'j', HRW_CLI_FLAG, &p->json, 0, 0, 1 },
         { NULL, 0, 0, NULL, 0, 0, 0 }
@@ -287,6 +309,8 @@ s_parse (int argc, char **argv, s_pub_t *p)
     p->batch_size = (size_t) batch;
     p->window = (int) window;
     p->timeout_us = (int64_t) (timeout * HRW_US_PER_SEC);
+    p->from_line = from;
+    p->file = n_args? args[0]: "-";
     if (n_args && strcmp (args[0], "-")) {
         p->in = fopen (args[0], "r");
         //  A directory opens, then reads as an empty file: refused here.

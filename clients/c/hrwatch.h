@@ -210,6 +210,14 @@ int hrwatch_publisher_poll (hrwatch_publisher_t *self, int wait_ms);
 int hrwatch_publisher_flush (hrwatch_publisher_t *self);
 
 void hrwatch_publisher_counts (const hrwatch_publisher_t *self, hrwatch_counts_t *counts);
+
+/*  Where to go on from after a failure: 1, with *tag the tag of the first
+    event (in the order added) not yet acknowledged, in flight or still in
+    the batch being built; 0 when every event added has its result. Every
+    event added before that one was acknowledged or found invalid; some
+    after it may have been applied too (sent again, they are answered
+    DUPLICATE). */
+int hrwatch_publisher_first_unsettled (const hrwatch_publisher_t *self, uint64_t *tag);
 hrwatch_link_t hrwatch_publisher_link (const hrwatch_publisher_t *self);
 const char *hrwatch_publisher_error (const hrwatch_publisher_t *self);
 

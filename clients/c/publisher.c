@@ -601,6 +601,20 @@ hrwatch_publisher_counts (const hrwatch_publisher_t *self, hrwatch_counts_t *cou
         *counts = self->counts;
 }
 
+int
+hrwatch_publisher_first_unsettled (const hrwatch_publisher_t *self, uint64_t *tag)
+{
+    const s_batch_t *first = NULL;
+    for (int i = 0; self && i < S_WINDOW_MAX; i++) {
+        const s_batch_t *b = &self->slots[i];
+        if (b->state != S_FREE && b->n_events && (!first || b->seq < first->seq))
+            first = b;
+    }
+    if (first && tag)
+        *tag = first->tags[0];
+    return first != NULL;
+}
+
 hrwatch_link_t
 hrwatch_publisher_link (const hrwatch_publisher_t *self)
 {
