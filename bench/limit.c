@@ -26,6 +26,7 @@
 #include "hrwatch/v1/events.pb-c.h"
 #include "lib/arena.h"
 #include "lib/buf.h"
+#include "workers/store.h"
 
 #define S_GROUP 256
 
@@ -52,19 +53,6 @@ s_close (s_msg_t *m)
     zmq_msg_close (&m->id);
     zmq_msg_close (&m->delim);
     zmq_msg_close (&m->body);
-}
-
-//  The employee a person event is about, or NULL.
-static const char *
-s_employee (const Hrwatch__V1__Event *ev)
-{
-    switch (ev->body_case) {
-        case HRWATCH__V1__EVENT__BODY_HIRE: return ev->hire->employee_id;
-        case HRWATCH__V1__EVENT__BODY_EXIT: return ev->exit->employee_id;
-        case HRWATCH__V1__EVENT__BODY_PROMOTION: return ev->promotion->employee_id;
-        case HRWATCH__V1__EVENT__BODY_TRANSFER: return ev->transfer->employee_id;
-        default: return NULL;
-    }
 }
 
 int
@@ -145,7 +133,7 @@ main (int argc, char **argv)
                     MDB_val kv = { (len < 150? len: 150) + 1, key }, vv = { 32, key };
                     mdb_put (txn, dbi, &kv, &vv, 0);
                 }
-                const char *who = person? s_employee (b->events[e]): NULL;
+                const char *who = person? hrw_store_event_employee (b->events[e]): NULL;
                 if (who) {
                     char pk[160] = "E:";
                     uint8_t rec[64] = { 0 };

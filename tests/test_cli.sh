@@ -359,6 +359,10 @@ for i in $(seq "$n"); do
 done
 check "publish with no daemon says nothing was published" 2 \
   "published nothing: no connection to $dead" stdout -- publish --endpoint "$dead" "$work/some.jsonl"
+cp "$work/some.jsonl" "$work/it's some.jsonl"
+check "... and the command to go on with, the file name quoted for a shell" 2 \
+  "to go on: hrwatch publish '$work/it'\\''s some.jsonl' --from-line 2" stdout \
+  -- publish --endpoint "$dead" --from-line 2 "$work/it's some.jsonl"
 check "an answer still gets the full --timeout once connected" 0 "employees" stdout \
   -- status --timeout 30 "${ctl[@]}"
 

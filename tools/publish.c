@@ -246,6 +246,37 @@ s_summary_json (s_pub_t *p, uint64_t unacked)
         hrw_client_print_json (o);
 }
 
+//  Prints s as one shell word: as it is when nothing in it is special to
+//  a shell, else in single quotes (a quote in it as '\'').
+static void
+s_print_word (const char *s)
+{
+    if (*s && strspn (s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                         "_./+-=:,@%") == strlen (s)) {
+        fputs (s, stdout);
+        return;
+    }
+    putchar ('\'');
+    for (; *s; s++)
+        if (*s == '\'')
+            fputs ("'\\''", stdout);
+        else
+            putchar (*s);
+    putchar ('\'');
+}
+
+//  After giving up: where to go on from, as a command to run.
+static void
+s_resume (const s_pub_t *p)
+{
+    if (!p->resume_line)
+        return;
+    printf ("every line before line %" PRIu64 " has its answer; to go on: hrwatch publish ",
+            p->resume_line);
+    s_print_word (p->file);
+    printf (" --from-line %" PRIu64 "\n", p->resume_line);
+}
+
 static void
 s_summary (s_pub_t *p, int status)
 {
@@ -262,6 +293,7 @@ s_summary (s_pub_t *p, int status)
         if (p->n.invalid)
             printf (", %" PRIu64 " invalid lines", p->n.invalid);
         printf (")\n");
+        s_resume (p);
         return;
     }
     printf ("published %" PRIu64 " event%s to %s: %" PRIu64 " accepted, %" PRIu64 " duplicate, %"
@@ -272,9 +304,7 @@ s_summary (s_pub_t *p, int status)
     if (status == 2)
         printf (", %" PRIu64 " unacknowledged", unacked);
     printf ("\n");
-    if (p->resume_line)
-        printf ("every line before line %" PRIu64 " has its answer; to go on: hrwatch publish "
-                "%s --from-line %" PRIu64 "\n", p->resume_line, p->file, p->resume_line);
+    s_resume (p);
     for (int r = 0; r < S_REASONS; r++)
         if (p->by_reason[r])
             printf ("  %-26s %" PRIu64 "\n", hrw_reason_name (r), p->by_reason[r]);
@@ -296,7 +326,7 @@ s_parse (int argc, char **argv, s_pub_t *p)
         { "batch", 'b', HRW_CLI_UINT, &batch, 1, 10000000, 0 },
         { "window", 'w', HRW_CLI_UINT, &window, 1, S_WINDOW_MAX, 0 },
         { "timeout", 't', HRW_CLI_REAL, &timeout, 0.001, 1e7, 0 },
-        { "from-line", 'f', HRW_CLI_UINT, &from, 1, 1e18, 0 },
+        { "from-line", 'f', HRW_CLI_UINT, &from, 1, 1e15, 0 },
         { "quiet", 'q', HRW_CLI_FLAG, &p->quiet, 0, 0, 1 },
         { "json", 'j', HRW_CLI_FLAG, &p->json, 0, 0, 1 },
         { NULL, 0, 0, NULL, 0, 0, 0 }

@@ -208,19 +208,6 @@ hrw_detect__update (hrw_detect_t *self, const hrw_alert_eval_t *e, int64_t clock
 // ---------------------------------------------------------------------------
 // Entry points
 
-//  The employee a person event is about, or NULL for other events.
-static const char *
-s_employee_of (const Hrwatch__V1__Event *ev)
-{
-    switch (ev->body_case) {
-        case HRWATCH__V1__EVENT__BODY_HIRE: return ev->hire->employee_id;
-        case HRWATCH__V1__EVENT__BODY_EXIT: return ev->exit->employee_id;
-        case HRWATCH__V1__EVENT__BODY_PROMOTION: return ev->promotion->employee_id;
-        case HRWATCH__V1__EVENT__BODY_TRANSFER: return ev->transfer->employee_id;
-        default: return NULL;
-    }
-}
-
 static int s_sched_note (hrw_detect_t *self, const Hrwatch__V1__Event *ev, int on, int *changed,
                          char unit[HRW_ID_MAX + 1]);
 static int s_sched_judge (hrw_detect_t *self, const char *unit, int64_t clock,
@@ -229,7 +216,7 @@ static int s_sched_judge (hrw_detect_t *self, const char *unit, int64_t clock,
 int
 hrw_detect_before (hrw_detect_t *self, const Hrwatch__V1__Event *ev, hrw_detect_before_t *b)
 {
-    const char *employee = s_employee_of (ev), *position = NULL;
+    const char *employee = hrw_store_event_employee (ev), *position = NULL;
     memset (b, 0, sizeof (*b));
     b->counted_us = HRW_TIME_NONE;
     //  Its day has come: judged from now on as it is, not as foreseen.
@@ -259,7 +246,7 @@ hrw_detect_after (hrw_detect_t *self, const Hrwatch__V1__Event *ev,
                   const hrw_detect_before_t *b, int64_t clock)
 {
     int rc = 0;
-    const char *employee = s_employee_of (ev);
+    const char *employee = hrw_store_event_employee (ev);
     switch (ev->body_case) {
         case HRWATCH__V1__EVENT__BODY_POSITION_DEFINED:
             rc = hrw_detect__gap_defined (self, ev, b, clock);

@@ -215,6 +215,10 @@ int hrw_store_grow (hrw_store_t *self);
 int hrw_store_accept (hrw_store_t *self, const Hrwatch__V1__Event *ev,
                       uint64_t content_hash, int64_t known_us, hrw_apply_t *result);
 
+/*  The employee a person event (hire, exit, promotion, transfer) is
+    about, or NULL for other events. */
+const char *hrw_store_event_employee (const Hrwatch__V1__Event *ev);
+
 /*  The event a void or a correction takes back, or NULL. */
 const char *hrw_store_event_target (const Hrwatch__V1__Event *ev);
 

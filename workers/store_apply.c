@@ -656,6 +656,18 @@ s_journal_key (const char *subject, size_t n, int64_t t, uint64_t tb, uint8_t bu
 }
 
 const char *
+hrw_store_event_employee (const Hrwatch__V1__Event *ev)
+{
+    switch (ev->body_case) {
+        case HRWATCH__V1__EVENT__BODY_HIRE: return ev->hire->employee_id;
+        case HRWATCH__V1__EVENT__BODY_EXIT: return ev->exit->employee_id;
+        case HRWATCH__V1__EVENT__BODY_PROMOTION: return ev->promotion->employee_id;
+        case HRWATCH__V1__EVENT__BODY_TRANSFER: return ev->transfer->employee_id;
+        default: return NULL;
+    }
+}
+
+const char *
 hrw_store_event_target (const Hrwatch__V1__Event *ev)
 {
     if (ev->body_case == HRWATCH__V1__EVENT__BODY_EVENT_VOIDED)

@@ -352,7 +352,7 @@ s_check (hrwatch_publisher_t *self, int64_t now)
             continue;
         if (now - b->first_sent > self->timeout_us)
             return self->failed = hrw_conn_say (self->error, HRWATCH_E_TIMEOUT,
-                "no acknowledgement from %s after %.0f s; is hrwatchd running there?",
+                "no acknowledgement from %s after %g s; is hrwatchd running there?",
                 self->conn.endpoint, (double) self->timeout_us / HRW_US_PER_SEC);
     }
     s_sends (self, now);

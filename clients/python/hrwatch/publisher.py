@@ -123,7 +123,8 @@ class Publisher:
     `timeout` seconds after it went into the window raises UnavailableError
     (the daemon kept answering UNAVAILABLE) or hrwatch.TimeoutError (no
     answer), and the publisher gives up: every event not yet acknowledged
-    is dropped, its id on the error's `unsettled` (in the order added),
+    (those of the call not yet batched too) is dropped, its id on the
+    error's `unsettled` (in the order added),
     and later calls raise HrwatchError, as nothing may go after an event
     given up. A new Publisher sends those events again, then the rest;
     those the daemon did apply come back as duplicates. A batch refused whole raises RejectedError. Rejected events are not
@@ -178,6 +179,7 @@ class Publisher:
         self._inflight = {}        # batch_id -> _Batch
         self._result = PublishResult()
         self._failed = None        # the error it gave up on: nothing more is sent
+        self._unbuffered = deque() # (event, size) of a send call, not yet buffered
 
     # -- public ------------------------------------------------------------
 
@@ -197,15 +199,23 @@ class Publisher:
                                  f"({self.max_batch_bytes})", int(pb.REASON_TOO_LARGE),
                                  "REASON_TOO_LARGE", ev.event_id)
             checked.append((ev, size))
-        for ev, size in checked:
-            if self._buffer and self._buffer_bytes + size > self.max_batch_bytes:
-                self._cut()
-                self._pump(until_window=True)
-            self._buffer.append(ev)
-            self._buffer_bytes += size
-            if len(self._buffer) >= self.batch_size:
-                self._cut()
-                self._pump(until_window=True)
+        # What the call has not yet buffered is given up too, should a
+        # batch be given up on the way (_give_up names it).
+        self._unbuffered = deque(checked)
+        try:
+            while self._unbuffered:
+                ev, size = self._unbuffered[0]
+                if self._buffer and self._buffer_bytes + size > self.max_batch_bytes:
+                    self._cut()
+                    self._pump(until_window=True)
+                self._unbuffered.popleft()
+                self._buffer.append(ev)
+                self._buffer_bytes += size
+                if len(self._buffer) >= self.batch_size:
+                    self._cut()
+                    self._pump(until_window=True)
+        finally:
+            self._unbuffered = deque()
 
     def flush(self):
         """Send what is buffered and wait for every Ack. Returns the
@@ -410,6 +420,8 @@ class Publisher:
         for payload in [b.payload for b in self._inflight.values()] + [p for _, p in self._queue]:
             ids.extend(ev.event_id for ev in pb.EventBatch.FromString(payload).events)
         ids.extend(ev.event_id for ev in self._buffer)
+        ids.extend(ev.event_id for ev, _ in self._unbuffered)
+        self._unbuffered.clear()
         self._inflight.clear()
         self._queue.clear()
         self._buffer, self._buffer_bytes = [], BATCH_ID_ROOM
