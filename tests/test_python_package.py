@@ -145,6 +145,7 @@ class PythonPackage(unittest.TestCase):
                 pub.publish([event(f"never-{i}", orgUnitDefined={"unitId": "x"})
                              for i in range(60)])
         self.assertEqual(cm.exception.reason, "REASON_TOO_LARGE")
+        self.assertEqual(list(cm.exception.unsettled), [f"never-{i}" for i in range(60)])
         self.assertEqual(cm.exception.code, 5)
         self.assertTrue(cm.exception.message)
         self.assertTrue(cm.exception.batch_id)

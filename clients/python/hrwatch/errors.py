@@ -19,7 +19,10 @@ class HrwatchError(Exception):
 class RejectedError(HrwatchError):
     """A batch was refused whole (BATCH_STATUS_REJECTED): nothing of it was
     applied, and re-sending it unchanged gets the same answer. `batch_id`
-    names it."""
+    names it; `unsettled` holds the ids of the events the Publisher gave
+    up, its own among them, in the order they were added."""
+
+    unsettled = ()
 
     def __init__(self, message, code=0, reason="", batch_id=""):
         super().__init__(message, code, reason)

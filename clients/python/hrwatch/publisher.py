@@ -119,16 +119,18 @@ class Publisher:
     connection is replaced, what it held goes again, same events and ids,
     before anything newer; on BATCH_STATUS_UNAVAILABLE (REASON_UNAVAILABLE
     or REASON_BUSY) a batch goes again after a pause (0.1 s, doubling to
-    4 s), holding the ones after it until then. A batch not settled
-    `timeout` seconds after it went into the window raises UnavailableError
-    (the daemon kept answering UNAVAILABLE) or hrwatch.TimeoutError (no
-    answer), and the publisher gives up: every event not yet acknowledged
-    (those of the call not yet batched too) is dropped, its id on the
-    error's `unsettled` (in the order added),
-    and later calls raise HrwatchError, as nothing may go after an event
-    given up. A new Publisher sends those events again, then the rest;
-    those the daemon did apply come back as duplicates. A batch refused whole raises RejectedError. Rejected events are not
-    errors: they are counted, with their reasons, in the PublishResult.
+    4 s), holding the ones after it until then.
+
+    A batch not settled `timeout` seconds after it went into the window
+    raises UnavailableError (the daemon kept answering UNAVAILABLE) or
+    hrwatch.TimeoutError (no answer); a batch refused whole raises
+    RejectedError. Either way the publisher gives up: every event not yet
+    acknowledged (those of the call not yet batched too) is dropped, its
+    id on the error's `unsettled` (in the order added), and later calls
+    raise HrwatchError, as nothing may go after an event given up. A new
+    Publisher sends those events again; those the daemon did apply come
+    back as duplicates. Rejected events are not errors: they are counted,
+    with their reasons, in the PublishResult.
 
     CURVE: server_key is the daemon's public key (Z85 or a .pub file), key
     the client's pair (a .key file from `hrwatch keygen`, or a (public,
@@ -367,8 +369,8 @@ class Publisher:
         if b is None and not ack.batch_id and ack.status == pb.BATCH_STATUS_REJECTED:
             # A frame refused before its batch_id could be read (ours are
             # always valid): the answer to one of ours, we cannot say which.
-            raise RejectedError(ack.message or "batch rejected", int(ack.reason),
-                                enum_name(pb.Reason, ack.reason), "")
+            self._give_up(RejectedError(ack.message or "batch rejected", int(ack.reason),
+                                        enum_name(pb.Reason, ack.reason), ""))
         if b is None:
             return  # answers a re-send of a batch already settled
         if ack.status == pb.BATCH_STATUS_OK:
@@ -391,9 +393,8 @@ class Publisher:
             b.busy = b.held = True
             b.next_send = time.monotonic() + b.pause
         else:
-            del self._inflight[ack.batch_id]
-            raise RejectedError(ack.message or "batch rejected", int(ack.reason),
-                                enum_name(pb.Reason, ack.reason), ack.batch_id)
+            self._give_up(RejectedError(ack.message or "batch rejected", int(ack.reason),
+                                        enum_name(pb.Reason, ack.reason), ack.batch_id))
 
     def _expire(self):
         now = time.monotonic()
