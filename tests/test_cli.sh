@@ -16,7 +16,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hrwatch-cli-XXXXXX")
 daemon=""
 curved=""
 cleanup() {
-  for p in $daemon $curved; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  for p in $daemon $curved; do
+    kill -CONT "$p" 2>/dev/null    # one stopped by a test still hears the TERM
+    kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
