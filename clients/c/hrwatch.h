@@ -218,6 +218,7 @@ void hrwatch_publisher_counts (const hrwatch_publisher_t *self, hrwatch_counts_t
     after it may have been applied too (sent again, they are answered
     DUPLICATE). */
 int hrwatch_publisher_first_unsettled (const hrwatch_publisher_t *self, uint64_t *tag);
+
 hrwatch_link_t hrwatch_publisher_link (const hrwatch_publisher_t *self);
 const char *hrwatch_publisher_error (const hrwatch_publisher_t *self);
 
