@@ -137,7 +137,7 @@ main (int argc, char **argv)
                 if (who) {
                     char pk[160] = "E:";
                     uint8_t rec[64] = { 0 };
-                    size_t plen = strlen (who) < 150? strlen (who): 150;
+                    size_t plen = strnlen (who, 150);
                     memcpy (pk + 2, who, plen);
                     MDB_val kv = { 2 + plen, pk }, vv = { sizeof (rec), rec };
                     mdb_put (txn, dbi, &kv, &vv, 0);

@@ -174,10 +174,14 @@ load_daemon() {   # load_daemon NAME: NAME-load.frames into the store NAME
   "$driver" -e "$ingest" -w 8 "$1-load.frames" >/dev/null
   stop_daemon
 }
-load_limit() {   # load_limit NAME [-p]: no fsync, the limit is not measured while it loads
-  local to="limit-$1${2:-}"
+# load_limit NAME [-p]: NAME-load.frames into the limit's store limit-NAME
+# (limit-NAME-p with a record per person). No fsync: the limit is not
+# measured while it loads.
+load_limit() {
+  local to="limit-$1" opts=(-n)
+  if [ "${2:-}" = -p ]; then to+="-p"; opts+=(-p); fi
   mkdir -p "$work/$to"
-  start_limit "$work/$to" -n ${2:-}
+  start_limit "$work/$to" "${opts[@]}"
   "$driver" -e "$lim" -w 8 "$1-load.frames" >/dev/null
   stop_limit
   sync "$work/$to/data.mdb"
@@ -218,9 +222,9 @@ run_daemon() {   # run_daemon STORE SLICE BATCH -> events/s
   "$driver" -e "$ingest" -b "$3" -w 64 "$2" | awk '{ print $3 }'
   stop_daemon
 }
-run_limit() {    # run_limit STORE SLICE BATCH [-p -c N] -> events/s
+run_limit() {    # run_limit STORE SLICE BATCH [limit options...] -> events/s, from limit-STORE
   local store=$1 slice=$2 batch=$3; shift 3
-  fresh "limit-$store${1:-}" run-limit
+  fresh "limit-$store" run-limit
   start_limit "$work/run-limit" "$@"
   "$driver" -e "$lim" -b "$batch" -w 64 "$slice" | awk '{ print $3 }'
   stop_limit
@@ -254,7 +258,7 @@ done
 # record per person event and committing every 1000 events, as hrwatchd
 # does to bound its memory (docs/performance.md, "The floor").
 say "sequential ids, batches of 1000, against the per-employee floor: $PAIRS pairs"
-pairs floor "run_daemon mid mid-slice.jsonl 1000" "run_limit mid mid-slice.jsonl 1000 -p -c 1000"
+pairs floor "run_daemon mid mid-slice.jsonl 1000" "run_limit mid-p mid-slice.jsonl 1000 -p -c 1000"
 phase pairs-floor
 
 # --- 1M vs 10k, in place: consecutive slices of each history --------------
